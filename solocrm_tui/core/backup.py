@@ -1,0 +1,104 @@
+"""Consistent online backups and validated restores.
+
+SQLite's backup API copies a live WAL database page-consistently while the app
+keeps running, which a plain file copy cannot promise. Every copy is checked with
+`PRAGMA integrity_check` and is readable by the owner only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from solocrm_tui.core.errors import DatabaseError
+
+
+def _private_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def integrity_errors(path: Path) -> list[str]:
+    """Empty when the file is a healthy SQLite database."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    return [] if rows == ["ok"] else rows
+
+
+def backup_to(source: Path, target: Path) -> Path:
+    """Copy `source` to `target` online; the copy is verified before we return."""
+    source, target = Path(source), Path(target)
+    if target.exists() and target.is_dir():
+        raise DatabaseError(f"{target} is a directory; give a file name for the backup")
+    tmp = target.with_name(target.name + ".part")
+    try:
+        _private_file(tmp)
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=15)
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            dst.close()
+            src.close()
+    except OSError as exc:
+        raise DatabaseError(f"cannot write backup {target}: {exc.strerror}") from None
+    except sqlite3.DatabaseError as exc:
+        tmp.unlink(missing_ok=True)
+        raise DatabaseError(f"backup of {source} failed: {exc}") from None
+    problems = integrity_errors(tmp)
+    if problems:
+        tmp.unlink(missing_ok=True)
+        raise DatabaseError(f"backup failed its integrity check: {problems[0]}")
+    os.replace(tmp, target)
+    return target
+
+
+def backup_name(db_path: Path, now: datetime) -> str:
+    return f"{db_path.stem}-{now:%Y%m%d-%H%M%S}.db"
+
+
+def rotate(folder: Path, stem: str, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` timestamped backups of `stem`; returns the deleted."""
+    backups = sorted(folder.glob(f"{stem}-????????-??????.db"))
+    doomed = backups[:-keep] if keep > 0 else backups
+    for path in doomed:
+        path.unlink(missing_ok=True)
+    return doomed
+
+
+def restore_from(backup: Path, db_path: Path, now: datetime) -> Path:
+    """Replace the database with `backup` after validating it; the current file is backed up first.
+
+    Returns the path of the safety copy of the database that was replaced.
+    """
+    backup = Path(backup)
+    if not backup.is_file():
+        raise DatabaseError(f"no backup file at {backup}")
+    with open(backup, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise DatabaseError(f"{backup} is not an SQLite database")
+    problems = integrity_errors(backup)
+    if problems:
+        raise DatabaseError(f"{backup} failed its integrity check: {problems[0]}")
+    safety = db_path.parent / "backups" / f"{db_path.stem}-before-restore-{now:%Y%m%d-%H%M%S}.db"
+    if db_path.exists():
+        backup_to(db_path, safety)
+    tmp = db_path.with_name(db_path.name + ".restore")
+    _private_file(tmp)
+    shutil.copyfile(backup, tmp)
+    for suffix in ("-wal", "-shm"):
+        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    os.replace(tmp, db_path)
+    return safety

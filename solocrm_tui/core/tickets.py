@@ -1,0 +1,79 @@
+"""Tickets: service requests, complaints and feedback, with an optional 1-5 score.
+
+`/close` in the composer closes the customer's oldest open ticket, which is the
+one the owner has been owing longest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from solocrm_tui.core import validate
+from solocrm_tui.core.errors import NotFound, ValidationError
+from solocrm_tui.core.models import Customer as CustomerModel
+from solocrm_tui.core.models import Ticket as TicketModel
+from solocrm_tui.core.models import database
+from solocrm_tui.core.records import TICKET_STATUSES, Ticket
+from solocrm_tui.core.timeline import system_entry
+
+T = TicketModel
+_COLUMNS = (T.id, T.customer, T.subject, T.status, T.satisfaction, T.opened_at, T.closed_at)
+
+
+def open_ticket(customer_id: int, subject: str, now: datetime) -> Ticket:
+    subject = validate.text(subject, "ticket subject", required=True)
+    with database.atomic():
+        if not CustomerModel.select().where(CustomerModel.id == customer_id).exists():
+            raise NotFound(f"no customer #{customer_id}")
+        ticket_id = T.insert(customer=customer_id, subject=subject, opened_at=now).execute()
+        system_entry(customer_id, f"ticket opened: {subject}", now)
+    return get_ticket(ticket_id)
+
+
+def get_ticket(ticket_id: int) -> Ticket:
+    row = T.select(*_COLUMNS).where(T.id == ticket_id).tuples().first()
+    if row is None:
+        raise NotFound(f"no ticket #{ticket_id}")
+    return Ticket(*row)
+
+
+def close_ticket(customer_id: int, now: datetime, score: int | None = None) -> Ticket:
+    """Close the customer's oldest open or pending ticket."""
+    if score is not None and not 1 <= score <= 5:
+        raise ValidationError(f"satisfaction score must be 1 to 5, got {score}")
+    with database.atomic():
+        row = (T.select(T.id, T.subject).where((T.customer == customer_id) & (T.status != "closed"))
+               .order_by(T.opened_at, T.id).tuples().first())
+        if row is None:
+            raise ValidationError("this customer has no open ticket")
+        T.update(status="closed", closed_at=now, satisfaction=score).where(T.id == row[0]).execute()
+        system_entry(customer_id, f"ticket closed: {row[1]}" + (f" (satisfaction {score}/5)" if score else ""), now)
+    return get_ticket(row[0])
+
+
+def set_status(ticket_id: int, status: str, now: datetime) -> Ticket:
+    if status not in TICKET_STATUSES:
+        raise ValidationError(f'unknown ticket status "{status}": use {", ".join(TICKET_STATUSES)}')
+    with database.atomic():
+        changes = {"status": status, "closed_at": now if status == "closed" else None}
+        if not T.update(**changes).where(T.id == ticket_id).execute():
+            raise NotFound(f"no ticket #{ticket_id}")
+    return get_ticket(ticket_id)
+
+
+def reopen_ticket(ticket_id: int) -> Ticket:
+    with database.atomic():
+        if not T.update(status="open", closed_at=None, satisfaction=None).where(T.id == ticket_id).execute():
+            raise NotFound(f"no ticket #{ticket_id}")
+    return get_ticket(ticket_id)
+
+
+def delete_ticket(ticket_id: int) -> None:
+    with database.atomic():
+        if not T.delete().where(T.id == ticket_id).execute():
+            raise NotFound(f"no ticket #{ticket_id}")
+
+
+def customer_tickets(customer_id: int) -> list[Ticket]:
+    query = T.select(*_COLUMNS).where(T.customer == customer_id).order_by(T.opened_at.desc(), T.id.desc())
+    return [Ticket(*row) for row in query.tuples()]

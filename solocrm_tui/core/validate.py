@@ -1,0 +1,133 @@
+"""Field rules shared by the services, the importer and the forms.
+
+Each function returns the cleaned value or raises ValidationError with a message a
+user can act on; None/blank means "not given" wherever a field is optional.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from solocrm_tui.core.errors import ValidationError
+
+MAX_TEXT = 10_000
+MAX_FIELD = 255
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TAG = re.compile(r"^[\w-]+$")
+
+
+def blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text(value: str | None, field: str, *, required: bool = False, limit: int = MAX_FIELD) -> str | None:
+    if blank(value):
+        if required:
+            raise ValidationError(f"{field} is required")
+        return None
+    cleaned = " ".join(str(value).split()) if limit <= MAX_FIELD else str(value).strip()
+    if len(cleaned) > limit:
+        raise ValidationError(f"{field} is too long ({len(cleaned)} characters, at most {limit})")
+    return cleaned
+
+
+def email(value: str | None) -> tuple[str | None, str | None]:
+    """Returns (email as typed, normalised lower-case key used for uniqueness)."""
+    cleaned = text(value, "email")
+    if cleaned is None:
+        return None, None
+    if not _EMAIL.match(cleaned):
+        raise ValidationError(f'"{cleaned}" is not a valid email address')
+    return cleaned, cleaned.lower()
+
+
+def phone(value: str | None) -> tuple[str | None, str | None]:
+    """Returns (phone as typed, digits-only key: '+' kept for international, '00' -> '+')."""
+    cleaned = text(value, "phone")
+    if cleaned is None:
+        return None, None
+    if re.search(r"[^\d\s+\-().\/]", cleaned):
+        raise ValidationError(f'"{cleaned}" is not a phone number')
+    digits = re.sub(r"\D", "", cleaned)
+    if not 6 <= len(digits) <= 15:
+        raise ValidationError(f'"{cleaned}" is not a phone number (needs 6 to 15 digits)')
+    if cleaned.lstrip().startswith("+"):
+        return cleaned, "+" + digits
+    if digits.startswith("00"):
+        return cleaned, "+" + digits[2:]
+    return cleaned, digits
+
+
+def tag(value: str) -> str:
+    cleaned = value.strip().lstrip("#").lower()
+    if not cleaned or not _TAG.match(cleaned) or len(cleaned) > 40:
+        raise ValidationError(f'"{value}" is not a tag: use letters, digits, - and _')
+    return cleaned
+
+
+def cents(amount: Decimal | int | float | str, field: str = "amount") -> int:
+    """Exact money to integer cents; negative or sub-cent amounts are refused."""
+    try:
+        value = Decimal(str(amount).strip())
+    except InvalidOperation:
+        raise ValidationError(f'{field} "{amount}" is not a number') from None
+    if not value.is_finite():
+        raise ValidationError(f'{field} "{amount}" is not a number')
+    if value < 0:
+        raise ValidationError(f"{field} cannot be negative ({amount})")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError(f"{field} has more than 2 decimals ({amount})")
+    if value > Decimal("1e12"):
+        raise ValidationError(f"{field} is implausibly large ({amount})")
+    return int(value * 100)
+
+
+def currency(value: str) -> str:
+    code = (value or "").strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise ValidationError(f'currency "{value}" is not a 3-letter code like EUR')
+    return code
+
+
+def day(value: date | str | None, field: str) -> date | None:
+    if blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(f'{field} "{value}" is not a real date (use YYYY-MM-DD)') from None
+
+
+def moment(value: datetime | str | None, field: str) -> datetime | None:
+    if blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0, tzinfo=None)
+    raw = str(value).strip()
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(f'{field} "{value}" is not a real date/time (use YYYY-MM-DD or YYYY-MM-DD HH:MM)') from None
+    if not 1900 <= parsed.year <= 2200:
+        raise ValidationError(f'{field} "{value}" is outside the years 1900-2200')
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone().replace(tzinfo=None)
+    return parsed.replace(microsecond=0)
+
+
+def probability(value: int | str | None) -> int | None:
+    if blank(value):
+        return None
+    try:
+        number = int(str(value).strip().rstrip("%"))
+    except ValueError:
+        raise ValidationError(f'probability "{value}" must be a whole percentage 0-100') from None
+    if not 0 <= number <= 100:
+        raise ValidationError(f"probability must be between 0 and 100, got {number}")
+    return number
