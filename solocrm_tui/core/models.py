@@ -220,5 +220,13 @@ class JobState(BaseModel):
     error = TextField(null=True)
 
 
+class QueueDismissal(BaseModel):
+    """A Today-queue suggestion the owner dismissed or snoozed, hidden until `until`."""
+
+    item_key = CharField(primary_key=True)
+    until = DateTimeField(index=True)
+
+
 ALL_MODELS = (Customer, Interaction, Order, Deal, DealStageChange, FollowUp, Campaign,
-              CampaignTarget, Ticket, StageChange, ModelRun, Batch, BatchChange, Erasure, JobState)
+              CampaignTarget, Ticket, StageChange, ModelRun, Batch, BatchChange, Erasure, JobState,
+              QueueDismissal)

@@ -1,0 +1,60 @@
+"""Job bodies: plain functions of (now, …) so they are testable without a clock.
+
+The scheduler decides when; these decide what. Shared jobs (backups, re-staging,
+refits) take a lease in the job_state table first, so two app instances on one
+database never run the same job at once, and a daily job already done by the
+other instance is skipped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from peewee import IntegrityError
+
+from solocrm_tui.core import backup as backups
+from solocrm_tui.core import followups
+from solocrm_tui.core.models import JobState, database
+from solocrm_tui.core.records import FollowUp
+
+LEASE = timedelta(hours=1)  # a run that has not finished after this is presumed dead
+
+
+def begin(name: str, now: datetime, every: timedelta | None = None) -> bool:
+    """Take the lease for `name`; False if it is running elsewhere or ran less than `every` ago."""
+    with database.atomic():
+        try:
+            JobState.insert(name=name, started_at=now, finished_at=None, ok=True).execute()
+            return True
+        except IntegrityError:
+            pass
+        J = JobState
+        free = J.finished_at.is_null(False) | J.started_at.is_null() | (J.started_at < now - LEASE)
+        if every is not None:
+            free &= (J.ok == 0) | J.finished_at.is_null() | (J.finished_at <= now - every)
+        return bool(J.update(started_at=now, finished_at=None).where((J.name == name) & free).execute())
+
+
+def end(name: str, now: datetime, error: str | None = None) -> None:
+    with database.atomic():
+        JobState.update(finished_at=now, ok=error is None, error=error).where(JobState.name == name).execute()
+
+
+def last_runs() -> dict[str, tuple[datetime | None, datetime | None, bool, str | None]]:
+    """name -> (started, finished, ok, error), for the header's health line."""
+    rows = JobState.select(JobState.name, JobState.started_at, JobState.finished_at, JobState.ok,
+                           JobState.error).tuples()
+    return {name: (started, finished, bool(ok), error) for name, started, finished, ok, error in rows}
+
+
+def remind(now: datetime) -> list[FollowUp]:
+    """Claim due reminders; the atomic claim is the once-only guarantee, so no lease is needed."""
+    return followups.claim_due(now)
+
+
+def backup(db_path: Path, now: datetime, keep: int) -> Path:
+    folder = db_path.parent / "backups"
+    target = backups.backup_to(db_path, folder / backups.backup_name(db_path, now))
+    backups.rotate(folder, db_path.stem, keep)
+    return target

@@ -1,0 +1,25 @@
+"""Messages shared by several screens and widgets.
+
+Workers never touch widgets: they return data, and these messages carry "something
+changed" between the composer, the modals and whichever screen is showing.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class DataChanged(Message):
+    """Customer data changed (None: possibly many customers); visible screens reload."""
+
+    def __init__(self, customer_id: int | None = None) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+
+
+class OpenCustomer(Message):
+    """Ask the app to show a customer's detail screen."""
+
+    def __init__(self, customer_id: int) -> None:
+        super().__init__()
+        self.customer_id = customer_id

@@ -1,0 +1,1 @@
+"""Small dialogs that dismiss with a value; the caller persists it."""

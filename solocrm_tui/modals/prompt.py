@@ -1,0 +1,44 @@
+"""Ask for one line of text (a tag, a reason, a date), optionally validated before closing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+from solocrm_tui.core.errors import CRMError
+
+
+class Prompt(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+
+    def __init__(self, question: str, *, placeholder: str = "", value: str = "",
+                 check: Callable[[str], object] | None = None) -> None:
+        super().__init__()
+        self.question, self.placeholder, self.value, self.check = question, placeholder, value, check
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, markup=False)
+            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Label("", id="prompt-error", classes="field-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            self.dismiss(None)
+            return
+        if self.check is not None:
+            try:
+                self.check(text)
+            except CRMError as exc:
+                self.query_one("#prompt-error", Label).update(str(exc))
+                return
+        self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,239 @@
+"""Customers: a searchable, sortable list paged from SQL.
+
+Typing in the filter box runs the query in an exclusive worker; each query carries
+a generation number and answers from an older generation are dropped, so fast
+typing never shows stale rows. More rows are fetched when the cursor nears the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Input, Static
+
+from solocrm_tui.core import customers
+from solocrm_tui.core.customer_list import SORTS, CustomerQuery, count_customers, page_customers, parse_filter
+from solocrm_tui.core.errors import CRMError
+from solocrm_tui.dbthread import db_call
+from solocrm_tui.messages import DataChanged
+from solocrm_tui.screens.base import CRMScreen
+from solocrm_tui.widgets.customer_table import CustomerTable
+
+PAGE = 100
+PREFETCH = 25
+SORT_ORDER = tuple(SORTS)
+COLUMN_SORT = {"name": "name", "company": "company", "stage": "stage", "segment": "segment",
+               "last_contact": "last_contact", "revenue": "revenue", "clv": "clv", "churn": "churn"}
+
+
+class CustomersScreen(CRMScreen):
+    BINDINGS = [
+        Binding("f", "focus_filter", "Filter", id="customers.filter"),
+        Binding("enter", "open", "Open", id="customers.open"),
+        Binding("a", "add", "Add", id="customers.add"),
+        Binding("e", "edit", "Edit", id="customers.edit"),
+        Binding("x", "archive", "Archive", id="customers.archive"),
+        Binding("space", "mark", "Mark", id="customers.mark"),
+        Binding("t", "tag", "Tag marked", id="customers.tag"),
+        Binding("s", "cycle_sort", "Sort", id="customers.sort"),
+        Binding("S", "reverse_sort", "Reverse", show=False, id="customers.reverse"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_state = CustomerQuery()
+        self.cursor = None
+        self.generation = 0
+        self.loading_more = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder="filter: name, company, email…  stage:at_risk  segment:Champions  #tag",
+                    id="filter")
+        yield CustomerTable(id="customers")
+        yield Static("", id="list-status")
+
+    def on_mount(self) -> None:
+        self.focus_main()
+        self.load()
+
+    def focus_main(self) -> None:
+        self.query_one(CustomerTable).focus()
+
+    def focused_customer_id(self) -> int | None:
+        return self.query_one(CustomerTable).current_id
+
+    def set_filter(self, text: str) -> None:
+        self.query_one("#filter", Input).value = text
+        self.focus_main()
+
+    # loading -------------------------------------------------------------------------
+
+    def load(self, keep_rows: int = PAGE) -> None:
+        self.generation += 1
+        self.fetch(self.generation, self.query_state, max(PAGE, keep_rows))
+
+    @work(thread=True, exclusive=True, group="customers-load", exit_on_error=False)
+    def fetch(self, generation: int, query: CustomerQuery, limit: int) -> None:
+        page = db_call(page_customers, query, None, limit)
+        total = db_call(count_customers, query)
+        self.app.call_from_thread(self.show_first_page, generation, page, total)
+
+    def show_first_page(self, generation: int, page, total: int) -> None:
+        if generation != self.generation:
+            return
+        table = self.query_one(CustomerTable)
+        keep = table.current_id
+        old_row = table.cursor_row
+        table.clear()
+        table.now = self.app.now()
+        table.append(page.rows)
+        self.cursor = page.cursor
+        self.total = total
+        if keep is not None and str(keep) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(keep)), animate=False, scroll=True)
+        elif table.row_count:
+            table.move_cursor(row=min(old_row, table.row_count - 1), animate=False)
+        self.update_status()
+
+    @work(thread=True, group="customers-more", exit_on_error=False)
+    def fetch_more(self, generation: int, query: CustomerQuery, cursor) -> None:
+        page = db_call(page_customers, query, cursor, PAGE)
+        self.app.call_from_thread(self.show_more, generation, page)
+
+    def show_more(self, generation: int, page) -> None:
+        self.loading_more = False
+        if generation != self.generation:
+            return
+        self.query_one(CustomerTable).append(page.rows)
+        self.cursor = page.cursor
+        self.update_status()
+
+    def update_status(self) -> None:
+        table = self.query_one(CustomerTable)
+        q = self.query_state
+        direction = "↓" if q.is_descending else "↑"
+        marked = f" · {len(table.marked)} marked" if table.marked else ""
+        self.query_one("#list-status", Static).update(
+            f" {getattr(self, 'total', 0):,} customers · showing {table.row_count:,} · sorted by "
+            f"{q.sort.replace('_', ' ')} {direction}{marked}")
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        try:
+            self.query_state = parse_filter(event.value, sort=self.query_state.sort,
+                                            descending=self.query_state.descending)
+        except CRMError as exc:
+            self.query_one("#list-status", Static).update(f" {exc}")
+            return
+        self.load()
+
+    @on(Input.Submitted, "#filter")
+    def filter_done(self) -> None:
+        self.focus_main()
+
+    @on(DataTable.RowHighlighted, "#customers")
+    def maybe_fetch_more(self, event: DataTable.RowHighlighted) -> None:
+        table = self.query_one(CustomerTable)
+        if self.cursor is not None and not self.loading_more and event.cursor_row >= table.row_count - PREFETCH:
+            self.loading_more = True
+            self.fetch_more(self.generation, self.query_state, self.cursor)
+
+    @on(DataTable.RowSelected, "#customers")
+    def row_selected(self) -> None:
+        self.action_open()
+
+    @on(DataTable.HeaderSelected, "#customers")
+    def header_selected(self, event: DataTable.HeaderSelected) -> None:
+        sort = COLUMN_SORT.get(str(event.column_key.value))
+        if sort == self.query_state.sort:
+            self.action_reverse_sort()
+        elif sort:
+            self.set_sort(sort, None)
+
+    def reload(self) -> None:
+        self.load(keep_rows=self.query_one(CustomerTable).row_count)
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and self.query_one(CustomerTable).row_count:
+            self.reload()
+
+    # actions -------------------------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_open(self) -> None:
+        cid = self.focused_customer_id()
+        if cid is not None:
+            self.app.open_customer(cid)
+
+    def set_sort(self, sort: str, descending: bool | None) -> None:
+        self.query_state = replace(self.query_state, sort=sort, descending=descending)
+        self.load()
+
+    def action_cycle_sort(self) -> None:
+        index = SORT_ORDER.index(self.query_state.sort)
+        self.set_sort(SORT_ORDER[(index + 1) % len(SORT_ORDER)], None)
+
+    def action_reverse_sort(self) -> None:
+        self.set_sort(self.query_state.sort, not self.query_state.is_descending)
+
+    def action_mark(self) -> None:
+        table = self.query_one(CustomerTable)
+        table.toggle_mark()
+        table.action_cursor_down()
+        self.update_status()
+
+    def _targets(self) -> list[int]:
+        table = self.query_one(CustomerTable)
+        return sorted(table.marked) or ([table.current_id] if table.current_id is not None else [])
+
+    def action_add(self) -> None:
+        from solocrm_tui.modals.customer_form import edit_customer
+
+        edit_customer(self.app)
+
+    def action_edit(self) -> None:
+        cid = self.focused_customer_id()
+        if cid is not None:
+            self.edit_customer(cid)
+
+    @work(thread=True, exit_on_error=False, group="customers-edit")
+    def edit_customer(self, cid: int) -> None:
+        from solocrm_tui.modals.customer_form import edit_customer
+
+        record = db_call(customers.get_customer, cid)
+        self.app.call_from_thread(edit_customer, self.app, record)
+
+    def action_archive(self) -> None:
+        from solocrm_tui.modals.confirm import Confirm
+
+        ids = self._targets()
+        if ids:
+            question = f"Archive {len(ids)} customer{'s' if len(ids) > 1 else ''}?"
+            self.app.push_screen(Confirm(question), lambda yes: yes and self.archive(ids))
+
+    def archive(self, ids: list[int]) -> None:
+        self.query_one(CustomerTable).marked.clear()
+        self.apply_change(lambda now: customers.archive_customers(ids, now), f"archived {len(ids)}")
+
+    def action_tag(self) -> None:
+        from solocrm_tui.modals.prompt import Prompt
+
+        ids = self._targets()
+        if ids:
+            self.app.push_screen(Prompt(f"Tag for {len(ids)} customer(s)", placeholder="vip"),
+                                 lambda tag: tag and self.tag(ids, tag))
+
+    def tag(self, ids: list[int], tag: str) -> None:
+        self.query_one(CustomerTable).marked.clear()
+        self.apply_change(lambda now: customers.change_tags(ids, now, add=[tag]), f"tagged {len(ids)} #{tag}")
+
+    @work(thread=True, exit_on_error=False, group="customers-write")
+    def apply_change(self, change, done: str) -> None:
+        db_call(change, self.app.now())
+        self.app.call_from_thread(self.app.notify, done)
+        self.app.call_from_thread(self.post_message, DataChanged())

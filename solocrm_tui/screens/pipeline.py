@@ -1,0 +1,192 @@
+"""Pipeline: a kanban of open deals with totals and the weighted forecast.
+
+A move is drawn at once (the card jumps columns) and persisted in a worker; if the
+write fails the board is reloaded from the database, so the card goes back, and the
+error is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from solocrm_tui.core import pipeline
+from solocrm_tui.core.board import Board, Card, Column, build_board
+from solocrm_tui.core.errors import CRMError
+from solocrm_tui.core.records import OPEN_DEAL_STAGES
+from solocrm_tui.dbthread import db_call
+from solocrm_tui.formatting import money
+from solocrm_tui.messages import DataChanged
+from solocrm_tui.screens.base import CRMScreen
+from solocrm_tui.widgets.deal_card import DealCard, StageColumn
+
+
+class PipelineScreen(CRMScreen):
+    BINDINGS = [
+        Binding("h,left", "column(-1)", "◀ Column", id="pipeline.left"),
+        Binding("l,right", "column(1)", "Column ▶", id="pipeline.right"),
+        Binding("j,down", "card(1)", "Down", show=False, id="pipeline.down"),
+        Binding("k,up", "card(-1)", "Up", show=False, id="pipeline.up"),
+        Binding("H,shift+left", "move(-1)", "◀ Move", id="pipeline.move_back"),
+        Binding("L,shift+right", "move(1)", "Move ▶", id="pipeline.move_on"),
+        Binding("w", "won", "Won", id="pipeline.won"),
+        Binding("x", "lost", "Lost", id="pipeline.lost"),
+        Binding("n", "new", "New deal", id="pipeline.new"),
+        Binding("e", "edit", "Edit", id="pipeline.edit"),
+        Binding("enter", "open", "Open customer", id="pipeline.open"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.board: Board | None = None
+        self.col = 0
+        self.rows = [0] * len(OPEN_DEAL_STAGES)
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="board"):
+            for stage in OPEN_DEAL_STAGES:
+                yield StageColumn(stage)
+        yield Static("loading the pipeline…", id="forecast")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self.board is not None:
+            self.load()
+
+    def reload(self) -> None:
+        self.load()
+
+    def focus_main(self) -> None:
+        self.set_focus(None)
+
+    @work(thread=True, exclusive=True, group="pipeline-load", exit_on_error=False)
+    def load(self) -> None:
+        config = self.app.config
+        board = db_call(build_board, self.app.now(), config.deal_probabilities, config.today.stale_deal_days)
+        self.app.call_from_thread(self.show, board)
+
+    def show(self, board: Board) -> None:
+        self.board = board
+        today = self.app.now().date()
+        for index, column in enumerate(board.columns):
+            self.rows[index] = min(self.rows[index], max(0, len(column.cards) - 1))
+            self.query_one(f"#col-{column.stage}", StageColumn).show(column, today, self.rows[index] + 1)
+        f = board.forecast
+        win = f"{f.win_rate_90d:.0%} of {f.closed_90d}" if f.win_rate_90d is not None else "no deals closed"
+        days = f"{f.avg_days_to_close:.0f} days to close" if f.avg_days_to_close is not None else "—"
+        self.query_one("#forecast", Static).update(
+            f"Forecast (weighted, by expected close): this month {money(f.this_month)} · next month "
+            f"{money(f.next_month)}   │   last 90 days: win rate {win} · {days}   │   this month: "
+            f"won {f.won_this_month} ({money(f.won_value_this_month)}) · lost {f.lost_this_month}")
+        self.call_after_refresh(self.highlight)
+
+    # selection --------------------------------------------------------------------------
+
+    def selected(self) -> Card | None:
+        if self.board is None:
+            return None
+        cards = self.board.columns[self.col].cards
+        return cards[self.rows[self.col]] if cards else None
+
+    def focused_customer_id(self) -> int | None:
+        card = self.selected()
+        return card.deal.customer_id if card else None
+
+    def highlight(self) -> None:
+        for widget in self.query(DealCard):
+            widget.set_class(False, "-selected")
+        for index, column in enumerate(self.query(StageColumn)):
+            column.set_class(index == self.col, "-active")
+        widget = self.query_one(f"#col-{OPEN_DEAL_STAGES[self.col]}", StageColumn).card_widget(self.rows[self.col])
+        if widget is not None:
+            widget.add_class("-selected")
+            widget.scroll_visible(animate=False)
+
+    def action_column(self, step: int) -> None:
+        self.col = (self.col + step) % len(OPEN_DEAL_STAGES)
+        self.highlight()
+
+    def action_card(self, step: int) -> None:
+        if self.board is None:
+            return
+        count = len(self.board.columns[self.col].cards)
+        if count:
+            self.rows[self.col] = max(0, min(count - 1, self.rows[self.col] + step))
+            self.highlight()
+
+    # changes ----------------------------------------------------------------------------
+
+    def action_move(self, step: int) -> None:
+        card = self.selected()
+        target = self.col + step
+        if card is None or not 0 <= target < len(OPEN_DEAL_STAGES):
+            return
+        stage = OPEN_DEAL_STAGES[target]
+        self._move_locally(card, target, stage)
+        self.persist_move(card.deal.id, stage, None)
+
+    def _move_locally(self, card: Card, target: int, stage: str | None) -> None:
+        """Draw the move before it is saved; a failed save reloads the board."""
+        assert self.board is not None
+        columns = list(self.board.columns)
+        source = columns[self.col]
+        columns[self.col] = Column(source.stage, tuple(c for c in source.cards if c is not card))
+        if stage is not None:
+            prob = self.app.config.deal_probabilities.get(stage, card.deal.probability)
+            moved = replace(card, deal=replace(card.deal, stage=stage, probability=prob), stale=False, idle_days=0)
+            columns[target] = Column(columns[target].stage, (moved, *columns[target].cards))
+            self.rows[target] = 0
+            self.col = target
+        self.show(replace(self.board, columns=tuple(columns)))
+
+    @work(thread=True, group="pipeline-write", exit_on_error=False)
+    def persist_move(self, deal_id: int, stage: str, reason: str | None) -> None:
+        try:
+            db_call(pipeline.move_deal, deal_id, stage, self.app.now(), reason=reason)
+        except CRMError as exc:
+            self.app.call_from_thread(self.app.notify, f"move not saved: {exc}", severity="error")
+        self.app.call_from_thread(self.post_message, DataChanged())
+
+    def action_won(self) -> None:
+        card = self.selected()
+        if card is not None:
+            self._move_locally(card, self.col, None)
+            self.persist_move(card.deal.id, "won", None)
+            self.app.notify(f"won: {card.deal.title}", markup=False)
+
+    def action_lost(self) -> None:
+        from solocrm_tui.modals.prompt import Prompt
+
+        card = self.selected()
+        if card is not None:
+            self.app.push_screen(Prompt(f"Why was “{card.deal.title}” lost?", placeholder="price, timing, competitor…"),
+                                 lambda reason: reason and self._lose(card, reason))
+
+    def _lose(self, card: Card, reason: str) -> None:
+        self._move_locally(card, self.col, None)
+        self.persist_move(card.deal.id, "lost", reason)
+
+    def action_new(self) -> None:
+        from solocrm_tui.modals.deal_form import edit_deal
+
+        card = self.selected()
+        edit_deal(self.app, None, customer_name=card.deal.customer_name if card else "")
+
+    def action_edit(self) -> None:
+        from solocrm_tui.modals.deal_form import edit_deal
+
+        card = self.selected()
+        if card is not None:
+            edit_deal(self.app, card.deal)
+
+    def action_open(self) -> None:
+        card = self.selected()
+        if card is not None:
+            self.app.open_customer(card.deal.customer_id)

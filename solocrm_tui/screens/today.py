@@ -1,0 +1,179 @@
+"""Today: the ranked daily queue, each row saying why it is there.
+
+Follow-ups can be done or snoozed; suggestions (birthdays, repurchase, stale deals,
+churn risk) can be dismissed for today. The queue reloads whenever data changes,
+when reminders fire, and every minute so "due" keeps meaning now.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from solocrm_tui.core import dismissals
+from solocrm_tui.core.dates import parse_when
+from solocrm_tui.core.today import QueueItem
+from solocrm_tui.dbthread import db_call
+from solocrm_tui.messages import DataChanged
+from solocrm_tui.screens.base import CRMScreen
+
+KIND_LABEL = {"followup": "follow-up", "birthday": "birthday", "repurchase": "repurchase",
+              "stale_deal": "stale deal", "churn_risk": "churn risk", "ticket": "ticket"}
+
+
+class TodayScreen(CRMScreen):
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="today.open"),
+        Binding("d", "done", "Done/dismiss", id="today.done"),
+        Binding("s", "snooze", "Snooze 1d", id="today.snooze"),
+        Binding("S", "snooze_pick", "Snooze until…", id="today.snooze_pick"),
+        Binding("c", "call", "Log call", id="today.call"),
+        Binding("space", "mark", "Mark", id="today.mark"),
+        Binding("j", "cursor_down", "Down", show=False, id="today.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="today.up"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[QueueItem] = []
+        self.marked: set[int] = set()
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("loading today's queue…", id="today-summary")
+        table = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        table.add_column(" ", key="mark", width=1)
+        table.add_column("Urg.", key="urgency", width=5)
+        table.add_column("What", key="kind", width=10)
+        table.add_column("Who", key="who", width=20)
+        table.add_column("Why", key="why")
+        yield table
+
+    def on_mount(self) -> None:
+        self.focus_main()
+        self.load()
+        self.set_interval(60, self.load)
+
+    def focus_main(self) -> None:
+        self.query_one("#queue", DataTable).focus()
+
+    def reload(self) -> None:
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="today-load", exit_on_error=False)
+    def load(self) -> None:
+        items = db_call(dismissals.todays_queue, self.app.now(), self.app.config.today)
+        self.app.call_from_thread(self.show, items)
+
+    def show(self, items: list[QueueItem]) -> None:
+        table = self.query_one("#queue", DataTable)
+        current = self.current()
+        keep = dismissals.item_key(current) if current else None
+        self.items = items
+        self.marked &= {dismissals.item_key(i) for i in items}
+        table.clear()
+        for index, item in enumerate(items):
+            why = "; ".join(item.reasons)
+            title = f"{item.title} — {why}" if item.kind == "followup" else why
+            table.add_row("●" if dismissals.item_key(item) in self.marked else " ",
+                          Text(f"{item.urgency:4.1f}", justify="right"), KIND_LABEL.get(item.kind, item.kind),
+                          Text(item.customer_name or "—", overflow="ellipsis", no_wrap=True),
+                          Text(title, overflow="ellipsis", no_wrap=True), key=str(index))
+            if dismissals.item_key(item) == keep:
+                table.move_cursor(row=index, animate=False)
+        self.query_one("#today-summary", Static).update(self.summary(items))
+
+    def summary(self, items: list[QueueItem]) -> str:
+        if not items:
+            return " Nothing due today. Add follow-ups with /follow WHEN TEXT in the composer."
+        now = self.app.now()
+        overdue = sum(1 for i in items if i.kind == "followup" and i.due_at and i.due_at.date() < now.date())
+        due = sum(1 for i in items if i.kind == "followup") - overdue
+        suggestions = len(items) - overdue - due
+        return f" {now:%A %d %B} · {overdue} overdue · {due} due today · {suggestions} suggestions"
+
+    def current(self) -> QueueItem | None:
+        table = self.query_one("#queue", DataTable)
+        if not self.items or table.cursor_row >= len(self.items):
+            return None
+        return self.items[table.cursor_row]
+
+    def focused_customer_id(self) -> int | None:
+        item = self.current()
+        return item.customer_id if item else None
+
+    def targets(self) -> list[QueueItem]:
+        marked = [i for i in self.items if dismissals.item_key(i) in self.marked]
+        current = self.current()
+        return marked or ([current] if current else [])
+
+    @on(DataTable.RowSelected, "#queue")
+    def row_selected(self) -> None:
+        self.action_open()
+
+    def action_cursor_down(self) -> None:
+        self.query_one("#queue", DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one("#queue", DataTable).action_cursor_up()
+
+    def action_open(self) -> None:
+        item = self.current()
+        if item and item.customer_id is not None:
+            self.app.open_customer(item.customer_id)
+
+    def action_mark(self) -> None:
+        item = self.current()
+        if item is None:
+            return
+        key = dismissals.item_key(item)
+        self.marked.symmetric_difference_update({key})
+        table = self.query_one("#queue", DataTable)
+        table.update_cell_at((table.cursor_row, 0), "●" if key in self.marked else " ")
+        table.action_cursor_down()
+
+    def action_call(self) -> None:
+        item = self.current()
+        if item and item.customer_name:
+            field = self.query_one("#composer-input")
+            field.value = f"/call @{item.customer_name.replace(' ', '_')} "
+            field.cursor_position = len(field.value)
+            field.focus()
+
+    def action_done(self) -> None:
+        items = self.targets()
+        if items:
+            self.marked.clear()
+            self.apply(lambda now: dismissals.done_or_dismiss(items, now), f"{len(items)} done")
+
+    def action_snooze(self) -> None:
+        self.snooze_until(self.app.now() + timedelta(days=1))
+
+    def action_snooze_pick(self) -> None:
+        from solocrm_tui.modals.prompt import Prompt
+
+        if self.targets():
+            now = self.app.now()
+            self.app.push_screen(
+                Prompt("Snooze until when?", placeholder="tomorrow 9:00, 3d, fri, 2026-12-01",
+                       check=lambda text: parse_when(text, now)),
+                lambda text: text and self.snooze_until(parse_when(text, self.app.now())))
+
+    def snooze_until(self, until: datetime) -> None:
+        items = self.targets()
+        if items:
+            self.marked.clear()
+            self.apply(lambda now: dismissals.snooze_items(items, until, now), f"snoozed until {until:%a %d %b %H:%M}")
+
+    @work(thread=True, group="today-write", exit_on_error=False)
+    def apply(self, change, done: str) -> None:
+        db_call(change, self.app.now())
+        self.app.call_from_thread(self.app.notify, done, markup=False)
+        self.app.call_from_thread(self.post_message, DataChanged())

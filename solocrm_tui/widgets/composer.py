@@ -1,0 +1,170 @@
+"""The composer: a one-line chat input with a small log of answers above it.
+
+It parses and carries out commands in a thread worker (core.actions), asks the
+screen which customer is in focus, and keeps `/undo` and the answer log on the app
+so they follow the owner from screen to screen.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, Static
+
+from solocrm_tui.core import actions, composer as grammar
+from solocrm_tui.core.customer_list import find_by_name
+from solocrm_tui.core.errors import CRMError
+from solocrm_tui.dbthread import db_call
+from solocrm_tui.messages import DataChanged
+
+MAX_LINES = 200
+
+
+class ComposerInput(Input):
+    """Input with Tab completion and ↑/↓ history; Esc hands focus back to the screen."""
+
+    BINDINGS = [
+        Binding("tab", "complete", "Complete", show=False, priority=True, id="composer.complete"),
+        Binding("up", "history(-1)", "Previous", show=False, id="composer.history_back"),
+        Binding("down", "history(1)", "Next", show=False, id="composer.history_forward"),
+        Binding("escape", "leave", "Leave", show=False, id="composer.leave"),
+    ]
+
+    def action_complete(self) -> None:
+        self.parent.complete(self.value)  # type: ignore[union-attr]
+
+    def action_history(self, step: int) -> None:
+        self.parent.step_history(step)  # type: ignore[union-attr]
+
+    def action_leave(self) -> None:
+        focus_main = getattr(self.screen, "focus_main", None)
+        focus_main() if focus_main else self.screen.focus_next()
+
+
+class ComposerLog(VerticalScroll, can_focus=False):
+    """The chat-like log: what the owner typed and what the app answered, styled by kind."""
+
+    def add(self, text: str, kind: str) -> None:
+        self.mount(Static(text, markup=False, classes=f"line {kind}"))
+        excess = len(self.children) - 60
+        if excess > 0:
+            for child in list(self.children)[:excess]:
+                child.remove()
+        self.scroll_end(animate=False)
+
+
+class Composer(Vertical):
+    def __init__(self) -> None:
+        super().__init__(id="composer")
+        self._history_index: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield ComposerLog(id="composer-log")
+        yield ComposerInput(placeholder="note · /command · @name   (/help, Tab completes)", id="composer-input")
+
+    def say(self, text: str, kind: str = "answer") -> None:
+        """Append a line (kinds: echo, answer, error, hint) to the shared log and to this one."""
+        self.app.composer_lines.append((text, kind))
+        del self.app.composer_lines[:-MAX_LINES]
+        self.query_one(ComposerLog).add(text, kind)
+
+    def on_show(self) -> None:
+        """The log is shared by every screen: catch up with what was said elsewhere."""
+        log = self.query_one(ComposerLog)
+        log.remove_children()
+        for text, kind in self.app.composer_lines[-30:]:
+            log.add(text, kind)
+
+    @on(Input.Submitted, "#composer-input")
+    def submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            return
+        self._history_index = None
+        self.app.composer_history = [*self.app.composer_history, text][-100:]
+        event.input.value = ""
+        self.say(f"› {text}", "echo")
+        focus = getattr(self.screen, "focused_customer_id", lambda: None)()
+        self.run(text, focus)
+
+    @work(thread=True, group="composer", exit_on_error=False)
+    def run(self, text: str, focus: int | None) -> None:
+        app = self.app
+        now = app.now()
+        try:
+            command = grammar.parse(text, now)
+            if isinstance(command, grammar.Undo):
+                self._undo()
+                return
+            ctx = actions.Context(now, focus, app.config.currency)
+            outcome = db_call(actions.execute, command, ctx)
+        except CRMError as exc:
+            app.call_from_thread(self.say, f"✗ {exc}", "error")
+            return
+        app.call_from_thread(self._answered, outcome)
+
+    def _undo(self) -> None:
+        app = self.app
+        if not app.undo_stack:
+            app.call_from_thread(self.say, "nothing to undo", "hint")
+            return
+        label, undo = app.undo_stack.pop()
+        try:
+            db_call(undo)
+        except CRMError as exc:
+            app.call_from_thread(self.say, f"✗ cannot undo {label}: {exc}", "error")
+            return
+        app.call_from_thread(self.say, f"↶ undid {label}")
+        app.call_from_thread(app.post_message, DataChanged())
+
+    def _answered(self, outcome: actions.Outcome) -> None:
+        self.say(outcome.message)
+        for line in outcome.lines:
+            self.say(f"  {line}", "hint")
+        if outcome.undo is not None:
+            self.app.undo_stack.append((outcome.undo_label, outcome.undo))
+            del self.app.undo_stack[:-50]
+        if outcome.go:
+            self.app.action_go(outcome.go)
+        if outcome.find is not None:
+            self.app.call_later(self.app.show_search, outcome.find)
+        if outcome.undo is not None:
+            self.app.post_message(DataChanged(outcome.customer_id))
+
+    def step_history(self, step: int) -> None:
+        history = self.app.composer_history
+        if not history:
+            return
+        index = len(history) if self._history_index is None else self._history_index
+        index = max(0, min(len(history), index + step))
+        self._history_index = index
+        field = self.query_one(ComposerInput)
+        field.value = history[index] if index < len(history) else ""
+        field.cursor_position = len(field.value)
+
+    def complete(self, value: str) -> None:
+        self._complete(value)
+
+    @work(thread=True, exclusive=True, group="composer-complete", exit_on_error=False)
+    def _complete(self, value: str) -> None:
+        head, _, last = value.rpartition(" ")
+        if " " not in value and value.startswith("/"):
+            options = [w + " " for w in grammar.complete_command(value)]
+        elif last.startswith("@"):
+            names = db_call(find_by_name, last[1:].replace("_", " ").strip('"'), 8) if len(last) > 1 else []
+            options = [("@" + n.name.replace(" ", "_") + " ") for n in names]
+        else:
+            options = []
+        self.app.call_from_thread(self._completed, value, head, options)
+
+    def _completed(self, value: str, head: str, options: list[str]) -> None:
+        field = self.query_one(ComposerInput)
+        if field.value != value:
+            return  # the owner kept typing; the completion is stale
+        if len(options) == 1:
+            field.value = (head + " " if head else "") + options[0]
+            field.cursor_position = len(field.value)
+        elif options:
+            self.say("  ".join(o.strip() for o in options), "hint")

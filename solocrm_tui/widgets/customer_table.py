@@ -1,0 +1,69 @@
+"""The customer list table: formatting rows and marking them.
+
+It only ever holds the pages the owner has scrolled through; the screen appends
+more as the cursor nears the end.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from solocrm_tui.core.records import CustomerRow
+from solocrm_tui.formatting import ago, money, percent
+
+COLUMNS = (("mark", " ", 1), ("name", "Name", 22), ("company", "Company", 17), ("stage", "Stage", 8),
+           ("segment", "Segment", 13), ("last_contact", "Contact", 8), ("revenue", "Revenue", 8),
+           ("clv", "CLV", 7), ("churn", "Churn", 5))
+
+
+class CustomerTable(DataTable):
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="list.up"),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.marked: set[int] = set()
+        self.now = datetime.min
+
+    def on_mount(self) -> None:
+        self.now = self.app.now()
+        for key, label, width in COLUMNS:
+            self.add_column(label, key=key, width=width)
+
+    def row_cells(self, row: CustomerRow) -> list:
+        return [
+            Text("●", style="bold") if row.id in self.marked else " ",
+            Text(row.name, overflow="ellipsis", no_wrap=True),
+            Text(row.company or "", overflow="ellipsis", no_wrap=True),
+            row.stage.replace("_", " "),
+            row.segment or "",
+            ago(row.last_contact_at, self.now),
+            Text(money(row.revenue), justify="right"),
+            Text(money(row.clv), justify="right"),
+            Text(percent(row.churn_risk), justify="right"),
+        ]
+
+    def append(self, rows: tuple[CustomerRow, ...]) -> None:
+        for row in rows:
+            if str(row.id) not in self.rows:
+                self.add_row(*self.row_cells(row), key=str(row.id))
+
+    @property
+    def current_id(self) -> int | None:
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        return int(key.value) if key.value else None
+
+    def toggle_mark(self) -> None:
+        cid = self.current_id
+        if cid is None:
+            return
+        self.marked.symmetric_difference_update({cid})
+        self.update_cell(str(cid), "mark", Text("●", style="bold") if cid in self.marked else " ")

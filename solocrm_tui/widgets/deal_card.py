@@ -1,0 +1,69 @@
+"""A deal on the pipeline board, and a stage column that mounts its cards lazily."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Static
+
+from solocrm_tui.core.board import Card, Column
+from solocrm_tui.formatting import money
+
+CHUNK = 40  # cards mounted at a time; more are mounted as the selection moves down
+
+
+class DealCard(Static):
+    def __init__(self, card: Card, today: date) -> None:
+        self.card = card
+        deal = card.deal
+        close = ""
+        if deal.expected_close:
+            late = "!" if deal.expected_close < today else ""
+            close = f" · {deal.expected_close:%d %b}{late}"
+        stale = f" · ⚠ {card.idle_days}d idle" if card.stale else ""
+        text = (f"{deal.title}\n{deal.customer_name} · {money(deal.value)} · "
+                f"{deal.probability}%{close}{stale}")
+        super().__init__(text, markup=False, classes="deal-card" + (" stale" if card.stale else ""))
+
+
+class StageColumn(Vertical):
+    def __init__(self, stage: str) -> None:
+        super().__init__(classes="stage-column", id=f"col-{stage}")
+        self.stage = stage
+        self.column: Column | None = None
+        self.today = date.min
+        self.mounted_cards = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.stage.capitalize(), classes="stage-header")
+        yield VerticalScroll(classes="stage-cards")
+
+    def show(self, column: Column, today: date, show_at_least: int = 0) -> None:
+        self.column, self.today = column, today
+        self.query_one(".stage-header", Static).update(
+            f"{self.stage.capitalize()} · {len(column.cards)}\n"
+            f"{money(column.total)} · weighted {money(column.weighted)}")
+        scroll = self.query_one(".stage-cards", VerticalScroll)
+        scroll.remove_children()
+        self.mounted_cards = 0
+        self.ensure_mounted(max(CHUNK, show_at_least))
+
+    def ensure_mounted(self, count: int) -> None:
+        """Mount cards up to `count` (virtualisation in chunks for columns with thousands)."""
+        if self.column is None:
+            return
+        target = min(len(self.column.cards), count)
+        if target <= self.mounted_cards:
+            return
+        new = [DealCard(card, self.today) for card in self.column.cards[self.mounted_cards:target]]
+        self.query_one(".stage-cards", VerticalScroll).mount_all(new)
+        self.mounted_cards = target
+
+    def card_widget(self, index: int) -> DealCard | None:
+        if self.column is None or not self.column.cards:
+            return None
+        self.ensure_mounted(index + CHUNK // 2)
+        cards = self.query(DealCard)
+        return cards[index] if index < len(cards) else None
