@@ -69,9 +69,19 @@ def mark_responded(campaign_name: str, customer_id: int, now: datetime) -> Campa
     """Record that the customer responded; a customer outside the target list is added to it."""
     campaign = find_campaign(campaign_name)
     with database.atomic():
+        if not CustomerModel.select().where(CustomerModel.id == customer_id).exists():
+            raise NotFound(f"no customer #{customer_id}")
         updated = (CT.update(responded_at=now)
                    .where((CT.campaign == campaign.id) & (CT.customer == customer_id)).execute())
         if not updated:
             CT.insert(campaign=campaign.id, customer=customer_id, responded_at=now).execute()
         system_entry(customer_id, f"responded to campaign {campaign.name}", now)
     return campaign
+
+
+def response_rate(as_of: datetime) -> dict:
+    """Responses / targets over campaigns started by `as_of`."""
+    rows = (CT.select(fn.COUNT(CT.id), fn.COUNT(CT.responded_at)).join(K)
+            .where(K.started_at <= as_of).tuples().first())
+    targets, responded = rows or (0, 0)
+    return {"label": f"{responded} responses / {targets} targets", "value": responded / targets if targets else None}

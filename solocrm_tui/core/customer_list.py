@@ -71,7 +71,7 @@ def parse_filter(raw: str, *, sort: str = "name", descending: bool | None = None
 
 def fts_expression(text: str) -> str | None:
     """User words -> an FTS5 prefix query; quotes keep hostile input from being syntax."""
-    tokens = [t for t in re.split(r"[^\w@.\-]+", text) if t]
+    tokens = [t for t in re.split(r"\W+", text) if t]
     return " ".join('"' + t.replace('"', '""') + '"*' for t in tokens) or None
 
 

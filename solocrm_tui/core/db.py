@@ -141,6 +141,8 @@ def open_database(path: Path | str, *, create: bool = True) -> Path:
         database.connect(reuse_if_open=True)
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"cannot open {path}: {exc}") from None
+    except UnicodeDecodeError:  # a damaged page can make a PRAGMA answer garbage bytes
+        raise DatabaseError(f"cannot open {path}: the file is damaged") from None
     return path
 
 

@@ -15,6 +15,7 @@ from peewee import JOIN
 from solocrm_tui.core import validate
 from solocrm_tui.core.errors import NotFound, ValidationError
 from solocrm_tui.core.models import Customer as CustomerModel
+from solocrm_tui.core.models import Deal as DealModel
 from solocrm_tui.core.models import FollowUp as FollowUpModel
 from solocrm_tui.core.models import database
 from solocrm_tui.core.records import FollowUp
@@ -36,9 +37,13 @@ def create_followup(title: str, due_at: datetime, now: datetime, *, customer_id:
                     deal_id: int | None = None) -> FollowUp:
     title = validate.text(title, "follow-up text", required=True)
     due_at = validate.moment(due_at, "due date")
+    if due_at is None:
+        raise ValidationError("a follow-up needs a due date")
     with database.atomic():
         if customer_id is not None and not C.select().where(C.id == customer_id).exists():
             raise NotFound(f"no customer #{customer_id}")
+        if deal_id is not None and not DealModel.select().where(DealModel.id == deal_id).exists():
+            raise NotFound(f"no deal #{deal_id}")
         new_id = F.insert(customer=customer_id, deal=deal_id, title=title, due_at=due_at,
                           created_at=now).execute()
     return get_followup(new_id)

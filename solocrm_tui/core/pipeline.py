@@ -44,13 +44,14 @@ def create_deal(customer_id: int, title: str, value: Decimal | str, now: datetim
                 expected_close: date | str | None = None) -> Deal:
     title = validate.text(title, "deal title", required=True)
     cents = validate.cents(value, "deal value")
+    currency = validate.currency(currency)
     if stage not in OPEN_DEAL_STAGES:
         raise ValidationError(f'a new deal starts in an open stage ({", ".join(OPEN_DEAL_STAGES)}), not "{stage}"')
     with database.atomic():
         if not C.select().where(C.id == customer_id).exists():
             raise NotFound(f"no customer #{customer_id}")
         deal_id = D.insert(customer=customer_id, title=title, value_cents=cents,
-                           currency=validate.currency(currency), stage=stage,
+                           currency=currency, stage=stage,
                            probability=validate.probability(probability),
                            expected_close=validate.day(expected_close, "expected close"),
                            created_at=now, updated_at=now, last_activity_at=now).execute()

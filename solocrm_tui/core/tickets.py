@@ -6,7 +6,7 @@ one the owner has been owing longest.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from solocrm_tui.core import validate
 from solocrm_tui.core.errors import NotFound, ValidationError
@@ -77,3 +77,13 @@ def delete_ticket(ticket_id: int) -> None:
 def customer_tickets(customer_id: int) -> list[Ticket]:
     query = T.select(*_COLUMNS).where(T.customer == customer_id).order_by(T.opened_at.desc(), T.id.desc())
     return [Ticket(*row) for row in query.tuples()]
+
+
+def csat(as_of: datetime, days: int = 365) -> dict:
+    """Share of satisfaction scores of 4 or 5 among tickets closed in the last `days`."""
+    since = as_of - timedelta(days=days)
+    scores = [s for (s,) in T.select(T.satisfaction).where(
+        T.satisfaction.is_null(False) & (T.closed_at > since) & (T.closed_at <= as_of)).tuples()]
+    happy = sum(1 for s in scores if s >= 4)
+    return {"label": f"{happy} of {len(scores)} scores were 4-5 (last {days} days)",
+            "value": happy / len(scores) if scores else None}

@@ -77,10 +77,10 @@ def cents(amount: Decimal | int | float | str, field: str = "amount") -> int:
         raise ValidationError(f'{field} "{amount}" is not a number')
     if value < 0:
         raise ValidationError(f"{field} cannot be negative ({amount})")
+    if value > Decimal("1e12"):  # before quantize, which overflows on huge values
+        raise ValidationError(f"{field} is implausibly large ({amount})")
     if value != value.quantize(Decimal("0.01")):
         raise ValidationError(f"{field} has more than 2 decimals ({amount})")
-    if value > Decimal("1e12"):
-        raise ValidationError(f"{field} is implausibly large ({amount})")
     return int(value * 100)
 
 

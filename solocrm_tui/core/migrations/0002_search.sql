@@ -3,7 +3,7 @@
 CREATE VIRTUAL TABLE customer_fts USING fts5(
     name, company, email, phone, city, tags,
     content='customer', content_rowid='id',
-    tokenize="unicode61 remove_diacritics 2 tokenchars '@.-_'", prefix='1 2 3'
+    tokenize="unicode61 remove_diacritics 2", prefix='1 2 3'
 );
 CREATE TRIGGER customer_fts_ai AFTER INSERT ON customer BEGIN
     INSERT INTO customer_fts(rowid, name, company, email, phone, city, tags)

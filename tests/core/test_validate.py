@@ -1,0 +1,232 @@
+"""Field rules shared by forms, composer and importer: table-driven."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from solocrm_tui.core import validate
+from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.records import cents_to_decimal
+
+# --- text ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("  Alice   Smith ", "Alice Smith"),
+    ("a\tb\nc", "a b c"),
+    ("x" * 255, "x" * 255),
+    (None, None),
+    ("", None),
+    ("   ", None),
+    (42, "42"),
+])
+def test_text_cleans_short_fields(value, expected):
+    assert validate.text(value, "name") == expected
+
+
+def test_text_required_and_too_long():
+    with pytest.raises(ValidationError, match="name is required"):
+        validate.text("  ", "name", required=True)
+    with pytest.raises(ValidationError, match="too long"):
+        validate.text("x" * 256, "name")
+
+
+def test_long_text_keeps_its_lines():
+    body = "line one\n\n  line two  "
+    assert validate.text(body, "text", limit=validate.MAX_TEXT) == "line one\n\n  line two"
+    with pytest.raises(ValidationError, match="too long"):
+        validate.text("x" * (validate.MAX_TEXT + 1), "text", limit=validate.MAX_TEXT)
+
+
+# --- email --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("alice@example.com", ("alice@example.com", "alice@example.com")),
+    ("  Alice.Smith@Example.COM ", ("Alice.Smith@Example.COM", "alice.smith@example.com")),
+    ("a+tag@sub.example.co.uk", ("a+tag@sub.example.co.uk", "a+tag@sub.example.co.uk")),
+    ("JÖRG@müller.de", ("JÖRG@müller.de", "jörg@müller.de")),
+    (None, (None, None)),
+    ("", (None, None)),
+    ("  ", (None, None)),
+])
+def test_valid_emails_and_their_keys(value, expected):
+    assert validate.email(value) == expected
+
+
+@pytest.mark.parametrize("value", [
+    "alice", "alice@", "@example.com", "alice@example", "a b@example.com", "alice@@example.com",
+    "alice@exa mple.com", "a@b.", "x" * 250 + "@example.com",
+])
+def test_invalid_emails(value):
+    with pytest.raises(ValidationError):
+        validate.email(value)
+
+
+# --- phone --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, key", [
+    ("+49 30 1234567", "+49301234567"),
+    ("+49 (30) 123-4567", "+49301234567"),
+    ("0049 30 1234567", "+49301234567"),
+    ("030 / 123 45 67", "0301234567"),
+    ("(555) 123.4567", "5551234567"),
+    ("123456", "123456"),
+    ("+123456789012345", "+123456789012345"),
+])
+def test_phone_numbers_and_their_keys(value, key):
+    typed, norm = validate.phone(value)
+    assert typed == " ".join(value.split())
+    assert norm == key
+
+
+def test_same_number_written_differently_has_one_key():
+    keys = {validate.phone(v)[1] for v in ("+49 30 1234567", "0049-30-1234567", "+4930 1234567", "+49.30.123.45.67")}
+    assert keys == {"+49301234567"}
+
+
+@pytest.mark.parametrize("value", ["12345", "1234567890123456", "call me", "+49 30 12345x", "555-CALL-NOW", "12@34567"])
+def test_invalid_phones(value):
+    with pytest.raises(ValidationError, match="phone"):
+        validate.phone(value)
+
+
+def test_blank_phone_is_not_given():
+    assert validate.phone(None) == (None, None)
+    assert validate.phone("  ") == (None, None)
+
+
+# --- tags ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("vip", "vip"), ("#VIP", "vip"), ("  News-Letter ", "news-letter"), ("a_b", "a_b"),
+    ("2026", "2026"), ("x" * 40, "x" * 40), ("café", "café"),
+])
+def test_valid_tags(value, expected):
+    assert validate.tag(value) == expected
+
+
+@pytest.mark.parametrize("value", ["", "#", "  ", "two words", "a,b", "x" * 41, "a.b", "a/b", "#a#b", '"q"'])
+def test_invalid_tags(value):
+    with pytest.raises(ValidationError, match="not a tag"):
+        validate.tag(value)
+
+
+# --- money --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, cents", [
+    ("12.34", 1234), ("0", 0), ("0.01", 1), (" 7 ", 700), ("1200.5", 120050), ("1.230", 123),
+    (Decimal("19.99"), 1999), (5, 500), (12.5, 1250), ("1e3", 100000), ("-0", 0),
+    ("1000000000000", 100000000000000),
+])
+def test_cents_accepts_exact_amounts(value, cents):
+    assert validate.cents(value) == cents
+
+
+@pytest.mark.parametrize("value, message", [
+    ("-1", "negative"), ("-0.01", "negative"), (Decimal("-5"), "negative"),
+    ("1.234", "more than 2 decimals"), ("0.001", "more than 2 decimals"),
+    ("NaN", "not a number"), ("nan", "not a number"), ("sNaN", "not a number"),
+    ("inf", "not a number"), ("-Infinity", "not a number"), (float("nan"), "not a number"),
+    ("abc", "not a number"), ("", "not a number"), ("12,50", "not a number"), ("1.2.3", "not a number"),
+    ("1000000000000.01", "large"), ("1e13", "large"), ("1e30", "large"), ("9" * 40, "large"),
+    ("1e400", "large"), ("1e999999", "large"),
+])
+def test_cents_refuses_bad_amounts(value, message):
+    with pytest.raises(ValidationError, match=message):
+        validate.cents(value)
+
+
+def test_cents_names_the_field():
+    with pytest.raises(ValidationError, match="^cost cannot be negative"):
+        validate.cents("-3", "cost")
+
+
+@pytest.mark.parametrize("cents, expected", [(0, Decimal("0.00")), (1, Decimal("0.01")), (123456, Decimal("1234.56")),
+                                             (None, None)])
+def test_cents_to_decimal(cents, expected):
+    assert cents_to_decimal(cents) == expected
+    if expected is not None:
+        assert str(cents_to_decimal(cents)) == str(expected)
+
+
+@pytest.mark.parametrize("value, expected", [("eur", "EUR"), (" usd ", "USD"), ("GBP", "GBP")])
+def test_currency(value, expected):
+    assert validate.currency(value) == expected
+
+
+@pytest.mark.parametrize("value", ["", "EU", "EURO", "E1R", "€", None])
+def test_bad_currency(value):
+    with pytest.raises(ValidationError, match="3-letter"):
+        validate.currency(value)
+
+
+# --- dates --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2026-02-28", date(2026, 2, 28)), ("2024-02-29", date(2024, 2, 29)), (" 2026-12-01 ", date(2026, 12, 1)),
+    (date(2026, 1, 2), date(2026, 1, 2)), (datetime(2026, 1, 2, 15, 0), date(2026, 1, 2)),
+    (None, None), ("", None),
+])
+def test_day(value, expected):
+    result = validate.day(value, "birthday")
+    assert result == expected
+    assert result is None or type(result) is date
+
+
+@pytest.mark.parametrize("value", ["2026-02-30", "2025-02-29", "2026-13-01", "2026-00-10", "31/12/2026", "tomorrow", "2026-1"])
+def test_impossible_days(value):
+    with pytest.raises(ValidationError, match="birthday .* is not a real date"):
+        validate.day(value, "birthday")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2026-12-01", datetime(2026, 12, 1)),
+    ("2026-12-01 14:30", datetime(2026, 12, 1, 14, 30)),
+    ("2026-12-01T14:30:15.123456", datetime(2026, 12, 1, 14, 30, 15)),
+    (datetime(2026, 12, 1, 14, 30, 1, 999), datetime(2026, 12, 1, 14, 30, 1)),
+    (None, None), ("  ", None),
+])
+def test_moment(value, expected):
+    assert validate.moment(value, "due date") == expected
+
+
+def test_moment_with_offset_becomes_naive_local_time():
+    aware = datetime(2026, 12, 1, 12, 0, tzinfo=timezone(timedelta(hours=3)))
+    result = validate.moment(aware.isoformat(), "due date")
+    assert result.tzinfo is None
+    assert result == aware.astimezone().replace(tzinfo=None)
+
+
+@pytest.mark.parametrize("value", ["2026-02-30 10:00", "2026-12-01 25:00", "next week", "1899-12-31", "2201-01-01"])
+def test_impossible_moments(value):
+    with pytest.raises(ValidationError, match="due date"):
+        validate.moment(value, "due date")
+
+
+# --- probability --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, expected", [
+    (0, 0), (100, 100), ("50", 50), (" 75% ", 75), ("10%", 10), (None, None), ("", None),
+])
+def test_probability(value, expected):
+    assert validate.probability(value) == expected
+
+
+@pytest.mark.parametrize("value", [-1, 101, "150%", "abc", "50.5", "1e2"])
+def test_bad_probability(value):
+    with pytest.raises(ValidationError, match="probability"):
+        validate.probability(value)
+
+
+@pytest.mark.parametrize("value, is_blank", [(None, True), ("", True), (" \t", True), ("x", False), (0, False)])
+def test_blank(value, is_blank):
+    assert validate.blank(value) is is_blank
