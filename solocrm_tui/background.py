@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from solocrm_tui.core import jobs
+from solocrm_tui.messages import DataChanged
 from solocrm_tui.reminders import deliver
 from solocrm_tui.scheduling import Job, JobRunner
 
 
-def _leased(name: str, every: timedelta, body):
+def _leased(name: str, every: timedelta | None, body):
     """Wrap a shared job so only one instance runs it per period."""
     def run(now):
         if not jobs.begin(name, now, every):
@@ -31,13 +32,24 @@ def build_runner(app) -> JobRunner:
     config = app.config.jobs
     first = {"done": False}
 
+    def changed(result) -> None:
+        if result:
+            app.post_message(DataChanged())
+
     def reminded(claimed) -> None:
         deliver(app, claimed, catch_up=not first["done"])
         first["done"] = True
 
     backup_every = timedelta(hours=config.backup_hours)
+    restage_every = timedelta(hours=config.restage_hours)
+    refit_every = timedelta(hours=config.refit_hours)
     job_list = [
         Job("reminders", jobs.remind, timedelta(seconds=config.reminder_seconds), reminded),
+        Job("restage", _leased("restage", restage_every, lambda now: jobs.restage(now, app.config.lifecycle)),
+            restage_every, changed, first_in=2),
+        Job("refit", _leased("refit", None, lambda now: jobs.refit_if_due(
+            app.db_path, now, app.config.analytics, refit_every, config.refit_change_share)),
+            timedelta(minutes=10), changed, first_in=20),
         Job("backup", _leased("backup", backup_every,
                               lambda now: jobs.backup(app.db_path, now, config.backups_kept)),
             backup_every, first_in=60),

@@ -58,3 +58,37 @@ def backup(db_path: Path, now: datetime, keep: int) -> Path:
     target = backups.backup_to(db_path, folder / backups.backup_name(db_path, now))
     backups.rotate(folder, db_path.stem, keep)
     return target
+
+
+def restage(now: datetime, lifecycle_config) -> int:
+    from solocrm_tui.core import lifecycle
+
+    return lifecycle.restage(now, lifecycle.Rules.from_config(lifecycle_config))
+
+
+def refit_in_process(db_path: Path, now: datetime, settings, as_of: datetime | None = None) -> dict:
+    """Fit the models in a child process so the app's UI thread never competes with
+    pandas/scikit-learn for the GIL, and the app's own memory stays small."""
+    import dataclasses
+    import json
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-m", "solocrm_tui.core.analytics.worker", str(db_path), now.isoformat(),
+            json.dumps(dataclasses.asdict(settings))]
+    if as_of is not None:
+        args.append(as_of.isoformat())
+    done = subprocess.run(args, capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        lines = (done.stderr or "no output").strip().splitlines()
+        raise RuntimeError(f"refit failed: {lines[-1] if lines else 'exit ' + str(done.returncode)}")
+    return json.loads(done.stdout)
+
+
+def refit_if_due(db_path: Path, now: datetime, analytics_config, every: timedelta, change_share: float) -> dict | None:
+    """The scheduled refit: daily, or sooner when orders changed by more than `change_share`."""
+    from solocrm_tui.core import model_runs
+
+    if not model_runs.refit_due(now, every, change_share):
+        return None
+    return refit_in_process(db_path, now, model_runs.Settings.from_config(analytics_config))

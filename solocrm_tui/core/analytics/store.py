@@ -1,0 +1,79 @@
+"""Frames in from the database, figures back out.
+
+Reads go straight through the thread's SQLite connection into pandas (a million
+orders load in about a second); writes are one transaction of executemany
+updates plus a model-run record, so a refit is applied whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+
+import pandas as pd
+
+from solocrm_tui.core.models import ModelRun, database
+
+FIGURE_COLUMNS = ("segment", "churn_risk", "p_alive", "expected_purchases", "clv")
+
+
+def _frame(sql: str, params: tuple = ()) -> pd.DataFrame:
+    cursor = database.execute_sql(sql, params)
+    columns = [c[0] for c in cursor.description]
+    return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
+
+def _dates(column: pd.Series) -> pd.Series:
+    return pd.to_datetime(column, format="ISO8601")
+
+
+def load_orders(as_of: datetime | None = None) -> pd.DataFrame:
+    """customer_id, ordered_at (datetime64), amount (float, in currency units)."""
+    sql = "SELECT customer_id, ordered_at, amount_cents FROM orders WHERE customer_id IS NOT NULL"
+    params: tuple = ()
+    if as_of is not None:
+        sql += " AND ordered_at <= ?"
+        params = (as_of.isoformat(sep=" "),)
+    frame = _frame(sql, params)
+    if frame.empty:
+        return pd.DataFrame({"customer_id": pd.Series(dtype="int64"),
+                             "ordered_at": pd.Series(dtype="datetime64[ns]"),
+                             "amount": pd.Series(dtype=float)})
+    return pd.DataFrame({"customer_id": frame["customer_id"].astype("int64"),
+                         "ordered_at": _dates(frame["ordered_at"]),
+                         "amount": frame["amount_cents"].astype(float) / 100})
+
+
+def load_customers() -> pd.DataFrame:
+    frame = _frame("SELECT id AS customer_id, created_at FROM customer WHERE archived_at IS NULL")
+    if not frame.empty:
+        frame["created_at"] = _dates(frame["created_at"])
+    return frame
+
+
+def _clean(value):
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def write_figures(figures: pd.DataFrame, runs: list[dict], now: datetime) -> None:
+    """Store per-customer figures (indexed by customer_id) and the model runs, atomically.
+
+    Customers without a row get NULL figures, so nobody keeps a stale score.
+    """
+    rows = [(*(_clean(getattr(r, c)) for c in FIGURE_COLUMNS), int(r.Index))
+            for r in figures.reindex(columns=list(FIGURE_COLUMNS)).astype(object).itertuples()]
+    with database.atomic():
+        database.execute_sql("UPDATE customer SET segment = NULL, churn_risk = NULL, p_alive = NULL, "
+                             "expected_purchases = NULL, clv = NULL")
+        database.cursor().executemany(
+            "UPDATE customer SET segment = ?, churn_risk = ?, p_alive = ?, expected_purchases = ?, clv = ? "
+            "WHERE id = ?", rows)
+        for run in runs:
+            ModelRun.insert(kind=run["kind"], trained_at=now, as_of=run["as_of"], sample_size=run["sample_size"],
+                            metrics=json.dumps(run.get("metrics", {}), default=str),
+                            parameters=json.dumps(run.get("parameters", {}), default=str)).execute()
