@@ -33,6 +33,8 @@ def integrity_errors(path: Path) -> list[str]:
             conn.close()
     except sqlite3.DatabaseError as exc:
         return [str(exc)]
+    except UnicodeDecodeError:  # damaged pages can surface as undecodable text
+        return ["the file is damaged (unreadable text in its pages)"]
     return [] if rows == ["ok"] else rows
 
 
@@ -54,9 +56,10 @@ def backup_to(source: Path, target: Path) -> Path:
             src.close()
     except OSError as exc:
         raise DatabaseError(f"cannot write backup {target}: {exc.strerror}") from None
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         tmp.unlink(missing_ok=True)
-        raise DatabaseError(f"backup of {source} failed: {exc}") from None
+        reason = "the file is damaged" if isinstance(exc, UnicodeDecodeError) else exc
+        raise DatabaseError(f"backup of {source} failed: {reason}") from None
     problems = integrity_errors(tmp)
     if problems:
         tmp.unlink(missing_ok=True)
@@ -94,7 +97,11 @@ def restore_from(backup: Path, db_path: Path, now: datetime) -> Path:
         raise DatabaseError(f"{backup} failed its integrity check: {problems[0]}")
     safety = db_path.parent / "backups" / f"{db_path.stem}-before-restore-{now:%Y%m%d-%H%M%S}.db"
     if db_path.exists():
-        backup_to(db_path, safety)
+        try:
+            backup_to(db_path, safety)
+        except DatabaseError:  # the database being replaced is damaged: keep its bytes as they are
+            _private_file(safety)
+            shutil.copyfile(db_path, safety)
     tmp = db_path.with_name(db_path.name + ".restore")
     _private_file(tmp)
     shutil.copyfile(backup, tmp)

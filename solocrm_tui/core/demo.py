@@ -1,0 +1,471 @@
+"""Realistic, deterministic demo data: a small specialty-coffee business and its customers.
+
+The point is that every screen and model has real structure to find: customers
+buy with distinct rhythms (frequent small buyers, monthly regulars, rare big
+buyers, one-timers, customers who stopped 4-18 months ago, leads who never
+bought), so segmentation and churn have something to learn; the timeline has
+every kind of entry; the pipeline has every stage; Today has overdue and
+due-today follow-ups and birthdays. Everything derives from `random.Random(seed)`
+and the `now` passed in, never the wall clock, so a seed always gives the same book.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from peewee import chunked, fn
+
+from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.models import (
+    Campaign,
+    CampaignTarget,
+    Customer,
+    Deal,
+    DealStageChange,
+    FollowUp,
+    Interaction,
+    Order,
+    Ticket,
+    database,
+)
+from solocrm_tui.core.orders import refresh_customer_totals
+
+MAX_CUSTOMERS = 200_000
+FIRST = (
+    "Anna", "Lukas", "Sofia", "Jonas", "Emma", "Noah", "Mia", "Elias", "Lena", "Paul", "Clara",
+    "Felix", "Marie", "Leon", "Hannah", "Finn", "Laura", "Jakob", "Julia", "Max", "Sara", "Tom",
+    "Nina", "David", "Eva", "Oliver", "Ida", "Jan", "Zoë", "Mateo", "Chloé", "Hugo", "Léa", "Louis",
+    "Inès", "Liam", "Aoife", "Sean", "Lucía", "José", "Chiara", "Marco", "Giulia", "Søren", "Freja",
+    "Lars", "Astrid", "Łukasz", "Zofia", "Tomáš", "Katrin", "Ana", "João", "Beatriz", "Kofi",
+    "Amara", "Yusuf", "Leila", "Priya", "Ravi", "Mei",
+)
+LAST = (
+    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Becker", "Hoffmann", "Wagner", "Koch",
+    "Richter", "Bauer", "Klein", "Wolf", "Neumann", "Schwarz", "Braun", "Zimmermann", "Hartmann",
+    "Krüger", "Lange", "Jansen", "de Vries", "Bakker", "Visser", "Martin", "Bernard", "Dubois",
+    "Moreau", "Laurent", "Lefèvre", "García", "Fernández", "López", "Martínez", "Rossi", "Russo",
+    "Bianchi", "Romano", "Nielsen", "Jensen", "Hansen", "Andersson", "Johansson", "Nowak",
+    "Kowalski", "Novák", "Dvořák", "Murphy", "Kelly", "O'Brien", "Smith", "Jones", "Taylor",
+    "Brown", "Silva", "Santos", "Costa", "Pereira", "Mensah", "Okafor", "Yilmaz", "Kaya", "Patel",
+    "Sharma", "Chen",
+)
+CITIES = (("Berlin", "Germany", "+49"), ("Hamburg", "Germany", "+49"), ("Munich", "Germany", "+49"),
+          ("Cologne", "Germany", "+49"), ("Vienna", "Austria", "+43"), ("Zurich", "Switzerland", "+41"),
+          ("Amsterdam", "Netherlands", "+31"), ("Utrecht", "Netherlands", "+31"), ("Paris", "France", "+33"),
+          ("Lyon", "France", "+33"), ("Brussels", "Belgium", "+32"), ("Copenhagen", "Denmark", "+45"),
+          ("Stockholm", "Sweden", "+46"), ("Oslo", "Norway", "+47"), ("London", "United Kingdom", "+44"),
+          ("Manchester", "United Kingdom", "+44"), ("Dublin", "Ireland", "+353"), ("Madrid", "Spain", "+34"),
+          ("Barcelona", "Spain", "+34"), ("Lisbon", "Portugal", "+351"), ("Milan", "Italy", "+39"),
+          ("Prague", "Czechia", "+420"), ("Warsaw", "Poland", "+48"))
+COMPANIES = ("Nordlicht Design", "Kaffeehaus Lange", "Brightside Studio", "Atelier Rouge", "Blue Fern Café",
+             "Hafenbüro", "Pixel & Pine", "Casa Verde", "Studio Oslo", "Lumen Architects", "Eastside Coworking",
+             "Bakkerij Jansen", "Grünwerk GmbH", "Tinta Creative", "Fjord Logistics", "Café Central",
+             "Mosaic Dental", "Quartier Bistro", "Ironbark Legal", "Helix Labs", "Little Owl Bakery",
+             "Vela Yoga", "Urban Sprout", "Kite & Key", "Copper Kettle", "Maison Lefèvre", "Wavelength Media",
+             "Alpenrose Hotel", "Riverside Clinic", "Tandem Bikes")
+FREEMAIL = ("gmail.com", "outlook.com", "proton.me", "web.de", "yahoo.com", "icloud.com", "gmx.net")
+SOURCES = ("referral", "website", "event", "linkedin", "instagram", "newsletter", "partner", "cold outreach")
+SOURCE_WEIGHTS = (22, 28, 10, 10, 12, 6, 6, 6)
+PRODUCTS = ("Espresso beans 1kg", "Filter roast 500g", "Single origin Ethiopia 250g", "Decaf 500g",
+            "Tasting box", "Cold brew kit", "Hand grinder", "Pour-over set", "Milk jug", "Descaling tablets")
+BIG_PRODUCTS = ("Office coffee subscription (quarter)", "Espresso machine Linea Mini", "Barista training day",
+                "Wholesale beans 20kg", "Café equipment package", "Grinder EK43")
+ASCII = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "ß": "ss", "'": "", " ": "", "&": ""})
+BODIES = {
+    ("email", "out"): ("Sent the quote for {p}.", "Sent invoice #{n} for the last order.",
+                       "Shared the new seasonal price list.", "Asked how the {p} is working out.",
+                       "Confirmed the delivery for next week.", "Sent the tasting notes for the new roast."),
+    ("email", "in"): ("Asked about delivery times for {p}.", "Thanks for the quick delivery!",
+                      "Question about invoice #{n}.", "Wants to know if {p} is back in stock.",
+                      "Asked for a bulk price on {p}.", "Forwarded our offer to their office manager."),
+    ("call", "out"): ("Called to confirm the delivery date.", "Quick call about next month's order.",
+                      "Left a voicemail about {p}.", "Walked them through the grinder settings."),
+    ("call", "in"): ("Called about a damaged package - sending a replacement.",
+                     "Rang to ask about bulk pricing for {p}.", "Called to change the delivery address.",
+                     "Wanted advice on a machine for the office."),
+    ("meeting", "out"): ("Visited their place in {c} to set up the {p}.", "Cupping session at the roastery.",
+                         "Lunch meeting: talked about a subscription for the team."),
+    ("meeting", "in"): ("They came by the roastery to taste the new Ethiopia.",
+                        "Met at the coffee fair in {c}.", "Dropped by to pick up the {p}."),
+    ("message", "out"): ("Your order is ready for pickup.", "Can we move Thursday to Friday?",
+                         "Photo of the new roast sent.", "Reminder: tasting on Saturday at 11."),
+    ("message", "in"): ("Got it, thanks!", "Can I pick up tomorrow instead?", "Loved the last batch.",
+                        "Is the shop open on Sunday?"),
+    ("note", "out"): ("Prefers email over phone.", "Likes dark roasts, no acidity.",
+                      "Decision maker is the office manager.", "Budget review in Q1.",
+                      "Met through {c} coffee meetup.", "Allergic to hazelnut flavours.",
+                      "Pays invoices late but always pays.", "Interested in the barista course."),
+}
+FOLLOWUPS = ("Send quote for {p}", "Call back about {p}", "Check in after delivery", "Ask for a referral",
+             "Confirm workshop date", "Send invoice reminder", "Follow up on proposal", "Offer the new roast")
+TICKETS = ("Grinder makes a rattling noise", "Wrong beans delivered", "Invoice address change",
+           "Package arrived damaged", "Question about descaling", "Subscription pause request",
+           "Machine leaks water", "Order arrived late")
+LOST_REASONS = ("price too high", "went with a competitor", "budget frozen", "no decision", "timing")
+DEAL_PATH = ("lead", "qualified", "proposal", "negotiation")
+# behaviour -> share of customers; lapsed customers stopped 4-18 months ago
+BEHAVIOURS = (("frequent", 12), ("monthly", 18), ("big", 8), ("onetime", 20), ("lapsed", 20), ("lead", 22))
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    customers: int
+    orders: int
+    interactions: int
+    deals: int
+    followups: int
+    tickets: int
+    campaign_targets: int
+
+    def line(self) -> str:
+        return (f"{self.customers:,} customers, {self.orders:,} orders, {self.interactions:,} interactions, "
+                f"{self.deals:,} deals, {self.followups:,} follow-ups, {self.tickets:,} tickets, "
+                f"1 campaign with {self.campaign_targets:,} targets")
+
+
+@dataclass
+class _Person:
+    id: int
+    name: str
+    company: str | None
+    city: str
+    behaviour: str
+    created: datetime
+    orders: list[tuple[datetime, int, str]] = field(default_factory=list)
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, value))
+
+
+class _Book:
+    """Collects rows in memory (deterministically), then writes them in one transaction."""
+
+    def __init__(self, now: datetime, seed: int, currency: str) -> None:
+        self.now, self.rng, self.currency = now.replace(microsecond=0), random.Random(seed), currency
+        self.rows: dict[type, list[tuple]] = {m: [] for m in (Customer, Order, Interaction, Deal, DealStageChange,
+                                                               FollowUp, Ticket, CampaignTarget)}
+        self.people: list[_Person] = []
+
+    def ago(self, low: float, high: float) -> datetime:
+        """A moment `low`..`high` days before now, during working hours."""
+        day = self.now - timedelta(days=self.rng.uniform(low, high))
+        return day.replace(hour=self.rng.randint(8, 18), minute=self.rng.randrange(0, 60, 5), second=0)
+
+    def say(self, kind: str, direction: str, person: _Person) -> str:
+        template = self.rng.choice(BODIES[(kind, direction)])
+        return template.format(p=self.rng.choice(PRODUCTS), n=self.rng.randint(1000, 9999), c=person.city)
+
+    def interaction(self, person: _Person, kind: str, direction: str, body: str, when: datetime,
+                    deal_id: int | None = None) -> None:
+        self.rows[Interaction].append((person.id, kind, direction, body, min(when, self.now), deal_id))
+
+
+def _ascii(text: str) -> str:
+    """"Søren Dvořák" -> "sorendvorak": for e-mail addresses and domains."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(ASCII))
+    return "".join(ch for ch in decomposed if ch.isascii()).lower()
+
+
+def _email(first: str, last: str, domain: str, used: set[str]) -> str:
+    local = f"{_ascii(first)}.{_ascii(last)}"
+    candidate, n = f"{local}@{domain}", 2
+    while candidate in used:
+        candidate, n = f"{local}{n}@{domain}", n + 1
+    used.add(candidate)
+    return candidate
+
+
+def _order_dates(book: _Book, behaviour: str) -> list[datetime]:
+    rng, now = book.rng, book.now
+    if behaviour == "lead":
+        return []
+    if behaviour == "onetime":
+        return [book.ago(1, 720)]
+    gap = {"frequent": (14, 28), "monthly": (24, 36), "big": (80, 200)}.get(behaviour, (14, 40))
+    start_days = rng.uniform(200, 730)
+    end_days = rng.uniform(120, 540) if behaviour == "lapsed" else 0
+    start_days = max(start_days, end_days + 60)
+    dates, t = [], now - timedelta(days=start_days)
+    while t < now - timedelta(days=end_days):
+        dates.append(t.replace(hour=rng.randint(8, 19), minute=rng.randrange(0, 60, 5), second=0, microsecond=0))
+        t += timedelta(days=rng.uniform(*gap))
+    return [d for d in dates if d <= now] or [book.ago(1, 30)]
+
+
+def _add_people(book: _Book, count: int, first_id: int, used_emails: set[str]) -> None:
+    rng, now = book.rng, book.now
+    kinds = [b for b, _ in BEHAVIOURS]
+    birthday_today = set(rng.sample(range(count), k=min(3, count)))
+    for i in range(count):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        city, country, cc = rng.choice(CITIES)
+        behaviour = rng.choices(kinds, weights=[w for _, w in BEHAVIOURS])[0]
+        company = rng.choice(COMPANIES) if rng.random() < (0.9 if behaviour == "big" else 0.35) else None
+        domain = _ascii(company) + ".com" if company else rng.choice(FREEMAIL)
+        email = _email(first, last, domain, used_emails) if rng.random() < 0.92 else None
+        digits = f"{rng.randint(150, 179)} {rng.randint(1000000, 9999999)}"
+        phone = f"{cc} {digits}" if rng.random() < 0.7 else None
+        birthday = _birthday(rng, now) if i in birthday_today else (
+            date(rng.randint(1950, 2002), 1, 1) + timedelta(days=rng.randrange(365)) if rng.random() < 0.65 else None)
+        dates = _order_dates(book, behaviour)
+        created = min(dates) - timedelta(days=rng.uniform(0, 60)) if dates else book.ago(1, 400)
+        person = _Person(first_id + i, f"{first} {last}", company, city, behaviour, created.replace(microsecond=0))
+        for when in sorted(dates):
+            big = behaviour == "big"
+            base = rng.uniform(800, 6000) if big else rng.uniform(15, 120 if behaviour == "frequent" else 350)
+            cents = int(base * rng.uniform(0.7, 1.4)) * 100 + rng.choice((0, 0, 50, 90))
+            person.orders.append((when, cents, rng.choice(BIG_PRODUCTS if big else PRODUCTS)))
+        book.people.append(person)
+        tags = [t for t, p in (("newsletter", 0.4), ("retail", 0.3 if not company else 0.0),
+                               ("wholesale", 0.6 if behaviour == "big" else 0.03),
+                               ("b2b", 0.7 if company else 0.0), ("event", 0.08)) if rng.random() < p]
+        custom = {"preferred_roast": rng.choice(("light", "medium", "dark"))} if rng.random() < 0.3 else {}
+        book.rows[Customer].append([
+            person.id, person.name, company, email, email.lower() if email else None, phone,
+            "+" + (cc + digits).replace("+", "").replace(" ", "") if phone else None, rng.random() < 0.05,
+            city, country, birthday, birthday.strftime("%m-%d") if birthday else None,
+            rng.choices(SOURCES, weights=SOURCE_WEIGHTS)[0], tags, json.dumps(custom), person.created,
+            person.created])
+
+
+def _birthday(rng: random.Random, now: datetime) -> date:
+    year = rng.randint(1960, 2000)
+    while True:
+        try:
+            return date(year, now.month, now.day)
+        except ValueError:  # 29 February: find a leap year
+            year += 1
+
+
+def _stage(person: _Person, now: datetime) -> tuple[str, datetime]:
+    """Lifecycle defaults (config.Lifecycle): lead / new / active / loyal / at_risk / churned."""
+    if not person.orders:
+        return "lead", person.created
+    first, last = person.orders[0][0], person.orders[-1][0]
+    idle = (now - last).days
+    if idle > 365:
+        return "churned", last + timedelta(days=365)
+    if idle > 90:
+        return "at_risk", last + timedelta(days=90)
+    if (now - first).days <= 30:
+        return "new", first
+    return ("loyal" if len(person.orders) >= 3 else "active"), last
+
+
+def _finish_customers(book: _Book) -> None:
+    """Orders rows, VIP tags for the top spenders, and a plausible lifecycle stage."""
+    revenue = sorted((sum(c for _, c, _ in p.orders) for p in book.people), reverse=True)
+    vip_floor = revenue[max(0, len(revenue) // 20 - 1)] if revenue and revenue[0] else None
+    for person, row in zip(book.people, book.rows[Customer]):
+        person.orders.sort()
+        for when, cents, product in person.orders:
+            book.rows[Order].append((person.id, cents, book.currency, product, when,
+                                     int(cents * book.rng.uniform(0.35, 0.7))))
+        tags = row[13] + (["vip"] if vip_floor and sum(c for _, c, _ in person.orders) >= vip_floor else [])
+        row[13] = f" {' '.join(sorted(set(tags)))} " if tags else ""
+        stage, since = _stage(person, book.now)
+        row.extend((stage, min(since, book.now)))
+
+
+def _add_timelines(book: _Book) -> None:
+    rng, now = book.rng, book.now
+    heavy = set(rng.sample(range(len(book.people)), k=max(1, len(book.people) // 50)))
+    kinds, weights = ("email", "call", "note", "meeting", "message"), (35, 20, 20, 10, 15)
+    for i, person in enumerate(book.people):
+        count = rng.randint(100, 160) if i in heavy else (
+            rng.randint(1, 6) if not person.orders else int(len(person.orders) * rng.uniform(0.3, 1.0)) + rng.randint(1, 5))
+        span_end = now if person.behaviour != "lapsed" else min(now, person.orders[-1][0] + timedelta(days=120))
+        span = max((span_end - person.created).total_seconds(), 3600)
+        for _ in range(count):
+            kind = rng.choices(kinds, weights)[0]
+            direction = "out" if kind == "note" or rng.random() < 0.55 else "in"
+            when = person.created + timedelta(seconds=rng.uniform(0, span))
+            when = when.replace(hour=rng.randint(8, 19), minute=rng.randrange(0, 60), second=0, microsecond=0)
+            book.interaction(person, kind, direction, book.say(kind, direction, person), when)
+
+
+def _add_deals(book: _Book, first_deal_id: int) -> None:
+    """Deals in every stage with their stage history; two in five open deals are stale."""
+    rng, now = book.rng, book.now
+    count = _clamp(len(book.people) // 8, 12, 3000)
+    plan = ["lead", "qualified", "proposal", "negotiation", "won", "lost"] * 2
+    for i in range(count):
+        deal_id, person = first_deal_id + i, rng.choice(book.people)
+        final = plan[i] if i < len(plan) else rng.choices(
+            ("lead", "qualified", "proposal", "negotiation", "won", "lost"), (12, 12, 14, 10, 30, 22))[0]
+        title = f"{rng.choice(BIG_PRODUCTS)} for {person.company or person.name.split()[0]}"
+        value = rng.randint(5, 150) * 10000
+        closed = final in ("won", "lost")
+        if closed:
+            end = book.ago(1, 90) if rng.random() < 0.7 else book.ago(91, 600)
+            path = list(DEAL_PATH[: rng.randint(3, 4) if final == "won" else rng.randint(1, 4)]) + [final]
+        else:
+            end = book.ago(15, 70) if i % 5 in (0, 1) else book.ago(0, 10)
+            path = list(DEAL_PATH[: DEAL_PATH.index(final) + 1])
+        created = end - timedelta(days=rng.uniform(5, 90))
+        middle = sorted(created + (end - created) * rng.random() for _ in path[2:])
+        times = [created] + [t.replace(microsecond=0) for t in middle] + ([end] if len(path) > 1 else [])
+        reason = rng.choice(LOST_REASONS) if final == "lost" else None
+        book.rows[Deal].append((deal_id, person.id, title, value, book.currency, final, None,
+                                None if closed else (now + timedelta(days=rng.randint(7, 120))).date(),
+                                reason, created, end, end if closed else None, end))
+        for from_stage, to_stage, at in zip([None] + path[:-1], path, times):
+            lost = to_stage == "lost"
+            book.rows[DealStageChange].append((deal_id, from_stage, to_stage, at, reason if lost else None))
+            note = (f"deal opened: {title} ({value / 100:.2f} {book.currency})" if from_stage is None
+                    else f"deal {title}: {from_stage} → {to_stage}" + (f" ({reason})" if lost else ""))
+            book.interaction(person, "system", "out", note, at, deal_id)
+
+
+def _add_followups(book: _Book) -> None:
+    """Overdue, due today (some earlier today, some later), upcoming, and done follow-ups."""
+    rng, now = book.rng, book.now
+    n = len(book.people)
+    by_id = {p.id: p for p in book.people}
+    open_deals = [(r[0], r[1]) for r in book.rows[Deal] if r[5] in DEAL_PATH]
+    plan = (["overdue"] * _clamp(n // 60, 3, 30) + ["today"] * _clamp(n // 75, 3, 20)
+            + ["upcoming"] * _clamp(n // 20, 5, 150) + ["done"] * _clamp(n // 5, 5, 4000))
+    for when_kind in plan:
+        deal_id, person = None, rng.choice(book.people)
+        if open_deals and rng.random() < 0.25:
+            deal_id, customer_id = rng.choice(open_deals)
+            person = by_id[customer_id]
+        title = rng.choice(FOLLOWUPS).format(p=rng.choice(PRODUCTS))
+        at = time(rng.randint(9, 17), rng.choice((0, 0, 15, 30, 45)))
+        if when_kind == "overdue":
+            due = datetime.combine(now.date() - timedelta(days=rng.randint(1, 10)), at)
+        elif when_kind == "today":
+            due = datetime.combine(now.date(), at)
+        elif when_kind == "upcoming":
+            due = datetime.combine(now.date() + timedelta(days=rng.randint(1, 21)), at)
+        else:
+            due = book.ago(1, 300)
+        created = (min(due, now) - timedelta(days=rng.uniform(1, 14))).replace(microsecond=0)
+        done = (min(due + timedelta(hours=rng.uniform(0, 48)), now).replace(microsecond=0)
+                if when_kind == "done" else None)
+        book.rows[FollowUp].append((person.id, deal_id, title, due, done, 0, due if done else None, created))
+
+
+def _add_tickets(book: _Book) -> None:
+    rng = book.rng
+    for _ in range(_clamp(len(book.people) // 25, 4, 800)):
+        person = rng.choice(book.people)
+        subject = rng.choice(TICKETS)
+        closed = rng.random() < 0.7
+        opened = book.ago(15, 400) if closed else book.ago(0, 20)
+        response = opened + timedelta(hours=rng.uniform(1, 48))
+        closed_at = min(opened + timedelta(days=rng.uniform(1, 14)), book.now) if closed else None
+        status = "closed" if closed else rng.choice(("open", "open", "pending"))
+        score = rng.choices((1, 2, 3, 4, 5), (5, 10, 20, 35, 30))[0] if closed and rng.random() < 0.8 else None
+        book.rows[Ticket].append((person.id, subject, status, score, opened, min(response, book.now), closed_at))
+        book.interaction(person, "system", "out", f"ticket opened: {subject}", opened)
+        if closed_at:
+            book.interaction(person, "system", "out", f"ticket closed: {subject}"
+                             + (f" (satisfaction {score}/5)" if score else ""), closed_at)
+
+
+def _add_campaign(book: _Book, campaign_id: int, name: str, started: datetime) -> None:
+    """Targets are customers tagged newsletter; some respond, some of those buy the box."""
+    rng = book.rng
+    for person, row in zip(book.people, book.rows[Customer]):
+        if "newsletter" not in row[13] or row[7]:  # tags (still a list here), opt-out
+            continue
+        responded = converted = None
+        if rng.random() < 0.18:
+            responded = (started + timedelta(days=rng.uniform(0, 14))).replace(microsecond=0)
+            book.interaction(person, "system", "out", f"responded to campaign {name}", responded)
+            if rng.random() < 0.4:
+                converted = min(responded + timedelta(days=rng.uniform(0, 10)), book.now).replace(microsecond=0)
+                person.orders.append((converted, 3900, "Tasting box"))
+        book.rows[CampaignTarget].append((campaign_id, person.id, responded, converted))
+
+
+COLUMNS = {
+    Customer: ("id", "name", "company", "email", "email_norm", "phone", "phone_norm", "opt_out", "city",
+               "country", "birthday", "birthday_md", "source", "tags", "custom", "created_at", "updated_at",
+               "stage", "stage_changed_at"),
+    Order: ("customer", "amount_cents", "currency", "description", "ordered_at", "cost_cents"),
+    Interaction: ("customer", "kind", "direction", "body", "occurred_at", "deal_id"),
+    Deal: ("id", "customer", "title", "value_cents", "currency", "stage", "probability", "expected_close",
+           "lost_reason", "created_at", "updated_at", "closed_at", "last_activity_at"),
+    DealStageChange: ("deal", "from_stage", "to_stage", "at", "reason"),
+    FollowUp: ("customer", "deal", "title", "due_at", "done_at", "snoozes", "notified_at", "created_at"),
+    Ticket: ("customer", "subject", "status", "satisfaction", "opened_at", "first_response_at", "closed_at"),
+    CampaignTarget: ("campaign", "customer", "responded_at", "converted_at"),
+}
+
+
+def _plain(value: object) -> object:
+    """What Peewee stores for a value, made explicit so executemany needs no adapters."""
+    if isinstance(value, (datetime, date)):
+        return str(value)
+    return int(value) if isinstance(value, bool) else value
+
+
+def _bulk_insert(model: type, rows: list) -> None:
+    """Peewee writes the INSERT for the model; executemany runs it for every row.
+
+    `insert_many(...).execute()` renders each value into SQL in Python, which made
+    20,000 demo customers take half a minute; one prepared statement takes seconds.
+    """
+    if not rows:
+        return
+    names = COLUMNS[model]
+    defaults = [f for f in model._meta.sorted_fields
+                if f.default is not None and f.name not in names and not f.primary_key]
+    tail = tuple(_plain(f.default() if callable(f.default) else f.default) for f in defaults)
+    fields = [getattr(model, name) for name in names] + defaults
+    sql, params = model.insert_many([tuple(rows[0]) + tail], fields=fields).sql()
+    assert len(params) == len(fields), "every column must be a parameter"
+    cursor = database.cursor()
+    for chunk in chunked(rows, 5000):
+        cursor.executemany(sql, [tuple(_plain(v) for v in row) + tail for row in chunk])
+
+
+def generate_demo(now: datetime, customers: int = 300, seed: int = 0, *, force: bool = False,
+                  currency: str = "EUR") -> DemoSummary:
+    """Fill the open database with a demo book; refuses a non-empty one unless `force` (then adds)."""
+    if not 1 <= customers <= MAX_CUSTOMERS:
+        raise ValidationError(f"demo customers must be between 1 and {MAX_CUSTOMERS:,}, got {customers}")
+    existing = Customer.select().count()
+    if existing and not force:
+        raise ValidationError(f"the database already has {existing:,} customers; "
+                              "use --force to add demo data to it anyway")
+    book = _Book(now, seed, currency)
+    first_id = (Customer.select(fn.MAX(Customer.id)).scalar() or 0) + 1
+    first_deal_id = (Deal.select(fn.MAX(Deal.id)).scalar() or 0) + 1
+    used = {e for (e,) in Customer.select(Customer.email_norm).where(Customer.email_norm.is_null(False)).tuples()}
+    _add_people(book, customers, first_id, used)
+    _add_timelines(book)
+    _add_deals(book, first_deal_id)
+    _add_followups(book)
+    _add_tickets(book)
+    name, started = _campaign_name(book.now), book.ago(40, 50)
+    with database.atomic():
+        campaign_id = Campaign.insert(name=name, channel="email", cost_cents=book.rng.randint(200, 600) * 100,
+                                      currency=currency, started_at=started, target_filter="#newsletter",
+                                      created_at=started - timedelta(days=2)).execute()
+        _add_campaign(book, campaign_id, name, started)
+        _finish_customers(book)
+        for model, rows in book.rows.items():
+            _bulk_insert(model, rows)
+        refresh_customer_totals()
+        latest = (Interaction.select(fn.MAX(Interaction.occurred_at))
+                  .where((Interaction.customer == Customer.id) & (Interaction.kind != "system")))
+        Customer.update(last_contact_at=latest).where(Customer.id >= first_id).execute()
+    return DemoSummary(customers, len(book.rows[Order]), len(book.rows[Interaction]), len(book.rows[Deal]),
+                       len(book.rows[FollowUp]), len(book.rows[Ticket]), len(book.rows[CampaignTarget]))
+
+
+def _campaign_name(now: datetime) -> str:
+    base, n = f"Autumn tasting box {now.year}", 1
+    name = base
+    while Campaign.select().where(Campaign.name == name).exists():
+        n += 1
+        name = f"{base} ({n})"
+    return name

@@ -1,0 +1,40 @@
+"""Project-wide fixtures: a fixed `now`, a fresh temporary database file, and no
+test ever reading the owner's real config or database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from solocrm_tui.core.db import close_database, open_database
+
+NOW = datetime(2026, 11, 22, 10, 30)
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The fixed clock of the tests (Sunday 22 November 2026, 10:30)."""
+    return NOW
+
+
+@pytest.fixture
+def db_path(tmp_path: Path):
+    """A fresh, migrated database *file* bound to the models; closed afterwards."""
+    path = open_database(tmp_path / "crm.db")
+    try:
+        yield path
+    finally:
+        close_database()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path_factory, monkeypatch):
+    """Point config and platform dirs at a scratch folder so tests never touch real files."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("SOLOCRM_CONFIG", str(home / "config.toml"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.delenv("SOLOCRM_DB", raising=False)
