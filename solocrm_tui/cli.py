@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from solocrm_tui import __version__, paths
+from solocrm_tui import cli_insights as insights_cli
 from solocrm_tui.core.errors import CRMError, DatabaseError, ValidationError
 
 MAX_DEMO_CUSTOMERS = 200_000
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("file", metavar="FILE", help="the backup to restore")
     command("locate", "show where the database, config, backups and log are")
     command("doctor", "check integrity, schema version, permissions and row counts")
+    insights_cli.add_arguments(command("insights", "refit (if asked) and print the analytics summary"))
     return parser
 
 
@@ -101,8 +103,21 @@ def make_app(db_path: Path, config, now: datetime | None = None):
 def cmd_app(args, now: datetime) -> int:
     config = _config()
     db = _open(args, create=True)
+    _log_to_file(paths.log_path(db))
     make_app(db, config).run()
     return 0
+
+
+def _log_to_file(path: Path) -> None:
+    """Job failures and worker errors go to a private log beside the database."""
+    import logging
+
+    fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
+    os.close(fd)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("solocrm").addHandler(handler)
+    logging.getLogger("solocrm").setLevel(logging.INFO)
 
 
 def cmd_demo(args, now: datetime) -> int:
@@ -116,11 +131,12 @@ def cmd_demo(args, now: datetime) -> int:
 
 
 def cmd_today(args, now: datetime) -> int:
-    from solocrm_tui.core.today import build_queue, format_table, to_json
+    from solocrm_tui.core.dismissals import todays_queue
+    from solocrm_tui.core.today import format_table, to_json
 
     config = _config()
     _open(args, create=False)
-    items = build_queue(now, config.today)
+    items = todays_queue(now, config.today)
     if args.json:
         print(to_json(items))
     else:
@@ -189,8 +205,13 @@ def cmd_doctor(args, now: datetime) -> int:
     return 0 if report.healthy else 1
 
 
+def cmd_insights(args, now: datetime) -> int:
+    config = _config()
+    return insights_cli.run(args, now, _open(args, create=False), config)
+
+
 COMMANDS: dict[str | None, Callable[[argparse.Namespace, datetime], int]] = {
-    None: cmd_app, "demo": cmd_demo, "today": cmd_today, "backup": cmd_backup, "restore": cmd_restore,
+    None: cmd_app, "insights": cmd_insights, "demo": cmd_demo, "today": cmd_today, "backup": cmd_backup, "restore": cmd_restore,
     "locate": cmd_locate, "doctor": cmd_doctor,
 }
 

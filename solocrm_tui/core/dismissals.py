@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 from solocrm_tui.core import followups
 from solocrm_tui.core.models import QueueDismissal, database
+from solocrm_tui.core.signals import ALL_SOURCES
 from solocrm_tui.core.today import QueueItem, build_queue
 
 
@@ -25,7 +26,7 @@ def item_key(item: QueueItem) -> str:
 def todays_queue(now: datetime, settings: Any = None) -> list[QueueItem]:
     hidden = {key for (key,) in QueueDismissal.select(QueueDismissal.item_key)
               .where(QueueDismissal.until > now).tuples()}
-    return [item for item in build_queue(now, settings) if item_key(item) not in hidden]
+    return [item for item in build_queue(now, settings, ALL_SOURCES) if item_key(item) not in hidden]
 
 
 def dismiss(items: Iterable[QueueItem], until: datetime) -> int:

@@ -13,6 +13,8 @@ so the ranking can be reasoned about (and tuned) in one place:
     birthday    = birthday + extras
     repurchase  = repurchase + repurchase_gap * min(silence / median gap - factor, cap) + extras
     stale deal  = stale_deal + stale_week * min(weeks past the threshold, cap) + value
+    churn risk  = churn_risk + value_log10 * log10(1 + value at risk) + vip      (core.signals)
+    old ticket  = old_ticket + ticket_day * min(days past the threshold, cap) + vip (core.signals)
     extras      = vip (customer tagged vip) + value_log10 * log10(1 + money at stake)
 
 Suggestions (every source but follow-ups) are capped per kind at
@@ -51,6 +53,10 @@ URGENCY: dict[str, float] = {
     "stale_cap": 6.0,        # ... counted up to this many weeks
     "value_log10": 0.5,      # + per order of magnitude of money at stake (revenue or deal value)
     "vip": 1.5,              # customer tagged vip
+    "churn_risk": 4.0,       # valuable customer likely to leave, not contacted lately (core.signals)
+    "old_ticket": 5.0,       # a ticket open longer than the configured days (core.signals) ...
+    "ticket_day": 0.2,       # + per day beyond that ...
+    "ticket_cap": 10.0,      # ... counted up to this many days
 }
 # With these numbers a due follow-up (>= 10) outranks every suggestion (< 10 unless a
 # customer is worth millions): the owner's own promises come first.

@@ -18,20 +18,17 @@ from . import kpis, refit, store
 from .revenue import monthly_revenue, revenue_trend_and_forecast
 
 
-def _runs_from_result(result: refit.RefitResult) -> dict[str, dict]:
-    return {run["kind"]: run for run in result.runs}
-
-
 def summary(now: datetime, settings: model_runs.Settings, *, as_of: datetime | None = None,
             do_refit: bool = False, probabilities: dict | None = None) -> dict:
     moment = as_of or now
     orders = store.load_orders(moment)
     customers = store.load_customers()
-    if do_refit and as_of is None:
-        runs = _runs_from_result(refit.refit(now, settings))
-    elif as_of is not None:
-        runs = _runs_from_result(refit.compute(orders, customers, moment, settings))
+    if as_of is not None:  # a past date: computed fresh, never stored over today's figures
+        runs = {run["kind"]: {**run, "trained_at": now}
+                for run in refit.compute(orders, customers, moment, settings).runs}
     else:
+        if do_refit:
+            refit.refit(now, settings)
         runs = model_runs.latest_runs()
     ts = pd.Timestamp(moment)
     series = monthly_revenue(orders, ts, months=24) if len(orders) else pd.Series(dtype=float)

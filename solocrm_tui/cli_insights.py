@@ -1,0 +1,83 @@
+"""`solocrm insights`: refit on demand and print the analytics summary (text or JSON)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from datetime import datetime
+
+from solocrm_tui.core.errors import ValidationError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--refit", action="store_true", help="fit the models now and store the results")
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="compute as if today were this date (nothing is stored)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _as_of(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        day = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(f'--as-of "{text}" is not a date (use YYYY-MM-DD)') from None
+    return day.replace(hour=23, minute=59, second=59) if len(text.strip()) == 10 else day
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def run(args: argparse.Namespace, now: datetime, db_path, config) -> int:
+    from solocrm_tui.core.analytics.insights import summary
+    from solocrm_tui.core.model_runs import Settings
+
+    as_of = _as_of(args.as_of)
+    if as_of is not None and as_of > now:
+        raise ValidationError(f"--as-of {args.as_of} is in the future")
+    settings = Settings.from_config(config.analytics)
+    data = _json_safe(summary(now, settings, as_of=as_of, do_refit=args.refit,
+                              probabilities=config.deal_probabilities))
+    if args.json:
+        print(json.dumps(data, indent=2, default=str))
+    else:
+        print(render(data))
+    return 0
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def render(s: dict) -> str:
+    from solocrm_tui.widgets.insight_panels import TILES, model_text  # plain text builders, no UI loaded
+
+    lines = [f"Insights as of {s['as_of']} · {s['customers']:,} customers, {s['customers_with_orders']:,} with orders", ""]
+    for key, title, kind in TILES:
+        kpi = s["kpis"].get(key) or {}
+        value = kpi.get("value")
+        shown = "—" if value is None else (_pct(value) if kind == "pct" else f"{value:,.0f}")
+        change = kpi.get("change")
+        delta = f"  ({'+' if change >= 0 else ''}{change:.0%} vs previous)" if change is not None else ""
+        lines.append(f"  {title:<24}{shown:>12}{delta}   {kpi.get('label', '')}")
+    lines += ["", "Segments (RFM):"]
+    for seg in s["segments"]:
+        lines.append(f"  {seg['name']:<22}{seg['size']:>7,}  {seg['revenue_share']:6.1%} of revenue")
+    lines += ["", _strip_markup(model_text(s)), "", "Revenue forecast: " + ", ".join(
+        f"{m['month']} {m['forecast']:,.0f} ({m['low']:,.0f}–{m['high']:,.0f})" for m in s["forecast"]["next_months"])
+        + f" — {s['forecast']['note']}"]
+    return "\n".join(lines)
+
+
+def _strip_markup(text: str) -> str:
+    for tag in ("[b]", "[/]", "[dim]"):
+        text = text.replace(tag, "")
+    return text
