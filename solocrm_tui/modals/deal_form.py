@@ -137,8 +137,13 @@ def _persist(app, deal: Deal | None, result: dict) -> None:
                     currency=app.config.currency, stage=result.get("stage") or "lead",
                     probability=result.get("probability"), expected_close=result.get("expected_close"))
         else:
-            db_call(pipeline.update_deal, deal.id, now, title=result["title"], value=result["value"],
-                    probability=result.get("probability"), expected_close=result.get("expected_close"))
+            fields = {"title": result["title"], "value": result["value"],
+                      "expected_close": result.get("expected_close")}
+            # The form shows the effective probability (possibly the stage default); writing it back
+            # unchanged would pin a default deal to it, so it would no longer follow its stage.
+            if result.get("probability") != deal.probability:
+                fields["probability"] = result.get("probability")
+            db_call(pipeline.update_deal, deal.id, now, **fields)
     except CRMError as exc:
         field = "customer" if deal is None and ("customer" in str(exc) or "@" in str(exc)) else "title"
         app.call_from_thread(edit_deal, app, deal, values=result["raw"], errors={field: str(exc)})

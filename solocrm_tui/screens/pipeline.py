@@ -27,6 +27,7 @@ from solocrm_tui.widgets.deal_card import DealCard, StageColumn
 
 
 class PipelineScreen(CRMScreen):
+    AUTO_FOCUS = ""  # the board has no focusable widget: keys go to the screen, not the composer
     BINDINGS = [
         Binding("h,left", "column(-1)", "◀ Column", id="pipeline.left"),
         Binding("l,right", "column(1)", "Column ▶", id="pipeline.right"),

@@ -38,7 +38,8 @@ class StageColumn(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(self.stage.capitalize(), classes="stage-header")
-        yield VerticalScroll(classes="stage-cards")
+        # not focusable: a focused scroll view would take ↑/↓ (scroll) from the board's card selection
+        yield VerticalScroll(classes="stage-cards", can_focus=False)
 
     def show(self, column: Column, today: date, show_at_least: int = 0) -> None:
         self.column, self.today = column, today
