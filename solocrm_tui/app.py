@@ -11,12 +11,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
-from solocrm_tui.background import build_runner, health_text
 from solocrm_tui.commands import CRMCommands
 from solocrm_tui.config import Config
 from solocrm_tui.core.errors import CRMError
@@ -25,7 +25,9 @@ from solocrm_tui.screens.customers import CustomersScreen
 from solocrm_tui.screens.insights import InsightsScreen
 from solocrm_tui.screens.pipeline import PipelineScreen
 from solocrm_tui.screens.today import TodayScreen
-from solocrm_tui.scheduling import JobRunner
+
+if TYPE_CHECKING:
+    from solocrm_tui.scheduling import JobRunner
 
 log = logging.getLogger("solocrm")
 
@@ -69,9 +71,15 @@ class SoloCRMApp(App):
             self.set_keymap(self.config.keys)
         self.switch_mode(self.start_mode)
         if self.with_jobs:
-            self.jobs = build_runner(self)
-            self.jobs.start()
-            self.set_interval(5, self.refresh_health)
+            self.call_after_refresh(self.start_jobs)
+
+    def start_jobs(self) -> None:
+        """After the first frame: the scheduler is not needed to draw it, so it costs no start-up time."""
+        from solocrm_tui.background import build_runner
+
+        self.jobs = build_runner(self)
+        self.jobs.start()
+        self.set_interval(5, self.refresh_health)
 
     def on_unmount(self) -> None:
         if self.jobs is not None:
@@ -79,6 +87,8 @@ class SoloCRMApp(App):
 
     def refresh_health(self) -> None:
         """Header: database name and whether the background jobs are alive."""
+        from solocrm_tui.background import health_text
+
         health = health_text(self.jobs) if self.jobs is not None else ""
         self.sub_title = f"{self.db_path.name} · {health}" if health else self.db_path.name
 

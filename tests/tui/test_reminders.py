@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import pytest
 from textual.notifications import Notify
 
-from solocrm_tui import app as app_module
+from solocrm_tui import background
 from solocrm_tui import reminders
 from solocrm_tui.background import _leased, health_text
 from solocrm_tui.config import Config, Jobs, Notifications
@@ -360,7 +360,7 @@ async def test_a_failing_job_is_recorded_and_the_others_keep_running(db_path, ma
         return JobRunner(app, [Job("boom", boom, timedelta(seconds=1)),
                                Job("reminders", tick, timedelta(seconds=1))])
 
-    monkeypatch.setattr(app_module, "build_runner", build)
+    monkeypatch.setattr(background, "build_runner", build)
     notes = Notes()
     app = make_app("today", with_jobs=True)
     async with app.run_test(size=SIZE, message_hook=notes) as pilot:
