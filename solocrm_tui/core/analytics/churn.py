@@ -56,11 +56,12 @@ class ChurnResult:
     n_valid: int = 0
 
 
-def make_training_frame(orders: pd.DataFrame, cutoff: pd.Timestamp, horizon_days: int) -> pd.DataFrame:
+def make_training_frame(orders: pd.DataFrame, cutoff: pd.Timestamp, horizon_days: int,
+                        tickets: pd.DataFrame | None = None) -> pd.DataFrame:
     """Features at ``cutoff`` for customers who had bought by then, plus ``churned``
     = 1 if they made no purchase in (cutoff, cutoff + H]."""
     cutoff = align_tz(cutoff, orders["ordered_at"])
-    f = customer_features(orders, cutoff)
+    f = customer_features(orders, cutoff, tickets=tickets)
     when = orders["ordered_at"]
     window = (when > cutoff) & (when <= cutoff + pd.Timedelta(days=horizon_days))
     came_back = pd.Index(orders.loc[window, "customer_id"].unique())
@@ -75,10 +76,13 @@ def rule_score(features: pd.DataFrame, horizon_days: int) -> pd.Series:
 
 
 def _design(f: pd.DataFrame) -> np.ndarray:
-    """Log-scaled RFM, tenure and rhythm; one-timers get gap 0 plus a flag."""
+    """Log-scaled RFM, tenure and rhythm; one-timers get gap 0 plus a flag; open tickets
+    and recent complaints when the service desk is known."""
     gap = np.log1p(f["median_gap_days"]).fillna(0.0)
     rec = np.log1p(f["recency_days"])
+    service = [np.log1p(f[c].fillna(0)) for c in ("open_tickets", "complaints_90d") if c in f]
     return np.column_stack([
+        *service,
         rec,
         np.log1p(f["frequency"]),
         np.log1p(f["monetary_mean"].clip(lower=0)),
@@ -126,7 +130,7 @@ def _rule_only(orders, as_of, horizon_days, reason, n_train=0, n_valid=0) -> Chu
 
 def compare_models(orders: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int = 90,
                    min_customers: int = 300, min_history_days: int = 180,
-                   random_state: int = 0) -> ChurnResult:
+                   random_state: int = 0, tickets: pd.DataFrame | None = None) -> ChurnResult:
     """Compare rule, BG/NBD, logistic and gradient boosting out of time; ship the best
     only if it beats the rule, and score every current customer as of ``as_of``.
 
@@ -134,10 +138,10 @@ def compare_models(orders: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int 
     OpenMP/BLAS thread pools slow down several-fold when a core is busy.
     """
     with threadpool_limits(limits=1):
-        return _compare(orders, as_of, horizon_days, min_customers, min_history_days, random_state)
+        return _compare(orders, as_of, horizon_days, min_customers, min_history_days, random_state, tickets)
 
 
-def _compare(orders, as_of, horizon_days, min_customers, min_history_days, random_state) -> ChurnResult:
+def _compare(orders, as_of, horizon_days, min_customers, min_history_days, random_state, tickets) -> ChurnResult:
     as_of = align_tz(as_of, orders["ordered_at"])
     H = pd.Timedelta(days=horizon_days)
     orders = orders.loc[orders["ordered_at"] <= as_of]
@@ -147,8 +151,8 @@ def _compare(orders, as_of, horizon_days, min_customers, min_history_days, rando
     if history < min_history_days:
         return _rule_only(orders, as_of, horizon_days,
                           f"only {history} days of history (< {min_history_days}); showing the recency rule")
-    train = make_training_frame(orders, as_of - 2 * H, horizon_days)
-    valid = make_training_frame(orders, as_of - H, horizon_days)
+    train = make_training_frame(orders, as_of - 2 * H, horizon_days, tickets)
+    valid = make_training_frame(orders, as_of - H, horizon_days, tickets)
     n_train, n_valid = len(train), len(valid)
     if min(n_train, n_valid) < min_customers:
         return _rule_only(orders, as_of, horizon_days,
@@ -180,7 +184,7 @@ def _compare(orders, as_of, horizon_days, min_customers, min_history_days, rando
         reason = (f"no model beat the recency rule by {MIN_AUC_GAIN} AUC "
                   f"(best {best['model']} {best['auc']:.3f} vs {rule_auc:.3f})")
 
-    current = customer_features(orders, as_of)
+    current = customer_features(orders, as_of, tickets=tickets)
     if chosen["model"] == "bgnbd":
         risk = _bgnbd_scorer(current, horizon_days)
     else:  # refit where labels are known (as_of - H) and score today

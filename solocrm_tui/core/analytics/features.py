@@ -103,6 +103,7 @@ def customer_features(
         f = f.join(_interaction_counts(interactions, as_of, f.index))
     if tickets is not None:
         f["open_tickets"] = _open_tickets(tickets, as_of, f.index)
+        f["complaints_90d"] = _recent_tickets(tickets, as_of, f.index)
     return f
 
 
@@ -119,12 +120,30 @@ def _interaction_counts(interactions: pd.DataFrame, as_of, index: pd.Index) -> p
 
 
 def _open_tickets(tickets: pd.DataFrame, as_of, index: pd.Index) -> pd.Series:
-    """Tickets opened by ``as_of`` whose status is not a closed one."""
+    """Tickets open on ``as_of``: opened by then and not closed by then.
+
+    With a ``closed_at`` column the state is the one on ``as_of`` (a ticket closed
+    later was still open at a past cut-off, so training does not see the future);
+    without it, the current status is all there is.
+    """
     as_of = align_tz(as_of, tickets["opened_at"])
-    status = tickets["status"].astype(str).str.lower()
-    is_open = (~status.isin(CLOSED_TICKET_STATUSES)) & (tickets["opened_at"] <= as_of)
+    opened = tickets["opened_at"] <= as_of
+    if "closed_at" in tickets:
+        closed_at = pd.to_datetime(tickets["closed_at"])
+        is_open = opened & (closed_at.isna() | (closed_at > as_of))
+    else:
+        status = tickets["status"].astype(str).str.lower()
+        is_open = opened & ~status.isin(CLOSED_TICKET_STATUSES)
     counts = tickets.loc[is_open].groupby("customer_id").size()
     return counts.reindex(index, fill_value=0).astype(int)
+
+
+def _recent_tickets(tickets: pd.DataFrame, as_of, index: pd.Index) -> pd.Series:
+    """Service requests and complaints opened in the 90 days up to ``as_of``."""
+    as_of = align_tz(as_of, tickets["opened_at"])
+    when = tickets["opened_at"]
+    recent = tickets.loc[(when > as_of - pd.Timedelta(days=INTERACTION_WINDOW_DAYS)) & (when <= as_of)]
+    return recent.groupby("customer_id").size().reindex(index, fill_value=0).astype(int)
 
 
 def summary_for_btyd(features: pd.DataFrame, time_unit_days: float = 7) -> pd.DataFrame:

@@ -25,7 +25,7 @@ def summary(now: datetime, settings: model_runs.Settings, *, as_of: datetime | N
     customers = store.load_customers()
     if as_of is not None:  # a past date: computed fresh, never stored over today's figures
         runs = {run["kind"]: {**run, "trained_at": now}
-                for run in refit.compute(orders, customers, moment, settings).runs}
+                for run in refit.compute(orders, customers, moment, settings, store.load_tickets(moment)).runs}
     else:
         if do_refit:
             refit.refit(now, settings)

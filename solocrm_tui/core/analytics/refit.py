@@ -72,12 +72,13 @@ def _run_rate(features: pd.DataFrame, settings: Settings, as_of, reason: str) ->
     return out, run
 
 
-def compute(orders: pd.DataFrame, customers: pd.DataFrame, as_of: datetime, settings: Settings) -> RefitResult:
+def compute(orders: pd.DataFrame, customers: pd.DataFrame, as_of: datetime, settings: Settings,
+            tickets: pd.DataFrame | None = None) -> RefitResult:
     as_of_ts = pd.Timestamp(as_of)
     features = customer_features(orders, as_of_ts, customers=customers[["customer_id"]] if len(customers) else None)
     buyers = int((features["occasions"] >= 1).sum())
     churn = compare_models(orders, as_of_ts, settings.churn_horizon_days, settings.min_customers,
-                           settings.min_history_days)
+                           settings.min_history_days, tickets=tickets)
     history = (as_of_ts - orders["ordered_at"].min()).days if len(orders) else 0
     thin = buyers < settings.min_customers or history < settings.min_history_days
     if thin:
@@ -114,7 +115,7 @@ def refit(now: datetime, settings: Settings, as_of: datetime | None = None) -> R
     """Load everything up to `as_of` (default now), compute, and store the figures and runs."""
     as_of = as_of or now
     orders = store.load_orders(as_of)
-    result = compute(orders, store.load_customers(), as_of, settings)
+    result = compute(orders, store.load_customers(), as_of, settings, store.load_tickets(as_of))
     stamp = order_stamp()
     for run in result.runs:
         run.setdefault("parameters", {}).update(stamp)

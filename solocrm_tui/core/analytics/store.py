@@ -45,6 +45,18 @@ def load_orders(as_of: datetime | None = None) -> pd.DataFrame:
                          "amount": frame["amount_cents"].astype(float) / 100})
 
 
+def load_tickets(as_of: datetime | None = None) -> pd.DataFrame | None:
+    """customer_id, status, opened_at, closed_at — or None when there are no tickets at all."""
+    frame = _frame("SELECT customer_id, status, opened_at, closed_at FROM ticket")
+    if frame.empty:
+        return None
+    frame["opened_at"] = _dates(frame["opened_at"])
+    frame["closed_at"] = pd.to_datetime(frame["closed_at"], format="ISO8601")
+    if as_of is not None:
+        frame = frame.loc[frame["opened_at"] <= as_of]
+    return frame
+
+
 def load_customers() -> pd.DataFrame:
     frame = _frame("SELECT id AS customer_id, created_at FROM customer WHERE archived_at IS NULL")
     if not frame.empty:
