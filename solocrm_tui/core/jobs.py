@@ -61,8 +61,11 @@ def backup(db_path: Path, now: datetime, keep: int) -> Path:
 
 
 def restage(now: datetime, lifecycle_config) -> int:
+    """Daily: recompute lifecycle stages, and campaign conversions whose window has new orders."""
     from solocrm_tui.core import lifecycle
+    from solocrm_tui.core.campaign_results import attribute_conversions
 
+    attribute_conversions(now)
     return lifecycle.restage(now, lifecycle.Rules.from_config(lifecycle_config))
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from peewee import fn
 
 from solocrm_tui.core import validate
+from solocrm_tui.core.campaign_results import attribute_conversions
 from solocrm_tui.core.errors import NotFound
 from solocrm_tui.core.models import Customer as CustomerModel
 from solocrm_tui.core.models import Order as OrderModel
@@ -41,6 +42,7 @@ def add_order(customer_id: int, amount: Decimal | str, now: datetime, *, currenc
                                    description=description, ordered_at=when,
                                    cost_cents=cost_cents).execute()
         refresh_customer_totals([customer_id])
+        attribute_conversions(now, [customer_id])
     return Order(new_id, customer_id, cents_to_decimal(cents), currency, description, when,
                  cents_to_decimal(cost_cents))
 

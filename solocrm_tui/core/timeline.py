@@ -14,6 +14,7 @@ from solocrm_tui.core import validate
 from solocrm_tui.core.errors import NotFound, ValidationError
 from solocrm_tui.core.models import Customer as CustomerModel
 from solocrm_tui.core.models import Interaction as InteractionModel
+from solocrm_tui.core.models import Ticket as TicketModel
 from solocrm_tui.core.models import database
 from solocrm_tui.core.records import INTERACTION_KINDS, Interaction, Page
 
@@ -37,6 +38,8 @@ def add_interaction(customer_id: int, kind: str, body: str, now: datetime, *,
                                          body=body, occurred_at=when, deal_id=deal_id).execute()
         if kind != "system":
             touch_contact(customer_id, when)
+        if kind != "system" and direction == "out":
+            _first_response(customer_id, when)
     return Interaction(new_id, customer_id, kind, direction, body, when)
 
 
@@ -45,6 +48,14 @@ def touch_contact(customer_id: int, when: datetime) -> None:
     C = CustomerModel
     C.update(last_contact_at=when).where(
         (C.id == customer_id) & (C.last_contact_at.is_null() | (C.last_contact_at < when))).execute()
+
+
+def _first_response(customer_id: int, when: datetime) -> None:
+    """The owner's first outbound contact after a ticket was opened answers it (response time)."""
+    T = TicketModel
+    T.update(first_response_at=when).where(
+        (T.customer == customer_id) & (T.status != "closed") & T.first_response_at.is_null()
+        & (T.opened_at <= when)).execute()
 
 
 def system_entry(customer_id: int, body: str, now: datetime) -> None:

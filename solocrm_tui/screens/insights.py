@@ -21,6 +21,7 @@ from solocrm_tui.formatting import money, percent
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.widgets.chart import Chart, bars, column_chart
 from solocrm_tui.widgets.insight_panels import TILES, forecast_text, model_text, tile_text
+from solocrm_tui.widgets.service_panels import CampaignsPanel, TicketsPanel
 
 
 class InsightsScreen(CRMScreen):
@@ -30,7 +31,7 @@ class InsightsScreen(CRMScreen):
         Binding("left_square_bracket", "tab(-1)", "Prev tab", show=False, id="insights.prev_tab"),
         Binding("right_square_bracket", "tab(1)", "Next tab", show=False, id="insights.next_tab"),
     ]
-    TABS = ("overview", "contact", "top", "segments", "models")
+    TABS = ("overview", "contact", "top", "segments", "models", "campaigns", "tickets")
 
     def __init__(self) -> None:
         super().__init__()
@@ -61,6 +62,10 @@ class InsightsScreen(CRMScreen):
                     yield Static("", id="kmeans-text")
             with TabPane("Models", id="models"):
                 yield VerticalScroll(Static("", id="model-text"))
+            with TabPane("Campaigns", id="campaigns"):
+                yield CampaignsPanel(id="campaigns-panel")
+            with TabPane("Tickets", id="tickets"):
+                yield TicketsPanel(id="tickets-panel")
 
     def on_mount(self) -> None:
         self.query_one("#contact-table", DataTable).add_columns("Customer", "Value at risk", "Risk", "CLV", "Why")
@@ -70,6 +75,8 @@ class InsightsScreen(CRMScreen):
 
     def reload(self) -> None:
         self.load()
+        self.query_one(CampaignsPanel).load()
+        self.query_one(TicketsPanel).load()
 
     @work(thread=True, exclusive=True, group="insights-load", exit_on_error=False)
     def load(self) -> None:
@@ -138,6 +145,8 @@ class InsightsScreen(CRMScreen):
 
     def focused_customer_id(self) -> int | None:
         tabs = self.query_one("#insights-tabs", TabbedContent)
+        if tabs.active == "tickets":
+            return self.query_one(TicketsPanel).focused_customer_id()
         table_id = {"contact": "#contact-table", "top": "#top-table"}.get(tabs.active)
         if table_id is None:
             return None
@@ -159,6 +168,13 @@ class InsightsScreen(CRMScreen):
     def action_tab(self, step: int) -> None:
         tabs = self.query_one("#insights-tabs", TabbedContent)
         tabs.active = self.TABS[(self.TABS.index(tabs.active) + step) % len(self.TABS)]
+
+    @on(TabbedContent.TabActivated)
+    def tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """Keys of a tab's panel (close ticket, new campaign) need focus inside it."""
+        tables = event.pane.query(DataTable)
+        if tables:
+            tables.first().focus()
 
     def action_refit(self) -> None:
         if self.refitting:

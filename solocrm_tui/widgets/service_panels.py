@@ -1,0 +1,169 @@
+"""Campaigns and Tickets: the two service views shown as tabs of Insights.
+
+Each panel loads its own rows in a worker and owns its keys, so the Insights
+screen only hosts them.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from solocrm_tui.core import campaign_results, tickets
+from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.dbthread import db_call
+from solocrm_tui.formatting import money, percent
+from solocrm_tui.messages import DataChanged
+
+
+def _hours(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.0f} h" if value < 48 else f"{value / 24:.1f} d"
+
+
+class CampaignsPanel(Vertical):
+    BINDINGS = [Binding("n", "new_campaign", "New campaign", id="campaigns.new")]
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="panel-status", id="campaigns-status")
+        table = DataTable(id="campaigns-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Campaign", "Channel", "Started", "Targets", "Responses", "Rate", "Conversions",
+                          "Revenue", "Cost/target", "Cost/conv.")
+        yield table
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="campaigns-load", exit_on_error=False)
+    def load(self) -> None:
+        results = db_call(campaign_results.campaign_results, self.app.now())
+        self.app.call_from_thread(self.show, results)
+
+    def show(self, results) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in results:
+            table.add_row(r.name, r.channel, f"{r.started_at:%Y-%m-%d}", r.targets, r.responses,
+                          percent(r.response_rate), r.conversions, Text(money(r.revenue), justify="right"),
+                          money(r.cost_per_target) or "—", money(r.cost_per_conversion) or "—", key=str(r.id))
+        self.query_one("#campaigns-status", Static).update(
+            f" {len(results)} campaigns · conversions = orders within each campaign's attribution window · "
+            "n: new campaign from a filter · /responded NAME in the composer" if results else
+            " No campaigns yet — press n to create one from a customer filter (e.g. segment:\"At risk\" #newsletter).")
+
+    def action_new_campaign(self) -> None:
+        from solocrm_tui.modals.campaign_form import CampaignForm
+
+        self.app.push_screen(CampaignForm(), self.create)
+
+    def create(self, fields: dict | None) -> None:
+        if fields:
+            self.save(fields)
+
+    @work(thread=True, group="campaigns-save", exit_on_error=False)
+    def save(self, fields: dict) -> None:
+        from solocrm_tui.core.campaigns import create_campaign
+
+        app = self.app
+        campaign = db_call(create_campaign, fields["name"], app.now(), channel=fields["channel"], cost=fields["cost"],
+                           currency=app.config.currency, target_filter=fields["filter"],
+                           attribution_days=fields["attribution_days"])
+        results = db_call(campaign_results.campaign_results, app.now())
+        targets = next((r.targets for r in results if r.id == campaign.id), 0)
+        app.call_from_thread(app.notify, f"campaign {campaign.name} created with {targets} targets", markup=False)
+        app.call_from_thread(self.show, results)
+
+
+class TicketsPanel(Vertical):
+    BINDINGS = [
+        Binding("p", "toggle_pending", "Pending/open", id="tickets.pending"),
+        Binding("c", "close_ticket", "Close…", id="tickets.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="panel-status", id="tickets-status")
+        table = DataTable(id="tickets-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Opened", "Customer", "Subject", "Status", "Waiting", "First response")
+        yield table
+
+    def on_mount(self) -> None:
+        self.rows: list = []
+        self.load()
+
+    @work(thread=True, exclusive=True, group="tickets-load", exit_on_error=False)
+    def load(self) -> None:
+        now = self.app.now()
+        rows = db_call(tickets.list_tickets)
+        stats = db_call(tickets.ticket_stats, now)
+        responses = db_call(tickets.first_responses, [t.id for t, _ in rows])
+        self.app.call_from_thread(self.show, rows, stats, responses, now)
+
+    def show(self, rows, stats, responses, now) -> None:
+        self.rows = rows
+        table = self.query_one(DataTable)
+        table.clear()
+        for ticket, name in rows:
+            answered = responses.get(ticket.id)
+            table.add_row(f"{ticket.opened_at:%Y-%m-%d}", name, ticket.subject, ticket.status,
+                          f"{(now - ticket.opened_at).days} d",
+                          _hours((answered - ticket.opened_at).total_seconds() / 3600) if answered else "not yet",
+                          key=str(ticket.id))
+        csat = stats["csat"]
+        self.query_one("#tickets-status", Static).update(
+            f" {stats['open']} open · {stats['pending']} pending · median first response "
+            f"{_hours(stats['median_first_response_hours'])} · median resolution {_hours(stats['median_resolution_hours'])}"
+            f" · CSAT {percent(csat['value']) or '—'} ({csat['label']})")
+
+    def current(self):
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row >= len(self.rows):
+            return None
+        return self.rows[table.cursor_row][0]
+
+    def focused_customer_id(self) -> int | None:
+        ticket = self.current()
+        return ticket.customer_id if ticket else None
+
+    @on(DataTable.RowSelected)
+    def open_customer(self) -> None:
+        cid = self.focused_customer_id()
+        if cid is not None:
+            self.app.open_customer(cid)
+
+    def action_toggle_pending(self) -> None:
+        ticket = self.current()
+        if ticket is not None:
+            status = "open" if ticket.status == "pending" else "pending"
+            self.change(lambda now: tickets.set_status(ticket.id, status, now), f"ticket is now {status}")
+
+    def action_close_ticket(self) -> None:
+        from solocrm_tui.modals.prompt import Prompt
+
+        ticket = self.current()
+        if ticket is None:
+            return
+        self.app.push_screen(
+            Prompt(f"Close “{ticket.subject}” — satisfaction 1-5 (or - for none)", placeholder="5", check=_score),
+            lambda text: text and self.change(lambda now: tickets.close_by_id(ticket.id, now, _score(text)),
+                                              "ticket closed"))
+
+    @work(thread=True, group="tickets-write", exit_on_error=False)
+    def change(self, action, done: str) -> None:
+        db_call(action, self.app.now())
+        self.app.call_from_thread(self.app.notify, done)
+        self.app.call_from_thread(self.post_message, DataChanged())
+        self.app.call_from_thread(self.load)
+
+
+def _score(text: str) -> int | None:
+    text = text.strip()
+    if text in ("-", ""):
+        return None
+    if text not in ("1", "2", "3", "4", "5"):
+        raise ValidationError("satisfaction is a score from 1 to 5, or - for none")
+    return int(text)
