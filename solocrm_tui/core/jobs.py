@@ -8,6 +8,8 @@ other instance is skipped.
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,19 +23,47 @@ from solocrm_tui.core.records import FollowUp
 LEASE = timedelta(hours=1)  # a run that has not finished after this is presumed dead
 
 
+def this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _dead_owners() -> list[str]:
+    """Lease owners on this host whose process is gone (closed or killed mid-job)."""
+    host = socket.gethostname()
+    dead = []
+    for (owner,) in JobState.select(JobState.owner).where(JobState.finished_at.is_null()
+                                                           & JobState.owner.is_null(False)).tuples():
+        owner_host, _, pid = owner.rpartition(":")
+        if owner_host == host and pid.isdigit() and not _alive(int(pid)):
+            dead.append(owner)
+    return dead
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def begin(name: str, now: datetime, every: timedelta | None = None) -> bool:
     """Take the lease for `name`; False if it is running elsewhere or ran less than `every` ago."""
+    me = this_process()
     with database.atomic():
         try:
-            JobState.insert(name=name, started_at=now, finished_at=None, ok=True).execute()
+            JobState.insert(name=name, started_at=now, finished_at=None, ok=True, owner=me).execute()
             return True
         except IntegrityError:
             pass
         J = JobState
-        free = J.finished_at.is_null(False) | J.started_at.is_null() | (J.started_at < now - LEASE)
+        free = (J.finished_at.is_null(False) | J.started_at.is_null() | (J.started_at < now - LEASE)
+                | J.owner.in_(_dead_owners()))
         if every is not None:
             free &= (J.ok == 0) | J.finished_at.is_null() | (J.finished_at <= now - every)
-        return bool(J.update(started_at=now, finished_at=None).where((J.name == name) & free).execute())
+        return bool(J.update(started_at=now, finished_at=None, owner=me).where((J.name == name) & free).execute())
 
 
 def end(name: str, now: datetime, error: str | None = None) -> None:

@@ -198,8 +198,11 @@ class BatchChange(BaseModel):
     batch = ForeignKeyField(Batch, backref="changes", on_delete="CASCADE")
     table = CharField()
     row_id = IntegerField()
-    action = CharField()  # insert, update, move
+    action = CharField()  # insert, update, move, delete
     before = TextField(null=True)
+
+    class Meta:
+        indexes = ((("table", "row_id"), False),)  # migration 0004: batch_change_row
 
 
 class Erasure(BaseModel):
@@ -218,6 +221,7 @@ class JobState(BaseModel):
     finished_at = DateTimeField(null=True)
     ok = BooleanField(default=True)
     error = TextField(null=True)
+    owner = CharField(null=True)  # "host:pid" of the process holding the lease (migration 0005)
 
 
 class QueueDismissal(BaseModel):

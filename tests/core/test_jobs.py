@@ -136,3 +136,18 @@ def test_backup_keep_counts_the_new_copy(db_path, now, keep):
     for i in range(4):
         jobs.backup(db_path, datetime(2026, 1, 1) + i * MIN, keep=keep)
     assert len(_backups(db_path)) == keep
+
+
+def test_a_lease_left_by_a_dead_process_is_taken_over_at_once(db_path, now):
+    """An app closed or killed mid-job must not block the job for the one-hour lease."""
+    import subprocess
+    import sys
+
+    from solocrm_tui.core.models import JobState
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    assert jobs.begin("restage", now)
+    JobState.update(owner=f"{jobs.this_process().rpartition(':')[0]}:{dead_pid}").execute()
+    assert jobs.begin("restage", now + timedelta(minutes=1))  # the owner is gone: taken over
+    assert not jobs.begin("restage", now + timedelta(minutes=2))  # now held by this (live) process
