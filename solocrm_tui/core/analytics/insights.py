@@ -14,7 +14,7 @@ import pandas as pd
 from solocrm_tui.core import campaigns, model_runs, tickets
 from solocrm_tui.core.board import build_board
 
-from . import kpis, refit, store
+from . import kpis, store
 from .revenue import monthly_revenue, revenue_trend_and_forecast
 
 
@@ -23,6 +23,9 @@ def summary(now: datetime, settings: model_runs.Settings, *, as_of: datetime | N
     moment = as_of or now
     orders = store.load_orders(moment)
     customers = store.load_customers()
+    if as_of is not None or do_refit:
+        from . import refit  # scikit-learn loads only when models are fitted
+
     if as_of is not None:  # a past date: computed fresh, never stored over today's figures
         runs = {run["kind"]: {**run, "trained_at": now}
                 for run in refit.compute(orders, customers, moment, settings, store.load_tickets(moment)).runs}
