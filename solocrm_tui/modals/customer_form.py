@@ -56,6 +56,10 @@ class CustomerForm(ModalScreen[dict | None]):
                 yield Button("Save (ctrl+s)", variant="primary", id="save")
                 yield Button("Cancel (esc)", id="cancel")
 
+    def on_mount(self) -> None:
+        # the first field to type in (not the scroll container): the first wrong one, else the name
+        self.query_one(f"#field-{next(iter(self.errors), 'name')}", Input).focus()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_save() if event.button.id == "save" else self.dismiss(None)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events, on
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header
@@ -18,6 +19,13 @@ class CRMScreen(Screen):
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
+
+    @on(events.ScreenResume)
+    def catch_up_composer(self) -> None:
+        """Coming back to a screen (mode switch, Esc from a pushed screen) sends no Show to
+        its composer, so bring its log up to date with what was said on the other screens."""
+        for composer in self.query(Composer):
+            composer.catch_up()
 
     def focus_main(self) -> None:
         """Give focus back to the screen's main widget (used by Esc in the composer)."""

@@ -71,6 +71,9 @@ class Composer(Vertical):
         self.query_one(ComposerLog).add(text, kind)
 
     def on_show(self) -> None:
+        self.catch_up()
+
+    def catch_up(self) -> None:
         """The log is shared by every screen: catch up with what was said elsewhere."""
         log = self.query_one(ComposerLog)
         log.remove_children()

@@ -1,0 +1,121 @@
+"""Snapshot tests of the customer list, the customer detail and the customer form.
+
+Deterministic on purpose: a fixed 120x35 terminal, a small database seeded with
+fixed data, the app's clock fixed (relative dates such as "3d ago"), the header
+clock frozen to the same moment, and the cursor blink off.
+Update the baselines with `pytest tests/snapshots --snapshot-update` and look at them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+import textual.widgets._header as textual_header
+from textual.widgets import Input
+
+from solocrm_tui.app import SoloCRMApp
+from solocrm_tui.config import Config
+from solocrm_tui.core import customers, followups, orders, pipeline, tickets, timeline
+from solocrm_tui.core.models import Customer as CustomerModel
+
+SIZE = (120, 35)
+
+
+@pytest.fixture
+def frozen(now, monkeypatch):
+    """The header clock reads `datetime.now()` itself: make it read the tests' fixed time."""
+
+    class FrozenDateTime(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return now
+
+    monkeypatch.setattr(textual_header, "datetime", FrozenDateTime)
+    return now
+
+
+@pytest.fixture
+def seeded(db_path, frozen):
+    now = frozen
+    people = [
+        ("Alice Anderson", "Anderson Ltd", "alice@example.com", "loyal", "Champions", 0.05, 2400.0),
+        ("Bob Brown", "Brown & Sons", "bob@example.com", "active", "Loyal", 0.20, 900.0),
+        ("Carol Clark", None, "carol@example.com", "at_risk", "At risk", 0.71, 350.0),
+        ("Dan Dorsey", "Dorsey GmbH", None, "new", None, None, None),
+        ("Eve Evans", "Evans Bakery", "eve@example.com", "churned", "Hibernating", 0.93, 40.0),
+        ("Frank Fisher", None, None, "lead", None, None, None),
+    ]
+    ids = {}
+    for name, company, email, stage, segment, churn, clv in people:
+        c = customers.create_customer(now - timedelta(days=200), name=name, company=company, email=email,
+                                      city="Leeds", country="UK", tags=["vip"] if name.startswith("A") else [])
+        CustomerModel.update(stage=stage, segment=segment, churn_risk=churn, clv=clv,
+                             p_alive=None if churn is None else 1 - churn).where(CustomerModel.id == c.id).execute()
+        ids[name] = c.id
+    alice = ids["Alice Anderson"]
+    orders.add_order(alice, "1200", now - timedelta(days=90), description="annual plan")
+    orders.add_order(alice, "234.50", now - timedelta(days=3), description="extra seats")
+    orders.add_order(ids["Bob Brown"], "900", now - timedelta(days=20))
+    orders.add_order(ids["Carol Clark"], "350", now - timedelta(days=150))
+    deal = pipeline.create_deal(alice, "Website redesign", "5000", now - timedelta(days=6))
+    pipeline.move_deal(deal.id, "proposal", now - timedelta(days=4))
+    followups.create_followup("send the quote", now + timedelta(days=5), now, customer_id=alice)
+    tickets.open_ticket(alice, "Invoice address wrong", now - timedelta(days=2))
+    chat = [
+        ("email", "in", "Hi, could you send me a quote for the redesign?", 4, 9),
+        ("call", "out", "Talked through scope and budget", 4, 14),
+        ("note", "out", "Prefers email, decides by Friday", 3, 11),
+        ("email", "out", "Sent the proposal", 2, 16),
+        ("meeting", "in", "They asked for a demo", 1, 10),
+        ("call", "in", "Questions about the timeline", 0, 9),
+    ]
+    for kind, direction, body, days_ago, hour in chat:
+        at = (now - timedelta(days=days_ago)).replace(hour=hour, minute=15)
+        timeline.add_interaction(alice, kind, body, now, direction=direction, occurred_at=at)
+    return ids
+
+
+def build(db_path, now) -> SoloCRMApp:
+    return SoloCRMApp(db_path, Config(), clock=lambda: now, start_mode="customers", with_jobs=False)
+
+
+async def settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
+
+
+def test_customer_list(snap_compare, db_path, seeded, frozen):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("j")  # Bob's row selected
+
+    assert snap_compare(build(db_path, frozen), terminal_size=SIZE, run_before=run_before)
+
+
+def test_customer_detail(snap_compare, db_path, seeded, frozen):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("enter")  # Alice, first by name
+        await settle(pilot)
+
+    assert snap_compare(build(db_path, frozen), terminal_size=SIZE, run_before=run_before)
+
+
+def test_customer_form_with_an_error(snap_compare, db_path, seeded, frozen):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        pilot.app.screen.query_one("#field-name", Input).value = "Gina Green"
+        pilot.app.screen.query_one("#field-email", Input).value = "gina(at)example"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(build(db_path, frozen), terminal_size=SIZE, run_before=run_before)
