@@ -50,6 +50,12 @@ class DealForm(ModalScreen[dict | None]):
                 yield Button("Save (ctrl+s)", variant="primary", id="save")
                 yield Button("Cancel (esc)", id="cancel")
 
+    def on_mount(self) -> None:
+        """Start typing in the first wrong field, else the first field (not the scroll container)."""
+        fields = self.query(Input)
+        wrong = [f for f in fields if f.id and f.id.removeprefix("field-") in self.errors]
+        (wrong or list(fields))[0].focus()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_save() if event.button.id == "save" else self.dismiss(None)
 
