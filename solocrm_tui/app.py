@@ -141,7 +141,14 @@ class SoloCRMApp(App):
             reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """One policy for every failed worker: an error toast, never a crash."""
+        self.report_failed_worker(event)
+
+    def report_failed_worker(self, event: Worker.StateChanged) -> None:
+        """One policy for every failed worker: an error toast, never a crash.
+
+        Worker state messages do not bubble, so screens and widgets that own workers
+        forward theirs here (see messages.ReportWorkerErrors).
+        """
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error

@@ -7,6 +7,7 @@ changed" between the composer, the modals and whichever screen is showing.
 from __future__ import annotations
 
 from textual.message import Message
+from textual.worker import Worker
 
 
 class DataChanged(Message):
@@ -23,3 +24,11 @@ class OpenCustomer(Message):
     def __init__(self, customer_id: int) -> None:
         super().__init__()
         self.customer_id = customer_id
+
+
+class ReportWorkerErrors:
+    """Mixin for screens and widgets that run workers: worker state messages do not
+    bubble, so hand failures to the app's single error policy."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.app.report_failed_worker(event)  # type: ignore[attr-defined]

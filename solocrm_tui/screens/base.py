@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
+from solocrm_tui.messages import ReportWorkerErrors
 from solocrm_tui.widgets.composer import Composer
 
 
-class CRMScreen(Screen):
+class CRMScreen(ReportWorkerErrors, Screen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=True)
         yield from self.compose_body()

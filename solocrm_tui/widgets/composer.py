@@ -17,7 +17,7 @@ from solocrm_tui.core import actions, composer as grammar
 from solocrm_tui.core.customer_list import find_by_name
 from solocrm_tui.core.errors import CRMError
 from solocrm_tui.dbthread import db_call
-from solocrm_tui.messages import DataChanged
+from solocrm_tui.messages import DataChanged, ReportWorkerErrors
 
 MAX_LINES = 200
 
@@ -55,7 +55,7 @@ class ComposerLog(VerticalScroll, can_focus=False):
         self.scroll_end(animate=False)
 
 
-class Composer(Vertical):
+class Composer(ReportWorkerErrors, Vertical):
     def __init__(self) -> None:
         super().__init__(id="composer")
         self._history_index: int | None = None

@@ -14,10 +14,10 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from solocrm_tui.core import campaign_results, tickets
-from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.errors import CRMError, ValidationError
 from solocrm_tui.dbthread import db_call
 from solocrm_tui.formatting import money, percent
-from solocrm_tui.messages import DataChanged
+from solocrm_tui.messages import DataChanged, ReportWorkerErrors
 
 
 def _hours(value: float | None) -> str:
@@ -26,7 +26,7 @@ def _hours(value: float | None) -> str:
     return f"{value:.0f} h" if value < 48 else f"{value / 24:.1f} d"
 
 
-class CampaignsPanel(Vertical):
+class CampaignsPanel(ReportWorkerErrors, Vertical):
     BINDINGS = [Binding("n", "new_campaign", "New campaign", id="campaigns.new")]
 
     def compose(self) -> ComposeResult:
@@ -70,16 +70,20 @@ class CampaignsPanel(Vertical):
         from solocrm_tui.core.campaigns import create_campaign
 
         app = self.app
-        campaign = db_call(create_campaign, fields["name"], app.now(), channel=fields["channel"], cost=fields["cost"],
-                           currency=app.config.currency, target_filter=fields["filter"],
-                           attribution_days=fields["attribution_days"])
+        try:
+            campaign = db_call(create_campaign, fields["name"], app.now(), channel=fields["channel"],
+                               cost=fields["cost"], currency=app.config.currency, target_filter=fields["filter"],
+                               attribution_days=fields["attribution_days"])
+        except CRMError as exc:  # worker errors of widgets never reach the app's toast policy
+            app.call_from_thread(app.notify, f"campaign not created: {exc}", severity="error", markup=False)
+            return
         results = db_call(campaign_results.campaign_results, app.now())
         targets = next((r.targets for r in results if r.id == campaign.id), 0)
         app.call_from_thread(app.notify, f"campaign {campaign.name} created with {targets} targets", markup=False)
         app.call_from_thread(self.show, results)
 
 
-class TicketsPanel(Vertical):
+class TicketsPanel(ReportWorkerErrors, Vertical):
     BINDINGS = [
         Binding("p", "toggle_pending", "Pending/open", id="tickets.pending"),
         Binding("c", "close_ticket", "Close…", id="tickets.close"),
@@ -104,8 +108,9 @@ class TicketsPanel(Vertical):
         self.app.call_from_thread(self.show, rows, stats, responses, now)
 
     def show(self, rows, stats, responses, now) -> None:
-        self.rows = rows
         table = self.query_one(DataTable)
+        selected, row = self.current(), table.cursor_row  # a reload keeps the selection (clear() resets it)
+        self.rows = rows
         table.clear()
         for ticket, name in rows:
             answered = responses.get(ticket.id)
@@ -113,6 +118,9 @@ class TicketsPanel(Vertical):
                           f"{(now - ticket.opened_at).days} d",
                           _hours((answered - ticket.opened_at).total_seconds() / 3600) if answered else "not yet",
                           key=str(ticket.id))
+        if rows:
+            ids = [ticket.id for ticket, _ in rows]
+            table.move_cursor(row=ids.index(selected.id) if selected and selected.id in ids else min(row, len(rows) - 1))
         csat = stats["csat"]
         self.query_one("#tickets-status", Static).update(
             f" {stats['open']} open · {stats['pending']} pending · median first response "
@@ -154,7 +162,12 @@ class TicketsPanel(Vertical):
 
     @work(thread=True, group="tickets-write", exit_on_error=False)
     def change(self, action, done: str) -> None:
-        db_call(action, self.app.now())
+        try:
+            db_call(action, self.app.now())
+        except CRMError as exc:  # worker errors of widgets never reach the app's toast policy
+            self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
+            self.app.call_from_thread(self.load)
+            return
         self.app.call_from_thread(self.app.notify, done)
         self.app.call_from_thread(self.post_message, DataChanged())
         self.app.call_from_thread(self.load)

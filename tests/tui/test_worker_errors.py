@@ -1,0 +1,45 @@
+"""A failing database call in any screen's or widget's worker becomes an error toast, never a crash."""
+
+from __future__ import annotations
+
+from textual.notifications import Notify
+
+from solocrm_tui.core.errors import ValidationError
+
+
+class Notes(list):
+    def __call__(self, message) -> None:
+        if isinstance(message, Notify):
+            self.append(message.notification)
+
+
+async def test_a_failing_screen_worker_is_reported_and_the_app_keeps_running(make_app, monkeypatch):
+    import solocrm_tui.screens.customers as screen
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(screen, "page_customers", broken)
+    notes = Notes()
+    app = make_app("customers")
+    async with app.run_test(size=(120, 35), message_hook=notes) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any("disk on fire" in n.message and n.severity == "error" for n in notes)
+        await pilot.press("1")  # still alive and switching modes
+        assert app.current_mode == "today"
+
+
+async def test_a_refused_action_in_a_screen_worker_says_why(make_app, monkeypatch):
+    import solocrm_tui.screens.today as screen
+
+    def refuse(*args, **kwargs):
+        raise ValidationError("the queue is closed for lunch")
+
+    monkeypatch.setattr(screen.dismissals, "todays_queue", refuse)
+    notes = Notes()
+    app = make_app("today")
+    async with app.run_test(size=(120, 35), message_hook=notes) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any(n.message == "the queue is closed for lunch" and n.title == "Not done" for n in notes)
