@@ -16,14 +16,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _as_of(text: str | None) -> datetime | None:
+def _as_of(text: str | None, now: datetime) -> datetime | None:
+    """The end of the given day (today: now), or the exact moment given; local time only."""
     if not text:
         return None
     try:
         day = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValidationError(f'--as-of "{text}" is not a date (use YYYY-MM-DD)') from None
-    return day.replace(hour=23, minute=59, second=59) if len(text.strip()) == 10 else day
+    if day.tzinfo is not None:
+        raise ValidationError(f'--as-of "{text}" has a time zone: give a local date (YYYY-MM-DD)')
+    if len(text.strip()) == 10:
+        return now if day.date() == now.date() else day.replace(hour=23, minute=59, second=59)
+    return day
 
 
 def _json_safe(value):
@@ -40,7 +45,7 @@ def run(args: argparse.Namespace, now: datetime, db_path, config) -> int:
     from solocrm_tui.core.analytics.insights import summary
     from solocrm_tui.core.model_runs import Settings
 
-    as_of = _as_of(args.as_of)
+    as_of = _as_of(args.as_of, now)
     if as_of is not None and as_of > now:
         raise ValidationError(f"--as-of {args.as_of} is in the future")
     settings = Settings.from_config(config.analytics)

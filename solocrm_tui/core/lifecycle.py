@@ -13,8 +13,9 @@ limits scale with it; otherwise the configured day counts apply:
     churned  past the churned limit
 
     active limit  = rhythm_active_factor × gap, at least MIN_ACTIVE_DAYS (else active_days)
-    churned limit = rhythm_churned_factor × gap, at least the active limit + 1 and at most
-                    2 × churned_days (else churned_days)
+    churned limit = rhythm_churned_factor × gap, at least the active limit + 1 and at least
+                    active_days (a frequent buyer gone for three weeks is slipping, not lost),
+                    at most 2 × churned_days (else churned_days)
 
 Every change is written to the stage history and the customer's timeline.
 """
@@ -55,7 +56,8 @@ def stage_for(days: list[date], today: date, rules: Rules, churn_risk: float | N
     if len(days) >= 2:
         gap = median((b - a).days for a, b in zip(days, days[1:]))
         active = max(rules.rhythm_active_factor * gap, MIN_ACTIVE_DAYS)
-        churned = min(max(rules.rhythm_churned_factor * gap, active + 1), 2 * rules.churned_days)
+        churned = min(max(rules.rhythm_churned_factor * gap, active + 1, rules.active_days),
+                      2 * rules.churned_days)
         rhythm = f"usually every {gap:.0f} days"
     else:
         active, churned, rhythm = rules.active_days, rules.churned_days, "one purchase so far"

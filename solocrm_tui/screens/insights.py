@@ -73,6 +73,11 @@ class InsightsScreen(CRMScreen):
         self.query_one("#segment-table", DataTable).add_columns("Segment", "Size", "Revenue share", "Recency", "Purchases", "Avg spend")
         self.load()
 
+    def on_resize(self, event) -> None:
+        """Four KPI tiles a row on a wide terminal, fewer on a narrow one so they stay readable."""
+        width = event.size.width
+        self.query_one("#kpi-grid", Grid).styles.grid_size_columns = 4 if width >= 110 else 3 if width >= 72 else 2
+
     def reload(self) -> None:
         self.load()
         self.query_one(CampaignsPanel).load()
@@ -187,12 +192,18 @@ class InsightsScreen(CRMScreen):
     @work(thread=True, exclusive=True, group="insights-refit", exit_on_error=False)
     def refit(self) -> None:
         app = self.app
+        error = None
         try:
             db_call(jobs.refit_in_process, app.db_path, app.now(), Settings.from_config(app.config.analytics))
+        except Exception as exc:  # noqa: BLE001 - a screen's worker errors never reach the app's toast policy
+            error = str(exc) or type(exc).__name__
         finally:
-            app.call_from_thread(self.refit_done)
+            app.call_from_thread(self.refit_done, error)
 
-    def refit_done(self) -> None:
+    def refit_done(self, error: str | None = None) -> None:
         self.refitting = False
-        self.app.notify("models refitted")
+        if error:
+            self.app.notify(error, severity="error", title="Refit failed")
+        else:
+            self.app.notify("models refitted")
         self.load()

@@ -3,6 +3,8 @@ and horizontal bars for shares. Plain text, so they render the same everywhere."
 
 from __future__ import annotations
 
+import math
+
 from textual.widgets import Static
 
 from solocrm_tui.formatting import money
@@ -15,13 +17,16 @@ def column_chart(values: list[float], labels: list[str], height: int = 6,
     """Columns for `values`, then forecast columns drawn as ░ up to `high` with the point as █."""
     forecast = forecast or []
     top = max([*values, *(h for _, _, h in forecast), 1.0])
-    columns = [(v, "█") for v in values] + [(h, "░") for _, _, h in forecast]
+    columns = [(v, "█", None) for v in values] + [(h, "░", max(1, math.ceil(p / top * height)) if p > 0 else None)
+                                                   for p, _, h in forecast]
     rows = []
     for level in range(height, 0, -1):
         line = []
-        for value, glyph in columns:
+        for value, glyph, point_level in columns:
             filled = value / top * height
-            if filled >= level:
+            if level == point_level:  # the forecast itself, inside its range
+                line.append("██")
+            elif filled >= level:
                 line.append(glyph * 2)
             elif filled > level - 1:
                 part = BLOCKS[int((filled - level + 1) * 8)]

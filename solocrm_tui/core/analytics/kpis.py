@@ -21,6 +21,12 @@ def _sum_between(orders: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -
     return float(orders.loc[mask, "amount"].sum())
 
 
+def _span_sum(orders: pd.DataFrame, start: pd.Timestamp, elapsed: pd.Timedelta, months: int) -> float:
+    """Revenue over the first `elapsed` of the `months`-long period starting at `start`, never
+    running into the next period (31 March's "previous month to date" is February, not 1-3 March)."""
+    return _sum_between(orders, start, min(start + elapsed, start + pd.DateOffset(months=months)))
+
+
 def _period(label: str, current: float, previous: float, last_year: float | None = None) -> dict:
     out = {"label": label, "value": current, "previous": previous,
            "change": (current - previous) / previous if previous else None}
@@ -42,11 +48,11 @@ def revenue_periods(orders: pd.DataFrame, as_of: pd.Timestamp) -> dict:
     year_ago_m, year_ago_q = month - pd.DateOffset(years=1), quarter - pd.DateOffset(years=1)
     return {
         "revenue_month": _period(f"{month:%b %Y} to date", _sum_between(orders, month, end),
-                                 _sum_between(orders, prev_m, prev_m + elapsed_m),
-                                 _sum_between(orders, year_ago_m, year_ago_m + elapsed_m)),
+                                 _span_sum(orders, prev_m, elapsed_m, 1),
+                                 _span_sum(orders, year_ago_m, elapsed_m, 1)),
         "revenue_quarter": _period(f"Q{quarter.quarter} {quarter.year} to date", _sum_between(orders, quarter, end),
-                                   _sum_between(orders, prev_q, prev_q + elapsed_q),
-                                   _sum_between(orders, year_ago_q, year_ago_q + elapsed_q)),
+                                   _span_sum(orders, prev_q, elapsed_q, 3),
+                                   _span_sum(orders, year_ago_q, elapsed_q, 3)),
     }
 
 

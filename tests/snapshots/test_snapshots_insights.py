@@ -1,0 +1,73 @@
+"""Snapshots of the Insights screen on fixed data (frozen clock, header clock hidden):
+the overview at 120x35 and at 80x24, and the contact list.
+
+The figures come from a real refit on a small book, which takes the rule-based path
+(historic run-rates, recency rule): plain arithmetic, the same on every machine.
+Update with `pytest tests/snapshots/test_snapshots_insights.py --snapshot-update` and look at the SVGs.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from textual.widgets._header import HeaderClock
+
+from solocrm_tui.app import SoloCRMApp
+from solocrm_tui.config import Config
+from solocrm_tui.core import lifecycle
+from solocrm_tui.core.analytics import refit
+from solocrm_tui.core.customers import create_customer
+from solocrm_tui.core.model_runs import Settings
+from solocrm_tui.core.models import Order
+from solocrm_tui.core.orders import refresh_customer_totals
+from solocrm_tui.core.pipeline import create_deal
+
+D = timedelta(days=1)
+NAMES = ("Ada Archer", "Bo Brandt", "Cleo Carr", "Dan Dorn", "Eli Esser", "Fay Frost", "Gus Gray",
+         "Hal Hart", "Ivy Ives", "Jo Jung", "Kai Kern", "Lu Lind")
+
+
+@pytest.fixture
+def insights_app(db_path, now):
+    rows = []
+    for i, name in enumerate(NAMES):
+        cid = create_customer(now - 600 * D, name=name, company=f"{name.split()[1]} GmbH").id
+        gap, amount = 20 + 7 * i, 40 + 15 * i
+        first, last = 540 - 12 * i, 4 + 11 * i * (i % 3)
+        rows += [(cid, (amount + 3 * k) * 100, "EUR", now - d * D) for k, d in enumerate(range(first, last, -gap))]
+    for name in ("Mo Lead", "Nia Lead"):
+        create_customer(now - 10 * D, name=name)
+    Order.insert_many(rows, fields=[Order.customer, Order.amount_cents, Order.currency, Order.ordered_at]).execute()
+    refresh_customer_totals()
+    create_deal(1, "Annual retainer", "3000", now - 5 * D, stage="proposal", expected_close="2026-11-30")
+    refit.refit(now, Settings())
+    lifecycle.restage(now, lifecycle.Rules())
+    return SoloCRMApp(db_path, Config(), clock=lambda: now, start_mode="insights", with_jobs=False)
+
+
+async def _ready(pilot) -> None:
+    app = pilot.app
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    for clock in app.screen.query(HeaderClock):
+        clock.display = False  # the only thing on screen that reads the wall clock
+
+
+async def _contact_tab(pilot) -> None:
+    await _ready(pilot)
+    await pilot.press("right_square_bracket")
+    await _ready(pilot)
+
+
+def test_insights_overview(insights_app, snap_compare):
+    assert snap_compare(insights_app, terminal_size=(120, 35), run_before=_ready)
+
+
+def test_insights_overview_small_terminal(insights_app, snap_compare):
+    assert snap_compare(insights_app, terminal_size=(80, 24), run_before=_ready)
+
+
+def test_insights_contact_list(insights_app, snap_compare):
+    assert snap_compare(insights_app, terminal_size=(120, 35), run_before=_contact_tab)

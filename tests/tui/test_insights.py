@@ -1,0 +1,300 @@
+"""Insights screen (pilot): KPI tiles with known values, the contact list ranked by value
+at risk, tabs with `[`/`]`, `r` refitting in the background while the keys stay live."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+from textual.notifications import Notify
+from textual.widgets import DataTable, Static, TabbedContent
+
+from solocrm_tui.core import jobs
+from solocrm_tui.core.analytics import refit
+from solocrm_tui.core.customers import create_customer
+from solocrm_tui.core.models import Customer
+from solocrm_tui.core.orders import add_order
+from solocrm_tui.screens.customer import CustomerScreen
+from solocrm_tui.screens.insights import InsightsScreen
+from solocrm_tui.widgets.chart import Chart, bars, column_chart
+from solocrm_tui.widgets.insight_panels import model_text, tile_text
+
+SIZE = (120, 35)
+D = timedelta(days=1)
+TABS = ["overview", "contact", "top", "segments", "models", "campaigns", "tickets"]
+
+# (name, orders as (ordered_at, amount), churn risk, clv): the KPIs below are worked out by hand
+BOOK = [
+    ("Ada Archer", [("2026-06-01 12:00", 30), ("2026-11-05 12:00", 100), ("2026-11-20 12:00", 50)], 0.6, 500.0),
+    ("Bo Brandt", [("2026-10-10 12:00", 80), ("2026-10-25 12:00", 100)], 0.9, 1000.0),
+    ("Cleo Carr", [("2025-11-15 12:00", 60), ("2026-07-15 12:00", 40)], 0.8, 200.0),
+    ("Dan Dorn", [("2026-08-30 09:00", 70), ("2026-08-30 17:00", 30)], 0.5, 100.0),
+    ("Fay Frost", [("2026-11-10 12:00", 20)], 0.1, 2000.0),
+    ("Gil Lead", [], None, None),
+]
+
+
+class Notes(list):
+    """message_hook keeping every notification the app posted."""
+
+    def __call__(self, message) -> None:
+        if isinstance(message, Notify):
+            self.append(message.notification.message)
+
+
+@pytest.fixture
+def book(db_path, now) -> dict[str, int]:
+    ids = {}
+    for name, orders, risk, clv in BOOK:
+        cid = ids[name] = create_customer(now - 800 * D, name=name).id
+        for when, amount in orders:
+            add_order(cid, str(amount), now, ordered_at=datetime.fromisoformat(when))
+        Customer.update(churn_risk=risk, clv=clv).where(Customer.id == cid).execute()
+    return ids
+
+
+async def settle(app, pilot, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).content)
+
+
+def table_rows(app, selector: str) -> list[tuple[str, ...]]:
+    table = app.screen.query_one(selector, DataTable)
+    return [tuple(str(cell).strip() for cell in table.get_row_at(i)) for i in range(table.row_count)]
+
+
+def active_tab(app) -> str:
+    return app.screen.query_one("#insights-tabs", TabbedContent).active
+
+
+async def test_kpi_tiles_show_the_known_figures(book, make_app):
+    app = make_app("insights")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, InsightsScreen)
+        assert text(app, "#insights-status") == " As of 2026-11-22 10:30 · 6 customers · models fitted never (press r)"
+        assert text(app, "#kpi-revenue_month").splitlines() == [
+            "[b]Revenue this month[/]", "[b]170[/]", "▲ 112% vs prev.", "▲ 183% vs last year",
+            "[dim]Nov 2026 to date[/]"]
+        assert "[b]350[/]" in text(app, "#kpi-revenue_quarter")
+        assert text(app, "#kpi-active_customers").splitlines()[1:3] == ["[b]4[/]", "▲ 100% vs prev."]
+        assert text(app, "#kpi-new_customers").splitlines()[1:3] == ["[b]1[/]", "= 0% vs prev."]
+        assert "[b]60%[/]" in text(app, "#kpi-repeat_purchase_rate")
+        assert "[b]64.29[/]" in text(app, "#kpi-average_order_value")
+        assert "[b]86 d[/]" in text(app, "#kpi-median_days_between_purchases")
+        assert "[b]50%[/]" in text(app, "#kpi-retention_rate")
+        assert "[b]50%[/]" in text(app, "#kpi-churn_rate")
+        assert "[b]—[/]" in text(app, "#kpi-pipeline_win_rate")
+        assert app.screen.query_one("#kpi-revenue_month").has_class("up")
+        assert app.screen.query_one("#kpi-churn_rate").has_class("flat")
+
+        chart = str(app.screen.query_one("#revenue-chart", Chart).content)
+        assert "█" in chart and "░" in chart  # history and forecast range
+        assert chart.splitlines()[-2].startswith("11 12 01 02")  # Nov 2025 onwards
+        assert "pipeline (weighted)" in text(app, "#forecast-text")
+        assert "lead (6)" in str(app.screen.query_one("#stage-chart", Chart).content)
+
+
+async def test_contact_tab_ranks_by_value_at_risk_and_enter_opens_the_customer(book, make_app):
+    app = make_app("insights")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert active_tab(app) == "contact"
+        rows = table_rows(app, "#contact-table")
+        assert [r[0] for r in rows] == ["Bo Brandt", "Ada Archer", "Cleo Carr", "Dan Dorn"]  # Fay: risk 10 %
+        assert rows[0] == ("Bo Brandt", "900", "90%", "1,000", "last bought 27 days ago; usually every 15 days")
+        assert rows[3][1:4] == ("50", "50%", "100")
+        table = app.screen.query_one("#contact-table", DataTable)
+        assert app.focused is table
+        await pilot.press("down")
+        assert app.screen.focused_customer_id() == book["Ada Archer"]
+        await pilot.press("up", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CustomerScreen)
+        assert app.screen.customer_id == book["Bo Brandt"]
+        assert app.current_mode == "customers"
+        assert sum(isinstance(s, CustomerScreen) for s in app.screen_stack) == 1
+
+
+async def test_top_tab_lists_customers_by_clv(book, make_app):
+    app = make_app("insights")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert active_tab(app) == "top"
+        rows = table_rows(app, "#top-table")
+        assert [r[0] for r in rows] == ["Fay Frost", "Bo Brandt", "Ada Archer", "Cleo Carr", "Dan Dorn"]
+        assert rows[0] == ("Fay Frost", "2,000", "20", "1", "")
+
+
+async def test_brackets_cycle_through_the_tabs(book, make_app):
+    app = make_app("insights")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        seen = [active_tab(app)]
+        for _ in TABS:
+            await pilot.press("right_square_bracket")
+            seen.append(active_tab(app))
+        assert seen == TABS + ["overview"]
+        await pilot.press("left_square_bracket")
+        assert active_tab(app) == "tickets"
+        await pilot.press("left_square_bracket")
+        assert active_tab(app) == "campaigns"
+
+
+async def test_r_refits_in_the_background_and_the_keys_stay_live(book, make_app, monkeypatch):
+    started, release = threading.Event(), threading.Event()
+    calls = []
+
+    def slow_refit(db_path, now, settings, as_of=None):
+        calls.append((db_path, now, settings))
+        started.set()
+        assert release.wait(10), "the test never released the refit"
+        refit.refit(now, settings)  # what the child process would do, on this thread
+        return {"clv": True, "churn": True, "segments": False}
+
+    monkeypatch.setattr(jobs, "refit_in_process", slow_refit)
+    notes = Notes()
+    app = make_app("insights")
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await settle(app, pilot)
+        assert "models fitted never" in text(app, "#insights-status")
+        await pilot.press("r")
+        for _ in range(100):
+            if started.is_set():
+                break
+            await pilot.pause(0.02)
+        assert started.is_set()
+        assert "refitting" in text(app, "#insights-status")
+        # the fit is still running: keys are handled at once
+        await pilot.press("right_square_bracket")
+        assert active_tab(app) == "contact"
+        await pilot.press("right_square_bracket")
+        assert active_tab(app) == "top"
+        await pilot.press("r")
+        await pilot.pause()
+        assert notes == ["a refit is already running"]
+        assert "refitting" in text(app, "#insights-status")
+        assert len(calls) == 1
+
+        release.set()
+        await settle(app, pilot)
+        assert notes == ["a refit is already running", "models refitted"]
+        assert calls[0][0] == app.db_path and calls[0][1] == app.now()
+        # the screen reloaded what the refit stored
+        status = text(app, "#insights-status")
+        assert "refitting" not in status and status.endswith("models fitted 2026-11-22 10:30:00")
+        models = text(app, "#model-text")
+        assert "in use: historic run-rate (rule-based)" in models
+        assert "in use: [b]rule: days since last purchase[/]" in models
+        # run-rate figures replaced the hand-set ones: Bo's 180 over 43 days of tenure tops CLV now
+        assert table_rows(app, "#top-table")[0][:2] == ("Bo Brandt", f"{180 / (43 / 30.4) * 12:,.0f}")
+
+
+async def test_a_failed_refit_is_an_error_toast_and_the_screen_recovers(book, make_app, monkeypatch):
+    def broken(db_path, now, settings, as_of=None):
+        raise RuntimeError("refit failed: disk full")
+
+    monkeypatch.setattr(jobs, "refit_in_process", broken)
+    notes = Notes()
+    app = make_app("insights")
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert notes == ["refit failed: disk full"]  # and not "models refitted"
+        assert app.screen.refitting is False
+        assert "models fitted never (press r)" in text(app, "#insights-status")
+        await pilot.press("r")  # may try again
+        await settle(app, pilot)
+        assert len(notes) == 2
+
+
+async def test_an_empty_database_says_no_orders_yet(db_path, make_app):
+    app = make_app("insights")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert text(app, "#insights-status").startswith(" No orders yet")
+        assert "[b]—[/]" in text(app, "#kpi-active_customers")
+        assert str(app.screen.query_one("#revenue-chart", Chart).content) == "no revenue yet"
+        assert "not fitted yet" in text(app, "#model-text")
+        await pilot.press("right_square_bracket")
+        assert app.screen.query_one("#contact-table", DataTable).row_count == 0
+        await pilot.press("enter")  # nothing to open: stays put
+        assert isinstance(app.screen, InsightsScreen)
+
+
+async def test_key_4_opens_insights(book, make_app):
+    app = make_app("today")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        assert isinstance(app.screen, InsightsScreen)
+        assert "[b]170[/]" in text(app, "#kpi-revenue_month")
+
+
+# --- the text builders behind the panels (no terminal needed) ---------------------------------------
+
+
+def test_column_chart_draws_history_and_the_forecast_inside_its_range():
+    chart = column_chart([10, 20, 7.5], ["Aug", "Sep", "Oct", "Nov"], height=6, forecast=[(15, 5, 30)])
+    assert chart.splitlines() == [
+        "         ░░",
+        "         ░░",
+        "   ██    ░░",
+        "   ██    ██",  # the forecast point (15 of 30) sits in the middle of its range
+        "██ ██ ▄▄ ░░",
+        "██ ██ ██ ░░",
+        "Au Se Oc No",
+        "max 30",
+    ]
+
+
+def test_bars_show_shares():
+    assert bars([("Champions", 0.5), ("A very long segment name", 0.0)], width=10) == (
+        "Champions          █████····· 50.0%\n"
+        "A very long segmen ··········  0.0%")
+
+
+def test_tile_text_and_mood():
+    text, mood = tile_text("revenue_month", "Revenue this month", "money",
+                           {"label": "Nov 2026 to date", "value": 1500.0, "previous": 2000.0, "change": -0.25,
+                            "last_year": 1000.0, "change_vs_last_year": 0.5})
+    assert text.splitlines() == ["[b]Revenue this month[/]", "[b]1,500[/]", "▼ 25% vs prev.", "▲ 50% vs last year",
+                                 "[dim]Nov 2026 to date[/]"]
+    assert mood == "down"
+    assert tile_text("churn_rate", "Churn", "pct", {"value": 0.3, "previous": 0.2, "change": 0.5})[1] == "down"
+    assert tile_text("churn_rate", "Churn", "pct", {"value": 0.1, "previous": 0.2, "change": -0.5})[1] == "up"
+    text, mood = tile_text("new_customers", "New customers", "count", {"value": 3, "previous": 0, "change": None})
+    assert "prev. 0" in text and mood == "flat"
+    assert tile_text("csat", "CSAT", "pct", None) == ("[b]CSAT[/]\n[b]—[/]\n[dim][/]", "flat")
+
+
+def test_model_text_explains_which_model_is_used_and_why():
+    summary = {
+        "customers": 500, "customers_with_orders": 420, "fitted_at": "2026-11-22 10:30:00",
+        "churn": {"horizon_days": 90, "model": "gbm", "rule_based": False, "reason": "gbm beat the recency rule",
+                  "candidates": [{"model": "rule_recency", "auc": 0.80, "brier": 0.15},
+                                 {"model": "gbm", "auc": 0.85, "brier": None}], "n_train": 400, "n_valid": 410},
+        "clv": {"model": "bgnbd+gamma_gamma", "rule_based": False, "time_unit": "weeks", "horizon_months": 12,
+                "sample_size": 420, "params": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "p": 6.25,
+                                               "q": 3.74, "gamma": 15.44}},
+    }
+    lines = model_text(summary).splitlines()
+    assert lines[:3] == ["[b]Churn risk[/] = P(no purchase in the next 90 days)", "in use: [b]gbm[/]",
+                         "why: gbm beat the recency rule"]
+    assert "rule_recency    0.800   0.150" in lines
+    assert "gbm             0.850       —" in lines
+    assert "trained on 400 · validated on 410 customers" in lines
+    assert "BG/NBD r=0.243 α=4.414 a=0.793 b=2.426 (weeks)" in lines
+    assert "Gamma-Gamma p=6.25 q=3.74 γ=15.44" in lines
+    assert lines[-1] == "last fitted: 2026-11-22 10:30:00 · 420 of 500 customers have orders"
