@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from solocrm_tui import __version__, paths
+from solocrm_tui import cli_data as data_cli
 from solocrm_tui import cli_insights as insights_cli
 from solocrm_tui.core.errors import CRMError, DatabaseError, ValidationError
 
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("locate", "show where the database, config, backups and log are")
     command("doctor", "check integrity, schema version, permissions and row counts")
     insights_cli.add_arguments(command("insights", "refit (if asked) and print the analytics summary"))
+    data_cli.add_commands(command)
     return parser
 
 
@@ -212,7 +214,7 @@ def cmd_insights(args, now: datetime) -> int:
 
 COMMANDS: dict[str | None, Callable[[argparse.Namespace, datetime], int]] = {
     None: cmd_app, "insights": cmd_insights, "demo": cmd_demo, "today": cmd_today, "backup": cmd_backup, "restore": cmd_restore,
-    "locate": cmd_locate, "doctor": cmd_doctor,
+    "locate": cmd_locate, "doctor": cmd_doctor, **data_cli.COMMANDS,
 }
 
 

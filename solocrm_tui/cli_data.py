@@ -1,0 +1,238 @@
+"""Data in and out on the command line: import, duplicates, merge, export, forget.
+
+Argument parsing and printing only; the work is in core (importing, merging,
+duplicates, exporting, privacy). `cli.py` registers these with `add_commands` and
+dispatches through `COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from solocrm_tui.core.errors import ValidationError
+
+IMPORT_HELP = """\
+File: UTF-8 CSV, with or without a BOM (Excel's "CSV UTF-8"); the delimiter (comma,
+semicolon or tab) is detected. Headers are matched ignoring case, spaces and
+punctuation, with common synonyms (E-mail/Mail -> email, Full name -> name, Mobile ->
+phone, Customer ID -> external_id, Total/Price -> amount, Date -> ordered_at, ...);
+--map "Your Column=field" overrides (field "ignore" skips a column). For customers,
+unknown columns become custom fields; for orders and interactions they are ignored.
+
+Matching: customers match existing ones on external id, then email, then phone, and
+are updated (empty cells never erase anything); repeats inside the file are merged.
+Orders and interactions find their customer by customer_external_id, customer_email
+or customer_phone; --create-missing adds unknown customers instead of rejecting the
+rows. Importing the same file again changes nothing.
+
+Rejected rows: every bad row (bad email, negative amount, impossible date, unknown
+customer, a cell over 10,000 characters, ...) is listed with its line number and
+reason and left out, while the good rows ARE imported; the exit status is then 1.
+Fix the rows and import the whole file again: imported rows are matched and skipped.
+
+Safety: one transaction (Ctrl-C leaves nothing half-written); each import is a batch
+that `solocrm import --undo BATCH` reverses."""
+
+
+def _customer_id(text: str) -> int:
+    try:
+        value = int(text.strip().lstrip("#"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'customer id must be a whole number like 42, got "{text}"') from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"customer id must be positive, got {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'"{text}" is not a whole number') from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    imp = command("import", "import customers, orders or interactions from a CSV file (undoable)")
+    imp.formatter_class, imp.epilog = argparse.RawDescriptionHelpFormatter, IMPORT_HELP
+    imp.add_argument("kind", nargs="?", choices=("customers", "orders", "interactions"), help="what the file holds")
+    imp.add_argument("file", nargs="?", metavar="FILE", help="the CSV file")
+    imp.add_argument("--map", action="append", metavar="COLUMN=FIELD", help="read COLUMN as FIELD (repeatable)")
+    imp.add_argument("--dry-run", action="store_true", help="print the same report but change nothing")
+    imp.add_argument("--create-missing", action="store_true", help="create customers that orders/interactions name")
+    imp.add_argument("--undo", metavar="BATCH", help="undo the import with this batch id")
+    imp.add_argument("--force", action="store_true", help="with --undo: undo even if later changes depend on it")
+    dup = command("duplicates", "list likely duplicate customers (same email or phone, or similar names)")
+    dup.add_argument("--limit", type=_positive, default=50, metavar="N", help="show at most N pairs (default 50)")
+    merge = command("merge", "merge customer OTHER_ID into KEEP_ID (undoable)")
+    merge.add_argument("keep", nargs="?", type=_customer_id, metavar="KEEP_ID", help="the customer that stays")
+    merge.add_argument("other", nargs="?", type=_customer_id, metavar="OTHER_ID", help="merged into KEEP, then deleted")
+    merge.add_argument("--prefer", action="append", metavar="other:FIELD,...",
+                       help="take these fields from OTHER even where KEEP has a value (e.g. other:email,phone)")
+    merge.add_argument("--undo", metavar="BATCH", help="undo the merge with this batch id")
+    merge.add_argument("--force", action="store_true", help="with --undo: undo even if later changes depend on it")
+    exp = command("export", "export data (uncapped) as CSV, JSON, vCard or iCalendar; or one customer's data")
+    exp.formatter_class = argparse.RawDescriptionHelpFormatter
+    exp.epilog = ("CSV cells starting with = + - @ tab or CR get a leading ' so spreadsheets never run them.\n"
+                  "CSV files start with a UTF-8 BOM (Excel-friendly); CSV on stdout is plain UTF-8.\n"
+                  "vcf works for customers, ics for followups (open ones); `all` writes one file per kind to -o DIR.\n"
+                  "--customer ID writes everything stored about one person as JSON (GDPR access request).")
+    exp.add_argument("kind", nargs="?", choices=("customers", "orders", "interactions", "followups", "all"))
+    exp.add_argument("--format", choices=("csv", "json", "vcf", "ics"), help="default csv (json for --customer)")
+    exp.add_argument("-o", "--output", metavar="PATH", help="file (or directory for all); - or none for stdout")
+    exp.add_argument("--customer", type=_customer_id, metavar="ID", help="everything about one customer, as JSON")
+    forget = command("forget", "erase a customer and everything about them (GDPR); orders stay anonymously")
+    forget.add_argument("customer", type=_customer_id, metavar="CUSTOMER_ID")
+    forget.add_argument("--purge", action="store_true", help="delete their orders too (revenue figures drop)")
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+
+def _open(args, *, create: bool) -> None:
+    from solocrm_tui.cli import _open as open_db
+
+    open_db(args, create=create)
+
+
+def _rules_and_currency():
+    from solocrm_tui.cli import _config
+    from solocrm_tui.core.lifecycle import Rules
+
+    config = _config()
+    return Rules.from_config(config.lifecycle), config.currency
+
+
+def cmd_import(args, now: datetime) -> int:
+    from solocrm_tui.core.csv_reading import check_file
+    from solocrm_tui.core.import_undo import undo_batch
+    from solocrm_tui.core.importing import import_file
+
+    rules, currency = _rules_and_currency()
+    if args.undo:
+        if args.kind or args.file or args.map or args.dry_run:
+            raise ValidationError("--undo takes only a batch id (and --force)")
+        _open(args, create=False)
+        result = undo_batch(args.undo, now, kind="import", force=args.force, rules=rules)
+        print(f"undid import {result.batch_id}: {result.deleted:,} rows deleted, {result.restored:,} restored")
+        return 0
+    if not args.kind or not args.file:
+        raise ValidationError("say what to import and from which file, e.g. `solocrm import customers people.csv`")
+    check_file(args.file)
+    _open(args, create=True)
+    report = import_file(args.kind, args.file, now, mapping=args.map, dry_run=args.dry_run,
+                         create_missing=args.create_missing, currency=currency, rules=rules)
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
+
+
+def cmd_duplicates(args, now: datetime) -> int:
+    from solocrm_tui.core.duplicates import find_duplicates
+
+    _open(args, create=False)
+    pairs = find_duplicates()
+    for pair in pairs[:args.limit]:
+        print(f"#{pair.first_id} {pair.first_name}  <->  #{pair.second_id} {pair.second_name}: "
+              f"{'; '.join(pair.reasons)}" + (f" ({pair.score}%)" if pair.score < 100 else ""))
+    shown = min(len(pairs), args.limit)
+    more = f" (showing {shown}; use --limit to see more)" if len(pairs) > shown else ""
+    print(f"{len(pairs):,} likely duplicate pair{'s' * (len(pairs) != 1)}{more}")
+    if pairs:
+        print("merge one with: solocrm merge KEEP_ID OTHER_ID")
+    return 0
+
+
+def cmd_merge(args, now: datetime) -> int:
+    from solocrm_tui.core.merging import merge_customers, parse_prefer, undo_merge
+
+    if args.undo:
+        if args.keep or args.other or args.prefer:
+            raise ValidationError("--undo takes only a batch id (and --force)")
+        _open(args, create=False)
+        result = undo_merge(args.undo, now, force=args.force)
+        print(f"undid merge {result.batch_id}: {result.restored:,} rows restored")
+        return 0
+    if not args.keep or not args.other:
+        raise ValidationError("merge needs two customer ids: solocrm merge KEEP_ID OTHER_ID")
+    prefer = parse_prefer(args.prefer)
+    _open(args, create=False)
+    result = merge_customers(args.keep, args.other, now, prefer)
+    labels = {"interaction": "timeline entries", "orders": "orders", "deal": "deals", "followup": "follow-ups",
+              "ticket": "tickets", "campaign_target": "campaign targets"}
+    moved = ", ".join(f"{n} {labels.get(t, t)}" for t, n in result.moved.items() if n) or "nothing"
+    print(f"merged customer #{result.other_id} into #{result.keep_id}: moved {moved}")
+    if result.filled:
+        print(f"taken from #{result.other_id}: {', '.join(result.filled)}")
+    print(f"batch {result.batch_id} (undo with: solocrm merge --undo {result.batch_id})")
+    return 0
+
+
+def _stdout():
+    try:
+        sys.stdout.reconfigure(encoding="utf-8")
+    except (AttributeError, ValueError):
+        pass
+    return sys.stdout
+
+
+def cmd_export(args, now: datetime) -> int:
+    from solocrm_tui.core import exporting
+
+    to_stdout = args.output in (None, "-")
+    if args.customer is not None:
+        if args.kind or args.format not in (None, "json"):
+            raise ValidationError("--customer exports one person as JSON: leave out the kind and --format")
+        _open(args, create=False)
+        if to_stdout:
+            exporting.write_person(args.customer, _stdout(), now)
+        else:
+            exporting.write_person_file(args.customer, Path(args.output), now)
+            print(f"exported everything about customer #{args.customer} to {args.output}")
+        return 0
+    if not args.kind:
+        raise ValidationError("say what to export: customers, orders, interactions, followups or all (or --customer ID)")
+    format_ = args.format or "csv"
+    exporting.check_format(args.kind, format_)
+    if args.kind == "all":
+        if to_stdout:
+            raise ValidationError("`export all` writes one file per kind: give a directory with -o DIR")
+        _open(args, create=False)
+        for path, count in exporting.write_all(Path(args.output), format_, now):
+            print(f"{count:>9,}  {path}")
+        return 0
+    _open(args, create=False)
+    if to_stdout:
+        exporting.write(args.kind, format_, _stdout(), now)
+    else:
+        count = exporting.write_file(args.kind, format_, Path(args.output), now)
+        print(f"exported {count:,} {args.kind} to {args.output}")
+    return 0
+
+
+def cmd_forget(args, now: datetime) -> int:
+    from solocrm_tui.core.customers import get_customer
+    from solocrm_tui.core.privacy import forget_customer
+
+    _open(args, create=False)
+    person = get_customer(args.customer)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ValidationError(f"forget erases customer #{person.id} for good: confirm in a terminal or add --yes")
+        what = "and everything about them, including their orders" if args.purge else "and everything about them"
+        answer = input(f"Erase {person.name} (#{person.id}) {what}? This cannot be undone. Type yes: ")
+        if answer.strip().lower() not in ("yes", "y"):
+            print("nothing was erased")
+            return 1
+    result = forget_customer(person.id, now, purge=args.purge)
+    orders = (f"{result.orders_deleted:,} orders deleted" if args.purge
+              else f"{result.orders_anonymised:,} orders kept anonymously (revenue totals unchanged)")
+    print(f"erased customer #{result.customer_id}: {result.rows_deleted:,} rows deleted, {orders}")
+    return 0
+
+
+COMMANDS = {"import": cmd_import, "duplicates": cmd_duplicates, "merge": cmd_merge, "export": cmd_export,
+            "forget": cmd_forget}

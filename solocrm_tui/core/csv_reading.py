@@ -1,0 +1,116 @@
+"""Reading a CSV file a person exported from somewhere else: encoding, delimiter, line numbers.
+
+Files are UTF-8 (a BOM from Excel is fine); anything else is refused with the line
+and byte where decoding failed, because guessing an encoding silently corrupts
+names. The delimiter (`,`, `;` or tab) is sniffed, with a fallback that counts the
+candidates in the header line. Every record keeps the file line it starts on, so a
+rejected row can be found in the editor that made it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from solocrm_tui.core.errors import ValidationError
+
+DELIMITERS = ",;\t"
+MAX_CELL = 10_000  # a longer cell is rejected with its row, not the whole file
+_CSV_FIELD_LIMIT = 16 * 1024 * 1024  # above this the csv module itself gives up: one file-level error
+NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+@dataclass(frozen=True)
+class Table:
+    path: Path
+    delimiter: str
+    headers: tuple[str, ...]
+    header_line: int
+    text: str
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        """(line the record starts on, cells) for every non-blank record after the header."""
+        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
+        previous = 0
+        try:
+            for cells in reader:
+                start, previous = previous + 1, reader.line_num
+                if start <= self.header_line or not any(cells):
+                    continue
+                yield start, cells
+        except csv.Error as exc:
+            raise ValidationError(f"{self.path.name}: line {previous + 1} is not valid CSV: {exc}") from None
+
+
+def check_file(path: Path | str) -> Path:
+    """The path of an existing, non-directory file, or a one-line reason why not."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise ValidationError(f"{path} is a directory, not a CSV file")
+    if not path.exists():
+        raise ValidationError(f"no file at {path}")
+    return path
+
+
+def read_table(path: Path | str) -> Table:
+    path = check_file(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}") from None
+    text = decode(data, path.name)
+    if not text.strip():
+        raise ValidationError(f"{path.name} is empty")
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
+    delimiter = detect_delimiter(text)
+    line, headers = _header(text, delimiter, path.name)
+    return Table(path, delimiter, headers, line, text)
+
+
+def decode(data: bytes, name: str) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ValidationError(f"{name} is UTF-16, not UTF-8: save the file as UTF-8 (CSV UTF-8 in Excel)")
+    if b"\x00" in data[:4096]:
+        raise ValidationError(f"{name} looks like a binary file, not a CSV text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ValidationError(f"{name} is not UTF-8: line {line} has byte 0x{data[exc.start]:02x} "
+                              "— save the file as UTF-8") from None
+
+
+def detect_delimiter(text: str) -> str:
+    sample = text[:16384]
+    if len(text) > len(sample) and "\n" in sample:
+        sample = sample[:sample.rindex("\n")]
+    first = sample.lstrip("\r\n").splitlines()[0] if sample.strip() else ""
+    try:
+        found = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+        if found in first:
+            return found
+    except csv.Error:
+        pass
+    counts = {d: first.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _header(text: str, delimiter: str, name: str) -> tuple[int, tuple[str, ...]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                return reader.line_num, tuple(c.strip() for c in cells)
+    except csv.Error as exc:
+        raise ValidationError(f"{name}: the header line is not valid CSV: {exc}") from None
+    raise ValidationError(f"{name} is empty")
+
+
+def normalise(header: str) -> str:
+    """`E-Mail Address` -> `emailaddress`: case, spaces and punctuation never matter."""
+    return "".join(ch for ch in header.casefold() if ch.isalnum())

@@ -1,0 +1,232 @@
+"""`solocrm import / duplicates / merge / export / forget`: happy paths print what happened,
+every mistake is one line on stderr with a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from solocrm_tui import cli
+
+NOW = datetime(2026, 11, 22, 10, 30)
+PEOPLE = "\ufeffFull Name;E-Mail;Mobile;Company\nAnn Smith;ann@x.com;+49 30 1234567;Acme\nAnn Smyth;ann+2@x.com;;Acme\n"
+
+
+@pytest.fixture(autouse=True)
+def _bugs_surface(monkeypatch):
+    monkeypatch.setenv("SOLOCRM_DEBUG", "1")
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = cli.main(list(argv), now=NOW)
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(code: int, err: str, *, usage: bool = False) -> str:
+    assert code == (2 if usage else 1), err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("solocrm") and "error:" in lines[0], err
+    return lines[0]
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    return tmp_path / "crm.db"
+
+
+@pytest.fixture
+def people(tmp_path) -> Path:
+    path = tmp_path / "people.csv"
+    path.write_text(PEOPLE, encoding="utf-8")
+    return path
+
+
+def count(db: Path, sql: str) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def batch_of(out: str) -> str:
+    return next(w for w in out.split() if w.startswith(("imp-", "mrg-")))
+
+
+def test_import_prints_counts_and_batch_then_undo(capsys, db, people):
+    code, out, err = run(capsys, "--db", str(db), "import", "customers", str(people))
+    assert code == 0, err
+    assert "people.csv: 2 rows, semicolon-separated" in out and "inserted 2, updated 0" in out
+    batch = batch_of(out)
+    code, out, _ = run(capsys, "--db", str(db), "import", "customers", str(people))
+    assert code == 0 and "inserted 0, updated 0, skipped 2" in out
+    code, out, _ = run(capsys, "--db", str(db), "import", "--undo", batch)
+    assert code == 0 and f"undid import {batch}" in out
+    assert count(db, "SELECT COUNT(*) FROM customer") == 0
+    code, _, err = run(capsys, "--db", str(db), "import", "--undo", batch)
+    assert "already undone" in one_line_error(code, err)
+
+
+def test_import_with_rejected_rows_exits_1_and_lists_lines(capsys, db, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("name,email\nAnn,ann@x.com\nBob,nope\n")
+    code, out, _ = run(capsys, "--db", str(db), "import", "customers", str(path))
+    assert code == 1
+    assert 'line 3: rejected: "nope" is not a valid email address' in out
+    assert "1 row was rejected" in out and "inserted 1" in out
+
+
+def test_dry_run_changes_nothing(capsys, db, people):
+    run(capsys, "--db", str(db), "import", "customers", str(people), "--dry-run")
+    code, out, _ = run(capsys, "--db", str(db), "import", "customers", str(people), "--dry-run")
+    assert code == 0 and "would be inserted 2" in out and "dry run: nothing was changed" in out
+    assert count(db, "SELECT COUNT(*) FROM customer") == 0
+
+
+def test_orders_with_map_and_create_missing(capsys, db, tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("Kunde-Nr\tBetrag\tDatum\nK1\t12,50\t2026-01-05\n")
+    args = ("--db", str(db), "import", "orders", str(path), "--map", "Kunde-Nr=customer_external_id",
+            "--map", "Betrag=amount", "--map", "Datum=date")
+    code, out, _ = run(capsys, *args)
+    assert code == 1 and "unknown customer (external id K1)" in out
+    code, out, _ = run(capsys, *args, "--create-missing")
+    assert code == 0 and "1 new customers created" in out
+    assert count(db, "SELECT revenue_cents FROM customer WHERE external_id = 'K1'") == 1250
+
+
+@pytest.mark.parametrize("setup, argv, message", [
+    (None, ("import", "customers", "missing.csv"), "no file at"),
+    (None, ("import", "customers", "."), "is a directory"),
+    ("", ("import", "customers", "f.csv"), "is empty"),
+    ("name,city\nZoë,Köln\n", ("import", "customers", "f.csv"), "not UTF-8: line 2 has byte 0xeb"),
+    ("email\na@x.com\n", ("import", "customers", "f.csv"), "has no name or first_name or last_name column"),
+    (None, ("import", "customers"), "say what to import"),
+    (None, ("import", "--undo", "imp-nope"), 'no batch "imp-nope"'),
+    (None, ("import", "customers", "f.csv", "--undo", "imp-x"), "--undo takes only a batch id"),
+    ("name\nAnn\n", ("import", "customers", "f.csv", "--map", "oops"), 'should look like "Source Column=field"'),
+])
+def test_import_errors_are_one_line(capsys, db, tmp_path, monkeypatch, setup, argv, message):
+    monkeypatch.chdir(tmp_path)
+    if setup is not None:
+        (tmp_path / "f.csv").write_bytes(setup.encode("latin-1"))
+    if "--undo" in argv:
+        (tmp_path / "g.csv").write_text("name\nAnn\n")
+        run(capsys, "--db", str(db), "import", "customers", "g.csv")  # make the database exist
+    code, _, err = run(capsys, "--db", str(db), *argv)
+    assert message in one_line_error(code, err)
+
+
+def test_missing_file_does_not_create_a_database(capsys, db):
+    run(capsys, "--db", str(db), "import", "customers", "missing.csv")
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("argv", [("import", "deals", "f.csv"), ("export", "deals"), ("export", "customers", "--format", "xls"),
+                                  ("merge", "one", "2"), ("forget", "x")])
+def test_usage_errors_are_one_line(capsys, db, argv):
+    code, _, err = run(capsys, "--db", str(db), *argv)
+    one_line_error(code, err, usage=True)
+
+
+def test_duplicates_merge_and_undo(capsys, db, people):
+    run(capsys, "--db", str(db), "import", "customers", str(people))
+    code, out, _ = run(capsys, "--db", str(db), "duplicates")
+    assert code == 0
+    assert "#1 Ann Smith  <->  #2 Ann Smyth: same email\n" in out  # ann+2@x.com is ann@x.com
+    assert "1 likely duplicate pair" in out
+    code, out, _ = run(capsys, "--db", str(db), "merge", "1", "2", "--prefer", "other:name")
+    assert code == 0 and "merged customer #2 into #1" in out
+    assert count(db, "SELECT name FROM customer") == "Ann Smyth"
+    batch = batch_of(out)
+    code, out, _ = run(capsys, "--db", str(db), "merge", "--undo", batch)
+    assert code == 0 and count(db, "SELECT COUNT(*) FROM customer") == 2
+    for argv, message in ((("merge", "1", "1"), "with itself"), (("merge", "1", "9"), "no customer #9"),
+                          (("merge", "1"), "merge needs two customer ids"),
+                          (("merge", "--undo", batch), "already undone"),
+                          (("import", "--undo", batch), "is a merge, not an import")):
+        code, _, err = run(capsys, "--db", str(db), *argv)
+        assert message in one_line_error(code, err)
+
+
+def test_export_to_stdout_and_files(capsys, db, people, tmp_path):
+    run(capsys, "--db", str(db), "import", "customers", str(people))
+    code, out, _ = run(capsys, "--db", str(db), "export", "customers")
+    assert code == 0 and out.startswith("solocrm_id,name,") and "'+49 30 1234567" in out
+    code, out, _ = run(capsys, "--db", str(db), "export", "customers", "--format", "json", "-o", "-")
+    assert [c["stage"] for c in json.loads(out)] == ["lead", "lead"]
+    code, out, _ = run(capsys, "--db", str(db), "export", "customers", "--format", "vcf", "-o", str(tmp_path / "c.vcf"))
+    assert code == 0 and "exported 2 customers" in out
+    assert (tmp_path / "c.vcf").read_bytes().count(b"BEGIN:VCARD\r\n") == 2
+    code, out, _ = run(capsys, "--db", str(db), "export", "all", "-o", str(tmp_path / "dump"))
+    assert code == 0 and sorted(p.name for p in (tmp_path / "dump").iterdir()) == [
+        "customers.csv", "followups.csv", "interactions.csv", "orders.csv"]
+    code, out, _ = run(capsys, "--db", str(db), "export", "--customer", "1")
+    assert json.loads(out)["customer"]["email"] == "ann@x.com"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (("export", "orders", "--format", "vcf"), "--format vcf does not work for orders: use csv or json"),
+    (("export", "customers", "--format", "ics"), "--format ics does not work for customers"),
+    (("export", "all"), "give a directory with -o DIR"),
+    (("export",), "say what to export"),
+    (("export", "--customer", "99"), "no customer #99"),
+    (("export", "orders", "--customer", "1"), "leave out the kind"),
+    (("export", "customers", "-o", "."), "is a directory"),
+])
+def test_export_errors_are_one_line(capsys, db, people, tmp_path, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "--db", str(db), "import", "customers", str(people))
+    code, _, err = run(capsys, "--db", str(db), *argv)
+    assert message in one_line_error(code, err)
+
+
+def test_export_needs_an_existing_database(capsys, db):
+    code, _, err = run(capsys, "--db", str(db), "export", "customers")
+    assert "no database at" in one_line_error(code, err)
+    assert not db.exists()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_forget_confirms_refuses_without_a_terminal_and_erases(capsys, db, people, monkeypatch):
+    run(capsys, "--db", str(db), "import", "customers", str(people))
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, _, err = run(capsys, "--db", str(db), "forget", "1")
+    assert "confirm in a terminal or add --yes" in one_line_error(code, err)
+    monkeypatch.setattr("sys.stdin", _Terminal())
+    monkeypatch.setattr("builtins.input", lambda prompt: "no")
+    code, out, _ = run(capsys, "--db", str(db), "forget", "1")
+    assert code == 1 and "nothing was erased" in out
+    monkeypatch.setattr("builtins.input", lambda prompt: "yes")
+    code, out, _ = run(capsys, "--db", str(db), "forget", "1")
+    assert code == 0 and "erased customer #1" in out
+    code, out, _ = run(capsys, "--db", str(db), "forget", "2", "--yes", "--purge")
+    assert code == 0 and "0 orders deleted" in out
+    assert count(db, "SELECT COUNT(*) FROM customer") == 0 and count(db, "SELECT COUNT(*) FROM erasure") == 2
+    code, _, err = run(capsys, "--db", str(db), "forget", "1", "--yes")
+    assert "no customer #1" in one_line_error(code, err)
+
+
+@pytest.mark.parametrize("command", ["import", "duplicates", "merge", "export", "forget"])
+def test_every_data_command_has_help(capsys, command):
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0 and f"usage: solocrm {command}" in out
+
+
+def test_import_help_documents_partial_imports(capsys):
+    _, out, _ = run(capsys, "import", "--help")
+    assert "the good rows ARE imported" in out and "exit status is then 1" in out
