@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("-o", "--output", metavar="PATH", help="backup file or folder (default: backups dir)")
     restore = command("restore", "replace the database with a backup (the current one is saved first)")
     restore.add_argument("file", metavar="FILE", help="the backup to restore")
+    command("remind", "print due reminders not yet notified and mark them notified (safe beside a running app)")
     command("locate", "show where the database, config, backups and log are")
     command("doctor", "check integrity, schema version, permissions and row counts")
     insights_cli.add_arguments(command("insights", "refit (if asked) and print the analytics summary"))
@@ -147,6 +148,18 @@ def cmd_today(args, now: datetime) -> int:
     return 0
 
 
+def cmd_remind(args, now: datetime) -> int:
+    """For cron or a login shell: each reminder is claimed atomically, so it is told once,
+    here or in a running app, never both. Prints nothing when nothing is due."""
+    from solocrm_tui.core.followups import claim_due
+
+    _open(args, create=False)
+    for followup in claim_due(now, limit=1000):
+        who = f" — {followup.customer_name}" if followup.customer_name else ""
+        print(f"due {followup.due_at:%a %d %b %H:%M}: {followup.title}{who}")
+    return 0
+
+
 def cmd_backup(args, now: datetime) -> int:
     from solocrm_tui.core.backup import backup_name, backup_to
     from solocrm_tui.core.db import close_database
@@ -214,7 +227,7 @@ def cmd_insights(args, now: datetime) -> int:
 
 COMMANDS: dict[str | None, Callable[[argparse.Namespace, datetime], int]] = {
     None: cmd_app, "insights": cmd_insights, "demo": cmd_demo, "today": cmd_today, "backup": cmd_backup, "restore": cmd_restore,
-    "locate": cmd_locate, "doctor": cmd_doctor, **data_cli.COMMANDS,
+    "locate": cmd_locate, "doctor": cmd_doctor, "remind": cmd_remind, **data_cli.COMMANDS,
 }
 
 

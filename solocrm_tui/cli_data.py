@@ -38,14 +38,19 @@ Safety: one transaction (Ctrl-C leaves nothing half-written); each import is a b
 that `solocrm import --undo BATCH` reverses."""
 
 
-def _customer_id(text: str) -> int:
-    try:
-        value = int(text.strip().lstrip("#"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'customer id must be a whole number like 42, got "{text}"') from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"customer id must be positive, got {value}")
-    return value
+def _id_of(what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip().lstrip("#"))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f'{what} id must be a whole number like 42, got "{text}"') from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{what} id must be positive, got {value}")
+        return value
+    return parse
+
+
+_customer_id = _id_of("customer")
 
 
 def _positive(text: str) -> int:
@@ -83,7 +88,9 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
                   "CSV files start with a UTF-8 BOM (Excel-friendly); CSV on stdout is plain UTF-8.\n"
                   "vcf works for customers, ics for followups (open ones); `all` writes one file per kind to -o DIR.\n"
                   "--customer ID writes everything stored about one person as JSON (GDPR access request).")
-    exp.add_argument("kind", nargs="?", choices=("customers", "orders", "interactions", "followups", "all"))
+    exp.add_argument("kind", nargs="?", choices=("customers", "orders", "interactions", "followups", "all", "campaign"))
+    exp.add_argument("campaign", nargs="?", type=_id_of("campaign"), metavar="CAMPAIGN_ID",
+                     help="with `campaign`: mail-merge CSV of its targets (opted-out customers left out)")
     exp.add_argument("--format", choices=("csv", "json", "vcf", "ics"), help="default csv (json for --customer)")
     exp.add_argument("-o", "--output", metavar="PATH", help="file (or directory for all); - or none for stdout")
     exp.add_argument("--customer", type=_customer_id, metavar="ID", help="everything about one customer, as JSON")
@@ -195,6 +202,8 @@ def cmd_export(args, now: datetime) -> int:
         return 0
     if not args.kind:
         raise ValidationError("say what to export: customers, orders, interactions, followups or all (or --customer ID)")
+    if args.kind == "campaign" or args.campaign is not None:
+        return _export_campaign(args, to_stdout)
     format_ = args.format or "csv"
     exporting.check_format(args.kind, format_)
     if args.kind == "all":
@@ -210,6 +219,24 @@ def cmd_export(args, now: datetime) -> int:
     else:
         count = exporting.write_file(args.kind, format_, Path(args.output), now)
         print(f"exported {count:,} {args.kind} to {args.output}")
+    return 0
+
+
+def _export_campaign(args, to_stdout: bool) -> int:
+    from solocrm_tui.core import exporting
+
+    if args.kind != "campaign":
+        raise ValidationError(f"`export {args.kind}` takes no id (only `export campaign ID` does)")
+    if args.campaign is None:
+        raise ValidationError("a campaign export needs its id: solocrm export campaign ID [-o FILE]")
+    if args.format not in (None, "csv"):
+        raise ValidationError("a campaign exports as a mail-merge CSV only: leave out --format or use csv")
+    _open(args, create=False)
+    if to_stdout:
+        exporting.write_campaign(args.campaign, _stdout())
+    else:
+        count = exporting.write_campaign_file(args.campaign, Path(args.output))
+        print(f"exported {count:,} contactable targets of campaign #{args.campaign} to {args.output}")
     return 0
 
 

@@ -55,19 +55,20 @@ _WINDOW = ("o.ordered_at > c.started_at AND o.ordered_at <= datetime(c.started_a
 
 def attribute_conversions(now: datetime, customer_ids: list[int] | None = None) -> int:
     """Mark targets who ordered within their campaign's window as converted (and responded)."""
-    scope = ""
-    params: list = [now]
     if customer_ids is not None:
-        if not customer_ids:
-            return 0
-        scope = f" AND customer_id IN ({','.join('?' * len(customer_ids))})"
-        params += list(customer_ids)
+        ids = sorted(set(customer_ids))
+        return sum(_attribute(now, ids[start:start + 500]) for start in range(0, len(ids), 500))
+    return _attribute(now, None)
+
+
+def _attribute(now: datetime, ids: list[int] | None) -> int:
+    scope = f" AND customer_id IN ({','.join('?' * len(ids))})" if ids else ""
     first_order = ("(SELECT MIN(o.ordered_at) FROM orders o JOIN campaign c ON c.id = campaign_target.campaign_id "
                    f"WHERE o.customer_id = campaign_target.customer_id AND {_WINDOW})")
     sql = (f"UPDATE campaign_target SET converted_at = {first_order} "
            f"WHERE converted_at IS NULL AND {first_order} IS NOT NULL{scope}")
     with database.atomic():
-        changed = database.execute_sql(sql, [now, *params]).rowcount
+        changed = database.execute_sql(sql, [now, now, *(ids or [])]).rowcount
         database.execute_sql("UPDATE campaign_target SET responded_at = converted_at "
                              "WHERE responded_at IS NULL AND converted_at IS NOT NULL")
     return max(changed, 0)

@@ -175,3 +175,25 @@ def _dump(document: dict, out: TextIO) -> int:
     json.dump(document, out, ensure_ascii=False, indent=2, default=str)
     out.write("\n")
     return 1
+
+
+def write_campaign(campaign_id: int, out: TextIO) -> int:
+    """Mail-merge CSV of a campaign's targets; opted-out customers and those without email are left out."""
+    from solocrm_tui.core.campaign_results import mail_merge_rows
+    from solocrm_tui.core.campaigns import get_campaign
+
+    get_campaign(campaign_id)  # NotFound before any output
+    header = ("customer_id", "email", "name", "first_name", "last_name", "company", "city", "country", "segment")
+    rows = mail_merge_rows(campaign_id)
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_cell(row[key]) for key in header])
+    return len(rows)
+
+
+def write_campaign_file(campaign_id: int, path: Path | str) -> int:
+    from solocrm_tui.core.campaigns import get_campaign
+
+    get_campaign(campaign_id)
+    return _to_file(path, "csv", lambda out: write_campaign(campaign_id, out))

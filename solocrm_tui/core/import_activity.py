@@ -29,6 +29,7 @@ from solocrm_tui.core.import_values import (
     not_future,
     short,
 )
+from solocrm_tui.core.campaign_results import attribute_conversions
 from solocrm_tui.core.lifecycle import Rules, restage
 from solocrm_tui.core.models import database
 from solocrm_tui.core.orders import refresh_customer_totals
@@ -260,5 +261,7 @@ def refresh_after(kind_: str, customer_ids: list[int], now: datetime, rules: Rul
             conn.execute("UPDATE customer SET last_contact_at = (SELECT MAX(occurred_at) FROM interaction "
                          "WHERE customer_id = customer.id AND kind != 'system') "
                          f"WHERE id IN ({marks(len(part))})", tuple(part))
-    if kind_ == "orders" and rules is not None:
-        restage(now, rules)
+    if kind_ == "orders":
+        attribute_conversions(now, customer_ids)
+        if rules is not None:
+            restage(now, rules, customer_ids)

@@ -75,10 +75,11 @@ def stage_for(days: list[date], today: date, rules: Rules, churn_risk: float | N
     return "active", last
 
 
-def _purchase_days(now: datetime) -> dict[int, list[date]]:
+def _purchase_days(now: datetime, customer_ids: list[int] | None = None) -> dict[int, list[date]]:
     """Distinct purchase days per customer, oldest first, in one ordered scan."""
     out: dict[int, list[date]] = {}
-    rows = (Order.select(Order.customer, Order.ordered_at).where(Order.customer.is_null(False) & (Order.ordered_at <= now))
+    scope = Order.customer.is_null(False) if customer_ids is None else Order.customer.in_(customer_ids)
+    rows = (Order.select(Order.customer, Order.ordered_at).where(scope & (Order.ordered_at <= now))
             .order_by(Order.customer, Order.ordered_at).tuples())
     for customer_id, ordered_at in rows.iterator():
         day = ordered_at.date() if isinstance(ordered_at, datetime) else date.fromisoformat(str(ordered_at)[:10])
@@ -88,11 +89,25 @@ def _purchase_days(now: datetime) -> dict[int, list[date]]:
     return out
 
 
-def compute_changes(now: datetime, rules: Rules) -> list[tuple[int, str, str, str]]:
-    """(customer_id, old stage, new stage, reason) for every customer whose stage should change."""
-    purchases = _purchase_days(now)
+def compute_changes(now: datetime, rules: Rules,
+                    customer_ids: list[int] | None = None) -> list[tuple[int, str, str, str]]:
+    """(customer_id, old stage, new stage, reason) for every customer whose stage should change.
+
+    With `customer_ids` only those are looked at (after an import touched a few), in
+    chunks small enough for SQLite's parameter limit.
+    """
+    if customer_ids is not None:
+        ids = sorted(set(customer_ids))
+        return [c for start in range(0, len(ids), 500)
+                for c in _changes(now, rules, ids[start:start + 500])]
+    return _changes(now, rules, None)
+
+
+def _changes(now: datetime, rules: Rules, ids: list[int] | None) -> list[tuple[int, str, str, str]]:
+    purchases = _purchase_days(now, ids)
     changes = []
-    rows = Customer.select(Customer.id, Customer.stage, Customer.churn_risk).where(Customer.archived_at.is_null()).tuples()
+    scope = Customer.archived_at.is_null() if ids is None else (Customer.archived_at.is_null() & Customer.id.in_(ids))
+    rows = Customer.select(Customer.id, Customer.stage, Customer.churn_risk).where(scope).tuples()
     for customer_id, stage, risk in rows.iterator():
         new, reason = stage_for(purchases.get(customer_id, []), now.date(), rules, risk)
         if new != stage:
@@ -100,9 +115,9 @@ def compute_changes(now: datetime, rules: Rules) -> list[tuple[int, str, str, st
     return changes
 
 
-def restage(now: datetime, rules: Rules) -> int:
+def restage(now: datetime, rules: Rules, customer_ids: list[int] | None = None) -> int:
     """Apply stage changes in one transaction; returns how many customers changed stage."""
-    changes = compute_changes(now, rules)
+    changes = compute_changes(now, rules, customer_ids)
     with database.atomic():
         for start in range(0, len(changes), 500):
             chunk = changes[start:start + 500]
