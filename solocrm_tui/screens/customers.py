@@ -14,12 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from solocrm_tui.core import customers
 from solocrm_tui.core.customer_list import SORTS, CustomerQuery, count_customers, page_customers, parse_filter
 from solocrm_tui.core.errors import CRMError
 from solocrm_tui.dbthread import db_call
-from solocrm_tui.messages import DataChanged
 from solocrm_tui.screens.base import CRMScreen
+from solocrm_tui.screens.customer_list_actions import CustomerListActions
 from solocrm_tui.widgets.customer_table import CustomerTable
 
 PAGE = 100
@@ -29,7 +28,7 @@ COLUMN_SORT = {"name": "name", "company": "company", "stage": "stage", "segment"
                "last_contact": "last_contact", "revenue": "revenue", "clv": "clv", "churn": "churn"}
 
 
-class CustomersScreen(CRMScreen):
+class CustomersScreen(CustomerListActions, CRMScreen):
     BINDINGS = [
         Binding("f", "focus_filter", "Filter", id="customers.filter"),
         Binding("enter", "open", "Open", id="customers.open"),
@@ -38,6 +37,8 @@ class CustomersScreen(CRMScreen):
         Binding("x", "archive", "Archive", id="customers.archive"),
         Binding("space", "mark", "Mark", id="customers.mark"),
         Binding("t", "tag", "Tag marked", id="customers.tag"),
+        Binding("m", "merge", "Merge 2 marked", id="customers.merge"),
+        Binding("F", "forget", "Forget (GDPR)", show=False, id="customers.forget"),
         Binding("s", "cycle_sort", "Sort", id="customers.sort"),
         Binding("S", "reverse_sort", "Reverse", show=False, id="customers.reverse"),
     ]
@@ -77,8 +78,8 @@ class CustomersScreen(CRMScreen):
 
     @work(thread=True, exclusive=True, group="customers-load", exit_on_error=False)
     def fetch(self, generation: int, query: CustomerQuery, limit: int) -> None:
-        page = db_call(page_customers, query, None, limit)
-        total = db_call(count_customers, query)
+        # one connection for both: the count reads the pages the first query just cached
+        page, total = db_call(lambda: (page_customers(query, None, limit), count_customers(query)))
         self.app.call_from_thread(self.show_first_page, generation, page, total)
 
     def show_first_page(self, generation: int, page, total: int) -> None:
@@ -186,54 +187,3 @@ class CustomersScreen(CRMScreen):
         table.toggle_mark()
         table.action_cursor_down()
         self.update_status()
-
-    def _targets(self) -> list[int]:
-        table = self.query_one(CustomerTable)
-        return sorted(table.marked) or ([table.current_id] if table.current_id is not None else [])
-
-    def action_add(self) -> None:
-        from solocrm_tui.modals.customer_form import edit_customer
-
-        edit_customer(self.app)
-
-    def action_edit(self) -> None:
-        cid = self.focused_customer_id()
-        if cid is not None:
-            self.edit_customer(cid)
-
-    @work(thread=True, exit_on_error=False, group="customers-edit")
-    def edit_customer(self, cid: int) -> None:
-        from solocrm_tui.modals.customer_form import edit_customer
-
-        record = db_call(customers.get_customer, cid)
-        self.app.call_from_thread(edit_customer, self.app, record)
-
-    def action_archive(self) -> None:
-        from solocrm_tui.modals.confirm import Confirm
-
-        ids = self._targets()
-        if ids:
-            question = f"Archive {len(ids)} customer{'s' if len(ids) > 1 else ''}?"
-            self.app.push_screen(Confirm(question), lambda yes: yes and self.archive(ids))
-
-    def archive(self, ids: list[int]) -> None:
-        self.query_one(CustomerTable).marked.clear()
-        self.apply_change(lambda now: customers.archive_customers(ids, now), f"archived {len(ids)}")
-
-    def action_tag(self) -> None:
-        from solocrm_tui.modals.prompt import Prompt
-
-        ids = self._targets()
-        if ids:
-            self.app.push_screen(Prompt(f"Tag for {len(ids)} customer(s)", placeholder="vip"),
-                                 lambda tag: tag and self.tag(ids, tag))
-
-    def tag(self, ids: list[int], tag: str) -> None:
-        self.query_one(CustomerTable).marked.clear()
-        self.apply_change(lambda now: customers.change_tags(ids, now, add=[tag]), f"tagged {len(ids)} #{tag}")
-
-    @work(thread=True, exit_on_error=False, group="customers-write")
-    def apply_change(self, change, done: str) -> None:
-        db_call(change, self.app.now())
-        self.app.call_from_thread(self.app.notify, done)
-        self.app.call_from_thread(self.post_message, DataChanged())

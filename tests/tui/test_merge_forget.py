@@ -1,0 +1,95 @@
+"""Merging two marked customers (picking per field which value wins) and forgetting one, from the list."""
+
+from __future__ import annotations
+
+from textual.widgets import RadioSet
+
+from solocrm_tui.core import customers, orders, timeline
+from solocrm_tui.core.errors import NotFound
+from solocrm_tui.core.models import Erasure
+from solocrm_tui.core.models import Order as OrderModel
+from solocrm_tui.modals.merge_form import MergeForm
+from solocrm_tui.modals.prompt import Prompt
+from solocrm_tui.widgets.customer_table import CustomerTable
+
+SIZE = (120, 35)
+
+
+async def settle(pilot, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def seed(now):
+    a = customers.create_customer(now, name="Ann Lee", email="ann@work.example", phone="+49 30 1111111",
+                                  city="Berlin", tags=["vip"])
+    b = customers.create_customer(now, name="Ann Lee-Smith", email="ann@home.example", city="Hamburg",
+                                  company="Lee Design", tags=["newsletter"])
+    orders.add_order(a.id, "100", now)
+    orders.add_order(b.id, "50", now)
+    timeline.add_interaction(b.id, "call", "asked for a quote", now)
+    return a, b
+
+
+async def test_merge_two_marked_customers_with_per_field_choice(make_app, now):
+    a, b = seed(now)
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(CustomerTable)
+        await pilot.press("space", "space")  # marks Ann Lee, then Ann Lee-Smith (name order)
+        assert table.marked == {a.id, b.id}
+        await pilot.press("m")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, MergeForm)
+        assert set(form.differing) == {"name", "email", "city"}  # company and phone: only one side has them
+        city = form.query_one("#pick-city", RadioSet)
+        city.query("RadioButton")[1].value = True  # take Hamburg from the other record
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        kept = customers.get_customer(a.id)
+        assert kept.city == "Hamburg" and kept.email == "ann@work.example" and kept.name == "Ann Lee"
+        assert kept.company == "Lee Design" and kept.phone == "+49 30 1111111"  # empty fields filled
+        assert set(kept.tags) == {"vip", "newsletter"}
+        assert str(kept.revenue) == "150.00" and kept.order_count == 2
+        assert any(e.body == "asked for a quote" for e in timeline.page_timeline(a.id).rows)
+        try:
+            customers.get_customer(b.id)
+            raise AssertionError("the other record should be gone")
+        except NotFound:
+            pass
+        assert table.row_count == 1
+
+
+async def test_merge_needs_exactly_two_marked(make_app, now):
+    seed(now)
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("space", "m")
+        await settle(pilot)
+        assert not isinstance(app.screen, MergeForm)
+        assert any("exactly two" in n.message for n in app._notifications)
+
+
+async def test_forget_asks_for_the_word_then_erases(make_app, now):
+    a, b = seed(now)
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        assert isinstance(app.screen, Prompt)
+        await pilot.press(*"yes", "enter")  # not the confirmation word: nothing happens
+        assert isinstance(app.screen, Prompt)
+        await pilot.press("ctrl+a", "ctrl+k", *"forget", "enter")
+        await settle(pilot)
+        try:
+            customers.get_customer(a.id)
+            raise AssertionError("the customer should be erased")
+        except NotFound:
+            pass
+        assert OrderModel.select().where(OrderModel.customer.is_null()).count() == 1  # kept, anonymised
+        assert Erasure.select().count() == 1
+        assert [int(r.key.value) for r in app.screen.query_one(CustomerTable).ordered_rows] == [b.id]
