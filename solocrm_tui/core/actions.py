@@ -48,6 +48,8 @@ def resolve_customer(target: str | None, ctx: Context) -> tuple[int, str]:
         if ctx.focus_customer_id is None:
             raise ValidationError("no customer in focus: open or select one, or name one with @name")
         return ctx.focus_customer_id, customers.get_customer(ctx.focus_customer_id).name
+    if target.startswith("#") and target[1:].isdigit():  # @#42: by id, for people who share a name
+        return int(target[1:]), customers.get_customer(int(target[1:])).name
     matches = find_by_name(target, limit=6)
     exact = [m for m in matches if m.name.lower() == target.lower()]
     if len(exact) == 1 or len(matches) == 1:
@@ -55,7 +57,7 @@ def resolve_customer(target: str | None, ctx: Context) -> tuple[int, str]:
         return hit.id, hit.name
     if not matches:
         raise NotFound(f'no customer matches @{target}')
-    names = ", ".join(m.name for m in matches[:5])
+    names = ", ".join(f"{m.name} @#{m.id}" for m in matches[:5])
     raise ValidationError(f"@{target} matches several customers ({names}): be more specific")
 
 

@@ -121,7 +121,9 @@ def _close_date(value: str, now) -> date | None:
 
 
 def edit_deal(app, deal: Deal | None, *, customer_name: str = "", values: dict | None = None,
-              errors: dict | None = None) -> None:
+              errors: dict | None = None, customer_id: int | None = None) -> None:
+    """`customer_id` is the customer the form was opened for: used as long as their name is kept
+    (two customers may share a name; any other name is resolved like an @mention)."""
     if values is None:
         values = {"customer": customer_name, "stage": "lead"} if deal is None else {
             "title": deal.title, "value": str(deal.value), "probability": str(deal.probability),
@@ -129,16 +131,18 @@ def edit_deal(app, deal: Deal | None, *, customer_name: str = "", values: dict |
 
     def save(result: dict | None) -> None:
         if result:
-            app.run_worker(lambda: _persist(app, deal, result), thread=True, group="deal-save", exit_on_error=False)
+            known = customer_id if result.get("customer") == customer_name else None
+            app.run_worker(lambda: _persist(app, deal, result, known), thread=True, group="deal-save",
+                           exit_on_error=False)
 
     app.push_screen(DealForm(deal, values, errors), save)
 
 
-def _persist(app, deal: Deal | None, result: dict) -> None:
+def _persist(app, deal: Deal | None, result: dict, customer_id: int | None = None) -> None:
     now = app.now()
     try:
         if deal is None:
-            cid, _ = db_call(resolve_customer, result["customer"], Context(now))
+            cid = customer_id or db_call(resolve_customer, result["customer"], Context(now))[0]
             db_call(pipeline.create_deal, cid, result["title"], result["value"], now,
                     currency=app.config.currency, stage=result.get("stage") or "lead",
                     probability=result.get("probability"), expected_close=result.get("expected_close"))
@@ -152,7 +156,8 @@ def _persist(app, deal: Deal | None, result: dict) -> None:
             db_call(pipeline.update_deal, deal.id, now, **fields)
     except CRMError as exc:
         field = "customer" if deal is None and ("customer" in str(exc) or "@" in str(exc)) else "title"
-        app.call_from_thread(edit_deal, app, deal, values=result["raw"], errors={field: str(exc)})
+        app.call_from_thread(edit_deal, app, deal, values=result["raw"], errors={field: str(exc)},
+                             customer_name=result["raw"].get("customer", ""), customer_id=customer_id)
         return
     app.call_from_thread(app.notify, f"saved deal {result['title']}", markup=False)
     app.call_from_thread(app.post_message, DataChanged())

@@ -178,7 +178,8 @@ class PipelineScreen(CRMScreen):
         from solocrm_tui.modals.deal_form import edit_deal
 
         card = self.selected()
-        edit_deal(self.app, None, customer_name=card.deal.customer_name if card else "")
+        edit_deal(self.app, None, customer_name=card.deal.customer_name if card else "",
+                  customer_id=card.deal.customer_id if card else None)
 
     def action_edit(self) -> None:
         from solocrm_tui.modals.deal_form import edit_deal

@@ -157,7 +157,8 @@ class Composer(ReportWorkerErrors, Vertical):
             options = [w + " " for w in grammar.complete_command(value)]
         elif last.startswith("@"):
             names = db_call(find_by_name, last[1:].replace("_", " ").strip('"'), 8) if len(last) > 1 else []
-            options = [("@" + n.name.replace(" ", "_") + " ") for n in names]
+            shared = {n.name for n in names if sum(m.name == n.name for m in names) > 1}
+            options = [(f"@#{n.id} " if n.name in shared else "@" + n.name.replace(" ", "_") + " ") for n in names]
         else:
             options = []
         self.app.call_from_thread(self._completed, value, head, options)
