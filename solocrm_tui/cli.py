@@ -88,10 +88,10 @@ def _config():
     return load_config(paths.config_path())
 
 
-def _open(args: argparse.Namespace, *, create: bool) -> Path:
+def _open(args: argparse.Namespace, *, create: bool, **options) -> Path:
     from solocrm_tui.core.db import open_database
 
-    return open_database(_db_path(args), create=create)
+    return open_database(_db_path(args), create=create, **options)
 
 
 def make_app(db_path: Path, config, now: datetime | None = None):
@@ -104,8 +104,10 @@ def make_app(db_path: Path, config, now: datetime | None = None):
 
 
 def cmd_app(args, now: datetime) -> int:
+    from solocrm_tui.core.db import APP_CACHE_KIB
+
     config = _config()
-    db = _open(args, create=True)
+    db = _open(args, create=True, cache_kib=APP_CACHE_KIB)
     _log_to_file(paths.log_path(db))
     make_app(db, config).run()
     return 0

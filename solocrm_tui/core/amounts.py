@@ -36,10 +36,10 @@ def parse_amount(text: str) -> Decimal:
         number = number[:-1]
     whole, fraction = _split_number(number, text)
     value = Decimal(f"{whole}.{fraction or 0}") * (1000 if thousands else 1)
+    if value > LIMIT:  # first: quantize() raises InvalidOperation beyond 28 digits
+        raise ValidationError(f'amount "{text.strip()}" is too large (at most 1,000,000,000,000)')
     if (len(fraction or "") > 2 and not thousands) or value != value.quantize(CENT):
         raise ValidationError(f'amount "{text.strip()}" has more than 2 decimals')
-    if value > LIMIT:
-        raise ValidationError(f'amount "{text.strip()}" is too large (at most 1,000,000,000,000)')
     return value.quantize(CENT)
 
 

@@ -17,6 +17,7 @@ from peewee import SQL, fn
 from solocrm_tui.core.customers import split_tags
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.models import Customer as CustomerModel
+from solocrm_tui.core.models import database
 from solocrm_tui.core.records import CUSTOMER_STAGES, CustomerRow, Page, cents_to_decimal
 
 SORTS = {  # key -> (column, default descending?)
@@ -26,6 +27,13 @@ SORTS = {  # key -> (column, default descending?)
 }
 _LIST_COLUMNS = ("id", "name", "company", "stage", "segment", "last_contact_at",
                  "revenue_cents", "clv", "churn_risk", "tags")
+# A search matching more than 1 customer in BROAD_SHARE ("b" when everyone lives in
+# Berlin) walks the sort index and checks each id against the matches, instead of
+# fetching and sorting every matching row (~page x BROAD_SHARE index entries when the
+# matches are spread out; a narrower search sorted on its own word, "zoe" by name,
+# would walk most of the index, so those keep the fetch-and-sort plan).
+BROAD_SHARE = 10
+_MATCHES = "SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?"
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,7 @@ def fts_expression(text: str) -> str | None:
     return " ".join('"' + t.replace('"', '""') + '"*' for t in tokens) or None
 
 
-def _filtered(query: CustomerQuery):
+def _filtered(query: CustomerQuery, *, broad: bool = False):
     M = CustomerModel
     select = M.select(*[getattr(M, c) for c in _LIST_COLUMNS])
     select = select.where(M.archived_at.is_null(not query.archived))
@@ -87,8 +95,18 @@ def _filtered(query: CustomerQuery):
         select = select.where(M.tags.contains(f" {tag} "))
     match = fts_expression(query.text)
     if match:
-        select = select.where(M.id.in_(SQL("(SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?)", (match,))))
+        member = (M.id + 0) if broad else M.id  # `id + 0` cannot drive the query: the sort index does
+        select = select.where(member.in_(SQL(f"({_MATCHES})", (match,))))
     return select
+
+
+def _is_broad(query: CustomerQuery) -> bool:
+    match = fts_expression(query.text)
+    if not match:
+        return False
+    enough = (database.execute_sql("SELECT MAX(id) FROM customer").fetchone()[0] or 0) // BROAD_SHARE + 1
+    matches = database.execute_sql(f"SELECT COUNT(*) FROM ({_MATCHES} LIMIT ?)", (match, enough)).fetchone()[0]
+    return matches >= enough
 
 
 def _after(column, cursor: tuple, descending: bool):
@@ -110,7 +128,7 @@ def page_customers(query: CustomerQuery, cursor: tuple | None = None, limit: int
     column = getattr(M, column_name)
     sort_key = column.collate("NOCASE") if column_name in ("name", "company") else column
     descending = query.is_descending
-    select = _filtered(query)
+    select = _filtered(query, broad=_is_broad(query))
     if cursor is not None:
         select = select.where(_after(sort_key, cursor, descending))
     order = (sort_key.desc(), M.id.desc()) if descending else (sort_key.asc(), M.id.asc())
@@ -124,6 +142,13 @@ def page_customers(query: CustomerQuery, cursor: tuple | None = None, limit: int
 
 
 def count_customers(query: CustomerQuery) -> int:
+    match = fts_expression(query.text)
+    if match and not (query.stage or query.segment or query.tags or query.archived):
+        # Counted in the search index, minus the (few, indexed) archived customers:
+        # no lookup of each matching customer row.
+        return database.execute_sql(
+            "SELECT COUNT(*) FROM customer_fts WHERE customer_fts MATCH ? AND +rowid NOT IN "
+            "(SELECT id FROM customer WHERE archived_at IS NOT NULL)", (match,)).fetchone()[0]
     return _filtered(query).count()
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from statistics import median
-from typing import Any
+from typing import Any, Iterator
 
 from solocrm_tui.core.models import Customer, Interaction, Order, StageChange, database
 
@@ -75,18 +75,23 @@ def stage_for(days: list[date], today: date, rules: Rules, churn_risk: float | N
     return "active", last
 
 
-def _purchase_days(now: datetime, customer_ids: list[int] | None = None) -> dict[int, list[date]]:
-    """Distinct purchase days per customer, oldest first, in one ordered scan."""
-    out: dict[int, list[date]] = {}
+def _purchase_days(now: datetime, customer_ids: list[int] | None = None) -> Iterator[tuple[int, list[date]]]:
+    """(customer id, distinct purchase days oldest first), in customer id order, from one
+    ordered scan: one customer's days at a time, never a million dates at once."""
     scope = Order.customer.is_null(False) if customer_ids is None else Order.customer.in_(customer_ids)
     rows = (Order.select(Order.customer, Order.ordered_at).where(scope & (Order.ordered_at <= now))
             .order_by(Order.customer, Order.ordered_at).tuples())
+    current, days = None, []
     for customer_id, ordered_at in rows.iterator():
+        if customer_id != current:
+            if current is not None:
+                yield current, days
+            current, days = customer_id, []
         day = ordered_at.date() if isinstance(ordered_at, datetime) else date.fromisoformat(str(ordered_at)[:10])
-        days = out.setdefault(customer_id, [])
         if not days or days[-1] != day:
             days.append(day)
-    return out
+    if current is not None:
+        yield current, days
 
 
 def compute_changes(now: datetime, rules: Rules,
@@ -104,12 +109,16 @@ def compute_changes(now: datetime, rules: Rules,
 
 
 def _changes(now: datetime, rules: Rules, ids: list[int] | None) -> list[tuple[int, str, str, str]]:
-    purchases = _purchase_days(now, ids)
+    purchases = _purchase_days(now, ids)  # merged with the customers, both in id order
+    pending = next(purchases, None)
     changes = []
     scope = Customer.archived_at.is_null() if ids is None else (Customer.archived_at.is_null() & Customer.id.in_(ids))
-    rows = Customer.select(Customer.id, Customer.stage, Customer.churn_risk).where(scope).tuples()
+    rows = Customer.select(Customer.id, Customer.stage, Customer.churn_risk).where(scope).order_by(Customer.id).tuples()
     for customer_id, stage, risk in rows.iterator():
-        new, reason = stage_for(purchases.get(customer_id, []), now.date(), rules, risk)
+        while pending is not None and pending[0] < customer_id:
+            pending = next(purchases, None)
+        days = pending[1] if pending is not None and pending[0] == customer_id else []
+        new, reason = stage_for(days, now.date(), rules, risk)
         if new != stage:
             changes.append((customer_id, stage, new, reason))
     return changes

@@ -8,6 +8,8 @@ instead of aggregating orders on every keystroke.
 
 from __future__ import annotations
 
+import os
+
 from peewee import (
     BooleanField,
     CharField,
@@ -17,12 +19,53 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     Model,
-    SqliteDatabase,
     TextField,
 )
+from playhouse.pool import PooledSqliteDatabase
 
-# Bound to a file by core.db.open_database(); one connection per thread (peewee's default).
-database = SqliteDatabase(None, lock_type="IMMEDIATE")
+from solocrm_tui.core.errors import CRMError
+
+
+class DatabaseMissing(CRMError):
+    """The file went away under a running app. (Not a DatabaseError: peewee turns an exception
+    whose class, or first base, is called "DatabaseError" into its own DatabaseError.)"""
+
+
+class _Pool(PooledSqliteDatabase):
+    """One connection per thread while it works; closing hands it back for the next worker.
+
+    Each thread worker is a new thread: without the pool every keystroke's query ran on a
+    fresh connection with an empty page cache and re-read thousands of pages. Pooled
+    connections are reused only while the file at the path is the one they opened: a file
+    replaced under a running app (restore) is reopened, a deleted one is an error rather
+    than a new empty database.
+    """
+
+    _file: tuple[int, int] | None = None
+
+    def connect(self, reuse_if_open=False):
+        if self.database and self.is_closed():  # a connection is about to be taken from the pool
+            try:
+                stat = os.stat(self.database)
+            except OSError:
+                # sqlite would quietly create an empty database here: say what happened instead
+                raise DatabaseMissing(f"{self.database} is gone (deleted or moved?): nothing can be read or "
+                                    "saved until it is back") from None
+            if (stat.st_dev, stat.st_ino) != self._file:
+                self.close_idle()
+                self._file = (stat.st_dev, stat.st_ino)
+        return super().connect(reuse_if_open)
+
+    def rollback(self):
+        """SQLite itself rolls back on a full disk or an I/O error; a second ROLLBACK would
+        fail with "no transaction is active" and hide the real error from the owner."""
+        if not self.is_closed() and not self.connection().in_transaction:
+            return
+        super().rollback()
+
+
+# Bound to a file by core.db.open_database(); one connection per thread at a time, pooled.
+database = _Pool(None, lock_type="IMMEDIATE", max_connections=None, check_same_thread=False)
 
 
 class BaseModel(Model):

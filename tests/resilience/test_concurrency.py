@@ -1,0 +1,63 @@
+"""SPEC §9: two app instances plus a CLI import on one database — no "database is
+locked" reaches the user, no write is lost, every reminder is claimed exactly once.
+
+Each app instance is its own process running the whole app headless and typing
+`/buy` commands into the real composer while claiming due reminders; meanwhile this
+process runs `solocrm import customers` three times.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import NOW, WRITER_NAMES, child, cli, counts, inconsistent_totals, integrity, seed, \
+    wait_for_line, write_customers_csv
+
+WRITES = 200  # per app instance
+IMPORTS = 3
+IMPORT_ROWS = 1000
+REMINDERS = 60
+
+
+@pytest.mark.slow
+def test_two_apps_and_an_import_lose_nothing_and_never_say_locked(db_file, tmp_path):
+    seed(db_file, reminders=REMINDERS)
+    before = counts(db_file)
+    apps = [child("app-writer", db_file, tag, WRITES, *WRITER_NAMES) for tag in ("one", "two")]
+    try:
+        for proc in apps:
+            wait_for_line(proc, "ready")
+        imports = []
+        for n in range(IMPORTS):  # while both apps are writing
+            csv = write_customers_csv(tmp_path / f"batch{n}.csv", IMPORT_ROWS, f"Batch{n}")
+            imports.append(cli("--db", db_file, "import", "customers", csv, timeout=180))
+        outputs = [proc.communicate(timeout=240) for proc in apps]
+    finally:
+        for proc in apps:
+            if proc.poll() is None:
+                proc.kill()
+
+    for done in imports:
+        assert done.returncode == 0, done.stderr
+        assert "locked" not in done.stdout + done.stderr
+        assert f"inserted {IMPORT_ROWS:,}" in done.stdout
+    results = []
+    for proc, (out, err) in zip(apps, outputs):
+        assert proc.returncode == 0, err[-2000:]
+        assert "locked" not in out + err and "Traceback" not in err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    for result in results:
+        assert result["errors"] == [] and result["return_code"] in (None, 0)
+        assert [t for t in result["toasts"] if t[0] == "error"] == []
+        assert result["answers"] == WRITES  # the owner saw a ✓ for every command
+
+    after = counts(db_file)
+    assert after["orders"] == before["orders"] + 2 * WRITES
+    assert after["customer"] == before["customer"] + IMPORTS * IMPORT_ROWS
+    assert inconsistent_totals(db_file) == []
+    claimed = results[0]["claimed"] + results[1]["claimed"]
+    assert len(claimed) == len(set(claimed)) == REMINDERS  # each reminder told once, by one instance
+    assert integrity(db_file) == "ok"
+    assert NOW  # the children ran on the same fixed clock
