@@ -11,13 +11,33 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from solocrm_tui.core import validate
 from solocrm_tui.core.amounts import split_amount
 from solocrm_tui.core.dates import split_when
+from solocrm_tui.core.composer_commands import (  # noqa: F401 - re-exported as composer.Note, …
+    Note,
+    LogInteraction,
+    FollowUp,
+    Buy,
+    NewDeal,
+    MoveStage,
+    Won,
+    Lost,
+    OpenTicket,
+    CloseTicket,
+    Responded,
+    Tag,
+    Untag,
+    AddCustomer,
+    Find,
+    Go,
+    Undo,
+    Help,
+    Command,
+)
 from solocrm_tui.core.errors import ValidationError
 
 STAGES = ("lead", "qualified", "proposal", "negotiation", "won", "lost")
@@ -47,121 +67,6 @@ COMMANDS: dict[str, str] = {
 }
 ALIASES = {"/meeting": "/meet", "/fu": "/follow", "/order": "/buy"}
 _KINDS = {"/call": "call", "/email": "email", "/meet": "meeting"}
-
-
-@dataclass(frozen=True, slots=True)
-class Note:
-    body: str
-    target: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LogInteraction:
-    kind: str  # "call" | "email" | "meeting"
-    direction: str  # "out" | "in"
-    body: str
-    target: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FollowUp:
-    due_at: datetime
-    title: str
-    target: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Buy:
-    amount: Decimal
-    description: str
-    target: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NewDeal:
-    amount: Decimal
-    title: str
-    target: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class MoveStage:
-    stage: str
-    target: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Won:
-    target: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Lost:
-    reason: str
-    target: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OpenTicket:
-    subject: str
-    target: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CloseTicket:
-    score: int | None
-    target: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Responded:
-    campaign: str
-    target: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Tag:
-    tag: str
-    target: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Untag:
-    tag: str
-    target: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AddCustomer:
-    name: str
-    email: str | None = None
-    phone: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Find:
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Go:
-    screen: str
-
-
-@dataclass(frozen=True, slots=True)
-class Undo:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Help:
-    topic: str | None = None
-
-
-Command = (
-    Note | LogInteraction | FollowUp | Buy | NewDeal | MoveStage | Won | Lost | OpenTicket
-    | CloseTicket | Responded | Tag | Untag | AddCustomer | Find | Go | Undo | Help
-)
 
 
 def parse(text: str, now: datetime) -> Command:
