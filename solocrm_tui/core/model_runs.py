@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from peewee import fn
+
 from solocrm_tui.core.models import ModelRun, database
 
 
@@ -28,15 +30,19 @@ class Settings:
 
 
 def latest_runs() -> dict[str, dict]:
-    """The newest model run of each kind, with metrics and parameters decoded."""
+    """The newest model run of each kind, with metrics and parameters decoded.
+
+    Only those rows are read: runs accumulate (three per refit), and this is asked on
+    every Insights load and every refit check.
+    """
+    M = ModelRun
+    newest = M.select(fn.MAX(M.id)).group_by(M.kind)
     out = {}
     for kind, trained, as_of, n, metrics, params in (
-            ModelRun.select(ModelRun.kind, ModelRun.trained_at, ModelRun.as_of, ModelRun.sample_size,
-                            ModelRun.metrics, ModelRun.parameters)
-            .order_by(ModelRun.trained_at.desc(), ModelRun.id.desc()).tuples()):
-        if kind not in out:
-            out[kind] = {"kind": kind, "trained_at": trained, "as_of": as_of, "sample_size": n,
-                         "metrics": json.loads(metrics), "parameters": json.loads(params)}
+            M.select(M.kind, M.trained_at, M.as_of, M.sample_size, M.metrics, M.parameters)
+            .where(M.id.in_(newest)).tuples()):
+        out[kind] = {"kind": kind, "trained_at": trained, "as_of": as_of, "sample_size": n,
+                     "metrics": json.loads(metrics), "parameters": json.loads(params)}
     return out
 
 
