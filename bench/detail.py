@@ -2,8 +2,9 @@
 
     python -m bench.detail [--db PATH]
 
-Pilot: the real app on the big database; `push_screen(CustomerScreen(id))` until the
-timeline shows its newest page of bubbles, laid out (median of 7 opens). Reference: a
+Pilot: the real app on the big database; `app.open_customer(id)` (what Enter on a list
+row does: read the customer on a worker, push the detail screen) until the timeline has
+drawn its newest page (median of 7 opens). Reference: a
 bare Textual app pushing a screen with the same number of widgets (Header, Statics,
 Footer) measured the same way — what Textual itself costs for a screen that size.
 Core: the call the screen's worker makes for the timeline,
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from bench.common import Result, db_arg_parser, ensure_db, heavy_customer, print_results
 
-OPENS = 7
+OPENS = 15
 TARGET_MS = 100.0
 RAW = ("SELECT id, customer_id, kind, direction, body, occurred_at FROM interaction WHERE customer_id = ? "
        "ORDER BY occurred_at DESC, id DESC LIMIT 50")
@@ -60,21 +61,20 @@ def raw_ms(path: Path, cid: int, repeat: int = 21) -> float:
 async def _opens(path: Path, ids: list[int]) -> dict[int, list[float]]:
     from solocrm_tui.app import SoloCRMApp
     from solocrm_tui.config import Config
-    from solocrm_tui.screens.customer import CustomerScreen
     from solocrm_tui.widgets.customer_table import CustomerTable
 
+    _watch_drawing()
     app = SoloCRMApp(path, Config(), start_mode="customers", with_jobs=False)
     out: dict[int, list[float]] = {cid: [] for cid in ids}
     async with app.run_test(size=(120, 35)) as pilot:
         await _wait(lambda: app.screen.query_one(CustomerTable).row_count > 0, 60)
         for round_ in range(OPENS + 1):
             for cid in ids:
-                screen = CustomerScreen(cid)
                 start = time.perf_counter()
-                app.push_screen(screen)
-
-                if not await _wait(lambda: _laid_out(screen, min(50, expected[cid])), 30):
+                app.open_customer(cid)
+                if not await _wait(lambda: _opened(app, cid), 30):
                     raise RuntimeError(f"customer #{cid}: the timeline did not show its bubbles")
+                screen = app.screen
                 if round_:  # the first round warms up imports and the stylesheet
                     out[cid].append((time.perf_counter() - start) * 1000)
                 widgets[cid] = len(list(screen.walk_children()))
@@ -90,10 +90,16 @@ expected: dict[int, int] = {}
 widgets: dict[int, int] = {}
 
 
+def _opened(app, cid: int) -> bool:
+    from solocrm_tui.screens.customer import CustomerScreen
+
+    screen = app.screen
+    return isinstance(screen, CustomerScreen) and screen.customer_id == cid and _laid_out(screen, min(50, expected[cid]))
+
+
 def _laid_out(screen, count: int) -> bool:
-    """The timeline holds `count` entries and the newest bubble has a size (cheap to poll:
-    no DOM query until the entries are there)."""
-    from solocrm_tui.widgets.timeline import Bubble, Timeline
+    """The timeline holds `count` entries and has drawn a line of them (see `_watch_drawing`)."""
+    from solocrm_tui.widgets.timeline import Timeline
 
     if not screen.is_mounted:
         return False
@@ -103,12 +109,25 @@ def _laid_out(screen, count: int) -> bool:
         if not found:
             return False
         timeline = screen.__dict__["_bench_timeline"] = found.first()
-    if timeline.count < count:
-        return False
-    last = screen.__dict__.get("_bench_last")
-    if last is None:
-        last = screen.__dict__["_bench_last"] = timeline.query(Bubble).last()
-    return last.size.height > 0
+    return timeline.count >= count and timeline.__dict__.get("_bench_drawn", False)
+
+
+def _watch_drawing() -> None:
+    """Mark a timeline as drawn when the compositor first asks it for a line with entries
+    laid out: the open is timed until the newest page is on screen, not just in memory."""
+    from solocrm_tui.widgets.timeline import Timeline
+
+    if getattr(Timeline.render_line, "_bench", False):
+        return
+    original = Timeline.render_line
+
+    def render_line(self, y):
+        if self.blocks:
+            self.__dict__["_bench_drawn"] = True
+        return original(self, y)
+
+    render_line._bench = True
+    Timeline.render_line = render_line
 
 
 async def _wait(predicate, timeout: float) -> bool:

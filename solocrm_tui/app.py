@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
@@ -20,6 +21,8 @@ from textual.worker import Worker, WorkerState
 from solocrm_tui.commands import CRMCommands
 from solocrm_tui.config import Config
 from solocrm_tui.core.errors import CRMError
+from solocrm_tui.dbthread import db_call
+from solocrm_tui.idle_gc import IdleCollector
 from solocrm_tui.messages import DataChanged, OpenCustomer
 from solocrm_tui.screens.customers import CustomersScreen
 from solocrm_tui.screens.insights import InsightsScreen
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     from solocrm_tui.scheduling import JobRunner
 
 log = logging.getLogger("solocrm")
+IDLE_CHECK_SECONDS = 1.0  # how often to look for a quiet moment to collect garbage (see idle_gc)
 
 
 class SoloCRMApp(App):
@@ -62,6 +66,7 @@ class SoloCRMApp(App):
         self.sub_title = self.db_path.name
         self.with_jobs = with_jobs
         self.jobs: JobRunner | None = None
+        self.collector = IdleCollector()
 
     def now(self) -> datetime:
         return self.clock()
@@ -70,8 +75,15 @@ class SoloCRMApp(App):
         if self.config.keys:
             self.set_keymap(self.config.keys)
         self.switch_mode(self.start_mode)
+        self.call_after_refresh(self.collector.install)
+        self.set_interval(IDLE_CHECK_SECONDS, self.collector.collect_if_idle)
         if self.with_jobs:
             self.call_after_refresh(self.start_jobs)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
+            self.collector.touched()
+        await super().on_event(event)
 
     def start_jobs(self) -> None:
         """After the first frame: the scheduler is not needed to draw it, so it costs no start-up time."""
@@ -82,6 +94,7 @@ class SoloCRMApp(App):
         self.set_interval(5, self.refresh_health)
 
     def on_unmount(self) -> None:
+        self.collector.uninstall()
         if self.jobs is not None:
             self.jobs.stop()
 
@@ -119,11 +132,23 @@ class SoloCRMApp(App):
             self.action_show_help_panel()
 
     def open_customer(self, customer_id: int) -> None:
+        """Read the customer first and push the detail with its data, so the screen's first
+        frame already shows the timeline (pushing first and loading after cost a frame or two)."""
+        self._read_customer(customer_id)
+
+    @work(thread=True, exclusive=True, group="open-customer", exit_on_error=False)
+    def _read_customer(self, customer_id: int) -> None:
+        from solocrm_tui.screens.customer import read_detail
+
+        detail = db_call(read_detail, customer_id)
+        self.call_from_thread(self._push_customer, detail)
+
+    def _push_customer(self, detail) -> None:
         from solocrm_tui.screens.customer import CustomerScreen
 
         if self.current_mode != "customers":
             self.switch_mode("customers")
-        self.push_screen(CustomerScreen(customer_id))
+        self.push_screen(CustomerScreen(detail.record.id, detail))
 
     def show_search(self, text: str) -> None:
         """/find: show the customer list filtered by `text`."""

@@ -12,6 +12,8 @@ from solocrm_tui.widgets.composer import Composer
 
 
 class CRMScreen(ReportWorkerErrors, Screen):
+    _restyle_on_resume = False
+
     def compose(self) -> ComposeResult:
         yield Header(show_clock=True)
         yield from self.compose_body()
@@ -20,6 +22,16 @@ class CRMScreen(ReportWorkerErrors, Screen):
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Textual restyles every node of a screen when it resumes. The first resume comes
+        right after mounting styled them all, so that pass only repeats work: it was a
+        quarter of the time to open a customer. Later resumes restyle as usual (the theme
+        may have changed while the screen was hidden). Textual calls this before Screen's
+        own handler of the same name."""
+        if not self._restyle_on_resume:
+            self._restyle_on_resume = True
+            event.refresh_styles = False
 
     @on(events.ScreenResume)
     def catch_up_composer(self) -> None:

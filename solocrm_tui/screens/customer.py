@@ -2,20 +2,27 @@
 
 Pushed on the customers stack, so Esc returns to the list with the cursor on the
 same row. Everything is loaded in workers; the timeline starts with the newest page.
+The screen is kept to a few widgets (one for the timeline, one tab strip, one table
+that shows whichever of orders, deals, follow-ups or tickets is chosen) because the
+owner opens customers all day and Textual's cost is per widget.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
-from textual.widgets import DataTable, TabbedContent, TabPane
+from textual.containers import Horizontal, Vertical
+from textual.widgets import ContentSwitcher, DataTable
 
 from solocrm_tui.core import customers, followups, orders, pipeline, tickets, timeline
+from solocrm_tui.core.records import Customer, Interaction, Page
 from solocrm_tui.dbthread import db_call
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.widgets.profile_card import ProfileCard
+from solocrm_tui.widgets.tab_bar import TabBar
 from solocrm_tui.widgets.timeline import Timeline
 
 TIMELINE_PAGE = 50
@@ -25,6 +32,26 @@ TABS = {
     "followups": ("Due", "Title", "Done"),
     "tickets": ("Opened", "Subject", "Status", "Score"),
 }
+TITLES = {"timeline": "Timeline", "orders": "Orders", "deals": "Deals", "followups": "Follow-ups",
+          "tickets": "Tickets"}
+
+
+@dataclass(frozen=True)
+class Detail:
+    """Everything the screen shows, read in one go on a worker thread."""
+
+    record: Customer
+    page: Page[Interaction]
+    extras: dict
+
+
+def read_detail(customer_id: int) -> Detail:
+    return Detail(
+        customers.get_customer(customer_id),
+        timeline.page_timeline(customer_id, None, TIMELINE_PAGE),
+        {"orders": orders.list_orders(customer_id), "deals": pipeline.customer_deals(customer_id),
+         "followups": followups.customer_followups(customer_id, include_done=True),
+         "tickets": tickets.customer_tickets(customer_id)})
 
 
 class CustomerScreen(CRMScreen):
@@ -38,29 +65,33 @@ class CustomerScreen(CRMScreen):
         Binding("right_square_bracket", "tab(1)", "Next tab", show=False, id="customer.next_tab"),
     ]
 
-    def __init__(self, customer_id: int) -> None:
+    def __init__(self, customer_id: int, detail: Detail | None = None) -> None:
+        """`detail`, when the opener has read it already (app.open_customer), is drawn in
+        the screen's first frame instead of one load later."""
         super().__init__()
         self.customer_id = customer_id
+        self._preloaded = detail
         self.older_cursor = None
+        self.tab_rows: dict[str, list[tuple]] = {key: [] for key in TABS}
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="detail"):
             yield ProfileCard(id="profile")
-            with TabbedContent(id="tabs"):
-                with TabPane("Timeline", id="tab-timeline"):
-                    yield Timeline(id="timeline")
-                for key, columns in TABS.items():
-                    with TabPane(key.replace("followups", "Follow-ups").capitalize(), id=f"tab-{key}"):
-                        table = DataTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
-                        table.add_columns(*columns)
-                        yield table
+            with Vertical(id="tabs"):
+                yield TabBar(TITLES, id="tab-bar")
+                with ContentSwitcher(initial="timeline", id="tab-content"):
+                    yield Timeline(id="timeline")  # the table joins on the first visit to its tab
 
     def on_mount(self) -> None:
         self.focus_main()
-        self.load()
+        if self._preloaded is not None:
+            self.show(self._preloaded)
+            self._preloaded = None
+        else:
+            self.load()
 
     def focus_main(self) -> None:
-        self.query_one(Timeline).focus()
+        self.query_one("#tab-content", ContentSwitcher).visible_content.focus()
 
     def focused_customer_id(self) -> int:
         return self.customer_id
@@ -70,21 +101,16 @@ class CustomerScreen(CRMScreen):
 
     @work(thread=True, exclusive=True, group="customer-load", exit_on_error=False)
     def load(self) -> None:
-        cid = self.customer_id
-        record = db_call(customers.get_customer, cid)
-        page = db_call(timeline.page_timeline, cid, None, TIMELINE_PAGE)
-        extras = db_call(lambda: {
-            "orders": orders.list_orders(cid), "deals": pipeline.customer_deals(cid),
-            "followups": followups.customer_followups(cid, include_done=True),
-            "tickets": tickets.customer_tickets(cid)})
-        self.app.call_from_thread(self.show, record, page, extras)
+        detail = db_call(read_detail, self.customer_id)
+        self.app.call_from_thread(self.show, detail)
 
-    def show(self, record, page, extras) -> None:
+    def show(self, detail: Detail) -> None:
+        record, page, extras = detail.record, detail.page, detail.extras
         self.sub_title = record.name
         self.query_one(ProfileCard).show(record, extras, self.app.now())
         self.query_one(Timeline).show_newest(page.rows, page.cursor is not None)
         self.older_cursor = page.cursor
-        rows = {
+        self.tab_rows = {
             "orders": [(o.ordered_at.strftime("%Y-%m-%d"), f"{o.amount} {o.currency}", o.description)
                        for o in extras["orders"]],
             "deals": [(d.title, d.stage, f"{d.value} {d.currency}", f"{d.probability}%",
@@ -94,12 +120,36 @@ class CustomerScreen(CRMScreen):
             "tickets": [(t.opened_at.strftime("%Y-%m-%d"), t.subject, t.status, t.satisfaction or "")
                         for t in extras["tickets"]],
         }
-        for key, values in rows.items():
-            table = self.query_one(f"#table-{key}", DataTable)
-            table.clear()
-            table.add_rows(values)
-            pane = self.query_one("#tabs", TabbedContent).get_tab(f"tab-{key}")
-            pane.label = f"{key.replace('followups', 'Follow-ups').capitalize()} ({len(values)})"
+        bar = self.query_one(TabBar)
+        for key, values in self.tab_rows.items():
+            bar.set_label(key, f"{TITLES[key]} ({len(values)})")
+        if bar.active in TABS:
+            self.fill_table(bar.active)
+
+    @property
+    def active_tab(self) -> str:
+        return self.query_one(TabBar).active
+
+    async def show_tab(self, key: str) -> None:
+        """Show the timeline or one of the tables; the table is filled from the loaded rows."""
+        self.query_one(TabBar).active = key
+        content = self.query_one("#tab-content", ContentSwitcher)
+        if key in TABS:
+            if not content.query("#tab-table"):  # mounted on first use: most opens never need it
+                await content.mount(DataTable(id="tab-table", cursor_type="row", zebra_stripes=True))
+            self.fill_table(key)
+        content.current = "timeline" if key == "timeline" else "tab-table"
+        content.visible_content.focus()
+
+    def fill_table(self, key: str) -> None:
+        table = self.query_one("#tab-table", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*TABS[key])
+        table.add_rows(self.tab_rows[key])
+
+    @on(TabBar.Chosen)
+    async def tab_chosen(self, message: TabBar.Chosen) -> None:
+        await self.show_tab(message.key)
 
     @on(Timeline.NeedOlder)
     def need_older(self) -> None:
@@ -124,10 +174,9 @@ class CustomerScreen(CRMScreen):
         field.cursor_position = len(prefix)
         field.focus()
 
-    def action_tab(self, step: int) -> None:
-        tabs = self.query_one("#tabs", TabbedContent)
-        ids = ["tab-timeline", *[f"tab-{k}" for k in TABS]]
-        tabs.active = ids[(ids.index(tabs.active) + step) % len(ids)]
+    async def action_tab(self, step: int) -> None:
+        keys = list(TITLES)
+        await self.show_tab(keys[(keys.index(self.active_tab) + step) % len(keys)])
 
     def action_edit(self) -> None:
         self.edit()

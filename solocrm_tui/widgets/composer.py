@@ -10,16 +10,20 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Input, Static
+from textual.containers import Vertical
+from textual.strip import Strip
+from textual.widgets import Input
 
-from solocrm_tui.core import actions, composer as grammar
+from solocrm_tui.core import actions
+from solocrm_tui.core import composer as grammar
 from solocrm_tui.core.customer_list import find_by_name
 from solocrm_tui.core.errors import CRMError
 from solocrm_tui.dbthread import db_call
 from solocrm_tui.messages import DataChanged, ReportWorkerErrors
+from solocrm_tui.widgets.line_view import LineView
 
-MAX_LINES = 200
+MAX_LINES = 200  # kept on the app, shared by every screen's composer
+LOG_LINES = 60  # drawn in one log
 
 
 class ComposerInput(Input):
@@ -43,16 +47,36 @@ class ComposerInput(Input):
         focus_main() if focus_main else self.screen.focus_next()
 
 
-class ComposerLog(VerticalScroll, can_focus=False):
-    """The chat-like log: what the owner typed and what the app answered, styled by kind."""
+class ComposerLog(LineView, can_focus=False):
+    """The chat-like log: what the owner typed and what the app answered, styled by kind.
+
+    Drawn as lines (see LineView), so catching up on a screen switch costs no widgets.
+    """
+
+    KINDS = ("echo", "answer", "error", "hint")
+    COMPONENT_CLASSES = {f"composer-log--{kind}" for kind in KINDS}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.items: list[tuple[str, str]] = []
 
     def add(self, text: str, kind: str) -> None:
-        self.mount(Static(text, markup=False, classes=f"line {kind}"))
-        excess = len(self.children) - 60
-        if excess > 0:
-            for child in list(self.children)[:excess]:
-                child.remove()
-        self.scroll_end(animate=False)
+        self.show([*self.items, (text, kind)])
+
+    def show(self, items: list[tuple[str, str]]) -> None:
+        self.items = items[-LOG_LINES:]
+        self.relayout()
+        self.scroll_end(animate=False, immediate=True, force=True)
+
+    def on_new_width(self) -> None:
+        self.scroll_end(animate=False, immediate=True, force=True)
+
+    def build(self, width: int) -> list[Strip]:
+        strips = []
+        for text, kind in self.items:
+            style = self.get_component_rich_style(f"composer-log--{kind}")
+            strips += [self.placed(line, style, width) for line in self.wrap(text, width)]
+        return strips
 
 
 class Composer(ReportWorkerErrors, Vertical):
@@ -75,10 +99,7 @@ class Composer(ReportWorkerErrors, Vertical):
 
     def catch_up(self) -> None:
         """The log is shared by every screen: catch up with what was said elsewhere."""
-        log = self.query_one(ComposerLog)
-        log.remove_children()
-        for text, kind in self.app.composer_lines[-30:]:
-            log.add(text, kind)
+        self.query_one(ComposerLog).show(self.app.composer_lines)
 
     @on(Input.Submitted, "#composer-input")
     def submitted(self, event: Input.Submitted) -> None:

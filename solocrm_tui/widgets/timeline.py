@@ -4,48 +4,50 @@ The owner's outbound entries sit on the right, inbound ones on the left, system
 events are quiet centred lines, and a separator marks each new day; the newest
 entry is at the bottom. Only the newest page is loaded; older pages are prepended
 when the owner scrolls to the top.
+
+It is one line-API widget (see LineView), so opening a customer with a long history
+costs the same few widgets as opening one with a single note. Each entry's lines are
+cached per width, so prepending a page only wraps the new entries.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from textual.app import ComposeResult
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Static
+from textual.strip import Strip
 
 from solocrm_tui.core.records import Interaction
+from solocrm_tui.widgets.line_view import LineView
 
 ICONS = {"note": "✎", "call": "☎", "email": "✉", "meeting": "◷", "message": "✆", "system": "·"}
+BUBBLE_SHARE = 0.7  # a bubble is at most this share of the width, like a chat app's
+EMPTY = "No interactions yet — type a note below, or /call, /email …"
 
 
-class Bubble(Horizontal):
-    """One entry: a row aligned by side, holding the speech bubble."""
-
-    def __init__(self, entry: Interaction) -> None:
-        self.side = "system" if entry.kind == "system" else ("inbound" if entry.direction == "in" else "outbound")
-        super().__init__(classes=f"bubble-row {self.side}")
-        self.entry = entry
-
-    def compose(self) -> ComposeResult:
-        entry, stamp = self.entry, self.entry.occurred_at.strftime("%H:%M")
-        if self.side == "system":
-            yield Static(f"{entry.body} · {stamp}", markup=False, classes="bubble system")
-        else:
-            who = "you" if self.side == "outbound" else "them"
-            head = f"{ICONS.get(entry.kind, '')} {entry.kind} · {who} · {stamp}"
-            yield Static(f"{head}\n{entry.body or '—'}", markup=False, classes=f"bubble {self.side}")
+def side_of(entry: Interaction) -> str:
+    return "system" if entry.kind == "system" else ("inbound" if entry.direction == "in" else "outbound")
 
 
-class DaySeparator(Static):
-    def __init__(self, day: date) -> None:
-        super().__init__(f"── {day:%a %d %b %Y} ──", classes="day")
-        self.day = day
+@dataclass(frozen=True)
+class Block:
+    """Where one day separator or entry sits: its first line and how many lines it takes."""
+
+    kind: str  # "day", "outbound", "inbound" or "system"
+    top: int
+    height: int
+    entry: Interaction | None = None
+    day: date | None = None
 
 
-class Timeline(VerticalScroll):
+class Timeline(LineView, can_focus=True):
+    COMPONENT_CLASSES = {"timeline--outbound", "timeline--inbound", "timeline--system",
+                         "timeline--day", "timeline--empty"}
     BINDINGS = [
         Binding("j", "scroll_down", "Down", show=False, id="timeline.down"),
         Binding("k", "scroll_up", "Up", show=False, id="timeline.up"),
@@ -57,20 +59,27 @@ class Timeline(VerticalScroll):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.entries: list[Interaction] = []  # oldest first
+        self.blocks: list[Block] = []
         self.has_older = False
         self.waiting = False
-        self.count = 0
+        self.loaded = False
+        self._entry_lines: dict[int, list[Strip]] = {}
+        self._at_end = True
+
+    @property
+    def count(self) -> int:
+        return len(self.entries)
 
     def show_newest(self, entries: tuple[Interaction, ...], has_older: bool) -> None:
-        self.remove_children()
-        self.count = 0
+        """Replace the timeline with the newest page (given newest first) and scroll to its end."""
+        self.entries = list(reversed(entries))
         self.has_older = has_older
-        if not entries:
-            self.mount(Static("No interactions yet — type a note below, or /call, /email …", classes="empty"))
-            return
-        self.mount_all(self._widgets(list(reversed(entries)), previous_day=None))
-        self.count = len(entries)
-        self.call_after_refresh(self.scroll_end, animate=False)
+        self.waiting = False
+        self.loaded = True
+        self._entry_lines.clear()
+        self.relayout()
+        self.scroll_end(animate=False, immediate=True, force=True)
 
     def show_older(self, entries: tuple[Interaction, ...], has_older: bool) -> None:
         """Prepend an older page, keeping the entry the owner was looking at in place."""
@@ -78,31 +87,71 @@ class Timeline(VerticalScroll):
         self.has_older = has_older
         if not entries:
             return
-        first = self.query(Bubble).first() if self.query(Bubble) else None
-        first_day = first.entry.occurred_at.date() if first else None
-        chronological = list(reversed(entries))
-        widgets = self._widgets(chronological, previous_day=None)
-        if first_day is not None and chronological[-1].occurred_at.date() == first_day:
-            old_sep = self.query(DaySeparator).first()
-            old_sep.remove()
-        height_before = self.virtual_size.height
-        self.mount_all(widgets, before=0)
-        self.count += len(entries)
-        self.call_after_refresh(lambda: self.scroll_to(y=self.virtual_size.height - height_before, animate=False))
+        height_before, y_before = len(self.lines), self.scroll_y
+        self.entries[:0] = reversed(entries)
+        self.relayout()
+        self.scroll_to(y=y_before + len(self.lines) - height_before, animate=False, immediate=True, force=True)
 
-    @staticmethod
-    def _widgets(chronological: list[Interaction], previous_day: date | None) -> list:
-        widgets: list = []
-        for entry in chronological:
+    def on_new_width(self) -> None:
+        if self._at_end:  # the newest entry stays in view when the terminal changes size
+            self.scroll_end(animate=False, immediate=True, force=True)
+
+    def forget_rendering(self) -> None:
+        self._entry_lines.clear()
+
+    def build(self, width: int) -> list[Strip]:
+        if not self.entries:
+            self.blocks = []
+            text = EMPTY if self.loaded else ""
+            return [Strip.blank(width, self.rich_style), self.placed(text, self._style("empty"), width, "center")]
+        strips: list[Strip] = []
+        blocks: list[Block] = []
+        previous_day = None
+        blank = Strip.blank(width, self.rich_style)
+        for entry in self.entries:
             day = entry.occurred_at.date()
             if day != previous_day:
-                widgets.append(DaySeparator(day))
+                blocks.append(Block("day", len(strips), 1, day=day))
+                strips += [self.placed(f"── {day:%a %d %b %Y} ──", self._style("day"), width, "center"), blank]
                 previous_day = day
-            widgets.append(Bubble(entry))
-        return widgets
+            lines = self._entry_lines.get(entry.id)
+            if lines is None:
+                lines = self._entry_lines[entry.id] = self._render_entry(entry, width)
+            blocks.append(Block(side_of(entry), len(strips), len(lines), entry=entry))
+            strips += lines
+            if side_of(entry) != "system":
+                strips.append(blank)
+        self.blocks = blocks
+        return strips
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"timeline--{name}")
+
+    def _render_entry(self, entry: Interaction, width: int) -> list[Strip]:
+        side, stamp = side_of(entry), entry.occurred_at.strftime("%H:%M")
+        if side == "system":
+            style = self._style("system")
+            return [self.placed(line, style, width, "center") for line in self.wrap(f"{entry.body} · {stamp}", width)]
+        who = "you" if side == "outbound" else "them"
+        inner = max(8, int(width * BUBBLE_SHARE)) - 2  # one cell of padding each side
+        head = f"{ICONS.get(entry.kind, '')} {entry.kind} · {who} · {stamp}"
+        lines = self.wrap(head, inner) + self.wrap(entry.body or "—", inner)
+        bubble_width = min(width, max(cell_len(line) for line in lines) + 2)
+        style, base = self._style(side), self.rich_style
+        margin = width - bubble_width
+        strips = []
+        for number, line in enumerate(lines):
+            text_style = style + Style(bold=True) if number == 0 else style
+            fill = " " * (bubble_width - 1 - cell_len(line))
+            bubble = [Segment(" ", style), Segment(line, text_style), Segment(fill, style)]
+            outside = [Segment(" " * margin, base)]
+            segments = outside + bubble if side == "outbound" else bubble + outside
+            strips.append(Strip(segments, width))
+        return strips
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
+        self._at_end = new >= self.max_scroll_y
         if new <= 0 < old and self.has_older:
             self.action_older()
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from solocrm_tui.core import campaigns, customers, followups, orders, pipeline, tickets
 from solocrm_tui.core.composer import COMMANDS
@@ -49,15 +49,16 @@ def composer_input(app) -> Input:
     return app.screen.query_one("#composer-input", Input)
 
 
-def log_lines(app) -> list[tuple[str, set[str]]]:
-    return [(str(line.visual.plain), set(line.classes)) for line in app.screen.query_one(ComposerLog).query(Static)]
+def log_lines(app) -> list[tuple[str, str]]:
+    """(text, kind) of each line in the composer log."""
+    return app.screen.query_one(ComposerLog).items
 
 
-def last_line(app) -> tuple[str, set[str]]:
+def last_line(app) -> tuple[str, str]:
     return log_lines(app)[-1]
 
 
-async def send(pilot, text: str) -> tuple[str, set[str]]:
+async def send(pilot, text: str) -> tuple[str, str]:
     """Submit one composer line (the text is put in the field, enter is pressed) and return the answer."""
     field = composer_input(pilot.app)
     if pilot.app.focused is not field:
@@ -70,9 +71,9 @@ async def send(pilot, text: str) -> tuple[str, set[str]]:
     return last_line(pilot.app)
 
 
-def ok(answer: tuple[str, set[str]]) -> str:
-    text, classes = answer
-    assert classes == {"line", "answer"}, answer
+def ok(answer: tuple[str, str]) -> str:
+    text, kind = answer
+    assert kind == "answer", answer
     assert text.startswith("✓"), answer
     return text
 
@@ -132,7 +133,7 @@ async def test_notes_interactions_follow_up_and_order(make_app, people, now):
                        ("email", "in", "asked for a quote", now), ("meeting", "out", "demo at their office", now)]
         assert customers.get_customer(alice.id).last_contact_at == now
         # the detail screen reloaded: the new entries are in the timeline
-        assert [b.entry.body for b in app.screen.query("Bubble")][-1] == "demo at their office"
+        assert [e.body for e in app.screen.query_one(Timeline).entries][-1] == "demo at their office"
 
         text = ok(await send(pilot, "/follow fri send quote"))
         assert text.startswith("✓ follow-up set for Fri 27 Nov: send quote")
@@ -219,10 +220,10 @@ async def test_bad_commands_answer_with_an_error_and_change_nothing(make_app, pe
         await open_detail(pilot, alice)
         before = db_state()
         for line, message in BAD:
-            text, classes = await send(pilot, line)
-            assert classes == {"line", "error"}, line
+            text, kind = await send(pilot, line)
+            assert kind == "error", line
             assert text.startswith("✗") and message in text, (line, text)
-            assert log_lines(app)[-2] == (f"› {line}", {"line", "echo"})
+            assert log_lines(app)[-2] == (f"› {line}", "echo")
             assert db_state() == before, line
         assert not app.undo_stack
 
@@ -238,8 +239,8 @@ async def test_undo_an_order_restores_the_revenue(make_app, people):
         before = db_state()
         ok(await send(pilot, "/buy 50.25 extra"))
         assert customers.get_customer(alice.id).revenue == Decimal("150.25")
-        text, classes = await send(pilot, "/undo")
-        assert text == "↶ undid order 50.25" and classes == {"line", "answer"}
+        text, kind = await send(pilot, "/undo")
+        assert text == "↶ undid order 50.25" and kind == "answer"
         record = customers.get_customer(alice.id)
         assert (record.revenue, record.order_count) == (Decimal("100.00"), 1)
         assert db_state() == before
@@ -268,14 +269,15 @@ async def test_undo_won_puts_the_deal_back(make_app, people, now):
         assert DealStageChange.select().where(DealStageChange.deal == deal.id).count() == 2
         assert db_state() == before
         # the timeline on screen no longer shows the won line
-        assert not any("→ won" in b.entry.body for b in app.screen.query("Bubble"))
+        shown = [e.body for e in app.screen.query_one(Timeline).entries]
+        assert shown and not any("→ won" in body for body in shown)
 
         # undo again: the stage move, then the deal itself; then nothing left to undo
         await send(pilot, "/undo")
         assert pipeline.get_deal(deal.id).stage == "lead"
         await send(pilot, "/undo")
         assert pipeline.customer_deals(alice.id) == []
-        assert await send(pilot, "/undo") == ("nothing to undo", {"line", "hint"})
+        assert await send(pilot, "/undo") == ("nothing to undo", "hint")
 
 
 # help, completion, history -------------------------------------------------------------
@@ -287,11 +289,11 @@ async def test_help_lists_the_commands(make_app, people):
         await open_detail(pilot, alice)
         await send(pilot, "/help")
         lines = log_lines(app)
-        hints = [text.strip() for text, classes in lines if "hint" in classes]
+        hints = [text.strip() for text, kind in lines if kind == "hint"]
         assert hints == list(COMMANDS.values())
         assert any(text.startswith("commands") for text, _ in lines)
-        text, classes = await send(pilot, "/help buy")
-        assert text == COMMANDS["/buy"] and "answer" in classes
+        text, kind = await send(pilot, "/help buy")
+        assert text == COMMANDS["/buy"] and kind == "answer"
 
 
 async def test_tab_completes_commands_and_names(make_app, people):
@@ -323,7 +325,7 @@ async def test_tab_completes_commands_and_names(make_app, people):
         await pilot.press(*"/c", "tab")  # /call and /close: both shown, nothing completed
         await settle(pilot)
         assert field.value == "/c"
-        assert last_line(app) == ("/call  /close", {"line", "hint"})
+        assert last_line(app) == ("/call  /close", "hint")
 
 
 async def test_up_recalls_previous_commands(make_app, people):

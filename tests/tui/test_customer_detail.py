@@ -8,7 +8,7 @@ from datetime import timedelta
 from itertools import pairwise
 
 import pytest
-from textual.widgets import DataTable, TabbedContent
+from textual.widgets import DataTable
 
 from solocrm_tui.core import customers, followups, orders, pipeline, tickets
 from solocrm_tui.core.models import Interaction as InteractionModel
@@ -17,7 +17,8 @@ from solocrm_tui.screens.customer import CustomerScreen
 from solocrm_tui.screens.customers import CustomersScreen
 from solocrm_tui.widgets.customer_table import CustomerTable
 from solocrm_tui.widgets.profile_card import ProfileCard
-from solocrm_tui.widgets.timeline import Bubble, DaySeparator, Timeline
+from solocrm_tui.widgets.tab_bar import TabBar
+from solocrm_tui.widgets.timeline import Timeline
 
 SIZE = (120, 35)
 TOTAL = 120
@@ -79,7 +80,8 @@ async def open_alice(pilot, alice) -> CustomerScreen:
 
 
 def bubble_ids(screen) -> list[int]:
-    return [b.entry.id for b in screen.query(Bubble)]
+    """The entries the timeline has laid out, top to bottom."""
+    return [b.entry.id for b in screen.query_one(Timeline).blocks if b.entry is not None]
 
 
 async def test_profile_card_then_escape_back_to_the_list(make_app, alice):
@@ -109,24 +111,24 @@ async def test_timeline_shows_the_newest_page_and_o_loads_older(make_app, alice)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_alice(pilot, alice)
         timeline = screen.query_one(Timeline)
-        assert len(screen.query(Bubble)) == 50
+        assert len(bubble_ids(screen)) == 50
         assert bubble_ids(screen) == order[:50][::-1]  # newest at the bottom
         assert timeline.has_older and timeline.scroll_y > 0  # scrolled to the newest
 
         await pilot.press("o")
         await settle(pilot)
-        assert len(screen.query(Bubble)) == 100
+        assert len(bubble_ids(screen)) == 100
         assert bubble_ids(screen) == order[:100][::-1]
 
         await pilot.press("o")
         await settle(pilot)
-        assert len(screen.query(Bubble)) == TOTAL
+        assert len(bubble_ids(screen)) == TOTAL
         assert bubble_ids(screen) == order[::-1]
         assert not timeline.has_older
 
         await pilot.press("o")  # nothing older: nothing happens
         await settle(pilot)
-        assert len(screen.query(Bubble)) == TOTAL
+        assert len(bubble_ids(screen)) == TOTAL
 
 
 async def test_scrolling_to_the_top_loads_older_entries(make_app, alice):
@@ -137,59 +139,172 @@ async def test_scrolling_to_the_top_loads_older_entries(make_app, alice):
         assert timeline.scroll_y > 0
         timeline.scroll_home(animate=False)
         await settle(pilot)
-        assert len(screen.query(Bubble)) == 100
+        assert len(bubble_ids(screen)) == 100
         assert timeline.scroll_y > 0  # kept in place: the entry the owner looked at did not jump
 
 
-async def test_sides_classes_and_day_separators(make_app, alice):
+def line_text(strip) -> str:
+    return "".join(segment.text for segment in strip)
+
+
+async def test_sides_alignment_and_day_separators(make_app, alice):
     app = make_app("customers")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_alice(pilot, alice)
         await pilot.press("o")
         await settle(pilot)
+        timeline = screen.query_one(Timeline)
+        width = timeline.content_width
         sides = set()
-        for bubble in screen.query(Bubble):
-            side = expected_side(bubble.entry.kind, bubble.entry.direction)
+        for block in timeline.blocks:
+            if block.entry is None:
+                continue
+            side = expected_side(block.entry.kind, block.entry.direction)
             sides.add(side)
-            assert bubble.has_class("bubble-row", side)
-            assert [s for s in ("outbound", "inbound", "system") if bubble.has_class(s)] == [side]
-            inner = bubble.query_one(".bubble")
-            assert inner.has_class(side)
+            assert block.kind == side
+            lines = [line_text(timeline.lines[y]) for y in range(block.top, block.top + block.height)]
+            assert all(len(text) == width for text in lines)
+            head = lines[0].strip()
+            if side == "system":
+                assert head == f"{block.entry.body} · {block.entry.occurred_at:%H:%M}"
+                left, right = len(lines[0]) - len(lines[0].lstrip()), len(lines[0]) - len(lines[0].rstrip())
+                assert abs(left - right) <= 1  # centred
+                continue
+            assert head.endswith(("you", "them") [side == "inbound"] + f" · {block.entry.occurred_at:%H:%M}")
+            assert lines[1].strip() == block.entry.body
+            segments = [s for s in timeline.lines[block.top] if s.text]
+            bubble_style = timeline.get_component_rich_style(f"timeline--{side}")
+            if side == "outbound":  # flush with the right edge, at most 70 % wide
+                assert segments[-1].style == bubble_style and lines[0].startswith(" " * int(width * 0.3))
+            else:  # flush with the left edge
+                assert segments[0].style == bubble_style and lines[0].endswith(" " * int(width * 0.3))
         assert sides == {"outbound", "inbound", "system"}
 
         # one separator per day, each right before that day's first entry, none duplicated by paging
-        children = list(screen.query_one(Timeline).children)
-        days = [c.day for c in children if isinstance(c, DaySeparator)]
-        bubble_days = [b.entry.occurred_at.date() for b in screen.query(Bubble)]
-        assert days == sorted(set(bubble_days))
-        assert isinstance(children[0], DaySeparator)
-        for before, after in pairwise(children):
-            if isinstance(after, Bubble) and isinstance(before, Bubble):
+        blocks = timeline.blocks
+        days = [b.day for b in blocks if b.kind == "day"]
+        entry_days = [b.entry.occurred_at.date() for b in blocks if b.entry is not None]
+        assert days == sorted(set(entry_days))
+        assert blocks[0].kind == "day"
+        for before, after in pairwise(blocks):
+            if before.entry is not None and after.entry is not None:
                 assert before.entry.occurred_at.date() == after.entry.occurred_at.date()
-            if isinstance(before, DaySeparator):
-                assert isinstance(after, Bubble) and after.entry.occurred_at.date() == before.day
+            if before.kind == "day":
+                assert after.entry is not None and after.entry.occurred_at.date() == before.day
+                assert line_text(timeline.lines[before.top]).strip() == f"── {before.day:%a %d %b %Y} ──"
+            assert after.top >= before.top + before.height  # blocks never overlap
+
+
+async def test_bubble_styles_come_from_the_theme(make_app, alice):
+    """Outbound and inbound bubbles have their own backgrounds; system lines are muted text."""
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_alice(pilot, alice)
+        timeline = screen.query_one(Timeline)
+        styles = {}
+        for block in timeline.blocks:
+            if block.entry is not None:
+                segments = [s for s in timeline.lines[block.top] if s.text.strip()]
+                styles.setdefault(block.kind, segments[0].style)
+        assert styles["outbound"].bgcolor != styles["inbound"].bgcolor
+        assert styles["outbound"].bgcolor != timeline.rich_style.bgcolor
+        assert styles["system"].color == timeline.get_component_rich_style("timeline--system").color
+
+
+async def test_long_bodies_wrap_inside_the_bubble_and_rewrap_on_resize(make_app, alice, now):
+    body = "word " * 60
+    timeline_model = InteractionModel.create(customer=alice.id, kind="note", direction="out", body=body.strip(),
+                                             occurred_at=now)
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_alice(pilot, alice)
+        timeline = screen.query_one(Timeline)
+        last = timeline.blocks[-1]
+        assert last.entry.id == timeline_model.id
+        assert last.height > 3
+        wide = [line_text(timeline.lines[y]) for y in range(last.top, last.top + last.height)]
+        assert all(len(t) == timeline.content_width for t in wide)
+        assert " ".join(t.strip() for t in wide[1:]).split() == body.split()
+        assert timeline.scroll_y == timeline.max_scroll_y  # the newest entry is in view
+
+        await pilot.resize_terminal(80, 30)
+        await settle(pilot)
+        narrow = timeline.blocks[-1]
+        assert narrow.height > last.height  # wrapped again for the narrower width
+        assert all(len(line_text(timeline.lines[y])) == timeline.content_width
+                   for y in range(narrow.top, narrow.top + narrow.height))
+        assert timeline.scroll_y == timeline.max_scroll_y
+
+
+async def test_a_customer_without_entries_gets_a_hint(make_app, db_path, now):
+    customers.create_customer(now, name="Aaron Empty")
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        timeline = app.screen.query_one(Timeline)
+        assert timeline.blocks == []
+        assert any("No interactions yet" in line_text(s) for s in timeline.lines)
+
+
+def table_rows(screen) -> list[list]:
+    table = screen.query_one("#tab-table", DataTable)
+    return [table.get_row_at(i) for i in range(table.row_count)]
 
 
 async def test_tabs_show_orders_deals_followups_and_tickets(make_app, alice):
     app = make_app("customers")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_alice(pilot, alice)
-        tabs = screen.query_one("#tabs", TabbedContent)
-        expected = {"orders": 2, "deals": 2, "followups": 2, "tickets": 1}
-        for key, count in expected.items():
-            assert screen.query_one(f"#table-{key}", DataTable).row_count == count
-            assert str(tabs.get_tab(f"tab-{key}").label).endswith(f"({count})")
-        orders_table = screen.query_one("#table-orders", DataTable)
-        assert [orders_table.get_row_at(i)[1:] for i in range(2)] == [["234.00 EUR", "refill"],
-                                                                       ["1000.00 EUR", "first order"]]
-        deals_table = screen.query_one("#table-deals", DataTable)
-        assert {tuple(deals_table.get_row_at(i)[:2]) for i in range(2)} == {("Website", "lead"),
-                                                                             ("Old project", "won")}
-        tickets_table = screen.query_one("#table-tickets", DataTable)
-        assert tickets_table.get_row_at(0)[1:3] == ["Login broken", "open"]
+        bar = screen.query_one(TabBar)
+        assert bar.labels == {"timeline": "Timeline", "orders": "Orders (2)", "deals": "Deals (2)",
+                              "followups": "Follow-ups (2)", "tickets": "Tickets (1)"}
+        assert screen.active_tab == "timeline" and app.focused is screen.query_one(Timeline)
 
-        assert tabs.active == "tab-timeline"
         await pilot.press("right_square_bracket")
-        assert tabs.active == "tab-orders"
-        await pilot.press("left_square_bracket", "left_square_bracket")  # wraps round
-        assert tabs.active == "tab-tickets"
+        await pilot.pause()
+        assert screen.active_tab == "orders"
+        assert app.focused is screen.query_one("#tab-table", DataTable)  # keys move in the table now
+        assert screen.query_one(Timeline).display is False
+        assert [row[1:] for row in table_rows(screen)] == [["234.00 EUR", "refill"], ["1000.00 EUR", "first order"]]
+
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert screen.active_tab == "deals"
+        assert {tuple(row[:2]) for row in table_rows(screen)} == {("Website", "lead"), ("Old project", "won")}
+
+        await pilot.press("left_square_bracket", "left_square_bracket", "left_square_bracket")  # wraps round
+        await pilot.pause()
+        assert screen.active_tab == "tickets"
+        assert [row[1:3] for row in table_rows(screen)] == [["Login broken", "open"]]
+
+        await pilot.press("right_square_bracket")  # back round to the timeline
+        await pilot.pause()
+        assert screen.active_tab == "timeline" and app.focused is screen.query_one(Timeline)
+
+
+async def test_clicking_a_tab_label_shows_it(make_app, alice):
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_alice(pilot, alice)
+        bar = screen.query_one(TabBar)
+        x = len("Timeline   Orders (2)   ")  # the first column of "Deals (2)"
+        assert bar.key_at(0) == "timeline" and bar.key_at(x) == "deals" and bar.key_at(x - 1) is None
+        await pilot.click(TabBar, offset=(bar.styles.padding.left + x + 2, 0))  # on the "a" of "Deals"
+        await pilot.pause()
+        assert screen.active_tab == "deals"
+        assert len(table_rows(screen)) == 2
+
+
+async def test_the_open_tab_refreshes_when_data_changes(make_app, alice, now):
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_alice(pilot, alice)
+        await pilot.press("right_square_bracket")
+        await pilot.press("slash")
+        await pilot.press(*"/buy 99 beans", "enter")
+        await settle(pilot)
+        assert screen.active_tab == "orders"
+        assert screen.query_one(TabBar).labels["orders"] == "Orders (3)"
+        assert [row[1:] for row in table_rows(screen)][0] == ["99.00 EUR", "beans"]

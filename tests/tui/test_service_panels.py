@@ -88,8 +88,7 @@ async def send(pilot, text: str) -> str:
     field.value = text
     await pilot.press("enter")
     await settle(pilot)
-    lines = [str(line.visual.plain) for line in pilot.app.screen.query_one(ComposerLog).query(Static)]
-    return lines[-1]
+    return pilot.app.screen.query_one(ComposerLog).items[-1][0]
 
 
 async def test_new_campaign_form_validates_then_creates_from_the_filter(make_app, people, now):

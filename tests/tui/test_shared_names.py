@@ -10,6 +10,7 @@ from solocrm_tui.core import customers, pipeline, timeline
 from solocrm_tui.core.actions import Context, resolve_customer
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.modals.deal_form import DealForm
+from solocrm_tui.widgets.composer import ComposerLog
 
 SIZE = (120, 35)
 
@@ -47,7 +48,7 @@ async def test_composer_targets_by_id_and_tab_completes_ids_for_shared_names(mak
         assert timeline.page_timeline(first.id).rows == ()
         await pilot.press(*"/call @julia", "tab")
         await settle(pilot)
-        log = " ".join(str(w.visual.plain) for w in app.screen.query("#composer-log .line"))
+        log = " ".join(text for text, _ in app.screen.query_one(ComposerLog).items)
         assert f"@#{first.id}" in log and f"@#{second.id}" in log  # both offered, by id
 
 
