@@ -40,6 +40,7 @@ _INSERT_SQL = f"INSERT INTO customer ({', '.join(INSERT_COLUMNS)}) VALUES ({','.
 _FTS_TRIGGER = re.compile(r"BEGIN\s+INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*VALUES\s*\(([^)]*)\)\s*;\s*END\s*$",
                           re.IGNORECASE | re.DOTALL)
 BULK_FTS_ROWS = 1000
+REBUILD_INDEXES_ROWS = 10_000  # and at least as many new customers as there are already
 
 
 # --- matching existing customers -----------------------------------------------------------
@@ -170,7 +171,9 @@ def insert_customers(records: list[dict], now: datetime, batch_id: str) -> list[
              r.get("birthday_md"), r.get("source"), join_tags(r["tags"]) if "tags" in r else "",
              custom_json(r["custom"]) if "custom" in r else "{}",
              stamp, stamp, 0, 0, "lead") for r in records]
-    with _search_index_in_bulk(conn, start, len(rows) >= BULK_FTS_ROWS):
+    existing = conn.execute("SELECT COUNT(*) FROM customer").fetchone()[0]
+    rebuild = len(rows) >= max(REBUILD_INDEXES_ROWS, existing)
+    with _search_index_in_bulk(conn, start, len(rows) >= BULK_FTS_ROWS), _sort_indexes_rebuilt(conn, rebuild):
         conn.executemany(_INSERT_SQL, rows)
     count, last = conn.execute("SELECT COUNT(*), MAX(id) FROM customer WHERE id > ?", (start,)).fetchone()
     if (count, last) != (len(rows), start + len(rows)):  # ids are max+1, +2… inside our write transaction
@@ -201,6 +204,27 @@ def _search_index_in_bulk(conn, start: int, bulk: bool):
         conn.execute(f"INSERT INTO {table}({names}) SELECT {select} FROM customer WHERE id > ?", (start,))
     finally:
         conn.execute(found[0])
+
+
+@contextmanager
+def _sort_indexes_rebuilt(conn, rebuild: bool):
+    """Build the sorting and filtering indexes once, after the rows are in, rather than
+    growing each of them row by row: for a large first import that is twice as fast.
+
+    Only non-unique indexes are dropped; the unique ones keep refusing a duplicate email
+    or external id while the rows go in. Like the search trigger above, the drop and the
+    re-creation are inside the caller's transaction, so no reader ever sees them missing.
+    """
+    if not rebuild:
+        yield
+        return
+    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'customer' "
+                           "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'").fetchall()
+    for name, _sql in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    yield
+    for _name, sql in indexes:
+        conn.execute(sql)
 
 
 def update_customers(updates: list, now: datetime, batch_id: str) -> None:

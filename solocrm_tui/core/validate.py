@@ -16,6 +16,8 @@ MAX_TEXT = 10_000
 MAX_FIELD = 255
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TAG = re.compile(r"^[\w-]+$")
+_NOT_PHONE = re.compile(r"[^\d\s+\-().\/]")
+_NON_DIGITS = re.compile(r"\D")
 
 
 def blank(value: object) -> bool:
@@ -48,9 +50,9 @@ def phone(value: str | None) -> tuple[str | None, str | None]:
     cleaned = text(value, "phone")
     if cleaned is None:
         return None, None
-    if re.search(r"[^\d\s+\-().\/]", cleaned):
+    if _NOT_PHONE.search(cleaned):
         raise ValidationError(f'"{cleaned}" is not a phone number')
-    digits = re.sub(r"\D", "", cleaned)
+    digits = _NON_DIGITS.sub("", cleaned)
     if not 6 <= len(digits) <= 15:
         raise ValidationError(f'"{cleaned}" is not a phone number (needs 6 to 15 digits)')
     if cleaned.lstrip().startswith("+"):

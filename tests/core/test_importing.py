@@ -413,6 +413,54 @@ def test_bulk_import_keeps_search_index_and_trigger(core_db, tmp_path, t0):
     database.execute_sql("INSERT INTO customer_fts(customer_fts, rank) VALUES ('integrity-check', 1)")
 
 
+def index_sql() -> list[tuple]:
+    return rows("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'customer' ORDER BY name")
+
+
+def test_large_first_import_rebuilds_the_sort_indexes_after_the_rows(core_db, tmp_path, t0, monkeypatch):
+    monkeypatch.setattr(import_customers, "REBUILD_INDEXES_ROWS", 300)
+    before = index_sql()
+    dropped = []
+    original = import_customers._sort_indexes_rebuilt
+
+    def spy(conn, rebuild):
+        dropped.append(rebuild)
+        return original(conn, rebuild)
+
+    monkeypatch.setattr(import_customers, "_sort_indexes_rebuilt", spy)
+    path = write(tmp_path, "name,email,company\n" + "".join(f"Person {i:03d},p{i}@x.com,Co {i % 7}\n" for i in range(400)))
+    assert import_file("customers", path, t0).inserted == 400
+    assert dropped == [True]
+    assert index_sql() == before  # every index is back, exactly as it was
+    assert rows("PRAGMA integrity_check") == [("ok",)]
+    plan = rows("EXPLAIN QUERY PLAN SELECT id FROM customer ORDER BY name COLLATE NOCASE, id LIMIT 5")
+    assert "customer_sort_name" in str(plan)
+    assert [n for (n,) in rows("SELECT name FROM customer ORDER BY name COLLATE NOCASE, id LIMIT 2")] == [
+        "Person 000", "Person 001"]
+
+    # a second import of fewer rows than the table holds grows the indexes in place
+    more = write(tmp_path, "name,email\n" + "".join(f"Extra {i},e{i}@x.com\n" for i in range(350)), name="more.csv")
+    assert import_file("customers", more, t0).inserted == 350
+    assert dropped == [True, False]
+    assert index_sql() == before
+
+
+def test_a_failed_large_import_leaves_every_index_in_place(core_db, tmp_path, t0, monkeypatch):
+    monkeypatch.setattr(import_customers, "REBUILD_INDEXES_ROWS", 300)
+    before = index_sql()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(import_customers, "record", broken)  # fails after the rows and indexes are written
+    path = write(tmp_path, "name,email\n" + "".join(f"Person {i},p{i}@x.com\n" for i in range(400)))
+    with pytest.raises(RuntimeError, match="disk gone"):
+        import_file("customers", path, t0)
+    assert rows("SELECT COUNT(*) FROM customer") == [(0,)]
+    assert index_sql() == before
+    assert rows("PRAGMA integrity_check") == [("ok",)]
+
+
 # --- undo ------------------------------------------------------------------------------------------
 
 
