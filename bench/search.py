@@ -116,8 +116,8 @@ async def _pilot(path: Path, words: list[str], instant: bool) -> tuple[list[floa
         shown: dict[int, float] = {}
         original = screen.show_first_page
 
-        def spy(generation, page, total):
-            original(generation, page, total)
+        def spy(generation, page):
+            original(generation, page)
             shown[generation] = time.perf_counter()
 
         screen.show_first_page = spy  # instance attribute: the worker's call_from_thread finds it

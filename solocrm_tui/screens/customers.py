@@ -49,6 +49,7 @@ class CustomersScreen(CustomerListActions, CRMScreen):
         self.cursor = None
         self.generation = 0
         self.loading_more = False
+        self.total: int | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="filter: name, company, email…  stage:at_risk  segment:Champions  #tag",
@@ -78,11 +79,20 @@ class CustomersScreen(CustomerListActions, CRMScreen):
 
     @work(thread=True, exclusive=True, group="customers-load", exit_on_error=False)
     def fetch(self, generation: int, query: CustomerQuery, limit: int) -> None:
-        # one connection for both: the count reads the pages the first query just cached
-        page, total = db_call(lambda: (page_customers(query, None, limit), count_customers(query)))
-        self.app.call_from_thread(self.show_first_page, generation, page, total)
+        """The rows first, then the count: counting a broad search takes as long as the
+        page, and the owner is looking at the rows."""
+        page = db_call(page_customers, query, None, limit)
+        self.app.call_from_thread(self.show_first_page, generation, page)
+        if generation == self.generation:  # not typed over meanwhile
+            total = db_call(count_customers, query)
+            self.app.call_from_thread(self.show_total, generation, total)
 
-    def show_first_page(self, generation: int, page, total: int) -> None:
+    def show_total(self, generation: int, total: int) -> None:
+        if generation == self.generation:
+            self.total = total
+            self.update_status()
+
+    def show_first_page(self, generation: int, page) -> None:
         if generation != self.generation:
             return
         table = self.query_one(CustomerTable)
@@ -92,7 +102,7 @@ class CustomersScreen(CustomerListActions, CRMScreen):
         table.now = self.app.now()
         table.append(page.rows)
         self.cursor = page.cursor
-        self.total = total
+        self.total = None  # counted next
         if keep is not None and str(keep) in table.rows:
             table.move_cursor(row=table.get_row_index(str(keep)), animate=False, scroll=True)
         elif table.row_count:
@@ -118,7 +128,7 @@ class CustomersScreen(CustomerListActions, CRMScreen):
         direction = "↓" if q.is_descending else "↑"
         marked = f" · {len(table.marked)} marked" if table.marked else ""
         self.query_one("#list-status", Static).update(
-            f" {getattr(self, 'total', 0):,} customers · showing {table.row_count:,} · sorted by "
+            f" {'…' if self.total is None else format(self.total, ',')} customers · showing {table.row_count:,} · sorted by "
             f"{q.sort.replace('_', ' ')} {direction}{marked}")
 
     @on(Input.Changed, "#filter")

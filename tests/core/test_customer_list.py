@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from solocrm_tui.core import customer_list
 from solocrm_tui.core.customer_list import (
     SORTS,
     CustomerQuery,
@@ -188,6 +189,21 @@ def test_text_search_with_paging(seeded):
     got = [r.id for r in all_pages(query, 41)]
     keep = [r for r in visible(ROWS) if r["name"].lower().split()[1].startswith("smi")]
     assert got == expected_ids(keep, "revenue", True)
+
+
+@pytest.mark.parametrize("text, breadth", [("example", "all"), ("smi", "broad"), ("acme", "broad"),
+                                           ("zhang", "broad"), ("user12", "narrow"), ("user123", "narrow")])
+@pytest.mark.parametrize("sort", ["name", "company", "revenue", "churn"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_every_search_plan_pages_like_fetch_and_sort(seeded, monkeypatch, text, breadth, sort, descending):
+    """The plan is picked by how many customers match (see BROAD_SHARE); each must give the
+    rows the plain fetch-and-sort plan gives, page by page."""
+    query = parse_filter(text, sort=sort, descending=descending)
+    assert customer_list._breadth(query) == breadth
+    got = [r.id for r in all_pages(query, 43)]
+    monkeypatch.setattr(customer_list, "_breadth", lambda q: "narrow")
+    assert got == [r.id for r in all_pages(query, 43)]
+    assert got and count_customers(query) == len(got)
 
 
 def test_rows_carry_the_list_columns(seeded):

@@ -268,9 +268,9 @@ async def test_stale_filter_answers_are_dropped(make_app, now, monkeypatch):
             typed_all.wait(5)
         return real_page(query, cursor, limit)
 
-    def spy_show(self, generation, page, total):
+    def spy_show(self, generation, page):
         answers.append(generation)
-        real_show(self, generation, page, total)
+        real_show(self, generation, page)
         if self.query_state.text == "annab":
             typed_all.set()
 
