@@ -18,6 +18,13 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 
+# Control characters would reach the terminal as commands (an imported note can hold an
+# escape sequence); they are shown as their Unicode pictures instead. Newlines and tabs
+# are kept for the wrapper, which breaks and expands them.
+_VISIBLE = {code: 0x2400 + code for code in range(32) if chr(code) not in "\n\t"} | {127: 0x2421} \
+    | {code: 0xFFFD for code in range(128, 160)}
+
+
 class LineView(ScrollView):
     """Subclasses get their height from CSS (never `auto`): the number of lines only moves
     the scrollbar, so a new line costs a repaint of this widget, not a screen layout. The
@@ -35,11 +42,19 @@ class LineView(ScrollView):
         super().__init__(**kwargs)
         self._strips: list[Strip] = []
         self._laid_out_width = 0
+        self._base_style: Style | None = None
 
     @property
     def lines(self) -> list[Strip]:
         """The laid-out lines, top to bottom (empty until the view has a width)."""
         return self._strips
+
+    @property
+    def base_style(self) -> Style:
+        """The view's own style (kept: Textual works it out from every ancestor per call)."""
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        return self._base_style
 
     @property
     def content_width(self) -> int:
@@ -82,6 +97,7 @@ class LineView(ScrollView):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._base_style = None
         self.forget_rendering()
         if self._laid_out_width:
             self.relayout()
@@ -91,18 +107,24 @@ class LineView(ScrollView):
         index = scroll_y + y
         width = self.content_width
         if index >= len(self._strips):
-            return Strip.blank(width, self.rich_style)
-        return self._strips[index].crop_extend(scroll_x, scroll_x + width, self.rich_style)
+            return Strip.blank(width, self.base_style)
+        strip = self._strips[index]
+        if scroll_x == 0 and strip.cell_length == width:  # laid out for this width: the usual case
+            return strip
+        return strip.crop_extend(scroll_x, scroll_x + width, self.base_style)
 
     # helpers for subclasses
 
     def wrap(self, text: str, width: int) -> list[str]:
-        """`text` word-wrapped to `width` cells (Rich strips control codes and expands tabs)."""
+        """`text` word-wrapped to `width` cells, control characters made visible, tabs expanded."""
+        if text.isprintable() and cell_len(text) <= width:  # one short plain line: nothing to do
+            return [text.rstrip()]
+        text = text.translate(_VISIBLE)
         return [line.plain.rstrip() for line in Text(text).wrap(self.app.console, max(1, width))] or [""]
 
     def placed(self, text: str, style: Style, width: int, align: str = "left") -> Strip:
         """One line of `text` in `style`, placed left, centre or right in `width` cells."""
         gap = max(0, width - cell_len(text))
         left = {"left": 0, "center": gap // 2, "right": gap}[align]
-        base = self.rich_style
+        base = self.base_style
         return Strip([Segment(" " * left, base), Segment(text, style), Segment(" " * (gap - left), base)], width)

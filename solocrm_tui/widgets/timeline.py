@@ -103,11 +103,11 @@ class Timeline(LineView, can_focus=True):
         if not self.entries:
             self.blocks = []
             text = EMPTY if self.loaded else ""
-            return [Strip.blank(width, self.rich_style), self.placed(text, self._style("empty"), width, "center")]
+            return [Strip.blank(width, self.base_style), self.placed(text, self._style("empty"), width, "center")]
         strips: list[Strip] = []
         blocks: list[Block] = []
         previous_day = None
-        blank = Strip.blank(width, self.rich_style)
+        blank = Strip.blank(width, self.base_style)
         for entry in self.entries:
             day = entry.occurred_at.date()
             if day != previous_day:
@@ -137,7 +137,7 @@ class Timeline(LineView, can_focus=True):
         head = f"{ICONS.get(entry.kind, '')} {entry.kind} · {who} · {stamp}"
         lines = self.wrap(head, inner) + self.wrap(entry.body or "—", inner)
         bubble_width = min(width, max(cell_len(line) for line in lines) + 2)
-        style, base = self._style(side), self.rich_style
+        style, base = self._style(side), self.base_style
         margin = width - bubble_width
         strips = []
         for number, line in enumerate(lines):

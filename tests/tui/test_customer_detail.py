@@ -236,6 +236,34 @@ async def test_long_bodies_wrap_inside_the_bubble_and_rewrap_on_resize(make_app,
         assert timeline.scroll_y == timeline.max_scroll_y
 
 
+async def test_hostile_and_wide_bodies_never_break_the_lines(make_app, alice, now):
+    from rich.cells import cell_len
+
+    bodies = ["\x1b[31mred\x1b[0m and a bell\x07", "tab\there\nand a second line", "漢字" * 60, "plain short"]
+    for i, body in enumerate(bodies):
+        InteractionModel.create(customer=alice.id, kind="note", direction="in", body=body,
+                                occurred_at=now - timedelta(minutes=len(bodies) - i))
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_alice(pilot, alice)
+        timeline = screen.query_one(Timeline)
+        width = timeline.content_width
+        blocks = [b for b in timeline.blocks if b.entry is not None and b.entry.body in bodies]
+        assert [b.entry.body for b in blocks] == bodies
+        for block in blocks:
+            texts = [line_text(timeline.lines[y]) for y in range(block.top, block.top + block.height)]
+            for text in texts:
+                assert cell_len(text) == width
+                assert text.isprintable(), repr(text)  # no escape, bell, tab or newline reaches the terminal
+        assert line_text(timeline.lines[blocks[0].top + 1]).strip() == "␛[31mred␛[0m and a bell␇"  # shown, not obeyed
+        wide = blocks[2]
+        assert wide.height > 3  # 120 wide characters wrapped inside a 70 % bubble
+        assert "".join(line_text(timeline.lines[y]).strip() for y in range(wide.top + 1, wide.top + wide.height)) \
+            == "漢字" * 60
+        second = [line_text(timeline.lines[y]).strip() for y in range(blocks[1].top + 1, blocks[1].top + blocks[1].height)]
+        assert second[-1] == "and a second line"
+
+
 async def test_a_customer_without_entries_gets_a_hint(make_app, db_path, now):
     customers.create_customer(now, name="Aaron Empty")
     app = make_app("customers")
