@@ -32,7 +32,7 @@ def _text(name: str, label: str) -> Callable[[str, dict], None]:
         cleaned = " ".join(value.split())
         if len(cleaned) > validate.MAX_FIELD:
             raise ValidationError(f"{label} is too long ({len(cleaned):,} characters, at most {validate.MAX_FIELD})")
-        rec[name] = cleaned
+        rec[name] = validate.printable(cleaned, label)
     return handle
 
 

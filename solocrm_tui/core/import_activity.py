@@ -125,8 +125,8 @@ def interaction_cleaner(cmap: ColumnMap, now: datetime) -> Callable[[list[str]],
             raise ValidationError("date is empty")
         how = cell(cells, "kind")
         way = cell(cells, "direction")
-        return (kind(how) if how else "note", direction(way) if way else "out", body,
-                str(not_future(moment(when, "date"), now, "date")))
+        return (kind(how) if how else "note", direction(way) if way else "out",
+                validate.printable(body, "text", lines=True), str(not_future(moment(when, "date"), now, "date")))
     return clean
 
 

@@ -16,12 +16,24 @@ MAX_TEXT = 10_000
 MAX_FIELD = 255
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TAG = re.compile(r"^[\w-]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # keeps newlines and tabs
 _NOT_PHONE = re.compile(r"[^\d\s+\-().\/]")
 _NON_DIGITS = re.compile(r"\D")
 
 
 def blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def printable(value: str, field: str, *, lines: bool = False) -> str:
+    """Refuse control characters: shown in a terminal they are commands to it (an escape
+    sequence in an imported name could clear the screen). Multi-line text keeps newlines
+    and tabs."""
+    found = (_CONTROL_IN_TEXT if lines else _CONTROL).search(value)
+    if found:
+        raise ValidationError(f"{field} contains a control character ({found.group()!r})")
+    return value
 
 
 def text(value: str | None, field: str, *, required: bool = False, limit: int = MAX_FIELD) -> str | None:
@@ -32,7 +44,7 @@ def text(value: str | None, field: str, *, required: bool = False, limit: int = 
     cleaned = " ".join(str(value).split()) if limit <= MAX_FIELD else str(value).strip()
     if len(cleaned) > limit:
         raise ValidationError(f"{field} is too long ({len(cleaned)} characters, at most {limit})")
-    return cleaned
+    return printable(cleaned, field, lines=limit > MAX_FIELD)
 
 
 def email(value: str | None) -> tuple[str | None, str | None]:

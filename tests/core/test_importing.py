@@ -413,6 +413,18 @@ def test_bulk_import_keeps_search_index_and_trigger(core_db, tmp_path, t0):
     database.execute_sql("INSERT INTO customer_fts(customer_fts, rank) VALUES ('integrity-check', 1)")
 
 
+def test_control_characters_reject_the_row_with_its_line(core_db, tmp_path, t0):
+    path = write(tmp_path, "name,email\nAnn,ann@x.com\n\"Evil\x1b[2J\",evil@x.com\nBob,bob@x.com\n")
+    report = import_file("customers", path, t0)
+    assert (report.inserted, report.rejected) == (2, 1)
+    assert rejected(report) == {3: "name contains a control character ('\\x1b')"}
+    notes = write(tmp_path, "email,text,date\nann@x.com,\"fine\nsecond line\",2026-11-01\n"
+                            "ann@x.com,ring\x07,2026-11-02\n", name="notes.csv")
+    report = import_file("interactions", notes, t0)
+    assert (report.inserted, report.rejected) == (1, 1)
+    assert rejected(report) == {4: "text contains a control character ('\\x07')"}
+
+
 def index_sql() -> list[tuple]:
     return rows("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'customer' ORDER BY name")
 

@@ -34,6 +34,19 @@ def test_text_required_and_too_long():
         validate.text("x" * 256, "name")
 
 
+@pytest.mark.parametrize("value", ["Evil\x1b[2J", "bell\x07", "nul\x00byte", "del\x7f", "c1\x9b31m"])
+def test_control_characters_are_refused_by_name(value):
+    with pytest.raises(ValidationError, match=r"name contains a control character \('\\x"):
+        validate.text(value, "name")
+    with pytest.raises(ValidationError, match="text contains a control character"):
+        validate.text(value + "\nsecond line", "text", limit=validate.MAX_TEXT)
+
+
+def test_newlines_and_tabs_are_not_control_characters_in_notes():
+    assert validate.text("one\n\ttwo\r\nthree", "text", limit=validate.MAX_TEXT) == "one\n\ttwo\r\nthree"
+    assert validate.text("tab\there\nnext", "name") == "tab here next"  # one-line fields fold them to spaces
+
+
 def test_long_text_keeps_its_lines():
     body = "line one\n\n  line two  "
     assert validate.text(body, "text", limit=validate.MAX_TEXT) == "line one\n\n  line two"
