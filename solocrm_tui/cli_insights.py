@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from datetime import datetime
 
 from solocrm_tui.core.errors import ValidationError
@@ -31,25 +30,15 @@ def _as_of(text: str | None, now: datetime) -> datetime | None:
     return day
 
 
-def _json_safe(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return value
-
-
 def run(args: argparse.Namespace, now: datetime, db_path, config) -> int:
-    from solocrm_tui.core.analytics.insights import summary
+    from solocrm_tui.core.analytics.insights import json_safe, summary
     from solocrm_tui.core.model_runs import Settings
 
     as_of = _as_of(args.as_of, now)
     if as_of is not None and as_of > now:
         raise ValidationError(f"--as-of {args.as_of} is in the future")
     settings = Settings.from_config(config.analytics)
-    data = _json_safe(summary(now, settings, as_of=as_of, do_refit=args.refit,
+    data = json_safe(summary(now, settings, as_of=as_of, do_refit=args.refit,
                               probabilities=config.deal_probabilities))
     if args.json:
         print(json.dumps(data, indent=2, default=str))

@@ -80,3 +80,42 @@ def test_cli_does_not_load_analytics():
     loaded = _loaded_after_import("solocrm_tui.cli")
     forbidden = sorted(loaded & {"pandas", "sklearn"})
     assert forbidden == [], f"solocrm_tui.cli imports {forbidden} at start-up"
+
+
+def test_the_app_never_loads_the_analytics_stack(tmp_path):
+    """Insights figures come from a child process: after every screen, Insights included,
+    has shown its data, the app's own interpreter has not imported pandas or scikit-learn."""
+    code = f"""
+import asyncio, json, sys
+from datetime import datetime
+from pathlib import Path
+from solocrm_tui.core.db import close_database, open_database
+from solocrm_tui.core.demo import generate_demo
+path = Path({str(tmp_path / "demo.db")!r})
+open_database(path)
+generate_demo(datetime(2026, 11, 22, 10, 0), customers=120)
+close_database()
+from solocrm_tui.app import SoloCRMApp
+from solocrm_tui.config import Config
+
+async def main():
+    app = SoloCRMApp(path, Config(), start_mode="today", with_jobs=False)
+    async with app.run_test(size=(120, 35)) as pilot:
+        for key in "1234":
+            await pilot.press(key)
+            for _ in range(600):
+                await app.workers.wait_for_complete()
+                await pilot.pause(0.05)
+                if key != "4" or app.screen.summary is not None:
+                    break
+        assert app.screen.summary["customers"] == 120, app.screen.summary
+asyncio.run(main())
+print(json.dumps(sorted({{name.split('.')[0] for name in sys.modules}})))
+"""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert "textual" in loaded
+    assert sorted(loaded & set(ANALYTICS_STACK)) == []

@@ -1,5 +1,6 @@
 """Insights: KPIs with their periods, revenue with trend and forecast range, who to
-contact, top customers by CLV, segments and model quality — all loaded in workers.
+contact, top customers by CLV, segments and model quality. The figures come from a child
+process (jobs.summary_in_process), so pandas never loads into the app; the rest from workers.
 
 `r` refits in a child process (jobs.refit_in_process); the screen shows progress
 and stays live, then reloads.
@@ -85,15 +86,13 @@ class InsightsScreen(CRMScreen):
 
     @work(thread=True, exclusive=True, group="insights-load", exit_on_error=False)
     def load(self) -> None:
-        from solocrm_tui.core.analytics.insights import summary  # pandas loads here, off the UI thread
-
         app = self.app
         now = app.now()
         settings = Settings.from_config(app.config.analytics)
-        data = db_call(lambda: {
-            "summary": summary(now, settings, probabilities=app.config.deal_probabilities),
-            "at_risk": attention.at_risk(now, 30), "top": attention.top_by_clv(30),
-            "stages": attention.stage_counts()})
+        data = db_call(lambda: {"at_risk": attention.at_risk(now, 30), "top": attention.top_by_clv(30),
+                                "stages": attention.stage_counts()})
+        # pandas runs in a child process: the app never loads it (memory, and no GIL contention)
+        data["summary"] = jobs.summary_in_process(app.db_path, now, settings, app.config.deal_probabilities)
         app.call_from_thread(self.show, data)
 
     def show(self, data: dict) -> None:

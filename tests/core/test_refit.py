@@ -377,3 +377,30 @@ def test_refit_in_process_runs_the_worker_on_the_file(book):
 def test_refit_in_process_reports_a_failure_in_one_line(tmp_path):
     with pytest.raises(RuntimeError, match=r"^refit failed: .*no database at"):
         jobs.refit_in_process(tmp_path / "missing.db", NOW, Settings())
+
+
+def test_summary_in_process_is_the_summary_as_json(book):
+    import json
+
+    from solocrm_tui.core.analytics.insights import json_safe, summary
+
+    path, _ids = book
+    refit.refit(NOW, Settings())
+    probabilities = {"lead": 10, "qualified": 30, "proposal": 60, "negotiation": 80}
+    here = json.loads(json.dumps(json_safe(summary(NOW, Settings(), probabilities=probabilities)), default=str))
+    database.close()
+    child = jobs.summary_in_process(path, NOW, Settings(), probabilities)
+    assert child == here
+    assert child["customers_with_orders"] > 0 and child["forecast"]["monthly_revenue"]
+
+
+def test_summary_in_process_reports_a_failure_in_one_line(tmp_path):
+    with pytest.raises(RuntimeError, match=r"^summary failed: .*no database at"):
+        jobs.summary_in_process(tmp_path / "missing.db", NOW, Settings())
+
+
+def test_json_safe_turns_nan_into_none():
+    from solocrm_tui.core.analytics.insights import json_safe
+
+    assert json_safe({"a": float("nan"), "b": [1.5, float("inf"), (2, float("-inf"))], "c": "x"}) == {
+        "a": None, "b": [1.5, None, [2, None]], "c": "x"}

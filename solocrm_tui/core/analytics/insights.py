@@ -7,6 +7,7 @@ it, and nothing is stored.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 import pandas as pd
@@ -16,6 +17,17 @@ from solocrm_tui.core.board import build_board
 
 from . import kpis, store
 from .revenue import monthly_revenue, revenue_trend_and_forecast
+
+
+def json_safe(value):
+    """NaN and infinities (pandas' "no value") as None, so the summary is valid JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def summary(now: datetime, settings: model_runs.Settings, *, as_of: datetime | None = None,

@@ -1,8 +1,11 @@
-"""`python -m solocrm_tui.core.analytics.worker DB NOW SETTINGS_JSON [AS_OF]`: one refit.
+"""`python -m solocrm_tui.core.analytics.worker COMMAND DB NOW SETTINGS_JSON [ARG]`.
 
-Run as a child process by the scheduled refit, so the fit has its own interpreter
-(no GIL shared with the UI) and its memory is returned when it exits. Prints a
-JSON object: which figures are rule-based.
+    refit   DB NOW SETTINGS [AS_OF]       fit the models; prints which figures are rule-based
+    summary DB NOW SETTINGS PROBABILITIES the Insights figures as one JSON object
+
+Run as a child process by the app (the scheduled refit, `r` and every Insights load), so
+pandas and scikit-learn never load into the app: the fit and the summary get their own
+interpreter (no GIL shared with the UI) and their memory is returned when they exit.
 """
 
 from __future__ import annotations
@@ -13,15 +16,25 @@ from datetime import datetime
 
 
 def main(argv: list[str]) -> int:
-    from solocrm_tui.core.analytics import refit
     from solocrm_tui.core.db import open_database
     from solocrm_tui.core.model_runs import Settings
 
-    db_path, now, settings = argv[0], datetime.fromisoformat(argv[1]), Settings(**json.loads(argv[2]))
-    as_of = datetime.fromisoformat(argv[3]) if len(argv) > 3 else None
+    command, db_path, now = argv[0], argv[1], datetime.fromisoformat(argv[2])
+    settings = Settings(**json.loads(argv[3]))
     open_database(db_path, create=False)
-    result = refit.refit(now, settings, as_of)
-    print(json.dumps({run["kind"]: bool(run.get("metrics", {}).get("rule_based")) for run in result.runs}))
+    if command == "refit":
+        from solocrm_tui.core.analytics import refit
+
+        as_of = datetime.fromisoformat(argv[4]) if len(argv) > 4 else None
+        result = refit.refit(now, settings, as_of)
+        print(json.dumps({run["kind"]: bool(run.get("metrics", {}).get("rule_based")) for run in result.runs}))
+    elif command == "summary":
+        from solocrm_tui.core.analytics.insights import json_safe, summary
+
+        probabilities = json.loads(argv[4]) if len(argv) > 4 else None
+        print(json.dumps(json_safe(summary(now, settings, probabilities=probabilities)), default=str))
+    else:
+        raise SystemExit(f"unknown command {command!r}: use refit or summary")
     return 0
 
 
