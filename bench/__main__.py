@@ -3,9 +3,9 @@
 Generates the large database (100k customers, 1M orders, 500k interactions; about a
 minute) unless --db names an existing one, adds the 5,000-interaction customer, runs
 each script in turn, prints one markdown table and writes it to bench/out/latest.md.
-With --readme it also writes bench/README_PERFORMANCE.md (the README's Performance
-section). Each script also runs alone: `python -m bench.startup`, `bench.search`,
-`bench.detail`, `bench.imports`, `bench.refit`, `bench.memory`.
+With --readme it also replaces the README's Performance section with this run. Each
+script also runs alone: `python -m bench.startup`, `bench.search`, `bench.detail`,
+`bench.imports`, `bench.refit`, `bench.memory`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from bench import common
 from bench.common import DEFAULT_DB, OUT, ROOT, Result
 
+IMPORT_TARGET = 50_000  # rows/s (SPEC §8)
 ORDER = ("startup", "search", "detail", "imports", "refit", "memory")
 RATIO_NOTE = ("Ratio = measured ÷ reference (for rows/s higher is better, for times and memory lower is better). "
               "The reference is measured in the same run, so the ratio survives a noisy machine better than the figure.")
@@ -68,11 +69,29 @@ def report(results: list[Result], seconds: float, db: Path) -> str:
     ])
 
 
-def readme_section(body: str) -> str:
+def known_misses(results: list[Result]) -> list[str]:
+    """A paragraph per missed target, with the reason when the same-run reference shows it."""
+    out = []
+    for r in results:
+        if r.passed is not False:
+            continue
+        if r.unit == "rows/s" and r.reference is not None and r.reference < IMPORT_TARGET:
+            out += [f"Known miss — {r.figure}: {r.measured:,.0f} rows/s. The reason is physical: SQLite alone, "
+                    f"given the same rows already parsed and building the search index and the sorting indexes "
+                    f"once after them (the reference), reaches {r.reference:,.0f} rows/s on this machine, before "
+                    "any parsing, validation, matching against existing customers, merging of repeated rows or "
+                    "undo log. Reaching the target here would mean dropping the sort indexes or the search "
+                    "index's prefix tables, which the list and the 50 ms search target rely on.", ""]
+        else:
+            out += [f"Known miss — {r.figure}: {r.measured:,.1f} {r.unit} against {r.target}.", ""]
+    return out
+
+
+def readme_section(body: str, results: list[Result]) -> str:
     return "\n".join([
         "## Performance",
         "",
-        "SPEC §8 targets, measured by `python -m bench` (about 5 minutes; it generates the large "
+        "SPEC §8 targets, measured by `python -m bench --readme` (about 5 minutes; it rewrites this section, and generates the large "
         "database first, or reuses one with `--db PATH`). Each script also runs alone, e.g. "
         "`python -m bench.search`. Numbers come from a shared 2-core machine with other work running, "
         "so each figure sits next to a reference measured in the same run.",
@@ -82,24 +101,28 @@ def readme_section(body: str) -> str:
         "How each figure is taken: start-up drives `solocrm --db BIG` in a 120×35 pseudo-terminal "
         "until the header and the footer's keys are on screen; search times what the list worker does "
         "per keystroke (`page_customers` + `count_customers`) over 200 typed prefixes, and a pilot types "
-        "into the real filter; the customer detail is pushed in a pilot until the newest bubbles are laid "
-        "out; the refit is the Insights screen's `r` with a 10 ms ticker on the UI loop; memory is the app's "
-        "VmHWM after visiting the screens, with the daily re-staging job running meanwhile.",
+        "into the real filter; a customer is opened the way Enter opens it (`app.open_customer`) in a pilot "
+        "until its timeline has drawn; the refit is the Insights screen's `r` with a 10 ms ticker on the UI "
+        "loop; memory is the app's VmHWM after visiting the screens, with the daily re-staging job running "
+        "meanwhile (the Insights figures and the refit run in child processes, whose own peak is in the note).",
         "",
-        "Known misses: opening a customer is dominated by Textual building a screen of ~150 widgets; "
-        "the data loads in under 1 ms, and a bare Textual screen with the same number of widgets "
-        "(the reference) already takes longer than 100 ms here, so the target needs a detail screen "
-        "with far fewer widgets (for instance the timeline drawn by one widget rather than two per "
-        "entry). The CSV import is being reworked separately (`bench/import_speed.py`).",
-        "",
+        *known_misses(results),
     ])
+
+
+def update_readme(path: Path, section: str) -> None:
+    """Swap the text from "## Performance" to the next "## " heading for `section`."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index("## Performance")
+    end = text.find("\n## ", start + 1)
+    path.write_text(text[:start] + section.rstrip() + "\n" + (text[end:] if end != -1 else ""), encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB, help="bench database (generated if missing)")
     parser.add_argument("--only", default=",".join(ORDER), help=f"comma-separated subset of {', '.join(ORDER)}")
-    parser.add_argument("--readme", action="store_true", help="also write bench/README_PERFORMANCE.md")
+    parser.add_argument("--readme", action="store_true", help="also replace the README's Performance section")
     args = parser.parse_args()
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = set(names) - set(ORDER)
@@ -125,7 +148,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "latest.md").write_text(body + "\n", encoding="utf-8")
     if args.readme:
-        (ROOT / "bench" / "README_PERFORMANCE.md").write_text(readme_section(body), encoding="utf-8")
+        update_readme(ROOT / "README.md", readme_section(body, results))
 
 
 if __name__ == "__main__":

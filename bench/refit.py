@@ -8,7 +8,7 @@ The real app runs headless (`app.run_test()`) on the Insights screen, with a 10 
 minus the 10 ms period. Phases, each with its own longest stall:
   idle    – the same measurement with nothing running (the reference),
   refit   – from the `r` key to the refit's end (`jobs.refit_in_process`, a child process),
-  reload  – the Insights screen reloading its summary after the refit (in-process worker),
+  reload  – the Insights screen reloading its summary after the refit (a child process too),
             and twice more (the median of the three worst stalls is reported, the worst
             of all in the note: one scheduler hiccup of a shared machine is not a stall).
 Reference for the refit time: a child process loading the same orders into pandas
