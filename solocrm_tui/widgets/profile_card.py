@@ -31,7 +31,7 @@ class ProfileCard(Static):
             line("opted out", "yes" if c.opt_out else None),
             "",
             line("stage", c.stage.replace("_", " ")), line("segment", c.segment),
-            line("revenue", f"{money(c.revenue)} ({c.order_count} orders)"),
+            line("revenue", f"{money(c.revenue)} ({c.order_count} order{'' if c.order_count == 1 else 's'})"),
             line("last order", ago(c.last_order_at, now) if c.last_order_at else "never"),
             line("last contact", ago(c.last_contact_at, now)),
             line("churn risk", percent(c.churn_risk)), line("P(alive)", percent(c.p_alive)),
