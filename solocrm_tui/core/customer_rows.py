@@ -32,7 +32,7 @@ def _text(name: str, label: str) -> Callable[[str, dict], None]:
         cleaned = " ".join(value.split())
         if len(cleaned) > validate.MAX_FIELD:
             raise ValidationError(f"{label} is too long ({len(cleaned):,} characters, at most {validate.MAX_FIELD})")
-        rec[name] = validate.printable(cleaned, label)
+        rec[name] = cleaned if cleaned.isprintable() else validate.printable(cleaned, label)
     return handle
 
 
@@ -121,7 +121,7 @@ def absorb(first: dict, rec: dict, why: str) -> None:
 
 def name_key(rec: dict) -> str | None:
     """Rows with no external id, email or phone can only be recognised by name (and company)."""
-    if "name" not in rec or any(k in rec for k in KEY_LABELS):
+    if "name" not in rec or "external_id" in rec or "email_norm" in rec or "phone_norm" in rec:  # KEY_LABELS
         return None
     return f"{rec['name'].casefold()}|{(rec.get('company') or '').casefold()}"
 
@@ -138,8 +138,10 @@ def dedupe(rows: Iterable[tuple[int, dict]], issues) -> tuple[list[dict], int]:
     merged = 0
     for line, rec in rows:
         hit, why = None, ""
-        nameonly = name_key(rec)
-        keys = [(k, rec[k]) for k in KEY_LABELS if k in rec] or ([("name", nameonly)] if nameonly else [])
+        keys = [(k, rec[k]) for k in KEY_LABELS if k in rec]
+        if not keys:
+            nameonly = name_key(rec)
+            keys = [("name", nameonly)] if nameonly else []
         for key, value in keys:
             candidate = seen.get((key, value))
             if candidate is not None and not (key == "phone_norm" and contradicts(candidate, rec)):

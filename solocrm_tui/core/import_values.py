@@ -33,7 +33,7 @@ def short(value: str, field: str) -> str:
     cleaned = " ".join(value.split())
     if len(cleaned) > validate.MAX_FIELD:
         raise ValidationError(f"{field} is too long ({len(cleaned):,} characters, at most {validate.MAX_FIELD})")
-    return validate.printable(cleaned, field)
+    return cleaned if cleaned.isprintable() else validate.printable(cleaned, field)
 
 
 def day(value: str, field: str) -> str:

@@ -44,7 +44,7 @@ def text(value: str | None, field: str, *, required: bool = False, limit: int = 
     cleaned = " ".join(str(value).split()) if limit <= MAX_FIELD else str(value).strip()
     if len(cleaned) > limit:
         raise ValidationError(f"{field} is too long ({len(cleaned)} characters, at most {limit})")
-    return printable(cleaned, field, lines=limit > MAX_FIELD)
+    return cleaned if cleaned.isprintable() else printable(cleaned, field, lines=limit > MAX_FIELD)
 
 
 def email(value: str | None) -> tuple[str | None, str | None]:
