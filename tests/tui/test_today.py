@@ -164,3 +164,27 @@ async def test_enter_opens_the_customer(book, make_app):
         await settle(app, pilot)
         assert isinstance(app.screen, CustomerScreen)
         assert app.screen.customer_id == book["Cleo"]
+
+
+async def test_the_queue_loads_once_at_start_and_once_per_return(make_app, book, monkeypatch):
+    """The first ScreenResume follows on_mount's load at once; loading twice ran two
+    queue computations side by side at start-up, each twice as slow."""
+    from solocrm_tui.screens import today as today_screen
+
+    calls = []
+    real = today_screen.dismissals.todays_queue
+
+    def counting(*args):
+        calls.append(args[0])
+        return real(*args)
+
+    monkeypatch.setattr(today_screen.dismissals, "todays_queue", counting)
+    app = make_app("today")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
+        assert len(calls) == 1 and rows(app)
+        await pilot.press("2")
+        await settle(app, pilot)
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert len(calls) == 2
