@@ -12,17 +12,13 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.lifecycle import Rules as Lifecycle
+from solocrm_tui.core.model_runs import Settings as Analytics
+
+# [lifecycle] and [analytics] are the core's own rule and settings classes, so their
+# fields and defaults are written once.
 
 DEAL_STAGES = ("lead", "qualified", "proposal", "negotiation")
-
-
-@dataclass(frozen=True)
-class Lifecycle:
-    active_days: int = 90
-    churned_days: int = 365
-    loyal_orders: int = 3
-    rhythm_active_factor: float = 2.0
-    rhythm_churned_factor: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -39,15 +35,6 @@ class Jobs:
 class Notifications:
     bell: bool = True
     desktop: str = "osc9"  # "off", "osc9" or "osc777"
-
-
-@dataclass(frozen=True)
-class Analytics:
-    churn_horizon_days: int = 90
-    min_customers: int = 300
-    min_history_days: int = 180
-    clv_horizon_months: int = 12
-    annual_discount_rate: float = 0.10
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ Every change is written to the stage history and the customer's timeline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from statistics import median
 from typing import Any, Iterator
@@ -44,8 +44,8 @@ class Rules:
 
     @classmethod
     def from_config(cls, lifecycle: Any) -> "Rules":
-        return cls(lifecycle.active_days, lifecycle.churned_days, lifecycle.loyal_orders,
-                   lifecycle.rhythm_active_factor, lifecycle.rhythm_churned_factor)
+        """config.toml's [lifecycle] section is this class (config.Lifecycle); a copy of it."""
+        return cls(**asdict(lifecycle))
 
 
 def stage_for(days: list[date], today: date, rules: Rules, churn_risk: float | None = None) -> tuple[str, str]:

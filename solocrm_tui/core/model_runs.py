@@ -7,7 +7,7 @@ model quality) without loading the analytics libraries.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from peewee import fn
@@ -25,8 +25,8 @@ class Settings:
 
     @classmethod
     def from_config(cls, analytics) -> "Settings":
-        return cls(analytics.churn_horizon_days, analytics.min_customers, analytics.min_history_days,
-                   analytics.clv_horizon_months, analytics.annual_discount_rate)
+        """config.toml's [analytics] section is this class (config.Analytics); a copy of it."""
+        return cls(**asdict(analytics))
 
 
 def latest_runs() -> dict[str, dict]:
