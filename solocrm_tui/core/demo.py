@@ -11,30 +11,24 @@ and the `now` passed in, never the wall clock, so a seed always gives the same b
 
 from __future__ import annotations
 
-import json
-import random
-import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from peewee import chunked, fn
 
+from solocrm_tui.core.demo_people import (
+    Book,
+    add_people,
+    add_timelines,
+    clamp,
+    finish_customers,
+)
 from solocrm_tui.core.demo_words import (
-    ASCII,
-    BEHAVIOURS,
     BIG_PRODUCTS,
-    BODIES,
-    CITIES,
-    COMPANIES,
     DEAL_PATH,
-    FIRST,
     FOLLOWUPS,
-    FREEMAIL,
-    LAST,
     LOST_REASONS,
     PRODUCTS,
-    SOURCE_WEIGHTS,
-    SOURCES,
     TICKETS,
 )
 from solocrm_tui.core.errors import ValidationError
@@ -53,6 +47,8 @@ from solocrm_tui.core.models import (
 from solocrm_tui.core.orders import refresh_customer_totals
 
 MAX_CUSTOMERS = 200_000
+
+
 @dataclass(frozen=True)
 class DemoSummary:
     customers: int
@@ -69,172 +65,10 @@ class DemoSummary:
                 f"1 campaign with {self.campaign_targets:,} targets")
 
 
-@dataclass
-class _Person:
-    id: int
-    name: str
-    company: str | None
-    city: str
-    behaviour: str
-    created: datetime
-    orders: list[tuple[datetime, int, str]] = field(default_factory=list)
-
-
-def _clamp(value: int, low: int, high: int) -> int:
-    return max(low, min(high, value))
-
-
-class _Book:
-    """Collects rows in memory (deterministically), then writes them in one transaction."""
-
-    def __init__(self, now: datetime, seed: int, currency: str) -> None:
-        self.now, self.rng, self.currency = now.replace(microsecond=0), random.Random(seed), currency
-        self.rows: dict[type, list[tuple]] = {m: [] for m in (Customer, Order, Interaction, Deal, DealStageChange,
-                                                               FollowUp, Ticket, CampaignTarget)}
-        self.people: list[_Person] = []
-
-    def ago(self, low: float, high: float) -> datetime:
-        """A moment `low`..`high` days before now, during working hours."""
-        day = self.now - timedelta(days=self.rng.uniform(low, high))
-        return day.replace(hour=self.rng.randint(8, 18), minute=self.rng.randrange(0, 60, 5), second=0)
-
-    def say(self, kind: str, direction: str, person: _Person) -> str:
-        template = self.rng.choice(BODIES[(kind, direction)])
-        return template.format(p=self.rng.choice(PRODUCTS), n=self.rng.randint(1000, 9999), c=person.city)
-
-    def interaction(self, person: _Person, kind: str, direction: str, body: str, when: datetime,
-                    deal_id: int | None = None) -> None:
-        self.rows[Interaction].append((person.id, kind, direction, body, min(when, self.now), deal_id))
-
-
-def _ascii(text: str) -> str:
-    """"Søren Dvořák" -> "sorendvorak": for e-mail addresses and domains."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(ASCII))
-    return "".join(ch for ch in decomposed if ch.isascii()).lower()
-
-
-def _email(first: str, last: str, domain: str, used: set[str]) -> str:
-    local = f"{_ascii(first)}.{_ascii(last)}"
-    candidate, n = f"{local}@{domain}", 2
-    while candidate in used:
-        candidate, n = f"{local}{n}@{domain}", n + 1
-    used.add(candidate)
-    return candidate
-
-
-def _order_dates(book: _Book, behaviour: str) -> list[datetime]:
-    rng, now = book.rng, book.now
-    if behaviour == "lead":
-        return []
-    if behaviour == "onetime":
-        return [book.ago(1, 720)]
-    gap = {"frequent": (14, 28), "monthly": (24, 36), "big": (80, 200)}.get(behaviour, (14, 40))
-    start_days = rng.uniform(200, 730)
-    end_days = rng.uniform(120, 540) if behaviour == "lapsed" else 0
-    start_days = max(start_days, end_days + 60)
-    dates, t = [], now - timedelta(days=start_days)
-    while t < now - timedelta(days=end_days):
-        dates.append(t.replace(hour=rng.randint(8, 19), minute=rng.randrange(0, 60, 5), second=0, microsecond=0))
-        t += timedelta(days=rng.uniform(*gap))
-    return [d for d in dates if d <= now] or [book.ago(1, 30)]
-
-
-def _add_people(book: _Book, count: int, first_id: int, used_emails: set[str]) -> None:
-    rng, now = book.rng, book.now
-    kinds = [b for b, _ in BEHAVIOURS]
-    birthday_today = set(rng.sample(range(count), k=min(3, count)))
-    for i in range(count):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        city, country, cc = rng.choice(CITIES)
-        behaviour = rng.choices(kinds, weights=[w for _, w in BEHAVIOURS])[0]
-        company = rng.choice(COMPANIES) if rng.random() < (0.9 if behaviour == "big" else 0.35) else None
-        domain = _ascii(company) + ".com" if company else rng.choice(FREEMAIL)
-        email = _email(first, last, domain, used_emails) if rng.random() < 0.92 else None
-        digits = f"{rng.randint(150, 179)} {rng.randint(1000000, 9999999)}"
-        phone = f"{cc} {digits}" if rng.random() < 0.7 else None
-        birthday = _birthday(rng, now) if i in birthday_today else (
-            date(rng.randint(1950, 2002), 1, 1) + timedelta(days=rng.randrange(365)) if rng.random() < 0.65 else None)
-        dates = _order_dates(book, behaviour)
-        created = min(dates) - timedelta(days=rng.uniform(0, 60)) if dates else book.ago(1, 400)
-        person = _Person(first_id + i, f"{first} {last}", company, city, behaviour, created.replace(microsecond=0))
-        for when in sorted(dates):
-            big = behaviour == "big"
-            base = rng.uniform(800, 6000) if big else rng.uniform(15, 120 if behaviour == "frequent" else 350)
-            cents = int(base * rng.uniform(0.7, 1.4)) * 100 + rng.choice((0, 0, 50, 90))
-            person.orders.append((when, cents, rng.choice(BIG_PRODUCTS if big else PRODUCTS)))
-        book.people.append(person)
-        tags = [t for t, p in (("newsletter", 0.4), ("retail", 0.3 if not company else 0.0),
-                               ("wholesale", 0.6 if behaviour == "big" else 0.03),
-                               ("b2b", 0.7 if company else 0.0), ("event", 0.08)) if rng.random() < p]
-        custom = {"preferred_roast": rng.choice(("light", "medium", "dark"))} if rng.random() < 0.3 else {}
-        book.rows[Customer].append([
-            person.id, person.name, company, email, email.lower() if email else None, phone,
-            "+" + (cc + digits).replace("+", "").replace(" ", "") if phone else None, rng.random() < 0.05,
-            city, country, birthday, birthday.strftime("%m-%d") if birthday else None,
-            rng.choices(SOURCES, weights=SOURCE_WEIGHTS)[0], tags, json.dumps(custom), person.created,
-            person.created])
-
-
-def _birthday(rng: random.Random, now: datetime) -> date:
-    year = rng.randint(1960, 2000)
-    while True:
-        try:
-            return date(year, now.month, now.day)
-        except ValueError:  # 29 February: find a leap year
-            year += 1
-
-
-def _stage(person: _Person, now: datetime) -> tuple[str, datetime]:
-    """Lifecycle defaults (config.Lifecycle): lead / new / active / loyal / at_risk / churned."""
-    if not person.orders:
-        return "lead", person.created
-    first, last = person.orders[0][0], person.orders[-1][0]
-    idle = (now - last).days
-    if idle > 365:
-        return "churned", last + timedelta(days=365)
-    if idle > 90:
-        return "at_risk", last + timedelta(days=90)
-    if (now - first).days <= 30:
-        return "new", first
-    return ("loyal" if len(person.orders) >= 3 else "active"), last
-
-
-def _finish_customers(book: _Book) -> None:
-    """Orders rows, VIP tags for the top spenders, and a plausible lifecycle stage."""
-    revenue = sorted((sum(c for _, c, _ in p.orders) for p in book.people), reverse=True)
-    vip_floor = revenue[max(0, len(revenue) // 20 - 1)] if revenue and revenue[0] else None
-    for person, row in zip(book.people, book.rows[Customer]):
-        person.orders.sort()
-        for when, cents, product in person.orders:
-            book.rows[Order].append((person.id, cents, book.currency, product, when,
-                                     int(cents * book.rng.uniform(0.35, 0.7))))
-        tags = row[13] + (["vip"] if vip_floor and sum(c for _, c, _ in person.orders) >= vip_floor else [])
-        row[13] = f" {' '.join(sorted(set(tags)))} " if tags else ""
-        stage, since = _stage(person, book.now)
-        row.extend((stage, min(since, book.now)))
-
-
-def _add_timelines(book: _Book) -> None:
-    rng, now = book.rng, book.now
-    heavy = set(rng.sample(range(len(book.people)), k=max(1, len(book.people) // 50)))
-    kinds, weights = ("email", "call", "note", "meeting", "message"), (35, 20, 20, 10, 15)
-    for i, person in enumerate(book.people):
-        count = rng.randint(100, 160) if i in heavy else (
-            rng.randint(1, 6) if not person.orders else int(len(person.orders) * rng.uniform(0.3, 1.0)) + rng.randint(1, 5))
-        span_end = now if person.behaviour != "lapsed" else min(now, person.orders[-1][0] + timedelta(days=120))
-        span = max((span_end - person.created).total_seconds(), 3600)
-        for _ in range(count):
-            kind = rng.choices(kinds, weights)[0]
-            direction = "out" if kind == "note" or rng.random() < 0.55 else "in"
-            when = person.created + timedelta(seconds=rng.uniform(0, span))
-            when = when.replace(hour=rng.randint(8, 19), minute=rng.randrange(0, 60), second=0, microsecond=0)
-            book.interaction(person, kind, direction, book.say(kind, direction, person), when)
-
-
-def _add_deals(book: _Book, first_deal_id: int) -> None:
+def _add_deals(book: Book, first_deal_id: int) -> None:
     """Deals in every stage with their stage history; two in five open deals are stale."""
     rng, now = book.rng, book.now
-    count = _clamp(len(book.people) // 8, 12, 3000)
+    count = clamp(len(book.people) // 8, 12, 3000)
     plan = ["lead", "qualified", "proposal", "negotiation", "won", "lost"] * 2
     for i in range(count):
         deal_id, person = first_deal_id + i, rng.choice(book.people)
@@ -264,14 +98,14 @@ def _add_deals(book: _Book, first_deal_id: int) -> None:
             book.interaction(person, "system", "out", note, at, deal_id)
 
 
-def _add_followups(book: _Book) -> None:
+def _add_followups(book: Book) -> None:
     """Overdue, due today (some earlier today, some later), upcoming, and done follow-ups."""
     rng, now = book.rng, book.now
     n = len(book.people)
     by_id = {p.id: p for p in book.people}
     open_deals = [(r[0], r[1]) for r in book.rows[Deal] if r[5] in DEAL_PATH]
-    plan = (["overdue"] * _clamp(n // 60, 3, 30) + ["today"] * _clamp(n // 75, 3, 20)
-            + ["upcoming"] * _clamp(n // 20, 5, 150) + ["done"] * _clamp(n // 5, 5, 4000))
+    plan = (["overdue"] * clamp(n // 60, 3, 30) + ["today"] * clamp(n // 75, 3, 20)
+            + ["upcoming"] * clamp(n // 20, 5, 150) + ["done"] * clamp(n // 5, 5, 4000))
     for when_kind in plan:
         deal_id, person = None, rng.choice(book.people)
         if open_deals and rng.random() < 0.25:
@@ -293,9 +127,9 @@ def _add_followups(book: _Book) -> None:
         book.rows[FollowUp].append((person.id, deal_id, title, due, done, 0, due if done else None, created))
 
 
-def _add_tickets(book: _Book) -> None:
+def _add_tickets(book: Book) -> None:
     rng = book.rng
-    for _ in range(_clamp(len(book.people) // 25, 4, 800)):
+    for _ in range(clamp(len(book.people) // 25, 4, 800)):
         person = rng.choice(book.people)
         subject = rng.choice(TICKETS)
         closed = rng.random() < 0.7
@@ -311,7 +145,7 @@ def _add_tickets(book: _Book) -> None:
                              + (f" (satisfaction {score}/5)" if score else ""), closed_at)
 
 
-def _add_campaign(book: _Book, campaign_id: int, name: str, started: datetime) -> None:
+def _add_campaign(book: Book, campaign_id: int, name: str, started: datetime) -> None:
     """Targets are customers tagged newsletter; some respond, some of those buy the box."""
     rng = book.rng
     for person, row in zip(book.people, book.rows[Customer]):
@@ -378,12 +212,12 @@ def generate_demo(now: datetime, customers: int = 300, seed: int = 0, *, force: 
     if existing and not force:
         raise ValidationError(f"the database already has {existing:,} customers; "
                               "use --force to add demo data to it anyway")
-    book = _Book(now, seed, currency)
+    book = Book(now, seed, currency)
     first_id = (Customer.select(fn.MAX(Customer.id)).scalar() or 0) + 1
     first_deal_id = (Deal.select(fn.MAX(Deal.id)).scalar() or 0) + 1
     used = {e for (e,) in Customer.select(Customer.email_norm).where(Customer.email_norm.is_null(False)).tuples()}
-    _add_people(book, customers, first_id, used)
-    _add_timelines(book)
+    add_people(book, customers, first_id, used)
+    add_timelines(book)
     _add_deals(book, first_deal_id)
     _add_followups(book)
     _add_tickets(book)
@@ -393,7 +227,7 @@ def generate_demo(now: datetime, customers: int = 300, seed: int = 0, *, force: 
                                       currency=currency, started_at=started, target_filter="#newsletter",
                                       created_at=started - timedelta(days=2)).execute()
         _add_campaign(book, campaign_id, name, started)
-        _finish_customers(book)
+        finish_customers(book)
         for model, rows in book.rows.items():
             _bulk_insert(model, rows)
         refresh_customer_totals()
