@@ -1,8 +1,8 @@
 """Fixtures for the core unit tests.
 
-Named `core_db` / `t0` so they never collide with the project-wide fixtures in
-tests/conftest.py. Every test gets its own database *file* (an in-memory database
-would be invisible to the worker threads some tests start).
+`core_db` and `t0` are the core tests' names for the project-wide `db_path` and
+`now` (tests/conftest.py): every test gets its own database *file* (an in-memory
+database would be invisible to the worker threads some tests start).
 """
 
 from __future__ import annotations
@@ -13,26 +13,16 @@ from typing import Callable
 
 import pytest
 
-from solocrm_tui.core.db import close_database, open_database
 from solocrm_tui.core.models import ALL_MODELS, database
 
-T0 = datetime(2026, 11, 22, 10, 30)
+@pytest.fixture
+def t0(now: datetime) -> datetime:
+    return now
 
 
 @pytest.fixture
-def t0() -> datetime:
-    """The fixed `now` of the core tests (a Sunday)."""
-    return T0
-
-
-@pytest.fixture
-def core_db(tmp_path: Path):
-    """A fresh, migrated database file bound to the models; yields its path."""
-    path = open_database(tmp_path / "t.db")
-    try:
-        yield path
-    finally:
-        close_database()
+def core_db(db_path: Path) -> Path:
+    return db_path
 
 
 def table_dump() -> dict[str, list[tuple]]:
