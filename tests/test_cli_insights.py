@@ -14,7 +14,8 @@ import pytest
 from solocrm_tui import cli
 from solocrm_tui.core.db import close_database, open_database
 from solocrm_tui.core.models import Customer, Order, database
-from solocrm_tui.core.orders import refresh_customer_totals
+
+from .core.conftest import seed_book
 
 NOW = datetime(2026, 11, 22, 10, 30)
 D = timedelta(days=1)
@@ -26,29 +27,6 @@ KEYS = {"as_of", "customers", "customers_with_orders", "kpis", "segments", "kmea
 def _bugs_surface(monkeypatch):
     """The CLI's last-resort handler hides unexpected exceptions; tests want to see them."""
     monkeypatch.setenv("SOLOCRM_DEBUG", "1")
-
-
-def seed_book(now: datetime) -> None:
-    """400 buyers over two years with distinct, deterministic rhythms, and 20 leads."""
-    rows = []
-    with database.atomic():
-        for i in range(420):
-            cid = Customer.insert(name=f"C{i:03d}", created_at=now - 800 * D, updated_at=now).execute()
-            kind = i % 4 if i < 400 else None
-            if kind == 0:    # frequent small buyers, up to the last days
-                days = range(3 + i % 9, 730 - i % 20, 10 + i % 7)
-            elif kind == 1:  # rare big buyers
-                days = range(5 + i % 60, 700, 80 + i % 40)
-            elif kind == 2:  # bought monthly, silent for more than a year
-                days = range(380 + i % 40, 720, 25 + i % 10)
-            elif kind == 3:  # one purchase long ago
-                days = [400 + i % 200]
-            else:
-                days = []
-            base = (3000, 45000, 6000, 5000)[kind] if kind is not None else 0
-            rows += [(cid, base + (d * 37) % 1000, "EUR", now - d * D) for d in days]
-        Order.insert_many(rows, fields=[Order.customer, Order.amount_cents, Order.currency, Order.ordered_at]).execute()
-        refresh_customer_totals()
 
 
 @pytest.fixture(scope="module")

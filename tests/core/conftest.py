@@ -7,13 +7,14 @@ database would be invisible to the worker threads some tests start).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
-from solocrm_tui.core.models import ALL_MODELS, database
+from solocrm_tui.core.models import ALL_MODELS, Customer, Order, database
+from solocrm_tui.core.orders import refresh_customer_totals
 
 @pytest.fixture
 def t0(now: datetime) -> datetime:
@@ -54,3 +55,26 @@ def unchanged(core_db) -> Callable:
         assert table_dump() == rows
 
     return check
+
+
+def seed_book(now: datetime) -> None:
+    """400 buyers over two years with distinct, deterministic rhythms, and 20 leads."""
+    rows = []
+    with database.atomic():
+        for i in range(420):
+            cid = Customer.insert(name=f"C{i:03d}", created_at=now - timedelta(days=800), updated_at=now).execute()
+            kind = i % 4 if i < 400 else None
+            if kind == 0:    # frequent small buyers, up to the last days
+                days = range(3 + i % 9, 730 - i % 20, 10 + i % 7)
+            elif kind == 1:  # rare big buyers
+                days = range(5 + i % 60, 700, 80 + i % 40)
+            elif kind == 2:  # bought monthly, silent for more than a year
+                days = range(380 + i % 40, 720, 25 + i % 10)
+            elif kind == 3:  # one purchase long ago
+                days = [400 + i % 200]
+            else:
+                days = []
+            base = (3000, 45000, 6000, 5000)[kind] if kind is not None else 0
+            rows += [(cid, base + (d * 37) % 1000, "EUR", now - timedelta(days=d)) for d in days]
+        Order.insert_many(rows, fields=[Order.customer, Order.amount_cents, Order.currency, Order.ordered_at]).execute()
+        refresh_customer_totals()

@@ -11,9 +11,11 @@ import pytest
 from solocrm_tui.core.analytics import insights, kpis, refit
 from solocrm_tui.core.customers import create_customer
 from solocrm_tui.core.model_runs import Settings
-from solocrm_tui.core.models import Customer, ModelRun, Order, database
-from solocrm_tui.core.orders import add_order, refresh_customer_totals
+from solocrm_tui.core.models import Customer, ModelRun, database
+from solocrm_tui.core.orders import add_order
 from solocrm_tui.core.pipeline import create_deal, move_deal
+
+from .conftest import seed_book
 
 NOW = datetime(2026, 11, 22, 10, 30)
 AS_OF = pd.Timestamp(NOW)
@@ -139,29 +141,6 @@ def test_summary_kpis_come_from_the_stored_orders(db_path):
     assert "insights --refit" in s["churn"]["reason"]
     assert s["clv"] == {"model": None, "params": {}, "time_unit": None, "rule_based": True}
     assert s["segments"] == [] and s["fitted_at"] is None
-
-
-def seed_book(now: datetime) -> None:
-    """400 buyers over two years with distinct, deterministic rhythms, and 20 leads."""
-    rows = []
-    with database.atomic():
-        for i in range(420):
-            cid = Customer.insert(name=f"C{i:03d}", created_at=now - 800 * D, updated_at=now).execute()
-            kind = i % 4 if i < 400 else None
-            if kind == 0:    # frequent small buyers, up to the last days
-                days = range(3 + i % 9, 730 - i % 20, 10 + i % 7)
-            elif kind == 1:  # rare big buyers
-                days = range(5 + i % 60, 700, 80 + i % 40)
-            elif kind == 2:  # bought monthly, silent for more than a year
-                days = range(380 + i % 40, 720, 25 + i % 10)
-            elif kind == 3:  # one purchase long ago
-                days = [400 + i % 200]
-            else:
-                days = []
-            base = (3000, 45000, 6000, 5000)[kind] if kind is not None else 0
-            rows += [(cid, base + (d * 37) % 1000, "EUR", now - d * D) for d in days]
-        Order.insert_many(rows, fields=[Order.customer, Order.amount_cents, Order.currency, Order.ordered_at]).execute()
-        refresh_customer_totals()
 
 
 def test_summary_keys_and_types_after_a_refit(db_path):
