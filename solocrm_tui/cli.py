@@ -106,6 +106,11 @@ def make_app(db_path: Path, config, now: datetime | None = None):
 def cmd_app(args, now: datetime) -> int:
     from solocrm_tui.core.db import APP_CACHE_KIB
 
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # A full-screen app in a pipe or under cron would write escape codes nobody reads
+        # and wait forever for keys that never come.
+        raise ValidationError("the app needs a terminal; in scripts and cron use "
+                              "`solocrm today` or `solocrm remind`")
     config = _config()
     db = _open(args, create=True, cache_kib=APP_CACHE_KIB)
     _log_to_file(paths.log_path(db))

@@ -398,3 +398,28 @@ def test_subprocess_errors_are_one_line(tmp_path, argv):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("solocrm")
+
+
+def test_the_app_in_a_pipe_says_it_needs_a_terminal(tmp_path):
+    """`solocrm | cat` or cron: one line and exit 1, instead of escape codes into a pipe and waiting forever."""
+    db = tmp_path / "crm.db"
+    result = subprocess.run([sys.executable, "-m", "solocrm_tui", "--db", str(db)], stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, check=False, timeout=120, env=os.environ.copy())
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == ["solocrm: error: the app needs a terminal; in scripts and cron use "
+                                          "`solocrm today` or `solocrm remind`"]
+    assert not db.exists()
+
+
+def test_a_broken_installation_is_one_line_not_a_traceback(tmp_path):
+    """A module or resource missing from the installed package fails before the CLI's own handler."""
+    env = {key: value for key, value in os.environ.items() if key != "SOLOCRM_DEBUG"}
+    code = ("import sys; sys.modules['solocrm_tui.cli'] = None\n"
+            "from solocrm_tui.__main__ import main\n"
+            f"raise SystemExit(main(['--db', {str(tmp_path / 'crm.db')!r}, 'today']))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                            timeout=120, env=env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("solocrm: error: the installation is broken (ModuleNotFoundError")
