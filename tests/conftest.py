@@ -38,3 +38,14 @@ def _isolated_environment(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.delenv("SOLOCRM_DB", raising=False)
+
+
+SLOW_LAYERS = ("resilience", "snapshots", "packaging")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Whole layers are `slow` (real subprocesses, rendered screens, a wheel build), so
+    `pytest -m "not slow"` is the quick dev loop; CI runs everything."""
+    for item in items:
+        if any(part in SLOW_LAYERS for part in item.path.parts[-3:-1]):
+            item.add_marker(pytest.mark.slow)

@@ -95,6 +95,7 @@ path = Path({str(tmp_path / "demo.db")!r})
 open_database(path)
 generate_demo(datetime(2026, 11, 22, 10, 0), customers=120)
 close_database()
+from textual.worker import WorkerCancelled
 from solocrm_tui.app import SoloCRMApp
 from solocrm_tui.config import Config
 
@@ -103,8 +104,11 @@ async def main():
     async with app.run_test(size=(120, 35)) as pilot:
         for key in "1234":
             await pilot.press(key)
-            for _ in range(600):
-                await app.workers.wait_for_complete()
+            for _ in range(1200):
+                try:
+                    await app.workers.wait_for_complete()
+                except WorkerCancelled:  # a newer load superseded an exclusive worker
+                    continue
                 await pilot.pause(0.05)
                 if key != "4" or app.screen.summary is not None:
                     break

@@ -206,11 +206,11 @@ def test_gdpr_access_export_has_everything_about_one_person(book, t0):
 
 
 def test_large_export_streams(core_db, tmp_path, t0):
-    rows = [(f"Person {i}", "2026-01-01 00:00:00") for i in range(20_000)]
+    rows = [(f"Person {i}", "2026-01-01 00:00:00", "2026-01-01 00:00:00") for i in range(20_000)]
     with database.atomic():
         database.connection().executemany(
             "INSERT INTO customer (name, created_at, updated_at, opt_out, tags, custom, revenue_cents, order_count, stage) "
-            "VALUES (?, ?, ?2, 0, '', '{}', 0, 0, 'lead')", rows)
+            "VALUES (?, ?, ?, 0, '', '{}', 0, 0, 'lead')", rows)
     path = tmp_path / "all.vcf"
     assert exporting.write_file("customers", "vcf", path, t0) == 20_000
     assert path.read_text().count("BEGIN:VCARD") == 20_000

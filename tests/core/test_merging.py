@@ -135,13 +135,13 @@ def test_duplicates_by_email_phone_and_similar_names(core_db, t0):
 
 def test_duplicates_compare_only_inside_blocks(core_db, t0):
     """20k customers: names are only compared within a company or a city (timing lives in bench/)."""
-    rows = [(f"Person {i} Name{i % 977}", f"City {i % 50}", f"Co {i % 300}", "2026-01-01 00:00:00")
-            for i in range(20_000)]
+    rows = [(f"Person {i} Name{i % 977}", f"City {i % 50}", f"Co {i % 300}", "2026-01-01 00:00:00",
+             "2026-01-01 00:00:00") for i in range(20_000)]
     with database.atomic():
         database.connection().executemany(
             "INSERT INTO customer (name, city, company, created_at, updated_at, opt_out, tags, custom, revenue_cents, "
-            "order_count, stage) VALUES (?, ?, ?, ?, ?4, 0, '', '{}', 0, 0, 'lead')", rows)
-    where = {i + 1: (city, company) for i, (_, city, company, _) in enumerate(rows)}
+            "order_count, stage) VALUES (?, ?, ?, ?, ?, 0, '', '{}', 0, 0, 'lead')", rows)
+    where = {i + 1: (city, company) for i, (_, city, company, _, _) in enumerate(rows)}
     pairs = find_duplicates()
     assert pairs
     for pair in pairs:

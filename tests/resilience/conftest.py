@@ -7,6 +7,7 @@ hide what is on disk.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sqlite3
@@ -31,7 +32,7 @@ def child(kind: str, *args: str, as_nobody: bool = False, **popen) -> subprocess
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 
-def cli(*args: str, timeout: float = 120, as_nobody: bool = False, **kwargs) -> subprocess.CompletedProcess:
+def cli(*args: str, timeout: float = 600, as_nobody: bool = False, **kwargs) -> subprocess.CompletedProcess:
     """`solocrm ARGS` in a child process, as a user would run it."""
     return subprocess.run([*nobody_prefix(as_nobody), sys.executable, "-m", "solocrm_tui", *map(str, args)],
                           cwd=ROOT, capture_output=True, text=True, timeout=timeout, **kwargs)
@@ -93,7 +94,7 @@ def write_customers_csv(path: Path, rows: int, prefix: str) -> Path:
     return path
 
 
-def wait_for_line(proc: subprocess.Popen, text: str, timeout: float = 60) -> None:
+def wait_for_line(proc: subprocess.Popen, text: str, timeout: float = 300) -> None:
     """Read the child's stdout until a line equal to `text` (the child prints it flushed)."""
     import selectors
 
@@ -140,4 +141,13 @@ def nobody_prefix(wanted: bool) -> list[str]:
     setpriv = shutil.which("setpriv")
     if setpriv is None:
         pytest.skip("running as root without setpriv: file permissions cannot be tested")
-    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    if not _runs_as_nobody(tuple(prefix)):
+        pytest.skip(f"{sys.executable} cannot start as nobody here (its files are private to root)")
+    return prefix
+
+
+@functools.cache
+def _runs_as_nobody(prefix: tuple[str, ...]) -> bool:
+    return subprocess.run([*prefix, sys.executable, "-c", "import solocrm_tui"], cwd=ROOT,
+                          capture_output=True, timeout=120).returncode == 0

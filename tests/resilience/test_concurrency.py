@@ -19,6 +19,7 @@ WRITES = 200  # per app instance
 IMPORTS = 3
 IMPORT_ROWS = 1000
 REMINDERS = 60
+DEADLINE = 900  # seconds: only reached when something hangs, never by a slow machine
 
 
 @pytest.mark.slow
@@ -32,8 +33,8 @@ def test_two_apps_and_an_import_lose_nothing_and_never_say_locked(db_file, tmp_p
         imports = []
         for n in range(IMPORTS):  # while both apps are writing
             csv = write_customers_csv(tmp_path / f"batch{n}.csv", IMPORT_ROWS, f"Batch{n}")
-            imports.append(cli("--db", db_file, "import", "customers", csv, timeout=180))
-        outputs = [proc.communicate(timeout=240) for proc in apps]
+            imports.append(cli("--db", db_file, "import", "customers", csv, timeout=DEADLINE))
+        outputs = [proc.communicate(timeout=DEADLINE) for proc in apps]
     finally:
         for proc in apps:
             if proc.poll() is None:

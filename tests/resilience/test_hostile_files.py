@@ -106,7 +106,7 @@ def test_app_on_a_read_only_file_shows_toasts_and_keeps_running(owned_dir):
     os.chmod(db, 0o400)
     before = digest(db)
     proc = child("app-writer", db, "ro", 3, *WRITER_NAMES, **kwargs)
-    out, err = proc.communicate(timeout=120)
+    out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err[-2000:]
     assert "Traceback" not in err
     result = json.loads(out.strip().splitlines()[-1])

@@ -19,6 +19,8 @@ from solocrm_tui.config import Config
 from solocrm_tui.core import customers, followups, orders, pipeline, tickets, timeline
 from solocrm_tui.core.models import Customer as CustomerModel
 
+from ..tui.conftest import settle
+
 SIZE = (120, 35)
 
 
@@ -80,10 +82,8 @@ def build(db_path, now) -> SoloCRMApp:
     return SoloCRMApp(db_path, Config(), clock=lambda: now, start_mode="customers", with_jobs=False)
 
 
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+async def ready(pilot) -> None:
+    await settle(pilot)
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
     await pilot.pause()
@@ -91,7 +91,7 @@ async def settle(pilot) -> None:
 
 def test_customer_list(snap_compare, db_path, seeded, frozen):
     async def run_before(pilot):
-        await settle(pilot)
+        await ready(pilot)
         await pilot.press("j")  # Bob's row selected
 
     assert snap_compare(build(db_path, frozen), terminal_size=SIZE, run_before=run_before)
@@ -99,22 +99,22 @@ def test_customer_list(snap_compare, db_path, seeded, frozen):
 
 def test_customer_detail(snap_compare, db_path, seeded, frozen):
     async def run_before(pilot):
-        await settle(pilot)
+        await ready(pilot)
         await pilot.press("enter")  # Alice, first by name
-        await settle(pilot)
+        await ready(pilot)
 
     assert snap_compare(build(db_path, frozen), terminal_size=SIZE, run_before=run_before)
 
 
 def test_customer_form_with_an_error(snap_compare, db_path, seeded, frozen):
     async def run_before(pilot):
-        await settle(pilot)
+        await ready(pilot)
         await pilot.press("a")
-        await settle(pilot)
+        await ready(pilot)
         pilot.app.screen.query_one("#field-name", Input).value = "Gina Green"
         pilot.app.screen.query_one("#field-email", Input).value = "gina(at)example"
         await pilot.press("ctrl+s")
-        await settle(pilot)
+        await ready(pilot)
         pilot.app.clear_notifications()
         await pilot.pause()
 

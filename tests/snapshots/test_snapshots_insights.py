@@ -23,6 +23,8 @@ from solocrm_tui.core.models import Order
 from solocrm_tui.core.orders import refresh_customer_totals
 from solocrm_tui.core.pipeline import create_deal
 
+from ..tui.conftest import settle
+
 D = timedelta(days=1)
 NAMES = ("Ada Archer", "Bo Brandt", "Cleo Carr", "Dan Dorn", "Eli Esser", "Fay Frost", "Gus Gray",
          "Hal Hart", "Ivy Ives", "Jo Jung", "Kai Kern", "Lu Lind")
@@ -47,11 +49,8 @@ def insights_app(db_path, now):
 
 
 async def _ready(pilot) -> None:
-    app = pilot.app
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-    for clock in app.screen.query(HeaderClock):
+    await settle(pilot)
+    for clock in pilot.app.screen.query(HeaderClock):
         clock.display = False  # the only thing on screen that reads the wall clock
 
 

@@ -15,6 +15,8 @@ from solocrm_tui.config import Config
 from solocrm_tui.core.customers import create_customer
 from solocrm_tui.core.pipeline import create_deal, move_deal
 
+from ..tui.conftest import settle
+
 D = timedelta(days=1)
 
 
@@ -38,11 +40,8 @@ def board_app(db_path, now):
 
 
 async def _ready(pilot) -> None:
-    app = pilot.app
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-    for clock in app.screen.query(HeaderClock):
+    await settle(pilot)
+    for clock in pilot.app.screen.query(HeaderClock):
         clock.display = False  # the only thing on screen that reads the wall clock
 
 

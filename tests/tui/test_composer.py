@@ -28,13 +28,11 @@ from solocrm_tui.widgets.composer import ComposerLog
 from solocrm_tui.widgets.customer_table import CustomerTable
 from solocrm_tui.widgets.timeline import Timeline
 
+from .conftest import settle
+
 SIZE = (120, 35)
 
 
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 @pytest.fixture

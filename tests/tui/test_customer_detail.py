@@ -20,14 +20,12 @@ from solocrm_tui.widgets.profile_card import ProfileCard
 from solocrm_tui.widgets.tab_bar import TabBar
 from solocrm_tui.widgets.timeline import Timeline
 
+from .conftest import settle
+
 SIZE = (120, 35)
 TOTAL = 120
 
 
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def expected_side(kind: str, direction: str) -> str:

@@ -27,6 +27,8 @@ from solocrm_tui.screens.pipeline import PipelineScreen
 from solocrm_tui.screens.today import TodayScreen
 from solocrm_tui.widgets.customer_table import CustomerTable
 
+from .conftest import settle, wait_until
+
 SIZE = (120, 35)
 N = 3000
 FIRSTS = ("Aaron", "Abigail", "Adam", "Alice", "Amelia", "Anna", "Annabel", "Arthur", "Ben", "Bob",
@@ -64,11 +66,6 @@ def seed_many(now) -> list[dict]:
     return rows
 
 
-async def settle(pilot, rounds: int = 3) -> None:
-    """Let workers finish and the messages they post (and the reloads those start) run."""
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def table_ids(table: CustomerTable) -> list[int]:
@@ -282,10 +279,7 @@ async def test_stale_filter_answers_are_dropped(make_app, now, monkeypatch):
         screen = app.screen
         table = screen.query_one(CustomerTable)
         await pilot.press("f", *"annab")
-        for _ in range(100):  # the initial load and one answer per keystroke
-            if len(answers) == 6:
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: len(answers) == 6, "the initial load and one answer per keystroke")
         await settle(pilot)
         assert len(answers) == 6 and answers[-1] == 2  # the answer for "a" came last
         annabels = [r["id"] for r in sorted(rows, key=lambda r: r["name"].lower()) if r["name"].startswith("Annabel")]

@@ -20,6 +20,8 @@ from solocrm_tui.screens.insights import InsightsScreen
 from solocrm_tui.widgets.chart import Chart, bars, column_chart
 from solocrm_tui.widgets.insight_panels import model_text, tile_text
 
+from .conftest import Notes, settle, wait_until
+
 SIZE = (120, 35)
 D = timedelta(days=1)
 TABS = ["overview", "contact", "top", "segments", "models", "campaigns", "tickets"]
@@ -35,12 +37,6 @@ BOOK = [
 ]
 
 
-class Notes(list):
-    """message_hook keeping every notification the app posted."""
-
-    def __call__(self, message) -> None:
-        if isinstance(message, Notify):
-            self.append(message.notification.message)
 
 
 @pytest.fixture
@@ -54,10 +50,6 @@ def book(db_path, now) -> dict[str, int]:
     return ids
 
 
-async def settle(app, pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def text(app, selector: str) -> str:
@@ -76,7 +68,7 @@ def active_tab(app) -> str:
 async def test_kpi_tiles_show_the_known_figures(book, make_app):
     app = make_app("insights")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, InsightsScreen)
         assert text(app, "#insights-status") == " As of 2026-11-22 10:30 · 6 customers · models fitted never (press r)"
         assert text(app, "#kpi-revenue_month").splitlines() == [
@@ -104,9 +96,9 @@ async def test_kpi_tiles_show_the_known_figures(book, make_app):
 async def test_contact_tab_ranks_by_value_at_risk_and_enter_opens_the_customer(book, make_app):
     app = make_app("insights")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("right_square_bracket")
-        await settle(app, pilot)
+        await settle(pilot)
         assert active_tab(app) == "contact"
         rows = table_rows(app, "#contact-table")
         assert [r[0] for r in rows] == ["Bo Brandt", "Ada Archer", "Cleo Carr", "Dan Dorn"]  # Fay: risk 10 %
@@ -117,7 +109,7 @@ async def test_contact_tab_ranks_by_value_at_risk_and_enter_opens_the_customer(b
         await pilot.press("down")
         assert app.screen.focused_customer_id() == book["Ada Archer"]
         await pilot.press("up", "enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, CustomerScreen)
         assert app.screen.customer_id == book["Bo Brandt"]
         assert app.current_mode == "customers"
@@ -127,7 +119,7 @@ async def test_contact_tab_ranks_by_value_at_risk_and_enter_opens_the_customer(b
 async def test_top_tab_lists_customers_by_clv(book, make_app):
     app = make_app("insights")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("right_square_bracket", "right_square_bracket")
         assert active_tab(app) == "top"
         rows = table_rows(app, "#top-table")
@@ -138,7 +130,7 @@ async def test_top_tab_lists_customers_by_clv(book, make_app):
 async def test_brackets_cycle_through_the_tabs(book, make_app):
     app = make_app("insights")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         seen = [active_tab(app)]
         for _ in TABS:
             await pilot.press("right_square_bracket")
@@ -157,7 +149,7 @@ async def test_r_refits_in_the_background_and_the_keys_stay_live(book, make_app,
     def slow_refit(db_path, now, settings, as_of=None):
         calls.append((db_path, now, settings))
         started.set()
-        assert release.wait(10), "the test never released the refit"
+        assert release.wait(60), "the test never released the refit"
         refit.refit(now, settings)  # what the child process would do, on this thread
         return {"clv": True, "churn": True, "segments": False}
 
@@ -165,14 +157,10 @@ async def test_r_refits_in_the_background_and_the_keys_stay_live(book, make_app,
     notes = Notes()
     app = make_app("insights")
     async with app.run_test(size=SIZE, message_hook=notes) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert "models fitted never" in text(app, "#insights-status")
         await pilot.press("r")
-        for _ in range(100):
-            if started.is_set():
-                break
-            await pilot.pause(0.02)
-        assert started.is_set()
+        await wait_until(pilot, started.is_set, "the refit to start")
         assert "refitting" in text(app, "#insights-status")
         # the fit is still running: keys are handled at once
         await pilot.press("right_square_bracket")
@@ -181,13 +169,13 @@ async def test_r_refits_in_the_background_and_the_keys_stay_live(book, make_app,
         assert active_tab(app) == "top"
         await pilot.press("r")
         await pilot.pause()
-        assert notes == ["a refit is already running"]
+        assert notes.texts() == ["a refit is already running"]
         assert "refitting" in text(app, "#insights-status")
         assert len(calls) == 1
 
         release.set()
-        await settle(app, pilot)
-        assert notes == ["a refit is already running", "models refitted"]
+        await settle(pilot)
+        assert notes.texts() == ["a refit is already running", "models refitted"]
         assert calls[0][0] == app.db_path and calls[0][1] == app.now()
         # the screen reloaded what the refit stored
         status = text(app, "#insights-status")
@@ -207,21 +195,21 @@ async def test_a_failed_refit_is_an_error_toast_and_the_screen_recovers(book, ma
     notes = Notes()
     app = make_app("insights")
     async with app.run_test(size=SIZE, message_hook=notes) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("r")
-        await settle(app, pilot)
-        assert notes == ["refit failed: disk full"]  # and not "models refitted"
+        await settle(pilot)
+        assert notes.texts() == ["refit failed: disk full"]  # and not "models refitted"
         assert app.screen.refitting is False
         assert "models fitted never (press r)" in text(app, "#insights-status")
         await pilot.press("r")  # may try again
-        await settle(app, pilot)
+        await settle(pilot)
         assert len(notes) == 2
 
 
 async def test_an_empty_database_says_no_orders_yet(db_path, make_app):
     app = make_app("insights")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert text(app, "#insights-status").startswith(" No orders yet")
         assert "[b]—[/]" in text(app, "#kpi-active_customers")
         assert str(app.screen.query_one("#revenue-chart", Chart).content) == "no revenue yet"
@@ -235,9 +223,9 @@ async def test_an_empty_database_says_no_orders_yet(db_path, make_app):
 async def test_key_4_opens_insights(book, make_app):
     app = make_app("today")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("4")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, InsightsScreen)
         assert "[b]170[/]" in text(app, "#kpi-revenue_month")
 

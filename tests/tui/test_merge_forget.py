@@ -12,13 +12,11 @@ from solocrm_tui.modals.merge_form import MergeForm
 from solocrm_tui.modals.prompt import Prompt
 from solocrm_tui.widgets.customer_table import CustomerTable
 
+from .conftest import settle
+
 SIZE = (120, 35)
 
 
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def seed(now):

@@ -20,6 +20,8 @@ from solocrm_tui.modals.deal_form import DealForm
 from solocrm_tui.modals.prompt import Prompt
 from solocrm_tui.widgets.deal_card import CHUNK, DealCard, StageColumn
 
+from .conftest import Notes, settle
+
 D = timedelta(days=1)
 SIZE = (120, 35)
 
@@ -52,22 +54,8 @@ def seeded(db_path, now):
     return {"ann": ann, "bob": bob} | {k: v.id for k, v in deals.items()}
 
 
-class Notes(list):
-    """message_hook that keeps every notification the app posted."""
-
-    def __call__(self, message) -> None:
-        if isinstance(message, Notify):
-            self.append(message.notification)
-
-    def texts(self, severity: str | None = None) -> list[str]:
-        return [n.message for n in self if severity is None or n.severity == severity]
 
 
-async def settle(app, pilot, rounds: int = 3) -> None:
-    """Let workers finish and the messages they posted (DataChanged -> reload) be handled."""
-    for _ in range(rounds):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def column_titles(app) -> dict[str, list[str]]:
@@ -97,7 +85,7 @@ def text_of(widget: Static) -> str:
 async def test_headers_and_forecast_show_the_known_totals(seeded, make_app):
     app = make_app("pipeline")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert column_titles(app) == {"lead": ["L1", "L2"], "qualified": ["Q1"], "proposal": ["P1", "P2"],
                                       "negotiation": ["N1"]}
         headers = {col.stage: text_of(col.query_one(".stage-header", Static)) for col in app.screen.query(StageColumn)}
@@ -121,7 +109,7 @@ async def test_headers_and_forecast_show_the_known_totals(seeded, make_app):
 async def test_navigation_with_vim_keys_and_arrows(seeded, make_app):
     app = make_app("pipeline")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert selected_title(app) == "L1"
         steps = [("j", "L2"), ("j", "L2"), ("k", "L1"), ("down", "L2"), ("up", "L1"),
                  ("l", "Q1"), ("right", "P1"), ("j", "P2"), ("l", "N1"), ("h", "P2"), ("left", "Q1"),
@@ -146,7 +134,7 @@ async def test_move_on_is_drawn_at_once_and_then_persisted(seeded, make_app, mon
     monkeypatch.setattr(pipeline, "move_deal", slow_move)
     app = make_app("pipeline")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("L")
         await pilot.pause()
         # drawn before the write finished
@@ -155,7 +143,7 @@ async def test_move_on_is_drawn_at_once_and_then_persisted(seeded, make_app, mon
         assert selected_title(app) == "L1"
         assert stage_of(seeded["L1"]) == "lead"
         gate.set()
-        await settle(app, pilot)
+        await settle(pilot)
         assert stage_of(seeded["L1"]) == "qualified"
         assert column_titles(app)["qualified"] == ["Q1", "L1"]  # reloaded: ordered by expected close
         change = DealStageChange.select().where(DealStageChange.deal == seeded["L1"]).order_by(
@@ -168,20 +156,20 @@ async def test_move_on_is_drawn_at_once_and_then_persisted(seeded, make_app, mon
 async def test_shift_arrows_and_back(seeded, make_app):
     app = make_app("pipeline")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("l", "shift+right")  # Q1 -> proposal
-        await settle(app, pilot)
+        await settle(pilot)
         assert stage_of(seeded["Q1"]) == "proposal"
         assert "Q1" in column_titles(app)["proposal"]
         await pilot.press("H")  # selection followed the card: back to qualified
-        await settle(app, pilot)
+        await settle(pilot)
         assert stage_of(seeded["Q1"]) == "qualified"
         assert column_titles(app)["qualified"] == ["Q1"]
         await pilot.press("shift+left")  # ... and to lead
-        await settle(app, pilot)
+        await settle(pilot)
         assert stage_of(seeded["Q1"]) == "lead"
         await pilot.press("H")  # nothing before lead
-        await settle(app, pilot)
+        await settle(pilot)
         assert stage_of(seeded["Q1"]) == "lead"
         stages = [(c.from_stage, c.to_stage) for c in DealStageChange.select().where(
             DealStageChange.deal == seeded["Q1"]).order_by(DealStageChange.id)]
@@ -197,9 +185,9 @@ async def test_a_failed_write_puts_the_card_back_and_says_so(seeded, make_app, m
     notes = Notes()
     app = make_app("pipeline")
     async with app.run_test(size=SIZE, message_hook=notes) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("L")
-        await settle(app, pilot)
+        await settle(pilot)
         assert column_titles(app)["lead"] == ["L1", "L2"]
         assert column_titles(app)["qualified"] == ["Q1"]
         assert notes.texts("error") == ["move not saved: database is on fire"]
@@ -213,10 +201,10 @@ async def test_won_takes_the_deal_off_the_board(seeded, make_app):
     notes = Notes()
     app = make_app("pipeline")
     async with app.run_test(size=SIZE, message_hook=notes) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("l", "l", "w")  # P1
         assert column_titles(app)["proposal"] == ["P2"]
-        await settle(app, pilot)
+        await settle(pilot)
         assert stage_of(seeded["P1"]) == "won"
         assert DealModel.get_by_id(seeded["P1"]).closed_at is not None
         assert column_titles(app)["proposal"] == ["P2"]
@@ -227,12 +215,12 @@ async def test_won_takes_the_deal_off_the_board(seeded, make_app):
 async def test_lost_asks_for_a_reason(seeded, make_app):
     app = make_app("pipeline")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("j", "x")  # L2
         await pilot.pause()
         assert isinstance(app.screen, Prompt)
         await pilot.press("enter")  # empty reason: nothing changes
-        await settle(app, pilot)
+        await settle(pilot)
         assert not isinstance(app.screen, Prompt)
         assert stage_of(seeded["L2"]) == "lead"
         assert column_titles(app)["lead"] == ["L1", "L2"]
@@ -241,12 +229,12 @@ async def test_lost_asks_for_a_reason(seeded, make_app):
         assert isinstance(app.screen, Prompt)
         app.screen.query_one("#prompt-input", Input).value = "went with a competitor"
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         deal = DealModel.get_by_id(seeded["L2"])
         assert (deal.stage, deal.lost_reason) == ("lost", "went with a competitor")
         assert column_titles(app)["lead"] == ["L1"]
         await pilot.press("x", *"price", "escape")  # Esc: nothing changes either
-        await settle(app, pilot)
+        await settle(pilot)
         assert stage_of(seeded["L1"]) == "lead"
         assert column_titles(app)["lead"] == ["L1"]
 
@@ -266,7 +254,7 @@ def set_field(app, key: str, value: str) -> None:
 async def test_new_deal_form_validates_then_creates(seeded, make_app):
     app = make_app("pipeline")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, DealForm)
@@ -284,7 +272,7 @@ async def test_new_deal_form_validates_then_creates(seeded, make_app):
         set_field(app, "value", "2,500")
         set_field(app, "stage", "prop")
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         # an unknown customer is only found out when saving: the form comes back, as typed
         assert isinstance(app.screen, DealForm)
         assert "Zed Nobody" in form_errors(app)["customer"]
@@ -292,7 +280,7 @@ async def test_new_deal_form_validates_then_creates(seeded, make_app):
         assert not DealModel.select().where(DealModel.title == "Support contract").exists()
         set_field(app, "customer", "Bob")
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         assert not isinstance(app.screen, DealForm)
         deal = DealModel.get(DealModel.title == "Support contract")
         assert (deal.customer_id, deal.value_cents, deal.stage, deal.probability) == (
@@ -303,14 +291,14 @@ async def test_new_deal_form_validates_then_creates(seeded, make_app):
 async def test_edit_changes_value_and_title_keeping_probability_rules(seeded, make_app):
     app = make_app("pipeline")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("e")  # L1
         await pilot.pause()
         assert isinstance(app.screen, DealForm)
         assert app.screen.query_one("#field-value", Input).value == "1000.00"
         set_field(app, "value", "7500")
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         deal = DealModel.get_by_id(seeded["L1"])
         assert deal.value_cents == 750000
         assert deal.probability is None  # still the stage default: it follows the deal's stage
@@ -321,7 +309,7 @@ async def test_edit_changes_value_and_title_keeping_probability_rules(seeded, ma
         assert app.screen.query_one("#field-probability", Input).value == "40"
         set_field(app, "title", "L2 renamed")
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         deal = DealModel.get_by_id(seeded["L2"])
         assert (deal.title, deal.probability, deal.value_cents) == ("L2 renamed", 40, 50000)
 
@@ -336,7 +324,7 @@ async def test_a_long_column_mounts_cards_in_chunks(db_path, now, make_app):
             create_deal(cid, f"deal {i:03}", "100", now, expected_close=now.date() + timedelta(days=i))
     app = make_app("pipeline")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         lead = app.screen.query_one("#col-lead", StageColumn)
         assert "Lead · 300" in text_of(lead.query_one(".stage-header", Static))
         assert len(lead.query(DealCard)) == CHUNK < 300

@@ -21,25 +21,14 @@ from solocrm_tui.screens.insights import InsightsScreen
 from solocrm_tui.widgets.composer import ComposerLog
 from solocrm_tui.widgets.service_panels import TicketsPanel
 
+from .conftest import Notes, settle
+
 SIZE = (120, 35)
 D = timedelta(days=1)
 
 
-class Notes(list):
-    """message_hook keeping every notification the app posted."""
-
-    def __call__(self, message) -> None:
-        if isinstance(message, Notify):
-            self.append(message.notification)
-
-    def texts(self, severity: str | None = None) -> list[str]:
-        return [n.message for n in self if severity is None or n.severity == severity]
 
 
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 @pytest.fixture

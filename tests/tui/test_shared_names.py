@@ -12,13 +12,11 @@ from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.modals.deal_form import DealForm
 from solocrm_tui.widgets.composer import ComposerLog
 
+from .conftest import settle
+
 SIZE = (120, 35)
 
 
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def twins(now):

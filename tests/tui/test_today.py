@@ -14,6 +14,8 @@ from solocrm_tui.core.models import Interaction, QueueDismissal
 from solocrm_tui.core.pipeline import create_deal
 from solocrm_tui.modals.prompt import Prompt
 
+from .conftest import settle
+
 SIZE = (120, 35)
 
 
@@ -41,10 +43,6 @@ EXPECTED_ROWS = [
 ]
 
 
-async def settle(app, pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def rows(app) -> list[tuple[str, ...]]:
@@ -68,7 +66,7 @@ def move_to(app, row: int) -> None:
 async def test_queue_is_ranked_with_reasons_and_c_prefills_a_call(book, make_app):
     app = make_app("today")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert rows(app) == EXPECTED_ROWS
         summary = str(app.screen.query_one("#today-summary", Static).content)
         assert summary == " Sunday 22 November · 1 overdue · 2 due today · 2 suggestions"
@@ -80,7 +78,7 @@ async def test_queue_is_ranked_with_reasons_and_c_prefills_a_call(book, make_app
         assert field.cursor_position == len(field.value)
         field.value += "left a voicemail"
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         calls = [(i.customer_id, i.body) for i in Interaction.select().where(Interaction.kind == "call")]
         assert calls == [(book["Ada Overdue"], "left a voicemail")]
 
@@ -90,16 +88,16 @@ async def test_d_finishes_a_followup_and_dismisses_a_birthday(book, make_app, no
     app = make_app("today")
     hook = lambda m: notes.append(m.notification.message) if isinstance(m, Notify) else None
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("d")  # Ada's overdue quote
-        await settle(app, pilot)
+        await settle(pilot)
         assert get_followup(book["quote"]).done_at == now
         assert whos_and_kinds(app) == [("Ben", "follow-up"), ("Ben", "follow-up"), ("Cleo", "birthday"),
                                        ("Gus", "stale deal")]
         assert "1 done" in notes
         move_to(app, 2)
         await pilot.press("d")  # Cleo's birthday: hidden for the rest of the day
-        await settle(app, pilot)
+        await settle(pilot)
         assert whos_and_kinds(app) == [("Ben", "follow-up"), ("Ben", "follow-up"), ("Gus", "stale deal")]
         assert QueueDismissal.get_by_id(f"birthday:{book['Cleo']}:").until == datetime(2026, 11, 23)
         assert get_followup(book["confirm"]).done_at is None
@@ -108,9 +106,9 @@ async def test_d_finishes_a_followup_and_dismisses_a_birthday(book, make_app, no
 async def test_s_snoozes_a_day_and_S_asks_until_when(book, make_app, now):
     app = make_app("today")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("s")  # Ada's quote: one day
-        await settle(app, pilot)
+        await settle(pilot)
         quote = get_followup(book["quote"])
         assert (quote.due_at, quote.snoozes, quote.done_at) == (now + timedelta(days=1), 1, None)
         assert [who for who, _ in whos_and_kinds(app)][:2] == ["Ben", "Ben"]
@@ -127,7 +125,7 @@ async def test_s_snoozes_a_day_and_S_asks_until_when(book, make_app, now):
         assert get_followup(book["confirm"]).due_at == datetime(2026, 11, 22, 9, 0)
         field.value = "2026-12-01"
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert not isinstance(app.screen, Prompt)
         confirm = get_followup(book["confirm"])
         assert (confirm.due_at, confirm.snoozes) == (datetime(2026, 12, 1, 9, 0), 1)
@@ -138,14 +136,14 @@ async def test_s_snoozes_a_day_and_S_asks_until_when(book, make_app, now):
 async def test_space_marks_rows_and_d_completes_them_all(book, make_app, now):
     app = make_app("today")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("space", "space")  # marks a row and moves down
         assert marks(app) == ["●", "●", " ", " ", " "]
         await pilot.press("space")
         await pilot.press("k", "space")  # unmark the third again
         assert marks(app) == ["●", "●", " ", " ", " "]
         await pilot.press("d")
-        await settle(app, pilot)
+        await settle(pilot)
         assert get_followup(book["quote"]).done_at == now
         assert get_followup(book["confirm"]).done_at == now
         assert get_followup(book["call"]).done_at is None
@@ -158,10 +156,10 @@ async def test_enter_opens_the_customer(book, make_app):
 
     app = make_app("today")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("j", "j", "j")  # Cleo's birthday
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, CustomerScreen)
         assert app.screen.customer_id == book["Cleo"]
 
@@ -181,10 +179,10 @@ async def test_the_queue_loads_once_at_start_and_once_per_return(make_app, book,
     monkeypatch.setattr(today_screen.dismissals, "todays_queue", counting)
     app = make_app("today")
     async with app.run_test(size=(120, 35)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert len(calls) == 1 and rows(app)
         await pilot.press("2")
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("1")
-        await settle(app, pilot)
+        await settle(pilot)
         assert len(calls) == 2

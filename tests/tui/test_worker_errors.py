@@ -6,11 +6,9 @@ from textual.notifications import Notify
 
 from solocrm_tui.core.errors import ValidationError
 
+from .conftest import Notes, settle
 
-class Notes(list):
-    def __call__(self, message) -> None:
-        if isinstance(message, Notify):
-            self.append(message.notification)
+
 
 
 async def test_a_failing_screen_worker_is_reported_and_the_app_keeps_running(make_app, monkeypatch):
@@ -23,8 +21,7 @@ async def test_a_failing_screen_worker_is_reported_and_the_app_keeps_running(mak
     notes = Notes()
     app = make_app("customers")
     async with app.run_test(size=(120, 35), message_hook=notes) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot, rounds=1)
         assert any("disk on fire" in n.message and n.severity == "error" for n in notes)
         await pilot.press("1")  # still alive and switching modes
         assert app.current_mode == "today"
@@ -40,6 +37,5 @@ async def test_a_refused_action_in_a_screen_worker_says_why(make_app, monkeypatc
     notes = Notes()
     app = make_app("today")
     async with app.run_test(size=(120, 35), message_hook=notes) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot, rounds=1)
         assert any(n.message == "the queue is closed for lunch" and n.title == "Not done" for n in notes)
