@@ -169,7 +169,7 @@ def settle_stages(path: Path) -> None:
         return
     from solocrm_tui.config import Config
     from solocrm_tui.core import jobs
-    from solocrm_tui.core.db import close_database, open_database
+    from solocrm_tui.core.storage.db import close_database, open_database
 
     open_database(path, create=False)
     try:

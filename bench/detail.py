@@ -29,8 +29,8 @@ RAW = ("SELECT id, customer_id, kind, direction, body, occurred_at FROM interact
 
 
 def core_ms(path: Path, cid: int, repeat: int = 21) -> float:
-    from solocrm_tui.core import timeline
-    from solocrm_tui.core.db import APP_CACHE_KIB, close_database, open_database
+    from solocrm_tui.core.contacts import timeline
+    from solocrm_tui.core.storage.db import APP_CACHE_KIB, close_database, open_database
     from solocrm_tui.dbthread import db_call
 
     open_database(path, create=False, cache_kib=APP_CACHE_KIB)  # as `solocrm` opens it
@@ -202,7 +202,7 @@ async def _bare_screen(count: int) -> float:
 
 
 def pilot_ms(path: Path, ids: list[int]) -> dict[int, float]:
-    from solocrm_tui.core.db import APP_CACHE_KIB, close_database, open_database
+    from solocrm_tui.core.storage.db import APP_CACHE_KIB, close_database, open_database
 
     open_database(path, create=False, cache_kib=APP_CACHE_KIB)  # as `solocrm` opens it
     try:

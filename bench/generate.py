@@ -23,9 +23,9 @@ KINDS = ("note", "call", "email", "meeting", "message")
 
 
 def generate(path: Path, customers: int, orders: int, interactions: int, now: datetime, seed: int = 1) -> dict:
-    from solocrm_tui.core.db import open_database
-    from solocrm_tui.core.models import database
-    from solocrm_tui.core.orders import refresh_customer_totals
+    from solocrm_tui.core.sales.orders import refresh_customer_totals
+    from solocrm_tui.core.storage.db import open_database
+    from solocrm_tui.core.storage.models import database
 
     rng = random.Random(seed)
     open_database(path)

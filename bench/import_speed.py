@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from solocrm_tui.core.db import close_database, open_database
-from solocrm_tui.core.importing import import_file
+from solocrm_tui.core.data_io.importing import import_file
+from solocrm_tui.core.storage.db import close_database, open_database
 
 NOW = datetime(2026, 11, 22, 10, 30)
 FIRST = ("Anna", "Lukas", "Sofia", "Jonas", "Mia", "Elias", "Emma", "Noah", "Léa", "Søren", "Zoë", "Mateo")

@@ -21,7 +21,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.common import PtyApp, Result, db_arg_parser, ensure_db, isolated_env, print_results, scratch_home
+from bench.common import (
+    PtyApp,
+    Result,
+    db_arg_parser,
+    ensure_db,
+    isolated_env,
+    print_results,
+    scratch_home,
+)
 from bench.startup import bare_argv, first_frame, solocrm_argv
 
 TARGET_MB = 400.0
@@ -70,8 +78,8 @@ def bare_peak_mb(env: dict) -> float:
 def summary_child_peak_mb(path: Path) -> float:
     """Peak RSS of the Insights summary's child process, as the app starts it."""
     code = ("import dataclasses, json, resource, subprocess, sys\n"
-            "from solocrm_tui.core.model_runs import Settings\n"
-            "subprocess.run([sys.executable, '-m', 'solocrm_tui.core.analytics.worker', 'summary', sys.argv[1], "
+            "from solocrm_tui.core.analytics.runs import Settings\n"
+            "subprocess.run([sys.executable, '-m', 'solocrm_tui.core.analytics.child', 'summary', sys.argv[1], "
             "'2026-11-22T12:00:00', json.dumps(dataclasses.asdict(Settings())), '{}'], check=True, "
             "stdout=subprocess.DEVNULL)\n"
             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")

@@ -150,7 +150,7 @@ def load_only_s(path: Path) -> float:
 
 
 def measure(path: Path) -> list[Result]:
-    from solocrm_tui.core.db import APP_CACHE_KIB, close_database, open_database
+    from solocrm_tui.core.storage.db import APP_CACHE_KIB, close_database, open_database
 
     open_database(path, create=False, cache_kib=APP_CACHE_KIB)  # as `solocrm` opens it
     try:

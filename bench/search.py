@@ -47,8 +47,12 @@ def realistic_queries(path: Path, count: int = QUERIES, seed: int = 3) -> list[s
 
 
 def core_latencies(path: Path, queries: list[str]) -> list[float]:
-    from solocrm_tui.core.customer_list import count_customers, page_customers, parse_filter
-    from solocrm_tui.core.db import APP_CACHE_KIB, close_database, open_database
+    from solocrm_tui.core.contacts.search import (
+        count_customers,
+        page_customers,
+        parse_filter,
+    )
+    from solocrm_tui.core.storage.db import APP_CACHE_KIB, close_database, open_database
 
     open_database(path, create=False, cache_kib=APP_CACHE_KIB)  # as `solocrm` opens it
     try:
@@ -66,7 +70,7 @@ def core_latencies(path: Path, queries: list[str]) -> list[float]:
 
 
 def raw_latencies(path: Path, queries: list[str]) -> list[float]:
-    from solocrm_tui.core.customer_list import fts_expression
+    from solocrm_tui.core.contacts.search import fts_expression
 
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA cache_size=-32000")
@@ -144,7 +148,7 @@ async def _pilot(path: Path, words: list[str], instant: bool) -> tuple[list[floa
 
 
 def _first_id(text: str) -> int | None:
-    from solocrm_tui.core.customer_list import page_customers, parse_filter
+    from solocrm_tui.core.contacts.search import page_customers, parse_filter
     from solocrm_tui.dbthread import db_call
 
     rows = db_call(page_customers, parse_filter(text), None, 1).rows
@@ -161,16 +165,16 @@ async def _wait(predicate, timeout: float) -> bool:
 
 
 def pilot_latencies(path: Path, words: list[str], instant: bool = False) -> tuple[list[float], int]:
-    from solocrm_tui.core import customer_list
-    from solocrm_tui.core.db import APP_CACHE_KIB, close_database, open_database
+    from solocrm_tui.core.contacts import search
+    from solocrm_tui.core.storage.db import APP_CACHE_KIB, close_database, open_database
     from solocrm_tui.screens import customers as customers_screen
 
     open_database(path, create=False, cache_kib=APP_CACHE_KIB)  # as `solocrm` opens it
     try:
         return asyncio.run(_pilot(path, words, instant))
     finally:
-        customers_screen.page_customers = customer_list.page_customers
-        customers_screen.count_customers = customer_list.count_customers
+        customers_screen.page_customers = search.page_customers
+        customers_screen.count_customers = search.count_customers
         close_database()
 
 

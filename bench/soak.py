@@ -75,8 +75,8 @@ def _half_done(db: Path) -> list[tuple]:
 
 
 def _seed(db: Path) -> None:
-    from solocrm_tui.core import customers
-    from solocrm_tui.core.db import close_database, open_database
+    from solocrm_tui.core.contacts import customers
+    from solocrm_tui.core.storage.db import close_database, open_database
 
     open_database(db)
     try:
@@ -87,8 +87,8 @@ def _seed(db: Path) -> None:
 
 
 def _add_reminders(db: Path, round_no: int) -> list[int]:
-    from solocrm_tui.core import followups
-    from solocrm_tui.core.db import close_database, open_database
+    from solocrm_tui.core.contacts import followups
+    from solocrm_tui.core.storage.db import close_database, open_database
 
     open_database(db, create=False)
     try:

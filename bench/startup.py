@@ -15,8 +15,16 @@ import statistics
 import sys
 from pathlib import Path
 
-from bench.common import VENV_BIN, PtyApp, Result, db_arg_parser, ensure_db, isolated_env, print_results, \
-    scratch_home
+from bench.common import (
+    VENV_BIN,
+    PtyApp,
+    Result,
+    db_arg_parser,
+    ensure_db,
+    isolated_env,
+    print_results,
+    scratch_home,
+)
 
 RUNS = 5
 TARGET_S = 1.0

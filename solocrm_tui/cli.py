@@ -89,7 +89,7 @@ def _config():
 
 
 def _open(args: argparse.Namespace, *, create: bool, **options) -> Path:
-    from solocrm_tui.core.db import open_database
+    from solocrm_tui.core.storage.db import open_database
 
     return open_database(_db_path(args), create=create, **options)
 
@@ -104,7 +104,7 @@ def make_app(db_path: Path, config, now: datetime | None = None):
 
 
 def cmd_app(args, now: datetime) -> int:
-    from solocrm_tui.core.db import APP_CACHE_KIB
+    from solocrm_tui.core.storage.db import APP_CACHE_KIB
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # A full-screen app in a pipe or under cron would write escape codes nobody reads
@@ -131,7 +131,7 @@ def _log_to_file(path: Path) -> None:
 
 
 def cmd_demo(args, now: datetime) -> int:
-    from solocrm_tui.core.demo import generate_demo
+    from solocrm_tui.core.demo.generate import generate_demo
 
     config = _config()
     db = _open(args, create=True)
@@ -141,8 +141,8 @@ def cmd_demo(args, now: datetime) -> int:
 
 
 def cmd_today(args, now: datetime) -> int:
-    from solocrm_tui.core.dismissals import todays_queue
-    from solocrm_tui.core.today import format_table, to_json
+    from solocrm_tui.core.today.queue import to_json, todays_queue
+    from solocrm_tui.text.today import format_table
 
     config = _config()
     _open(args, create=False)
@@ -158,7 +158,7 @@ def cmd_today(args, now: datetime) -> int:
 def cmd_remind(args, now: datetime) -> int:
     """For cron or a login shell: each reminder is claimed atomically, so it is told once,
     here or in a running app, never both. Prints nothing when nothing is due."""
-    from solocrm_tui.core.followups import claim_due
+    from solocrm_tui.core.contacts.followups import claim_due
 
     _open(args, create=False)
     for followup in claim_due(now, limit=1000):
@@ -168,8 +168,8 @@ def cmd_remind(args, now: datetime) -> int:
 
 
 def cmd_backup(args, now: datetime) -> int:
-    from solocrm_tui.core.backup import backup_name, backup_to
-    from solocrm_tui.core.db import close_database
+    from solocrm_tui.core.storage.backup import backup_name, backup_to
+    from solocrm_tui.core.storage.db import close_database
 
     db = _open(args, create=False)
     close_database()
@@ -183,9 +183,9 @@ def cmd_backup(args, now: datetime) -> int:
 
 
 def cmd_restore(args, now: datetime) -> int:
-    from solocrm_tui.core.backup import restore_from
-    from solocrm_tui.core.db import close_database, open_database
-    from solocrm_tui.core.doctor import check_backup_file
+    from solocrm_tui.core.storage.backup import restore_from
+    from solocrm_tui.core.storage.db import close_database, open_database
+    from solocrm_tui.core.storage.doctor import check_backup_file
 
     db = _db_path(args).absolute()
     source = Path(args.file).expanduser().absolute()
@@ -215,7 +215,7 @@ def cmd_locate(args, now: datetime) -> int:
 
 
 def cmd_doctor(args, now: datetime) -> int:
-    from solocrm_tui.core.doctor import diagnose
+    from solocrm_tui.core.storage.doctor import diagnose
 
     try:
         _config()
@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None, *, now: datetime | None = None) -> int:
     now = now or datetime.now().replace(microsecond=0)
     from peewee import PeeweeException
 
-    from solocrm_tui.core.db import close_database
+    from solocrm_tui.core.storage.db import close_database
 
     try:
         return COMMANDS[args.command](args, now)

@@ -108,16 +108,16 @@ def _open(args, *, create: bool) -> None:
 
 def _rules_and_currency():
     from solocrm_tui.cli import _config
-    from solocrm_tui.core.lifecycle import Rules
+    from solocrm_tui.core.contacts.lifecycle import Rules
 
     config = _config()
     return Rules.from_config(config.lifecycle), config.currency
 
 
 def cmd_import(args, now: datetime) -> int:
-    from solocrm_tui.core.csv_reading import check_file
-    from solocrm_tui.core.import_undo import undo_batch
-    from solocrm_tui.core.importing import import_file
+    from solocrm_tui.core.data_io.importing import import_file
+    from solocrm_tui.core.data_io.reading import check_file
+    from solocrm_tui.core.storage.undo import undo_batch
 
     rules, currency = _rules_and_currency()
     if args.undo:
@@ -138,7 +138,7 @@ def cmd_import(args, now: datetime) -> int:
 
 
 def cmd_duplicates(args, now: datetime) -> int:
-    from solocrm_tui.core.duplicates import find_duplicates
+    from solocrm_tui.core.contacts.duplicates import find_duplicates
 
     _open(args, create=False)
     pairs = find_duplicates()
@@ -154,7 +154,11 @@ def cmd_duplicates(args, now: datetime) -> int:
 
 
 def cmd_merge(args, now: datetime) -> int:
-    from solocrm_tui.core.merging import merge_customers, parse_prefer, undo_merge
+    from solocrm_tui.core.contacts.merging import (
+        merge_customers,
+        parse_prefer,
+        undo_merge,
+    )
 
     if args.undo:
         if args.keep or args.other or args.prefer:
@@ -187,7 +191,7 @@ def _stdout():
 
 
 def cmd_export(args, now: datetime) -> int:
-    from solocrm_tui.core import exporting
+    from solocrm_tui.core.data_io import exporting
 
     to_stdout = args.output in (None, "-")
     if args.customer is not None:
@@ -223,7 +227,7 @@ def cmd_export(args, now: datetime) -> int:
 
 
 def _export_campaign(args, to_stdout: bool) -> int:
-    from solocrm_tui.core import exporting
+    from solocrm_tui.core.data_io import exporting
 
     if args.kind != "campaign":
         raise ValidationError(f"`export {args.kind}` takes no id (only `export campaign ID` does)")
@@ -241,8 +245,8 @@ def _export_campaign(args, to_stdout: bool) -> int:
 
 
 def cmd_forget(args, now: datetime) -> int:
-    from solocrm_tui.core.customers import get_customer
-    from solocrm_tui.core.privacy import forget_customer
+    from solocrm_tui.core.contacts.customers import get_customer
+    from solocrm_tui.core.contacts.privacy import forget_customer
 
     _open(args, create=False)
     person = get_customer(args.customer)

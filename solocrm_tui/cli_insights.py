@@ -31,8 +31,8 @@ def _as_of(text: str | None, now: datetime) -> datetime | None:
 
 
 def run(args: argparse.Namespace, now: datetime, db_path, config) -> int:
-    from solocrm_tui.core.analytics.insights import json_safe, summary
-    from solocrm_tui.core.model_runs import Settings
+    from solocrm_tui.core.analytics.runs import Settings
+    from solocrm_tui.core.analytics.summary import json_safe, summary
 
     as_of = _as_of(args.as_of, now)
     if as_of is not None and as_of > now:
@@ -52,7 +52,10 @@ def _pct(value) -> str:
 
 
 def render(s: dict) -> str:
-    from solocrm_tui.widgets.insight_panels import TILES, model_text  # plain text builders, no UI loaded
+    from solocrm_tui.widgets.insight_panels import (  # plain text builders, no UI loaded
+        TILES,
+        model_text,
+    )
 
     lines = [f"Insights as of {s['as_of']} · {s['customers']:,} customers, {s['customers_with_orders']:,} with orders", ""]
     for key, title, kind in TILES:

@@ -7,7 +7,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from solocrm_tui.core.customer_list import find_by_name
+from solocrm_tui.core.contacts.search import find_by_name
 from solocrm_tui.dbthread import db_call
 
 ACTIONS = (

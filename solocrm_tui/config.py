@@ -11,14 +11,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from solocrm_tui.core.analytics.runs import Settings as Analytics
+from solocrm_tui.core.contacts.lifecycle import Rules as Lifecycle
 from solocrm_tui.core.errors import ValidationError
-from solocrm_tui.core.lifecycle import Rules as Lifecycle
-from solocrm_tui.core.model_runs import Settings as Analytics
+from solocrm_tui.core.stages import DEFAULT_PROBABILITIES, OPEN_DEAL_STAGES
 
 # [lifecycle] and [analytics] are the core's own rule and settings classes, so their
 # fields and defaults are written once.
 
-DEAL_STAGES = ("lead", "qualified", "proposal", "negotiation")
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class Config:
     analytics: Analytics = field(default_factory=Analytics)
     today: Today = field(default_factory=Today)
     deal_probabilities: dict[str, int] = field(
-        default_factory=lambda: {"lead": 10, "qualified": 25, "proposal": 50, "negotiation": 75}
+        default_factory=lambda: {stage: DEFAULT_PROBABILITIES[stage] for stage in OPEN_DEAL_STAGES}
     )
     keys: dict[str, str] = field(default_factory=dict)
 
@@ -102,9 +102,9 @@ def parse_config(raw: dict[str, Any]) -> Config:
         elif key == "deal_probabilities":
             probs = _string_map(key, value, int)
             for stage, p in probs.items():
-                if stage not in DEAL_STAGES or not 0 <= p <= 100:
+                if stage not in OPEN_DEAL_STAGES or not 0 <= p <= 100:
                     raise ValidationError(f"config: deal_probabilities.{stage} must be a stage "
-                                          f"({', '.join(DEAL_STAGES)}) with a value 0-100")
+                                          f"({', '.join(OPEN_DEAL_STAGES)}) with a value 0-100")
             config = replace(config, deal_probabilities={**config.deal_probabilities, **probs})
         elif key == "keys":
             config = replace(config, keys=_string_map(key, value, str))

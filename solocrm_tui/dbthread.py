@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from solocrm_tui.core.models import database
+from solocrm_tui.core.storage.models import database
 
 T = TypeVar("T")
 

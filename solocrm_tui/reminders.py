@@ -8,7 +8,7 @@ other output, which is why they work where a server-side notifier cannot.
 
 from __future__ import annotations
 
-from solocrm_tui.core.records import FollowUp
+from solocrm_tui.core.storage.records import FollowUp
 from solocrm_tui.messages import DataChanged
 
 MAX_TOASTS = 4

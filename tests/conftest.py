@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from solocrm_tui.core.db import close_database, open_database
+from solocrm_tui.core.storage.db import close_database, open_database
 
 NOW = datetime(2026, 11, 22, 10, 30)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from solocrm_tui import cli
-from solocrm_tui.core.db import close_database, open_database
-from solocrm_tui.core.models import Customer, Order, database
+from solocrm_tui.core.storage.db import close_database, open_database
+from solocrm_tui.core.storage.models import Customer, Order, database
 
 from .core.conftest import seed_book
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 
 from solocrm_tui import cli
-from solocrm_tui.core.campaigns import create_campaign
-from solocrm_tui.core.customers import create_customer, update_customer
-from solocrm_tui.core.db import close_database
-from solocrm_tui.core.followups import create_followup, get_followup
+from solocrm_tui.core.contacts.customers import create_customer, update_customer
+from solocrm_tui.core.contacts.followups import create_followup, get_followup
+from solocrm_tui.core.sales.campaigns import create_campaign
+from solocrm_tui.core.storage.db import close_database
 
 
 def run(capsys, *argv: str, now=None) -> tuple[int, str, str]:
@@ -45,7 +45,7 @@ def test_remind_prints_each_due_reminder_once_and_marks_it(capsys, db_path, book
     assert code == 0 and out == ""  # already told: silent, as cron wants
     code, out, _ = run(capsys, "--db", str(db_path), "remind", now=now + timedelta(hours=3))
     assert out.splitlines() == ["due Sun 22 Nov 12:30: call back — Ann Lee"]
-    from solocrm_tui.core.db import open_database
+    from solocrm_tui.core.storage.db import open_database
 
     open_database(db_path)
     assert get_followup(book["due"].id).notified_at == now

@@ -52,8 +52,8 @@ HEADLESS = _headless_modules()
 
 
 def test_discovery_finds_the_core_modules():
-    assert "solocrm_tui.core.db" in HEADLESS
-    assert "solocrm_tui.core.customers" in HEADLESS
+    assert "solocrm_tui.core.storage.db" in HEADLESS
+    assert "solocrm_tui.core.contacts.customers" in HEADLESS
     assert not any(".analytics" in m for m in HEADLESS)
 
 
@@ -89,8 +89,8 @@ def test_the_app_never_loads_the_analytics_stack(tmp_path):
 import asyncio, json, sys
 from datetime import datetime
 from pathlib import Path
-from solocrm_tui.core.db import close_database, open_database
-from solocrm_tui.core.demo import generate_demo
+from solocrm_tui.core.storage.db import close_database, open_database
+from solocrm_tui.core.demo.generate import generate_demo
 path = Path({str(tmp_path / "demo.db")!r})
 open_database(path)
 generate_demo(datetime(2026, 11, 22, 10, 0), customers=120)

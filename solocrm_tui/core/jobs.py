@@ -15,10 +15,10 @@ from pathlib import Path
 
 from peewee import IntegrityError
 
-from solocrm_tui.core import backup as backups
-from solocrm_tui.core import followups
-from solocrm_tui.core.models import JobState, database
-from solocrm_tui.core.records import FollowUp
+from solocrm_tui.core.contacts import followups
+from solocrm_tui.core.storage import backup as backups
+from solocrm_tui.core.storage.models import JobState, database
+from solocrm_tui.core.storage.records import FollowUp
 
 LEASE = timedelta(hours=1)  # a run that has not finished after this is presumed dead
 
@@ -92,8 +92,8 @@ def backup(db_path: Path, now: datetime, keep: int) -> Path:
 
 def restage(now: datetime, lifecycle_config) -> int:
     """Daily: recompute lifecycle stages, and campaign conversions whose window has new orders."""
-    from solocrm_tui.core import lifecycle
-    from solocrm_tui.core.campaign_results import attribute_conversions
+    from solocrm_tui.core.contacts import lifecycle
+    from solocrm_tui.core.sales.campaign_results import attribute_conversions
 
     attribute_conversions(now)
     return lifecycle.restage(now, lifecycle.Rules.from_config(lifecycle_config))
@@ -120,7 +120,7 @@ def _analytics_child(command: str, db_path: Path, now: datetime, settings, extra
     import subprocess
     import sys
 
-    args = [sys.executable, "-m", "solocrm_tui.core.analytics.worker", command, str(db_path), now.isoformat(),
+    args = [sys.executable, "-m", "solocrm_tui.core.analytics.child", command, str(db_path), now.isoformat(),
             json.dumps(dataclasses.asdict(settings)), *extra]
     done = subprocess.run(args, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
@@ -131,8 +131,8 @@ def _analytics_child(command: str, db_path: Path, now: datetime, settings, extra
 
 def refit_if_due(db_path: Path, now: datetime, analytics_config, every: timedelta, change_share: float) -> dict | None:
     """The scheduled refit: daily, or sooner when orders changed by more than `change_share`."""
-    from solocrm_tui.core import model_runs
+    from solocrm_tui.core.analytics import runs
 
-    if not model_runs.refit_due(now, every, change_share):
+    if not runs.refit_due(now, every, change_share):
         return None
-    return refit_in_process(db_path, now, model_runs.Settings.from_config(analytics_config))
+    return refit_in_process(db_path, now, runs.Settings.from_config(analytics_config))

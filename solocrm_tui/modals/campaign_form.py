@@ -11,7 +11,7 @@ from textual.widgets import Button, Input, Label
 
 from solocrm_tui.core import validate
 from solocrm_tui.core.amounts import parse_amount
-from solocrm_tui.core.customer_list import parse_filter
+from solocrm_tui.core.contacts.search import parse_filter
 from solocrm_tui.core.errors import CRMError, ValidationError
 
 FIELDS = (("name", "Name *", ""), ("channel", "Channel", "email"), ("cost", "Cost", "0"),

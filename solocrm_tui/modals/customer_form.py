@@ -13,10 +13,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-from solocrm_tui.core import customers
-from solocrm_tui.core.customers import clean_fields
+from solocrm_tui.core.contacts import customers
+from solocrm_tui.core.contacts.customers import clean_fields
 from solocrm_tui.core.errors import CRMError
-from solocrm_tui.core.records import Customer
+from solocrm_tui.core.storage.records import Customer
 from solocrm_tui.dbthread import db_call
 from solocrm_tui.messages import DataChanged
 

@@ -15,12 +15,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-from solocrm_tui.core import pipeline, validate
-from solocrm_tui.core.actions import Context, resolve_customer
+from solocrm_tui.core import validate
 from solocrm_tui.core.amounts import parse_amount
+from solocrm_tui.core.composer.execute import Context, resolve_customer
 from solocrm_tui.core.dates import parse_when
 from solocrm_tui.core.errors import CRMError, ValidationError
-from solocrm_tui.core.records import OPEN_DEAL_STAGES, Deal
+from solocrm_tui.core.sales import deals
+from solocrm_tui.core.stages import OPEN_DEAL_STAGES
+from solocrm_tui.core.storage.records import Deal
 from solocrm_tui.dbthread import db_call
 from solocrm_tui.messages import DataChanged
 
@@ -143,7 +145,7 @@ def _persist(app, deal: Deal | None, result: dict, customer_id: int | None = Non
     try:
         if deal is None:
             cid = customer_id or db_call(resolve_customer, result["customer"], Context(now))[0]
-            db_call(pipeline.create_deal, cid, result["title"], result["value"], now,
+            db_call(deals.create_deal, cid, result["title"], result["value"], now,
                     currency=app.config.currency, stage=result.get("stage") or "lead",
                     probability=result.get("probability"), expected_close=result.get("expected_close"))
         else:
@@ -153,7 +155,7 @@ def _persist(app, deal: Deal | None, result: dict, customer_id: int | None = Non
             # unchanged would pin a default deal to it, so it would no longer follow its stage.
             if result.get("probability") != deal.probability:
                 fields["probability"] = result.get("probability")
-            db_call(pipeline.update_deal, deal.id, now, **fields)
+            db_call(deals.update_deal, deal.id, now, **fields)
     except CRMError as exc:
         field = "customer" if deal is None and ("customer" in str(exc) or "@" in str(exc)) else "title"
         app.call_from_thread(edit_deal, app, deal, values=result["raw"], errors={field: str(exc)},

@@ -12,8 +12,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, RadioButton, RadioSet
 
-from solocrm_tui.core.merging import FIELDS
-from solocrm_tui.core.records import Customer
+from solocrm_tui.core.contacts.merging import FIELDS
+from solocrm_tui.core.storage.records import Customer
 
 ASKED = tuple(f for f in FIELDS if f not in ("tags", "custom"))  # tags and custom fields are combined
 

@@ -17,8 +17,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, DataTable
 
-from solocrm_tui.core import customers, followups, orders, pipeline, tickets, timeline
-from solocrm_tui.core.records import Customer, Interaction, Page
+from solocrm_tui.core.contacts import customers, followups, timeline
+from solocrm_tui.core.sales import deals, orders
+from solocrm_tui.core.service import tickets
+from solocrm_tui.core.storage.records import Customer, Interaction, Page
 from solocrm_tui.dbthread import db_call
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.widgets.profile_card import ProfileCard
@@ -49,7 +51,7 @@ def read_detail(customer_id: int) -> Detail:
     return Detail(
         customers.get_customer(customer_id),
         timeline.page_timeline(customer_id, None, TIMELINE_PAGE),
-        {"orders": orders.list_orders(customer_id), "deals": pipeline.customer_deals(customer_id),
+        {"orders": orders.list_orders(customer_id), "deals": deals.customer_deals(customer_id),
          "followups": followups.customer_followups(customer_id, include_done=True),
          "tickets": tickets.customer_tickets(customer_id)})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual import work
 
-from solocrm_tui.core import customers
+from solocrm_tui.core.contacts import customers
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.dbthread import db_call
 from solocrm_tui.messages import DataChanged
@@ -77,7 +77,7 @@ class CustomerListActions:
     def merge(self, choice: dict | None) -> None:
         if not choice:
             return
-        from solocrm_tui.core.merging import merge_customers
+        from solocrm_tui.core.contacts.merging import merge_customers
 
         self.query_one(CustomerTable).marked.clear()
         self.apply_change(lambda now: merge_customers(choice["keep_id"], choice["other_id"], now, choice["prefer"]),
@@ -99,7 +99,7 @@ class CustomerListActions:
                              lambda text: text and self.forget(cid))
 
     def forget(self, cid: int) -> None:
-        from solocrm_tui.core.privacy import forget_customer
+        from solocrm_tui.core.contacts.privacy import forget_customer
 
         self.apply_change(lambda now: forget_customer(cid, now, purge=False), f"customer #{cid} erased")
 

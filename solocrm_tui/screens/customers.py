@@ -14,7 +14,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from solocrm_tui.core.customer_list import SORTS, CustomerQuery, count_customers, page_customers, parse_filter
+from solocrm_tui.core.contacts.search import (
+    SORTS,
+    CustomerQuery,
+    count_customers,
+    page_customers,
+    parse_filter,
+)
 from solocrm_tui.core.errors import CRMError
 from solocrm_tui.dbthread import db_call
 from solocrm_tui.screens.base import CRMScreen

@@ -15,13 +15,20 @@ from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from solocrm_tui.core import attention, jobs
-from solocrm_tui.core.model_runs import Settings
+from solocrm_tui.core import jobs
+from solocrm_tui.core.analytics import attention
+from solocrm_tui.core.analytics.runs import Settings
+from solocrm_tui.core.stages import CUSTOMER_STAGES
 from solocrm_tui.dbthread import db_call
 from solocrm_tui.formatting import money, percent
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.widgets.chart import Chart, bars, column_chart
-from solocrm_tui.widgets.insight_panels import TILES, forecast_text, model_text, tile_text
+from solocrm_tui.widgets.insight_panels import (
+    TILES,
+    forecast_text,
+    model_text,
+    tile_text,
+)
 from solocrm_tui.widgets.service_panels import CampaignsPanel, TicketsPanel
 
 
@@ -115,7 +122,7 @@ class InsightsScreen(CRMScreen):
             column_chart([m["revenue"] for m in months], labels, forecast=ahead) if months else "no revenue yet")
         self.query_one("#forecast-text", Static).update(forecast_text(s))
         total = sum(data["stages"].values()) or 1
-        order = ("lead", "new", "active", "loyal", "at_risk", "churned")
+        order = CUSTOMER_STAGES
         self.query_one("#stage-chart", Chart).update(
             bars([(f"{k.replace('_', ' ')} ({data['stages'].get(k, 0)})", data["stages"].get(k, 0) / total) for k in order]))
         self._tables(data)

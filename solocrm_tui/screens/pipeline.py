@@ -15,10 +15,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Static
 
-from solocrm_tui.core import pipeline
-from solocrm_tui.core.board import Board, Card, Column, build_board
 from solocrm_tui.core.errors import CRMError
-from solocrm_tui.core.records import OPEN_DEAL_STAGES
+from solocrm_tui.core.sales import deals
+from solocrm_tui.core.sales.board import Board, Card, Column, build_board
+from solocrm_tui.core.stages import OPEN_DEAL_STAGES
 from solocrm_tui.dbthread import db_call
 from solocrm_tui.formatting import money
 from solocrm_tui.messages import DataChanged
@@ -150,7 +150,7 @@ class PipelineScreen(CRMScreen):
     @work(thread=True, group="pipeline-write", exit_on_error=False)
     def persist_move(self, deal_id: int, stage: str, reason: str | None) -> None:
         try:
-            db_call(pipeline.move_deal, deal_id, stage, self.app.now(), reason=reason)
+            db_call(deals.move_deal, deal_id, stage, self.app.now(), reason=reason)
         except CRMError as exc:
             self.app.call_from_thread(self.app.notify, f"move not saved: {exc}", severity="error")
         self.app.call_from_thread(self.post_message, DataChanged())

@@ -15,9 +15,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from solocrm_tui.core import dismissals
 from solocrm_tui.core.dates import parse_when
-from solocrm_tui.core.today import QueueItem
+from solocrm_tui.core.today import dismissals, queue
+from solocrm_tui.core.today.items import QueueItem, item_key
 from solocrm_tui.dbthread import db_call
 from solocrm_tui.messages import DataChanged
 from solocrm_tui.screens.base import CRMScreen
@@ -74,25 +74,25 @@ class TodayScreen(CRMScreen):
 
     @work(thread=True, exclusive=True, group="today-load", exit_on_error=False)
     def load(self) -> None:
-        items = db_call(dismissals.todays_queue, self.app.now(), self.app.config.today)
+        items = db_call(queue.todays_queue, self.app.now(), self.app.config.today)
         self.app.call_from_thread(self.show, items)
 
     def show(self, items: list[QueueItem]) -> None:
         table = self.query_one("#queue", DataTable)
         current = self.current()
-        keep = dismissals.item_key(current) if current else None
+        keep = item_key(current) if current else None
         self.items = items
         self.shown_once = True
-        self.marked &= {dismissals.item_key(i) for i in items}
+        self.marked &= {item_key(i) for i in items}
         table.clear()
         for index, item in enumerate(items):
             why = "; ".join(item.reasons)
             title = f"{item.title} — {why}" if item.kind == "followup" else why
-            table.add_row("●" if dismissals.item_key(item) in self.marked else " ",
+            table.add_row("●" if item_key(item) in self.marked else " ",
                           Text(f"{item.urgency:4.1f}", justify="right"), KIND_LABEL.get(item.kind, item.kind),
                           Text(item.customer_name or "—", overflow="ellipsis", no_wrap=True),
                           Text(title, overflow="ellipsis", no_wrap=True), key=str(index))
-            if dismissals.item_key(item) == keep:
+            if item_key(item) == keep:
                 table.move_cursor(row=index, animate=False)
         self.query_one("#today-summary", Static).update(self.summary(items))
 
@@ -116,7 +116,7 @@ class TodayScreen(CRMScreen):
         return item.customer_id if item else None
 
     def targets(self) -> list[QueueItem]:
-        marked = [i for i in self.items if dismissals.item_key(i) in self.marked]
+        marked = [i for i in self.items if item_key(i) in self.marked]
         current = self.current()
         return marked or ([current] if current else [])
 
@@ -139,7 +139,7 @@ class TodayScreen(CRMScreen):
         item = self.current()
         if item is None:
             return
-        key = dismissals.item_key(item)
+        key = item_key(item)
         self.marked.symmetric_difference_update({key})
         table = self.query_one("#queue", DataTable)
         table.update_cell_at((table.cursor_row, 0), "●" if key in self.marked else " ")

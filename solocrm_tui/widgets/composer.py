@@ -1,6 +1,6 @@
 """The composer: a one-line chat input with a small log of answers above it.
 
-It parses and carries out commands in a thread worker (core.actions), asks the
+It parses and carries out commands in a thread worker (core.composer.execute), asks the
 screen which customer is in focus, and keeps `/undo` and the answer log on the app
 so they follow the owner from screen to screen.
 """
@@ -14,9 +14,8 @@ from textual.containers import Vertical
 from textual.strip import Strip
 from textual.widgets import Input
 
-from solocrm_tui.core import actions
-from solocrm_tui.core import composer as grammar
-from solocrm_tui.core.customer_list import find_by_name
+from solocrm_tui.core.composer import execute, grammar
+from solocrm_tui.core.contacts.search import find_by_name
 from solocrm_tui.core.errors import CRMError
 from solocrm_tui.dbthread import db_call
 from solocrm_tui.messages import DataChanged, ReportWorkerErrors
@@ -122,8 +121,8 @@ class Composer(ReportWorkerErrors, Vertical):
             if isinstance(command, grammar.Undo):
                 self._undo()
                 return
-            ctx = actions.Context(now, focus, app.config.currency)
-            outcome = db_call(actions.execute, command, ctx)
+            ctx = execute.Context(now, focus, app.config.currency)
+            outcome = db_call(execute.execute, command, ctx)
         except CRMError as exc:
             app.call_from_thread(self.say, f"✗ {exc}", "error")
             return
@@ -143,7 +142,7 @@ class Composer(ReportWorkerErrors, Vertical):
         app.call_from_thread(self.say, f"↶ undid {label}")
         app.call_from_thread(app.post_message, DataChanged())
 
-    def _answered(self, outcome: actions.Outcome) -> None:
+    def _answered(self, outcome: execute.Outcome) -> None:
         self.say(outcome.message)
         for line in outcome.lines:
             self.say(f"  {line}", "hint")

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from solocrm_tui.core.records import CustomerRow
+from solocrm_tui.core.storage.records import CustomerRow
 from solocrm_tui.formatting import ago, money, percent
 
 COLUMNS = (("mark", " ", 1), ("name", "Name", 22), ("company", "Company", 17), ("stage", "Stage", 8),

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
-from solocrm_tui.core.board import Card, Column
+from solocrm_tui.core.sales.board import Card, Column
 from solocrm_tui.formatting import money
 
 CHUNK = 40  # cards mounted at a time; more are mounted as the selection moves down

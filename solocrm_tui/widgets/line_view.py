@@ -17,7 +17,6 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-
 # Control characters would reach the terminal as commands (an imported note can hold an
 # escape sequence); they are shown as their Unicode pictures instead. Newlines and tabs
 # are kept for the wrapper, which breaks and expands them.

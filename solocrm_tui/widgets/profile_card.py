@@ -7,7 +7,7 @@ from datetime import datetime
 from rich.markup import escape
 from textual.widgets import Static
 
-from solocrm_tui.core.records import Customer
+from solocrm_tui.core.storage.records import Customer
 from solocrm_tui.formatting import ago, money, percent
 
 

@@ -13,8 +13,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from solocrm_tui.core import campaign_results, tickets
 from solocrm_tui.core.errors import CRMError, ValidationError
+from solocrm_tui.core.sales import campaign_results
+from solocrm_tui.core.service import tickets
 from solocrm_tui.dbthread import db_call
 from solocrm_tui.formatting import money, percent
 from solocrm_tui.messages import DataChanged, ReportWorkerErrors
@@ -67,7 +68,7 @@ class CampaignsPanel(ReportWorkerErrors, Vertical):
 
     @work(thread=True, group="campaigns-save", exit_on_error=False)
     def save(self, fields: dict) -> None:
-        from solocrm_tui.core.campaigns import create_campaign
+        from solocrm_tui.core.sales.campaigns import create_campaign
 
         app = self.app
         try:

@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
 
-from solocrm_tui.core.records import Interaction
+from solocrm_tui.core.storage.records import Interaction
 from solocrm_tui.widgets.line_view import LineView
 
 ICONS = {"note": "✎", "call": "☎", "email": "✉", "meeting": "◷", "message": "✆", "system": "·"}

@@ -13,8 +13,9 @@ from typing import Callable
 
 import pytest
 
-from solocrm_tui.core.models import ALL_MODELS, Customer, Order, database
-from solocrm_tui.core.orders import refresh_customer_totals
+from solocrm_tui.core.sales.orders import refresh_customer_totals
+from solocrm_tui.core.storage.models import ALL_MODELS, Customer, Order, database
+
 
 @pytest.fixture
 def t0(now: datetime) -> datetime:

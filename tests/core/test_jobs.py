@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from solocrm_tui.core import jobs
-from solocrm_tui.core.customers import create_customer
-from solocrm_tui.core.followups import create_followup
-from solocrm_tui.core.models import FollowUp as FollowUpModel
-from solocrm_tui.core.models import JobState
+from solocrm_tui.core.contacts.customers import create_customer
+from solocrm_tui.core.contacts.followups import create_followup
+from solocrm_tui.core.storage.models import FollowUp as FollowUpModel
+from solocrm_tui.core.storage.models import JobState
 
 DAY = timedelta(days=1)
 MIN = timedelta(minutes=1)
@@ -143,7 +143,7 @@ def test_a_lease_left_by_a_dead_process_is_taken_over_at_once(db_path, now):
     import subprocess
     import sys
 
-    from solocrm_tui.core.models import JobState
+    from solocrm_tui.core.storage.models import JobState
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_pid = int(dead.stdout)

@@ -9,7 +9,7 @@ import pytest
 
 from solocrm_tui.core import validate
 from solocrm_tui.core.errors import ValidationError
-from solocrm_tui.core.records import cents_to_decimal
+from solocrm_tui.core.storage.records import cents_to_decimal
 
 # --- text ---------------------------------------------------------------------------
 

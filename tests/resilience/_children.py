@@ -10,7 +10,7 @@ the reminders job does. Prints "ready" when the app is up, then one JSON line:
 what the owner would have seen (composer answers, error lines, toasts) and which
 reminders this instance claimed.
 
-write-loop: core only, as fast as it goes: `/buy` commands via `actions.execute`,
+write-loop: core only, as fast as it goes: `/buy` commands via `execute.execute`,
 printing "done I" after each one commits (the parent kills it with SIGKILL).
 """
 
@@ -78,7 +78,7 @@ async def _app_writer(db: Path, tag: str, count: int, names: list[str]) -> dict:
 def app_writer(db: str, tag: str, count: str, *names: str) -> None:
     from solocrm_tui import paths
     from solocrm_tui.cli import _log_to_file
-    from solocrm_tui.core.db import close_database, open_database
+    from solocrm_tui.core.storage.db import close_database, open_database
 
     _log_to_file(paths.log_path(Path(db)))  # as `solocrm` does: worker tracebacks go to the log, not the screen
     open_database(db, create=False)
@@ -91,15 +91,15 @@ def app_writer(db: str, tag: str, count: str, *names: str) -> None:
 
 def write_loop(db: str, count: str, *names: str) -> None:
     """`/buy` as fast as possible; "done I" is printed only after action I committed."""
-    from solocrm_tui.core import actions, composer
-    from solocrm_tui.core.db import open_database
+    from solocrm_tui.core.composer import execute, grammar
+    from solocrm_tui.core.storage.db import open_database
 
     open_database(db, create=False)
-    ctx = actions.Context(NOW)
+    ctx = execute.Context(NOW)
     print("ready", flush=True)
     for i in range(int(count)):
-        command = composer.parse(f'/buy @"{names[i % len(names)]}" 2.{i % 100:02d} loop-{i}', NOW)
-        actions.execute(command, ctx)
+        command = grammar.parse(f'/buy @"{names[i % len(names)]}" 2.{i % 100:02d} loop-{i}', NOW)
+        execute.execute(command, ctx)
         print(f"done {i}", flush=True)
 
 

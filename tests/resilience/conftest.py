@@ -72,8 +72,8 @@ def inconsistent_totals(path: Path) -> list[tuple]:
 
 def seed(path: Path, *, reminders: int = 0) -> dict[str, int]:
     """The writer customers (and due reminders), through core like the app would."""
-    from solocrm_tui.core import customers, followups
-    from solocrm_tui.core.db import close_database, open_database
+    from solocrm_tui.core.contacts import customers, followups
+    from solocrm_tui.core.storage.db import close_database, open_database
 
     open_database(path)
     try:
@@ -128,7 +128,7 @@ def make_app(db_path):
 @pytest.fixture
 def db_file(tmp_path: Path) -> Path:
     """A path for a database that this process does not keep open."""
-    from solocrm_tui.core.db import close_database
+    from solocrm_tui.core.storage.db import close_database
 
     close_database()
     return tmp_path / "crm.db"

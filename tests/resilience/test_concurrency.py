@@ -12,8 +12,18 @@ import json
 
 import pytest
 
-from .conftest import NOW, WRITER_NAMES, child, cli, counts, inconsistent_totals, integrity, seed, \
-    wait_for_line, write_customers_csv
+from .conftest import (
+    NOW,
+    WRITER_NAMES,
+    child,
+    cli,
+    counts,
+    inconsistent_totals,
+    integrity,
+    seed,
+    wait_for_line,
+    write_customers_csv,
+)
 
 WRITES = 200  # per app instance
 IMPORTS = 3

@@ -16,14 +16,14 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from solocrm_tui.core import actions, composer
+from solocrm_tui.core.composer import execute, grammar
 from solocrm_tui.core.errors import CRMError, ValidationError
 
 NOW = datetime(2026, 11, 22, 10, 30)
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
-COMMANDS = [*composer.COMMANDS, *composer.ALIASES, "/call<", "/email<", "/meet<", "/buy<", "/x", "/", "//"]
+COMMANDS = [*grammar.COMMANDS, *grammar.ALIASES, "/call<", "/email<", "/meet<", "/buy<", "/x", "/", "//"]
 WORDS = st.sampled_from(["@Ann", '@"Ann Lee"', "@", '@"', "@nobody", "3d", "fri", "tomorrow 14:30", "2026-02-30",
                          "2026-12-01", "+ 14:30", "-5", "0", "12.50", "1e309", "99999999999999999999999", "NaN",
                          "€12", "12,5", "lost", "won", "qualified", "#vip", "'", '"', "\\", "%", "_", "*", "\x00",
@@ -39,7 +39,7 @@ AMOUNTS = st.sampled_from(["12.50", "0", "-5", "1e309", "99999999999999999999999
                            "3", "9" * 40])
 WHENS = st.sampled_from(["3d", "fri", "tomorrow 14:30", "2026-02-30", "2026-12-01", "+ 14:30", "today", "1m", "0d",
                          "9999-12-31", "2w 25:00"])
-STAGES = st.sampled_from([*composer.STAGES, "LOST", "nope", ""])
+STAGES = st.sampled_from([*grammar.STAGES, "LOST", "nope", ""])
 TEXTS = st.one_of(WORDS, st.text(min_size=1, max_size=20))
 
 
@@ -68,12 +68,12 @@ HOSTILE = st.one_of(
 @example("/buy 100000000000000000000000000 chairs")  # once raised decimal.InvalidOperation
 def test_composer_parse_gives_a_command_or_a_validation_error(text):
     try:
-        command = composer.parse(text, NOW)
+        command = grammar.parse(text, NOW)
     except ValidationError as exc:
         assert str(exc) and "\n" not in str(exc)
         event("refused")
         return
-    assert isinstance(command, composer.Command.__args__)  # one of the composer's command types
+    assert isinstance(command, grammar.Command.__args__)  # one of the composer's command types
     event(f"parsed as {type(command).__name__}")
 
 
@@ -81,13 +81,15 @@ def test_composer_parse_gives_a_command_or_a_validation_error(text):
 
 @pytest.fixture
 def crm(tmp_path):
-    from solocrm_tui.core import campaigns, customers, pipeline, tickets
-    from solocrm_tui.core.db import close_database, open_database
+    from solocrm_tui.core.contacts import customers
+    from solocrm_tui.core.sales import campaigns, deals
+    from solocrm_tui.core.service import tickets
+    from solocrm_tui.core.storage.db import close_database, open_database
 
     open_database(tmp_path / "fuzz.db")
     ann = customers.create_customer(NOW, name="Ann Lee", email="ann@example.com")
     customers.create_customer(NOW, name="Ann Other")
-    pipeline.create_deal(ann.id, "Website", "5000", NOW)
+    deals.create_deal(ann.id, "Website", "5000", NOW)
     tickets.open_ticket(ann.id, "Printer", NOW)
     try:
         campaigns.create_campaign("Spring", "email", "100", NOW, "") if hasattr(campaigns, "create_campaign") else None
@@ -98,7 +100,7 @@ def crm(tmp_path):
 
 
 def _snapshot() -> dict[str, list[tuple]]:
-    from solocrm_tui.core.models import ALL_MODELS, database
+    from solocrm_tui.core.storage.models import ALL_MODELS, database
 
     return {m._meta.table_name: [tuple(r) for r in database.execute_sql(
         f'SELECT * FROM "{m._meta.table_name}" ORDER BY rowid')] for m in ALL_MODELS}
@@ -108,14 +110,14 @@ def _snapshot() -> dict[str, list[tuple]]:
 @given(text=st.one_of(WELL_FORMED, WELL_FORMED, HOSTILE), focused=st.booleans())
 def test_executing_anything_that_parses_is_whole_or_nothing(crm, text, focused):
     try:
-        command = composer.parse(text, NOW)
+        command = grammar.parse(text, NOW)
     except ValidationError:
         return
-    if isinstance(command, composer.Undo):
+    if isinstance(command, grammar.Undo):
         return
     before = _snapshot()
     try:
-        actions.execute(command, actions.Context(NOW, crm if focused else None))
+        execute.execute(command, execute.Context(NOW, crm if focused else None))
     except CRMError:
         assert _snapshot() == before  # a refused command leaves no trace
         event("refused by core")
@@ -169,7 +171,7 @@ def _csv_bytes(kind: str):
 @FUZZ
 @given(kind=st.sampled_from(["customers", "orders", "interactions"]), create_missing=st.booleans(), data=st.data())
 def test_importing_any_bytes_gives_a_report_or_a_clean_error(crm, tmp_path, kind, create_missing, data):
-    from solocrm_tui.core.importing import import_file
+    from solocrm_tui.core.data_io.importing import import_file
 
     data = data.draw(_csv_bytes(kind))
     path = Path(tmp_path) / "fuzz.csv"

@@ -19,7 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import NOW, WRITER_NAMES, child, cli, counts, integrity, seed, write_customers_csv
+from .conftest import (
+    NOW,
+    WRITER_NAMES,
+    child,
+    cli,
+    counts,
+    integrity,
+    seed,
+    write_customers_csv,
+)
 
 
 def one_line_error(done: subprocess.CompletedProcess, *words: str) -> str:
@@ -150,7 +159,7 @@ def test_full_disk_during_an_import_is_one_line_and_changes_nothing(tiny_disk, t
 @pytest.fixture
 def full_disk(monkeypatch):
     """Every write statement fails the way SQLite says a full disk; reads still work."""
-    from solocrm_tui.core.models import database
+    from solocrm_tui.core.storage.models import database
 
     real = database.execute_sql
 
@@ -207,7 +216,7 @@ async def test_app_says_the_disk_is_full_and_keeps_running(db_path, make_app, fu
 # deleted under the app ---------------------------------------------------------------
 
 async def test_database_deleted_under_the_app_is_a_toast_not_a_new_empty_file(db_path, make_app):
-    from solocrm_tui.core import customers
+    from solocrm_tui.core.contacts import customers
 
     customers.create_customer(NOW, name="Ann Gone")
     app = make_app("customers")

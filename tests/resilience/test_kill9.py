@@ -14,8 +14,18 @@ import sys
 import time
 from pathlib import Path
 
-from .conftest import ROOT, WRITER_NAMES, child, cli, counts, inconsistent_totals, integrity, seed, \
-    wait_for_line, write_customers_csv
+from .conftest import (
+    ROOT,
+    WRITER_NAMES,
+    child,
+    cli,
+    counts,
+    inconsistent_totals,
+    integrity,
+    seed,
+    wait_for_line,
+    write_customers_csv,
+)
 
 
 def _wal_size(db: Path) -> int:

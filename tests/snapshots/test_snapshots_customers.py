@@ -16,8 +16,10 @@ from textual.widgets import Input
 
 from solocrm_tui.app import SoloCRMApp
 from solocrm_tui.config import Config
-from solocrm_tui.core import customers, followups, orders, pipeline, tickets, timeline
-from solocrm_tui.core.models import Customer as CustomerModel
+from solocrm_tui.core.contacts import customers, followups, timeline
+from solocrm_tui.core.sales import deals, orders
+from solocrm_tui.core.service import tickets
+from solocrm_tui.core.storage.models import Customer as CustomerModel
 
 from ..tui.conftest import settle
 
@@ -60,8 +62,8 @@ def seeded(db_path, frozen):
     orders.add_order(alice, "234.50", now - timedelta(days=3), description="extra seats")
     orders.add_order(ids["Bob Brown"], "900", now - timedelta(days=20))
     orders.add_order(ids["Carol Clark"], "350", now - timedelta(days=150))
-    deal = pipeline.create_deal(alice, "Website redesign", "5000", now - timedelta(days=6))
-    pipeline.move_deal(deal.id, "proposal", now - timedelta(days=4))
+    deal = deals.create_deal(alice, "Website redesign", "5000", now - timedelta(days=6))
+    deals.move_deal(deal.id, "proposal", now - timedelta(days=4))
     followups.create_followup("send the quote", now + timedelta(days=5), now, customer_id=alice)
     tickets.open_ticket(alice, "Invoice address wrong", now - timedelta(days=2))
     chat = [

@@ -15,13 +15,13 @@ from textual.widgets._header import HeaderClock
 
 from solocrm_tui.app import SoloCRMApp
 from solocrm_tui.config import Config
-from solocrm_tui.core import lifecycle
 from solocrm_tui.core.analytics import refit
-from solocrm_tui.core.customers import create_customer
-from solocrm_tui.core.model_runs import Settings
-from solocrm_tui.core.models import Order
-from solocrm_tui.core.orders import refresh_customer_totals
-from solocrm_tui.core.pipeline import create_deal
+from solocrm_tui.core.analytics.runs import Settings
+from solocrm_tui.core.contacts import lifecycle
+from solocrm_tui.core.contacts.customers import create_customer
+from solocrm_tui.core.sales.deals import create_deal
+from solocrm_tui.core.sales.orders import refresh_customer_totals
+from solocrm_tui.core.storage.models import Order
 
 from ..tui.conftest import settle
 

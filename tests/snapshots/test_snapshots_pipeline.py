@@ -12,8 +12,8 @@ from textual.widgets._header import HeaderClock
 
 from solocrm_tui.app import SoloCRMApp
 from solocrm_tui.config import Config
-from solocrm_tui.core.customers import create_customer
-from solocrm_tui.core.pipeline import create_deal, move_deal
+from solocrm_tui.core.contacts.customers import create_customer
+from solocrm_tui.core.sales.deals import create_deal, move_deal
 
 from ..tui.conftest import settle
 

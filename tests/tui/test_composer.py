@@ -11,16 +11,18 @@ from decimal import Decimal
 import pytest
 from textual.widgets import Input
 
-from solocrm_tui.core import campaigns, customers, followups, orders, pipeline, tickets
-from solocrm_tui.core.composer import COMMANDS
-from solocrm_tui.core.models import (
+from solocrm_tui.core.composer.grammar import COMMANDS
+from solocrm_tui.core.contacts import customers, followups
+from solocrm_tui.core.contacts.timeline import page_timeline
+from solocrm_tui.core.sales import campaigns, deals, orders
+from solocrm_tui.core.service import tickets
+from solocrm_tui.core.storage.models import (
     ALL_MODELS,
     CampaignTarget,
     DealStageChange,
     database,
 )
-from solocrm_tui.core.models import Customer as CustomerModel
-from solocrm_tui.core.timeline import page_timeline
+from solocrm_tui.core.storage.models import Customer as CustomerModel
 from solocrm_tui.screens.customer import CustomerScreen
 from solocrm_tui.screens.customers import CustomersScreen
 from solocrm_tui.screens.pipeline import PipelineScreen
@@ -152,20 +154,20 @@ async def test_deal_stage_won_and_lost(make_app, people, now):
     async with app.run_test(size=SIZE) as pilot:
         await open_detail(pilot, alice)
         ok(await send(pilot, "/deal 5000 Website"))
-        [deal] = pipeline.customer_deals(alice.id)
+        [deal] = deals.customer_deals(alice.id)
         assert (deal.title, deal.value, deal.stage) == ("Website", Decimal("5000.00"), "lead")
         assert "lead → proposal" in ok(await send(pilot, "/stage proposal"))
-        assert pipeline.get_deal(deal.id).stage == "proposal"
+        assert deals.get_deal(deal.id).stage == "proposal"
         assert "proposal → won" in ok(await send(pilot, "/won"))
-        won = pipeline.get_deal(deal.id)
+        won = deals.get_deal(deal.id)
         assert (won.stage, won.closed_at) == ("won", now)
 
         ok(await send(pilot, "/deal @bob 300 Support plan"))  # another customer's deal
-        [bobs] = pipeline.customer_deals(bob.id)
+        [bobs] = deals.customer_deals(bob.id)
         assert "lead → lost" in ok(await send(pilot, "/lost @bob too expensive"))
-        lost = pipeline.get_deal(bobs.id)
+        lost = deals.get_deal(bobs.id)
         assert (lost.stage, lost.lost_reason) == ("lost", "too expensive")
-        assert pipeline.get_deal(deal.id).stage == "won"  # Alice's deal untouched
+        assert deals.get_deal(deal.id).stage == "won"  # Alice's deal untouched
 
 
 async def test_ticket_tags_campaign_response_and_add(make_app, people, now):
@@ -253,15 +255,15 @@ async def test_undo_won_puts_the_deal_back(make_app, people, now):
         ok(await send(pilot, "/deal 5000 Website"))
         ok(await send(pilot, "/stage negotiation"))
         before = db_state()
-        [deal] = pipeline.customer_deals(alice.id)
+        [deal] = deals.customer_deals(alice.id)
         timeline_before = [e.id for e in entries(alice.id)]
         ok(await send(pilot, "/won"))
-        assert pipeline.get_deal(deal.id).stage == "won"
+        assert deals.get_deal(deal.id).stage == "won"
         assert len(entries(alice.id)) == len(timeline_before) + 1  # the "→ won" system line
 
         text, _ = await send(pilot, "/undo")
         assert text.startswith("↶ undid stage of Website")
-        back = pipeline.get_deal(deal.id)
+        back = deals.get_deal(deal.id)
         assert (back.stage, back.closed_at) == ("negotiation", None)
         assert [e.id for e in entries(alice.id)] == timeline_before
         assert DealStageChange.select().where(DealStageChange.deal == deal.id).count() == 2
@@ -272,9 +274,9 @@ async def test_undo_won_puts_the_deal_back(make_app, people, now):
 
         # undo again: the stage move, then the deal itself; then nothing left to undo
         await send(pilot, "/undo")
-        assert pipeline.get_deal(deal.id).stage == "lead"
+        assert deals.get_deal(deal.id).stage == "lead"
         await send(pilot, "/undo")
-        assert pipeline.customer_deals(alice.id) == []
+        assert deals.customer_deals(alice.id) == []
         assert await send(pilot, "/undo") == ("nothing to undo", "hint")
 
 

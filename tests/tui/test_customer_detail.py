@@ -10,9 +10,11 @@ from itertools import pairwise
 import pytest
 from textual.widgets import DataTable
 
-from solocrm_tui.core import customers, followups, orders, pipeline, tickets
-from solocrm_tui.core.models import Interaction as InteractionModel
-from solocrm_tui.core.models import database
+from solocrm_tui.core.contacts import customers, followups
+from solocrm_tui.core.sales import deals, orders
+from solocrm_tui.core.service import tickets
+from solocrm_tui.core.storage.models import Interaction as InteractionModel
+from solocrm_tui.core.storage.models import database
 from solocrm_tui.screens.customer import CustomerScreen
 from solocrm_tui.screens.customers import CustomersScreen
 from solocrm_tui.widgets.customer_table import CustomerTable
@@ -40,9 +42,9 @@ def alice(db_path, now):
     customers.create_customer(now, name="Bob Brown")
     orders.add_order(a.id, "1000", now - timedelta(days=40), description="first order")
     orders.add_order(a.id, "234", now - timedelta(days=3), description="refill")
-    won = pipeline.create_deal(a.id, "Old project", "800", now - timedelta(days=60))
-    pipeline.move_deal(won.id, "won", now - timedelta(days=50))
-    pipeline.create_deal(a.id, "Website", "5000", now - timedelta(days=2))
+    won = deals.create_deal(a.id, "Old project", "800", now - timedelta(days=60))
+    deals.move_deal(won.id, "won", now - timedelta(days=50))
+    deals.create_deal(a.id, "Website", "5000", now - timedelta(days=2))
     followups.create_followup("send quote", now + timedelta(days=2), now, customer_id=a.id)
     done = followups.create_followup("call back", now - timedelta(days=5), now, customer_id=a.id)
     followups.mark_done([done.id], now)

@@ -11,11 +11,11 @@ import threading
 
 from textual.widgets import Input, Label, Static
 
-from solocrm_tui.core import customers
-from solocrm_tui.core.customer_list import CustomerQuery, count_customers
-from solocrm_tui.core.models import Customer as CustomerModel
-from solocrm_tui.core.models import database
-from solocrm_tui.core.records import CUSTOMER_STAGES
+from solocrm_tui.core.contacts import customers
+from solocrm_tui.core.contacts.search import CustomerQuery, count_customers
+from solocrm_tui.core.stages import CUSTOMER_STAGES
+from solocrm_tui.core.storage.models import Customer as CustomerModel
+from solocrm_tui.core.storage.models import database
 from solocrm_tui.modals.confirm import Confirm
 from solocrm_tui.modals.customer_form import CustomerForm
 from solocrm_tui.modals.prompt import Prompt

@@ -7,14 +7,13 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
-from textual.notifications import Notify
 from textual.widgets import DataTable, Static, TabbedContent
 
 from solocrm_tui.core import jobs
 from solocrm_tui.core.analytics import refit
-from solocrm_tui.core.customers import create_customer
-from solocrm_tui.core.models import Customer
-from solocrm_tui.core.orders import add_order
+from solocrm_tui.core.contacts.customers import create_customer
+from solocrm_tui.core.sales.orders import add_order
+from solocrm_tui.core.storage.models import Customer
 from solocrm_tui.screens.customer import CustomerScreen
 from solocrm_tui.screens.insights import InsightsScreen
 from solocrm_tui.widgets.chart import Chart, bars, column_chart

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from textual.widgets import RadioSet
 
-from solocrm_tui.core import customers, orders, timeline
+from solocrm_tui.core.contacts import customers, timeline
 from solocrm_tui.core.errors import NotFound
-from solocrm_tui.core.models import Erasure
-from solocrm_tui.core.models import Order as OrderModel
+from solocrm_tui.core.sales import orders
+from solocrm_tui.core.storage.models import Erasure
+from solocrm_tui.core.storage.models import Order as OrderModel
 from solocrm_tui.modals.merge_form import MergeForm
 from solocrm_tui.modals.prompt import Prompt
 from solocrm_tui.widgets.customer_table import CustomerTable

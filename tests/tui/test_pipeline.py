@@ -7,15 +7,14 @@ import threading
 from datetime import timedelta
 
 import pytest
-from textual.notifications import Notify
 from textual.widgets import Input, Static
 
-from solocrm_tui.core import pipeline
-from solocrm_tui.core.customers import create_customer
+from solocrm_tui.core.contacts.customers import create_customer
 from solocrm_tui.core.errors import CRMError
-from solocrm_tui.core.models import Deal as DealModel
-from solocrm_tui.core.models import DealStageChange, Interaction, database
-from solocrm_tui.core.pipeline import create_deal, move_deal
+from solocrm_tui.core.sales import deals
+from solocrm_tui.core.sales.deals import create_deal, move_deal
+from solocrm_tui.core.storage.models import Deal as DealModel
+from solocrm_tui.core.storage.models import DealStageChange, Interaction, database
 from solocrm_tui.modals.deal_form import DealForm
 from solocrm_tui.modals.prompt import Prompt
 from solocrm_tui.widgets.deal_card import CHUNK, DealCard, StageColumn
@@ -125,13 +124,13 @@ async def test_navigation_with_vim_keys_and_arrows(seeded, make_app):
 
 async def test_move_on_is_drawn_at_once_and_then_persisted(seeded, make_app, monkeypatch, now):
     gate = threading.Event()
-    real_move = pipeline.move_deal
+    real_move = deals.move_deal
 
     def slow_move(*args, **kwargs):
         assert gate.wait(10)
         return real_move(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "move_deal", slow_move)
+    monkeypatch.setattr(deals, "move_deal", slow_move)
     app = make_app("pipeline")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -181,7 +180,7 @@ async def test_a_failed_write_puts_the_card_back_and_says_so(seeded, make_app, m
     def refuse(*args, **kwargs):
         raise CRMError("database is on fire")
 
-    monkeypatch.setattr(pipeline, "move_deal", refuse)
+    monkeypatch.setattr(deals, "move_deal", refuse)
     notes = Notes()
     app = make_app("pipeline")
     async with app.run_test(size=SIZE, message_hook=notes) as pilot:

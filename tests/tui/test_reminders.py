@@ -8,25 +8,22 @@ import inspect
 import multiprocessing
 import textwrap
 import threading
-import time
 from collections import Counter
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from textual.notifications import Notify
 
-from solocrm_tui import background
-from solocrm_tui import reminders
+from solocrm_tui import background, reminders
 from solocrm_tui.background import _leased, health_text
 from solocrm_tui.config import Config, Jobs, Notifications
 from solocrm_tui.core import jobs
-from solocrm_tui.core.customers import create_customer
-from solocrm_tui.core.db import close_database, open_database
-from solocrm_tui.core.followups import claim_due, create_followup, get_followup
-from solocrm_tui.core.models import FollowUp as FollowUpModel
-from solocrm_tui.core.models import Interaction, JobState, database
-from solocrm_tui.core.records import FollowUp
+from solocrm_tui.core.contacts.customers import create_customer
+from solocrm_tui.core.contacts.followups import claim_due, create_followup, get_followup
+from solocrm_tui.core.storage.db import close_database, open_database
+from solocrm_tui.core.storage.models import FollowUp as FollowUpModel
+from solocrm_tui.core.storage.models import Interaction, JobState, database
+from solocrm_tui.core.storage.records import FollowUp
 from solocrm_tui.dbthread import db_call
 from solocrm_tui.messages import DataChanged
 from solocrm_tui.scheduling import Job, JobRunner
@@ -129,8 +126,8 @@ def _remind_in_process(path: str, now_iso: str, barrier, results) -> None:
     """
     from datetime import datetime
 
-    from solocrm_tui.core import followups
-    from solocrm_tui.core.db import close_database, open_database
+    from solocrm_tui.core.contacts import followups
+    from solocrm_tui.core.storage.db import close_database, open_database
 
     got, error = [], None
     try:

@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from textual.notifications import Notify
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent
 
-from solocrm_tui.core import campaigns, customers, tickets
-from solocrm_tui.core.campaign_results import campaign_results
-from solocrm_tui.core.models import CampaignTarget
+from solocrm_tui.core.contacts import customers
+from solocrm_tui.core.sales import campaigns
+from solocrm_tui.core.sales.campaign_results import campaign_results
+from solocrm_tui.core.service import tickets
+from solocrm_tui.core.storage.models import CampaignTarget
 from solocrm_tui.modals.campaign_form import CampaignForm
 from solocrm_tui.modals.prompt import Prompt
 from solocrm_tui.screens.customer import CustomerScreen

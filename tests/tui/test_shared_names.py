@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from textual.widgets import Input
 
-from solocrm_tui.core import customers, pipeline, timeline
-from solocrm_tui.core.actions import Context, resolve_customer
+from solocrm_tui.core.composer.execute import Context, resolve_customer
+from solocrm_tui.core.contacts import customers, timeline
 from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.sales import deals
 from solocrm_tui.modals.deal_form import DealForm
 from solocrm_tui.widgets.composer import ComposerLog
 
@@ -52,7 +53,7 @@ async def test_composer_targets_by_id_and_tab_completes_ids_for_shared_names(mak
 
 async def test_new_deal_from_a_card_goes_to_that_customer_even_if_the_name_is_shared(make_app, now):
     first, second = twins(now)
-    pipeline.create_deal(second.id, "Grinder", "900", now - timedelta(days=1))
+    deals.create_deal(second.id, "Grinder", "900", now - timedelta(days=1))
     app = make_app("pipeline")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -63,5 +64,5 @@ async def test_new_deal_from_a_card_goes_to_that_customer_even_if_the_name_is_sh
         assert form.query_one("#field-customer", Input).value == "Julia Kowalski"
         await pilot.press("tab", *"Beans", "tab", *"300", "enter")
         await settle(pilot)
-        assert [d.title for d in pipeline.customer_deals(second.id)] == ["Beans", "Grinder"]
-        assert pipeline.customer_deals(first.id) == []
+        assert [d.title for d in deals.customer_deals(second.id)] == ["Beans", "Grinder"]
+        assert deals.customer_deals(first.id) == []

@@ -8,10 +8,10 @@ import pytest
 from textual.notifications import Notify
 from textual.widgets import DataTable, Input, Label, Static
 
-from solocrm_tui.core.customers import create_customer
-from solocrm_tui.core.followups import create_followup, get_followup
-from solocrm_tui.core.models import Interaction, QueueDismissal
-from solocrm_tui.core.pipeline import create_deal
+from solocrm_tui.core.contacts.customers import create_customer
+from solocrm_tui.core.contacts.followups import create_followup, get_followup
+from solocrm_tui.core.sales.deals import create_deal
+from solocrm_tui.core.storage.models import Interaction, QueueDismissal
 from solocrm_tui.modals.prompt import Prompt
 
 from .conftest import settle
@@ -170,13 +170,13 @@ async def test_the_queue_loads_once_at_start_and_once_per_return(make_app, book,
     from solocrm_tui.screens import today as today_screen
 
     calls = []
-    real = today_screen.dismissals.todays_queue
+    real = today_screen.queue.todays_queue
 
     def counting(*args):
         calls.append(args[0])
         return real(*args)
 
-    monkeypatch.setattr(today_screen.dismissals, "todays_queue", counting)
+    monkeypatch.setattr(today_screen.queue, "todays_queue", counting)
     app = make_app("today")
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)

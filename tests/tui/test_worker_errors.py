@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from textual.notifications import Notify
-
 from solocrm_tui.core.errors import ValidationError
 
 from .conftest import Notes, settle
-
-
 
 
 async def test_a_failing_screen_worker_is_reported_and_the_app_keeps_running(make_app, monkeypatch):
@@ -33,7 +29,7 @@ async def test_a_refused_action_in_a_screen_worker_says_why(make_app, monkeypatc
     def refuse(*args, **kwargs):
         raise ValidationError("the queue is closed for lunch")
 
-    monkeypatch.setattr(screen.dismissals, "todays_queue", refuse)
+    monkeypatch.setattr(screen.queue, "todays_queue", refuse)
     notes = Notes()
     app = make_app("today")
     async with app.run_test(size=(120, 35), message_hook=notes) as pilot:

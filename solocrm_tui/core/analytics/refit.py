@@ -16,11 +16,17 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from solocrm_tui.core.model_runs import Settings, order_stamp
+from solocrm_tui.core.analytics.runs import Settings, order_stamp
 
 from . import store
 from .churn import compare_models
-from .clv import (conditional_expected_transactions, discounted_clv, fit_bgnbd, fit_gamma_gamma, p_alive)
+from .clv import (
+    conditional_expected_transactions,
+    discounted_clv,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    p_alive,
+)
 from .features import customer_features, summary_for_btyd
 from .segments import kmeans_segments, rfm_segments, segment_profiles
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from solocrm_tui.core.models import ModelRun, database
+from solocrm_tui.core.storage.models import ModelRun, database
 
 FIGURE_COLUMNS = ("segment", "churn_risk", "p_alive", "expected_purchases", "clv")
 # pandas converts rows holding the GIL; the Insights screen loads in a thread of the app,

@@ -8,7 +8,11 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from solocrm_tui.core.analytics import clv
-from solocrm_tui.core.analytics.churn import compare_models, make_training_frame, rule_score
+from solocrm_tui.core.analytics.churn import (
+    compare_models,
+    make_training_frame,
+    rule_score,
+)
 from solocrm_tui.core.analytics.features import customer_features, summary_for_btyd
 
 CALIBRATION_END = pd.Timestamp("1997-09-30")

@@ -6,7 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from solocrm_tui.core.analytics.revenue import SEASONALITY_NOTE, monthly_revenue, revenue_trend_and_forecast
+from solocrm_tui.core.analytics.revenue import (
+    SEASONALITY_NOTE,
+    monthly_revenue,
+    revenue_trend_and_forecast,
+)
 
 
 def _orders(rows):

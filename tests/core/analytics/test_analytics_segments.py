@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 
 from solocrm_tui.core.analytics.features import customer_features
-from solocrm_tui.core.analytics.segments import kmeans_segments, rfm_scores, rfm_segments, segment_profiles
+from solocrm_tui.core.analytics.segments import (
+    kmeans_segments,
+    rfm_scores,
+    rfm_segments,
+    segment_profiles,
+)
 
 AS_OF = pd.Timestamp("2024-06-30")
 GROUP_SIZE = 250

@@ -1,0 +1,1 @@
+"""The composer: its grammar (text -> command) and carrying a command out."""

@@ -1,0 +1,124 @@
+"""The composer's commands as typed values: what `grammar.parse` returns and
+`composer.execute.execute` carries out. Every command that acts on a customer has a
+`target`, the `@mention` (None means the customer in focus)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    body: str
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogInteraction:
+    kind: str  # "call" | "email" | "meeting"
+    direction: str  # "out" | "in"
+    body: str
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    due_at: datetime
+    title: str
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Buy:
+    amount: Decimal
+    description: str
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewDeal:
+    amount: Decimal
+    title: str
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MoveStage:
+    stage: str
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Won:
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lost:
+    reason: str
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenTicket:
+    subject: str
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CloseTicket:
+    score: int | None
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Responded:
+    campaign: str
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    tag: str
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Untag:
+    tag: str
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddCustomer:
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Find:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Go:
+    screen: str
+
+
+@dataclass(frozen=True, slots=True)
+class Undo:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    topic: str | None = None
+
+
+Command = (
+    Note | LogInteraction | FollowUp | Buy | NewDeal | MoveStage | Won | Lost | OpenTicket
+    | CloseTicket | Responded | Tag | Untag | AddCustomer | Find | Go | Undo | Help
+)

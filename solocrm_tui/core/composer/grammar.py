@@ -1,0 +1,268 @@
+"""The composer's little language: one line of text -> one typed command.
+
+Parsing is pure (text and `now` in, a frozen dataclass out), so the whole grammar is
+table-tested without a UI or a database; the widget only hands the command to core in
+a worker. Anything wrong raises ValidationError with one line naming the problem and
+the usage, so the log can say it and nothing changes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+
+from solocrm_tui.core import validate
+from solocrm_tui.core.amounts import split_amount
+from solocrm_tui.core.composer.commands import (  # noqa: F401 - re-exported as composer.Note, …
+    AddCustomer,
+    Buy,
+    CloseTicket,
+    Command,
+    Find,
+    FollowUp,
+    Go,
+    Help,
+    LogInteraction,
+    Lost,
+    MoveStage,
+    NewDeal,
+    Note,
+    OpenTicket,
+    Responded,
+    Tag,
+    Undo,
+    Untag,
+    Won,
+)
+from solocrm_tui.core.dates import split_when
+from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.stages import DEAL_STAGES
+
+STAGES = DEAL_STAGES
+SCREENS = ("today", "customers", "pipeline", "insights")
+
+COMMANDS: dict[str, str] = {
+    "/note": "/note [@who] TEXT — add a note (plain text without / does the same)",
+    "/call": "/call[<] [@who] [TEXT] — log a call (< when they called you)",
+    "/email": "/email[<] [@who] TEXT — log an email (< when they wrote to you)",
+    "/meet": "/meet[<] [@who] [TEXT] — log a meeting (< when they asked for it)",
+    "/follow": "/follow [@who] WHEN TEXT — set a follow-up (WHEN: today, 3d, 2w, 1m, fri, 2026-12-01, + 14:30)",
+    "/buy": "/buy [@who] AMOUNT [TEXT] — record an order",
+    "/deal": "/deal [@who] AMOUNT TITLE — open a deal",
+    "/stage": "/stage [@who] STAGE — move the deal: lead, qualified, proposal, negotiation, won, lost",
+    "/won": "/won [@who] — mark the open deal won",
+    "/lost": "/lost [@who] REASON — mark the open deal lost",
+    "/ticket": "/ticket [@who] SUBJECT — open a support ticket",
+    "/close": "/close [@who] [SCORE] — close the open ticket (satisfaction score 1-5)",
+    "/responded": "/responded [@who] CAMPAIGN — record a response to a campaign",
+    "/tag": "/tag [@who] TAG — add a tag",
+    "/untag": "/untag [@who] TAG — remove a tag",
+    "/add": "/add NAME [EMAIL] [PHONE] — add a customer",
+    "/find": "/find TEXT — search customers",
+    "/go": "/go today|customers|pipeline|insights — switch screen",
+    "/undo": "/undo — undo the last composer action",
+    "/help": "/help [COMMAND] — list the commands, or explain one",
+}
+ALIASES = {"/meeting": "/meet", "/fu": "/follow", "/order": "/buy"}
+_KINDS = {"/call": "call", "/email": "email", "/meet": "meeting"}
+
+
+def parse(text: str, now: datetime) -> Command:
+    """Parse one composer line; `now` anchors relative dates such as `fri` or `3d`."""
+    text = text.strip()
+    if not text:
+        raise ValidationError("nothing to send: type a note, or /help for the commands")
+    if not text.startswith("/"):
+        target, body = take_target(text)
+        return _on_customer["/note"]("/note", body, target, now)
+    word, *more = text.split(maxsplit=1)
+    inbound, rest = word.endswith("<"), (more[0] if more else "")
+    cmd = word.lower().removesuffix("<")
+    cmd = ALIASES.get(cmd, cmd)
+    if cmd not in _global and cmd not in _on_customer:
+        raise _unknown(word)
+    if inbound and cmd not in _KINDS:
+        raise ValidationError(f"only /call, /email and /meet take < (inbound), got {word}")
+    if cmd in _global:
+        return _global[cmd](cmd, rest)
+    target, rest = take_target(rest)
+    return _on_customer[cmd](cmd + "<" if inbound else cmd, rest, target, now)
+
+
+def take_target(text: str) -> tuple[str | None, str]:
+    """Split a leading `@alice`, `@alice_smith` or `@"Alice Smith"` from the text."""
+    if not text.startswith("@"):
+        return None, text.strip()
+    if text.startswith('@"'):
+        end = text.find('"', 2)
+        if end < 0:
+            raise ValidationError('unclosed quote in @"…": use @"Alice Smith"')
+        name, rest = text[2:end], text[end + 1 :]
+    else:
+        first, *more = text.split(maxsplit=1)
+        name, rest = first[1:].rstrip(",:;").replace("_", " "), " ".join(more)
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError('@ needs a customer name, e.g. @alice or @"Alice Smith"')
+    return name, rest.lstrip(",:;").strip()
+
+
+def complete_command(prefix: str) -> list[str]:
+    """Command words starting with `prefix`, for Tab; aliases only when nothing else fits."""
+    key = prefix.lower()
+    if not key.startswith("/"):
+        return []
+    found = sorted(word for word in COMMANDS if word.startswith(key))
+    return found or sorted(word for word in ALIASES if word.startswith(key))
+
+
+def _usage(cmd: str, problem: str) -> ValidationError:
+    return ValidationError(f"{problem}: usage {COMMANDS[cmd].split(' — ')[0]}")
+
+
+def _required(cmd: str, text: str, problem: str) -> str:
+    if not text:
+        raise _usage(cmd, problem)
+    return text
+
+
+def _bare(cmd: str, text: str, command: Command) -> Command:
+    """`command` for a command word that takes no text (`/won`, `/undo`)."""
+    if text:
+        raise ValidationError(f'{cmd} takes nothing after it, got "{text}"')
+    return command
+
+
+def _unknown(word: str) -> ValidationError:
+    close = difflib.get_close_matches(word.lower(), [*COMMANDS, *ALIASES], n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return ValidationError(f"unknown command {word}{hint} — type /help for the list")
+
+
+def _choose(cmd: str, text: str, options: tuple[str, ...], what: str) -> str:
+    """One of `options` by full name or unique prefix, case-insensitive."""
+    key = _required(cmd, text, f"{cmd} needs a {what}").lower()
+    matches = [option for option in options if option.startswith(key)]
+    if key in options or len(matches) == 1:
+        return key if key in options else matches[0]
+    if matches:
+        raise ValidationError(f'{what} "{text}" is ambiguous: {" or ".join(matches)}')
+    raise ValidationError(f'unknown {what} "{text}": use {", ".join(options)}')
+
+
+def _amount(cmd: str, text: str) -> tuple[Decimal, str]:
+    words = _required(cmd, text, f"{cmd} needs an amount").split()
+    try:
+        amount, words = split_amount(words)
+    except ValidationError as error:
+        raise ValidationError(f"{cmd}: {error}") from None
+    return amount, " ".join(words)
+
+
+def _tag_name(cmd: str, text: str) -> str:
+    words = _required(cmd, text, f"{cmd} needs a tag").lower().split()
+    if len(words) > 1:
+        raise ValidationError(f'a tag is one word: try {cmd} {"-".join(w.lstrip("#") for w in words)}')
+    return validate.tag(words[0])  # the same rule the customer service applies
+
+
+def _close(cmd: str, text: str, target: str | None, now: datetime) -> CloseTicket:
+    if text and text not in ("1", "2", "3", "4", "5"):
+        raise ValidationError(f'/close takes a satisfaction score from 1 to 5, got "{text}"')
+    return CloseTicket(int(text) if text else None, target)
+
+
+def _interaction(cmd: str, text: str, target: str | None, now: datetime) -> LogInteraction:
+    kind = _KINDS[cmd.removesuffix("<")]
+    if kind == "email":
+        _required("/email", text, "/email needs a summary")
+    return LogInteraction(kind, "in" if cmd.endswith("<") else "out", text, target)
+
+
+def _follow(cmd: str, text: str, target: str | None, now: datetime) -> FollowUp:
+    due, words = split_when(_required(cmd, text, f"{cmd} needs a date and a title").split(), now)
+    return FollowUp(due, _required(cmd, " ".join(words), f"{cmd} needs a title after the date"), target)
+
+
+def _add(cmd: str, text: str) -> AddCustomer:
+    quoted = ""
+    if text.startswith('"'):
+        end = text.find('"', 1)
+        if end < 0:
+            raise ValidationError('unclosed quote in /add "…": use /add "Ann Lee" ann@example.com')
+        quoted, text = text[1:end].strip(), text[end + 1 :]
+    words = text.split()
+    email = _find_email(words)
+    phone = _find_phone(words, skip={email})
+    name = " ".join([quoted, *(w for w in words if w != email and w not in phone)]).strip()
+    return AddCustomer(_required(cmd, name, "/add needs a name"), email, " ".join(phone) or None)
+
+
+def _find_email(words: list[str]) -> str | None:
+    emails = [word for word in words if "@" in word]
+    for word in emails:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s.][^@\s]*", word):
+            raise ValidationError(f'"{word}" doesn\'t look like an email address')
+    if len(emails) > 1:
+        raise ValidationError(f"/add takes one email, got {' and '.join(emails)}")
+    return emails[0] if emails else None
+
+
+def _find_phone(words: list[str], skip: set[str | None]) -> list[str]:
+    """The run of consecutive phone-ish words (`+44 20 7946 0958`) holding 6+ digits."""
+    runs: list[list[str]] = [[]]
+    for word in words:
+        if word not in skip and re.fullmatch(r"[\d+\-()]+", word):
+            runs[-1].append(word)
+        elif runs[-1]:
+            runs.append([])
+    phones = [run for run in runs if sum(c.isdigit() for word in run for c in word) >= 6]
+    if len(phones) > 1:
+        both = " and ".join(" ".join(phone) for phone in phones)
+        raise ValidationError(f"/add takes one phone number, got {both}")
+    return phones[0] if phones else []
+
+
+def _deal(cmd: str, text: str, target: str | None, now: datetime) -> NewDeal:
+    amount, title = _amount(cmd, text)
+    return NewDeal(amount, _required(cmd, title, "/deal needs a title after the amount"), target)
+
+
+def _help_topic(text: str) -> str | None:
+    if not text:
+        return None
+    topic = "/" + text.lower().lstrip("/").removesuffix("<")
+    topic = ALIASES.get(topic, topic)
+    if topic not in COMMANDS:
+        raise ValidationError(f'no help for "{text}" — type /help for the list')
+    return topic
+
+
+Handler = Callable[[str, str, "str | None", datetime], Command]
+_on_customer: dict[str, Handler] = {
+    "/note": lambda c, t, who, now: Note(_required(c, t, "a note needs some text"), who),
+    "/call": _interaction,
+    "/email": _interaction,
+    "/meet": _interaction,
+    "/follow": _follow,
+    "/buy": lambda c, t, who, now: Buy(*_amount(c, t), who),
+    "/deal": _deal,
+    "/stage": lambda c, t, who, now: MoveStage(_choose(c, t, STAGES, "stage"), who),
+    "/won": lambda c, t, who, now: _bare(c, t, Won(who)),
+    "/lost": lambda c, t, who, now: Lost(_required(c, t, "/lost needs a reason"), who),
+    "/ticket": lambda c, t, who, now: OpenTicket(_required(c, t, "/ticket needs a subject"), who),
+    "/close": _close,
+    "/responded": lambda c, t, who, now: Responded(_required(c, t, "/responded needs a campaign"), who),
+    "/tag": lambda c, t, who, now: Tag(_tag_name(c, t), who),
+    "/untag": lambda c, t, who, now: Untag(_tag_name(c, t), who),
+}
+_global: dict[str, Callable[[str, str], Command]] = {
+    "/add": _add,
+    "/find": lambda c, t: Find(_required(c, t, "/find needs some text")),
+    "/go": lambda c, t: Go(_choose(c, t, SCREENS, "screen")),
+    "/undo": lambda c, t: _bare(c, t, Undo()),
+    "/help": lambda c, t: Help(_help_topic(t)),
+}

@@ -1,0 +1,1 @@
+"""Contacts: customers, their timeline, follow-ups, lifecycle stages, search, duplicates and privacy."""

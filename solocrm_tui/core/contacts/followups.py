@@ -1,0 +1,113 @@
+"""Follow-ups: the owner's reminders, and the once-only claim that notifies them.
+
+`claim_due` marks a reminder notified with a conditional UPDATE, so whichever
+process (app instance, second SSH session, `solocrm remind` from cron) claims it
+first is the only one that tells the owner: a reminder fires exactly once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from peewee import JOIN
+
+from solocrm_tui.core import validate
+from solocrm_tui.core.contacts.timeline import system_entry
+from solocrm_tui.core.errors import NotFound, ValidationError
+from solocrm_tui.core.storage.models import Customer as CustomerModel
+from solocrm_tui.core.storage.models import Deal as DealModel
+from solocrm_tui.core.storage.models import FollowUp as FollowUpModel
+from solocrm_tui.core.storage.models import database
+from solocrm_tui.core.storage.records import FollowUp
+
+F, C = FollowUpModel, CustomerModel
+_COLUMNS = (F.id, F.customer, C.name, F.deal, F.title, F.due_at, F.done_at, F.snoozes, F.notified_at)
+
+
+def _select():
+    return F.select(*_COLUMNS).join(C, join_type=JOIN.LEFT_OUTER, on=(F.customer == C.id))
+
+
+def _records(query) -> list[FollowUp]:
+    return [FollowUp(*row) for row in query.tuples()]
+
+
+def create_followup(title: str, due_at: datetime, now: datetime, *, customer_id: int | None = None,
+                    deal_id: int | None = None) -> FollowUp:
+    title = validate.text(title, "follow-up text", required=True)
+    due_at = validate.moment(due_at, "due date")
+    if due_at is None:
+        raise ValidationError("a follow-up needs a due date")
+    with database.atomic():
+        if customer_id is not None and not C.select().where(C.id == customer_id).exists():
+            raise NotFound(f"no customer #{customer_id}")
+        if deal_id is not None and not DealModel.select().where(DealModel.id == deal_id).exists():
+            raise NotFound(f"no deal #{deal_id}")
+        new_id = F.insert(customer=customer_id, deal=deal_id, title=title, due_at=due_at,
+                          created_at=now).execute()
+    return get_followup(new_id)
+
+
+def get_followup(followup_id: int) -> FollowUp:
+    rows = _records(_select().where(F.id == followup_id))
+    if not rows:
+        raise NotFound(f"no follow-up #{followup_id}")
+    return rows[0]
+
+
+def open_followups(until: datetime, limit: int = 500) -> list[FollowUp]:
+    """Not done and due at or before `until`, most overdue first."""
+    query = _select().where(F.done_at.is_null() & (F.due_at <= until)).order_by(F.due_at, F.id).limit(limit)
+    return _records(query)
+
+
+def upcoming_followups(now: datetime, days: int = 7, limit: int = 100) -> list[FollowUp]:
+    query = (_select().where(F.done_at.is_null() & (F.due_at > now) & (F.due_at <= now + timedelta(days=days)))
+             .order_by(F.due_at, F.id).limit(limit))
+    return _records(query)
+
+
+def customer_followups(customer_id: int, include_done: bool = False) -> list[FollowUp]:
+    query = _select().where(F.customer == customer_id)
+    if not include_done:
+        query = query.where(F.done_at.is_null())
+    return _records(query.order_by(F.due_at.desc(), F.id.desc()).limit(200))
+
+
+def mark_done(ids: Iterable[int], now: datetime, *, done: bool = True) -> int:
+    ids = list(ids)
+    with database.atomic():
+        return F.update(done_at=now if done else None).where(F.id.in_(ids)).execute()
+
+
+def snooze(ids: Iterable[int], until: datetime, now: datetime) -> int:
+    """Move follow-ups to `until`; they become due again and will notify again then."""
+    if until <= now:
+        raise ValidationError("snooze needs a time in the future")
+    ids = list(ids)
+    with database.atomic():
+        return (F.update(due_at=until, snoozes=F.snoozes + 1, notified_at=None)
+                .where(F.id.in_(ids) & F.done_at.is_null()).execute())
+
+
+def delete_followup(followup_id: int) -> None:
+    with database.atomic():
+        if not F.delete().where(F.id == followup_id).execute():
+            raise NotFound(f"no follow-up #{followup_id}")
+
+
+def claim_due(now: datetime, limit: int = 50) -> list[FollowUp]:
+    """Atomically claim due, unnotified, open follow-ups; each is returned to one caller only."""
+    claimed: list[int] = []
+    with database.atomic():
+        candidates = (F.select(F.id).where(F.done_at.is_null() & F.notified_at.is_null() & (F.due_at <= now))
+                      .order_by(F.due_at).limit(limit).tuples())
+        for (fid,) in list(candidates):
+            if F.update(notified_at=now).where((F.id == fid) & F.notified_at.is_null()).execute():
+                claimed.append(fid)
+        rows = _records(_select().where(F.id.in_(claimed)).order_by(F.due_at)) if claimed else []
+        for row in rows:
+            if row.customer_id is not None:
+                system_entry(row.customer_id, f"reminder: {row.title}", now)
+    return rows

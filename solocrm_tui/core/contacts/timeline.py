@@ -1,0 +1,94 @@
+"""A customer's interaction timeline: logging entries and paging newest-first.
+
+Logging a real contact (anything but a system entry) moves the customer's
+`last_contact_at`, which the list sorts on and the Today queue reasons with.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from peewee import fn
+
+from solocrm_tui.core import validate
+from solocrm_tui.core.errors import NotFound, ValidationError
+from solocrm_tui.core.storage.models import Customer as CustomerModel
+from solocrm_tui.core.storage.models import Interaction as InteractionModel
+from solocrm_tui.core.storage.models import Ticket as TicketModel
+from solocrm_tui.core.storage.models import database
+from solocrm_tui.core.storage.records import INTERACTION_KINDS, Interaction, Page
+
+_COLUMNS = (InteractionModel.id, InteractionModel.customer, InteractionModel.kind,
+            InteractionModel.direction, InteractionModel.body, InteractionModel.occurred_at)
+
+
+def add_interaction(customer_id: int, kind: str, body: str, now: datetime, *,
+                    direction: str = "out", occurred_at: datetime | None = None,
+                    deal_id: int | None = None) -> Interaction:
+    if kind not in INTERACTION_KINDS:
+        raise ValidationError(f'unknown interaction kind "{kind}": use {", ".join(INTERACTION_KINDS)}')
+    if direction not in ("in", "out"):
+        raise ValidationError(f'direction must be "in" or "out", got "{direction}"')
+    body = validate.text(body, "text", limit=validate.MAX_TEXT) or ""
+    when = occurred_at or now
+    with database.atomic():
+        if not CustomerModel.select().where(CustomerModel.id == customer_id).exists():
+            raise NotFound(f"no customer #{customer_id}")
+        new_id = InteractionModel.insert(customer=customer_id, kind=kind, direction=direction,
+                                         body=body, occurred_at=when, deal_id=deal_id).execute()
+        if kind != "system":
+            touch_contact(customer_id, when)
+        if kind != "system" and direction == "out":
+            _first_response(customer_id, when)
+    return Interaction(new_id, customer_id, kind, direction, body, when)
+
+
+def touch_contact(customer_id: int, when: datetime) -> None:
+    """Move last_contact_at forward only (a back-dated entry never makes it older)."""
+    C = CustomerModel
+    C.update(last_contact_at=when).where(
+        (C.id == customer_id) & (C.last_contact_at.is_null() | (C.last_contact_at < when))).execute()
+
+
+def _first_response(customer_id: int, when: datetime) -> None:
+    """The owner's first outbound contact after a ticket was opened answers it (response time)."""
+    T = TicketModel
+    T.update(first_response_at=when).where(
+        (T.customer == customer_id) & (T.status != "closed") & T.first_response_at.is_null()
+        & (T.opened_at <= when)).execute()
+
+
+def system_entry(customer_id: int, body: str, now: datetime) -> None:
+    """A quiet line recording what the app did (stage changed, reminder fired…)."""
+    InteractionModel.insert(customer=customer_id, kind="system", direction="out",
+                            body=body, occurred_at=now).execute()
+
+
+def delete_interaction(interaction_id: int) -> None:
+    """Remove an entry and recompute last contact from what remains (used by undo)."""
+    with database.atomic():
+        row = InteractionModel.select(InteractionModel.customer).where(
+            InteractionModel.id == interaction_id).tuples().first()
+        if row is None:
+            raise NotFound(f"no interaction #{interaction_id}")
+        InteractionModel.delete().where(InteractionModel.id == interaction_id).execute()
+        recompute_last_contact(row[0])
+
+
+def recompute_last_contact(customer_id: int) -> None:
+    I = InteractionModel
+    latest = (I.select(fn.MAX(I.occurred_at)).where((I.customer == customer_id) & (I.kind != "system")))
+    CustomerModel.update(last_contact_at=latest).where(CustomerModel.id == customer_id).execute()
+
+
+def page_timeline(customer_id: int, before: tuple | None = None, limit: int = 50) -> Page[Interaction]:
+    """Newest first; pass the returned cursor to get the next older page."""
+    I = InteractionModel
+    query = I.select(*_COLUMNS).where(I.customer == customer_id)
+    if before is not None:
+        at, last_id = before
+        query = query.where((I.occurred_at < at) | ((I.occurred_at == at) & (I.id < last_id)))
+    rows = list(query.order_by(I.occurred_at.desc(), I.id.desc()).limit(limit).tuples())
+    records = tuple(Interaction(*r) for r in rows)
+    cursor = (records[-1].occurred_at, records[-1].id) if len(records) == limit else None
+    return Page(records, cursor)

@@ -1,0 +1,1 @@
+"""Data in and out: CSV import with matching and undo, and exports in every format."""

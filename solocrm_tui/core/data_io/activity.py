@@ -1,0 +1,267 @@
+"""Orders and interactions from a CSV, each attached to its customer.
+
+A row names its customer by external id, email or phone; an unknown customer is
+rejected unless `create_missing` (then created, named after the name column, the
+id or the email). Re-importing is idempotent: an order with an order id is matched
+on it (and updated if it changed); without one, an order identical in customer,
+date, amount and description to an existing one is a duplicate, as is an
+interaction identical in customer, kind, time and text. Afterwards the touched
+customers' totals, last contact and stage are brought up to date and each gets one
+system line in its timeline.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from solocrm_tui.core import validate
+from solocrm_tui.core.contacts.lifecycle import Rules, restage
+from solocrm_tui.core.data_io.cells import (
+    cents,
+    direction,
+    kind,
+    moment,
+    not_future,
+    short,
+)
+from solocrm_tui.core.data_io.columns import ColumnMap
+from solocrm_tui.core.data_io.customers import Existing, insert_customers
+from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.sales.campaign_results import attribute_conversions
+from solocrm_tui.core.sales.orders import refresh_customer_totals
+from solocrm_tui.core.storage.batches import chunks, dumps, marks, record
+from solocrm_tui.core.storage.models import database
+
+ORDER_COLUMNS = ("customer_id", "amount_cents", "currency", "description", "ordered_at", "cost_cents", "external_id")
+INTERACTION_COLUMNS = ("customer_id", "kind", "direction", "body", "occurred_at")
+
+
+class Resolver:
+    """Finds (or, with create_missing, plans) the customer a row is about."""
+
+    def __init__(self, existing: Existing, create_missing: bool) -> None:
+        self.existing, self.create_missing = existing, create_missing
+        self.pending: list[dict] = []
+        self.pending_keys: dict[tuple[str, str], int] = {}
+
+    def resolve(self, cells: list[str], cmap: ColumnMap, line: int) -> int:
+        def cell(name: str) -> str:
+            index = cmap.fields.get(name)
+            return cells[index].strip() if index is not None and index < len(cells) else ""
+
+        ext = short(cell("customer_external_id"), "customer external id") or None
+        email, email_norm = validate.email(cell("customer_email") or None)
+        phone, phone_norm = validate.phone(cell("customer_phone") or None)
+        keys = [("external id", ext, self.existing.ext, "ext"), ("email", email_norm, self.existing.email, "email"),
+                ("phone", phone_norm, self.existing.phone, "phone")]
+        found: dict[int, str] = {}
+        for label, key, table, short_name in keys:
+            if not key:
+                continue
+            cid = table.get(key, self.pending_keys.get((short_name, key)))
+            if cid is not None:
+                found.setdefault(cid, f"{label} {key}")
+        if len(found) > 1:
+            (a, why_a), (b, why_b) = list(found.items())[:2]
+            raise ValidationError(f"the customer columns disagree: {why_a} is {_who(a)}, {why_b} is {_who(b)}")
+        if found:
+            return next(iter(found))
+        given = ", ".join(f"{label} {key}" for label, key, _, _ in keys if key)
+        if not given:
+            raise ValidationError("no customer: the external id, email and phone cells are all empty")
+        if not self.create_missing:
+            raise ValidationError(f"unknown customer ({given}): import them first or use --create-missing")
+        name = short(cell("customer_name"), "customer name") or ext or email or phone
+        rec = {"name": name, "external_id": ext, "email": email, "email_norm": email_norm, "phone": phone,
+               "phone_norm": phone_norm, "_line": line}
+        self.pending.append({k: v for k, v in rec.items() if v is not None})
+        temp = -len(self.pending)
+        for _, key, _, short_name in keys:
+            if key:
+                self.pending_keys[(short_name, key)] = temp
+        return temp
+
+
+def _who(cid: int) -> str:
+    return f"customer #{cid}" if cid > 0 else "a customer created by this import"
+
+
+def _cell_getter(cmap: ColumnMap) -> Callable[[list[str], str], str]:
+    def cell(cells: list[str], name: str) -> str:
+        index = cmap.fields.get(name)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+    return cell
+
+
+def order_cleaner(cmap: ColumnMap, now: datetime, currency: str) -> Callable[[list[str]], tuple]:
+    cell, default_currency = _cell_getter(cmap), validate.currency(currency)
+
+    def clean(cells: list[str]) -> tuple:
+        amount = cell(cells, "amount")
+        if not amount:
+            raise ValidationError("amount is empty")
+        when = cell(cells, "ordered_at")
+        if not when:
+            raise ValidationError("order date is empty")
+        cost = cell(cells, "cost")
+        code = cell(cells, "currency")
+        return (cents(amount), validate.currency(code) if code else default_currency,
+                short(cell(cells, "description"), "description"),
+                str(not_future(moment(when, "order date"), now, "order date")),
+                cents(cost, "cost") if cost else None, short(cell(cells, "order_id"), "order id") or None)
+    return clean
+
+
+def interaction_cleaner(cmap: ColumnMap, now: datetime) -> Callable[[list[str]], tuple]:
+    cell = _cell_getter(cmap)
+
+    def clean(cells: list[str]) -> tuple:
+        body, when = cell(cells, "body"), cell(cells, "occurred_at")
+        if not body:
+            raise ValidationError("text is empty")
+        if not when:
+            raise ValidationError("date is empty")
+        how = cell(cells, "kind")
+        way = cell(cells, "direction")
+        return (kind(how) if how else "note", direction(way) if way else "out",
+                validate.printable(body, "text", lines=True), str(not_future(moment(when, "date"), now, "date")))
+    return clean
+
+
+def _existing_keys(kind_: str, customer_ids: set[int]) -> set[tuple]:
+    """Natural keys of what the customers already have, to skip rows imported before."""
+    conn, out = database.connection(), set()
+    sql = ("SELECT customer_id, ordered_at, amount_cents, description FROM orders WHERE customer_id IN ({})"
+           if kind_ == "orders" else
+           "SELECT customer_id, kind, occurred_at, body FROM interaction WHERE kind != 'system' AND customer_id IN ({})")
+    for part in chunks(sorted(customer_ids)):
+        out.update(conn.execute(sql.format(marks(len(part))), tuple(part)))
+    return out
+
+
+def _existing_orders(external_ids: list[str]) -> dict[str, tuple]:
+    conn, out = database.connection(), {}
+    for part in chunks(external_ids):
+        rows = conn.execute(f"SELECT external_id, id, {', '.join(ORDER_COLUMNS[:-1])} FROM orders INDEXED BY orders_external_id "
+                            f"WHERE external_id IN ({marks(len(part))})", tuple(part))
+        out.update({row[0]: row[1:] for row in rows})
+    return out
+
+
+def plan(kind_: str, parsed: list[tuple[int, int, tuple]], issues) -> tuple[list, list, int]:
+    """(rows to insert as (customer, values), [(order id, new row, before)], skipped)."""
+    known = _existing_keys(kind_, {cid for _, cid, _ in parsed if cid > 0})
+    by_external = _existing_orders([v[-1] for _, _, v in parsed if v[-1]]) if kind_ == "orders" else {}
+    inserts, updates, skipped = [], [], 0
+    first_seen: dict[tuple, int] = {}
+    for line, cid, values in parsed:
+        external = values[-1] if kind_ == "orders" else None
+        key = ("id", external) if external else ((cid, values[3], values[0], values[2]) if kind_ == "orders"
+                                                 else (cid, values[0], values[3], values[2]))
+        full = (cid, *values)
+        if key in first_seen:
+            first_line, first_full = first_seen[key]
+            if external and first_full != full:
+                issues.reject(line, f"order id {external} is already on line {first_line} with other values")
+            else:
+                what = f"same order id {external}" if external else "the same customer, date, amount and text"
+                issues.note(line, f"repeats line {first_line} ({what}); skipped")
+                skipped += 1
+            continue
+        first_seen[key] = (line, full)
+        if external and external in by_external:
+            order_id, *stored = by_external[external]
+            if tuple(stored) == full[:-1]:
+                skipped += 1
+            else:
+                updates.append((order_id, full, dict(zip(ORDER_COLUMNS, stored))))
+        elif not external and key in known:
+            skipped += 1
+        else:
+            inserts.append(full)
+    return inserts, updates, skipped
+
+
+def prepare(kind_: str, records: Iterable[tuple[int, list[str]]], cmap: ColumnMap, now: datetime, currency: str,
+            issues) -> list[tuple[int, list[str], tuple]]:
+    """Validate the values of every row before the write transaction starts: (line, cells, values)."""
+    clean = order_cleaner(cmap, now, currency) if kind_ == "orders" else interaction_cleaner(cmap, now)
+    out = []
+    for line, cells in records:
+        try:
+            out.append((line, cells, clean(cells)))
+        except ValidationError as exc:
+            issues.reject(line, str(exc))
+    return out
+
+
+def run(kind_: str, prepared: list, cmap: ColumnMap, now: datetime, batch_id: str | None, issues, *,
+        create_missing: bool, rules: Rules) -> dict[str, int]:
+    """Find the customers, plan and (unless a dry run, batch_id None) write, inside the caller's transaction."""
+    resolver = Resolver(Existing.load(), create_missing)
+    parsed = []
+    for line, cells, values in prepared:
+        try:
+            parsed.append((line, resolver.resolve(cells, cmap, line), values))
+        except ValidationError as exc:
+            issues.reject(line, str(exc))
+    inserts, updates, skipped = plan(kind_, parsed, issues)
+    used = {cid for cid, *_ in inserts} | {full[0] for _, full, _ in updates}
+    new_people = [(-(i + 1), rec) for i, rec in enumerate(resolver.pending) if -(i + 1) in used]
+    if batch_id is not None:
+        ids = insert_customers([rec for _, rec in new_people], now, batch_id)
+        real = {temp: cid for (temp, _), cid in zip(new_people, ids)}
+        _apply(kind_, inserts, updates, real, now, batch_id, rules)
+    return {"inserted": len(inserts), "updated": len(updates), "skipped": skipped, "created": len(new_people)}
+
+
+def _apply(kind_: str, inserts: list, updates: list, real: dict[int, int], now: datetime, batch_id: str,
+           rules: Rules) -> None:
+    conn = database.connection()
+    table, names = ("orders", ORDER_COLUMNS) if kind_ == "orders" else ("interaction", INTERACTION_COLUMNS)
+    rows = [(real.get(full[0], full[0]), *full[1:], batch_id) for full in inserts]
+    conn.executemany(f"INSERT INTO {table} ({', '.join(names)}, batch_id) VALUES ({marks(len(names) + 1)})", rows)
+    new_ids = [r[0] for r in conn.execute(f"SELECT id FROM {table} WHERE batch_id = ? ORDER BY id", (batch_id,))]
+    record(batch_id, ((table, i, "insert", None) for i in new_ids))
+    touched = Counter(row[0] for row in rows)
+    changed: Counter = Counter()
+    for order_id, full, before in updates:
+        cid = real.get(full[0], full[0])
+        conn.execute(f"UPDATE orders SET {', '.join(f'{n} = ?' for n in ORDER_COLUMNS)} WHERE id = ?",
+                     (cid, *full[1:], order_id))
+        changed[cid] += 1
+        if before["customer_id"] is not None:
+            changed[before["customer_id"]] += 0
+    record(batch_id, (("orders", order_id, "update", dumps(before)) for order_id, _, before in updates))
+    customers = sorted(set(touched) | set(changed))
+    noun = "order" if kind_ == "orders" else "interaction"
+    entries = []
+    for cid in customers:
+        parts = [f"imported {touched[cid]} {noun}{'s' * (touched[cid] != 1)}"] if touched[cid] else []
+        parts += [f"updated {changed[cid]} {noun}{'s' * (changed[cid] != 1)}"] if changed[cid] else []
+        if parts:
+            entries.append((cid, f"{' and '.join(parts)} (batch {batch_id})", str(now), batch_id))
+    conn.executemany("INSERT INTO interaction (customer_id, kind, direction, body, occurred_at, batch_id) "
+                     "VALUES (?, 'system', 'out', ?, ?, ?)", entries)
+    refresh_after(kind_, customers, now, rules)
+
+
+def refresh_after(kind_: str, customer_ids: list[int], now: datetime, rules: Rules | None) -> None:
+    """Bring the touched customers' derived figures up to date: totals and stage after orders
+    (no re-staging when `rules` is None), last contact after interactions."""
+    if not customer_ids:
+        return
+    conn = database.connection()
+    for part in chunks(customer_ids):
+        if kind_ == "orders":
+            refresh_customer_totals(list(part))
+        else:
+            conn.execute("UPDATE customer SET last_contact_at = (SELECT MAX(occurred_at) FROM interaction "
+                         "WHERE customer_id = customer.id AND kind != 'system') "
+                         f"WHERE id IN ({marks(len(part))})", tuple(part))
+    if kind_ == "orders":
+        attribute_conversions(now, customer_ids)
+        if rules is not None:
+            restage(now, rules, customer_ids)

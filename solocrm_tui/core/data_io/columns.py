@@ -1,0 +1,143 @@
+"""Which CSV column feeds which field: synonyms, `--map` overrides, required columns.
+
+Headers are compared after `csv_reading.normalise` (case, spaces and punctuation
+ignored), so "E-mail", "Email Address" and "MAIL" all mean email. An explicit
+`--map "Source Column=field"` always wins; `field` may be `ignore`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from solocrm_tui.core.data_io.reading import normalise
+from solocrm_tui.core.errors import ValidationError
+
+KINDS = ("customers", "orders", "interactions")
+IGNORE = "ignore"
+
+_CUSTOMER_REF = {
+    "customer_external_id": "customerexternalid customerid externalcustomerid clientid customernumber customerno "
+                            "customerref accountid",
+    "customer_email": "customeremail email emailaddress mail email1 clientemail contactemail",
+    "customer_phone": "customerphone phone mobile tel telephone phonenumber",
+    "customer_name": "customername customer name fullname client clientname contact contactname",
+}
+_SYNONYMS: dict[str, dict[str, str]] = {
+    "customers": {
+        "name": "name fullname customer customername contact contactname client clientname person",
+        "first_name": "firstname givenname forename first",
+        "last_name": "lastname surname familyname last",
+        "company": "company organisation organization org companyname business employer account",
+        "email": "email emailaddress mail email1 emailaddr mailaddress",
+        "phone": "phone mobile tel telephone phonenumber mobilephone mobilenumber cell cellphone",
+        "external_id": "id externalid customerid extid clientid customernumber customerno reference ref",
+        "city": "city town locality",
+        "country": "country countrycode nation",
+        "birthday": "birthday birthdate dateofbirth dob born",
+        "source": "source acquisitionsource leadsource origin referral channel",
+        "tags": "tags tag labels label categories groups",
+        "opt_out": "optout optedout unsubscribed donotcontact donotemail nomarketing",
+        "custom": "custom customfields",
+    },
+    "orders": {
+        **_CUSTOMER_REF,
+        "order_id": "orderid ordernumber orderno order id externalid invoice invoiceno invoicenumber transactionid",
+        "amount": "amount total price value revenue sum grandtotal totalamount ordertotal",
+        "currency": "currency cur currencycode",
+        "ordered_at": "date orderedat orderdate purchasedate purchasedat created createdat datetime timestamp when",
+        "description": "description product item productname title details",
+        "cost": "cost cogs costprice unitcost",
+    },
+    "interactions": {
+        **_CUSTOMER_REF,
+        "kind": "kind type activitytype interactiontype channel",
+        "direction": "direction inout",
+        "body": "body text note notes message content summary details description subject comment",
+        "occurred_at": "occurredat date datetime time timestamp when createdat at",
+    },
+}
+SYNONYMS = {kind: {word: name for name, words in table.items() for word in words.split()}
+            for kind, table in _SYNONYMS.items()}
+FIELDS = {kind: tuple(table) for kind, table in _SYNONYMS.items()}
+# Columns SoloCRM's own export writes that an import must not turn into custom fields.
+_EXPORTED = "solocrmid solocrmcustomerid createdat updatedat archivedat revenue ordercount lastorderat " \
+            "lastcontactat stage stagechangedat segment churnrisk palive expectedpurchases clv"
+_REFS = ("customer_external_id", "customer_email", "customer_phone")
+REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
+    "customers": (("name", "first_name", "last_name"),),
+    "orders": (("amount",), ("ordered_at",), _REFS),
+    "interactions": (("body",), ("occurred_at",), _REFS),
+}
+
+
+@dataclass
+class ColumnMap:
+    fields: dict[str, int] = field(default_factory=dict)  # field -> column index
+    custom: list[tuple[int, str]] = field(default_factory=list)  # (column index, header) kept as custom fields
+    ignored: list[str] = field(default_factory=list)  # human notes on columns not imported
+
+
+def parse_map(items: list[str] | None) -> dict[str, str]:
+    """["E-Mail Addr=email", …] -> {normalised source header: field}."""
+    out: dict[str, str] = {}
+    for item in items or ():
+        source, sep, target = item.rpartition("=")
+        if not sep or not source.strip() or not target.strip():
+            raise ValidationError(f'--map "{item}" should look like "Source Column=field"')
+        out[normalise(source)] = target.strip()
+    return out
+
+
+def _field_name(kind: str, target: str) -> str:
+    key = normalise(target)
+    if key in ("ignore", "skip", "none"):
+        return IGNORE
+    for name in FIELDS[kind]:
+        if normalise(name) == key:
+            return name
+    if key in SYNONYMS[kind]:
+        return SYNONYMS[kind][key]
+    raise ValidationError(f'--map: "{target}" is not a {kind} field: use one of {", ".join(FIELDS[kind])} or ignore')
+
+
+def map_columns(kind: str, headers: tuple[str, ...], overrides: dict[str, str] | None = None) -> ColumnMap:
+    if kind not in KINDS:
+        raise ValidationError(f'cannot import "{kind}": use {", ".join(KINDS)}')
+    overrides = dict(overrides or {})
+    keys = [normalise(h) for h in headers]
+    for source in overrides:
+        if source not in keys:
+            raise ValidationError(f'--map: the file has no column like "{source}" (columns: {", ".join(headers)})')
+    result = ColumnMap()
+    explicit = {src: _field_name(kind, target) for src, target in overrides.items()}
+    for index, (header, key) in enumerate(zip(headers, keys)):
+        if key in explicit and explicit[key] != IGNORE:
+            if explicit[key] in result.fields:
+                raise ValidationError(f"--map: two columns are mapped to {explicit[key]}")
+            result.fields[explicit[key]] = index
+    for index, (header, key) in enumerate(zip(headers, keys)):
+        if key in explicit:
+            if explicit[key] == IGNORE:
+                result.ignored.append(f'"{header}" (--map ignore)')
+            continue
+        name = SYNONYMS[kind].get(key)
+        if not header:
+            result.ignored.append(f"column {index + 1} (no header)")
+        elif name and name not in result.fields:
+            result.fields[name] = index
+        elif name:
+            result.ignored.append(f'"{header}" (another column already gives {name})')
+        elif kind == "customers" and key not in _EXPORTED.split():
+            result.custom.append((index, header))
+        else:
+            result.ignored.append(f'"{header}"')
+    _check_required(kind, headers, result)
+    return result
+
+
+def _check_required(kind: str, headers: tuple[str, ...], result: ColumnMap) -> None:
+    for choices in REQUIRED[kind]:
+        if not any(name in result.fields for name in choices):
+            wanted = " or ".join(choices)
+            raise ValidationError(f'the {kind} file has no {wanted} column (columns: {", ".join(headers)}); '
+                                  f'name it, or use --map "Your Column={choices[0]}"')

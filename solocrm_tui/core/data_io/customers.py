@@ -1,0 +1,268 @@
+"""Customers from a CSV: match existing customers, plan inserts and updates, write them fast.
+
+A row matches an existing customer on external id, then normalised email, then
+normalised phone (a phone only when the row's id/email do not contradict it), and
+then *updates* that customer: non-empty cells overwrite, empty cells never erase,
+tags and custom fields are added to. Matches are found with dicts built from one
+query, new customers are written with one executemany, so 100k rows take seconds.
+Cleaning and in-file merging live in `customer_cleaning`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from solocrm_tui.core.contacts.customers import join_tags
+from solocrm_tui.core.data_io.columns import ColumnMap
+from solocrm_tui.core.data_io.customer_cleaning import (
+    absorb,
+    contradicts,
+    custom_json,
+    dedupe,
+    name_key,
+    row_cleaner,
+)
+from solocrm_tui.core.errors import DatabaseError, ValidationError
+from solocrm_tui.core.storage.batches import dumps, fetch_rows, record
+from solocrm_tui.core.storage.models import database
+
+INSERT_COLUMNS = ("name", "company", "email", "email_norm", "external_id", "phone", "phone_norm", "opt_out", "city",
+                  "country", "birthday", "birthday_md", "source", "tags", "custom", "created_at", "updated_at",
+                  "revenue_cents", "order_count", "stage")
+UPDATABLE = INSERT_COLUMNS[:15]
+_INSERT_SQL = f"INSERT INTO customer ({', '.join(INSERT_COLUMNS)}) VALUES ({','.join('?' * len(INSERT_COLUMNS))})"
+_FTS_TRIGGER = re.compile(r"BEGIN\s+INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*VALUES\s*\(([^)]*)\)\s*;\s*END\s*$",
+                          re.IGNORECASE | re.DOTALL)
+BULK_FTS_ROWS = 1000
+REBUILD_INDEXES_ROWS = 10_000  # and at least as many new customers as there are already
+
+
+# --- matching existing customers -----------------------------------------------------------
+
+
+@dataclass
+class Existing:
+    """Every customer's keys, from one query: what the import matches against."""
+
+    ext: dict[str, int] = field(default_factory=dict)
+    email: dict[str, int] = field(default_factory=dict)
+    phone: dict[str, int] = field(default_factory=dict)
+    keys: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
+    names: dict[str, int] = field(default_factory=dict)  # name_key -> id (0 when several share it)
+
+    @classmethod
+    def load(cls) -> Existing:
+        found = cls()
+        rows = database.connection().execute(
+            "SELECT id, external_id, email_norm, phone_norm, name, company FROM customer ORDER BY id")
+        for cid, ext, email_norm, phone_norm, name, company in rows:
+            if ext is None and email_norm is None and phone_norm is None:
+                key = f"{name.casefold()}|{(company or '').casefold()}"
+                found.names[key] = 0 if key in found.names else cid
+            if ext is not None:
+                found.ext[ext] = cid
+            if email_norm is not None:
+                found.email[email_norm] = cid
+            if phone_norm is not None:
+                found.phone.setdefault(phone_norm, cid)
+            found.keys[cid] = (ext, email_norm)
+        return found
+
+
+def match(rec: dict, existing: Existing) -> tuple[int | None, str]:
+    """(id of the existing customer this row is about, which key matched) or (None, "")."""
+    nameonly = name_key(rec)
+    if nameonly is not None:
+        return (existing.names[nameonly], "name") if existing.names.get(nameonly) else (None, "")
+    ext, email_norm = rec.get("external_id"), rec.get("email_norm")
+    by_ext = existing.ext.get(ext) if ext else None
+    by_email = existing.email.get(email_norm) if email_norm else None
+    if by_ext and by_email and by_ext != by_email:
+        raise ValidationError(f"external id {ext} is customer #{by_ext} but email {rec['email']} is customer #{by_email}")
+    if by_ext or by_email:
+        hit = by_ext or by_email
+        their_ext = existing.keys[hit][0]
+        if ext and their_ext and their_ext != ext:
+            raise ValidationError(f"email {rec['email']} is customer #{hit}, whose external id is {their_ext}, not {ext}")
+        return hit, "external id" if by_ext else "email"
+    candidate = existing.phone.get(rec["phone_norm"]) if "phone_norm" in rec else None
+    if candidate is not None:
+        their_ext, their_email = existing.keys[candidate]
+        if (not ext or not their_ext) and (not email_norm or not their_email):
+            return candidate, "phone"
+    return None, ""
+
+
+def diff(current: dict, rec: dict, now: datetime) -> tuple[dict, dict]:
+    """(changes, previous values) turning `current` into `current` + the non-empty cells of `rec`."""
+    changes, before = {}, {}
+    for column, value in rec.items():
+        if column == "_line":
+            continue
+        if column == "tags":
+            value = join_tags(set(current["tags"].split()) | value)
+        elif column == "custom":
+            stored = json.loads(current["custom"] or "{}")
+            merged = {**stored, **value}
+            if merged == stored:
+                continue
+            value = custom_json(merged)
+        if current[column] != value:
+            changes[column], before[column] = value, current[column]
+    if changes:
+        changes["updated_at"], before["updated_at"] = str(now), current["updated_at"]
+    return changes, before
+
+
+def plan(records: list[dict], existing: Existing, issues, now: datetime) -> tuple[list[dict], list, int]:
+    """(records to insert, [(id, changes, before)], rows skipped) for the de-duplicated records."""
+    inserts: list[dict] = []
+    claimed: dict[int, dict] = {}
+    skipped = 0
+    for rec in records:
+        try:
+            cid, via = match(rec, existing)
+            if via == "phone" and cid in claimed and contradicts(claimed[cid], rec):
+                cid = None  # someone else who shares that phone
+            if cid is None and "name" not in rec:
+                raise ValidationError("name is empty (a new customer needs one)")
+            if cid in claimed:
+                reason = f"matches the same customer #{cid} as line {claimed[cid]['_line']}"
+                absorb(claimed[cid], rec, reason)
+                issues.note(rec["_line"], f"{reason}; merged into it")
+                skipped += 1
+                continue
+        except ValidationError as exc:
+            issues.reject(rec["_line"], str(exc))
+            continue
+        if cid is None:
+            inserts.append(rec)
+        else:
+            claimed[cid] = rec
+    current = fetch_rows("customer", list(claimed), UPDATABLE + ("updated_at",))
+    updates = []
+    for cid, rec in claimed.items():
+        changes, before = diff(current[cid], rec, now)
+        if changes:
+            updates.append((cid, changes, before))
+        else:
+            skipped += 1
+    return inserts, updates, skipped
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def insert_customers(records: list[dict], now: datetime, batch_id: str) -> list[int]:
+    """Insert new customers in one executemany; returns their ids in record order."""
+    if not records:
+        return []
+    conn = database.connection()
+    start = conn.execute("SELECT COALESCE(MAX(id), 0) FROM customer").fetchone()[0]
+    stamp = str(now)
+    rows = [(r["name"], r.get("company"), r.get("email"), r.get("email_norm"), r.get("external_id"), r.get("phone"),
+             r.get("phone_norm"), r.get("opt_out", 0), r.get("city"), r.get("country"), r.get("birthday"),
+             r.get("birthday_md"), r.get("source"), join_tags(r["tags"]) if "tags" in r else "",
+             custom_json(r["custom"]) if "custom" in r else "{}",
+             stamp, stamp, 0, 0, "lead") for r in records]
+    existing = conn.execute("SELECT COUNT(*) FROM customer").fetchone()[0]
+    rebuild = len(rows) >= max(REBUILD_INDEXES_ROWS, existing)
+    with _search_index_in_bulk(conn, start, len(rows) >= BULK_FTS_ROWS), _sort_indexes_rebuilt(conn, rebuild):
+        conn.executemany(_INSERT_SQL, rows)
+    count, last = conn.execute("SELECT COUNT(*), MAX(id) FROM customer WHERE id > ?", (start,)).fetchone()
+    if (count, last) != (len(rows), start + len(rows)):  # ids are max+1, +2… inside our write transaction
+        raise DatabaseError("new customer ids are not consecutive; nothing was imported")
+    ids = list(range(start + 1, start + 1 + len(rows)))
+    record(batch_id, (("customer", cid, "insert", None) for cid in ids))
+    return ids
+
+
+@contextmanager
+def _search_index_in_bulk(conn, start: int, bulk: bool):
+    """Index many new customers with one INSERT…SELECT instead of one trigger call per row.
+
+    The per-row FTS trigger costs ~70 µs a customer; the same work as one statement
+    costs a fraction. The trigger is dropped and re-created inside the caller's
+    transaction (DDL is transactional in SQLite), so nobody ever sees it missing.
+    """
+    found = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'customer_fts_ai'").fetchone()
+    shape = _FTS_TRIGGER.search(found[0]) if bulk and found else None
+    if shape is None:
+        yield
+        return
+    table, names, values = shape.groups()
+    conn.execute("DROP TRIGGER customer_fts_ai")
+    try:
+        yield
+        select = re.sub(r"\bnew\.", "", values)
+        conn.execute(f"INSERT INTO {table}({names}) SELECT {select} FROM customer WHERE id > ?", (start,))
+    finally:
+        conn.execute(found[0])
+
+
+@contextmanager
+def _sort_indexes_rebuilt(conn, rebuild: bool):
+    """Build the sorting and filtering indexes once, after the rows are in, rather than
+    growing each of them row by row: for a large first import that is twice as fast.
+
+    Only non-unique indexes are dropped; the unique ones keep refusing a duplicate email
+    or external id while the rows go in. Like the search trigger above, the drop and the
+    re-creation are inside the caller's transaction, so no reader ever sees them missing.
+    """
+    if not rebuild:
+        yield
+        return
+    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'customer' "
+                           "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'").fetchall()
+    for name, _sql in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    yield
+    for _name, sql in indexes:
+        conn.execute(sql)
+
+
+def update_customers(updates: list, now: datetime, batch_id: str) -> None:
+    conn = database.connection()
+    groups: dict[tuple, list] = defaultdict(list)
+    for cid, changes, _before in updates:
+        names = tuple(sorted(changes))
+        groups[names].append(tuple(changes[n] for n in names) + (cid,))
+    for names, rows in groups.items():
+        conn.executemany(f"UPDATE customer SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?", rows)
+    record(batch_id, (("customer", cid, "update", dumps(before)) for cid, _changes, before in updates))
+    hidden = {"email_norm", "phone_norm", "birthday_md", "updated_at"}
+    conn.executemany(
+        "INSERT INTO interaction (customer_id, kind, direction, body, occurred_at, batch_id) "
+        "VALUES (?, 'system', 'out', ?, ?, ?)",
+        ((cid, f"updated by import {batch_id}: {', '.join(n.replace('_', ' ') for n in sorted(changes) if n not in hidden)}",
+          str(now), batch_id) for cid, changes, _before in updates))
+
+
+def prepare(records: Iterable[tuple[int, list[str]]], cmap: ColumnMap, issues) -> tuple[list[dict], int]:
+    """Clean and merge the rows before the write transaction starts (no database needed)."""
+    clean = row_cleaner(cmap)
+
+    def cleaned():
+        for line, cells in records:
+            try:
+                yield line, clean(cells)
+            except ValidationError as exc:
+                issues.reject(line, str(exc))
+
+    return dedupe(cleaned(), issues)
+
+
+def run(prepared: tuple[list[dict], int], now: datetime, batch_id: str | None, issues) -> dict[str, int]:
+    """Match, plan and (unless a dry run, batch_id None) write, inside the caller's transaction."""
+    people, merged = prepared
+    inserts, updates, skipped = plan(people, Existing.load(), issues, now)
+    if batch_id is not None:
+        insert_customers(inserts, now, batch_id)
+        update_customers(updates, now, batch_id)
+    return {"inserted": len(inserts), "updated": len(updates), "skipped": skipped + merged}

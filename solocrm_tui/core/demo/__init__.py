@@ -1,0 +1,1 @@
+"""Demo data: a realistic book of customers, orders and activity for trying the app."""

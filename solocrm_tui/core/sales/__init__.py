@@ -1,0 +1,1 @@
+"""Sales: orders, deals and the pipeline board, campaigns and their results."""

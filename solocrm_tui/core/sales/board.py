@@ -1,0 +1,127 @@
+"""The pipeline board: open deals by stage with totals, staleness and the forecast.
+
+Weighted value is value × probability (the deal's own, or its stage default).
+The forecast counts open deals by expected close date; the win rate and days to
+close come from stage history, so they describe what actually happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Mapping
+
+from peewee import fn
+
+from solocrm_tui.core.dates import add_months
+from solocrm_tui.core.sales.deals import open_deals
+from solocrm_tui.core.stages import OPEN_DEAL_STAGES
+from solocrm_tui.core.storage.models import Customer as CustomerModel
+from solocrm_tui.core.storage.models import Deal as DealModel
+from solocrm_tui.core.storage.models import DealStageChange
+from solocrm_tui.core.storage.records import Deal, cents_to_decimal
+
+
+@dataclass(frozen=True)
+class Card:
+    deal: Deal
+    idle_days: int
+    stale: bool
+
+    @property
+    def weighted(self) -> Decimal:
+        return (self.deal.value * self.deal.probability / 100).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class Column:
+    stage: str
+    cards: tuple[Card, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((c.deal.value for c in self.cards), Decimal("0.00"))
+
+    @property
+    def weighted(self) -> Decimal:
+        return sum((c.weighted for c in self.cards), Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class Forecast:
+    this_month: Decimal
+    next_month: Decimal
+    win_rate_90d: float | None  # won / (won + lost) closed in the last 90 days
+    closed_90d: int
+    avg_days_to_close: float | None
+    won_this_month: int
+    won_value_this_month: Decimal
+    lost_this_month: int
+
+
+@dataclass(frozen=True)
+class Board:
+    columns: tuple[Column, ...]
+    forecast: Forecast
+
+
+def build_board(now: datetime, probabilities: Mapping[str, int] | None = None, stale_days: int = 14,
+                limit: int = 20000) -> Board:
+    deals = open_deals(limit=limit, probabilities=probabilities)
+    contact = dict(CustomerModel.select(CustomerModel.id, CustomerModel.last_contact_at)
+                   .where(CustomerModel.id.in_({d.customer_id for d in deals})).tuples()) if deals else {}
+    by_stage: dict[str, list[Card]] = {stage: [] for stage in OPEN_DEAL_STAGES}
+    for deal in deals:
+        last = max(filter(None, (deal.last_activity_at, contact.get(deal.customer_id))))
+        idle = max(0, (now - last).days)
+        by_stage[deal.stage].append(Card(deal, idle, idle >= stale_days))
+    columns = tuple(Column(stage, tuple(cards)) for stage, cards in by_stage.items())
+    return Board(columns, forecast(now, columns))
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def forecast(now: datetime, columns: tuple[Column, ...]) -> Forecast:
+    this_start = _month_start(now.date())
+    next_start = add_months(this_start, 1)
+    after_next = add_months(this_start, 2)
+    this_month = next_month = Decimal("0.00")
+    for column in columns:
+        for card in column.cards:
+            close = card.deal.expected_close
+            if close is None:
+                continue
+            if close < next_start:  # overdue expected closes still count as this month's
+                this_month += card.weighted
+            elif close < after_next:
+                next_month += card.weighted
+    D, H = DealModel, DealStageChange
+    since = now - timedelta(days=90)
+    closed = list(D.select(D.id, D.stage).where(D.stage.in_(("won", "lost")) & (D.closed_at >= since)
+                                                & (D.closed_at <= now)).tuples())
+    won_ids = [deal_id for deal_id, stage in closed if stage == "won"]
+    durations = []
+    if won_ids:  # days from the first stage entry to the move to won, from stage history
+        spans = (H.select(H.deal, fn.MIN(H.at), fn.MAX(fn.IIF(H.to_stage == "won", H.at, None)))
+                 .where(H.deal.in_(won_ids)).group_by(H.deal).tuples())
+        durations = [(_dt(won_at) - _dt(first)).total_seconds() / 86400 for _, first, won_at in spans if won_at]
+    month_start = datetime.combine(this_start, datetime.min.time())
+    this_month_closed = list(D.select(D.stage, D.value_cents)
+                             .where(D.stage.in_(("won", "lost")) & (D.closed_at >= month_start)
+                                    & (D.closed_at <= now)).tuples())
+    return Forecast(
+        this_month=this_month, next_month=next_month,
+        win_rate_90d=(len(won_ids) / len(closed)) if closed else None, closed_90d=len(closed),
+        avg_days_to_close=(sum(durations) / len(durations)) if durations else None,
+        won_this_month=sum(1 for s, _ in this_month_closed if s == "won"),
+        won_value_this_month=cents_to_decimal(sum(v for s, v in this_month_closed if s == "won")),
+        lost_this_month=sum(1 for s, _ in this_month_closed if s == "lost"),
+    )
+
+
+def _dt(value) -> datetime:
+    """Aggregates come back from SQLite as text; columns come back as datetimes."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

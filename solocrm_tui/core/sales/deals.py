@@ -1,0 +1,132 @@
+"""Deals and their stages: create, move, win, lose - each move recorded twice.
+
+A stage change goes to the deal's stage history (for win rates and days-to-close)
+and to the customer's timeline as a system entry (so the chat shows what happened).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Mapping
+
+from solocrm_tui.core import validate
+from solocrm_tui.core.contacts.timeline import system_entry
+from solocrm_tui.core.errors import NotFound, ValidationError
+from solocrm_tui.core.stages import DEAL_STAGES, DEFAULT_PROBABILITIES, OPEN_DEAL_STAGES
+from solocrm_tui.core.storage.models import Customer as CustomerModel
+from solocrm_tui.core.storage.models import Deal as DealModel
+from solocrm_tui.core.storage.models import DealStageChange, database
+from solocrm_tui.core.storage.records import Deal, cents_to_decimal
+
+D, C = DealModel, CustomerModel
+_COLUMNS = (D.id, D.customer, C.name, D.title, D.value_cents, D.currency, D.stage, D.probability,
+            D.expected_close, D.lost_reason, D.created_at, D.closed_at, D.last_activity_at)
+
+
+def _records(query, probabilities: Mapping[str, int] | None = None) -> list[Deal]:
+    probs = {**DEFAULT_PROBABILITIES, **(probabilities or {})}
+    out = []
+    for (did, cid, cname, title, value, currency, stage, prob, close, reason, created, closed,
+         activity) in query.tuples():
+        out.append(Deal(did, cid, cname, title, cents_to_decimal(value), currency, stage,
+                        probs[stage] if prob is None or stage in ("won", "lost") else prob,
+                        close, reason, created, closed, activity))
+    return out
+
+
+def _select():
+    return D.select(*_COLUMNS).join(C, on=(D.customer == C.id))
+
+
+def create_deal(customer_id: int, title: str, value: Decimal | str, now: datetime, *,
+                currency: str = "EUR", stage: str = "lead", probability: int | str | None = None,
+                expected_close: date | str | None = None) -> Deal:
+    title = validate.text(title, "deal title", required=True)
+    cents = validate.cents(value, "deal value")
+    currency = validate.currency(currency)
+    if stage not in OPEN_DEAL_STAGES:
+        raise ValidationError(f'a new deal starts in an open stage ({", ".join(OPEN_DEAL_STAGES)}), not "{stage}"')
+    with database.atomic():
+        if not C.select().where(C.id == customer_id).exists():
+            raise NotFound(f"no customer #{customer_id}")
+        deal_id = D.insert(customer=customer_id, title=title, value_cents=cents,
+                           currency=currency, stage=stage,
+                           probability=validate.probability(probability),
+                           expected_close=validate.day(expected_close, "expected close"),
+                           created_at=now, updated_at=now, last_activity_at=now).execute()
+        DealStageChange.insert(deal=deal_id, from_stage=None, to_stage=stage, at=now).execute()
+        system_entry(customer_id, f"deal opened: {title} ({cents_to_decimal(cents)} {currency})", now)
+    return get_deal(deal_id)
+
+
+def get_deal(deal_id: int, probabilities: Mapping[str, int] | None = None) -> Deal:
+    rows = _records(_select().where(D.id == deal_id), probabilities)
+    if not rows:
+        raise NotFound(f"no deal #{deal_id}")
+    return rows[0]
+
+
+def update_deal(deal_id: int, now: datetime, **fields) -> Deal:
+    columns = {}
+    for key, value in fields.items():
+        if key == "title":
+            columns["title"] = validate.text(value, "deal title", required=True)
+        elif key == "value":
+            columns["value_cents"] = validate.cents(value, "deal value")
+        elif key == "probability":
+            columns["probability"] = validate.probability(value)
+        elif key == "expected_close":
+            columns["expected_close"] = validate.day(value, "expected close")
+        else:
+            raise ValidationError(f"unknown deal field: {key}")
+    columns.update(updated_at=now, last_activity_at=now)
+    with database.atomic():
+        if not D.update(**columns).where(D.id == deal_id).execute():
+            raise NotFound(f"no deal #{deal_id}")
+    return get_deal(deal_id)
+
+
+def move_deal(deal_id: int, to_stage: str, now: datetime, *, reason: str | None = None) -> Deal:
+    """Move a deal to any stage; won/lost close it (lost needs a reason)."""
+    if to_stage not in DEAL_STAGES:
+        raise ValidationError(f'unknown deal stage "{to_stage}": use {", ".join(DEAL_STAGES)}')
+    reason = validate.text(reason, "reason")
+    if to_stage == "lost" and not reason:
+        raise ValidationError("a lost deal needs a reason")
+    with database.atomic():
+        row = D.select(D.stage, D.customer, D.title).where(D.id == deal_id).tuples().first()
+        if row is None:
+            raise NotFound(f"no deal #{deal_id}")
+        from_stage, customer_id, title = row
+        if from_stage == to_stage:
+            raise ValidationError(f'deal "{title}" is already {to_stage}')
+        closed = now if to_stage in ("won", "lost") else None
+        D.update(stage=to_stage, closed_at=closed, lost_reason=reason if to_stage == "lost" else None,
+                 updated_at=now, last_activity_at=now).where(D.id == deal_id).execute()
+        DealStageChange.insert(deal=deal_id, from_stage=from_stage, to_stage=to_stage, at=now,
+                               reason=reason).execute()
+        note = f"deal {title}: {from_stage} → {to_stage}" + (f" ({reason})" if reason else "")
+        system_entry(customer_id, note, now)
+    return get_deal(deal_id)
+
+
+def delete_deal(deal_id: int) -> None:
+    with database.atomic():
+        if not D.delete().where(D.id == deal_id).execute():
+            raise NotFound(f"no deal #{deal_id}")
+
+
+def open_deals(limit: int = 5000, probabilities: Mapping[str, int] | None = None) -> list[Deal]:
+    query = _select().where(D.stage.in_(OPEN_DEAL_STAGES)).order_by(D.expected_close.asc(nulls="LAST"), D.id).limit(limit)
+    return _records(query, probabilities)
+
+
+def customer_deals(customer_id: int) -> list[Deal]:
+    return _records(_select().where(D.customer == customer_id).order_by(D.created_at.desc(), D.id.desc()))
+
+
+def latest_open_deal(customer_id: int) -> Deal | None:
+    rows = _records(_select().where((D.customer == customer_id) & D.stage.in_(OPEN_DEAL_STAGES))
+                    .order_by(D.last_activity_at.desc(), D.id.desc()).limit(1))
+    return rows[0] if rows else None

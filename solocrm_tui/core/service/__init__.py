@@ -1,0 +1,1 @@
+"""Service: tickets (requests and feedback) and their satisfaction scores."""

@@ -1,0 +1,163 @@
+"""Opening the database: file checks, pragmas, schema version and migrations.
+
+Every entry point (CLI, TUI, jobs, tests) goes through `open_database`, so the
+rules of SPEC §9 hold everywhere: WAL so readers never block the writer, a busy
+timeout so a second instance waits instead of failing, foreign keys on, owner-only
+file permissions, and an older schema upgraded in one transaction after a backup.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from importlib import resources
+from pathlib import Path
+
+from solocrm_tui.core.errors import DatabaseError
+from solocrm_tui.core.storage.models import database
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 15000
+PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": BUSY_TIMEOUT_MS,
+    "synchronous": "normal",
+    "cache_size": -32000,
+    "temp_store": "memory",
+}
+# The app keeps a pool of connections (one per busy worker) and each keeps its page cache:
+# a smaller cache each keeps the app under SPEC §8's 400 MB; one-shot commands keep the big one.
+APP_CACHE_KIB = 8000
+
+
+def migration_scripts() -> list[str]:
+    """The SQL of each schema version, in order; version N is the N-th script."""
+    folder = resources.files("solocrm_tui.core.storage") / "migrations"
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))
+    return [(folder / name).read_text(encoding="utf-8") for name in names]
+
+
+LATEST_VERSION = len(migration_scripts())
+
+
+def _check_file(path: Path) -> None:
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a directory, not a database file")
+    if path.exists() and path.stat().st_size:
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(16)
+        except OSError as exc:
+            raise DatabaseError(f"cannot read {path}: {exc.strerror}") from None
+        if head != SQLITE_MAGIC:
+            raise DatabaseError(f"{path} is not a SoloCRM database (not an SQLite file)")
+
+
+def _create_private(path: Path) -> None:
+    """Create the parent folder (0700 if we make it) and an empty 0600 database file."""
+    parent = path.parent
+    if not parent.exists():
+        try:
+            parent.mkdir(parents=True, mode=0o700)
+        except OSError as exc:
+            raise DatabaseError(f"cannot create {parent}: {exc.strerror}") from None
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+            os.close(fd)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise DatabaseError(f"cannot create {path}: {exc.strerror}") from None
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _backup_before_upgrade(path: Path, version: int) -> Path:
+    from solocrm_tui.core.storage.backup import backup_to
+
+    target = path.parent / "backups" / f"{path.stem}.schema{version}.bak.db"
+    backup_to(path, target)
+    return target
+
+
+def _migrate(path: Path) -> None:
+    """Bring the file to LATEST_VERSION, all scripts in one IMMEDIATE transaction."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        version = schema_version(conn)
+        if version > LATEST_VERSION:
+            raise DatabaseError(
+                f"{path} was made by a newer SoloCRM (schema {version}; this version knows "
+                f"up to {LATEST_VERSION}): upgrade solocrm to open it"
+            )
+        if version == LATEST_VERSION:
+            return
+        if version > 0:
+            _backup_before_upgrade(path, version)
+        scripts = migration_scripts()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if schema_version(conn) == version:  # another process may have migrated meanwhile
+                for number in range(version + 1, LATEST_VERSION + 1):
+                    for statement in _statements(scripts[number - 1]):
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {LATEST_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.close()
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script on complete statements (triggers contain ';')."""
+    out, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        if not buffer and line.lstrip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            out.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        out.append(buffer.strip())
+    return out
+
+
+def open_database(path: Path | str, *, create: bool = True, cache_kib: int | None = None) -> Path:
+    """Bind the models to `path`, creating and migrating it as needed; `cache_kib` sets each
+    connection's page cache (default: PRAGMAS)."""
+    path = Path(path).expanduser().absolute()
+    close_database()
+    _check_file(path)
+    if not path.exists():
+        if not create:
+            raise DatabaseError(f"no database at {path} (run `solocrm demo` or open the app to create one)")
+        _create_private(path)
+    try:
+        _migrate(path)
+        pragmas = PRAGMAS if cache_kib is None else {**PRAGMAS, "cache_size": -cache_kib}
+        database.init(str(path), pragmas=pragmas, timeout=BUSY_TIMEOUT_MS / 1000)
+        database.connect(reuse_if_open=True)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"cannot open {path}: {exc}") from None
+    except UnicodeDecodeError:  # a damaged page can make a PRAGMA answer garbage bytes
+        raise DatabaseError(f"cannot open {path}: the file is damaged") from None
+    return path
+
+
+def close_database() -> None:
+    """Close every connection, the pooled idle ones too (a restore or another file may follow)."""
+    if database.database:
+        database.close_all()
+
+
+def current_path() -> Path:
+    if not database.database:
+        raise DatabaseError("no database is open")
+    return Path(database.database)

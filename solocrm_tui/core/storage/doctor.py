@@ -1,0 +1,102 @@
+"""`solocrm doctor`: is this database healthy, and what is in it?
+
+Checks what SPEC §9 promises (an intact file, the current schema, owner-only
+permissions, consistent references) on the database `storage.db.open_database` has
+bound, so the CLI only prints the report and picks the exit code.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from solocrm_tui.core.errors import DatabaseError
+from solocrm_tui.core.storage.backup import integrity_errors
+from solocrm_tui.core.storage.db import LATEST_VERSION, SQLITE_MAGIC
+from solocrm_tui.core.storage.models import database
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Report:
+    path: Path
+    checks: tuple[Check, ...]
+    counts: tuple[tuple[str, int], ...]
+
+    @property
+    def healthy(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    def lines(self) -> list[str]:
+        width = max(len(c.name) for c in self.checks)
+        out = [f"{'database'.ljust(width)}  {self.path}"]
+        out += [f"{c.name.ljust(width)}  {'ok' if c.ok else 'PROBLEM'}: {c.detail}" for c in self.checks]
+        out.append("rows")
+        name_width = max((len(name) for name, _ in self.counts), default=0)
+        out += [f"  {name.ljust(name_width)}  {count:>10,}" for name, count in self.counts]
+        problems = sum(not c.ok for c in self.checks)
+        out.append("healthy" if not problems else f"unhealthy: {problems} problem{'s' * (problems > 1)}")
+        return out
+
+
+def _scalar(sql: str) -> object:
+    return database.execute_sql(sql).fetchone()[0]
+
+
+def table_counts() -> tuple[tuple[str, int], ...]:
+    """Rows per table, leaving out SQLite's own and the search index's shadow tables."""
+    names = [r[0] for r in database.execute_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND name NOT LIKE 'customer_fts%' ORDER BY name")]
+    return tuple((name, _scalar(f'SELECT COUNT(*) FROM "{name}"')) for name in names)
+
+
+def diagnose(path: Path, config_error: str | None = None) -> Report:
+    problems = integrity_errors(path)
+    version = _scalar("PRAGMA user_version")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    broken_refs = len(database.execute_sql("PRAGMA foreign_key_check").fetchall())
+    journal = _scalar("PRAGMA journal_mode")
+    checks = (
+        Check("integrity", not problems, "; ".join(problems[:3]) if problems else "integrity_check passed"),
+        Check("schema", version == LATEST_VERSION, f"version {version} (latest {LATEST_VERSION})"),
+        Check("permissions", not mode & 0o077,
+              f"{stat.filemode(mode | stat.S_IFREG)}" + ("" if not mode & 0o077 else f" (run: chmod 600 {path})")),
+        Check("references", not broken_refs, f"{broken_refs} rows point at missing rows" if broken_refs
+              else "every foreign key resolves"),
+        Check("journal", journal == "wal", f"{journal} mode"),
+        Check("config", config_error is None, config_error or "valid"),
+    )
+    return Report(path, checks, table_counts())
+
+
+def check_backup_file(path: Path) -> int:
+    """Refuse a restore source this version cannot use; returns its schema version."""
+    if not path.is_file():
+        raise DatabaseError(f"no backup file at {path}")
+    with open(path, "rb") as fh:
+        if fh.read(16) != SQLITE_MAGIC:
+            raise DatabaseError(f"{path} is not a SoloCRM backup (not an SQLite file)")
+    try:
+        conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            known = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'customer'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"cannot read {path}: {exc}") from None
+    if version > LATEST_VERSION:
+        raise DatabaseError(f"{path} was made by a newer SoloCRM (schema {version}; this version knows "
+                            f"up to {LATEST_VERSION}): upgrade solocrm to restore it")
+    if not known:
+        raise DatabaseError(f"{path} is an SQLite file but not a SoloCRM database")
+    return version

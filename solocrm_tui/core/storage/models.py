@@ -1,0 +1,279 @@
+"""Peewee models: the storage shape of SPEC §2. Never handed outside core/.
+
+Money is stored as integer cents so sums are exact (SQLite has no decimal type).
+Customer carries denormalised figures (revenue, order count, last order/contact)
+kept current by the services, so the 100k-row list can sort on indexed columns
+instead of aggregating orders on every keystroke.
+"""
+
+from __future__ import annotations
+
+import os
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+from playhouse.pool import PooledSqliteDatabase
+
+from solocrm_tui.core.errors import CRMError
+
+
+class DatabaseMissing(CRMError):
+    """The file went away under a running app. (Not a DatabaseError: peewee turns an exception
+    whose class, or first base, is called "DatabaseError" into its own DatabaseError.)"""
+
+
+class _Pool(PooledSqliteDatabase):
+    """One connection per thread while it works; closing hands it back for the next worker.
+
+    Each thread worker is a new thread: without the pool every keystroke's query ran on a
+    fresh connection with an empty page cache and re-read thousands of pages. Pooled
+    connections are reused only while the file at the path is the one they opened: a file
+    replaced under a running app (restore) is reopened, a deleted one is an error rather
+    than a new empty database.
+    """
+
+    _file: tuple[int, int] | None = None
+
+    def connect(self, reuse_if_open=False):
+        if self.database and self.is_closed():  # a connection is about to be taken from the pool
+            try:
+                stat = os.stat(self.database)
+            except OSError:
+                # sqlite would quietly create an empty database here: say what happened instead
+                raise DatabaseMissing(f"{self.database} is gone (deleted or moved?): nothing can be read or "
+                                    "saved until it is back") from None
+            if (stat.st_dev, stat.st_ino) != self._file:
+                self.close_idle()
+                self._file = (stat.st_dev, stat.st_ino)
+        return super().connect(reuse_if_open)
+
+    def rollback(self):
+        """SQLite itself rolls back on a full disk or an I/O error; a second ROLLBACK would
+        fail with "no transaction is active" and hide the real error from the owner."""
+        if not self.is_closed() and not self.connection().in_transaction:
+            return
+        super().rollback()
+
+
+# Bound to a file by storage.db.open_database(); one connection per thread at a time, pooled.
+database = _Pool(None, lock_type="IMMEDIATE", max_connections=None, check_same_thread=False)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Customer(BaseModel):
+    name = CharField()
+    company = CharField(null=True)
+    email = CharField(null=True)
+    email_norm = CharField(null=True, unique=True)
+    external_id = CharField(null=True, unique=True)
+    phone = CharField(null=True)
+    phone_norm = CharField(null=True, index=True)
+    opt_out = BooleanField(default=False)
+    city = CharField(null=True)
+    country = CharField(null=True)
+    birthday = DateField(null=True)
+    birthday_md = CharField(null=True, index=True)  # "MM-DD", so today's birthdays are an index hit
+    source = CharField(null=True)
+    tags = CharField(default="")  # " vip newsletter " - space-delimited so LIKE '% tag %' is exact
+    custom = TextField(default="{}")  # JSON object of free-form fields
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+    archived_at = DateTimeField(null=True)
+    # denormalised activity, maintained by the services
+    revenue_cents = IntegerField(default=0)
+    order_count = IntegerField(default=0)
+    last_order_at = DateTimeField(null=True)
+    last_contact_at = DateTimeField(null=True)
+    # derived by jobs (lifecycle and analytics)
+    stage = CharField(default="lead", index=True)
+    stage_changed_at = DateTimeField(null=True)
+    segment = CharField(null=True, index=True)
+    churn_risk = FloatField(null=True)
+    p_alive = FloatField(null=True)
+    expected_purchases = FloatField(null=True)
+    clv = FloatField(null=True)
+
+
+class Interaction(BaseModel):
+    customer = ForeignKeyField(Customer, backref="interactions", on_delete="CASCADE")
+    kind = CharField()  # note, call, email, meeting, message, system
+    direction = CharField(default="out")  # out, in
+    body = TextField(default="")
+    occurred_at = DateTimeField()
+    deal_id = IntegerField(null=True)
+    batch_id = CharField(null=True, index=True)
+
+    class Meta:
+        indexes = ((("customer", "occurred_at", "id"), False),)
+
+
+class Order(BaseModel):
+    customer = ForeignKeyField(Customer, backref="orders", on_delete="CASCADE", null=True)
+    amount_cents = IntegerField()
+    currency = CharField()
+    description = CharField(default="")
+    ordered_at = DateTimeField(index=True)
+    cost_cents = IntegerField(null=True)
+    external_id = CharField(null=True, unique=True)
+    batch_id = CharField(null=True, index=True)
+
+    class Meta:
+        table_name = "orders"
+        indexes = ((("customer", "ordered_at"), False),)
+
+
+class Deal(BaseModel):
+    customer = ForeignKeyField(Customer, backref="deals", on_delete="CASCADE")
+    title = CharField()
+    value_cents = IntegerField(default=0)
+    currency = CharField()
+    stage = CharField(index=True)  # lead qualified proposal negotiation won lost
+    probability = IntegerField(null=True)  # percent; NULL means the stage default
+    expected_close = DateField(null=True)
+    lost_reason = CharField(null=True)
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+    closed_at = DateTimeField(null=True)
+    last_activity_at = DateTimeField()
+
+
+class DealStageChange(BaseModel):
+    deal = ForeignKeyField(Deal, backref="stage_changes", on_delete="CASCADE")
+    from_stage = CharField(null=True)
+    to_stage = CharField()
+    at = DateTimeField()
+    reason = CharField(null=True)
+
+
+class FollowUp(BaseModel):
+    customer = ForeignKeyField(Customer, backref="followups", on_delete="CASCADE", null=True)
+    deal = ForeignKeyField(Deal, backref="followups", on_delete="SET NULL", null=True)
+    title = CharField()
+    due_at = DateTimeField()
+    done_at = DateTimeField(null=True)
+    snoozes = IntegerField(default=0)
+    notified_at = DateTimeField(null=True)
+    created_at = DateTimeField()
+
+    class Meta:
+        table_name = "followup"
+        indexes = ((("done_at", "due_at"), False), (("notified_at", "due_at"), False))
+
+
+class Campaign(BaseModel):
+    name = CharField(unique=True)
+    channel = CharField(default="email")
+    cost_cents = IntegerField(default=0)
+    currency = CharField()
+    started_at = DateTimeField()
+    target_filter = CharField(default="")
+    attribution_days = IntegerField(default=30)
+    created_at = DateTimeField()
+
+
+class CampaignTarget(BaseModel):
+    campaign = ForeignKeyField(Campaign, backref="targets", on_delete="CASCADE")
+    customer = ForeignKeyField(Customer, backref="campaign_targets", on_delete="CASCADE")
+    responded_at = DateTimeField(null=True)
+    converted_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("campaign", "customer"), True),)
+
+
+class Ticket(BaseModel):
+    customer = ForeignKeyField(Customer, backref="tickets", on_delete="CASCADE")
+    subject = CharField()
+    status = CharField(default="open", index=True)  # open, pending, closed
+    satisfaction = IntegerField(null=True)
+    opened_at = DateTimeField()
+    first_response_at = DateTimeField(null=True)
+    closed_at = DateTimeField(null=True)
+
+
+class StageChange(BaseModel):
+    """Lifecycle stage history of a customer."""
+
+    customer = ForeignKeyField(Customer, backref="stage_changes", on_delete="CASCADE")
+    from_stage = CharField(null=True)
+    to_stage = CharField()
+    at = DateTimeField()
+    reason = CharField(default="")
+
+
+class ModelRun(BaseModel):
+    kind = CharField(index=True)
+    trained_at = DateTimeField()
+    as_of = DateTimeField()
+    sample_size = IntegerField()
+    metrics = TextField(default="{}")
+    parameters = TextField(default="{}")
+
+
+class Batch(BaseModel):
+    """An undoable multi-row change (an import or a merge)."""
+
+    id = CharField(primary_key=True)
+    kind = CharField()
+    description = CharField(default="")
+    created_at = DateTimeField()
+    undone_at = DateTimeField(null=True)
+    summary = TextField(default="{}")
+
+
+class BatchChange(BaseModel):
+    """One row a batch inserted or updated; `before` is the JSON row to restore on undo."""
+
+    batch = ForeignKeyField(Batch, backref="changes", on_delete="CASCADE")
+    table = CharField()
+    row_id = IntegerField()
+    action = CharField()  # insert, update, move, delete
+    before = TextField(null=True)
+
+    class Meta:
+        indexes = ((("table", "row_id"), False),)  # migration 0004: batch_change_row
+
+
+class Erasure(BaseModel):
+    """Proof that a GDPR erasure happened, without the personal data."""
+
+    at = DateTimeField()
+    orders_anonymised = IntegerField(default=0)
+    rows_deleted = IntegerField(default=0)
+
+
+class JobState(BaseModel):
+    """Last run of each background job, shared by every instance on this database."""
+
+    name = CharField(primary_key=True)
+    started_at = DateTimeField(null=True)
+    finished_at = DateTimeField(null=True)
+    ok = BooleanField(default=True)
+    error = TextField(null=True)
+    owner = CharField(null=True)  # "host:pid" of the process holding the lease (migration 0005)
+
+
+class QueueDismissal(BaseModel):
+    """A Today-queue suggestion the owner dismissed or snoozed, hidden until `until`."""
+
+    item_key = CharField(primary_key=True)
+    until = DateTimeField(index=True)
+
+
+ALL_MODELS = (Customer, Interaction, Order, Deal, DealStageChange, FollowUp, Campaign,
+              CampaignTarget, Ticket, StageChange, ModelRun, Batch, BatchChange, Erasure, JobState,
+              QueueDismissal)

@@ -1,0 +1,53 @@
+"""The Today queue: every source's rows, suggestions capped per kind, most urgent first,
+without what the owner dismissed. `todays_queue` is what the screen and `solocrm today` show.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from solocrm_tui.core.today.dismissals import hidden_keys
+from solocrm_tui.core.today.items import (
+    MAX_SUGGESTIONS_PER_KIND,
+    QueueItem,
+    Source,
+    _Settings,
+    item_key,
+)
+from solocrm_tui.core.today.sources import SOURCES
+
+
+def todays_queue(now: datetime, settings: Any = None) -> list[QueueItem]:
+    hidden = hidden_keys(now)
+    return [item for item in build_queue(now, settings) if item_key(item) not in hidden]
+
+
+UNCAPPED_KINDS = frozenset({"followup"})
+
+
+def build_queue(now: datetime, config_today: Any = None,
+                sources: tuple[Source, ...] = SOURCES) -> list[QueueItem]:
+    """Every source's items, suggestions capped per kind, most urgent first."""
+    settings = config_today or _Settings()
+    items: list[QueueItem] = []
+    for source in sources:
+        produced = sorted(source(now, settings), key=_sort_key)
+        if produced and produced[0].kind not in UNCAPPED_KINDS:
+            produced = produced[:MAX_SUGGESTIONS_PER_KIND]
+        items.extend(produced)
+    return sorted(items, key=_sort_key)
+
+
+def _sort_key(item: QueueItem) -> tuple:
+    return (-item.urgency, item.due_at or datetime.max, item.customer_name.lower(), item.customer_id or 0)
+
+
+def to_json(items: list[QueueItem]) -> str:
+    def encode(value: Any) -> Any:
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value
+
+    return json.dumps([{k: encode(v) for k, v in asdict(i).items()} for i in items],
+                      ensure_ascii=False, indent=2)
