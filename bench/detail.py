@@ -30,8 +30,12 @@ RAW = ("SELECT id, customer_id, kind, direction, body, occurred_at FROM interact
 
 def core_ms(path: Path, cid: int, repeat: int = 21) -> float:
     from solocrm_tui.core.contacts import timeline
-    from solocrm_tui.core.storage.db import APP_CACHE_KIB, close_database, open_database
-    from solocrm_tui.dbthread import db_call
+    from solocrm_tui.core.storage.db import (
+        APP_CACHE_KIB,
+        close_database,
+        db_call,
+        open_database,
+    )
 
     open_database(path, create=False, cache_kib=APP_CACHE_KIB)  # as `solocrm` opens it
     try:
@@ -59,12 +63,12 @@ def raw_ms(path: Path, cid: int, repeat: int = 21) -> float:
 
 
 async def _opens(path: Path, ids: list[int]) -> dict[int, list[float]]:
-    from solocrm_tui.app import SoloCRMApp
+    from solocrm_tui.cli import make_app
     from solocrm_tui.config import Config
     from solocrm_tui.widgets.customer_table import CustomerTable
 
     _watch_drawing()
-    app = SoloCRMApp(path, Config(), start_mode="customers", with_jobs=False)
+    app = make_app(path, Config(), jobs=False, start_mode="customers")
     out: dict[int, list[float]] = {cid: [] for cid in ids}
     async with app.run_test(size=(120, 35)) as pilot:
         await _wait(lambda: app.screen.query_one(CustomerTable).row_count > 0, 60)

@@ -69,7 +69,7 @@ class Ticker:
 async def _run(path: Path) -> dict:
     from textual.widgets import Static
 
-    from solocrm_tui.app import SoloCRMApp
+    from solocrm_tui.cli import make_app
     from solocrm_tui.config import Config
     from solocrm_tui.screens.insights import InsightsScreen
 
@@ -83,7 +83,7 @@ async def _run(path: Path) -> dict:
     InsightsScreen.show = counting_show
     out: dict = {}
     try:
-        app = SoloCRMApp(path, Config(), start_mode="insights", with_jobs=False)
+        app = make_app(path, Config(), jobs=False, start_mode="insights")
         errors: list[str] = []
         real_notify = app.notify
 

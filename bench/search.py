@@ -97,7 +97,7 @@ async def _pilot(path: Path, words: list[str], instant: bool) -> tuple[list[floa
     """
     from textual.widgets import Input
 
-    from solocrm_tui.app import SoloCRMApp
+    from solocrm_tui.cli import make_app
     from solocrm_tui.config import Config
     from solocrm_tui.screens import customers as customers_screen
     from solocrm_tui.screens.customers import CustomersScreen
@@ -111,7 +111,7 @@ async def _pilot(path: Path, words: list[str], instant: bool) -> tuple[list[floa
                               customers_screen.count_customers(query))
         customers_screen.page_customers = lambda query, cursor=None, limit=100: answers[query][0]
         customers_screen.count_customers = lambda query: answers[query][1]
-    app = SoloCRMApp(path, Config(), start_mode="customers", with_jobs=False)
+    app = make_app(path, Config(), jobs=False, start_mode="customers")
     latencies: list[float] = []
     wrong = 0
     async with app.run_test(size=(120, 35)) as pilot:
@@ -149,7 +149,7 @@ async def _pilot(path: Path, words: list[str], instant: bool) -> tuple[list[floa
 
 def _first_id(text: str) -> int | None:
     from solocrm_tui.core.contacts.search import page_customers, parse_filter
-    from solocrm_tui.dbthread import db_call
+    from solocrm_tui.core.storage.db import db_call
 
     rows = db_call(page_customers, parse_filter(text), None, 1).rows
     return rows[0].id if rows else None

@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 from solocrm_tui.commands import CRMCommands
 from solocrm_tui.config import Config
 from solocrm_tui.core.errors import CRMError
-from solocrm_tui.dbthread import db_call
+from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.idle_gc import IdleCollector
 from solocrm_tui.messages import DataChanged, OpenCustomer
 from solocrm_tui.screens.customers import CustomersScreen
@@ -30,7 +30,7 @@ from solocrm_tui.screens.pipeline import PipelineScreen
 from solocrm_tui.screens.today import TodayScreen
 
 if TYPE_CHECKING:
-    from solocrm_tui.scheduling import JobRunner
+    from solocrm_tui.jobs.scheduling import JobRunner
 
 log = logging.getLogger("solocrm")
 IDLE_CHECK_SECONDS = 1.0  # how often to look for a quiet moment to collect garbage (see idle_gc)
@@ -87,7 +87,7 @@ class SoloCRMApp(App):
 
     def start_jobs(self) -> None:
         """After the first frame: the scheduler is not needed to draw it, so it costs no start-up time."""
-        from solocrm_tui.background import build_runner
+        from solocrm_tui.jobs.schedule import build_runner
 
         self.jobs = build_runner(self)
         self.jobs.start()
@@ -100,7 +100,7 @@ class SoloCRMApp(App):
 
     def refresh_health(self) -> None:
         """Header: database name and whether the background jobs are alive."""
-        from solocrm_tui.background import health_text
+        from solocrm_tui.jobs.schedule import health_text
 
         health = health_text(self.jobs) if self.jobs is not None else ""
         self.sub_title = f"{self.db_path.name} · {health}" if health else self.db_path.name

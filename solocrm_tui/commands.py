@@ -8,7 +8,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from solocrm_tui.core.contacts.search import find_by_name
-from solocrm_tui.dbthread import db_call
+from solocrm_tui.core.storage.db import db_call
 
 ACTIONS = (
     ("Go to Today", "go('today')", "the daily follow-up queue"),

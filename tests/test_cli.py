@@ -255,8 +255,8 @@ def test_demo_is_deterministic(capsys, tmp_path, now):
 def test_make_app_builds_the_tui(demo_db, now):
     from solocrm_tui.config import Config
 
-    app = cli.make_app(demo_db, Config(), now=now)
-    assert app.db_path == demo_db and app.now() == now
+    app = cli.make_app(demo_db, Config(), clock=lambda: now)
+    assert app.db_path == demo_db and app.now() == now and app.with_jobs
 
 
 def test_unexpected_errors_are_one_line_too(capsys, monkeypatch):

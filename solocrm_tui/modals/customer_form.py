@@ -16,8 +16,8 @@ from textual.widgets import Button, Input, Label
 from solocrm_tui.core.contacts import customers
 from solocrm_tui.core.contacts.customers import clean_fields
 from solocrm_tui.core.errors import CRMError
+from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.core.storage.records import Customer
-from solocrm_tui.dbthread import db_call
 from solocrm_tui.messages import DataChanged
 
 FIELDS = (("name", "Name *"), ("company", "Company"), ("email", "Email"), ("phone", "Phone"),

@@ -22,8 +22,8 @@ from solocrm_tui.core.dates import parse_when
 from solocrm_tui.core.errors import CRMError, ValidationError
 from solocrm_tui.core.sales import deals
 from solocrm_tui.core.stages import OPEN_DEAL_STAGES
+from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.core.storage.records import Deal
-from solocrm_tui.dbthread import db_call
 from solocrm_tui.messages import DataChanged
 
 FIELDS = (("customer", "Customer *"), ("title", "Title *"), ("value", "Value *"),

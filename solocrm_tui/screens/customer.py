@@ -20,8 +20,8 @@ from textual.widgets import ContentSwitcher, DataTable
 from solocrm_tui.core.contacts import customers, followups, timeline
 from solocrm_tui.core.sales import deals, orders
 from solocrm_tui.core.service import tickets
+from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.core.storage.records import Customer, Interaction, Page
-from solocrm_tui.dbthread import db_call
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.widgets.profile_card import ProfileCard
 from solocrm_tui.widgets.tab_bar import TabBar

@@ -7,7 +7,7 @@ from textual import work
 
 from solocrm_tui.core.contacts import customers
 from solocrm_tui.core.errors import ValidationError
-from solocrm_tui.dbthread import db_call
+from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.messages import DataChanged
 from solocrm_tui.widgets.customer_table import CustomerTable
 

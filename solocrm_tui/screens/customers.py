@@ -22,7 +22,7 @@ from solocrm_tui.core.contacts.search import (
     parse_filter,
 )
 from solocrm_tui.core.errors import CRMError
-from solocrm_tui.dbthread import db_call
+from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.screens.customer_list_actions import CustomerListActions
 from solocrm_tui.widgets.customer_table import CustomerTable

@@ -19,9 +19,9 @@ from solocrm_tui.core import jobs
 from solocrm_tui.core.analytics import attention
 from solocrm_tui.core.analytics.runs import Settings
 from solocrm_tui.core.stages import CUSTOMER_STAGES
-from solocrm_tui.dbthread import db_call
-from solocrm_tui.formatting import money, percent
+from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.screens.base import CRMScreen
+from solocrm_tui.text.figures import money, percent
 from solocrm_tui.widgets.chart import Chart, bars, column_chart
 from solocrm_tui.widgets.insight_panels import (
     TILES,

@@ -19,10 +19,10 @@ from solocrm_tui.core.errors import CRMError
 from solocrm_tui.core.sales import deals
 from solocrm_tui.core.sales.board import Board, Card, Column, build_board
 from solocrm_tui.core.stages import OPEN_DEAL_STAGES
-from solocrm_tui.dbthread import db_call
-from solocrm_tui.formatting import money
+from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.messages import DataChanged
 from solocrm_tui.screens.base import CRMScreen
+from solocrm_tui.text.figures import money
 from solocrm_tui.widgets.deal_card import DealCard, StageColumn
 
 

@@ -16,9 +16,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from solocrm_tui.core.dates import parse_when
+from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.core.today import dismissals, queue
 from solocrm_tui.core.today.items import QueueItem, item_key
-from solocrm_tui.dbthread import db_call
 from solocrm_tui.messages import DataChanged
 from solocrm_tui.screens.base import CRMScreen
 

@@ -7,7 +7,7 @@ import math
 
 from textual.widgets import Static
 
-from solocrm_tui.formatting import money
+from solocrm_tui.text.figures import money
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 

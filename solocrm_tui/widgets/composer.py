@@ -17,7 +17,7 @@ from textual.widgets import Input
 from solocrm_tui.core.composer import execute, grammar
 from solocrm_tui.core.contacts.search import find_by_name
 from solocrm_tui.core.errors import CRMError
-from solocrm_tui.dbthread import db_call
+from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.messages import DataChanged, ReportWorkerErrors
 from solocrm_tui.widgets.line_view import LineView
 

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from solocrm_tui.core.storage.records import CustomerRow
-from solocrm_tui.formatting import ago, money, percent
+from solocrm_tui.text.figures import ago, money, percent
 
 COLUMNS = (("mark", " ", 1), ("name", "Name", 22), ("company", "Company", 17), ("stage", "Stage", 8),
            ("segment", "Segment", 13), ("last_contact", "Contact", 8), ("revenue", "Revenue", 8),

@@ -9,7 +9,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from solocrm_tui.core.sales.board import Card, Column
-from solocrm_tui.formatting import money
+from solocrm_tui.text.figures import money
 
 CHUNK = 40  # cards mounted at a time; more are mounted as the selection moves down
 

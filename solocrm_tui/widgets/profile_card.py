@@ -8,7 +8,7 @@ from rich.markup import escape
 from textual.widgets import Static
 
 from solocrm_tui.core.storage.records import Customer
-from solocrm_tui.formatting import ago, money, percent
+from solocrm_tui.text.figures import ago, money, percent
 
 
 class ProfileCard(Static):

@@ -16,9 +16,9 @@ from textual.widgets import DataTable, Static
 from solocrm_tui.core.errors import CRMError, ValidationError
 from solocrm_tui.core.sales import campaign_results
 from solocrm_tui.core.service import tickets
-from solocrm_tui.dbthread import db_call
-from solocrm_tui.formatting import money, percent
+from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.messages import DataChanged, ReportWorkerErrors
+from solocrm_tui.text.figures import money, percent
 
 
 def _hours(value: float | None) -> str:

@@ -35,13 +35,13 @@ async def settle(app) -> None:
 
 
 async def _app_writer(db: Path, tag: str, count: int, names: list[str]) -> dict:
-    from solocrm_tui.app import SoloCRMApp
+    from solocrm_tui.cli import make_app
     from solocrm_tui.config import Config
     from solocrm_tui.core import jobs
-    from solocrm_tui.dbthread import db_call
+    from solocrm_tui.core.storage.db import db_call
     from solocrm_tui.widgets.composer import Composer
 
-    app = SoloCRMApp(db, Config(), clock=lambda: NOW, start_mode="customers", with_jobs=False)
+    app = make_app(db, Config(), clock=lambda: NOW, jobs=False, start_mode="customers")
     toasts: list[list[str]] = []
     claimed: list[int] = []
     original_notify = app.notify
@@ -77,10 +77,10 @@ async def _app_writer(db: Path, tag: str, count: int, names: list[str]) -> dict:
 
 def app_writer(db: str, tag: str, count: str, *names: str) -> None:
     from solocrm_tui import paths
-    from solocrm_tui.cli import _log_to_file
+    from solocrm_tui.cli.app import log_to_file
     from solocrm_tui.core.storage.db import close_database, open_database
 
-    _log_to_file(paths.log_path(Path(db)))  # as `solocrm` does: worker tracebacks go to the log, not the screen
+    log_to_file(paths.log_path(Path(db)))  # as `solocrm` does: worker tracebacks go to the log, not the screen
     open_database(db, create=False)
     try:
         result = asyncio.run(_app_writer(Path(db), tag, int(count), list(names)))

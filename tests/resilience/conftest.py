@@ -116,11 +116,11 @@ def wait_for_line(proc: subprocess.Popen, text: str, timeout: float = 300) -> No
 @pytest.fixture
 def make_app(db_path):
     """The app on the test database (`db_path`, bound in this process), jobs off, clock fixed."""
-    from solocrm_tui.app import SoloCRMApp
+    from solocrm_tui.cli import make_app as build_app
     from solocrm_tui.config import Config
 
     def build(start_mode: str = "customers"):
-        return SoloCRMApp(db_path, Config(), clock=lambda: NOW, start_mode=start_mode, with_jobs=False)
+        return build_app(db_path, Config(), clock=lambda: NOW, jobs=False, start_mode=start_mode)
 
     return build
 

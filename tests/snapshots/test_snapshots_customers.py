@@ -14,7 +14,7 @@ import pytest
 import textual.widgets._header as textual_header
 from textual.widgets import Input
 
-from solocrm_tui.app import SoloCRMApp
+from solocrm_tui.cli import make_app
 from solocrm_tui.config import Config
 from solocrm_tui.core.contacts import customers, followups, timeline
 from solocrm_tui.core.sales import deals, orders
@@ -80,8 +80,8 @@ def seeded(db_path, frozen):
     return ids
 
 
-def build(db_path, now) -> SoloCRMApp:
-    return SoloCRMApp(db_path, Config(), clock=lambda: now, start_mode="customers", with_jobs=False)
+def build(db_path, now):
+    return make_app(db_path, Config(), clock=lambda: now, jobs=False, start_mode="customers")
 
 
 async def ready(pilot) -> None:

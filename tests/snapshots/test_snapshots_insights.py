@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from textual.widgets._header import HeaderClock
 
-from solocrm_tui.app import SoloCRMApp
+from solocrm_tui.cli import make_app
 from solocrm_tui.config import Config
 from solocrm_tui.core.analytics import refit
 from solocrm_tui.core.analytics.runs import Settings
@@ -45,7 +45,7 @@ def insights_app(db_path, now):
     create_deal(1, "Annual retainer", "3000", now - 5 * D, stage="proposal", expected_close="2026-11-30")
     refit.refit(now, Settings())
     lifecycle.restage(now, lifecycle.Rules())
-    return SoloCRMApp(db_path, Config(), clock=lambda: now, start_mode="insights", with_jobs=False)
+    return make_app(db_path, Config(), clock=lambda: now, jobs=False, start_mode="insights")
 
 
 async def _ready(pilot) -> None:

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from textual.widgets._header import HeaderClock
 
-from solocrm_tui.app import SoloCRMApp
+from solocrm_tui.cli import make_app
 from solocrm_tui.config import Config
 from solocrm_tui.core.contacts.customers import create_customer
 from solocrm_tui.core.sales.deals import create_deal, move_deal
@@ -36,7 +36,7 @@ def board_app(db_path, now):
     move_deal(won.id, "won", now - 10 * D)
     lost = create_deal(bob, "Hosting", "800", now - 20 * D)
     move_deal(lost.id, "lost", now - 5 * D, reason="price")
-    return SoloCRMApp(db_path, Config(), clock=lambda: now, start_mode="pipeline", with_jobs=False)
+    return make_app(db_path, Config(), clock=lambda: now, jobs=False, start_mode="pipeline")
 
 
 async def _ready(pilot) -> None:

@@ -15,7 +15,7 @@ import pytest
 from textual.notifications import Notify
 from textual.worker import WorkerCancelled
 
-from solocrm_tui.app import SoloCRMApp
+from solocrm_tui.cli import make_app as build_app
 from solocrm_tui.config import Config
 
 DEADLINE = 60.0  # seconds; only reached when something is broken
@@ -89,6 +89,6 @@ def make_app(db_path, clock):
     """Build the app on the test database; jobs are off unless a test asks for them."""
 
     def build(start_mode: str = "customers", *, with_jobs: bool = False, config: Config | None = None):
-        return SoloCRMApp(db_path, config or Config(), clock=clock, start_mode=start_mode, with_jobs=with_jobs)
+        return build_app(db_path, config or Config(), clock=clock, jobs=with_jobs, start_mode=start_mode)
 
     return build

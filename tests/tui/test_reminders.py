@@ -14,19 +14,18 @@ from types import SimpleNamespace
 
 import pytest
 
-from solocrm_tui import background, reminders
-from solocrm_tui.background import _leased, health_text
 from solocrm_tui.config import Config, Jobs, Notifications
 from solocrm_tui.core import jobs
 from solocrm_tui.core.contacts.customers import create_customer
 from solocrm_tui.core.contacts.followups import claim_due, create_followup, get_followup
-from solocrm_tui.core.storage.db import close_database, open_database
+from solocrm_tui.core.storage.db import close_database, db_call, open_database
 from solocrm_tui.core.storage.models import FollowUp as FollowUpModel
 from solocrm_tui.core.storage.models import Interaction, JobState, database
 from solocrm_tui.core.storage.records import FollowUp
-from solocrm_tui.dbthread import db_call
+from solocrm_tui.jobs import reminders, schedule
+from solocrm_tui.jobs.schedule import _leased, health_text
+from solocrm_tui.jobs.scheduling import Job, JobRunner
 from solocrm_tui.messages import DataChanged
-from solocrm_tui.scheduling import Job, JobRunner
 
 from .conftest import Notes, wait_until
 
@@ -354,7 +353,7 @@ async def test_a_failing_job_is_recorded_and_the_others_keep_running(db_path, ma
         return JobRunner(app, [Job("boom", boom, timedelta(seconds=1)),
                                Job("reminders", tick, timedelta(seconds=1))])
 
-    monkeypatch.setattr(background, "build_runner", build)
+    monkeypatch.setattr(schedule, "build_runner", build)
     notes = Notes()
     app = make_app("today", with_jobs=True)
     async with app.run_test(size=SIZE, message_hook=notes) as pilot:

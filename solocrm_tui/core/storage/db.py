@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
+
+from peewee import PeeweeException
 
 from solocrm_tui.core.errors import DatabaseError
 from solocrm_tui.core.storage.models import database
@@ -29,6 +33,10 @@ PRAGMAS = {
 # The app keeps a pool of connections (one per busy worker) and each keeps its page cache:
 # a smaller cache each keeps the app under SPEC §8's 400 MB; one-shot commands keep the big one.
 APP_CACHE_KIB = 8000
+# What the storage layer can raise besides CRMError: the CLI turns these into one line.
+STORAGE_ERRORS = (sqlite3.Error, PeeweeException)
+
+T = TypeVar("T")
 
 
 def migration_scripts() -> list[str]:
@@ -161,3 +169,18 @@ def current_path() -> Path:
     if not database.database:
         raise DatabaseError("no database is open")
     return Path(database.database)
+
+
+def db_call(fn: Callable[..., T], *args, **kwargs) -> T:
+    """Run a core call on a worker thread and give the thread's connection back after it.
+
+    Peewee keeps one SQLite connection per thread, and Textual's thread workers and the
+    job runner run on long-lived pooled threads: a connection left open on an idle one
+    would keep its file handle and page cache for nothing. Inside a transaction the
+    connection is left alone; the transaction's owner closes it.
+    """
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        if not database.in_transaction():
+            database.close()

@@ -16,7 +16,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from solocrm_tui.dbthread import db_call
+from solocrm_tui.core.storage.db import db_call
 
 log = logging.getLogger("solocrm.jobs")
 

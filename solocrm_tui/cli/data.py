@@ -1,7 +1,7 @@
 """Data in and out on the command line: import, duplicates, merge, export, forget.
 
 Argument parsing and printing only; the work is in core (importing, merging,
-duplicates, exporting, privacy). `cli.py` registers these with `add_commands` and
+duplicates, exporting, privacy). The parser registers these with `add_commands` and
 dispatches through `COMMANDS`.
 """
 
@@ -13,6 +13,14 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from solocrm_tui.cli.common import (
+    customer_id,
+    id_of,
+    load_config,
+    open_db,
+    positive,
+    stdout,
+)
 from solocrm_tui.core.errors import ValidationError
 
 IMPORT_HELP = """\
@@ -38,31 +46,6 @@ Safety: one transaction (Ctrl-C leaves nothing half-written); each import is a b
 that `solocrm import --undo BATCH` reverses."""
 
 
-def _id_of(what: str) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text.strip().lstrip("#"))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f'{what} id must be a whole number like 42, got "{text}"') from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{what} id must be positive, got {value}")
-        return value
-    return parse
-
-
-_customer_id = _id_of("customer")
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'"{text}" is not a whole number') from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     imp = command("import", "import customers, orders or interactions from a CSV file (undoable)")
     imp.formatter_class, imp.epilog = argparse.RawDescriptionHelpFormatter, IMPORT_HELP
@@ -74,10 +57,10 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     imp.add_argument("--undo", metavar="BATCH", help="undo the import with this batch id")
     imp.add_argument("--force", action="store_true", help="with --undo: undo even if later changes depend on it")
     dup = command("duplicates", "list likely duplicate customers (same email or phone, or similar names)")
-    dup.add_argument("--limit", type=_positive, default=50, metavar="N", help="show at most N pairs (default 50)")
+    dup.add_argument("--limit", type=positive, default=50, metavar="N", help="show at most N pairs (default 50)")
     merge = command("merge", "merge customer OTHER_ID into KEEP_ID (undoable)")
-    merge.add_argument("keep", nargs="?", type=_customer_id, metavar="KEEP_ID", help="the customer that stays")
-    merge.add_argument("other", nargs="?", type=_customer_id, metavar="OTHER_ID", help="merged into KEEP, then deleted")
+    merge.add_argument("keep", nargs="?", type=customer_id, metavar="KEEP_ID", help="the customer that stays")
+    merge.add_argument("other", nargs="?", type=customer_id, metavar="OTHER_ID", help="merged into KEEP, then deleted")
     merge.add_argument("--prefer", action="append", metavar="other:FIELD,...",
                        help="take these fields from OTHER even where KEEP has a value (e.g. other:email,phone)")
     merge.add_argument("--undo", metavar="BATCH", help="undo the merge with this batch id")
@@ -89,28 +72,21 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
                   "vcf works for customers, ics for followups (open ones); `all` writes one file per kind to -o DIR.\n"
                   "--customer ID writes everything stored about one person as JSON (GDPR access request).")
     exp.add_argument("kind", nargs="?", choices=("customers", "orders", "interactions", "followups", "all", "campaign"))
-    exp.add_argument("campaign", nargs="?", type=_id_of("campaign"), metavar="CAMPAIGN_ID",
+    exp.add_argument("campaign", nargs="?", type=id_of("campaign"), metavar="CAMPAIGN_ID",
                      help="with `campaign`: mail-merge CSV of its targets (opted-out customers left out)")
     exp.add_argument("--format", choices=("csv", "json", "vcf", "ics"), help="default csv (json for --customer)")
     exp.add_argument("-o", "--output", metavar="PATH", help="file (or directory for all); - or none for stdout")
-    exp.add_argument("--customer", type=_customer_id, metavar="ID", help="everything about one customer, as JSON")
+    exp.add_argument("--customer", type=customer_id, metavar="ID", help="everything about one customer, as JSON")
     forget = command("forget", "erase a customer and everything about them (GDPR); orders stay anonymously")
-    forget.add_argument("customer", type=_customer_id, metavar="CUSTOMER_ID")
+    forget.add_argument("customer", type=customer_id, metavar="CUSTOMER_ID")
     forget.add_argument("--purge", action="store_true", help="delete their orders too (revenue figures drop)")
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
 
-def _open(args, *, create: bool) -> None:
-    from solocrm_tui.cli import _open as open_db
-
-    open_db(args, create=create)
-
-
 def _rules_and_currency():
-    from solocrm_tui.cli import _config
     from solocrm_tui.core.contacts.lifecycle import Rules
 
-    config = _config()
+    config = load_config()
     return Rules.from_config(config.lifecycle), config.currency
 
 
@@ -123,14 +99,14 @@ def cmd_import(args, now: datetime) -> int:
     if args.undo:
         if args.kind or args.file or args.map or args.dry_run:
             raise ValidationError("--undo takes only a batch id (and --force)")
-        _open(args, create=False)
+        open_db(args, create=False)
         result = undo_batch(args.undo, now, kind="import", force=args.force, rules=rules)
         print(f"undid import {result.batch_id}: {result.deleted:,} rows deleted, {result.restored:,} restored")
         return 0
     if not args.kind or not args.file:
         raise ValidationError("say what to import and from which file, e.g. `solocrm import customers people.csv`")
     check_file(args.file)
-    _open(args, create=True)
+    open_db(args, create=True)
     report = import_file(args.kind, args.file, now, mapping=args.map, dry_run=args.dry_run,
                          create_missing=args.create_missing, currency=currency, rules=rules)
     print("\n".join(report.lines()))
@@ -140,7 +116,7 @@ def cmd_import(args, now: datetime) -> int:
 def cmd_duplicates(args, now: datetime) -> int:
     from solocrm_tui.core.contacts.duplicates import find_duplicates
 
-    _open(args, create=False)
+    open_db(args, create=False)
     pairs = find_duplicates()
     for pair in pairs[:args.limit]:
         print(f"#{pair.first_id} {pair.first_name}  <->  #{pair.second_id} {pair.second_name}: "
@@ -163,14 +139,14 @@ def cmd_merge(args, now: datetime) -> int:
     if args.undo:
         if args.keep or args.other or args.prefer:
             raise ValidationError("--undo takes only a batch id (and --force)")
-        _open(args, create=False)
+        open_db(args, create=False)
         result = undo_merge(args.undo, now, force=args.force)
         print(f"undid merge {result.batch_id}: {result.restored:,} rows restored")
         return 0
     if not args.keep or not args.other:
         raise ValidationError("merge needs two customer ids: solocrm merge KEEP_ID OTHER_ID")
     prefer = parse_prefer(args.prefer)
-    _open(args, create=False)
+    open_db(args, create=False)
     result = merge_customers(args.keep, args.other, now, prefer)
     labels = {"interaction": "timeline entries", "orders": "orders", "deal": "deals", "followup": "follow-ups",
               "ticket": "tickets", "campaign_target": "campaign targets"}
@@ -182,14 +158,6 @@ def cmd_merge(args, now: datetime) -> int:
     return 0
 
 
-def _stdout():
-    try:
-        sys.stdout.reconfigure(encoding="utf-8")
-    except (AttributeError, ValueError):
-        pass
-    return sys.stdout
-
-
 def cmd_export(args, now: datetime) -> int:
     from solocrm_tui.core.data_io import exporting
 
@@ -197,9 +165,9 @@ def cmd_export(args, now: datetime) -> int:
     if args.customer is not None:
         if args.kind or args.format not in (None, "json"):
             raise ValidationError("--customer exports one person as JSON: leave out the kind and --format")
-        _open(args, create=False)
+        open_db(args, create=False)
         if to_stdout:
-            exporting.write_person(args.customer, _stdout(), now)
+            exporting.write_person(args.customer, stdout(), now)
         else:
             exporting.write_person_file(args.customer, Path(args.output), now)
             print(f"exported everything about customer #{args.customer} to {args.output}")
@@ -213,13 +181,13 @@ def cmd_export(args, now: datetime) -> int:
     if args.kind == "all":
         if to_stdout:
             raise ValidationError("`export all` writes one file per kind: give a directory with -o DIR")
-        _open(args, create=False)
+        open_db(args, create=False)
         for path, count in exporting.write_all(Path(args.output), format_, now):
             print(f"{count:>9,}  {path}")
         return 0
-    _open(args, create=False)
+    open_db(args, create=False)
     if to_stdout:
-        exporting.write(args.kind, format_, _stdout(), now)
+        exporting.write(args.kind, format_, stdout(), now)
     else:
         count = exporting.write_file(args.kind, format_, Path(args.output), now)
         print(f"exported {count:,} {args.kind} to {args.output}")
@@ -235,9 +203,9 @@ def _export_campaign(args, to_stdout: bool) -> int:
         raise ValidationError("a campaign export needs its id: solocrm export campaign ID [-o FILE]")
     if args.format not in (None, "csv"):
         raise ValidationError("a campaign exports as a mail-merge CSV only: leave out --format or use csv")
-    _open(args, create=False)
+    open_db(args, create=False)
     if to_stdout:
-        exporting.write_campaign(args.campaign, _stdout())
+        exporting.write_campaign(args.campaign, stdout())
     else:
         count = exporting.write_campaign_file(args.campaign, Path(args.output))
         print(f"exported {count:,} contactable targets of campaign #{args.campaign} to {args.output}")
@@ -248,7 +216,7 @@ def cmd_forget(args, now: datetime) -> int:
     from solocrm_tui.core.contacts.customers import get_customer
     from solocrm_tui.core.contacts.privacy import forget_customer
 
-    _open(args, create=False)
+    open_db(args, create=False)
     person = get_customer(args.customer)
     if not args.yes:
         if not sys.stdin.isatty():

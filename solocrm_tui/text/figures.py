@@ -1,4 +1,4 @@
-"""Short human text for figures shown in tables and cards."""
+"""Short human text for figures: money, percentages, how long ago."""
 
 from __future__ import annotations
 

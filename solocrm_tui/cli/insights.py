@@ -6,7 +6,9 @@ import argparse
 import json
 from datetime import datetime
 
+from solocrm_tui.cli.common import load_config, open_db
 from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.text.insights import TILES, model_text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,10 +32,12 @@ def _as_of(text: str | None, now: datetime) -> datetime | None:
     return day
 
 
-def run(args: argparse.Namespace, now: datetime, db_path, config) -> int:
+def cmd_insights(args: argparse.Namespace, now: datetime) -> int:
     from solocrm_tui.core.analytics.runs import Settings
     from solocrm_tui.core.analytics.summary import json_safe, summary
 
+    config = load_config()
+    open_db(args, create=False)
     as_of = _as_of(args.as_of, now)
     if as_of is not None and as_of > now:
         raise ValidationError(f"--as-of {args.as_of} is in the future")
@@ -52,11 +56,6 @@ def _pct(value) -> str:
 
 
 def render(s: dict) -> str:
-    from solocrm_tui.widgets.insight_panels import (  # plain text builders, no UI loaded
-        TILES,
-        model_text,
-    )
-
     lines = [f"Insights as of {s['as_of']} · {s['customers']:,} customers, {s['customers_with_orders']:,} with orders", ""]
     for key, title, kind in TILES:
         kpi = s["kpis"].get(key) or {}
@@ -68,13 +67,10 @@ def render(s: dict) -> str:
     lines += ["", "Segments (RFM):"]
     for seg in s["segments"]:
         lines.append(f"  {seg['name']:<22}{seg['size']:>7,}  {seg['revenue_share']:6.1%} of revenue")
-    lines += ["", _strip_markup(model_text(s)), "", "Revenue forecast: " + ", ".join(
+    lines += ["", model_text(s), "", "Revenue forecast: " + ", ".join(
         f"{m['month']} {m['forecast']:,.0f} ({m['low']:,.0f}–{m['high']:,.0f})" for m in s["forecast"]["next_months"])
         + f" — {s['forecast']['note']}"]
     return "\n".join(lines)
 
 
-def _strip_markup(text: str) -> str:
-    for tag in ("[b]", "[/]", "[dim]"):
-        text = text.replace(tag, "")
-    return text
+COMMANDS = {"insights": cmd_insights}

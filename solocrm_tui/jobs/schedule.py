@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from solocrm_tui.core import jobs
+from solocrm_tui.jobs.reminders import deliver
+from solocrm_tui.jobs.scheduling import Job, JobRunner
 from solocrm_tui.messages import DataChanged
-from solocrm_tui.reminders import deliver
-from solocrm_tui.scheduling import Job, JobRunner
 
 
 def _leased(name: str, every: timedelta | None, body):

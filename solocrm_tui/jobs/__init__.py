@@ -1,0 +1,2 @@
+"""Jobs while the app runs: scheduling.py decides when (the only APScheduler import),
+schedule.py lists the jobs, reminders.py tells the owner what came due. Job bodies live in core."""
