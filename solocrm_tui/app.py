@@ -23,7 +23,7 @@ from solocrm_tui.config import Config
 from solocrm_tui.core.errors import CRMError
 from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.idle_gc import IdleCollector
-from solocrm_tui.messages import DataChanged, OpenCustomer
+from solocrm_tui.messages import DataChanged
 from solocrm_tui.screens.customers import CustomersScreen
 from solocrm_tui.screens.insights import InsightsScreen
 from solocrm_tui.screens.pipeline import PipelineScreen
@@ -156,9 +156,6 @@ class SoloCRMApp(App):
         while not hasattr(self.screen, "set_filter"):
             self.pop_screen()
         self.screen.set_filter(text)
-
-    def on_open_customer(self, message: OpenCustomer) -> None:
-        self.open_customer(message.customer_id)
 
     def on_data_changed(self, message: DataChanged) -> None:
         reload = getattr(self.screen, "reload", None)

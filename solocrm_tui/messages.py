@@ -18,14 +18,6 @@ class DataChanged(Message):
         self.customer_id = customer_id
 
 
-class OpenCustomer(Message):
-    """Ask the app to show a customer's detail screen."""
-
-    def __init__(self, customer_id: int) -> None:
-        super().__init__()
-        self.customer_id = customer_id
-
-
 class ReportWorkerErrors:
     """Mixin for screens and widgets that run workers: worker state messages do not
     bubble, so hand failures to the app's single error policy."""

@@ -84,10 +84,9 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
 
 
 def _rules_and_currency():
-    from solocrm_tui.core.contacts.lifecycle import Rules
 
     config = load_config()
-    return Rules.from_config(config.lifecycle), config.currency
+    return config.lifecycle, config.currency
 
 
 def cmd_import(args, now: datetime) -> int:

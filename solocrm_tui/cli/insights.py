@@ -33,7 +33,6 @@ def _as_of(text: str | None, now: datetime) -> datetime | None:
 
 
 def cmd_insights(args: argparse.Namespace, now: datetime) -> int:
-    from solocrm_tui.core.analytics.runs import Settings
     from solocrm_tui.core.analytics.summary import json_safe, summary
 
     config = load_config()
@@ -41,7 +40,7 @@ def cmd_insights(args: argparse.Namespace, now: datetime) -> int:
     as_of = _as_of(args.as_of, now)
     if as_of is not None and as_of > now:
         raise ValidationError(f"--as-of {args.as_of} is in the future")
-    settings = Settings.from_config(config.analytics)
+    settings = config.analytics
     data = json_safe(summary(now, settings, as_of=as_of, do_refit=args.refit,
                               probabilities=config.deal_probabilities))
     if args.json:

@@ -90,13 +90,13 @@ def backup(db_path: Path, now: datetime, keep: int) -> Path:
     return target
 
 
-def restage(now: datetime, lifecycle_config) -> int:
+def restage(now: datetime, rules) -> int:
     """Daily: recompute lifecycle stages, and campaign conversions whose window has new orders."""
     from solocrm_tui.core.contacts import lifecycle
     from solocrm_tui.core.sales.campaign_results import attribute_conversions
 
     attribute_conversions(now)
-    return lifecycle.restage(now, lifecycle.Rules.from_config(lifecycle_config))
+    return lifecycle.restage(now, rules)
 
 
 def refit_in_process(db_path: Path, now: datetime, settings, as_of: datetime | None = None) -> dict:
@@ -129,10 +129,10 @@ def _analytics_child(command: str, db_path: Path, now: datetime, settings, extra
     return json.loads(done.stdout)
 
 
-def refit_if_due(db_path: Path, now: datetime, analytics_config, every: timedelta, change_share: float) -> dict | None:
+def refit_if_due(db_path: Path, now: datetime, settings, every: timedelta, change_share: float) -> dict | None:
     """The scheduled refit: daily, or sooner when orders changed by more than `change_share`."""
     from solocrm_tui.core.analytics import runs
 
     if not runs.refit_due(now, every, change_share):
         return None
-    return refit_in_process(db_path, now, runs.Settings.from_config(analytics_config))
+    return refit_in_process(db_path, now, settings)

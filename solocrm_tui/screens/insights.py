@@ -17,7 +17,6 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from solocrm_tui.core import jobs
 from solocrm_tui.core.analytics import attention
-from solocrm_tui.core.analytics.runs import Settings
 from solocrm_tui.core.stages import CUSTOMER_STAGES
 from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.screens.base import CRMScreen
@@ -95,7 +94,7 @@ class InsightsScreen(CRMScreen):
     def load(self) -> None:
         app = self.app
         now = app.now()
-        settings = Settings.from_config(app.config.analytics)
+        settings = app.config.analytics
         data = db_call(lambda: {"at_risk": attention.at_risk(now, 30), "top": attention.top_by_clv(30),
                                 "stages": attention.stage_counts()})
         # pandas runs in a child process: the app never loads it (memory, and no GIL contention)
@@ -200,7 +199,7 @@ class InsightsScreen(CRMScreen):
         app = self.app
         error = None
         try:
-            db_call(jobs.refit_in_process, app.db_path, app.now(), Settings.from_config(app.config.analytics))
+            db_call(jobs.refit_in_process, app.db_path, app.now(), app.config.analytics)
         except Exception as exc:  # noqa: BLE001 - a screen's worker errors never reach the app's toast policy
             error = str(exc) or type(exc).__name__
         finally:

@@ -7,7 +7,7 @@ model quality) without loading the analytics libraries.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from peewee import fn
@@ -23,10 +23,6 @@ class Settings:
     clv_horizon_months: int = 12
     annual_discount_rate: float = 0.10
 
-    @classmethod
-    def from_config(cls, analytics) -> "Settings":
-        """config.toml's [analytics] section is this class (config.Analytics); a copy of it."""
-        return cls(**asdict(analytics))
 
 
 def latest_runs() -> dict[str, dict]:

@@ -22,10 +22,10 @@ Every change is written to the stage history and the customer's timeline.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 from statistics import median
-from typing import Any, Iterator
+from typing import Iterator
 
 from solocrm_tui.core.storage.models import (
     Customer,
@@ -48,10 +48,6 @@ class Rules:
     rhythm_active_factor: float = 2.0
     rhythm_churned_factor: float = 3.0
 
-    @classmethod
-    def from_config(cls, lifecycle: Any) -> "Rules":
-        """config.toml's [lifecycle] section is this class (config.Lifecycle); a copy of it."""
-        return cls(**asdict(lifecycle))
 
 
 def stage_for(days: list[date], today: date, rules: Rules, churn_risk: float | None = None) -> tuple[str, str]:

@@ -309,13 +309,6 @@ def test_refit_as_of_a_past_date_uses_only_orders_up_to_it(book):
     assert later and figures(later).isna().all().all()
 
 
-def test_settings_from_config():
-    assert Settings.from_config(Analytics()) == Settings()
-    assert Settings.from_config(Analytics(churn_horizon_days=60, min_customers=100, min_history_days=90,
-                                          clv_horizon_months=24, annual_discount_rate=0.05)) == \
-        Settings(60, 100, 90, 24, 0.05)
-
-
 def test_refit_due_daily_or_after_a_large_change_in_orders(db_path):
     two, one, _ = _small_book()
     assert refit_due(NOW, DAY, 0.05) is True  # never fitted

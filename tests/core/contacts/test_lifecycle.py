@@ -108,12 +108,6 @@ def test_reasons_name_the_silence_and_the_rhythm():
         "at_risk", "churn risk 85%; last bought 5 days ago (usually every 30 days)")
 
 
-def test_rules_from_config():
-    rules = Rules.from_config(Lifecycle(active_days=60, churned_days=200, loyal_orders=5,
-                                        rhythm_active_factor=1.5, rhythm_churned_factor=4.0))
-    assert rules == Rules(60, 200, 5, 1.5, 4.0)
-
-
 # --- re-staging against the database ---------------------------------------------------------------
 
 
