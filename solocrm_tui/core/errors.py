@@ -11,7 +11,16 @@ class CRMError(Exception):
 
 
 class ValidationError(CRMError):
-    """Input that cannot be accepted (bad email, negative amount, impossible date…)."""
+    """Input that cannot be accepted (bad email, negative amount, impossible date…).
+
+    `field` names the one field the message is about, by the key the forms use
+    ("email", "expected_close"), so a form shows it under that field instead of
+    guessing from the wording; None when no single field is to blame.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class NotFound(CRMError):

@@ -1,7 +1,9 @@
 """Field rules shared by the services, the importer and the forms.
 
 Each function returns the cleaned value or raises ValidationError with a message a
-user can act on; None/blank means "not given" wherever a field is optional.
+user can act on; None/blank means "not given" wherever a field is optional. `field` is
+the field's name in the message; `key`, when given, is the form's key for it, carried
+as ValidationError.field so a form can put the message under that field.
 """
 
 from __future__ import annotations
@@ -26,47 +28,48 @@ def blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def printable(value: str, field: str, *, lines: bool = False) -> str:
+def printable(value: str, field: str, *, lines: bool = False, key: str | None = None) -> str:
     """Refuse control characters: shown in a terminal they are commands to it (an escape
     sequence in an imported name could clear the screen). Multi-line text keeps newlines
     and tabs."""
     found = (_CONTROL_IN_TEXT if lines else _CONTROL).search(value)
     if found:
-        raise ValidationError(f"{field} contains a control character ({found.group()!r})")
+        raise ValidationError(f"{field} contains a control character ({found.group()!r})", field=key)
     return value
 
 
-def text(value: str | None, field: str, *, required: bool = False, limit: int = MAX_FIELD) -> str | None:
+def text(value: str | None, field: str, *, required: bool = False, limit: int = MAX_FIELD,
+         key: str | None = None) -> str | None:
     if blank(value):
         if required:
-            raise ValidationError(f"{field} is required")
+            raise ValidationError(f"{field} is required", field=key)
         return None
     cleaned = " ".join(str(value).split()) if limit <= MAX_FIELD else str(value).strip()
     if len(cleaned) > limit:
-        raise ValidationError(f"{field} is too long ({len(cleaned)} characters, at most {limit})")
-    return cleaned if cleaned.isprintable() else printable(cleaned, field, lines=limit > MAX_FIELD)
+        raise ValidationError(f"{field} is too long ({len(cleaned)} characters, at most {limit})", field=key)
+    return cleaned if cleaned.isprintable() else printable(cleaned, field, lines=limit > MAX_FIELD, key=key)
 
 
 def email(value: str | None) -> tuple[str | None, str | None]:
     """Returns (email as typed, normalised lower-case key used for uniqueness)."""
-    cleaned = text(value, "email")
+    cleaned = text(value, "email", key="email")
     if cleaned is None:
         return None, None
     if not _EMAIL.match(cleaned):
-        raise ValidationError(f'"{cleaned}" is not a valid email address')
+        raise ValidationError(f'"{cleaned}" is not a valid email address', field="email")
     return cleaned, cleaned.lower()
 
 
 def phone(value: str | None) -> tuple[str | None, str | None]:
     """Returns (phone as typed, digits-only key: '+' kept for international, '00' -> '+')."""
-    cleaned = text(value, "phone")
+    cleaned = text(value, "phone", key="phone")
     if cleaned is None:
         return None, None
     if _NOT_PHONE.search(cleaned):
-        raise ValidationError(f'"{cleaned}" is not a phone number')
+        raise ValidationError(f'"{cleaned}" is not a phone number', field="phone")
     digits = _NON_DIGITS.sub("", cleaned)
     if not 6 <= len(digits) <= 15:
-        raise ValidationError(f'"{cleaned}" is not a phone number (needs 6 to 15 digits)')
+        raise ValidationError(f'"{cleaned}" is not a phone number (needs 6 to 15 digits)', field="phone")
     if cleaned.lstrip().startswith("+"):
         return cleaned, "+" + digits
     if digits.startswith("00"):
@@ -77,35 +80,35 @@ def phone(value: str | None) -> tuple[str | None, str | None]:
 def tag(value: str) -> str:
     cleaned = value.strip().lstrip("#").lower()
     if not cleaned or not _TAG.match(cleaned) or len(cleaned) > 40:
-        raise ValidationError(f'"{value}" is not a tag: use letters, digits, - and _')
+        raise ValidationError(f'"{value}" is not a tag: use letters, digits, - and _', field="tags")
     return cleaned
 
 
-def cents(amount: Decimal | int | float | str, field: str = "amount") -> int:
+def cents(amount: Decimal | int | float | str, field: str = "amount", *, key: str | None = None) -> int:
     """Exact money to integer cents; negative or sub-cent amounts are refused."""
     try:
         value = Decimal(str(amount).strip())
     except InvalidOperation:
-        raise ValidationError(f'{field} "{amount}" is not a number') from None
+        raise ValidationError(f'{field} "{amount}" is not a number', field=key) from None
     if not value.is_finite():
-        raise ValidationError(f'{field} "{amount}" is not a number')
+        raise ValidationError(f'{field} "{amount}" is not a number', field=key)
     if value < 0:
-        raise ValidationError(f"{field} cannot be negative ({amount})")
+        raise ValidationError(f"{field} cannot be negative ({amount})", field=key)
     if value > Decimal("1e12"):  # before quantize, which overflows on huge values
-        raise ValidationError(f"{field} is implausibly large ({amount})")
+        raise ValidationError(f"{field} is implausibly large ({amount})", field=key)
     if value != value.quantize(Decimal("0.01")):
-        raise ValidationError(f"{field} has more than 2 decimals ({amount})")
+        raise ValidationError(f"{field} has more than 2 decimals ({amount})", field=key)
     return int(value * 100)
 
 
 def currency(value: str) -> str:
     code = (value or "").strip().upper()
     if len(code) != 3 or not code.isalpha():
-        raise ValidationError(f'currency "{value}" is not a 3-letter code like EUR')
+        raise ValidationError(f'currency "{value}" is not a 3-letter code like EUR', field="currency")
     return code
 
 
-def day(value: date | str | None, field: str) -> date | None:
+def day(value: date | str | None, field: str, *, key: str | None = None) -> date | None:
     if blank(value):
         return None
     if isinstance(value, datetime):
@@ -115,7 +118,7 @@ def day(value: date | str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ValidationError(f'{field} "{value}" is not a real date (use YYYY-MM-DD)') from None
+        raise ValidationError(f'{field} "{value}" is not a real date (use YYYY-MM-DD)', field=key) from None
 
 
 def moment(value: datetime | str | None, field: str) -> datetime | None:
@@ -141,7 +144,7 @@ def probability(value: int | str | None) -> int | None:
     try:
         number = int(str(value).strip().rstrip("%"))
     except ValueError:
-        raise ValidationError(f'probability "{value}" must be a whole percentage 0-100') from None
+        raise ValidationError(f'probability "{value}" must be a whole percentage 0-100', field="probability") from None
     if not 0 <= number <= 100:
-        raise ValidationError(f"probability must be between 0 and 100, got {number}")
+        raise ValidationError(f"probability must be between 0 and 100, got {number}", field="probability")
     return number

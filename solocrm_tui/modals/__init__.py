@@ -1,1 +1,2 @@
-"""Small dialogs that dismiss with a value; the caller persists it."""
+"""Dialogs: the add and edit forms save through work.apply_change themselves (form.py);
+the small ones (confirm, prompt, the merge choice) dismiss with a value the caller acts on."""

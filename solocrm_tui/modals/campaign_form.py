@@ -3,16 +3,14 @@ whose matches become the (frozen) target list."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
-
 from solocrm_tui.core import validate
 from solocrm_tui.core.amounts import parse_amount
 from solocrm_tui.core.contacts.search import parse_filter
 from solocrm_tui.core.errors import CRMError, ValidationError
+from solocrm_tui.core.sales.campaign_results import campaign_results
+from solocrm_tui.core.sales.campaigns import create_campaign
+from solocrm_tui.core.storage.records import Campaign
+from solocrm_tui.modals.form import FormScreen
 
 FIELDS = (("name", "Name *", ""), ("channel", "Channel", "email"), ("cost", "Cost", "0"),
           ("attribution_days", "Attribution window (days)", "30"),
@@ -31,43 +29,34 @@ CHECKS = {"name": lambda v: validate.text(v, "campaign name", required=True),
           "filter": lambda v: (parse_filter(v), v)[1]}
 
 
-class CampaignForm(ModalScreen[dict | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel"),
-                Binding("ctrl+s", "save", "Save", id="form.save")]
+def _checked(values: dict[str, str]) -> tuple[dict, dict[str, str]]:
+    cleaned, errors = {}, {}
+    for key, value in values.items():
+        try:
+            cleaned[key] = CHECKS[key](value)
+        except CRMError as exc:
+            errors[key] = str(exc)
+    return cleaned, errors
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog form"):
-            yield Label("New campaign", classes="dialog-title")
-            for key, label, default in FIELDS:
-                yield Label(label)
-                yield Input(value=default, id=f"field-{key}")
-                yield Label("", id=f"error-{key}", classes="field-error")
-            with Horizontal(classes="buttons"):
-                yield Button("Create (ctrl+s)", variant="primary", id="save")
-                yield Button("Cancel (esc)", id="cancel")
 
-    def on_mount(self) -> None:
-        self.query_one("#field-name", Input).focus()
+class CampaignForm(FormScreen):
+    SAVE_BUTTON = ("Create (ctrl+s)", "primary")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_save() if event.button.id == "save" else self.dismiss(None)
+    def __init__(self) -> None:
+        super().__init__("New campaign", [(key, label) for key, label, _ in FIELDS],
+                         {key: default for key, _, default in FIELDS})
 
-    def on_input_submitted(self) -> None:
-        self.action_save()
+    def validate(self, values: dict[str, str]) -> dict[str, str]:
+        return _checked(values)[1]
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def save(self, values: dict[str, str]) -> None:
+        fields, now, currency = _checked(values)[0], self.app.now(), self.app.config.currency
 
-    def action_save(self) -> None:
-        values, errors = {}, {}
-        for key, _, _ in FIELDS:
-            raw = self.query_one(f"#field-{key}", Input).value.strip()
-            try:
-                values[key] = CHECKS[key](raw)
-            except CRMError as exc:
-                errors[key] = str(exc)
-            self.query_one(f"#error-{key}", Label).update(errors.get(key, ""))
-        if errors:
-            self.query_one(f"#field-{next(iter(errors))}", Input).focus()
-            return
-        self.dismiss(values)
+        def write() -> tuple[Campaign, int]:
+            campaign = create_campaign(fields["name"], now, channel=fields["channel"], cost=fields["cost"],
+                                       currency=currency, target_filter=fields["filter"],
+                                       attribution_days=fields["attribution_days"])
+            return campaign, next((r.targets for r in campaign_results(now) if r.id == campaign.id), 0)
+
+        self.persist(write, what="campaigns",
+                     done=lambda made: f"campaign {made[0].name} created with {made[1]} targets")

@@ -243,3 +243,25 @@ def test_bad_probability(value):
 @pytest.mark.parametrize("value, is_blank", [(None, True), ("", True), (" \t", True), ("x", False), (0, False)])
 def test_blank(value, is_blank):
     assert validate.blank(value) is is_blank
+
+
+# --- the field an error is about ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("check, field", [
+    (lambda: validate.email("ada@"), "email"),
+    (lambda: validate.phone("call me"), "phone"),
+    (lambda: validate.probability("high"), "probability"),
+    (lambda: validate.tag("two words"), "tags"),
+    (lambda: validate.currency("euros"), "currency"),
+    (lambda: validate.text(" ", "deal title", required=True, key="title"), "title"),
+    (lambda: validate.text("x" * 256, "company", key="company"), "company"),
+    (lambda: validate.text("bell\x07", "city", key="city"), "city"),
+    (lambda: validate.cents("-1", "deal value", key="value"), "value"),
+    (lambda: validate.day("2026-02-30", "expected close", key="expected_close"), "expected_close"),
+    (lambda: validate.text(" ", "reason", required=True), None),  # no key given: about no form field
+])
+def test_errors_name_the_field_by_its_form_key(check, field):
+    with pytest.raises(ValidationError) as refused:
+        check()
+    assert refused.value.field == field

@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Input, Label, Static
 
 from solocrm_tui.core.contacts.customers import create_customer
 from solocrm_tui.core.errors import CRMError
@@ -19,6 +19,7 @@ from solocrm_tui.modals.deal_form import DealForm
 from solocrm_tui.modals.prompt import Prompt
 from solocrm_tui.widgets.deal_card import CHUNK, DealCard, StageColumn
 
+from ..core.conftest import table_dump
 from .conftest import Notes, settle
 
 D = timedelta(days=1)
@@ -285,6 +286,52 @@ async def test_new_deal_form_validates_then_creates(seeded, make_app):
         assert (deal.customer_id, deal.value_cents, deal.stage, deal.probability) == (
             seeded["bob"], 250000, "proposal", None)
         assert column_titles(app)["proposal"] == ["P1", "P2", "Support contract"]
+
+
+async def test_an_ambiguous_customer_typed_into_the_deal_form_shows_under_customer(seeded, make_app, now):
+    anna = create_customer(now, name="Anna")
+    app = make_app("pipeline")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = table_dump()
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, DealForm)
+        assert app.focused is form.query_one("#field-customer", Input)
+        await pilot.press("ctrl+a", "ctrl+k", *"An", "tab", *"Support", "tab", *"900", "enter")
+        await settle(pilot)
+        assert app.screen is form  # only core knows two customers match: still open, as typed
+        errors = form_errors(app)
+        assert set(errors) == {"customer"} and "@An" in errors["customer"]
+        assert (form.query_one("#field-title", Input).value, form.query_one("#field-value", Input).value) == (
+            "Support", "900")
+        assert app.focused is form.query_one("#field-customer", Input)
+        assert table_dump() == before
+
+        await pilot.press("end", *"na", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, DealForm)
+        assert DealModel.get(DealModel.title == "Support").customer_id == anna.id
+
+
+async def test_a_refusal_about_no_field_of_the_form_shows_above_the_buttons(seeded, make_app):
+    app = make_app("pipeline")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")  # L1
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, DealForm)
+        general = form.query_one("#error-form", Label)
+        assert not general.display  # takes no line until there is something to say
+        deals.delete_deal(seeded["L1"])  # meanwhile, from the CLI or another window
+        await pilot.press("end", *" v2", "enter")
+        await settle(pilot)
+        assert app.screen is form
+        assert general.display and str(general.content) == f"no deal #{seeded['L1']}"
+        assert form_errors(app) == {"form": f"no deal #{seeded['L1']}"}
+        assert form.query_one("#field-title", Input).value == "L1 v2"
 
 
 async def test_edit_changes_value_and_title_keeping_probability_rules(seeded, make_app):

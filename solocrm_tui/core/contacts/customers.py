@@ -54,13 +54,13 @@ def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in fields.items():
         if key == "name":
-            out["name"] = validate.text(value, "name", required=True)
+            out["name"] = validate.text(value, "name", required=True, key="name")
         elif key == "email":
             out["email"], out["email_norm"] = validate.email(value)
         elif key == "phone":
             out["phone"], out["phone_norm"] = validate.phone(value)
         elif key == "birthday":
-            out["birthday"] = validate.day(value, "birthday")
+            out["birthday"] = validate.day(value, "birthday", key="birthday")
             out["birthday_md"] = out["birthday"].strftime("%m-%d") if out["birthday"] else None
         elif key == "tags":
             out["tags"] = join_tags(value or ())
@@ -71,23 +71,24 @@ def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
         elif key == "opt_out":
             out["opt_out"] = bool(value)
         else:
-            out[key] = validate.text(value, key.replace("_", " "))
+            out[key] = validate.text(value, key.replace("_", " "), key=key)
     return out
 
 
 def _uniqueness_error(exc: IntegrityError, fields: dict[str, Any]) -> ValidationError:
     message = str(exc)
     if "email_norm" in message:
-        return ValidationError(f"another customer already has the email {fields.get('email')}")
+        return ValidationError(f"another customer already has the email {fields.get('email')}", field="email")
     if "external_id" in message:
-        return ValidationError(f"another customer already has the external id {fields.get('external_id')}")
+        return ValidationError(f"another customer already has the external id {fields.get('external_id')}",
+                               field="external_id")
     return ValidationError(f"cannot save customer: {message}")
 
 
 def create_customer(now: datetime, **fields: Any) -> Customer:
     columns = clean_fields(fields)
     if not columns.get("name"):
-        raise ValidationError("name is required")
+        raise ValidationError("name is required", field="name")
     columns.update(created_at=now, updated_at=now)
     try:
         with database.atomic():
@@ -100,7 +101,7 @@ def create_customer(now: datetime, **fields: Any) -> Customer:
 def update_customer(customer_id: int, now: datetime, **fields: Any) -> Customer:
     columns = clean_fields(fields)
     if "name" in fields and not columns.get("name"):
-        raise ValidationError("name is required")
+        raise ValidationError("name is required", field="name")
     columns["updated_at"] = now
     try:
         with database.atomic():

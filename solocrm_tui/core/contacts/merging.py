@@ -57,9 +57,9 @@ def _check_prefer(prefer: dict[str, str] | None) -> dict[str, str]:
     prefer = dict(prefer or {})
     for name, side in prefer.items():
         if name not in FIELDS:
-            raise ValidationError(f'cannot prefer "{name}": use one of {", ".join(FIELDS)}')
+            raise ValidationError(f'cannot prefer "{name}": use one of {", ".join(FIELDS)}', field=name)
         if side not in ("keep", "other"):
-            raise ValidationError(f'prefer {name} from "keep" or "other", not "{side}"')
+            raise ValidationError(f'prefer {name} from "keep" or "other", not "{side}"', field=name)
     return prefer
 
 

@@ -32,13 +32,13 @@ def _record(row: tuple) -> Campaign:
 def create_campaign(name: str, now: datetime, *, channel: str = "email", cost: Decimal | str = "0",
                     currency: str = "EUR", target_filter: str = "", started_at: datetime | None = None,
                     attribution_days: int = 30) -> Campaign:
-    name = validate.text(name, "campaign name", required=True)
-    channel = validate.text(channel, "channel") or "email"
+    name = validate.text(name, "campaign name", required=True, key="name")
+    channel = validate.text(channel, "channel", key="channel") or "email"
     query = parse_filter(target_filter)
     with database.atomic():
         if K.select().where(fn.lower(K.name) == name.lower()).exists():
-            raise ValidationError(f'a campaign called "{name}" already exists')
-        campaign_id = K.insert(name=name, channel=channel, cost_cents=validate.cents(cost, "cost"),
+            raise ValidationError(f'a campaign called "{name}" already exists', field="name")
+        campaign_id = K.insert(name=name, channel=channel, cost_cents=validate.cents(cost, "cost", key="cost"),
                                currency=validate.currency(currency), started_at=started_at or now,
                                target_filter=target_filter, attribution_days=attribution_days,
                                created_at=now).execute()

@@ -42,18 +42,20 @@ def _select():
 def create_deal(customer_id: int, title: str, value: Decimal | str, now: datetime, *,
                 currency: str = "EUR", stage: str = "lead", probability: int | str | None = None,
                 expected_close: date | str | None = None) -> Deal:
-    title = validate.text(title, "deal title", required=True)
-    cents = validate.cents(value, "deal value")
+    title = validate.text(title, "deal title", required=True, key="title")
+    cents = validate.cents(value, "deal value", key="value")
     currency = validate.currency(currency)
     if stage not in OPEN_DEAL_STAGES:
-        raise ValidationError(f'a new deal starts in an open stage ({", ".join(OPEN_DEAL_STAGES)}), not "{stage}"')
+        raise ValidationError(f'a new deal starts in an open stage ({", ".join(OPEN_DEAL_STAGES)}), not "{stage}"',
+                              field="stage")
     with database.atomic():
         if not C.select().where(C.id == customer_id).exists():
             raise NotFound(f"no customer #{customer_id}")
         deal_id = D.insert(customer=customer_id, title=title, value_cents=cents,
                            currency=currency, stage=stage,
                            probability=validate.probability(probability),
-                           expected_close=validate.day(expected_close, "expected close"),
+                           expected_close=validate.day(expected_close, "expected close",
+                                                       key="expected_close"),
                            created_at=now, updated_at=now, last_activity_at=now).execute()
         DealStageChange.insert(deal=deal_id, from_stage=None, to_stage=stage, at=now).execute()
         system_entry(customer_id, f"deal opened: {title} ({cents_to_decimal(cents)} {currency})", now)
@@ -71,13 +73,13 @@ def update_deal(deal_id: int, now: datetime, **fields) -> Deal:
     columns = {}
     for key, value in fields.items():
         if key == "title":
-            columns["title"] = validate.text(value, "deal title", required=True)
+            columns["title"] = validate.text(value, "deal title", required=True, key="title")
         elif key == "value":
-            columns["value_cents"] = validate.cents(value, "deal value")
+            columns["value_cents"] = validate.cents(value, "deal value", key="value")
         elif key == "probability":
             columns["probability"] = validate.probability(value)
         elif key == "expected_close":
-            columns["expected_close"] = validate.day(value, "expected close")
+            columns["expected_close"] = validate.day(value, "expected close", key="expected_close")
         else:
             raise ValidationError(f"unknown deal field: {key}")
     columns.update(updated_at=now, last_activity_at=now)

@@ -272,3 +272,34 @@ def test_editable_field_list_matches_the_record():
 
     names = {f.name for f in fields(Customer)}
     assert set(customers.EDITABLE) <= names
+
+
+# --- which field a refusal is about -------------------------------------------------
+
+
+@pytest.mark.parametrize("fields, field", [
+    ({"name": " "}, "name"),
+    ({"email": "not-an-email"}, "email"),
+    ({"phone": "call me maybe"}, "phone"),
+    ({"birthday": "1990-02-30"}, "birthday"),
+    ({"tags": ["two words"]}, "tags"),
+    ({"company": "x" * 300}, "company"),
+    ({"external_id": "crm\x1b7"}, "external_id"),
+    ({"colour": "red"}, None),
+])
+def test_a_refused_field_is_named_by_its_form_key(core_db, t0, fields, field):
+    with pytest.raises(ValidationError) as refused:
+        create_customer(t0, **({"name": "Carol"} | fields))
+    assert refused.value.field == field
+
+
+def test_uniqueness_refusals_name_their_field(core_db, t0, unchanged):
+    create_customer(t0, name="Alice", email="alice@example.com", external_id="crm-7")
+    bob = create_customer(t0, name="Bob")
+    for fields, field in (({"email": "ALICE@example.com"}, "email"), ({"external_id": "crm-7"}, "external_id")):
+        with unchanged(), pytest.raises(ValidationError) as refused:
+            create_customer(t0, name="Alice 2", **fields)
+        assert refused.value.field == field
+        with unchanged(), pytest.raises(ValidationError) as refused:
+            update_customer(bob.id, t0, **fields)
+        assert refused.value.field == field

@@ -111,8 +111,12 @@ def test_merge_refusals(pair, t0):
         merge_customers(keep.id, keep.id, t0)
     with pytest.raises(NotFound, match="no customer #99"):
         merge_customers(keep.id, 99, t0)
-    with pytest.raises(ValidationError, match='cannot prefer "shoe"'):
+    with pytest.raises(ValidationError, match='cannot prefer "shoe"') as refused:
         merge_customers(keep.id, other.id, t0, prefer={"shoe": "other"})
+    assert refused.value.field == "shoe"
+    with pytest.raises(ValidationError, match='prefer email from "keep" or "other"') as refused:
+        merge_customers(keep.id, other.id, t0, prefer={"email": "mine"})
+    assert refused.value.field == "email"
     with pytest.raises(ValidationError, match="should look like other:email,phone"):
         parse_prefer(["email"])
     with pytest.raises(NotFound, match='no batch "mrg-x"'):

@@ -156,3 +156,13 @@ def test_deleting_a_customer_removes_their_targets(crowd, t0):
     c = create_campaign("Spring", t0, target_filter="#vip")
     CustomerModel.delete().where(CustomerModel.id == crowd["alice"]).execute()
     assert set(targets(c.id)) == {crowd["bob"]}
+
+
+def test_refusals_name_the_form_field(crowd, t0):
+    create_campaign("Spring Sale", t0)
+    for kwargs, field in ((dict(name="SPRING SALE"), "name"), (dict(name=" "), "name"),
+                          (dict(name="Autumn", cost="-5"), "cost"),
+                          (dict(name="Autumn", channel="x" * 300), "channel")):
+        with pytest.raises(ValidationError) as refused:
+            create_campaign(kwargs.pop("name"), t0, **kwargs)
+        assert refused.value.field == field

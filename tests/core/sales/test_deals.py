@@ -265,3 +265,28 @@ def test_every_stage_is_reachable(alice, t0):
     for i, stage in enumerate(stages, 1):
         assert move_deal(deal.id, stage, t0 + i * H, reason="r").stage == stage
     assert len(history(deal.id)) == len(DEAL_STAGES) + 1
+
+
+# --- which field a refusal is about ---------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    (dict(title=" "), "title"), (dict(value="-1"), "value"), (dict(stage="won"), "stage"),
+    (dict(probability=101), "probability"), (dict(expected_close="2026-02-30"), "expected_close"),
+])
+def test_a_refused_new_deal_names_the_form_field(alice, t0, kwargs, field):
+    args = dict(title="New", value="100") | kwargs
+    with pytest.raises(ValidationError) as refused:
+        create_deal(alice, args.pop("title"), args.pop("value"), t0, **args)
+    assert refused.value.field == field
+
+
+@pytest.mark.parametrize("fields, field", [
+    (dict(title=""), "title"), (dict(value="lots"), "value"), (dict(probability="high"), "probability"),
+    (dict(expected_close="soon"), "expected_close"), (dict(stage="won"), None),
+])
+def test_a_refused_update_names_the_form_field(alice, t0, fields, field):
+    deal = create_deal(alice, "W", "1", t0)
+    with pytest.raises(ValidationError) as refused:
+        update_deal(deal.id, t0 + H, **fields)
+    assert refused.value.field == field
