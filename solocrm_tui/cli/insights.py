@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import datetime
 
 from solocrm_tui.cli.common import load_config, open_db
+from solocrm_tui.core.analytics.summary import Summary
 from solocrm_tui.core.errors import ValidationError
-from solocrm_tui.text.insights import TILES, model_text
+from solocrm_tui.text.insights import NO_FIGURE, TILES, model_text, moment
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +33,9 @@ def _as_of(text: str | None, now: datetime) -> datetime | None:
 
 
 def cmd_insights(args: argparse.Namespace, now: datetime) -> int:
-    from solocrm_tui.core.analytics.summary import json_safe, summary
+    from solocrm_tui.core.analytics.summary import (
+        summary,  # pandas loads only for this command
+    )
 
     config = load_config()
     open_db(args, create=False)
@@ -41,12 +43,8 @@ def cmd_insights(args: argparse.Namespace, now: datetime) -> int:
     if as_of is not None and as_of > now:
         raise ValidationError(f"--as-of {args.as_of} is in the future")
     settings = config.analytics
-    data = json_safe(summary(now, settings, as_of=as_of, do_refit=args.refit,
-                              probabilities=config.deal_probabilities))
-    if args.json:
-        print(json.dumps(data, indent=2, default=str))
-    else:
-        print(render(data))
+    figures = summary(now, settings, as_of=as_of, do_refit=args.refit, probabilities=config.deal_probabilities)
+    print(figures.to_json(indent=2) if args.json else render(figures))
     return 0
 
 
@@ -54,21 +52,22 @@ def _pct(value) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def render(s: dict) -> str:
-    lines = [f"Insights as of {s['as_of']} · {s['customers']:,} customers, {s['customers_with_orders']:,} with orders", ""]
+def render(s: Summary) -> str:
+    lines = [f"Insights as of {moment(s.as_of)} · {s.customers:,} customers, {s.customers_with_orders:,} with orders",
+             ""]
     for key, title, kind in TILES:
-        kpi = s["kpis"].get(key) or {}
-        value = kpi.get("value")
+        kpi = getattr(s.kpis, key) or NO_FIGURE
+        value = kpi.value
         shown = "—" if value is None else (_pct(value) if kind == "pct" else f"{value:,.0f}")
-        change = kpi.get("change")
+        change = kpi.change
         delta = f"  ({'+' if change >= 0 else ''}{change:.0%} vs previous)" if change is not None else ""
-        lines.append(f"  {title:<24}{shown:>12}{delta}   {kpi.get('label', '')}")
+        lines.append(f"  {title:<24}{shown:>12}{delta}   {kpi.label}")
     lines += ["", "Segments (RFM):"]
-    for seg in s["segments"]:
-        lines.append(f"  {seg['name']:<22}{seg['size']:>7,}  {seg['revenue_share']:6.1%} of revenue")
+    for seg in s.segments:
+        lines.append(f"  {seg.name:<22}{seg.size:>7,}  {seg.revenue_share:6.1%} of revenue")
     lines += ["", model_text(s), "", "Revenue forecast: " + ", ".join(
-        f"{m['month']} {m['forecast']:,.0f} ({m['low']:,.0f}–{m['high']:,.0f})" for m in s["forecast"]["next_months"])
-        + f" — {s['forecast']['note']}"]
+        f"{m.month:%Y-%m} {m.forecast:,.0f} ({m.low:,.0f}–{m.high:,.0f})" for m in s.forecast.next_months)
+        + f" — {s.forecast.note}"]
     return "\n".join(lines)
 
 

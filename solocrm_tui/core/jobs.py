@@ -12,6 +12,7 @@ import os
 import socket
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from peewee import IntegrityError
 
@@ -20,7 +21,11 @@ from solocrm_tui.core.storage import backup as backups
 from solocrm_tui.core.storage.models import JobState, database
 from solocrm_tui.core.storage.records import FollowUp
 
+if TYPE_CHECKING:
+    from solocrm_tui.core.analytics.summary import Summary
+
 LEASE = timedelta(hours=1)  # a run that has not finished after this is presumed dead
+CHILD_MINUTES = 30  # an analytics child still busy after this long is stuck, not slow
 
 
 def this_process() -> str:
@@ -99,22 +104,29 @@ def restage(now: datetime, rules) -> int:
     return lifecycle.restage(now, rules)
 
 
-def refit_in_process(db_path: Path, now: datetime, settings, as_of: datetime | None = None) -> dict:
+def refit_in_process(db_path: Path, now: datetime, settings, as_of: datetime | None = None) -> dict[str, bool]:
     """Fit the models in a child process so the app's UI thread never competes with
-    pandas/scikit-learn for the GIL, and the app's own memory stays small."""
+    pandas/scikit-learn for the GIL, and the app's own memory stays small.
+    Returns, per kind of model run, whether its figures are rule-based."""
+    import json
+
     extra = [as_of.isoformat()] if as_of is not None else []
-    return _analytics_child("refit", db_path, now, settings, extra)
+    return json.loads(_analytics_child("refit", db_path, now, settings, extra))
 
 
-def summary_in_process(db_path: Path, now: datetime, settings, probabilities: dict | None = None) -> dict:
+def summary_in_process(db_path: Path, now: datetime, settings, probabilities: dict | None = None) -> Summary:
     """The Insights figures, computed in a child process for the same reasons as the refit:
     a million orders in pandas is 170 MB and seconds of GIL the app does not have to pay."""
     import json
 
-    return _analytics_child("summary", db_path, now, settings, [json.dumps(probabilities or {})])
+    from solocrm_tui.core.analytics.summary import Summary
+
+    return Summary.from_json(_analytics_child("summary", db_path, now, settings, [json.dumps(probabilities or {})]))
 
 
-def _analytics_child(command: str, db_path: Path, now: datetime, settings, extra: list[str]) -> dict:
+def _analytics_child(command: str, db_path: Path, now: datetime, settings, extra: list[str]) -> str:
+    """What the child printed; any failure is a RuntimeError whose message is one line
+    (`refit failed: ...`), the same whatever went wrong."""
     import dataclasses
     import json
     import subprocess
@@ -122,11 +134,14 @@ def _analytics_child(command: str, db_path: Path, now: datetime, settings, extra
 
     args = [sys.executable, "-m", "solocrm_tui.core.analytics.child", command, str(db_path), now.isoformat(),
             json.dumps(dataclasses.asdict(settings)), *extra]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=1800)
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=CHILD_MINUTES * 60)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"{command} failed: no answer after {CHILD_MINUTES} minutes") from None
     if done.returncode != 0:
         lines = (done.stderr or "no output").strip().splitlines()
         raise RuntimeError(f"{command} failed: {lines[-1] if lines else 'exit ' + str(done.returncode)}")
-    return json.loads(done.stdout)
+    return done.stdout
 
 
 def refit_if_due(db_path: Path, now: datetime, settings, every: timedelta, change_share: float) -> dict | None:

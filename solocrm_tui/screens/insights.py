@@ -1,6 +1,7 @@
 """Insights: KPIs with their periods, revenue with trend and forecast range, who to
 contact, top customers by CLV, segments and model quality. The figures come from a child
-process (jobs.summary_in_process), so pandas never loads into the app; the rest from workers.
+process (jobs.summary_in_process) as a Summary, so pandas never loads into the app; the
+contact and top lists straight from the database, without waiting for the figures.
 
 `r` refits in a child process (jobs.refit_in_process); the screen shows progress
 and stays live, then reloads.
@@ -8,19 +9,27 @@ and stays live, then reloads.
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
+from solocrm_tui import work
+from solocrm_tui.config import Analytics
 from solocrm_tui.core import jobs
 from solocrm_tui.core.analytics import attention
+from solocrm_tui.core.analytics.attention import AtRisk, TopCustomer
+from solocrm_tui.core.analytics.summary import Summary
+from solocrm_tui.core.errors import CRMError
 from solocrm_tui.core.stages import CUSTOMER_STAGES
-from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.text.figures import money, percent
+from solocrm_tui.text.insights import moment
 from solocrm_tui.widgets.chart import Chart, bars, column_chart
 from solocrm_tui.widgets.insight_panels import (
     TILES,
@@ -29,6 +38,17 @@ from solocrm_tui.widgets.insight_panels import (
     tile_text,
 )
 from solocrm_tui.widgets.service_panels import CampaignsPanel, TicketsPanel
+
+Lists = tuple[list[AtRisk], list[TopCustomer], dict[str, int]]  # who to contact, top by CLV, customers per stage
+
+
+def refit_models(db_path: Path, now: datetime, settings: Analytics) -> dict[str, bool]:
+    """The child process says in one line why a fit failed (disk full, database gone):
+    something for the owner to act on, so it is refused like a bad value, not reported as a bug."""
+    try:
+        return jobs.refit_in_process(db_path, now, settings)
+    except RuntimeError as error:
+        raise CRMError(str(error)) from error
 
 
 class InsightsScreen(CRMScreen):
@@ -43,7 +63,7 @@ class InsightsScreen(CRMScreen):
     def __init__(self) -> None:
         super().__init__()
         self.refitting = False
-        self.summary: dict | None = None
+        self.summary: Summary | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static("Computing insights…", id="insights-status")
@@ -90,68 +110,69 @@ class InsightsScreen(CRMScreen):
         self.query_one(CampaignsPanel).load()
         self.query_one(TicketsPanel).load()
 
-    @work(thread=True, exclusive=True, group="insights-load", exit_on_error=False)
     def load(self) -> None:
         app = self.app
-        now = app.now()
-        settings = app.config.analytics
-        data = db_call(lambda: {"at_risk": attention.at_risk(now, 30), "top": attention.top_by_clv(30),
-                                "stages": attention.stage_counts()})
+        now, db_path, settings, probabilities = app.now(), app.db_path, app.config.analytics, app.config.deal_probabilities
+        work.load(self, lambda: (attention.at_risk(now, 30), attention.top_by_clv(30), attention.stage_counts()),
+                  self.show_lists, group="insights-lists")
         # pandas runs in a child process: the app never loads it (memory, and no GIL contention)
-        data["summary"] = jobs.summary_in_process(app.db_path, now, settings, app.config.deal_probabilities)
-        app.call_from_thread(self.show, data)
+        work.load(self, lambda: jobs.summary_in_process(db_path, now, settings, probabilities), self.show_summary,
+                  group="insights-summary")
 
-    def show(self, data: dict) -> None:
-        s = self.summary = data["summary"]
-        status = self.query_one("#insights-status", Static)
-        if not s["customers_with_orders"]:
-            status.update(" No orders yet — add orders (/buy in the composer, or `solocrm import orders`) to see insights.")
-        elif not self.refitting:
-            fitted = s.get("fitted_at") or "never (press r)"
-            status.update(f" As of {s['as_of'][:16]} · {s['customers']:,} customers · models fitted {fitted}")
+    def show_lists(self, lists: Lists) -> None:
+        at_risk, top, stages = lists
+        contact = self.query_one("#contact-table", DataTable)
+        contact.clear()
+        for row in at_risk:
+            contact.add_row(row.name, Text(money(row.value_at_risk), justify="right"), percent(row.churn_risk),
+                            money(row.clv), row.reason.split("; churn")[0], key=str(row.customer_id))
+        table = self.query_one("#top-table", DataTable)
+        table.clear()
+        for row in top:
+            table.add_row(row.name, Text(money(row.clv), justify="right"), Text(money(row.revenue), justify="right"),
+                          row.order_count, row.segment or "", key=str(row.customer_id))
+        total = sum(stages.values()) or 1
+        self.query_one("#stage-chart", Chart).update(
+            bars([(f"{k.replace('_', ' ')} ({stages.get(k, 0)})", stages.get(k, 0) / total) for k in CUSTOMER_STAGES]))
+
+    def show_summary(self, summary: Summary) -> None:
+        self.summary = s = summary
+        self.show_status()
         for key, title, kind in TILES:
-            text, mood = tile_text(key, title, kind, s["kpis"].get(key))
+            text, mood = tile_text(key, title, kind, getattr(s.kpis, key))
             tile = self.query_one(f"#kpi-{key}", Static)
             tile.update(text)
             tile.set_classes(f"kpi {mood}")
-        months = s["forecast"]["monthly_revenue"][-18:]
-        ahead = [(m["forecast"], m["low"], m["high"]) for m in s["forecast"]["next_months"]]
-        labels = [m["month"][5:] for m in months] + [m["month"][5:] for m in s["forecast"]["next_months"]]
+        months, ahead = s.forecast.monthly_revenue[-18:], s.forecast.next_months
         self.query_one("#revenue-chart", Chart).update(
-            column_chart([m["revenue"] for m in months], labels, forecast=ahead) if months else "no revenue yet")
+            column_chart([m.revenue for m in months], [f"{m.month:%m}" for m in (*months, *ahead)],
+                         forecast=[(m.forecast, m.low, m.high) for m in ahead]) if months else "no revenue yet")
         self.query_one("#forecast-text", Static).update(forecast_text(s))
-        total = sum(data["stages"].values()) or 1
-        order = CUSTOMER_STAGES
-        self.query_one("#stage-chart", Chart).update(
-            bars([(f"{k.replace('_', ' ')} ({data['stages'].get(k, 0)})", data["stages"].get(k, 0) / total) for k in order]))
-        self._tables(data)
-        self.query_one("#model-text", Static).update(model_text(s))
-
-    def _tables(self, data: dict) -> None:
-        now = self.app.now()
-        contact = self.query_one("#contact-table", DataTable)
-        contact.clear()
-        for row in data["at_risk"]:
-            contact.add_row(row.name, Text(money(row.value_at_risk), justify="right"), percent(row.churn_risk),
-                            money(row.clv), row.reason.split("; churn")[0], key=str(row.customer_id))
-        top = self.query_one("#top-table", DataTable)
-        top.clear()
-        for row in data["top"]:
-            top.add_row(row.name, Text(money(row.clv), justify="right"), Text(money(row.revenue), justify="right"),
-                        row.order_count, row.segment or "", key=str(row.customer_id))
         segments = self.query_one("#segment-table", DataTable)
         segments.clear()
-        for seg in self.summary["segments"]:
-            segments.add_row(seg["name"], seg["size"], f"{seg['revenue_share']:.0%}",
-                             f"{seg['recency_days']:.0f} d" if seg.get("recency_days") is not None else "",
-                             f"{(seg.get('frequency') or 0) + 1:.1f}", money(seg.get("monetary")))
-        self.query_one("#segment-chart", Chart).update(
-            bars([(s["name"], s["revenue_share"]) for s in self.summary["segments"]]))
-        km = self.summary.get("kmeans")
+        for seg in s.segments:
+            segments.add_row(seg.name, seg.size, f"{seg.revenue_share:.0%}",
+                             f"{seg.recency_days:.0f} d" if seg.recency_days is not None else "",
+                             f"{(seg.frequency or 0) + 1:.1f}", money(seg.monetary))
+        self.query_one("#segment-chart", Chart).update(bars([(seg.name, seg.revenue_share) for seg in s.segments]))
+        km = s.kmeans
+        silhouette = f"{km.silhouette:.2f}" if km and km.silhouette is not None else "—"
         self.query_one("#kmeans-text", Static).update(
-            f"For comparison, KMeans on log RFM picks k={km['k']} (silhouette {km['silhouette']:.2f}): "
-            + ", ".join(f"{p['name']} ({p['size']})" for p in km["profile"]) if km else "")
-        del now
+            f"For comparison, KMeans on log RFM picks k={km.k} (silhouette {silhouette}): "
+            + ", ".join(f"{p.name} ({p.size})" for p in km.profile) if km else "")
+        self.query_one("#model-text", Static).update(model_text(s))
+
+    def show_status(self) -> None:
+        """What the figures are as of; a running refit keeps its progress line instead."""
+        s = self.summary
+        if s is None:
+            return
+        status = self.query_one("#insights-status", Static)
+        if not s.customers_with_orders:
+            status.update(" No orders yet — add orders (/buy in the composer, or `solocrm import orders`) to see insights.")
+        elif not self.refitting:
+            fitted = moment(s.fitted_at) if s.fitted_at else "never (press r)"
+            status.update(f" As of {s.as_of:%Y-%m-%d %H:%M} · {s.customers:,} customers · models fitted {fitted}")
 
     def focused_customer_id(self) -> int | None:
         tabs = self.query_one("#insights-tabs", TabbedContent)
@@ -192,23 +213,19 @@ class InsightsScreen(CRMScreen):
             return
         self.refitting = True
         self.query_one("#insights-status", Static).update(" ⟳ refitting models in the background… (the app stays usable)")
-        self.refit()
-
-    @work(thread=True, exclusive=True, group="insights-refit", exit_on_error=False)
-    def refit(self) -> None:
         app = self.app
-        error = None
-        try:
-            db_call(jobs.refit_in_process, app.db_path, app.now(), app.config.analytics)
-        except Exception as exc:  # noqa: BLE001 - a screen's worker errors never reach the app's toast policy
-            error = str(exc) or type(exc).__name__
-        finally:
-            app.call_from_thread(self.refit_done, error)
+        db_path, now, settings = app.db_path, app.now(), app.config.analytics
+        work.apply_change(self, lambda: refit_models(db_path, now, settings), what="customers", done="models refitted",
+                          then=self.refitted, refused=self.refit_refused, group="insights-refit")
 
-    def refit_done(self, error: str | None = None) -> None:
+    def refitted(self, _rule_based: dict[str, bool]) -> None:
+        """DataChanged reloads the screen in view; when the owner moved on to another one,
+        this screen would keep the old figures, so it reloads itself."""
         self.refitting = False
-        if error:
-            self.app.notify(error, severity="error", title="Refit failed")
-        else:
-            self.app.notify("models refitted")
-        self.load()
+        if not self.is_active:
+            self.reload()
+
+    def refit_refused(self, _error: CRMError) -> None:
+        """Nothing was stored, so the figures shown still stand: only the status line changes back."""
+        self.refitting = False
+        self.show_status()

@@ -7,10 +7,12 @@ functions return plain text; the screen passes its own `strong`/`quiet` styling.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
+from solocrm_tui.core.analytics.summary import Kpi, Summary
 from solocrm_tui.text.figures import money
 
-TILES = (
+TILES = (  # (field of Summary.kpis, title, kind of figure)
     ("revenue_month", "Revenue this month", "money"), ("revenue_quarter", "Revenue this quarter", "money"),
     ("active_customers", "Active customers", "count"), ("new_customers", "New customers", "count"),
     ("repeat_purchase_rate", "Repeat-purchase rate", "pct"), ("average_order_value", "Avg order value", "money"),
@@ -18,6 +20,12 @@ TILES = (
     ("churn_rate", "Churn (90d)", "pct"), ("pipeline_win_rate", "Pipeline win rate", "pct"),
     ("campaign_response_rate", "Campaign response", "pct"), ("csat", "CSAT", "pct"),
 )
+NO_FIGURE = Kpi(label="", value=None)  # a tile's figure before it exists (customer figures need an order)
+
+
+def moment(when: datetime) -> str:
+    """2026-11-22 10:30:00: when the figures are as of, when the models were fitted."""
+    return when.isoformat(sep=" ")
 
 
 def kpi_value(value, kind: str) -> str:
@@ -34,46 +42,46 @@ def kpi_change(change: float | None, label: str) -> str:
     return f"{arrow} {abs(change):.0%} {label}"
 
 
-def model_text(summary: dict, strong: Callable[[str], str] = str) -> str:
+def model_text(summary: Summary, strong: Callable[[str], str] = str) -> str:
     """Which churn and CLV models are in use and why; `strong` marks headings (plain by default)."""
-    churn, clv = summary["churn"], summary["clv"]
-    lines = [strong("Churn risk") + f" = P(no purchase in the next {churn['horizon_days']} days)"]
-    if churn.get("model") is None:
+    churn, clv = summary.churn, summary.clv
+    lines = [strong("Churn risk") + f" = P(no purchase in the next {churn.horizon_days} days)"]
+    if churn.model is None:
         lines.append("not fitted yet — press r to fit now")
     else:
-        shown = "rule: days since last purchase" if churn["rule_based"] else churn["model"]
+        shown = "rule: days since last purchase" if churn.rule_based else churn.model
         lines.append(f"in use: {strong(shown)}")
-        lines.append(f"why: {churn.get('reason', '')}")
-        if churn.get("candidates"):
+        lines.append(f"why: {churn.reason}")
+        if churn.candidates:
             lines.append("")
             lines.append(f"{'candidate':<14}{'AUC':>7}{'Brier':>8}   (validated out of time)")
-            for c in churn["candidates"]:
-                auc = f"{c['auc']:.3f}" if c.get("auc") is not None else "—"
-                brier = f"{c['brier']:.3f}" if c.get("brier") is not None else "—"
-                lines.append(f"{c['model']:<14}{auc:>7}{brier:>8}")
-        lines.append(f"trained on {churn.get('n_train') or 0:,} · validated on {churn.get('n_valid') or 0:,} customers")
+            for c in churn.candidates:
+                auc = f"{c.auc:.3f}" if c.auc is not None else "—"
+                brier = f"{c.brier:.3f}" if c.brier is not None else "—"
+                lines.append(f"{c.model:<14}{auc:>7}{brier:>8}")
+        lines.append(f"trained on {churn.n_train or 0:,} · validated on {churn.n_valid or 0:,} customers")
     lines += ["", strong("Purchase prediction and CLV")]
-    if clv.get("model") is None:
+    if clv.model is None:
         lines.append("not fitted yet")
-    elif clv.get("rule_based"):
+    elif clv.rule_based:
         lines.append("in use: historic run-rate (rule-based)")
-        lines.append(f"why: {clv.get('reason', '')}")
+        lines.append(f"why: {clv.reason}")
     else:
-        p = clv["params"]
-        lines.append(f"BG/NBD r={p['r']:.3f} α={p['alpha']:.3f} a={p['a']:.3f} b={p['b']:.3f} ({clv['time_unit']})")
-        lines.append(f"Gamma-Gamma p={p['p']:.2f} q={p['q']:.2f} γ={p['gamma']:.2f}")
-        lines.append(f"CLV over {clv.get('horizon_months')} months, discounted; fitted on {clv.get('sample_size') or 0:,} buyers")
-    fitted = summary.get("fitted_at")
-    lines += ["", f"last fitted: {fitted or 'never'} · {summary['customers_with_orders']:,} of "
-                  f"{summary['customers']:,} customers have orders"]
+        p = clv.params
+        lines.append(f"BG/NBD r={p.r:.3f} α={p.alpha:.3f} a={p.a:.3f} b={p.b:.3f} ({clv.time_unit})")
+        lines.append(f"Gamma-Gamma p={p.p:.2f} q={p.q:.2f} γ={p.gamma:.2f}")
+        lines.append(f"CLV over {clv.horizon_months} months, discounted; fitted on {clv.sample_size or 0:,} buyers")
+    fitted = moment(summary.fitted_at) if summary.fitted_at else "never"
+    lines += ["", f"last fitted: {fitted} · {summary.customers_with_orders:,} of "
+                  f"{summary.customers:,} customers have orders"]
     return "\n".join(lines)
 
 
-def forecast_text(summary: dict, quiet: Callable[[str], str] = str) -> str:
+def forecast_text(summary: Summary, quiet: Callable[[str], str] = str) -> str:
     """The revenue trend, its forecast range and the weighted pipeline; `quiet` marks the footnote."""
-    f = summary["forecast"]
-    parts = [f"trend {money(f['trend_per_month'])}/month" if f.get("trend_per_month") is not None else "no trend yet"]
-    for m in f.get("next_months", []):
-        parts.append(f"{m['month']}: {money(m['forecast'])} ({money(m['low'])}–{money(m['high'])})")
-    parts.append(f"pipeline (weighted): this month {money(f['pipeline_this_month'])}, next {money(f['pipeline_next_month'])}")
-    return " · ".join(parts) + "\n" + quiet(f"{f.get('note', '')}; ranges are ±1.96 residual std")
+    f = summary.forecast
+    parts = [f"trend {money(f.trend_per_month)}/month" if f.trend_per_month is not None else "no trend yet"]
+    for m in f.next_months:
+        parts.append(f"{m.month:%Y-%m}: {money(m.forecast)} ({money(m.low)}–{money(m.high)})")
+    parts.append(f"pipeline (weighted): this month {money(f.pipeline_this_month)}, next {money(f.pipeline_next_month)}")
+    return " · ".join(parts) + "\n" + quiet(f"{f.note}; ranges are ±1.96 residual std")

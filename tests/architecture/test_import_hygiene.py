@@ -110,7 +110,7 @@ async def main():
                 await pilot.pause(0.05)
                 if key != "4" or app.screen.summary is not None:
                     break
-        assert app.screen.summary["customers"] == 120, app.screen.summary
+        assert app.screen.summary.customers == 120, app.screen.summary
 asyncio.run(main())
 print(json.dumps(sorted({{name.split('.')[0] for name in sys.modules}})))
 """

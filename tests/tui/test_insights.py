@@ -11,13 +11,24 @@ from textual.widgets import DataTable, Static, TabbedContent
 
 from solocrm_tui.core import jobs
 from solocrm_tui.core.analytics import refit
+from solocrm_tui.core.analytics.runs import Settings
+from solocrm_tui.core.analytics.summary import (
+    ChurnCandidate,
+    ChurnModel,
+    ClvModel,
+    ClvParams,
+    Forecast,
+    Kpi,
+    Kpis,
+    Summary,
+)
 from solocrm_tui.core.contacts.customers import create_customer
 from solocrm_tui.core.sales.orders import add_order
 from solocrm_tui.core.storage.models import Customer
 from solocrm_tui.screens.customer import CustomerScreen
 from solocrm_tui.screens.insights import InsightsScreen
 from solocrm_tui.widgets.chart import Chart, bars, column_chart
-from solocrm_tui.widgets.insight_panels import model_text, tile_text
+from solocrm_tui.widgets.insight_panels import TILES, model_text, tile_text
 
 from .conftest import Notes, settle, wait_until
 
@@ -69,6 +80,7 @@ async def test_kpi_tiles_show_the_known_figures(book, make_app):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, InsightsScreen)
+        assert isinstance(app.screen.summary, Summary)  # the child process's answer, typed
         assert text(app, "#insights-status") == " As of 2026-11-22 10:30 · 6 customers · models fitted never (press r)"
         assert text(app, "#kpi-revenue_month").splitlines() == [
             "[b]Revenue this month[/]", "[b]170[/]", "▲ 112% vs prev.", "▲ 183% vs last year",
@@ -205,6 +217,45 @@ async def test_a_failed_refit_is_an_error_toast_and_the_screen_recovers(book, ma
         assert len(notes) == 2
 
 
+async def test_a_refit_that_ends_on_another_screen_still_updates_insights(book, make_app, monkeypatch):
+    """DataChanged reloads the screen in view; Insights, left for Today meanwhile, reloads itself."""
+    started, release = threading.Event(), threading.Event()
+
+    def slow_refit(db_path, now, settings, as_of=None):
+        started.set()
+        assert release.wait(60), "the test never released the refit"
+        refit.refit(now, settings)
+        return {"clv": True, "churn": True, "segments": False}
+
+    monkeypatch.setattr(jobs, "refit_in_process", slow_refit)
+    notes = Notes()
+    app = make_app("insights")
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await settle(pilot)
+        insights = app.screen
+        await pilot.press("r")
+        await wait_until(pilot, started.is_set, "the refit to start")
+        await pilot.press("1")
+        await wait_until(pilot, lambda: app.current_mode == "today", "the Today screen")
+        assert insights.refitting
+        release.set()
+        await settle(pilot)
+        assert notes.texts() == ["models refitted"]
+        assert insights.refitting is False
+        assert str(insights.query_one("#insights-status", Static).content).endswith("models fitted 2026-11-22 10:30:00")
+        assert isinstance(insights.summary, Summary) and insights.summary.clv.rule_based
+
+
+async def test_buyers_too_alike_to_cluster_show_kmeans_without_a_silhouette(db_path, now, make_app):
+    for i in range(25):
+        add_order(create_customer(now - 400 * D, name=f"Same {i}").id, "50", now, ordered_at=now - 30 * D)
+    refit.refit(now, Settings())
+    app = make_app("insights")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert text(app, "#kmeans-text") == "For comparison, KMeans on log RFM picks k=1 (silhouette —): Lost (25)"
+
+
 async def test_an_empty_database_says_no_orders_yet(db_path, make_app):
     app = make_app("insights")
     async with app.run_test(size=SIZE) as pilot:
@@ -254,28 +305,31 @@ def test_bars_show_shares():
 
 def test_tile_text_and_mood():
     text, mood = tile_text("revenue_month", "Revenue this month", "money",
-                           {"label": "Nov 2026 to date", "value": 1500.0, "previous": 2000.0, "change": -0.25,
-                            "last_year": 1000.0, "change_vs_last_year": 0.5})
+                           Kpi(label="Nov 2026 to date", value=1500.0, previous=2000.0, change=-0.25,
+                               last_year=1000.0, change_vs_last_year=0.5))
     assert text.splitlines() == ["[b]Revenue this month[/]", "[b]1,500[/]", "▼ 25% vs prev.", "▲ 50% vs last year",
                                  "[dim]Nov 2026 to date[/]"]
     assert mood == "down"
-    assert tile_text("churn_rate", "Churn", "pct", {"value": 0.3, "previous": 0.2, "change": 0.5})[1] == "down"
-    assert tile_text("churn_rate", "Churn", "pct", {"value": 0.1, "previous": 0.2, "change": -0.5})[1] == "up"
-    text, mood = tile_text("new_customers", "New customers", "count", {"value": 3, "previous": 0, "change": None})
+    assert tile_text("churn_rate", "Churn", "pct", Kpi(label="", value=0.3, previous=0.2, change=0.5))[1] == "down"
+    assert tile_text("churn_rate", "Churn", "pct", Kpi(label="", value=0.1, previous=0.2, change=-0.5))[1] == "up"
+    text, mood = tile_text("new_customers", "New customers", "count", Kpi(label="", value=3, previous=0, change=None))
     assert "prev. 0" in text and mood == "flat"
     assert tile_text("csat", "CSAT", "pct", None) == ("[b]CSAT[/]\n[b]—[/]\n[dim][/]", "flat")
 
 
 def test_model_text_explains_which_model_is_used_and_why():
-    summary = {
-        "customers": 500, "customers_with_orders": 420, "fitted_at": "2026-11-22 10:30:00",
-        "churn": {"horizon_days": 90, "model": "gbm", "rule_based": False, "reason": "gbm beat the recency rule",
-                  "candidates": [{"model": "rule_recency", "auc": 0.80, "brier": 0.15},
-                                 {"model": "gbm", "auc": 0.85, "brier": None}], "n_train": 400, "n_valid": 410},
-        "clv": {"model": "bgnbd+gamma_gamma", "rule_based": False, "time_unit": "weeks", "horizon_months": 12,
-                "sample_size": 420, "params": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "p": 6.25,
-                                               "q": 3.74, "gamma": 15.44}},
-    }
+    summary = Summary(
+        as_of=datetime(2026, 11, 22, 10, 30), customers=500, customers_with_orders=420,
+        fitted_at=datetime(2026, 11, 22, 10, 30), kpis=Kpis(**{key: None for key, _, _ in TILES}), segments=(),
+        kmeans=None, forecast=Forecast((), None, (), "", 0.0, 0.0),
+        churn=ChurnModel(horizon_days=90, model="gbm", auc=0.85, brier=None, rule_based=False,
+                         reason="gbm beat the recency rule",
+                         candidates=(ChurnCandidate("rule_recency", 0.80, 0.15), ChurnCandidate("gbm", 0.85, None)),
+                         n_train=400, n_valid=410),
+        clv=ClvModel(model="bgnbd+gamma_gamma", rule_based=False, reason="", time_unit="weeks", horizon_months=12,
+                     sample_size=420, params=ClvParams(r=0.243, alpha=4.414, a=0.793, b=2.426, p=6.25, q=3.74,
+                                                       gamma=15.44)),
+    )
     lines = model_text(summary).splitlines()
     assert lines[:3] == ["[b]Churn risk[/] = P(no purchase in the next 90 days)", "in use: [b]gbm[/]",
                          "why: gbm beat the recency rule"]

@@ -1,7 +1,7 @@
 """`python -m solocrm_tui.core.analytics.child COMMAND DB NOW SETTINGS_JSON [ARG]`.
 
     refit   DB NOW SETTINGS [AS_OF]       fit the models; prints which figures are rule-based
-    summary DB NOW SETTINGS PROBABILITIES the Insights figures as one JSON object
+    summary DB NOW SETTINGS PROBABILITIES the Insights figures: Summary.to_json()
 
 Run as a child process by the app (the scheduled refit, `r` and every Insights load), so
 pandas and scikit-learn never load into the app: the fit and the summary get their own
@@ -29,10 +29,10 @@ def main(argv: list[str]) -> int:
         result = refit.refit(now, settings, as_of)
         print(json.dumps({run["kind"]: bool(run.get("metrics", {}).get("rule_based")) for run in result.runs}))
     elif command == "summary":
-        from solocrm_tui.core.analytics.summary import json_safe, summary
+        from solocrm_tui.core.analytics.summary import summary
 
         probabilities = json.loads(argv[4]) if len(argv) > 4 else None
-        print(json.dumps(json_safe(summary(now, settings, probabilities=probabilities)), default=str))
+        print(summary(now, settings, probabilities=probabilities).to_json())
     else:
         raise SystemExit(f"unknown command {command!r}: use refit or summary")
     return 0

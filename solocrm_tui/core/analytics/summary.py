@@ -3,37 +3,348 @@
 Without `as_of` the model figures are the stored ones from the latest refit (cheap);
 with `as_of` everything is computed as if today were that date, from orders up to
 it, and nothing is stored.
+
+`summary()` runs in the analytics child process and its `Summary` crosses to the app
+as JSON. The app imports this module for the record alone, so it imports nothing but
+the standard library at the top: pandas and the figure modules load inside `summary()`.
+The JSON keeps the shape `solocrm insights --json` has always printed (people script
+against it): a figure without a comparison has no comparison keys, a model not fitted
+yet no training figures.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from datetime import datetime
+import numbers
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from solocrm_tui.core.analytics import runs
-from solocrm_tui.core.sales import campaigns
-from solocrm_tui.core.sales.board import build_board
-from solocrm_tui.core.service import tickets
-
-from . import kpis, store
-from .revenue import monthly_revenue, revenue_trend_and_forecast
+if TYPE_CHECKING:
+    from solocrm_tui.core.analytics.runs import Settings
 
 
-def json_safe(value):
-    """NaN and infinities (pandas' "no value") as None, so the summary is valid JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
+def _number(value) -> float | None:
+    """NaN and infinities (pandas' "no value") as None, so the JSON is valid; counts stay
+    ints, so it prints 200 customers, not 200.0."""
+    if value is None:
         return None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
-def summary(now: datetime, settings: runs.Settings, *, as_of: datetime | None = None,
-            do_refit: bool = False, probabilities: dict | None = None) -> dict:
+def _count(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def _without_empty(data: dict, *keys: str) -> dict:
+    """`data` without `keys` when none of them says anything (see the module docstring)."""
+    if all(data[key] is None or data[key] == "" for key in keys):
+        for key in keys:
+            del data[key]
+    return data
+
+
+def _month(text: str) -> date:
+    return date.fromisoformat(f"{text}-01")
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One figure, what it covers, and the periods it is compared with when it has them."""
+
+    label: str
+    value: float | None
+    previous: float | None = None
+    change: float | None = None  # relative to `previous`; None when that was 0
+    last_year: float | None = None
+    change_vs_last_year: float | None = None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        return _without_empty(_without_empty(data, "previous", "change"), "last_year", "change_vs_last_year")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Kpi:
+        """From the JSON object, or the same-shaped dict the KPI functions of core return."""
+        return cls(data["label"], _number(data.get("value")), _number(data.get("previous")),
+                   _number(data.get("change")), _number(data.get("last_year")),
+                   _number(data.get("change_vs_last_year")))
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The figures behind the KPI tiles (text.insights.TILES names them by these fields).
+    The customer figures are None until the first order."""
+
+    revenue_month: Kpi
+    revenue_quarter: Kpi
+    active_customers: Kpi | None
+    new_customers: Kpi | None
+    retention_rate: Kpi | None
+    churn_rate: Kpi | None
+    repeat_purchase_rate: Kpi | None
+    average_order_value: Kpi | None
+    median_days_between_purchases: Kpi | None
+    pipeline_win_rate: Kpi
+    campaign_response_rate: Kpi
+    csat: Kpi
+
+    def to_dict(self) -> dict:
+        return {f.name: kpi.to_dict() for f in fields(self) if (kpi := getattr(self, f.name)) is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Kpis:
+        return cls(**{f.name: Kpi.from_dict(data[f.name]) if data.get(f.name) else None for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A group of buyers: how many, their share of revenue, and their means of days since
+    the last purchase, repeat purchases and spend per purchase."""
+
+    name: str
+    size: int
+    revenue_share: float
+    recency_days: float | None
+    frequency: float | None
+    monetary: float | None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Segment:
+        """From the JSON object, or a row of the profiles a refit stores."""
+        return cls(str(data["name"]), int(data["size"]), float(data["revenue_share"]),
+                   _number(data.get("recency_days")), _number(data.get("frequency")), _number(data.get("monetary")))
+
+
+@dataclass(frozen=True)
+class KMeansComparison:
+    """What KMeans on log RFM makes of the same buyers, shown next to the RFM segments."""
+
+    k: int
+    silhouette: float | None  # None when the buyers are too alike to split: one cluster, nothing to score
+    profile: tuple[Segment, ...]
+
+    @classmethod
+    def from_dict(cls, data: dict) -> KMeansComparison:
+        return cls(int(data["k"]), _number(data["silhouette"]), tuple(Segment.from_dict(s) for s in data["profile"]))
+
+
+@dataclass(frozen=True)
+class ChurnCandidate:
+    """A churn model validated out of time; a score is None when it could not be computed."""
+
+    model: str
+    auc: float | None
+    brier: float | None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ChurnCandidate:
+        return cls(data["model"], _number(data.get("auc")), _number(data.get("brier")))
+
+
+@dataclass(frozen=True)
+class ChurnModel:
+    """The churn model in use, the candidates it was chosen from and why; `model` is None
+    until the first refit."""
+
+    horizon_days: int
+    model: str | None
+    auc: float | None
+    brier: float | None
+    candidates: tuple[ChurnCandidate, ...]
+    rule_based: bool
+    reason: str
+    n_train: int | None = None
+    n_valid: int | None = None
+    sample_size: int | None = None
+
+    def to_dict(self) -> dict:
+        return _without_empty(asdict(self), "n_train", "n_valid", "sample_size")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ChurnModel:
+        return cls(horizon_days=int(data["horizon_days"]), model=data["model"], auc=_number(data["auc"]),
+                   brier=_number(data["brier"]),
+                   candidates=tuple(ChurnCandidate.from_dict(c) for c in data["candidates"]),
+                   rule_based=bool(data["rule_based"]), reason=data["reason"], n_train=_count(data.get("n_train")),
+                   n_valid=_count(data.get("n_valid")), sample_size=_count(data.get("sample_size")))
+
+    @classmethod
+    def from_run(cls, run: dict | None, settings: Settings) -> ChurnModel:
+        """From the latest churn run as runs.latest_runs() reads it (None: there is none)."""
+        if run is None:
+            return cls(horizon_days=settings.churn_horizon_days, model=None, auc=None, brier=None, candidates=(),
+                       rule_based=True, reason="not fitted yet: run `solocrm insights --refit`")
+        m, p = run["metrics"], run["parameters"]
+        return cls(horizon_days=int(p.get("horizon_days", settings.churn_horizon_days)), model=p.get("model"),
+                   auc=_number(m.get("auc")), brier=_number(m.get("brier")),
+                   candidates=tuple(ChurnCandidate.from_dict(c) for c in m.get("candidates", [])),
+                   rule_based=bool(m.get("rule_based", True)), reason=m.get("reason", ""),
+                   n_train=_count(m.get("n_train")), n_valid=_count(m.get("n_valid")),
+                   sample_size=_count(run.get("sample_size")))
+
+
+@dataclass(frozen=True)
+class ClvParams:
+    """BG/NBD (r, alpha, a, b) and Gamma-Gamma (p, q, gamma); None where the model in use
+    (the historic run-rate) has no such parameter."""
+
+    r: float | None
+    alpha: float | None
+    a: float | None
+    b: float | None
+    p: float | None
+    q: float | None
+    gamma: float | None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ClvParams:
+        return cls(**{f.name: _number(data.get(f.name)) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class ClvModel:
+    """How purchases and CLV are predicted; `model` and `params` are None until the first refit."""
+
+    model: str | None
+    time_unit: str | None
+    params: ClvParams | None
+    horizon_months: int | None
+    rule_based: bool
+    reason: str
+    sample_size: int | None
+
+    def to_dict(self) -> dict:
+        data = {**asdict(self), "params": asdict(self.params) if self.params else {}}
+        return _without_empty(data, "horizon_months", "reason", "sample_size")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ClvModel:
+        return cls(model=data["model"], time_unit=data["time_unit"],
+                   params=ClvParams.from_dict(data["params"]) if data["params"] else None,
+                   horizon_months=_count(data.get("horizon_months")), rule_based=bool(data["rule_based"]),
+                   reason=data.get("reason", ""), sample_size=_count(data.get("sample_size")))
+
+    @classmethod
+    def from_run(cls, run: dict | None) -> ClvModel:
+        """From the latest CLV run as runs.latest_runs() reads it (None: there is none)."""
+        if run is None:
+            return cls(model=None, time_unit=None, params=None, horizon_months=None, rule_based=True, reason="",
+                       sample_size=None)
+        p, m = run["parameters"], run["metrics"]
+        return cls(model=p.get("model"), time_unit=p.get("time_unit"), params=ClvParams.from_dict(p),
+                   horizon_months=_count(p.get("horizon_months")), rule_based=bool(m.get("rule_based")),
+                   reason=m.get("reason", ""), sample_size=_count(run.get("sample_size")))
+
+
+@dataclass(frozen=True)
+class MonthRevenue:
+    month: date  # the first of the month
+    revenue: float
+
+
+@dataclass(frozen=True)
+class MonthForecast:
+    month: date  # the first of the month
+    forecast: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Revenue per full month, its trend, the next months as ranges, and the weighted pipeline.
+    `trend_per_month` is None and `next_months` empty with under three months of history."""
+
+    monthly_revenue: tuple[MonthRevenue, ...]
+    trend_per_month: float | None
+    next_months: tuple[MonthForecast, ...]
+    note: str
+    pipeline_this_month: float
+    pipeline_next_month: float
+
+    def to_dict(self) -> dict:
+        return {
+            "monthly_revenue": [{"month": f"{m.month:%Y-%m}", "revenue": m.revenue} for m in self.monthly_revenue],
+            "trend_per_month": self.trend_per_month,
+            "next_months": [{"month": f"{m.month:%Y-%m}", "forecast": m.forecast, "low": m.low, "high": m.high}
+                            for m in self.next_months],
+            "note": self.note,
+            "pipeline_this_month": self.pipeline_this_month,
+            "pipeline_next_month": self.pipeline_next_month,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Forecast:
+        return cls(tuple(MonthRevenue(_month(m["month"]), float(m["revenue"])) for m in data["monthly_revenue"]),
+                   _number(data["trend_per_month"]),
+                   tuple(MonthForecast(_month(m["month"]), float(m["forecast"]), float(m["low"]), float(m["high"]))
+                         for m in data["next_months"]),
+                   data["note"], float(data["pipeline_this_month"]), float(data["pipeline_next_month"]))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything the Insights screen and `solocrm insights` show but the customer lists."""
+
+    as_of: datetime
+    customers: int
+    customers_with_orders: int
+    kpis: Kpis
+    segments: tuple[Segment, ...]  # RFM segments, biggest revenue share first
+    kmeans: KMeansComparison | None  # None with fewer than 20 buyers, or before the first refit
+    churn: ChurnModel
+    clv: ClvModel
+    forecast: Forecast
+    fitted_at: datetime | None  # when the models shown were fitted; None before the first refit
+
+    def to_json(self, indent: int | None = None) -> str:
+        data = {
+            "as_of": self.as_of.isoformat(sep=" "),
+            "customers": self.customers,
+            "customers_with_orders": self.customers_with_orders,
+            "kpis": self.kpis.to_dict(),
+            "segments": [asdict(s) for s in self.segments],
+            "kmeans": asdict(self.kmeans) if self.kmeans else None,
+            "churn": self.churn.to_dict(),
+            "clv": self.clv.to_dict(),
+            "forecast": self.forecast.to_dict(),
+            "fitted_at": self.fitted_at.isoformat(sep=" ") if self.fitted_at else None,
+        }
+        return json.dumps(data, indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Summary:
+        data = json.loads(text)
+        return cls(
+            as_of=datetime.fromisoformat(data["as_of"]),
+            customers=int(data["customers"]),
+            customers_with_orders=int(data["customers_with_orders"]),
+            kpis=Kpis.from_dict(data["kpis"]),
+            segments=tuple(Segment.from_dict(s) for s in data["segments"]),
+            kmeans=KMeansComparison.from_dict(data["kmeans"]) if data["kmeans"] else None,
+            churn=ChurnModel.from_dict(data["churn"]),
+            clv=ClvModel.from_dict(data["clv"]),
+            forecast=Forecast.from_dict(data["forecast"]),
+            fitted_at=datetime.fromisoformat(data["fitted_at"]) if data["fitted_at"] else None,
+        )
+
+
+def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
+            do_refit: bool = False, probabilities: dict | None = None) -> Summary:
+    import pandas as pd  # here, not at the top: the app imports this module for the record alone
+
+    from solocrm_tui.core.sales import campaigns
+    from solocrm_tui.core.sales.board import build_board
+    from solocrm_tui.core.service import tickets
+
+    from . import kpis, runs, store
+    from .revenue import monthly_revenue, revenue_trend_and_forecast
+
     moment = as_of or now
     orders = store.load_orders(moment)
     customers = store.load_customers()
@@ -51,55 +362,30 @@ def summary(now: datetime, settings: runs.Settings, *, as_of: datetime | None = 
     series = monthly_revenue(orders, ts, months=24) if len(orders) else pd.Series(dtype=float)
     trend = revenue_trend_and_forecast(series, horizon=3) if len(series) >= 3 else None
     board = build_board(moment, probabilities)
-    kpi = {**kpis.revenue_periods(orders, ts), **kpis.customer_kpis(orders, ts),
-           "pipeline_win_rate": {"label": f"deals closed in the last 90 days ({board.forecast.closed_90d})",
-                                 "value": board.forecast.win_rate_90d},
-           "campaign_response_rate": campaigns.response_rate(moment),
-           "csat": tickets.csat(moment)}
-    churn, clv, segs = latest.get("churn"), latest.get("clv"), latest.get("segments")
-    return {
-        "as_of": moment.isoformat(sep=" "),
-        "customers": int(len(customers)),
-        "customers_with_orders": int(orders["customer_id"].nunique()) if len(orders) else 0,
-        "kpis": kpi,
-        "segments": [{"name": s["name"], "size": int(s["size"]), "revenue_share": float(s["revenue_share"]),
-                      "recency_days": s.get("recency_days"), "frequency": s.get("frequency"),
-                      "monetary": s.get("monetary")}
-                     for s in (segs or {}).get("metrics", {}).get("segments", [])],
-        "kmeans": (segs or {}).get("metrics", {}).get("kmeans"),
-        "churn": _churn_part(churn, settings),
-        "clv": _clv_part(clv),
-        "forecast": {
-            "monthly_revenue": [{"month": f"{m:%Y-%m}", "revenue": float(v)} for m, v in series.items()],
-            "trend_per_month": trend.slope_per_month if trend else None,
-            "next_months": ([{"month": f"{m:%Y-%m}", "forecast": float(r.forecast), "low": float(r.low),
-                              "high": float(r.high)} for m, r in trend.forecast.iterrows()] if trend else []),
-            "note": trend.note if trend else "not enough history for a forecast",
-            "pipeline_this_month": float(board.forecast.this_month),
-            "pipeline_next_month": float(board.forecast.next_month),
-        },
-        "fitted_at": churn["trained_at"].isoformat(sep=" ") if churn and hasattr(churn.get("trained_at"), "isoformat") else None,
-    }
-
-
-def _churn_part(run: dict | None, settings: runs.Settings) -> dict:
-    if run is None:
-        return {"horizon_days": settings.churn_horizon_days, "model": None, "auc": None, "brier": None,
-                "candidates": [], "rule_based": True, "reason": "not fitted yet: run `solocrm insights --refit`"}
-    m = run["metrics"]
-    nan_free = lambda v: None if v is None or v != v else v  # noqa: E731
-    return {"horizon_days": run["parameters"].get("horizon_days", settings.churn_horizon_days),
-            "model": run["parameters"].get("model"), "auc": nan_free(m.get("auc")), "brier": nan_free(m.get("brier")),
-            "candidates": [{k: nan_free(v) for k, v in c.items()} for c in m.get("candidates", [])],
-            "rule_based": bool(m.get("rule_based", True)), "reason": m.get("reason", ""),
-            "n_train": m.get("n_train"), "n_valid": m.get("n_valid"), "sample_size": run.get("sample_size")}
-
-
-def _clv_part(run: dict | None) -> dict:
-    if run is None:
-        return {"model": None, "params": {}, "time_unit": None, "rule_based": True}
-    p = run["parameters"]
-    return {"model": p.get("model"), "time_unit": p.get("time_unit"),
-            "params": {k: p.get(k) for k in ("r", "alpha", "a", "b", "p", "q", "gamma")},
-            "horizon_months": p.get("horizon_months"), "rule_based": bool(run["metrics"].get("rule_based")),
-            "reason": run["metrics"].get("reason", ""), "sample_size": run.get("sample_size")}
+    figures = {**kpis.revenue_periods(orders, ts), **kpis.customer_kpis(orders, ts),
+               "pipeline_win_rate": {"label": f"deals closed in the last 90 days ({board.forecast.closed_90d})",
+                                     "value": board.forecast.win_rate_90d},
+               "campaign_response_rate": campaigns.response_rate(moment),
+               "csat": tickets.csat(moment)}
+    churn = latest.get("churn")
+    segments = (latest.get("segments") or {}).get("metrics", {})
+    return Summary(
+        as_of=moment,
+        customers=int(len(customers)),
+        customers_with_orders=int(orders["customer_id"].nunique()) if len(orders) else 0,
+        kpis=Kpis.from_dict(figures),
+        segments=tuple(Segment.from_dict(s) for s in segments.get("segments", [])),
+        kmeans=KMeansComparison.from_dict(segments["kmeans"]) if segments.get("kmeans") else None,
+        churn=ChurnModel.from_run(churn, settings),
+        clv=ClvModel.from_run(latest.get("clv")),
+        forecast=Forecast(
+            monthly_revenue=tuple(MonthRevenue(m.date(), float(v)) for m, v in series.items()),
+            trend_per_month=_number(trend.slope_per_month) if trend else None,
+            next_months=tuple(MonthForecast(m.date(), float(r.forecast), float(r.low), float(r.high))
+                              for m, r in trend.forecast.iterrows()) if trend else (),
+            note=trend.note if trend else "not enough history for a forecast",
+            pipeline_this_month=float(board.forecast.this_month),
+            pipeline_next_month=float(board.forecast.next_month),
+        ),
+        fitted_at=churn["trained_at"] if churn else None,
+    )

@@ -3,13 +3,15 @@ summary that the CLI and the Insights screen show."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
 
 from solocrm_tui.core.analytics import kpis, refit, summary
 from solocrm_tui.core.analytics.runs import Settings
+from solocrm_tui.core.analytics.summary import ClvModel, Kpi
 from solocrm_tui.core.contacts.customers import create_customer
 from solocrm_tui.core.sales.deals import create_deal, move_deal
 from solocrm_tui.core.sales.orders import add_order
@@ -120,78 +122,78 @@ def test_summary_kpis_come_from_the_stored_orders(db_path):
     lost = create_deal(ids[2], "Lost deal", "100", NOW - 30 * D)
     move_deal(lost.id, "lost", NOW - 5 * D, reason="price")
     s = summary.summary(NOW, Settings())
-    assert s["as_of"] == "2026-11-22 10:30:00"
-    assert (s["customers"], s["customers_with_orders"]) == (7, 5)  # customer 5 only bought after now
-    k = s["kpis"]
-    assert (k["revenue_month"]["value"], k["revenue_month"]["previous"]) == (170, 80)
-    assert k["revenue_quarter"]["value"] == 350
-    assert k["active_customers"]["value"] == 4
-    assert k["average_order_value"]["value"] == pytest.approx(450 / 7)
-    assert k["pipeline_win_rate"] == {"label": "deals closed in the last 90 days (2)", "value": 0.5}
-    assert k["campaign_response_rate"]["value"] is None and k["csat"]["value"] is None
-    months = {m["month"]: m["revenue"] for m in s["forecast"]["monthly_revenue"]}
-    assert next(iter(months)) == "2025-11" and list(months)[-1] == "2026-10"  # November 2026 is not over
-    assert (months["2025-11"], months["2026-06"], months["2026-07"], months["2026-08"], months["2026-10"]) == \
-        (60, 30, 40, 100, 180)
+    assert s.as_of == datetime(2026, 11, 22, 10, 30)
+    assert (s.customers, s.customers_with_orders) == (7, 5)  # customer 5 only bought after now
+    k = s.kpis
+    assert (k.revenue_month.value, k.revenue_month.previous) == (170, 80)
+    assert k.revenue_quarter.value == 350
+    assert k.active_customers.value == 4
+    assert k.average_order_value.value == pytest.approx(450 / 7)
+    assert k.pipeline_win_rate == Kpi(label="deals closed in the last 90 days (2)", value=0.5)
+    assert k.campaign_response_rate.value is None and k.csat.value is None
+    months = {m.month: m.revenue for m in s.forecast.monthly_revenue}
+    assert next(iter(months)) == date(2025, 11, 1) and list(months)[-1] == date(2026, 10, 1)  # Nov 2026 is not over
+    assert (months[date(2025, 11, 1)], months[date(2026, 6, 1)], months[date(2026, 7, 1)], months[date(2026, 8, 1)],
+            months[date(2026, 10, 1)]) == (60, 30, 40, 100, 180)
     assert sum(months.values()) == 410
-    assert len(s["forecast"]["next_months"]) == 3
-    assert s["forecast"]["note"] == "seasonality not modelled"
+    assert len(s.forecast.next_months) == 3
+    assert s.forecast.note == "seasonality not modelled"
     # nothing fitted yet: the summary says so instead of inventing figures
-    assert s["churn"]["model"] is None and s["churn"]["rule_based"] is True
-    assert "insights --refit" in s["churn"]["reason"]
-    assert s["clv"] == {"model": None, "params": {}, "time_unit": None, "rule_based": True}
-    assert s["segments"] == [] and s["fitted_at"] is None
+    assert s.churn.model is None and s.churn.rule_based is True
+    assert "insights --refit" in s.churn.reason
+    assert s.clv == ClvModel(model=None, time_unit=None, params=None, horizon_months=None, rule_based=True,
+                             reason="", sample_size=None)
+    assert s.segments == () and s.fitted_at is None
 
 
-def test_summary_keys_and_types_after_a_refit(db_path):
+def test_summary_fields_and_types_after_a_refit(db_path):
     seed_book(NOW)
     s = summary.summary(NOW, Settings(), do_refit=True)
-    assert {"as_of", "customers", "customers_with_orders", "kpis", "segments", "kmeans", "churn", "clv",
-            "forecast", "fitted_at"} <= set(s)
-    assert (s["customers"], s["customers_with_orders"]) == (420, 400)
-    assert s["fitted_at"] == "2026-11-22 10:30:00"
+    assert isinstance(s, summary.Summary)
+    assert (s.customers, s.customers_with_orders) == (420, 400)
+    assert s.fitted_at == datetime(2026, 11, 22, 10, 30)
     for key in ("revenue_month", "revenue_quarter", "active_customers", "new_customers", "retention_rate",
                 "churn_rate", "repeat_purchase_rate", "average_order_value", "median_days_between_purchases",
                 "pipeline_win_rate", "campaign_response_rate", "csat"):
-        assert isinstance(s["kpis"][key]["label"], str) and "value" in s["kpis"][key], key
-    assert s["segments"] and sum(seg["size"] for seg in s["segments"]) == 400
-    for seg in s["segments"]:
-        assert isinstance(seg["name"], str) and isinstance(seg["size"], int)
-        assert isinstance(seg["revenue_share"], float) and 0 <= seg["revenue_share"] <= 1
-    assert sum(seg["revenue_share"] for seg in s["segments"]) == pytest.approx(1.0)
+        assert isinstance(getattr(s.kpis, key), Kpi) and isinstance(getattr(s.kpis, key).label, str), key
+    assert s.segments and sum(seg.size for seg in s.segments) == 400
+    for seg in s.segments:
+        assert isinstance(seg.name, str) and isinstance(seg.size, int)
+        assert isinstance(seg.revenue_share, float) and 0 <= seg.revenue_share <= 1
+    assert sum(seg.revenue_share for seg in s.segments) == pytest.approx(1.0)
 
-    churn = s["churn"]
-    assert churn["horizon_days"] == 90
-    assert churn["model"] in ("rule_recency", "bgnbd", "logistic", "gbm")
-    assert isinstance(churn["auc"], float) and 0.5 < churn["auc"] <= 1
-    assert isinstance(churn["brier"], float) and 0 <= churn["brier"] < 0.25
-    assert [c["model"] for c in churn["candidates"]] == ["rule_recency", "bgnbd", "logistic", "gbm"]
-    assert isinstance(churn["rule_based"], bool)
-    assert churn["n_train"] == churn["n_valid"] == 400
+    churn = s.churn
+    assert churn.horizon_days == 90
+    assert churn.model in ("rule_recency", "bgnbd", "logistic", "gbm")
+    assert isinstance(churn.auc, float) and 0.5 < churn.auc <= 1
+    assert isinstance(churn.brier, float) and 0 <= churn.brier < 0.25
+    assert [c.model for c in churn.candidates] == ["rule_recency", "bgnbd", "logistic", "gbm"]
+    assert isinstance(churn.rule_based, bool)
+    assert churn.n_train == churn.n_valid == 400
 
-    clv = s["clv"]
-    assert clv["model"] == "bgnbd+gamma_gamma" and clv["time_unit"] == "weeks" and clv["rule_based"] is False
-    assert set(clv["params"]) == {"r", "alpha", "a", "b", "p", "q", "gamma"}
-    assert all(isinstance(v, float) and v > 0 for v in clv["params"].values())
-    assert clv["horizon_months"] == 12 and clv["sample_size"] == 400
+    clv = s.clv
+    assert clv.model == "bgnbd+gamma_gamma" and clv.time_unit == "weeks" and clv.rule_based is False
+    assert set(asdict(clv.params)) == {"r", "alpha", "a", "b", "p", "q", "gamma"}
+    assert all(isinstance(v, float) and v > 0 for v in asdict(clv.params).values())
+    assert clv.horizon_months == 12 and clv.sample_size == 400
 
-    f = s["forecast"]
-    assert len(f["monthly_revenue"]) == 24
-    assert all(set(m) == {"month", "revenue"} for m in f["monthly_revenue"])
-    assert isinstance(f["trend_per_month"], float)
-    for m in f["next_months"]:
-        assert set(m) == {"month", "forecast", "low", "high"} and 0 <= m["low"] <= m["forecast"] <= m["high"]
-    assert [m["month"] for m in f["next_months"]] == ["2026-11", "2026-12", "2027-01"]
-    assert isinstance(f["pipeline_this_month"], float) and isinstance(f["pipeline_next_month"], float)
-    assert s["kmeans"]["k"] >= 2
+    f = s.forecast
+    assert len(f.monthly_revenue) == 24
+    assert all(isinstance(m.month, date) and isinstance(m.revenue, float) for m in f.monthly_revenue)
+    assert isinstance(f.trend_per_month, float)
+    for m in f.next_months:
+        assert 0 <= m.low <= m.forecast <= m.high
+    assert [m.month for m in f.next_months] == [date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1)]
+    assert isinstance(f.pipeline_this_month, float) and isinstance(f.pipeline_next_month, float)
+    assert s.kmeans.k >= 2
 
 
 def test_summary_without_refit_reads_the_stored_runs(db_path):
     seed_book(NOW)
     refit.refit(NOW - D, Settings())
     s = summary.summary(NOW, Settings())
-    assert s["fitted_at"] == "2026-11-21 10:30:00"
-    assert s["clv"]["model"] == "bgnbd+gamma_gamma"
+    assert s.fitted_at == datetime(2026, 11, 21, 10, 30)
+    assert s.clv.model == "bgnbd+gamma_gamma"
     assert ModelRun.select().count() == 3
 
 
@@ -201,14 +203,14 @@ def test_summary_as_of_counts_orders_up_to_that_date_and_stores_nothing(db_path)
     figures = list(Customer.select(Customer.id, Customer.clv, Customer.churn_risk, Customer.segment).tuples())
     as_of = datetime(2025, 6, 30, 23, 59, 59)
     s = summary.summary(NOW, Settings(), as_of=as_of)
-    assert s["as_of"] == "2025-06-30 23:59:59"
+    assert s.as_of == as_of
     bought = database.execute_sql("SELECT COUNT(DISTINCT customer_id) FROM orders WHERE ordered_at <= ?",
                                   (as_of.isoformat(sep=" "),)).fetchone()[0]
-    assert s["customers_with_orders"] == bought < 400
-    assert s["forecast"]["monthly_revenue"][-1]["month"] == "2025-06"
+    assert s.customers_with_orders == bought < 400
+    assert s.forecast.monthly_revenue[-1].month == date(2025, 6, 1)
     june = database.execute_sql("SELECT SUM(amount_cents) FROM orders WHERE ordered_at >= '2025-06-01' "
                                 "AND ordered_at <= ?", (as_of.isoformat(sep=" "),)).fetchone()[0] / 100
-    assert s["kpis"]["revenue_month"]["value"] == pytest.approx(june)
-    assert s["churn"]["model"] is not None and s["clv"]["model"] is not None  # computed for that date
+    assert s.kpis.revenue_month.value == pytest.approx(june)
+    assert s.churn.model is not None and s.clv.model is not None  # computed for that date
     assert ModelRun.select().count() == 3
     assert list(Customer.select(Customer.id, Customer.clv, Customer.churn_risk, Customer.segment).tuples()) == figures

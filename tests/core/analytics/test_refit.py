@@ -381,19 +381,18 @@ def test_refit_in_process_reports_a_failure_in_one_line(tmp_path):
         jobs.refit_in_process(tmp_path / "missing.db", NOW, Settings())
 
 
-def test_summary_in_process_is_the_summary_as_json(book):
-    import json
-
-    from solocrm_tui.core.analytics.summary import json_safe, summary
+def test_summary_in_process_is_the_summary_computed_here(book):
+    from solocrm_tui.core.analytics.summary import Summary, summary
 
     path, _ids = book
     refit.refit(NOW, Settings())
     probabilities = {"lead": 10, "qualified": 30, "proposal": 60, "negotiation": 80}
-    here = json.loads(json.dumps(json_safe(summary(NOW, Settings(), probabilities=probabilities)), default=str))
+    here = summary(NOW, Settings(), probabilities=probabilities)
     database.close()
     child = jobs.summary_in_process(path, NOW, Settings(), probabilities)
+    assert isinstance(child, Summary)
     assert child == here
-    assert child["customers_with_orders"] > 0 and child["forecast"]["monthly_revenue"]
+    assert child.customers_with_orders > 0 and child.forecast.monthly_revenue
 
 
 def test_summary_in_process_reports_a_failure_in_one_line(tmp_path):
@@ -401,8 +400,27 @@ def test_summary_in_process_reports_a_failure_in_one_line(tmp_path):
         jobs.summary_in_process(tmp_path / "missing.db", NOW, Settings())
 
 
-def test_json_safe_turns_nan_into_none():
-    from solocrm_tui.core.analytics.summary import json_safe
+def test_a_child_that_never_answers_is_a_one_line_failure(book, monkeypatch):
+    path, _ids = book
+    monkeypatch.setattr(jobs, "CHILD_MINUTES", 0.001)  # 60 ms: starting the child alone takes longer
+    with pytest.raises(RuntimeError, match=r"^summary failed: no answer after 0.001 minutes$"):
+        jobs.summary_in_process(path, NOW, Settings())
 
-    assert json_safe({"a": float("nan"), "b": [1.5, float("inf"), (2, float("-inf"))], "c": "x"}) == {
-        "a": None, "b": [1.5, None, [2, None]], "c": "x"}
+
+def test_a_score_that_could_not_be_computed_is_none_and_the_json_stays_valid(db_path):
+    """Thin data: the recency rule has no out-of-time AUC, stored as NaN; the summary says None."""
+    import json
+    import math
+
+    from solocrm_tui.core.analytics.summary import summary
+
+    _small_book()
+    refit.refit(NOW, Settings())
+    assert math.isnan(latest_runs()["churn"]["metrics"]["auc"])
+    figures = summary(NOW, Settings())
+    assert (figures.churn.model, figures.churn.auc, figures.churn.brier) == ("rule_recency", None, None)
+
+    def no_nan(constant):
+        raise AssertionError(f"{constant} in the summary's JSON")
+
+    assert json.loads(figures.to_json(), parse_constant=no_nan)["churn"]["auc"] is None

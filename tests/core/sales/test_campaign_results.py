@@ -251,7 +251,7 @@ def test_response_rate_kpi(worked):
     create_campaign("Next year", NOW + 40 * D, target_filter="")
     assert response_rate(NOW) == {"label": "4 responses / 6 targets", "value": pytest.approx(4 / 6)}
     assert response_rate(S - D) == {"label": "0 responses / 0 targets", "value": None}
-    kpi = summary.summary(NOW, Settings())["kpis"]["campaign_response_rate"]
-    assert kpi["value"] == pytest.approx(4 / 6)
-    assert kpi["label"] == "4 responses / 6 targets"
+    kpi = summary.summary(NOW, Settings()).kpis.campaign_response_rate
+    assert kpi.value == pytest.approx(4 / 6)
+    assert kpi.label == "4 responses / 6 targets"
 

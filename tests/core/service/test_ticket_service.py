@@ -229,8 +229,8 @@ def test_csat_kpi_in_insights(desk, t0):
     from solocrm_tui.core.analytics import summary
     from solocrm_tui.core.analytics.runs import Settings
 
-    kpi = summary.summary(t0, Settings())["kpis"]["csat"]
-    assert kpi["value"] == pytest.approx(2 / 3)
+    kpi = summary.summary(t0, Settings()).kpis.csat
+    assert kpi.value == pytest.approx(2 / 3)
 
 
 # the Today queue ----------------------------------------------------------------------------

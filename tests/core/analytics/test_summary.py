@@ -1,0 +1,132 @@
+"""The analytics summary as a typed record: what `summary()` computes on a seeded book
+survives its JSON unchanged (it crosses from the child process to the app that way),
+the JSON keeps the shape `solocrm insights --json` users script against, and the
+record can be read without loading pandas."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import fields
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from solocrm_tui.core.analytics import refit
+from solocrm_tui.core.analytics.runs import Settings
+from solocrm_tui.core.analytics.summary import (
+    ChurnModel,
+    ClvModel,
+    Kpi,
+    Kpis,
+    Segment,
+    Summary,
+    summary,
+)
+from solocrm_tui.core.storage.models import Customer, Order
+from solocrm_tui.text.insights import TILES
+
+from ..conftest import seed_book
+
+ROOT = Path(__file__).resolve().parents[3]
+D = timedelta(days=1)
+
+
+@pytest.fixture
+def book(db_path, now):
+    seed_book(now)
+    return db_path
+
+
+@pytest.mark.parametrize("state", ["before the first refit", "after a refit", "as of a past date"])
+def test_a_real_summary_survives_its_json(book, now, state):
+    if state == "after a refit":
+        refit.refit(now, Settings())
+    as_of = datetime(2026, 6, 30, 23, 59, 59) if state == "as of a past date" else None
+    s = summary(now, Settings(), as_of=as_of)
+    text = s.to_json()
+    assert Summary.from_json(text) == s
+    assert Summary.from_json(text).to_json() == text
+
+
+def test_the_summary_holds_real_types(book, now):
+    refit.refit(now, Settings())
+    s = summary(now, Settings())
+    assert (s.as_of, s.fitted_at) == (now, now)
+    assert (s.customers, s.customers_with_orders) == (420, 400)
+    assert isinstance(s.kpis.revenue_month, Kpi) and isinstance(s.kpis.revenue_month.value, float)
+    assert isinstance(s.kpis.active_customers.value, int)  # a count stays a count
+    assert all(isinstance(seg, Segment) for seg in s.segments) and sum(seg.size for seg in s.segments) == 400
+    assert s.kmeans is not None and all(isinstance(seg, Segment) for seg in s.kmeans.profile)
+    months = [m.month for m in s.forecast.monthly_revenue]
+    assert all(type(m) is date and m.day == 1 for m in months) and months[-1] == date(2026, 10, 1)
+    assert [m.month for m in s.forecast.next_months] == [date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1)]
+    assert isinstance(s.churn, ChurnModel) and isinstance(s.clv, ClvModel)
+    assert s.clv.params is not None and s.clv.params.r > 0
+    assert isinstance(s.segments, tuple) and isinstance(s.churn.candidates, tuple)
+
+
+def test_the_json_keeps_the_shape_users_script_against(book, now):
+    """A figure without a comparison has no comparison keys, a model not fitted yet no training
+    figures, and the customer KPIs are missing before the first order: as it always printed."""
+    data = json.loads(summary(now, Settings()).to_json())
+    assert list(data) == ["as_of", "customers", "customers_with_orders", "kpis", "segments", "kmeans", "churn",
+                          "clv", "forecast", "fitted_at"]
+    assert data["as_of"] == "2026-11-22 10:30:00" and data["fitted_at"] is None
+    assert list(data["kpis"]) == ["revenue_month", "revenue_quarter", "active_customers", "new_customers",
+                                  "retention_rate", "churn_rate", "repeat_purchase_rate", "average_order_value",
+                                  "median_days_between_purchases", "pipeline_win_rate", "campaign_response_rate",
+                                  "csat"]
+    assert set(data["kpis"]["revenue_month"]) == {"label", "value", "previous", "change", "last_year",
+                                                  "change_vs_last_year"}
+    assert set(data["kpis"]["active_customers"]) == {"label", "value", "previous", "change"}
+    assert set(data["kpis"]["csat"]) == {"label", "value"}
+    assert set(data["churn"]) == {"horizon_days", "model", "auc", "brier", "candidates", "rule_based", "reason"}
+    assert data["clv"] == {"model": None, "params": {}, "time_unit": None, "rule_based": True}
+    assert set(data["forecast"]["next_months"][0]) == {"month", "forecast", "low", "high"}
+    assert data["forecast"]["monthly_revenue"][-1]["month"] == "2026-10"
+
+
+def test_no_orders_yet_leaves_the_customer_figures_out(db_path, now):
+    s = summary(now, Settings())
+    assert s.kpis.active_customers is None and s.kpis.revenue_month.value == 0
+    assert set(json.loads(s.to_json())["kpis"]) == {"revenue_month", "revenue_quarter", "pipeline_win_rate",
+                                                   "campaign_response_rate", "csat"}
+    assert Summary.from_json(s.to_json()) == s
+
+
+def alike_buyers(now: datetime, n: int = 25) -> None:
+    """Enough buyers for KMeans, all with the same one order: nothing to tell them apart."""
+    for i in range(n):
+        cid = Customer.insert(name=f"Same {i}", created_at=now - 400 * D, updated_at=now).execute()
+        Order.insert(customer=cid, amount_cents=5000, currency="EUR", ordered_at=now - 30 * D).execute()
+
+
+def test_buyers_too_alike_to_cluster_have_no_silhouette(db_path, now):
+    alike_buyers(now)
+    refit.refit(now, Settings())
+    s = summary(now, Settings())
+    assert (s.kmeans.k, s.kmeans.silhouette, [p.size for p in s.kmeans.profile]) == (1, None, [25])
+    assert json.loads(s.to_json())["kmeans"]["silhouette"] is None
+    assert Summary.from_json(s.to_json()) == s
+
+
+def test_the_tiles_name_the_kpis():
+    assert sorted(key for key, _, _ in TILES) == sorted(f.name for f in fields(Kpis))
+
+
+def test_reading_the_record_loads_neither_pandas_nor_the_database_layer():
+    """The app and every CLI command import the record (and its presenters) to read the
+    child's answer: that costs the standard library only."""
+    code = ("import json, sys\n"
+            "import solocrm_tui.core.analytics.summary, solocrm_tui.text.insights\n"
+            "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout))
+    assert loaded & {"pandas", "numpy", "scipy", "sklearn", "peewee"} == set()
