@@ -120,11 +120,11 @@ async def _pilot(path: Path, words: list[str], instant: bool) -> tuple[list[floa
         shown: dict[int, float] = {}
         original = screen.show_first_page
 
-        def spy(generation, page):
-            original(generation, page)
+        def spy(generation, page, query):
+            original(generation, page, query)
             shown[generation] = time.perf_counter()
 
-        screen.show_first_page = spy  # instance attribute: the worker's call_from_thread finds it
+        screen.show_first_page = spy  # instance attribute: the load's callback looks it up when it runs
         await _wait(lambda: screen.query_one(CustomerTable).row_count > 0, 60)
         await pilot.press("f")
         field = screen.query_one("#filter", Input)

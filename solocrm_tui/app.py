@@ -1,42 +1,39 @@
-"""The App: modes, global keys, the composer's undo stack and the worker-error policy.
+"""The App: modes, global keys, routing of shared messages, and the worker-error policy.
 
-Screens own their keys and data; the app only switches between them, routes
-"data changed" to the visible screen, and turns any failed worker into an error
-toast so a bad query never takes the app down.
+Screens own their keys and data and the composer's session owns what was said; the
+app only switches between screens, routes "data changed" and "find" to the right one,
+and turns any failed worker into an error toast so a bad query never takes the app down.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from textual import events, work
+from textual import events
 from textual.app import App
 from textual.binding import Binding
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
+from solocrm_tui import work
 from solocrm_tui.commands import CRMCommands
 from solocrm_tui.config import Config
-from solocrm_tui.core.errors import CRMError
-from solocrm_tui.core.storage.db import db_call
+from solocrm_tui.core.contacts.detail import CustomerDetail, read_detail
 from solocrm_tui.idle_gc import IdleCollector
-from solocrm_tui.messages import DataChanged
+from solocrm_tui.jobs.host import RunsJobs
+from solocrm_tui.messages import DataChanged, FindCustomers
+from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.screens.customers import CustomersScreen
 from solocrm_tui.screens.insights import InsightsScreen
 from solocrm_tui.screens.pipeline import PipelineScreen
 from solocrm_tui.screens.today import TodayScreen
+from solocrm_tui.session import ComposerSession
 
-if TYPE_CHECKING:
-    from solocrm_tui.jobs.scheduling import JobRunner
-
-log = logging.getLogger("solocrm")
 IDLE_CHECK_SECONDS = 1.0  # how often to look for a quiet moment to collect garbage (see idle_gc)
 
 
-class SoloCRMApp(App):
+class SoloCRMApp(RunsJobs, App):
     CSS_PATH = "app.tcss"
     TITLE = "SoloCRM"
     COMMANDS = App.COMMANDS | {CRMCommands}
@@ -60,12 +57,9 @@ class SoloCRMApp(App):
         self.config = config or Config()
         self.clock = clock or (lambda: datetime.now().replace(microsecond=0))
         self.start_mode = start_mode
-        self.undo_stack: list[tuple[str, Callable[[], None]]] = []
-        self.composer_lines: list[tuple[str, str]] = []
-        self.composer_history: list[str] = []
+        self.session = ComposerSession()
         self.sub_title = self.db_path.name
         self.with_jobs = with_jobs
-        self.jobs: JobRunner | None = None
         self.collector = IdleCollector()
 
     def now(self) -> datetime:
@@ -85,25 +79,9 @@ class SoloCRMApp(App):
             self.collector.touched()
         await super().on_event(event)
 
-    def start_jobs(self) -> None:
-        """After the first frame: the scheduler is not needed to draw it, so it costs no start-up time."""
-        from solocrm_tui.jobs.schedule import build_runner
-
-        self.jobs = build_runner(self)
-        self.jobs.start()
-        self.set_interval(5, self.refresh_health)
-
     def on_unmount(self) -> None:
         self.collector.uninstall()
-        if self.jobs is not None:
-            self.jobs.stop()
-
-    def refresh_health(self) -> None:
-        """Header: database name and whether the background jobs are alive."""
-        from solocrm_tui.jobs.schedule import health_text
-
-        health = health_text(self.jobs) if self.jobs is not None else ""
-        self.sub_title = f"{self.db_path.name} · {health}" if health else self.db_path.name
+        self.stop_jobs()
 
     def action_go(self, mode: str) -> None:
         if self.current_mode != mode:
@@ -123,7 +101,7 @@ class SoloCRMApp(App):
         self.action_focus_composer()
         composer = self.screen.query("Composer")
         if composer:
-            composer.first().run("/undo", None)
+            composer.first().undo()
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
@@ -134,48 +112,25 @@ class SoloCRMApp(App):
     def open_customer(self, customer_id: int) -> None:
         """Read the customer first and push the detail with its data, so the screen's first
         frame already shows the timeline (pushing first and loading after cost a frame or two)."""
-        self._read_customer(customer_id)
+        work.load(self, lambda: read_detail(customer_id), self._push_customer, group="open-customer")
 
-    @work(thread=True, exclusive=True, group="open-customer", exit_on_error=False)
-    def _read_customer(self, customer_id: int) -> None:
-        from solocrm_tui.screens.customer import read_detail
-
-        detail = db_call(read_detail, customer_id)
-        self.call_from_thread(self._push_customer, detail)
-
-    def _push_customer(self, detail) -> None:
+    def _push_customer(self, detail: CustomerDetail) -> None:
         from solocrm_tui.screens.customer import CustomerScreen
 
         if self.current_mode != "customers":
             self.switch_mode("customers")
         self.push_screen(CustomerScreen(detail.record.id, detail))
 
-    def show_search(self, text: str) -> None:
-        """/find: show the customer list filtered by `text`."""
+    def on_find_customers(self, message: FindCustomers) -> None:
+        """`/find` from any other screen: bring the customer list forward, then let it filter."""
         self.action_go("customers")
-        while not hasattr(self.screen, "set_filter"):
+        while not isinstance(self.screen, CustomersScreen):
             self.pop_screen()
-        self.screen.set_filter(text)
+        self.screen.post_message(FindCustomers(message.text))
 
     def on_data_changed(self, message: DataChanged) -> None:
-        reload = getattr(self.screen, "reload", None)
-        if reload is not None:
-            reload()
+        if isinstance(self.screen, CRMScreen):
+            self.screen.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.report_failed_worker(event)
-
-    def report_failed_worker(self, event: Worker.StateChanged) -> None:
-        """One policy for every failed worker: an error toast, never a crash.
-
-        Worker state messages do not bubble, so screens and widgets that own workers
-        forward theirs here (see messages.ReportWorkerErrors).
-        """
-        if event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
-        if isinstance(error, CRMError):
-            self.notify(str(error), severity="error", title="Not done")
-        else:
-            log.error("worker %s failed", event.worker.name, exc_info=error)
-            self.notify(f"{type(error).__name__}: {error}", severity="error", title="Something went wrong")
+        work.report_failure(self, event)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from textual.message import Message
-from textual.worker import Worker
 
 
 class DataChanged(Message):
@@ -25,9 +24,10 @@ class DataChanged(Message):
         self.what = frozenset((what,) if isinstance(what, str) else what)
 
 
-class ReportWorkerErrors:
-    """Mixin for screens and widgets that run workers: worker state messages do not
-    bubble, so hand failures to the app's single error policy."""
+class FindCustomers(Message):
+    """Show the customer list filtered by `text` (`/find`); the Customers screen handles it,
+    the app brings that screen forward first when another one is showing."""
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.app.report_failed_worker(event)  # type: ignore[attr-defined]
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text

@@ -8,28 +8,32 @@ a fresh one.
 
 `apply_change` writes, with one policy for every screen, widget and modal: a CRMError
 (something the owner can fix: a bad value, a customer gone) becomes an error toast and
-`refused` runs, so the screen can put back what it showed optimistically; success runs
-`then`, shows `done` as a toast when given, and posts DataChanged naming what changed,
-so the visible screen reloads.
+`refused` runs, so the screen can put back what it showed optimistically (the composer,
+which answers in its own log, turns the toast off); success runs `then`, shows `done`
+as a toast when given, and posts DataChanged naming what changed, so the visible
+screen reloads. A write that turns out to have changed nothing (`what` empty) posts none.
 
-Anything else a worker raises is a bug: it reaches the app's worker-error policy (an
-error toast and the log), never a crash. Workers never touch widgets; only the
-callbacks, on the UI thread, do.
+Anything else a worker raises is a bug: it reaches `report_failure`, the one
+worker-error policy (an error toast and the log), never a crash. Workers never touch
+widgets; only the callbacks, on the UI thread, do.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from textual.app import App
 from textual.dom import DOMNode
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from solocrm_tui.core.errors import CRMError
 from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.messages import DataChanged
 
 T = TypeVar("T")
+log = logging.getLogger("solocrm")
 
 
 def load(node: DOMNode, read: Callable[[], T], then: Callable[[T], None], *, group: str,
@@ -45,10 +49,13 @@ def load(node: DOMNode, read: Callable[[], T], then: Callable[[T], None], *, gro
     return node.run_worker(run, name=group, group=group, thread=True, exclusive=exclusive, exit_on_error=False)
 
 
-def apply_change(node: DOMNode, write: Callable[[], T], *, what: str | Iterable[str],
+Changed = str | Iterable[str]
+
+
+def apply_change(node: DOMNode, write: Callable[[], T], *, what: Changed | Callable[[T], Changed],
                  customer_id: int | None = None, done: str | Callable[[T], str | None] | None = None,
                  then: Callable[[T], None] | None = None, refused: Callable[[CRMError], None] | None = None,
-                 group: str = "write") -> Worker:
+                 toast_refusal: bool = True, group: str = "write") -> Worker:
     """Run `write` off the UI thread; refuse in one toast or announce what changed."""
     app = node.app
 
@@ -56,15 +63,16 @@ def apply_change(node: DOMNode, write: Callable[[], T], *, what: str | Iterable[
         try:
             result = db_call(write)
         except CRMError as error:
-            app.call_from_thread(_refused, node, error, refused)
+            app.call_from_thread(_refused, node, error, refused, toast_refusal)
             return
         app.call_from_thread(_applied, node, result, what, customer_id, done, then)
 
     return node.run_worker(run, name=group, group=group, thread=True, exit_on_error=False)
 
 
-def _refused(node: DOMNode, error: CRMError, refused: Callable[[CRMError], None] | None) -> None:
-    node.app.notify(str(error), severity="error", title="Not done", markup=False)
+def _refused(node: DOMNode, error: CRMError, refused, toast: bool) -> None:
+    if toast:
+        node.app.notify(str(error), severity="error", title="Not done", markup=False)
     if refused is not None:
         refused(error)
 
@@ -75,4 +83,30 @@ def _applied(node: DOMNode, result, what, customer_id, done, then) -> None:
     message = done(result) if callable(done) else done
     if message:
         node.app.notify(message, markup=False)
-    node.post_message(DataChanged(customer_id, what=what))
+    changed = DataChanged(customer_id, what=what(result) if callable(what) else what)
+    if changed.what:
+        node.post_message(changed)
+
+
+def report_failure(app: App, event: Worker.StateChanged) -> None:
+    """One policy for every failed worker: an error toast, never a crash.
+
+    Worker state messages do not bubble, so the app and every screen and widget that
+    owns workers send theirs here (see messages.ReportWorkerErrors).
+    """
+    if event.state != WorkerState.ERROR:
+        return
+    error = event.worker.error
+    if isinstance(error, CRMError):
+        app.notify(str(error), severity="error", title="Not done", markup=False)
+    else:
+        log.error("worker %s failed", event.worker.name, exc_info=error)
+        app.notify(f"{type(error).__name__}: {error}", severity="error", title="Something went wrong", markup=False)
+
+
+class ReportWorkerErrors:
+    """Mixin for screens and widgets that run workers: worker state messages do not
+    bubble, so hand failures to the app's single error policy."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self.app, event)  # type: ignore[attr-defined]

@@ -7,8 +7,8 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from solocrm_tui.messages import ReportWorkerErrors
 from solocrm_tui.widgets.composer import Composer
+from solocrm_tui.work import ReportWorkerErrors
 
 
 class CRMScreen(ReportWorkerErrors, Screen):
@@ -43,6 +43,9 @@ class CRMScreen(ReportWorkerErrors, Screen):
     def focus_main(self) -> None:
         """Give focus back to the screen's main widget (used by Esc in the composer)."""
         self.focus_next()
+
+    def reload(self) -> None:
+        """Read again what the screen shows: data changed (DataChanged reaches the visible screen)."""
 
     def focused_customer_id(self) -> int | None:
         """The customer the composer acts on when no @name is given."""

@@ -9,25 +9,20 @@ owner opens customers all day and Textual's cost is per widget.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, DataTable
 
-from solocrm_tui.core.contacts import customers, followups, timeline
-from solocrm_tui.core.sales import deals, orders
-from solocrm_tui.core.service import tickets
-from solocrm_tui.core.storage.db import db_call
-from solocrm_tui.core.storage.records import Customer, Interaction, Page
+from solocrm_tui import work
+from solocrm_tui.core.contacts import customers, timeline
+from solocrm_tui.core.contacts.detail import TIMELINE_PAGE, CustomerDetail, read_detail
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.widgets.profile_card import ProfileCard
 from solocrm_tui.widgets.tab_bar import TabBar
 from solocrm_tui.widgets.timeline import Timeline
 
-TIMELINE_PAGE = 50
 TABS = {
     "orders": ("Date", "Amount", "Description"),
     "deals": ("Title", "Stage", "Value", "Prob.", "Close"),
@@ -36,24 +31,6 @@ TABS = {
 }
 TITLES = {"timeline": "Timeline", "orders": "Orders", "deals": "Deals", "followups": "Follow-ups",
           "tickets": "Tickets"}
-
-
-@dataclass(frozen=True)
-class Detail:
-    """Everything the screen shows, read in one go on a worker thread."""
-
-    record: Customer
-    page: Page[Interaction]
-    extras: dict
-
-
-def read_detail(customer_id: int) -> Detail:
-    return Detail(
-        customers.get_customer(customer_id),
-        timeline.page_timeline(customer_id, None, TIMELINE_PAGE),
-        {"orders": orders.list_orders(customer_id), "deals": deals.customer_deals(customer_id),
-         "followups": followups.customer_followups(customer_id, include_done=True),
-         "tickets": tickets.customer_tickets(customer_id)})
 
 
 class CustomerScreen(CRMScreen):
@@ -67,7 +44,7 @@ class CustomerScreen(CRMScreen):
         Binding("right_square_bracket", "tab(1)", "Next tab", show=False, id="customer.next_tab"),
     ]
 
-    def __init__(self, customer_id: int, detail: Detail | None = None) -> None:
+    def __init__(self, customer_id: int, detail: CustomerDetail | None = None) -> None:
         """`detail`, when the opener has read it already (app.open_customer), is drawn in
         the screen's first frame instead of one load later."""
         super().__init__()
@@ -101,26 +78,25 @@ class CustomerScreen(CRMScreen):
     def reload(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="customer-load", exit_on_error=False)
     def load(self) -> None:
-        detail = db_call(read_detail, self.customer_id)
-        self.app.call_from_thread(self.show, detail)
+        customer_id = self.customer_id
+        work.load(self, lambda: read_detail(customer_id), self.show, group="customer-load")
 
-    def show(self, detail: Detail) -> None:
-        record, page, extras = detail.record, detail.page, detail.extras
-        self.sub_title = record.name
-        self.query_one(ProfileCard).show(record, extras, self.app.now())
+    def show(self, detail: CustomerDetail) -> None:
+        page = detail.timeline
+        self.sub_title = detail.record.name
+        self.query_one(ProfileCard).show(detail, self.app.now())
         self.query_one(Timeline).show_newest(page.rows, page.cursor is not None)
         self.older_cursor = page.cursor
         self.tab_rows = {
             "orders": [(o.ordered_at.strftime("%Y-%m-%d"), f"{o.amount} {o.currency}", o.description)
-                       for o in extras["orders"]],
+                       for o in detail.orders],
             "deals": [(d.title, d.stage, f"{d.value} {d.currency}", f"{d.probability}%",
-                       d.expected_close.isoformat() if d.expected_close else "") for d in extras["deals"]],
+                       d.expected_close.isoformat() if d.expected_close else "") for d in detail.deals],
             "followups": [(f.due_at.strftime("%Y-%m-%d %H:%M"), f.title, "✓" if f.done_at else "")
-                          for f in extras["followups"]],
+                          for f in detail.followups],
             "tickets": [(t.opened_at.strftime("%Y-%m-%d"), t.subject, t.status, t.satisfaction or "")
-                        for t in extras["tickets"]],
+                        for t in detail.tickets],
         }
         bar = self.query_one(TabBar)
         for key, values in self.tab_rows.items():
@@ -158,10 +134,10 @@ class CustomerScreen(CRMScreen):
         if self.older_cursor is not None:
             self.load_older(self.older_cursor)
 
-    @work(thread=True, exclusive=True, group="customer-older", exit_on_error=False)
     def load_older(self, cursor) -> None:
-        page = db_call(timeline.page_timeline, self.customer_id, cursor, TIMELINE_PAGE)
-        self.app.call_from_thread(self.show_older, page)
+        customer_id = self.customer_id
+        work.load(self, lambda: timeline.page_timeline(customer_id, cursor, TIMELINE_PAGE), self.show_older,
+                  group="customer-older")
 
     def show_older(self, page) -> None:
         self.older_cursor = page.cursor
@@ -181,11 +157,8 @@ class CustomerScreen(CRMScreen):
         await self.show_tab(keys[(keys.index(self.active_tab) + step) % len(keys)])
 
     def action_edit(self) -> None:
-        self.edit()
-
-    @work(thread=True, exit_on_error=False, group="customer-edit")
-    def edit(self) -> None:
         from solocrm_tui.modals.customer_form import edit_customer
 
-        record = db_call(customers.get_customer, self.customer_id)
-        self.app.call_from_thread(edit_customer, self.app, record)
+        customer_id = self.customer_id
+        work.load(self, lambda: customers.get_customer(customer_id), lambda record: edit_customer(self.app, record),
+                  group="customer-edit")

@@ -3,12 +3,9 @@ tag, merge and forget. Each change runs in a worker and the list reloads after i
 
 from __future__ import annotations
 
-from textual import work
-
+from solocrm_tui import work
 from solocrm_tui.core.contacts import customers
 from solocrm_tui.core.errors import ValidationError
-from solocrm_tui.core.storage.db import db_call
-from solocrm_tui.messages import DataChanged
 from solocrm_tui.widgets.customer_table import CustomerTable
 
 
@@ -29,12 +26,11 @@ class CustomerListActions:
         if cid is not None:
             self.edit_customer(cid)
 
-    @work(thread=True, exit_on_error=False, group="customers-edit")
     def edit_customer(self, cid: int) -> None:
         from solocrm_tui.modals.customer_form import edit_customer
 
-        record = db_call(customers.get_customer, cid)
-        self.app.call_from_thread(edit_customer, self.app, record)
+        work.load(self, lambda: customers.get_customer(cid), lambda record: edit_customer(self.app, record),
+                  group="customers-edit")
 
     def action_archive(self) -> None:
         from solocrm_tui.modals.confirm import Confirm
@@ -46,7 +42,9 @@ class CustomerListActions:
 
     def archive(self, ids: list[int]) -> None:
         self.query_one(CustomerTable).marked.clear()
-        self.apply_change(lambda now: customers.archive_customers(ids, now), f"archived {len(ids)}")
+        now = self.app.now()
+        work.apply_change(self, lambda: customers.archive_customers(ids, now), what="customers",
+                          done=f"archived {len(ids)}")
 
     def action_tag(self) -> None:
         from solocrm_tui.modals.prompt import Prompt
@@ -58,7 +56,9 @@ class CustomerListActions:
 
     def tag(self, ids: list[int], tag: str) -> None:
         self.query_one(CustomerTable).marked.clear()
-        self.apply_change(lambda now: customers.change_tags(ids, now, add=[tag]), f"tagged {len(ids)} #{tag}")
+        now = self.app.now()
+        work.apply_change(self, lambda: customers.change_tags(ids, now, add=[tag]), what="customers",
+                          done=f"tagged {len(ids)} #{tag}")
 
     def action_merge(self) -> None:
         marked = sorted(self.query_one(CustomerTable).marked)
@@ -67,12 +67,11 @@ class CustomerListActions:
             return
         self.open_merge(marked[0], marked[1])
 
-    @work(thread=True, exit_on_error=False, group="customers-edit")
     def open_merge(self, first_id: int, second_id: int) -> None:
         from solocrm_tui.modals.merge_form import MergeForm
 
-        first, second = db_call(customers.get_customer, first_id), db_call(customers.get_customer, second_id)
-        self.app.call_from_thread(self.app.push_screen, MergeForm(first, second), self.merge)
+        work.load(self, lambda: (customers.get_customer(first_id), customers.get_customer(second_id)),
+                  lambda pair: self.app.push_screen(MergeForm(*pair), self.merge), group="customers-edit")
 
     def merge(self, choice: dict | None) -> None:
         if not choice:
@@ -80,8 +79,10 @@ class CustomerListActions:
         from solocrm_tui.core.contacts.merging import merge_customers
 
         self.query_one(CustomerTable).marked.clear()
-        self.apply_change(lambda now: merge_customers(choice["keep_id"], choice["other_id"], now, choice["prefer"]),
-                          f"merged #{choice['other_id']} into #{choice['keep_id']} (undo: solocrm merge --undo …)")
+        now = self.app.now()
+        work.apply_change(self, lambda: merge_customers(choice["keep_id"], choice["other_id"], now, choice["prefer"]),
+                          what="customers",
+                          done=f"merged #{choice['other_id']} into #{choice['keep_id']} (undo: solocrm merge --undo …)")
 
     def action_forget(self) -> None:
         from solocrm_tui.modals.prompt import Prompt
@@ -101,10 +102,6 @@ class CustomerListActions:
     def forget(self, cid: int) -> None:
         from solocrm_tui.core.contacts.privacy import forget_customer
 
-        self.apply_change(lambda now: forget_customer(cid, now, purge=False), f"customer #{cid} erased")
-
-    @work(thread=True, exit_on_error=False, group="customers-write")
-    def apply_change(self, change, done: str) -> None:
-        db_call(change, self.app.now())
-        self.app.call_from_thread(self.app.notify, done)
-        self.app.call_from_thread(self.post_message, DataChanged())
+        now = self.app.now()
+        work.apply_change(self, lambda: forget_customer(cid, now, purge=False), what="customers",
+                          done=f"customer #{cid} erased")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
+from solocrm_tui import work
 from solocrm_tui.core.contacts.search import (
     SORTS,
     CustomerQuery,
@@ -22,7 +23,7 @@ from solocrm_tui.core.contacts.search import (
     parse_filter,
 )
 from solocrm_tui.core.errors import CRMError
-from solocrm_tui.core.storage.db import db_call
+from solocrm_tui.messages import FindCustomers
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.screens.customer_list_actions import CustomerListActions
 from solocrm_tui.widgets.customer_table import CustomerTable
@@ -77,30 +78,33 @@ class CustomersScreen(CustomerListActions, CRMScreen):
         self.query_one("#filter", Input).value = text
         self.focus_main()
 
+    @on(FindCustomers)
+    def find(self, message: FindCustomers) -> None:
+        message.stop()
+        self.set_filter(message.text)
+
     # loading -------------------------------------------------------------------------
 
     def load(self, keep_rows: int = PAGE) -> None:
         self.generation += 1
         self.fetch(self.generation, self.query_state, max(PAGE, keep_rows))
 
-    @work(thread=True, exclusive=True, group="customers-load", exit_on_error=False)
     def fetch(self, generation: int, query: CustomerQuery, limit: int) -> None:
         """The rows first, then the count: counting a broad search takes as long as the
         page, and the owner is looking at the rows."""
-        page = db_call(page_customers, query, None, limit)
-        self.app.call_from_thread(self.show_first_page, generation, page)
-        if generation == self.generation:  # not typed over meanwhile
-            total = db_call(count_customers, query)
-            self.app.call_from_thread(self.show_total, generation, total)
+        work.load(self, lambda: page_customers(query, None, limit),
+                  lambda page: self.show_first_page(generation, page, query), group="customers-load")
 
     def show_total(self, generation: int, total: int) -> None:
         if generation == self.generation:
             self.total = total
             self.update_status()
 
-    def show_first_page(self, generation: int, page) -> None:
+    def show_first_page(self, generation: int, page, query: CustomerQuery) -> None:
         if generation != self.generation:
             return
+        work.load(self, lambda: count_customers(query), lambda total: self.show_total(generation, total),
+                  group="customers-count")
         table = self.query_one(CustomerTable)
         keep = table.current_id
         old_row = table.cursor_row
@@ -115,10 +119,9 @@ class CustomersScreen(CustomerListActions, CRMScreen):
             table.move_cursor(row=min(old_row, table.row_count - 1), animate=False)
         self.update_status()
 
-    @work(thread=True, group="customers-more", exit_on_error=False)
     def fetch_more(self, generation: int, query: CustomerQuery, cursor) -> None:
-        page = db_call(page_customers, query, cursor, PAGE)
-        self.app.call_from_thread(self.show_more, generation, page)
+        work.load(self, lambda: page_customers(query, cursor, PAGE), lambda page: self.show_more(generation, page),
+                  group="customers-more", exclusive=False)
 
     def show_more(self, generation: int, page) -> None:
         self.loading_more = False

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from solocrm_tui import work
 from solocrm_tui.core.errors import CRMError
 from solocrm_tui.core.sales import deals
 from solocrm_tui.core.sales.board import Board, Card, Column, build_board
 from solocrm_tui.core.stages import OPEN_DEAL_STAGES
-from solocrm_tui.core.storage.db import db_call
-from solocrm_tui.messages import DataChanged
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.text.figures import money
 from solocrm_tui.widgets.deal_card import DealCard, StageColumn
@@ -67,11 +65,10 @@ class PipelineScreen(CRMScreen):
     def focus_main(self) -> None:
         self.set_focus(None)
 
-    @work(thread=True, exclusive=True, group="pipeline-load", exit_on_error=False)
     def load(self) -> None:
-        config = self.app.config
-        board = db_call(build_board, self.app.now(), config.deal_probabilities, config.today.stale_deal_days)
-        self.app.call_from_thread(self.show, board)
+        now, config = self.app.now(), self.app.config
+        work.load(self, lambda: build_board(now, config.deal_probabilities, config.today.stale_deal_days), self.show,
+                  group="pipeline-load")
 
     def show(self, board: Board) -> None:
         self.board = board
@@ -147,13 +144,17 @@ class PipelineScreen(CRMScreen):
             self.col = target
         self.show(replace(self.board, columns=tuple(columns)))
 
-    @work(thread=True, group="pipeline-write", exit_on_error=False)
     def persist_move(self, deal_id: int, stage: str, reason: str | None) -> None:
-        try:
-            db_call(deals.move_deal, deal_id, stage, self.app.now(), reason=reason)
-        except CRMError as exc:
-            self.app.call_from_thread(self.app.notify, f"move not saved: {exc}", severity="error")
-        self.app.call_from_thread(self.post_message, DataChanged())
+        """Save a move already drawn; if it is refused, the reload puts the card back."""
+        now = self.app.now()
+
+        def move() -> None:
+            try:
+                deals.move_deal(deal_id, stage, now, reason=reason)
+            except CRMError as exc:
+                raise CRMError(f"move not saved: {exc}") from exc
+
+        work.apply_change(self, move, what="deals", refused=lambda _: self.reload(), group="pipeline-write")
 
     def action_won(self) -> None:
         card = self.selected()

@@ -10,16 +10,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from solocrm_tui import work
 from solocrm_tui.core.dates import parse_when
-from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.core.today import dismissals, queue
 from solocrm_tui.core.today.items import QueueItem, item_key
-from solocrm_tui.messages import DataChanged
 from solocrm_tui.screens.base import CRMScreen
 
 KIND_LABEL = {"followup": "follow-up", "birthday": "birthday", "repurchase": "repurchase",
@@ -72,10 +71,9 @@ class TodayScreen(CRMScreen):
         if self.shown_once:
             self.load()
 
-    @work(thread=True, exclusive=True, group="today-load", exit_on_error=False)
     def load(self) -> None:
-        items = db_call(queue.todays_queue, self.app.now(), self.app.config.today)
-        self.app.call_from_thread(self.show, items)
+        now, settings = self.app.now(), self.app.config.today
+        work.load(self, lambda: queue.todays_queue(now, settings), self.show, group="today-load")
 
     def show(self, items: list[QueueItem]) -> None:
         table = self.query_one("#queue", DataTable)
@@ -157,7 +155,9 @@ class TodayScreen(CRMScreen):
         items = self.targets()
         if items:
             self.marked.clear()
-            self.apply(lambda now: dismissals.done_or_dismiss(items, now), f"{len(items)} done")
+            now = self.app.now()
+            work.apply_change(self, lambda: dismissals.done_or_dismiss(items, now), what=("followups", "today"),
+                              done=f"{len(items)} done")
 
     def action_snooze(self) -> None:
         self.snooze_until(self.app.now() + timedelta(days=1))
@@ -176,10 +176,6 @@ class TodayScreen(CRMScreen):
         items = self.targets()
         if items:
             self.marked.clear()
-            self.apply(lambda now: dismissals.snooze_items(items, until, now), f"snoozed until {until:%a %d %b %H:%M}")
-
-    @work(thread=True, group="today-write", exit_on_error=False)
-    def apply(self, change, done: str) -> None:
-        db_call(change, self.app.now())
-        self.app.call_from_thread(self.app.notify, done, markup=False)
-        self.app.call_from_thread(self.post_message, DataChanged())
+            now = self.app.now()
+            work.apply_change(self, lambda: dismissals.snooze_items(items, until, now), what=("followups", "today"),
+                              done=f"snoozed until {until:%a %d %b %H:%M}")

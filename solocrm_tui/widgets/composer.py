@@ -1,27 +1,27 @@
 """The composer: a one-line chat input with a small log of answers above it.
 
 It parses and carries out commands in a thread worker (core.composer.execute), asks the
-screen which customer is in focus, and keeps `/undo` and the answer log on the app
-so they follow the owner from screen to screen.
+screen which customer is in focus, and keeps `/undo` and the answer log in the app's
+ComposerSession so they follow the owner from screen to screen.
 """
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.strip import Strip
 from textual.widgets import Input
 
+from solocrm_tui import work
 from solocrm_tui.core.composer import execute, grammar
 from solocrm_tui.core.contacts.search import find_by_name
 from solocrm_tui.core.errors import CRMError
-from solocrm_tui.core.storage.db import db_call
-from solocrm_tui.messages import DataChanged, ReportWorkerErrors
+from solocrm_tui.messages import FindCustomers
 from solocrm_tui.widgets.line_view import LineView
+from solocrm_tui.work import ReportWorkerErrors
 
-MAX_LINES = 200  # kept on the app, shared by every screen's composer
 LOG_LINES = 60  # drawn in one log
 
 
@@ -42,8 +42,7 @@ class ComposerInput(Input):
         self.parent.step_history(step)  # type: ignore[union-attr]
 
     def action_leave(self) -> None:
-        focus_main = getattr(self.screen, "focus_main", None)
-        focus_main() if focus_main else self.screen.focus_next()
+        self.screen.focus_main()
 
 
 class ComposerLog(LineView, can_focus=False):
@@ -78,6 +77,18 @@ class ComposerLog(LineView, can_focus=False):
         return strips
 
 
+def _mentions(names) -> list[str]:
+    """@names to insert; customers who share a name are offered by id (@#42)."""
+    shared = {n.name for n in names if sum(m.name == n.name for m in names) > 1}
+    return [(f"@#{n.id} " if n.name in shared else "@" + n.name.replace(" ", "_") + " ") for n in names]
+
+
+def _written(outcome: execute.Outcome) -> tuple[str, ...]:
+    """What a composer command changed: the command that wrote (an undoable outcome is a
+    write); /find, /go and /help wrote nothing, so no screen reloads for them."""
+    return (outcome.undo_label,) if outcome.undo is not None else ()
+
+
 class Composer(ReportWorkerErrors, Vertical):
     def __init__(self) -> None:
         super().__init__(id="composer")
@@ -89,8 +100,7 @@ class Composer(ReportWorkerErrors, Vertical):
 
     def say(self, text: str, kind: str = "answer") -> None:
         """Append a line (kinds: echo, answer, error, hint) to the shared log and to this one."""
-        self.app.composer_lines.append((text, kind))
-        del self.app.composer_lines[:-MAX_LINES]
+        self.app.session.say(text, kind)
         self.query_one(ComposerLog).add(text, kind)
 
     def on_show(self) -> None:
@@ -98,7 +108,7 @@ class Composer(ReportWorkerErrors, Vertical):
 
     def catch_up(self) -> None:
         """The log is shared by every screen: catch up with what was said elsewhere."""
-        self.query_one(ComposerLog).show(self.app.composer_lines)
+        self.query_one(ComposerLog).show(self.app.session.lines)
 
     @on(Input.Submitted, "#composer-input")
     def submitted(self, event: Input.Submitted) -> None:
@@ -106,58 +116,50 @@ class Composer(ReportWorkerErrors, Vertical):
         if not text:
             return
         self._history_index = None
-        self.app.composer_history = [*self.app.composer_history, text][-100:]
+        self.app.session.remember(text)
         event.input.value = ""
         self.say(f"› {text}", "echo")
-        focus = getattr(self.screen, "focused_customer_id", lambda: None)()
-        self.run(text, focus)
+        self.run(text, self.screen.focused_customer_id())
 
-    @work(thread=True, group="composer", exit_on_error=False)
     def run(self, text: str, focus: int | None) -> None:
-        app = self.app
-        now = app.now()
+        """Parse and carry out one line. A refused command is one ✗ line in the log (not a
+        toast: the owner is looking at the composer) and changes nothing."""
+        now = self.app.now()
         try:
             command = grammar.parse(text, now)
-            if isinstance(command, grammar.Undo):
-                self._undo()
-                return
-            ctx = execute.Context(now, focus, app.config.currency)
-            outcome = db_call(execute.execute, command, ctx)
         except CRMError as exc:
-            app.call_from_thread(self.say, f"✗ {exc}", "error")
+            self.say(f"✗ {exc}", "error")
             return
-        app.call_from_thread(self._answered, outcome)
+        if isinstance(command, grammar.Undo):
+            self.undo()
+            return
+        ctx = execute.Context(now, focus, self.app.config.currency)
+        work.apply_change(self, lambda: execute.execute(command, ctx), what=_written, then=self._answered,
+                          refused=lambda exc: self.say(f"✗ {exc}", "error"), toast_refusal=False, group="composer")
 
-    def _undo(self) -> None:
-        app = self.app
-        if not app.undo_stack:
-            app.call_from_thread(self.say, "nothing to undo", "hint")
+    def undo(self) -> None:
+        taken = self.app.session.pop_undo()
+        if taken is None:
+            self.say("nothing to undo", "hint")
             return
-        label, undo = app.undo_stack.pop()
-        try:
-            db_call(undo)
-        except CRMError as exc:
-            app.call_from_thread(self.say, f"✗ cannot undo {label}: {exc}", "error")
-            return
-        app.call_from_thread(self.say, f"↶ undid {label}")
-        app.call_from_thread(app.post_message, DataChanged())
+        label, undo = taken
+        work.apply_change(self, undo, what="undo", then=lambda _: self.say(f"↶ undid {label}"),
+                          refused=lambda exc: self.say(f"✗ cannot undo {label}: {exc}", "error"),
+                          toast_refusal=False, group="composer")
 
     def _answered(self, outcome: execute.Outcome) -> None:
         self.say(outcome.message)
         for line in outcome.lines:
             self.say(f"  {line}", "hint")
         if outcome.undo is not None:
-            self.app.undo_stack.append((outcome.undo_label, outcome.undo))
-            del self.app.undo_stack[:-50]
+            self.app.session.push_undo(outcome.undo_label, outcome.undo)
         if outcome.go:
             self.app.action_go(outcome.go)
         if outcome.find is not None:
-            self.app.call_later(self.app.show_search, outcome.find)
-        if outcome.undo is not None:
-            self.app.post_message(DataChanged(outcome.customer_id))
+            self.post_message(FindCustomers(outcome.find))
 
     def step_history(self, step: int) -> None:
-        history = self.app.composer_history
+        history = self.app.session.history
         if not history:
             return
         index = len(history) if self._history_index is None else self._history_index
@@ -168,20 +170,14 @@ class Composer(ReportWorkerErrors, Vertical):
         field.cursor_position = len(field.value)
 
     def complete(self, value: str) -> None:
-        self._complete(value)
-
-    @work(thread=True, exclusive=True, group="composer-complete", exit_on_error=False)
-    def _complete(self, value: str) -> None:
+        """Tab: a command completes at once; an @name asks the database for matching customers."""
         head, _, last = value.rpartition(" ")
         if " " not in value and value.startswith("/"):
-            options = [w + " " for w in grammar.complete_command(value)]
-        elif last.startswith("@"):
-            names = db_call(find_by_name, last[1:].replace("_", " ").strip('"'), 8) if len(last) > 1 else []
-            shared = {n.name for n in names if sum(m.name == n.name for m in names) > 1}
-            options = [(f"@#{n.id} " if n.name in shared else "@" + n.name.replace(" ", "_") + " ") for n in names]
-        else:
-            options = []
-        self.app.call_from_thread(self._completed, value, head, options)
+            self._completed(value, head, [w + " " for w in grammar.complete_command(value)])
+        elif last.startswith("@") and len(last) > 1:
+            typed = last[1:].replace("_", " ").strip('"')
+            work.load(self, lambda: find_by_name(typed, 8),
+                      lambda names: self._completed(value, head, _mentions(names)), group="composer-complete")
 
     def _completed(self, value: str, head: str, options: list[str]) -> None:
         field = self.query_one(ComposerInput)

@@ -7,18 +7,16 @@ from datetime import datetime
 from rich.markup import escape
 from textual.widgets import Static
 
-from solocrm_tui.core.storage.records import Customer
+from solocrm_tui.core.contacts.detail import CustomerDetail
 from solocrm_tui.text.figures import ago, money, percent
 
 
 class ProfileCard(Static):
-    def show(self, c: Customer, extras: dict, now: datetime) -> None:
+    def show(self, detail: CustomerDetail, now: datetime) -> None:
         def line(label: str, value: object) -> str:
             return f"[dim]{label:<13}[/]{escape(str(value))}" if value not in (None, "") else ""
 
-        open_deals = [d for d in extras.get("deals", []) if d.stage not in ("won", "lost")]
-        open_tickets = [t for t in extras.get("tickets", []) if t.status != "closed"]
-        due = [f for f in extras.get("followups", []) if f.done_at is None]
+        c = detail.record
         lines = [
             f"[b]{escape(c.name)}[/]" + (" [dim](archived)[/]" if c.archived_at else ""),
             escape(c.company or ""),
@@ -38,8 +36,9 @@ class ProfileCard(Static):
             line("exp. orders", f"{c.expected_purchases:.1f}" if c.expected_purchases is not None else None),
             line("CLV (12m)", money(c.clv)),
             "",
-            line("open deals", len(open_deals) or None), line("open tickets", len(open_tickets) or None),
-            line("follow-ups", len(due) or None),
+            line("open deals", len(detail.open_deals) or None),
+            line("open tickets", len(detail.open_tickets) or None),
+            line("follow-ups", len(detail.due_followups) or None),
         ]
         for key, value in sorted(c.custom.items()):
             lines.append(line(str(key)[:12], value))

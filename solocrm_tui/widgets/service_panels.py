@@ -7,18 +7,18 @@ screen only hosts them.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from solocrm_tui.core.errors import CRMError, ValidationError
+from solocrm_tui import work
+from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.sales import campaign_results
 from solocrm_tui.core.service import tickets
-from solocrm_tui.core.storage.db import db_call
-from solocrm_tui.messages import DataChanged, ReportWorkerErrors
 from solocrm_tui.text.figures import money, percent
+from solocrm_tui.work import ReportWorkerErrors
 
 
 def _hours(value: float | None) -> str:
@@ -40,10 +40,9 @@ class CampaignsPanel(ReportWorkerErrors, Vertical):
     def on_mount(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="campaigns-load", exit_on_error=False)
     def load(self) -> None:
-        results = db_call(campaign_results.campaign_results, self.app.now())
-        self.app.call_from_thread(self.show, results)
+        now = self.app.now()
+        work.load(self, lambda: campaign_results.campaign_results(now), self.show, group="campaigns-load")
 
     def show(self, results) -> None:
         table = self.query_one(DataTable)
@@ -60,28 +59,7 @@ class CampaignsPanel(ReportWorkerErrors, Vertical):
     def action_new_campaign(self) -> None:
         from solocrm_tui.modals.campaign_form import CampaignForm
 
-        self.app.push_screen(CampaignForm(), self.create)
-
-    def create(self, fields: dict | None) -> None:
-        if fields:
-            self.save(fields)
-
-    @work(thread=True, group="campaigns-save", exit_on_error=False)
-    def save(self, fields: dict) -> None:
-        from solocrm_tui.core.sales.campaigns import create_campaign
-
-        app = self.app
-        try:
-            campaign = db_call(create_campaign, fields["name"], app.now(), channel=fields["channel"],
-                               cost=fields["cost"], currency=app.config.currency, target_filter=fields["filter"],
-                               attribution_days=fields["attribution_days"])
-        except CRMError as exc:  # worker errors of widgets never reach the app's toast policy
-            app.call_from_thread(app.notify, f"campaign not created: {exc}", severity="error", markup=False)
-            return
-        results = db_call(campaign_results.campaign_results, app.now())
-        targets = next((r.targets for r in results if r.id == campaign.id), 0)
-        app.call_from_thread(app.notify, f"campaign {campaign.name} created with {targets} targets", markup=False)
-        app.call_from_thread(self.show, results)
+        self.app.push_screen(CampaignForm())  # it saves itself; DataChanged reloads this panel
 
 
 class TicketsPanel(ReportWorkerErrors, Vertical):
@@ -100,13 +78,14 @@ class TicketsPanel(ReportWorkerErrors, Vertical):
         self.rows: list = []
         self.load()
 
-    @work(thread=True, exclusive=True, group="tickets-load", exit_on_error=False)
     def load(self) -> None:
         now = self.app.now()
-        rows = db_call(tickets.list_tickets)
-        stats = db_call(tickets.ticket_stats, now)
-        responses = db_call(tickets.first_responses, [t.id for t, _ in rows])
-        self.app.call_from_thread(self.show, rows, stats, responses, now)
+
+        def read():
+            rows = tickets.list_tickets()
+            return rows, tickets.ticket_stats(now), tickets.first_responses([t.id for t, _ in rows])
+
+        work.load(self, read, lambda result: self.show(*result, now), group="tickets-load")
 
     def show(self, rows, stats, responses, now) -> None:
         table = self.query_one(DataTable)
@@ -148,7 +127,8 @@ class TicketsPanel(ReportWorkerErrors, Vertical):
         ticket = self.current()
         if ticket is not None:
             status = "open" if ticket.status == "pending" else "pending"
-            self.change(lambda now: tickets.set_status(ticket.id, status, now), f"ticket is now {status}")
+            now = self.app.now()
+            self.change(lambda: tickets.set_status(ticket.id, status, now), f"ticket is now {status}")
 
     def action_close_ticket(self) -> None:
         from solocrm_tui.modals.prompt import Prompt
@@ -158,20 +138,16 @@ class TicketsPanel(ReportWorkerErrors, Vertical):
             return
         self.app.push_screen(
             Prompt(f"Close “{ticket.subject}” — satisfaction 1-5 (or - for none)", placeholder="5", check=_score),
-            lambda text: text and self.change(lambda now: tickets.close_by_id(ticket.id, now, _score(text)),
-                                              "ticket closed"))
+            lambda text: text and self.close_ticket(ticket.id, _score(text)))
 
-    @work(thread=True, group="tickets-write", exit_on_error=False)
-    def change(self, action, done: str) -> None:
-        try:
-            db_call(action, self.app.now())
-        except CRMError as exc:  # worker errors of widgets never reach the app's toast policy
-            self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
-            self.app.call_from_thread(self.load)
-            return
-        self.app.call_from_thread(self.app.notify, done)
-        self.app.call_from_thread(self.post_message, DataChanged())
-        self.app.call_from_thread(self.load)
+    def close_ticket(self, ticket_id: int, score: int | None) -> None:
+        now = self.app.now()
+        self.change(lambda: tickets.close_by_id(ticket_id, now, score), "ticket closed")
+
+    def change(self, write, done: str) -> None:
+        """Write, then show the tickets again either way (a refused change puts the row back)."""
+        work.apply_change(self, write, what="tickets", done=done, then=lambda _: self.load(),
+                          refused=lambda _: self.load(), group="tickets-write")
 
 
 def _score(text: str) -> int | None:

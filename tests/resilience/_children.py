@@ -68,7 +68,7 @@ async def _app_writer(db: Path, tag: str, count: int, names: list[str]) -> dict:
         app.run_worker(remind, thread=True, group="bench-remind", exit_on_error=False)
         await settle(app)
         await pilot.pause()
-        lines = list(app.composer_lines)
+        lines = list(app.session.lines)
         return_code = app.return_code
     return {"answers": sum(1 for text, kind in lines if kind == "answer" and text.startswith("✓ order")),
             "errors": [text for text, kind in lines if kind == "error"], "toasts": toasts,

@@ -208,8 +208,8 @@ async def test_app_says_the_disk_is_full_and_keeps_running(db_path, make_app, fu
         await _type(pilot, '/add Zed Fuller zed@example.com')
         await _settle(app, pilot)
         assert app.is_running and app.return_code is None
-        problems = [m for s, _, m in seen if s == "error"] + [t for t, k in app.composer_lines if k == "error"]
-        assert problems and all("full" in p for p in problems), (problems, app.composer_lines)
+        problems = [m for s, _, m in seen if s == "error"] + [t for t, k in app.session.lines if k == "error"]
+        assert problems and all("full" in p for p in problems), (problems, app.session.lines)
     assert counts(db_path) == before
 
 
@@ -230,8 +230,8 @@ async def test_database_deleted_under_the_app_is_a_toast_not_a_new_empty_file(db
         await _type(pilot, '/add Bo Later bo@example.com')
         await _settle(app, pilot)
         assert app.is_running and app.return_code is None
-        problems = [m for s, _, m in seen if s == "error"] + [t for t, k in app.composer_lines if k == "error"]
-        assert len(problems) >= 2 and all("is gone" in p for p in problems), (problems, app.composer_lines)
+        problems = [m for s, _, m in seen if s == "error"] + [t for t, k in app.session.lines if k == "error"]
+        assert len(problems) >= 2 and all("is gone" in p for p in problems), (problems, app.session.lines)
     assert not db_path.exists()  # no empty database quietly created in its place
 
 

@@ -8,10 +8,9 @@ Update the baselines with `pytest tests/snapshots --snapshot-update` and look at
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import textual.widgets._header as textual_header
 from textual.widgets import Input
 
 from solocrm_tui.cli import make_app
@@ -24,19 +23,6 @@ from solocrm_tui.core.storage.models import Customer as CustomerModel
 from ..tui.conftest import settle
 
 SIZE = (120, 35)
-
-
-@pytest.fixture
-def frozen(now, monkeypatch):
-    """The header clock reads `datetime.now()` itself: make it read the tests' fixed time."""
-
-    class FrozenDateTime(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return now
-
-    monkeypatch.setattr(textual_header, "datetime", FrozenDateTime)
-    return now
 
 
 @pytest.fixture

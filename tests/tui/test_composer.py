@@ -225,7 +225,7 @@ async def test_bad_commands_answer_with_an_error_and_change_nothing(make_app, pe
             assert text.startswith("✗") and message in text, (line, text)
             assert log_lines(app)[-2] == (f"› {line}", "echo")
             assert db_state() == before, line
-        assert not app.undo_stack
+        assert not app.session.undo_stack
 
 
 # undo ------------------------------------------------------------------------------------
@@ -378,13 +378,15 @@ async def test_at_name_targets_another_customer(make_app, people):
         assert entries(alice.id) == [] and customers.get_customer(alice.id).revenue == 0
 
 
-async def test_find_switches_to_the_filtered_list(make_app, people, now):
-    alice, _, _ = people
+@pytest.mark.parametrize("start", ["today", "pipeline", "customers", "a customer"])
+async def test_find_from_any_screen_filters_the_customer_list(make_app, people, now, start):
+    """/find is a message: the Customers screen handles it, the app brings that screen forward."""
     customers.create_customer(now, name="Alicia Keys")
-    app = make_app("today")
+    app = make_app("today" if start == "a customer" else start)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await open_detail(pilot, alice)
+        if start == "a customer":
+            await open_detail(pilot, people[0])
         answer = await send(pilot, "/find alice")
         assert "searching customers" in answer[0]
         await settle(pilot)

@@ -17,7 +17,7 @@ from solocrm_tui.core.stages import CUSTOMER_STAGES
 from solocrm_tui.core.storage.models import Customer as CustomerModel
 from solocrm_tui.core.storage.models import database
 from solocrm_tui.modals.confirm import Confirm
-from solocrm_tui.modals.customer_form import CustomerForm
+from solocrm_tui.modals.customer_form import FIELDS, CustomerForm
 from solocrm_tui.modals.prompt import Prompt
 from solocrm_tui.screens import customers as customers_screen
 from solocrm_tui.screens.customer import CustomerScreen
@@ -27,7 +27,8 @@ from solocrm_tui.screens.pipeline import PipelineScreen
 from solocrm_tui.screens.today import TodayScreen
 from solocrm_tui.widgets.customer_table import CustomerTable
 
-from .conftest import settle, wait_until
+from ..core.conftest import table_dump
+from .conftest import Notes, settle, wait_until
 
 SIZE = (120, 35)
 N = 3000
@@ -258,16 +259,17 @@ async def test_stale_filter_answers_are_dropped(make_app, now, monkeypatch):
     real_page = customers_screen.page_customers
     real_show = CustomersScreen.show_first_page
     typed_all = threading.Event()
-    answers: list[int] = []
+    answers: list[str] = []  # the query texts, in the order their pages were read
 
     def slow_page(query, cursor=None, limit=100):
         if query.text == "a":  # the first keystroke's query answers only after the last one's
-            typed_all.wait(5)
-        return real_page(query, cursor, limit)
+            typed_all.wait(60)
+        page = real_page(query, cursor, limit)
+        answers.append(query.text)
+        return page
 
-    def spy_show(self, generation, page):
-        answers.append(generation)
-        real_show(self, generation, page)
+    def spy_show(self, generation, page, query):
+        real_show(self, generation, page, query)
         if self.query_state.text == "annab":
             typed_all.set()
 
@@ -281,7 +283,7 @@ async def test_stale_filter_answers_are_dropped(make_app, now, monkeypatch):
         await pilot.press("f", *"annab")
         await wait_until(pilot, lambda: len(answers) == 6, "the initial load and one answer per keystroke")
         await settle(pilot)
-        assert len(answers) == 6 and answers[-1] == 2  # the answer for "a" came last
+        assert len(answers) == 6 and answers[-1] == "a"  # the answer for "a" came last
         annabels = [r["id"] for r in sorted(rows, key=lambda r: r["name"].lower()) if r["name"].startswith("Annabel")]
         assert table_ids(table) == annabels
         assert status_text(screen).startswith(" 100 customers")
@@ -356,7 +358,7 @@ async def test_edit_changes_the_name(make_app, now):
         assert table.current_id == b.id
 
 
-async def test_duplicate_email_reopens_the_form_with_the_error(make_app, now):
+async def test_duplicate_email_keeps_the_form_open_with_the_error(make_app, now):
     customers.create_customer(now, name="Alice Anderson", email="alice@example.com")
     app = make_app("customers")
     async with app.run_test(size=SIZE) as pilot:
@@ -368,16 +370,111 @@ async def test_duplicate_email_reopens_the_form_with_the_error(make_app, now):
         await pilot.press("ctrl+s")
         await settle(pilot)
         form = app.screen
-        assert isinstance(form, CustomerForm) and form is not first
+        assert isinstance(form, CustomerForm) and form is first  # never closed: no re-opening
         assert "already has the email" in label_text(form.query_one("#error-email", Label))
         assert label_text(form.query_one("#error-name", Label)) == ""
         assert form.query_one("#field-name", Input).value == "Alice Again"  # what was typed is kept
+        assert app.focused is form.query_one("#field-email", Input)
         assert CustomerModel.select().count() == 1
 
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, CustomersScreen)
         assert CustomerModel.select().count() == 1
+
+
+async def test_a_taken_email_typed_into_the_form_shows_under_email_and_writes_nothing(make_app, now):
+    alice = customers.create_customer(now, name="Alice Anderson", email="alice@example.com")
+    bob = customers.create_customer(now, name="Bob Brown", email="bob@example.com")
+    app = make_app("customers")
+    seen = Notes()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await settle(pilot)
+        before = table_dump()
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, CustomerForm)
+        await pilot.press(*"Alice [b]Again[/]", "tab", "tab", *"ALICE@example.com", "enter")
+        await settle(pilot)
+        assert app.screen is form  # refused by core: still open, as typed
+        errors = {key: label_text(form.query_one(f"#error-{key}", Label)) for key, _ in FIELDS}
+        assert errors.pop("email") == "another customer already has the email ALICE@example.com"
+        assert set(errors.values()) == {""}
+        assert label_text(form.query_one("#error-form", Label)) == ""
+        assert form.query_one("#field-name", Input).value == "Alice [b]Again[/]"
+        assert app.focused is form.query_one("#field-email", Input)
+        assert table_dump() == before
+        assert "another customer already has the email ALICE@example.com" in seen.texts("error")
+
+        await pilot.press("escape")  # the same refusal when editing someone else
+        await settle(pilot)
+        table = app.screen.query_one(CustomerTable)
+        await pilot.press("j")
+        assert table.current_id == bob.id
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, CustomerForm)
+        await pilot.press("tab", "tab", "ctrl+a", "ctrl+k", *"Alice@Example.com", "ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert "already has the email Alice@Example.com" in label_text(form.query_one("#error-email", Label))
+        assert table_dump() == before
+        assert customers.get_customer(bob.id).email == "bob@example.com"
+        assert customers.get_customer(alice.id).name == "Alice Anderson"
+
+
+async def test_esc_while_saving_closes_only_the_form_and_the_save_still_lands(make_app, now, monkeypatch):
+    customers.create_customer(now, name="Alice Anderson", email="alice@example.com")
+    release, real_create = threading.Event(), customers.create_customer
+
+    def slow_create(*args, **kwargs):
+        assert release.wait(60)
+        return real_create(*args, **kwargs)
+
+    monkeypatch.setattr(customers, "create_customer", slow_create)
+    app = make_app("customers")
+    seen = Notes()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await settle(pilot)
+        list_screen = app.screen
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"Ada", "enter", "enter")  # the second Enter must not save twice
+        await pilot.press("escape")
+        assert app.screen is list_screen
+        release.set()
+        await settle(pilot)
+        assert app.screen is list_screen  # the late success closed nothing else
+        ada = CustomerModel.get(CustomerModel.name == "Ada")
+        assert CustomerModel.select().count() == 2
+        assert "added Ada" in seen.texts()
+        assert str(ada.id) in list_screen.query_one(CustomerTable).rows
+
+        release.clear()  # a late refusal, after Esc, is the error toast alone
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"Alice Again", "tab", "tab", *"alice@example.com", "enter", "escape")
+        release.set()
+        await settle(pilot)
+        assert app.screen is list_screen
+        assert seen.texts("error") == ["another customer already has the email alice@example.com"]
+        assert CustomerModel.select().count() == 2
+
+
+async def test_markup_typed_into_a_wrong_field_is_shown_as_text(make_app, now):
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        await pilot.press(*"Ada", "tab", "tab", *"[/]", "enter")
+        await settle(pilot)
+        assert app.screen is form
+        assert label_text(form.query_one("#error-email", Label)) == '"[/]" is not a valid email address'
+        assert CustomerModel.select().count() == 0
 
 
 # bulk ----------------------------------------------------------------------------------

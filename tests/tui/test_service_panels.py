@@ -116,6 +116,7 @@ async def test_new_campaign_form_validates_then_creates_from_the_filter(make_app
             "Winter mail", "email", "12.50", "#newsletter", 30, now)
         assert set(targets(c.id)) == {people["ann"], people["ben"]}
         assert "campaign Winter mail created with 2 targets" in notes.texts()
+        assert notes.texts("error") == []  # saved once: by the form, not again by whoever opened it
         rows = table_rows(table)
         assert len(rows) == 1
         assert rows[0][:6] == ["Winter mail", "email", f"{now:%Y-%m-%d}", "2", "0", "0%"]
@@ -124,11 +125,14 @@ async def test_new_campaign_form_validates_then_creates_from_the_filter(make_app
         # a duplicate name is refused with an error toast and creates nothing
         await pilot.press("n")
         await settle(pilot)
-        app.screen.query_one("#field-name", Input).value = "WINTER MAIL"
-        await pilot.press("ctrl+s")
+        form = app.screen
+        await pilot.press(*"WINTER MAIL", "ctrl+s")
         await settle(pilot)
         assert any("already exists" in t for t in notes.texts("error"))
         assert [x.name for x in campaigns.list_campaigns()] == ["Winter mail"]
+        assert app.screen is form  # still open, the message under the name
+        assert str(form.query_one("#error-name", Label).visual) == 'a campaign called "WINTER MAIL" already exists'
+        assert app.focused is form.query_one("#field-name", Input)
 
 
 async def test_responded_from_the_composer_shows_in_the_campaigns_table(make_app, people, clock, now):

@@ -1,0 +1,58 @@
+"""Everything the customer screen shows, read in one go.
+
+One call on one worker thread: the profile, the newest page of the timeline and the
+rows of every tab. Reading it before the screen is pushed lets the first frame show
+the whole customer instead of an empty screen that fills in a frame or two later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from solocrm_tui.core.contacts import customers, followups, timeline
+from solocrm_tui.core.sales import deals, orders
+from solocrm_tui.core.service import tickets
+from solocrm_tui.core.stages import CLOSED_DEAL_STAGES
+from solocrm_tui.core.storage.records import (
+    Customer,
+    Deal,
+    FollowUp,
+    Interaction,
+    Order,
+    Page,
+    Ticket,
+)
+
+TIMELINE_PAGE = 50  # the newest entries first; older pages load as the owner scrolls up
+
+
+@dataclass(frozen=True)
+class CustomerDetail:
+    record: Customer
+    timeline: Page[Interaction]
+    orders: tuple[Order, ...]
+    deals: tuple[Deal, ...]
+    followups: tuple[FollowUp, ...]
+    tickets: tuple[Ticket, ...]
+
+    @property
+    def open_deals(self) -> tuple[Deal, ...]:
+        return tuple(d for d in self.deals if d.stage not in CLOSED_DEAL_STAGES)
+
+    @property
+    def open_tickets(self) -> tuple[Ticket, ...]:
+        return tuple(t for t in self.tickets if t.status != "closed")
+
+    @property
+    def due_followups(self) -> tuple[FollowUp, ...]:
+        return tuple(f for f in self.followups if f.done_at is None)
+
+
+def read_detail(customer_id: int) -> CustomerDetail:
+    return CustomerDetail(
+        customers.get_customer(customer_id),
+        timeline.page_timeline(customer_id, None, TIMELINE_PAGE),
+        tuple(orders.list_orders(customer_id)),
+        tuple(deals.customer_deals(customer_id)),
+        tuple(followups.customer_followups(customer_id, include_done=True)),
+        tuple(tickets.customer_tickets(customer_id)))
