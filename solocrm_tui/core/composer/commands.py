@@ -24,7 +24,7 @@ class LogInteraction:
 
 
 @dataclass(frozen=True, slots=True)
-class FollowUp:
+class NewFollowUp:
     due_at: datetime
     title: str
     target: str | None = None
@@ -119,6 +119,6 @@ class Help:
 
 
 Command = (
-    Note | LogInteraction | FollowUp | Buy | NewDeal | MoveStage | Won | Lost | OpenTicket
+    Note | LogInteraction | NewFollowUp | Buy | NewDeal | MoveStage | Won | Lost | OpenTicket
     | CloseTicket | Responded | Tag | Untag | AddCustomer | Find | Go | Undo | Help
 )

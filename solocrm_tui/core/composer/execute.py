@@ -191,7 +191,7 @@ def _add(cmd, ctx):
     return Outcome(f"✓ added {new.name} (#{new.id})", new.id, undo, f"adding {new.name}")
 
 
-_ON_CUSTOMER = {c.Note: _log, c.LogInteraction: _log, c.FollowUp: _follow, c.Buy: _buy, c.NewDeal: _deal,
+_ON_CUSTOMER = {c.Note: _log, c.LogInteraction: _log, c.NewFollowUp: _follow, c.Buy: _buy, c.NewDeal: _deal,
                 c.MoveStage: _stage, c.Won: _stage, c.Lost: _stage, c.OpenTicket: _ticket,
                 c.CloseTicket: _close, c.Responded: _responded, c.Tag: _tag, c.Untag: _tag}
 

@@ -22,13 +22,13 @@ from solocrm_tui.core.composer.commands import (  # noqa: F401 - re-exported as 
     CloseTicket,
     Command,
     Find,
-    FollowUp,
     Go,
     Help,
     LogInteraction,
     Lost,
     MoveStage,
     NewDeal,
+    NewFollowUp,
     Note,
     OpenTicket,
     Responded,
@@ -182,9 +182,9 @@ def _interaction(cmd: str, text: str, target: str | None, now: datetime) -> LogI
     return LogInteraction(kind, "in" if cmd.endswith("<") else "out", text, target)
 
 
-def _follow(cmd: str, text: str, target: str | None, now: datetime) -> FollowUp:
+def _follow(cmd: str, text: str, target: str | None, now: datetime) -> NewFollowUp:
     due, words = split_when(_required(cmd, text, f"{cmd} needs a date and a title").split(), now)
-    return FollowUp(due, _required(cmd, " ".join(words), f"{cmd} needs a title after the date"), target)
+    return NewFollowUp(due, _required(cmd, " ".join(words), f"{cmd} needs a title after the date"), target)
 
 
 def _add(cmd: str, text: str) -> AddCustomer:

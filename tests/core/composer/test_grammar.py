@@ -13,13 +13,13 @@ from solocrm_tui.core.composer.grammar import (
     Buy,
     CloseTicket,
     Find,
-    FollowUp,
     Go,
     Help,
     LogInteraction,
     Lost,
     MoveStage,
     NewDeal,
+    NewFollowUp,
     Note,
     OpenTicket,
     Responded,
@@ -68,21 +68,21 @@ FRI_9 = datetime(2026, 11, 27, 9, 0)
         ("/meeting lunch", LogInteraction("meeting", "out", "lunch", None)),
         ("/meeting< @bob demo", LogInteraction("meeting", "in", "demo", "bob")),
         # follow-ups
-        ("/follow fri send quote", FollowUp(FRI_9, "send quote", None)),
-        ("/follow fri 14:30 send quote", FollowUp(datetime(2026, 11, 27, 14, 30), "send quote", None)),
-        ("/follow tomorrow call back", FollowUp(datetime(2026, 11, 23, 9, 0), "call back", None)),
-        ("/follow today chase invoice", FollowUp(NOW, "chase invoice", None)),
-        ("/follow 3d check in", FollowUp(datetime(2026, 11, 25, 9, 0), "check in", None)),
-        ("/follow 2w renewal", FollowUp(datetime(2026, 12, 6, 9, 0), "renewal", None)),
-        ("/follow 1m renewal", FollowUp(datetime(2026, 12, 22, 9, 0), "renewal", None)),
-        ("/follow 3h ring back", FollowUp(datetime(2026, 11, 22, 13, 30), "ring back", None)),
-        ("/follow 14:30 ring back", FollowUp(datetime(2026, 11, 22, 14, 30), "ring back", None)),
-        ("/follow 2026-12-01 9:05 renewal", FollowUp(datetime(2026, 12, 1, 9, 5), "renewal", None)),
-        ("/follow @bob fri send quote", FollowUp(FRI_9, "send quote", "bob")),
-        ('/follow @"Ann Lee" FRIDAY send quote', FollowUp(FRI_9, "send quote", "Ann Lee")),
-        ("/fu fri send quote", FollowUp(FRI_9, "send quote", None)),
-        ("/follow fri send 5 boxes", FollowUp(FRI_9, "send 5 boxes", None)),
-        ("/follow fri ask @carol for intro", FollowUp(FRI_9, "ask @carol for intro", None)),
+        ("/follow fri send quote", NewFollowUp(FRI_9, "send quote", None)),
+        ("/follow fri 14:30 send quote", NewFollowUp(datetime(2026, 11, 27, 14, 30), "send quote", None)),
+        ("/follow tomorrow call back", NewFollowUp(datetime(2026, 11, 23, 9, 0), "call back", None)),
+        ("/follow today chase invoice", NewFollowUp(NOW, "chase invoice", None)),
+        ("/follow 3d check in", NewFollowUp(datetime(2026, 11, 25, 9, 0), "check in", None)),
+        ("/follow 2w renewal", NewFollowUp(datetime(2026, 12, 6, 9, 0), "renewal", None)),
+        ("/follow 1m renewal", NewFollowUp(datetime(2026, 12, 22, 9, 0), "renewal", None)),
+        ("/follow 3h ring back", NewFollowUp(datetime(2026, 11, 22, 13, 30), "ring back", None)),
+        ("/follow 14:30 ring back", NewFollowUp(datetime(2026, 11, 22, 14, 30), "ring back", None)),
+        ("/follow 2026-12-01 9:05 renewal", NewFollowUp(datetime(2026, 12, 1, 9, 5), "renewal", None)),
+        ("/follow @bob fri send quote", NewFollowUp(FRI_9, "send quote", "bob")),
+        ('/follow @"Ann Lee" FRIDAY send quote', NewFollowUp(FRI_9, "send quote", "Ann Lee")),
+        ("/fu fri send quote", NewFollowUp(FRI_9, "send quote", None)),
+        ("/follow fri send 5 boxes", NewFollowUp(FRI_9, "send 5 boxes", None)),
+        ("/follow fri ask @carol for intro", NewFollowUp(FRI_9, "ask @carol for intro", None)),
         # orders and deals
         ("/buy 1200", Buy(Decimal("1200"), "", None)),
         ("/buy 1200 two chairs", Buy(Decimal("1200"), "two chairs", None)),
@@ -291,7 +291,7 @@ def test_every_command_word_parses_or_explains_itself():
 
 @pytest.mark.parametrize(
     "command",
-    [Note("x"), LogInteraction("call", "out", ""), FollowUp(NOW, "x"), Buy(Decimal(1), ""), Won(), Help(), Go("today")],
+    [Note("x"), LogInteraction("call", "out", ""), NewFollowUp(NOW, "x"), Buy(Decimal(1), ""), Won(), Help(), Go("today")],
 )
 def test_commands_are_frozen(command):
     field = dataclasses.fields(command)[0].name
@@ -300,7 +300,7 @@ def test_commands_are_frozen(command):
 
 
 def test_target_field_only_on_customer_commands():
-    for command in (Note, LogInteraction, FollowUp, Buy, NewDeal, MoveStage, Won, Lost):
+    for command in (Note, LogInteraction, NewFollowUp, Buy, NewDeal, MoveStage, Won, Lost):
         assert "target" in {f.name for f in dataclasses.fields(command)}
     for command in (OpenTicket, CloseTicket, Responded, Tag, Untag):
         assert "target" in {f.name for f in dataclasses.fields(command)}
