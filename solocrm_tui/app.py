@@ -111,14 +111,13 @@ class SoloCRMApp(RunsJobs, App):
 
     def open_customer(self, customer_id: int) -> None:
         """Read the customer first and push the detail with its data, so the screen's first
-        frame already shows the timeline (pushing first and loading after cost a frame or two)."""
+        frame already shows the timeline (pushing first and loading after cost a frame or two).
+        It is pushed on the stack of the screen it was opened from, so Esc returns there."""
         work.load(self, lambda: read_detail(customer_id), self._push_customer, group="open-customer")
 
     def _push_customer(self, detail: CustomerDetail) -> None:
         from solocrm_tui.screens.customer import CustomerScreen
 
-        if self.current_mode != "customers":
-            self.switch_mode("customers")
         self.push_screen(CustomerScreen(detail.record.id, detail))
 
     def on_find_customers(self, message: FindCustomers) -> None:

@@ -96,7 +96,9 @@ class Composer(ReportWorkerErrors, Vertical):
 
     def compose(self) -> ComposeResult:
         yield ComposerLog(id="composer-log")
-        yield ComposerInput(placeholder="note · /command · @name   (/help, Tab completes)", id="composer-input")
+        # Not selected on focus: `c` and `f` pre-fill "/call @Name " and the next key must add to it.
+        yield ComposerInput(placeholder="note · /command · @name   (/help, Tab completes)", id="composer-input",
+                            select_on_focus=False)
 
     def say(self, text: str, kind: str = "answer") -> None:
         """Append a line (kinds: echo, answer, error, hint) to the shared log and to this one."""

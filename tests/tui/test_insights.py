@@ -123,8 +123,11 @@ async def test_contact_tab_ranks_by_value_at_risk_and_enter_opens_the_customer(b
         await settle(pilot)
         assert isinstance(app.screen, CustomerScreen)
         assert app.screen.customer_id == book["Bo Brandt"]
-        assert app.current_mode == "customers"
+        assert app.current_mode == "insights"  # pushed on the stack it was opened from
         assert sum(isinstance(s, CustomerScreen) for s in app.screen_stack) == 1
+        await pilot.press("escape")
+        await settle(pilot)
+        assert active_tab(app) == "contact" and app.focused is table
 
 
 async def test_top_tab_lists_customers_by_clv(book, make_app):
