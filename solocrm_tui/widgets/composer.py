@@ -7,12 +7,15 @@ ComposerSession so they follow the owner from screen to screen.
 
 from __future__ import annotations
 
-from textual import on
+from collections import deque
+
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.strip import Strip
 from textual.widgets import Input
+from textual.worker import Worker
 
 from solocrm_tui import work
 from solocrm_tui.core.composer import execute, grammar
@@ -26,7 +29,12 @@ LOG_LINES = 60  # drawn in one log
 
 
 class ComposerInput(Input):
-    """Input with Tab completion and ↑/↓ history; Esc hands focus back to the screen."""
+    """Input with Tab completion and ↑/↓ history; Esc hands focus back to the screen.
+
+    Enter takes the line and empties the field in one step: keys that arrive right after
+    it (fast typing, a paste delivered as keystrokes) start the next line instead of being
+    glued to one still on its way to the composer.
+    """
 
     BINDINGS = [
         Binding("tab", "complete", "Complete", show=False, priority=True, id="composer.complete"),
@@ -43,6 +51,37 @@ class ComposerInput(Input):
 
     def action_leave(self) -> None:
         self.screen.focus_main()
+
+    def _on_key(self, event: events.Key) -> None:
+        """Enter is taken here, in the field's own queue, in order with the characters typed
+        before it. Left to the Input's binding it would bubble to the app and wait behind
+        keys that arrived after it, which then glue the next line onto this one."""
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.submit_line()
+
+    async def action_submit(self) -> None:
+        self.submit_line()
+
+    def submit_line(self) -> None:
+        line, self.value = self.value, ""
+        self.post_message(self.Submitted(self, line))
+
+    def _on_paste(self, event: events.Paste) -> None:
+        """A pasted block is several commands: each complete line is submitted in order;
+        a last line with no line break after it stays in the field to be finished."""
+        lines = event.text.splitlines()
+        if len(lines) < 2 and not event.text.endswith(("\n", "\r")):
+            return  # one line: Input inserts it as usual
+        event.prevent_default()
+        event.stop()
+        finished = lines if event.text.endswith(("\n", "\r")) else lines[:-1]
+        head = self.value[:self.cursor_position] + finished[0] if finished else ""
+        for line in [head, *finished[1:]]:
+            self.post_message(self.Submitted(self, line))
+        self.value = "" if finished is lines else lines[-1]
+        self.cursor_position = len(self.value)
 
 
 class ComposerLog(LineView, can_focus=False):
@@ -93,6 +132,8 @@ class Composer(ReportWorkerErrors, Vertical):
     def __init__(self) -> None:
         super().__init__(id="composer")
         self._history_index: int | None = None
+        self.pending: deque[tuple[str, int | None]] = deque()
+        self.busy = False
 
     def compose(self) -> ComposeResult:
         yield ComposerLog(id="composer-log")
@@ -119,35 +160,58 @@ class Composer(ReportWorkerErrors, Vertical):
             return
         self._history_index = None
         self.app.session.remember(text)
-        event.input.value = ""
-        self.say(f"› {text}", "echo")
         self.run(text, self.screen.focused_customer_id())
 
     def run(self, text: str, focus: int | None) -> None:
-        """Parse and carry out one line. A refused command is one ✗ line in the log (not a
-        toast: the owner is looking at the composer) and changes nothing."""
+        """Queue one line; lines run strictly in order, one at a time, each answered once.
+        `focus` is the customer in focus when the line was typed."""
+        self.pending.append((text, focus))
+        self._next()
+
+    def undo(self) -> None:
+        """`/undo` (and ctrl+z): queued behind what was typed before it."""
+        self.run("/undo", None)
+
+    def _next(self) -> None:
+        if self.busy or not self.pending:
+            return
+        text, focus = self.pending.popleft()
+        self.say(f"› {text}", "echo")
         now = self.app.now()
         try:
             command = grammar.parse(text, now)
-        except CRMError as exc:
+        except CRMError as exc:  # refused in the log (the owner is looking at it), nothing changed
             self.say(f"✗ {exc}", "error")
+            self._next()
             return
+        self.busy = True
         if isinstance(command, grammar.Undo):
-            self.undo()
-            return
-        ctx = execute.Context(now, focus, self.app.config.currency)
-        work.apply_change(self, lambda: execute.execute(command, ctx), what=_written, then=self._answered,
-                          refused=lambda exc: self.say(f"✗ {exc}", "error"), toast_refusal=False, group="composer")
+            self._undo()
+        else:
+            ctx = execute.Context(now, focus, self.app.config.currency)
+            work.apply_change(self, lambda: execute.execute(command, ctx), what=_written, then=self._answered,
+                              refused=lambda exc: self.say(f"✗ {exc}", "error"), toast_refusal=False,
+                              group="composer")
 
-    def undo(self) -> None:
+    def _undo(self) -> None:
         taken = self.app.session.pop_undo()
         if taken is None:
             self.say("nothing to undo", "hint")
+            self.busy = False
+            self._next()
             return
         label, undo = taken
         work.apply_change(self, undo, what="undo", then=lambda _: self.say(f"↶ undid {label}"),
                           refused=lambda exc: self.say(f"✗ cannot undo {label}: {exc}", "error"),
                           toast_refusal=False, group="composer")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The next queued line starts when this one's worker has ended, however it ended
+        (answered, refused, or failed and reported by the error policy)."""
+        super().on_worker_state_changed(event)
+        if event.worker.group == "composer" and event.worker.is_finished:
+            self.busy = False
+            self._next()
 
     def _answered(self, outcome: execute.Outcome) -> None:
         self.say(outcome.message)

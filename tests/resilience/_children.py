@@ -59,6 +59,14 @@ async def _app_writer(db: Path, tag: str, count: int, names: list[str]) -> dict:
         await settle(app)
         print("ready", flush=True)
         composer = app.screen.query_one(Composer)
+        said: list[tuple[str, str]] = []  # every composer line (the session keeps only the latest 200)
+        original_say = composer.say
+
+        def say(text: str, kind: str = "answer") -> None:
+            said.append((text, kind))
+            original_say(text, kind)
+
+        composer.say = say
         for i in range(count):
             name = names[i % len(names)]
             composer.run(f'/buy @"{name}" 1.{i % 100:02d} {tag}-{i}', None)
@@ -68,7 +76,7 @@ async def _app_writer(db: Path, tag: str, count: int, names: list[str]) -> dict:
         app.run_worker(remind, thread=True, group="bench-remind", exit_on_error=False)
         await settle(app)
         await pilot.pause()
-        lines = list(app.session.lines)
+        lines = said
         return_code = app.return_code
     return {"answers": sum(1 for text, kind in lines if kind == "answer" and text.startswith("✓ order")),
             "errors": [text for text, kind in lines if kind == "error"], "toasts": toasts,

@@ -4,19 +4,25 @@ there on Esc."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
+from textual import events
+from textual.keys import _character_to_key
+from textual.widgets import Input
 
+from solocrm_tui.core.composer import execute
 from solocrm_tui.core.contacts import customers, followups
 from solocrm_tui.core.contacts.timeline import page_timeline
+from solocrm_tui.core.sales import orders
 from solocrm_tui.core.sales.deals import create_deal
 from solocrm_tui.screens.customer import CustomerScreen
 from solocrm_tui.screens.customers import CustomersScreen
 from solocrm_tui.screens.pipeline import PipelineScreen
 from solocrm_tui.screens.today import TodayScreen
 
-from .conftest import settle
+from .conftest import settle, wait_until
 
 SIZE = (120, 35)
 
@@ -85,3 +91,75 @@ async def test_esc_from_a_customer_returns_to_where_it_was_opened(make_app, ann,
         await pilot.press("escape")
         await settle(pilot)
         assert app.current_mode == mode and isinstance(app.screen, origin)
+
+
+# --- the composer is a queue ------------------------------------------------------------------
+
+
+def burst(app, text: str) -> None:
+    """Keys as a terminal delivers a fast paste or fast typing: all sent at once, none waiting
+    for the app (Pilot.press waits for the app to go idle after every key)."""
+    for ch in text:
+        if ch == "\n":
+            key, char = "enter", "\r"
+        else:
+            key = ch if ch.isalnum() else _character_to_key(ch)
+            char = ch
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+def orders_of(customer_id: int) -> list[tuple[str, str]]:
+    return [(str(o.amount), o.description) for o in sorted(orders.list_orders(customer_id), key=lambda o: o.id)]
+
+
+async def test_fast_typed_lines_each_land_once_in_order(make_app, ann, monkeypatch):
+    """30 /buy lines typed faster than the composer answers: 30 orders, in order, none glued,
+    doubled or lost. The first command is held until every key has been sent."""
+    release = threading.Event()
+    real = execute.execute
+
+    def held(command, ctx):
+        assert release.wait(60)
+        return real(command, ctx)
+
+    monkeypatch.setattr(execute, "execute", held)
+    app = make_app("customers")
+    lines = [f"/buy {n}.00 item {n}" for n in range(1, 31)]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # Ann's detail: the composer acts on her
+        await settle(pilot)
+        await pilot.press("slash")
+        burst(app, "\n".join(lines) + "\n")
+        await pilot.pause()
+        release.set()
+        await wait_until(pilot, lambda: len(app.session.lines) >= 60, "30 echoes and 30 answers")
+        await settle(pilot)
+        assert orders_of(ann.id) == [(f"{n}.00", f"item {n}") for n in range(1, 31)]
+        answers = [text for text, kind in app.session.lines if kind == "answer"]
+        assert len(answers) == 30 and all(a.startswith("✓ order of") for a in answers)
+        assert composer_value(app) == ""
+
+
+async def test_a_pasted_block_runs_line_by_line_and_keeps_an_unfinished_last_line(make_app, ann):
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"/buy 5")  # typed before the paste: the first pasted line joins it
+        field = app.screen.query_one("#composer-input", Input)
+        field.post_message(events.Paste(".00 espresso\n/call< asked about beans\r\n/buy 7.50 filters\n/note draft"))
+        await settle(pilot)
+        await settle(pilot)
+        assert orders_of(ann.id) == [("5.00", "espresso"), ("7.50", "filters")]
+        calls = [e for e in page_timeline(ann.id, None, 50).rows if e.kind == "call"]
+        assert [(c.direction, c.body) for c in calls] == [("in", "asked about beans")]
+        assert field.value == "/note draft"  # no newline after it: left to finish
+
+
+def composer_value(app) -> str:
+    return app.screen.query_one("#composer-input", Input).value
