@@ -39,6 +39,14 @@ def newest_entry(customer_id: int):
     return page_timeline(customer_id, None, 1).rows[-1]
 
 
+async def open_ann(pilot) -> None:
+    """From the Customers list (Ann is its only row), open her detail screen."""
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CustomerScreen)
+
+
 async def type_line(pilot, text: str) -> None:
     await pilot.press(*text, "enter")
     await settle(pilot)
@@ -47,10 +55,7 @@ async def type_line(pilot, text: str) -> None:
 async def test_c_on_the_customer_screen_logs_a_call_with_what_is_typed_next(make_app, ann):
     app = make_app("customers")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, CustomerScreen)
+        await open_ann(pilot)
         await pilot.press("c")
         await type_line(pilot, "talked about the renewal")
         entry = newest_entry(ann.id)
@@ -60,9 +65,7 @@ async def test_c_on_the_customer_screen_logs_a_call_with_what_is_typed_next(make
 async def test_f_on_the_customer_screen_sets_a_follow_up(make_app, ann, now):
     app = make_app("customers")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_ann(pilot)
         await pilot.press("f")
         await type_line(pilot, "tomorrow send the quote")
         titles = [f.title for f in followups.customer_followups(ann.id)]
@@ -128,9 +131,7 @@ async def test_fast_typed_lines_each_land_once_in_order(make_app, ann, monkeypat
     app = make_app("customers")
     lines = [f"/buy {n}.00 item {n}" for n in range(1, 31)]
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")  # Ann's detail: the composer acts on her
-        await settle(pilot)
+        await open_ann(pilot)  # the composer acts on her
         await pilot.press("slash")
         burst(app, "\n".join(lines) + "\n")
         await pilot.pause()
@@ -146,9 +147,7 @@ async def test_fast_typed_lines_each_land_once_in_order(make_app, ann, monkeypat
 async def test_a_pasted_block_runs_line_by_line_and_keeps_an_unfinished_last_line(make_app, ann):
     app = make_app("customers")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_ann(pilot)
         await pilot.press("slash")
         await pilot.press(*"/buy 5")  # typed before the paste: the first pasted line joins it
         field = app.screen.query_one("#composer-input", Input)
