@@ -162,3 +162,43 @@ async def test_a_pasted_block_runs_line_by_line_and_keeps_an_unfinished_last_lin
 
 def composer_value(app) -> str:
     return app.screen.query_one("#composer-input", Input).value
+
+
+async def test_keys_act_on_the_highlighted_row_right_after_returning_to_a_filtered_list(make_app, ann, now):
+    customers.create_customer(now, name="Bob Baker")
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f", *"bob", "enter")
+        await settle(pilot)
+        await pilot.press("enter")  # Bob's detail
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert type(form).__name__ == "CustomerForm"
+        assert form.query_one("#field-name", Input).value == "Bob Baker"
+
+
+async def test_x_right_after_returning_to_a_filtered_list_archives_that_row(make_app, ann, now):
+    bob = customers.create_customer(now, name="Bob Baker")
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f", *"bob")
+        await settle(pilot)
+        await pilot.press("enter", "enter")  # leave the filter, open Bob
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "Confirm"
+        await pilot.press("y")
+        await settle(pilot)
+        assert customers.get_customer(bob.id).archived_at is not None
+        assert customers.get_customer(ann.id).archived_at is None
