@@ -45,6 +45,7 @@ class SoloCRMApp(RunsJobs, App):
         Binding("3", "go('pipeline')", "Pipeline", show=False, id="go.pipeline"),
         Binding("4", "go('insights')", "Insights", show=False, id="go.insights"),
         Binding("slash", "focus_composer", "Composer", id="composer.focus"),
+        Binding("ctrl+z", "undo", "Undo", show=False, id="undo"),
         Binding("question_mark", "toggle_help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -98,7 +99,7 @@ class SoloCRMApp(RunsJobs, App):
         edit_customer(self)
 
     def action_undo(self) -> None:
-        self.action_focus_composer()
+        """ctrl+z: the same session undo as `/undo`, answered in the composer's log; focus stays."""
         composer = self.screen.query("Composer")
         if composer:
             composer.first().undo()

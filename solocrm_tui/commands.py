@@ -17,7 +17,7 @@ ACTIONS = (
     ("Go to Insights", "go('insights')", "KPIs, segments, churn risk"),
     ("Add customer", "add_customer", "open the new-customer form"),
     ("Focus composer", "focus_composer", "type a note or a /command"),
-    ("Undo last composer action", "undo", "same as /undo"),
+    ("Undo the last change", "undo", "ctrl+z, same as /undo"),
     ("Show keys", "toggle_help", "the keys of this screen"),
 )
 

@@ -12,6 +12,9 @@ a fresh one.
 which answers in its own log, turns the toast off); success runs `then`, shows `done`
 as a toast when given, and posts DataChanged naming what changed, so the visible
 screen reloads. A write that turns out to have changed nothing (`what` empty) posts none.
+With `undo_as`, the rows the write changed are recorded as a change set (core's
+storage/changes.py) and go on the session's one undo stack under that name, so ctrl+z
+and `/undo` take back exactly those rows.
 
 Anything else a worker raises is a bug: it reaches `report_failure`, the one
 worker-error policy (an error toast and the log), never a crash. Workers never touch
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TypeVar
 
 from textual.app import App
@@ -29,6 +33,7 @@ from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from solocrm_tui.core.errors import CRMError
+from solocrm_tui.core.storage import changes
 from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.messages import DataChanged
 
@@ -55,19 +60,32 @@ Changed = str | Iterable[str]
 def apply_change(node: DOMNode, write: Callable[[], T], *, what: Changed | Callable[[T], Changed],
                  customer_id: int | None = None, done: str | Callable[[T], str | None] | None = None,
                  then: Callable[[T], None] | None = None, refused: Callable[[CRMError], None] | None = None,
-                 toast_refusal: bool = True, group: str = "write") -> Worker:
+                 toast_refusal: bool = True, undo_as: str | Callable[[T], str] | None = None,
+                 group: str = "write") -> Worker:
     """Run `write` off the UI thread; refuse in one toast or announce what changed."""
     app = node.app
 
     def run() -> None:
         try:
-            result = db_call(write)
+            if undo_as is None:
+                result, change = db_call(write), None
+            else:
+                result, change = db_call(changes.record, write, "")
         except CRMError as error:
             app.call_from_thread(_refused, node, error, refused, toast_refusal)
             return
+        if change is not None:
+            label = undo_as(result) if callable(undo_as) else undo_as
+            if label and change.rows:
+                app.call_from_thread(app.session.push_undo, label, _undo_step(app, change, label))
         app.call_from_thread(_applied, node, result, what, customer_id, done, then)
 
     return node.run_worker(run, name=group, group=group, thread=True, exit_on_error=False)
+
+
+def _undo_step(app: App, change: changes.ChangeSet, label: str) -> Callable[[], None]:
+    named = replace(change, label=label)
+    return lambda: changes.undo(named, app.now())
 
 
 def _refused(node: DOMNode, error: CRMError, refused, toast: bool) -> None:

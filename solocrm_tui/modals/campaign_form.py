@@ -58,5 +58,5 @@ class CampaignForm(FormScreen):
                                        attribution_days=fields["attribution_days"])
             return campaign, next((r.targets for r in campaign_results(now) if r.id == campaign.id), 0)
 
-        self.persist(write, what="campaigns",
+        self.persist(write, what="campaigns", undo_as=f"creating campaign {values['name']}",
                      done=lambda made: f"campaign {made[0].name} created with {made[1]} targets")

@@ -51,10 +51,11 @@ class CustomerForm(FormScreen):
         record, fields, now = self.customer, _fields(values), self.app.now()
         if record is None:
             self.persist(lambda: customers.create_customer(now, **fields), what="customers",
-                         done=lambda saved: f"added {saved.name}")
+                         done=lambda saved: f"added {saved.name}", undo_as=f"adding {fields['name']}")
         else:
             self.persist(lambda: customers.update_customer(record.id, now, **fields), what="customers",
-                         done=lambda saved: f"saved {saved.name}", customer_id=record.id)
+                         done=lambda saved: f"saved {saved.name}", customer_id=record.id,
+                         undo_as=f"editing {record.name}")
 
 
 def edit_customer(app, record: Customer | None = None) -> None:

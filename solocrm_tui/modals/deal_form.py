@@ -55,7 +55,8 @@ class DealForm(FormScreen):
 
             def write() -> Deal:
                 return deals.update_deal(deal.id, now, **fields)
-        self.persist(write, what="deals", done=lambda _: f"saved deal {cleaned['title']}")
+        self.persist(write, what="deals", done=lambda _: f"saved deal {cleaned['title']}",
+                     undo_as=f"{'editing' if self.deal else 'adding'} deal {cleaned['title']}")
 
 
 def _customer_id(name: str, now) -> int:

@@ -98,15 +98,15 @@ class FormScreen(ModalScreen[Any]):
     def save(self, values: dict[str, str]) -> None:
         raise NotImplementedError
 
-    def persist(self, write: Callable[[], T], *, what: str, done: Callable[[T], str],
+    def persist(self, write: Callable[[], T], *, what: str, done: Callable[[T], str], undo_as: str,
                 customer_id: int | None = None) -> None:
         """Run `write`; close on success, keep the form open with core's message on a refusal.
 
         The worker belongs to the app, not to the form: a save the owner walked away from
-        (Esc while it ran) still finishes and is still announced.
+        (Esc while it ran) still finishes and is still announced, and can be undone as `undo_as`.
         """
         self.writing = work.apply_change(self.app, write, what=what, customer_id=customer_id, done=done,
-                                         then=self._saved, refused=self._refused)
+                                         then=self._saved, refused=self._refused, undo_as=undo_as)
 
     def show_errors(self, errors: Mapping[str, str]) -> None:
         for key in [key for key, _ in self.fields] + [GENERAL]:

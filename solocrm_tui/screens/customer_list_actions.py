@@ -9,6 +9,10 @@ from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.widgets.customer_table import CustomerTable
 
 
+def _count(ids: list[int]) -> str:
+    return f"{len(ids)} customer{'s' if len(ids) != 1 else ''}"
+
+
 class CustomerListActions:
     """Mixed into CustomersScreen, which provides the table and the focused customer."""
 
@@ -44,7 +48,7 @@ class CustomerListActions:
         self.query_one(CustomerTable).marked.clear()
         now = self.app.now()
         work.apply_change(self, lambda: customers.archive_customers(ids, now), what="customers",
-                          done=f"archived {len(ids)}")
+                          done=f"archived {len(ids)}", undo_as=f"archiving {_count(ids)}")
 
     def action_tag(self) -> None:
         from solocrm_tui.modals.prompt import Prompt
@@ -58,7 +62,7 @@ class CustomerListActions:
         self.query_one(CustomerTable).marked.clear()
         now = self.app.now()
         work.apply_change(self, lambda: customers.change_tags(ids, now, add=[tag]), what="customers",
-                          done=f"tagged {len(ids)} #{tag}")
+                          done=f"tagged {len(ids)} #{tag}", undo_as=f"tagging {_count(ids)} #{tag}")
 
     def action_merge(self) -> None:
         marked = sorted(self.query_one(CustomerTable).marked)
@@ -77,12 +81,21 @@ class CustomerListActions:
         if not choice:
             return
         from solocrm_tui.core.contacts.merging import merge_customers
+        from solocrm_tui.core.storage.undo import undo_batch
 
         self.query_one(CustomerTable).marked.clear()
         now = self.app.now()
-        work.apply_change(self, lambda: merge_customers(choice["keep_id"], choice["other_id"], now, choice["prefer"]),
-                          what="customers",
-                          done=f"merged #{choice['other_id']} into #{choice['keep_id']} (undo: solocrm merge --undo …)")
+        keep, other = choice["keep_id"], choice["other_id"]
+        label = f"merging #{other} into #{keep}"
+
+        def merged(result) -> None:
+            """A merge is a batch with its own log: its undo is the batch's (as `solocrm merge --undo`)."""
+            self.app.session.push_undo(label, lambda: undo_batch(result.batch_id, self.app.now(), kind="merge"))
+
+        work.apply_change(self, lambda: merge_customers(keep, other, now, choice["prefer"]), what="customers",
+                          then=merged,
+                          done=lambda result: f"merged #{other} into #{keep} (ctrl+z, or solocrm merge --undo "
+                                              f"{result.batch_id})")
 
     def action_forget(self) -> None:
         from solocrm_tui.modals.prompt import Prompt

@@ -128,7 +128,7 @@ class PipelineScreen(CRMScreen):
             return
         stage = OPEN_DEAL_STAGES[target]
         self._move_locally(card, target, stage)
-        self.persist_move(card.deal.id, stage, None)
+        self.persist_move(card, stage, None)
 
     def _move_locally(self, card: Card, target: int, stage: str | None) -> None:
         """Draw the move before it is saved; a failed save reloads the board."""
@@ -144,9 +144,9 @@ class PipelineScreen(CRMScreen):
             self.col = target
         self.show(replace(self.board, columns=tuple(columns)))
 
-    def persist_move(self, deal_id: int, stage: str, reason: str | None) -> None:
+    def persist_move(self, card: Card, stage: str, reason: str | None) -> None:
         """Save a move already drawn; if it is refused, the reload puts the card back."""
-        now = self.app.now()
+        now, deal_id = self.app.now(), card.deal.id
 
         def move() -> None:
             try:
@@ -154,13 +154,14 @@ class PipelineScreen(CRMScreen):
             except CRMError as exc:
                 raise CRMError(f"move not saved: {exc}") from exc
 
-        work.apply_change(self, move, what="deals", refused=lambda _: self.reload(), group="pipeline-write")
+        work.apply_change(self, move, what="deals", refused=lambda _: self.reload(), group="pipeline-write",
+                          undo_as=f"moving “{card.deal.title}” to {stage}")
 
     def action_won(self) -> None:
         card = self.selected()
         if card is not None:
             self._move_locally(card, self.col, None)
-            self.persist_move(card.deal.id, "won", None)
+            self.persist_move(card, "won", None)
             self.app.notify(f"won: {card.deal.title}", markup=False)
 
     def action_lost(self) -> None:
@@ -173,7 +174,7 @@ class PipelineScreen(CRMScreen):
 
     def _lose(self, card: Card, reason: str) -> None:
         self._move_locally(card, self.col, None)
-        self.persist_move(card.deal.id, "lost", reason)
+        self.persist_move(card, "lost", reason)
 
     def action_new(self) -> None:
         from solocrm_tui.modals.deal_form import edit_deal

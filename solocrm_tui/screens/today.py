@@ -25,6 +25,11 @@ KIND_LABEL = {"followup": "follow-up", "birthday": "birthday", "repurchase": "re
               "stale_deal": "stale deal", "churn_risk": "churn risk", "ticket": "ticket"}
 
 
+def _rows(items: list[QueueItem]) -> str:
+    """How an undo names the rows it takes back: the one row's title, or how many."""
+    return f"“{items[0].title}”" if len(items) == 1 else f"{len(items)} rows"
+
+
 class TodayScreen(CRMScreen):
     BINDINGS = [
         Binding("enter", "open", "Open", id="today.open"),
@@ -157,7 +162,7 @@ class TodayScreen(CRMScreen):
             self.marked.clear()
             now = self.app.now()
             work.apply_change(self, lambda: dismissals.done_or_dismiss(items, now), what=("followups", "today"),
-                              done=f"{len(items)} done")
+                              done=f"{len(items)} done", undo_as=f"{_rows(items)} done")
 
     def action_snooze(self) -> None:
         self.snooze_until(self.app.now() + timedelta(days=1))
@@ -178,4 +183,4 @@ class TodayScreen(CRMScreen):
             self.marked.clear()
             now = self.app.now()
             work.apply_change(self, lambda: dismissals.snooze_items(items, until, now), what=("followups", "today"),
-                              done=f"snoozed until {until:%a %d %b %H:%M}")
+                              done=f"snoozed until {until:%a %d %b %H:%M}", undo_as=f"snoozing {_rows(items)}")

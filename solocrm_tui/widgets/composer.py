@@ -125,7 +125,7 @@ def _mentions(names) -> list[str]:
 def _written(outcome: execute.Outcome) -> tuple[str, ...]:
     """What a composer command changed: the command that wrote (an undoable outcome is a
     write); /find, /go and /help wrote nothing, so no screen reloads for them."""
-    return (outcome.undo_label,) if outcome.undo is not None else ()
+    return (outcome.undo_label,) if outcome.undo_label else ()
 
 
 class Composer(ReportWorkerErrors, Vertical):
@@ -184,6 +184,10 @@ class Composer(ReportWorkerErrors, Vertical):
             self.say(f"✗ {exc}", "error")
             self._next()
             return
+        if isinstance(command, grammar.Undo) and command.list_only:
+            self._list_undo()
+            self._next()
+            return
         self.busy = True
         if isinstance(command, grammar.Undo):
             self._undo()
@@ -191,7 +195,16 @@ class Composer(ReportWorkerErrors, Vertical):
             ctx = execute.Context(now, focus, self.app.config.currency)
             work.apply_change(self, lambda: execute.execute(command, ctx), what=_written, then=self._answered,
                               refused=lambda exc: self.say(f"✗ {exc}", "error"), toast_refusal=False,
-                              group="composer")
+                              undo_as=lambda outcome: outcome.undo_label, group="composer")
+
+    def _list_undo(self) -> None:
+        stack = self.app.session.undo_stack
+        if not stack:
+            self.say("nothing to undo", "hint")
+            return
+        self.say(f"ctrl+z or /undo takes back, newest first ({len(stack)}):")
+        for label, _ in reversed(stack):
+            self.say(f"  {label}", "hint")
 
     def _undo(self) -> None:
         taken = self.app.session.pop_undo()
@@ -202,7 +215,7 @@ class Composer(ReportWorkerErrors, Vertical):
             return
         label, undo = taken
         work.apply_change(self, undo, what="undo", then=lambda _: self.say(f"↶ undid {label}"),
-                          refused=lambda exc: self.say(f"✗ cannot undo {label}: {exc}", "error"),
+                          refused=lambda exc: self.say(f"✗ {exc}", "error"),
                           toast_refusal=False, group="composer")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -217,8 +230,6 @@ class Composer(ReportWorkerErrors, Vertical):
         self.say(outcome.message)
         for line in outcome.lines:
             self.say(f"  {line}", "hint")
-        if outcome.undo is not None:
-            self.app.session.push_undo(outcome.undo_label, outcome.undo)
         if outcome.go:
             self.app.action_go(outcome.go)
         if outcome.find is not None:

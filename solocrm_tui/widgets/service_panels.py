@@ -128,7 +128,8 @@ class TicketsPanel(ReportWorkerErrors, Vertical):
         if ticket is not None:
             status = "open" if ticket.status == "pending" else "pending"
             now = self.app.now()
-            self.change(lambda: tickets.set_status(ticket.id, status, now), f"ticket is now {status}")
+            self.change(lambda: tickets.set_status(ticket.id, status, now), f"ticket is now {status}",
+                        f"setting “{ticket.subject}” to {status}")
 
     def action_close_ticket(self) -> None:
         from solocrm_tui.modals.prompt import Prompt
@@ -142,12 +143,12 @@ class TicketsPanel(ReportWorkerErrors, Vertical):
 
     def close_ticket(self, ticket_id: int, score: int | None) -> None:
         now = self.app.now()
-        self.change(lambda: tickets.close_by_id(ticket_id, now, score), "ticket closed")
+        self.change(lambda: tickets.close_by_id(ticket_id, now, score), "ticket closed", "closing the ticket")
 
-    def change(self, write, done: str) -> None:
+    def change(self, write, done: str, undo_as: str) -> None:
         """Write, then show the tickets again either way (a refused change puts the row back)."""
         work.apply_change(self, write, what="tickets", done=done, then=lambda _: self.load(),
-                          refused=lambda _: self.load(), group="tickets-write")
+                          refused=lambda _: self.load(), undo_as=undo_as, group="tickets-write")
 
 
 def _score(text: str) -> int | None:

@@ -12,6 +12,8 @@ reminders this instance claimed.
 
 write-loop: core only, as fast as it goes: `/buy` commands via `execute.execute`,
 printing "done I" after each one commits (the parent kills it with SIGKILL).
+
+note-loop: COUNT notes on one customer, then "finished".
 """
 
 from __future__ import annotations
@@ -111,7 +113,19 @@ def write_loop(db: str, count: str, *names: str) -> None:
         print(f"done {i}", flush=True)
 
 
+def note_loop(db: str, count: str, customer_id: str) -> None:
+    """Notes on one customer as fast as they commit, as another app instance would write them."""
+    from solocrm_tui.core.contacts import timeline
+    from solocrm_tui.core.storage.db import open_database
+
+    open_database(db, create=False)
+    print("ready", flush=True)
+    for i in range(int(count)):
+        timeline.add_interaction(int(customer_id), "note", f"other instance {i}", NOW)
+    print("finished", flush=True)
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     kind, *rest = sys.argv[1:]
-    {"app-writer": app_writer, "write-loop": write_loop}[kind](*rest)
+    {"app-writer": app_writer, "write-loop": write_loop, "note-loop": note_loop}[kind](*rest)

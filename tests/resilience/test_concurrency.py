@@ -20,6 +20,7 @@ from .conftest import (
     counts,
     inconsistent_totals,
     integrity,
+    raw,
     seed,
     wait_for_line,
     write_customers_csv,
@@ -72,3 +73,39 @@ def test_two_apps_and_an_import_lose_nothing_and_never_say_locked(db_file, tmp_p
     assert len(claimed) == len(set(claimed)) == REMINDERS  # each reminder told once, by one instance
     assert integrity(db_file) == "ok"
     assert NOW  # the children ran on the same fixed clock
+
+
+@pytest.mark.slow
+def test_undo_removes_only_its_own_notes_while_another_process_writes(db_file):
+    """Another process writes notes on the same customer while this one adds and undoes notes:
+    every undo removes exactly its own note (the old marker-based undo removed theirs too)."""
+    from solocrm_tui.core.contacts import timeline
+    from solocrm_tui.core.storage import changes
+    from solocrm_tui.core.storage.db import close_database, open_database
+
+    ids = seed(db_file)
+    ann = ids[WRITER_NAMES[0]]
+    other = child("note-loop", db_file, 400, ann)
+    try:
+        wait_for_line(other, "ready")
+        open_database(db_file, create=False)
+        undone = 0
+        while other.poll() is None or undone < 50:
+            _, change = changes.record(lambda: timeline.add_interaction(ann, "note", "mine", NOW), "note")
+            changes.undo(change, NOW)
+            undone += 1
+        out, err = other.communicate(timeout=DEADLINE)
+        assert other.returncode == 0, err[-2000:]
+        assert "finished" in out
+    finally:
+        if other.poll() is None:
+            other.kill()
+        close_database()
+    conn = raw(db_file)
+    try:
+        bodies = [b for (b,) in conn.execute("SELECT body FROM interaction WHERE customer_id = ? AND kind = 'note'",
+                                             (ann,))]
+    finally:
+        conn.close()
+    assert "mine" not in bodies
+    assert sorted(bodies) == sorted(f"other instance {i}" for i in range(400))

@@ -202,3 +202,102 @@ async def test_x_right_after_returning_to_a_filtered_list_archives_that_row(make
         await settle(pilot)
         assert customers.get_customer(bob.id).archived_at is not None
         assert customers.get_customer(ann.id).archived_at is None
+
+
+# --- undo of every key action -----------------------------------------------------------------
+
+
+def log_lines(app) -> list[str]:
+    return [text for text, _ in app.session.lines]
+
+
+async def undo(pilot) -> str:
+    await pilot.press("ctrl+z")
+    await settle(pilot)
+    return log_lines(pilot.app)[-1]
+
+
+async def test_ctrl_z_takes_back_done_and_snooze_on_today(make_app, ann, now):
+    app = make_app("today")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        (follow,) = followups.customer_followups(ann.id)
+        await pilot.press("d")
+        await settle(pilot)
+        assert followups.get_followup(follow.id).done_at == now
+        assert await undo(pilot) == "↶ undid “renewal” done"
+        assert followups.get_followup(follow.id).done_at is None
+        await pilot.press("s")
+        await settle(pilot)
+        assert followups.get_followup(follow.id).due_at > now
+        assert await undo(pilot) == "↶ undid snoozing “renewal”"
+        assert followups.get_followup(follow.id).due_at == now - timedelta(hours=1)
+
+
+async def test_ctrl_z_takes_back_archive_tag_and_edit_on_the_customer_list(make_app, ann, now):
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"b2b", "enter")
+        await settle(pilot)
+        assert "b2b" in customers.get_customer(ann.id).tags
+        assert await undo(pilot) == "↶ undid tagging 1 customer #b2b"
+        assert "b2b" not in customers.get_customer(ann.id).tags
+        await pilot.press("x", "y")
+        await settle(pilot)
+        assert customers.get_customer(ann.id).archived_at is not None
+        assert await undo(pilot) == "↶ undid archiving 1 customer"
+        assert customers.get_customer(ann.id).archived_at is None
+
+
+async def test_ctrl_z_takes_back_pipeline_moves_and_wins(make_app, ann):
+    app = make_app("pipeline")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        (deal,) = [d for d in deals_of(ann.id)]
+        await pilot.press("L")
+        await settle(pilot)
+        assert deals_of(ann.id)[0].stage == "qualified"
+        assert await undo(pilot) == "↶ undid moving “Website” to qualified"
+        assert deals_of(ann.id)[0].stage == "lead"
+        await pilot.press("h", "w")  # back to the Lead column, where the card is again
+        await settle(pilot)
+        assert deals_of(ann.id)[0].stage == "won"
+        assert await undo(pilot) == "↶ undid moving “Website” to won"
+        assert deals_of(ann.id)[0].stage == "lead"
+        assert deal.id == deals_of(ann.id)[0].id
+
+
+async def test_an_undo_is_refused_when_a_later_change_touched_the_rows(make_app, ann, now):
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("x", "y")
+        await settle(pilot)
+        customers.update_customer(ann.id, now, city="Leeds")  # another window edits her meanwhile
+        answer = await undo(pilot)
+        assert answer == ("✗ cannot undo archiving 1 customer: the customer it wrote was changed since (here or in "
+                          "another window); nothing was undone")
+        assert customers.get_customer(ann.id).archived_at is not None
+        assert customers.get_customer(ann.id).city == "Leeds"
+
+
+def deals_of(customer_id: int):
+    from solocrm_tui.core.sales.deals import customer_deals
+
+    return customer_deals(customer_id)
+
+
+async def test_undo_list_names_what_can_be_undone_newest_first(make_app, ann):
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_ann(pilot)
+        await pilot.press("slash")
+        await type_line(pilot, "first note")
+        await type_line(pilot, "/buy 12 beans")
+        await type_line(pilot, "/undo list")
+        assert log_lines(app)[-3:] == ["ctrl+z or /undo takes back, newest first (2):", "  order 12.00",
+                                       "  note for Ann Archer"]
+        assert len(orders.list_orders(ann.id)) == 1  # listing undid nothing

@@ -110,7 +110,7 @@ class Go:
 
 @dataclass(frozen=True, slots=True)
 class Undo:
-    pass
+    list_only: bool = False  # `/undo list`: name what could be undone, undo nothing
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,20 +1,16 @@
-"""Carrying out composer commands, each with a way back for `/undo`.
+"""Carrying out composer commands.
 
 `execute` runs in a worker thread: it resolves which customer a command is about
 (the one in focus, or an `@mention`), calls the services, and returns an Outcome with
-the one-line answer for the log and an undo step. Undo steps are compensating
-actions (delete what was created, restore what was changed), including the system
-timeline entries an action wrote, so `/undo` leaves no trace.
+the one-line answer for the log and, for a command that wrote, the name `/undo` gives
+it. The way back is not built here: the caller records the rows the command wrote as a
+change set (storage/changes.py), which undoes exactly those rows and nobody else's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from peewee import fn
 
 from solocrm_tui.core.composer import grammar as c
 from solocrm_tui.core.contacts import customers, followups, timeline
@@ -23,21 +19,13 @@ from solocrm_tui.core.dates import format_due
 from solocrm_tui.core.errors import NotFound, ValidationError
 from solocrm_tui.core.sales import campaigns, deals, orders
 from solocrm_tui.core.service import tickets
-from solocrm_tui.core.storage.models import (
-    CampaignTarget,
-    DealStageChange,
-    Interaction,
-    database,
-)
-from solocrm_tui.core.storage.models import Deal as DealModel
 
 
 @dataclass(frozen=True)
 class Outcome:
     message: str
     customer_id: int | None = None
-    undo: Callable[[], None] | None = None
-    undo_label: str = ""
+    undo_label: str = ""  # what /undo would take back; empty when the command wrote nothing
     go: str | None = None  # a screen to switch to
     find: str | None = None  # a customer search to show
     lines: tuple[str, ...] = field(default=())  # extra lines (help)
@@ -69,54 +57,29 @@ def resolve_customer(target: str | None, ctx: Context) -> tuple[int, str]:
     raise ValidationError(f"@{target} matches several customers ({names}): be more specific")
 
 
-def _last_interaction_id() -> int:
-    return Interaction.select(fn.COALESCE(fn.MAX(Interaction.id), 0)).scalar()
-
-
-def _with_trace(customer_id: int, action: Callable[[], Any], revert: Callable[[Any], None]):
-    """Run `action`, and build an undo that reverts it and removes the timeline entries it wrote."""
-    marker = _last_interaction_id()
-    result = action()
-    written = [i for (i,) in Interaction.select(Interaction.id).where(
-        (Interaction.customer == customer_id) & (Interaction.id > marker)).tuples()]
-
-    def undo() -> None:
-        with database.atomic():
-            revert(result)
-            Interaction.delete().where(Interaction.id.in_(written)).execute()
-            timeline.recompute_last_contact(customer_id)
-
-    return result, undo
-
-
 def _log(cmd, cid, name, ctx):
     kind = "note" if isinstance(cmd, c.Note) else cmd.kind
     direction = "out" if isinstance(cmd, c.Note) else cmd.direction
     body = cmd.body or {"call": "call", "meeting": "meeting"}.get(kind, "")
-    entry, undo = _with_trace(cid, lambda: timeline.add_interaction(cid, kind, body, ctx.now, direction=direction),
-                              lambda e: timeline.delete_interaction(e.id))
+    timeline.add_interaction(cid, kind, body, ctx.now, direction=direction)
     what = "note" if kind == "note" else f"{'inbound' if direction == 'in' else 'outbound'} {kind}"
-    return Outcome(f"✓ {what} logged for {name}", cid, undo, f"{what} for {name}")
+    return Outcome(f"✓ {what} logged for {name}", cid, f"{what} for {name}")
 
 
 def _follow(cmd, cid, name, ctx):
-    f, undo = _with_trace(cid, lambda: followups.create_followup(cmd.title, cmd.due_at, ctx.now, customer_id=cid),
-                          lambda f: followups.delete_followup(f.id))
-    return Outcome(f"✓ follow-up set for {format_due(f.due_at, ctx.now)}: {f.title} ({name})", cid, undo,
+    f = followups.create_followup(cmd.title, cmd.due_at, ctx.now, customer_id=cid)
+    return Outcome(f"✓ follow-up set for {format_due(f.due_at, ctx.now)}: {f.title} ({name})", cid,
                    f"follow-up {f.title}")
 
 
 def _buy(cmd, cid, name, ctx):
-    o, undo = _with_trace(cid, lambda: orders.add_order(cid, cmd.amount, ctx.now, currency=ctx.currency,
-                                                        description=cmd.description),
-                          lambda o: orders.delete_order(o.id))
-    return Outcome(f"✓ order of {o.amount} {o.currency} recorded for {name}", cid, undo, f"order {o.amount}")
+    o = orders.add_order(cid, cmd.amount, ctx.now, currency=ctx.currency, description=cmd.description)
+    return Outcome(f"✓ order of {o.amount} {o.currency} recorded for {name}", cid, f"order {o.amount}")
 
 
 def _deal(cmd, cid, name, ctx):
-    d, undo = _with_trace(cid, lambda: deals.create_deal(cid, cmd.title, cmd.amount, ctx.now, currency=ctx.currency),
-                          lambda d: deals.delete_deal(d.id))
-    return Outcome(f"✓ deal “{d.title}” ({d.value} {d.currency}) opened for {name}", cid, undo, f"deal {d.title}")
+    d = deals.create_deal(cid, cmd.title, cmd.amount, ctx.now, currency=ctx.currency)
+    return Outcome(f"✓ deal “{d.title}” ({d.value} {d.currency}) opened for {name}", cid, f"deal {d.title}")
 
 
 def _open_deal(cid: int, name: str):
@@ -126,49 +89,31 @@ def _open_deal(cid: int, name: str):
     return deal
 
 
-def _restore_deal(before) -> Callable[[Any], None]:
-    def revert(_after) -> None:
-        DealModel.update(stage=before.stage, closed_at=before.closed_at, lost_reason=before.lost_reason).where(
-            DealModel.id == before.id).execute()
-        last = (DealStageChange.select(fn.MAX(DealStageChange.id)).where(DealStageChange.deal == before.id)).scalar()
-        DealStageChange.delete().where(DealStageChange.id == last).execute()
-    return revert
-
-
 def _stage(cmd, cid, name, ctx):
     stage = "won" if isinstance(cmd, c.Won) else "lost" if isinstance(cmd, c.Lost) else cmd.stage
     before = _open_deal(cid, name)
     reason = cmd.reason if isinstance(cmd, c.Lost) else None
     if stage == "lost" and not reason:
         raise ValidationError("/stage lost needs a reason: use /lost REASON")
-    d, undo = _with_trace(cid, lambda: deals.move_deal(before.id, stage, ctx.now, reason=reason), _restore_deal(before))
-    return Outcome(f"✓ deal “{d.title}”: {before.stage} → {d.stage}", cid, undo, f"stage of {d.title}")
+    d = deals.move_deal(before.id, stage, ctx.now, reason=reason)
+    return Outcome(f"✓ deal “{d.title}”: {before.stage} → {d.stage}", cid, f"stage of {d.title}")
 
 
 def _ticket(cmd, cid, name, ctx):
-    t, undo = _with_trace(cid, lambda: tickets.open_ticket(cid, cmd.subject, ctx.now), lambda t: tickets.delete_ticket(t.id))
-    return Outcome(f"✓ ticket opened for {name}: {t.subject}", cid, undo, f"ticket {t.subject}")
+    t = tickets.open_ticket(cid, cmd.subject, ctx.now)
+    return Outcome(f"✓ ticket opened for {name}: {t.subject}", cid, f"ticket {t.subject}")
 
 
 def _close(cmd, cid, name, ctx):
-    t, undo = _with_trace(cid, lambda: tickets.close_ticket(cid, ctx.now, cmd.score), lambda t: tickets.reopen_ticket(t.id))
+    t = tickets.close_ticket(cid, ctx.now, cmd.score)
     score = f" (satisfaction {t.satisfaction}/5)" if t.satisfaction else ""
-    return Outcome(f"✓ ticket closed for {name}: {t.subject}{score}", cid, undo, f"closing {t.subject}")
+    return Outcome(f"✓ ticket closed for {name}: {t.subject}{score}", cid, f"closing {t.subject}")
 
 
 def _responded(cmd, cid, name, ctx):
     campaign = campaigns.find_campaign(cmd.campaign)
-    row = (CampaignTarget.select(CampaignTarget.id, CampaignTarget.responded_at)
-           .where((CampaignTarget.campaign == campaign.id) & (CampaignTarget.customer == cid)).tuples().first())
-
-    def revert(_):
-        if row is None:
-            CampaignTarget.delete().where((CampaignTarget.campaign == campaign.id) & (CampaignTarget.customer == cid)).execute()
-        else:
-            CampaignTarget.update(responded_at=row[1]).where(CampaignTarget.id == row[0]).execute()
-
-    _, undo = _with_trace(cid, lambda: campaigns.mark_responded(cmd.campaign, cid, ctx.now), revert)
-    return Outcome(f"✓ {name} responded to {campaign.name}", cid, undo, f"response to {campaign.name}")
+    campaigns.mark_responded(cmd.campaign, cid, ctx.now)
+    return Outcome(f"✓ {name} responded to {campaign.name}", cid, f"response to {campaign.name}")
 
 
 def _tag(cmd, cid, name, ctx):
@@ -176,19 +121,12 @@ def _tag(cmd, cid, name, ctx):
     kwargs = {"add": [cmd.tag]} if adding else {"remove": [cmd.tag]}
     if not customers.change_tags([cid], ctx.now, **kwargs):
         raise ValidationError(f"{name} {'already has' if adding else 'has no'} tag #{cmd.tag}")
-    back = {"remove": [cmd.tag]} if adding else {"add": [cmd.tag]}
-    return Outcome(f"✓ {'tagged' if adding else 'untagged'} {name} #{cmd.tag}", cid,
-                   lambda: customers.change_tags([cid], ctx.now, **back), f"tag #{cmd.tag}")
+    return Outcome(f"✓ {'tagged' if adding else 'untagged'} {name} #{cmd.tag}", cid, f"tag #{cmd.tag}")
 
 
 def _add(cmd, ctx):
     new = customers.create_customer(ctx.now, name=cmd.name, email=cmd.email, phone=cmd.phone)
-
-    def undo() -> None:
-        with database.atomic():
-            customers.delete_customer(new.id)
-
-    return Outcome(f"✓ added {new.name} (#{new.id})", new.id, undo, f"adding {new.name}")
+    return Outcome(f"✓ added {new.name} (#{new.id})", new.id, f"adding {new.name}")
 
 
 _ON_CUSTOMER = {c.Note: _log, c.LogInteraction: _log, c.NewFollowUp: _follow, c.Buy: _buy, c.NewDeal: _deal,

@@ -63,7 +63,7 @@ COMMANDS: dict[str, str] = {
     "/add": "/add NAME [EMAIL] [PHONE] — add a customer",
     "/find": "/find TEXT — search customers",
     "/go": "/go today|customers|pipeline|insights — switch screen",
-    "/undo": "/undo — undo the last composer action",
+    "/undo": "/undo — undo the last change (also ctrl+z); /undo list — what can be undone",
     "/help": "/help [COMMAND] — list the commands, or explain one",
 }
 ALIASES = {"/meeting": "/meet", "/fu": "/follow", "/order": "/buy"}
@@ -263,6 +263,6 @@ _global: dict[str, Callable[[str, str], Command]] = {
     "/add": _add,
     "/find": lambda c, t: Find(_required(c, t, "/find needs some text")),
     "/go": lambda c, t: Go(_choose(c, t, SCREENS, "screen")),
-    "/undo": lambda c, t: _bare(c, t, Undo()),
+    "/undo": lambda c, t: Undo(list_only=True) if t.strip().lower() == "list" else _bare(c, t, Undo()),
     "/help": lambda c, t: Help(_help_topic(t)),
 }

@@ -141,10 +141,3 @@ def change_tags(ids: Iterable[int], now: datetime, add: Iterable[str] = (), remo
                 CustomerModel.update(tags=join_tags(new), updated_at=now).where(CustomerModel.id == cid).execute()
                 changed += 1
     return changed
-
-
-def delete_customer(customer_id: int) -> None:
-    """Hard delete with everything linked (cascades); used by undo of /add and by erasure."""
-    with database.atomic():
-        if not CustomerModel.delete().where(CustomerModel.id == customer_id).execute():
-            raise NotFound(f"no customer #{customer_id}")

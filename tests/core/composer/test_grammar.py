@@ -151,6 +151,7 @@ FRI_9 = datetime(2026, 11, 27, 9, 0)
         ("/go ins", Go("insights")),
         ("/go t", Go("today")),
         ("/undo", Undo()),
+        ("/undo list", Undo(list_only=True)),
         ("/UNDO", Undo()),
         ("/help", Help(None)),
         ("/help follow", Help("/follow")),
