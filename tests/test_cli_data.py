@@ -230,3 +230,22 @@ def test_every_data_command_has_help(capsys, command):
 def test_import_help_documents_partial_imports(capsys):
     _, out, _ = run(capsys, "import", "--help")
     assert "the good rows ARE imported" in out and "exit status is then 1" in out
+
+
+def test_batches_lists_what_can_be_undone_newest_first(capsys, db, people):
+    run(capsys, "--db", str(db), "demo", "--customers", "5")
+    code, out, _ = run(capsys, "--db", str(db), "import", "customers", str(people))
+    assert code == 0
+    batch = out.split("undo with: solocrm import --undo ")[1].split(")")[0]
+    code, out, err = run(capsys, "--db", str(db), "batches")
+    assert code == 0 and err == ""
+    (line,) = out.splitlines()
+    assert line.startswith(f"{batch}  import  ") and line.endswith(f"(undo: solocrm import --undo {batch})")
+    run(capsys, "--db", str(db), "import", "--undo", batch)
+    assert run(capsys, "--db", str(db), "batches")[1] == "no batches to undo\n"
+    code, out, _ = run(capsys, "--db", str(db), "batches", "--all")
+    assert out.startswith(f"{batch}  import  ") and "(undone " in out
+
+
+def test_batches_on_a_missing_database_is_one_line(capsys, tmp_path):
+    one_line_error(*run(capsys, "--db", str(tmp_path / "none.db"), "batches")[:3:2])

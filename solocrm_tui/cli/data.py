@@ -56,6 +56,8 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     imp.add_argument("--create-missing", action="store_true", help="create customers that orders/interactions name")
     imp.add_argument("--undo", metavar="BATCH", help="undo the import with this batch id")
     imp.add_argument("--force", action="store_true", help="with --undo: undo even if later changes depend on it")
+    batches = command("batches", "list the imports and merges that can be undone, newest first")
+    batches.add_argument("--all", action="store_true", help="also list the ones already undone")
     dup = command("duplicates", "list likely duplicate customers (same email or phone, or similar names)")
     dup.add_argument("--limit", type=positive, default=50, metavar="N", help="show at most N pairs (default 50)")
     merge = command("merge", "merge customer OTHER_ID into KEEP_ID (undoable)")
@@ -232,5 +234,20 @@ def cmd_forget(args, now: datetime) -> int:
     return 0
 
 
+def cmd_batches(args, now: datetime) -> int:
+    from solocrm_tui.core.storage.batches import list_batches
+
+    open_db(args, create=False)
+    found = list_batches(include_undone=args.all)
+    if not found:
+        print("no batches to undo" if not args.all else "no batches yet")
+        return 0
+    for batch in found:
+        state = f"undone {batch.undone_at:%Y-%m-%d %H:%M}" if batch.undone_at else \
+            f"undo: solocrm {batch.kind} --undo {batch.id}"
+        print(f"{batch.id}  {batch.kind:<6}  {batch.created_at:%Y-%m-%d %H:%M}  {batch.description}  ({state})")
+    return 0
+
+
 COMMANDS = {"import": cmd_import, "duplicates": cmd_duplicates, "merge": cmd_merge, "export": cmd_export,
-            "forget": cmd_forget}
+            "forget": cmd_forget, "batches": cmd_batches}

@@ -41,14 +41,15 @@ class CustomerListActions:
 
         ids = self._targets()
         if ids:
-            question = f"Archive {len(ids)} customer{'s' if len(ids) > 1 else ''}?"
-            self.app.push_screen(Confirm(question), lambda yes: yes and self.archive(ids))
+            verb = "Unarchive" if self.query_state.archived else "Archive"  # is:archived lists archived rows
+            self.app.push_screen(Confirm(f"{verb} {_count(ids)}?"), lambda yes: yes and self.archive(ids))
 
     def archive(self, ids: list[int]) -> None:
         self.query_one(CustomerTable).marked.clear()
-        now = self.app.now()
-        work.apply_change(self, lambda: customers.archive_customers(ids, now), what="customers",
-                          done=f"archived {len(ids)}", undo_as=f"archiving {_count(ids)}")
+        now, archiving = self.app.now(), not self.query_state.archived
+        verb = "archiving" if archiving else "unarchiving"
+        work.apply_change(self, lambda: customers.archive_customers(ids, now, archived=archiving), what="customers",
+                          done=f"{'archived' if archiving else 'unarchived'} {len(ids)}", undo_as=f"{verb} {_count(ids)}")
 
     def action_tag(self) -> None:
         from solocrm_tui.modals.prompt import Prompt

@@ -301,3 +301,29 @@ async def test_undo_list_names_what_can_be_undone_newest_first(make_app, ann):
         assert log_lines(app)[-3:] == ["ctrl+z or /undo takes back, newest first (2):", "  order 12.00",
                                        "  note for Ann Archer"]
         assert len(orders.list_orders(ann.id)) == 1  # listing undid nothing
+
+
+async def test_x_on_the_archived_list_unarchives_and_unarchive_in_the_composer(make_app, ann, now):
+    bob = customers.create_customer(now, name="Bob Baker")
+    customers.archive_customers([ann.id, bob.id], now)
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f", *"is:archived ann", "enter")
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert "Unarchive 1 customer?" in str(app.screen.query_one("Label").render())
+        await pilot.press("y")
+        await settle(pilot)
+        assert customers.get_customer(ann.id).archived_at is None
+        assert await undo(pilot) == "↶ undid unarchiving 1 customer"
+        assert customers.get_customer(ann.id).archived_at is not None
+        app.open_customer(bob.id)
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_line(pilot, "/unarchive")
+        assert log_lines(app)[-1] == "✓ Bob Baker is back on the customer list"
+        assert customers.get_customer(bob.id).archived_at is None
+        await type_line(pilot, "/unarchive")
+        assert log_lines(app)[-1] == "✗ Bob Baker is not archived"

@@ -92,6 +92,11 @@ class Untag:
 
 
 @dataclass(frozen=True, slots=True)
+class Unarchive:
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AddCustomer:
     name: str
     email: str | None = None
@@ -120,5 +125,5 @@ class Help:
 
 Command = (
     Note | LogInteraction | NewFollowUp | Buy | NewDeal | MoveStage | Won | Lost | OpenTicket
-    | CloseTicket | Responded | Tag | Untag | AddCustomer | Find | Go | Undo | Help
+    | CloseTicket | Responded | Tag | Untag | Unarchive | AddCustomer | Find | Go | Undo | Help
 )

@@ -124,6 +124,13 @@ def _tag(cmd, cid, name, ctx):
     return Outcome(f"✓ {'tagged' if adding else 'untagged'} {name} #{cmd.tag}", cid, f"tag #{cmd.tag}")
 
 
+def _unarchive(cmd, cid, name, ctx):
+    if customers.get_customer(cid).archived_at is None:
+        raise ValidationError(f"{name} is not archived")
+    customers.archive_customers([cid], ctx.now, archived=False)
+    return Outcome(f"✓ {name} is back on the customer list", cid, f"unarchiving {name}")
+
+
 def _add(cmd, ctx):
     new = customers.create_customer(ctx.now, name=cmd.name, email=cmd.email, phone=cmd.phone)
     return Outcome(f"✓ added {new.name} (#{new.id})", new.id, f"adding {new.name}")
@@ -131,7 +138,7 @@ def _add(cmd, ctx):
 
 _ON_CUSTOMER = {c.Note: _log, c.LogInteraction: _log, c.NewFollowUp: _follow, c.Buy: _buy, c.NewDeal: _deal,
                 c.MoveStage: _stage, c.Won: _stage, c.Lost: _stage, c.OpenTicket: _ticket,
-                c.CloseTicket: _close, c.Responded: _responded, c.Tag: _tag, c.Untag: _tag}
+                c.CloseTicket: _close, c.Responded: _responded, c.Tag: _tag, c.Untag: _tag, c.Unarchive: _unarchive}
 
 
 def execute(command: c.Command, ctx: Context) -> Outcome:

@@ -33,6 +33,7 @@ from solocrm_tui.core.composer.commands import (  # noqa: F401 - re-exported as 
     OpenTicket,
     Responded,
     Tag,
+    Unarchive,
     Undo,
     Untag,
     Won,
@@ -60,6 +61,7 @@ COMMANDS: dict[str, str] = {
     "/responded": "/responded [@who] CAMPAIGN — record a response to a campaign",
     "/tag": "/tag [@who] TAG — add a tag",
     "/untag": "/untag [@who] TAG — remove a tag",
+    "/unarchive": "/unarchive [@who] — bring an archived customer back to the list",
     "/add": "/add NAME [EMAIL] [PHONE] — add a customer",
     "/find": "/find TEXT — search customers",
     "/go": "/go today|customers|pipeline|insights — switch screen",
@@ -258,6 +260,7 @@ _on_customer: dict[str, Handler] = {
     "/responded": lambda c, t, who, now: Responded(_required(c, t, "/responded needs a campaign"), who),
     "/tag": lambda c, t, who, now: Tag(_tag_name(c, t), who),
     "/untag": lambda c, t, who, now: Untag(_tag_name(c, t), who),
+    "/unarchive": lambda c, t, who, now: _bare(c, t, Unarchive(who)),
 }
 _global: dict[str, Callable[[str, str], Command]] = {
     "/add": _add,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -83,3 +84,23 @@ def fetch_rows(table: str, ids: Sequence[int], cols: Sequence[str] | None = None
         for row in cursor:
             out[row[0]] = dict(zip(header, row[1:]))
     return out
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    id: str
+    kind: str  # "import" or "merge"
+    description: str
+    created_at: datetime
+    undone_at: datetime | None
+
+
+def list_batches(*, include_undone: bool = False, limit: int = 50) -> list[BatchInfo]:
+    """The newest batches first: what `solocrm import --undo` and `merge --undo` can take back."""
+    where = "" if include_undone else "WHERE undone_at IS NULL "
+    rows = database.connection().execute(
+        f"SELECT id, kind, description, created_at, undone_at FROM batch {where}ORDER BY created_at DESC, rowid DESC "
+        "LIMIT ?", (limit,)).fetchall()
+    return [BatchInfo(id_, kind, description or "", datetime.fromisoformat(str(created)),
+                      datetime.fromisoformat(str(undone)) if undone else None)
+            for id_, kind, description, created, undone in rows]
