@@ -16,8 +16,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, DataTable
 
 from solocrm_tui import work
-from solocrm_tui.core.contacts import customers, timeline
+from solocrm_tui.core.contacts import customers, followups, timeline
 from solocrm_tui.core.contacts.detail import TIMELINE_PAGE, CustomerDetail, read_detail
+from solocrm_tui.core.dates import parse_when
+from solocrm_tui.core.sales import deals, orders
+from solocrm_tui.core.service import tickets
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.widgets.profile_card import ProfileCard
 from solocrm_tui.widgets.tab_bar import TabBar
@@ -29,6 +32,10 @@ TABS = {
     "followups": ("Due", "Title", "Done"),
     "tickets": ("Opened", "Subject", "Status", "Score"),
 }
+ROW_NAMES = {"orders": "order", "deals": "deal", "followups": "follow-up", "tickets": "ticket"}
+# What `del` calls for a row of each tab; each write is one undoable change set.
+DELETE = {"orders": orders.delete_order, "deals": deals.delete_deal, "followups": followups.delete_followup,
+          "tickets": tickets.delete_ticket}
 TITLES = {"timeline": "Timeline", "orders": "Orders", "deals": "Deals", "followups": "Follow-ups",
           "tickets": "Tickets"}
 
@@ -37,6 +44,7 @@ class CustomerScreen(CRMScreen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="customer.back"),
         Binding("e", "edit", "Edit", id="customer.edit"),
+        Binding("delete", "delete_row", "Delete", id="customer.delete"),
         Binding("c", "compose('/call ')", "Log call", id="customer.call"),
         Binding("n", "compose('')", "Note", id="customer.note"),
         Binding("f", "compose('/follow ')", "Follow-up", id="customer.follow"),
@@ -52,6 +60,7 @@ class CustomerScreen(CRMScreen):
         self._preloaded = detail
         self.older_cursor = None
         self.tab_rows: dict[str, list[tuple]] = {key: [] for key in TABS}
+        self.tab_ids: dict[str, list[int]] = {key: [] for key in TABS}
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="detail"):
@@ -88,6 +97,8 @@ class CustomerScreen(CRMScreen):
         self.query_one(ProfileCard).show(detail, self.app.now())
         self.query_one(Timeline).show_newest(page.rows, page.cursor is not None)
         self.older_cursor = page.cursor
+        self.tab_ids = {"orders": [o.id for o in detail.orders], "deals": [d.id for d in detail.deals],
+                        "followups": [f.id for f in detail.followups], "tickets": [t.id for t in detail.tickets]}
         self.tab_rows = {
             "orders": [(o.ordered_at.strftime("%Y-%m-%d"), f"{o.amount} {o.currency}", o.description)
                        for o in detail.orders],
@@ -123,7 +134,46 @@ class CustomerScreen(CRMScreen):
         table = self.query_one("#tab-table", DataTable)
         table.clear(columns=True)
         table.add_columns(*TABS[key])
-        table.add_rows(self.tab_rows[key])
+        for row_id, row in zip(self.tab_ids[key], self.tab_rows[key], strict=True):
+            table.add_row(*row, key=str(row_id))
+
+    def selected_row(self) -> tuple[str, int, tuple] | None:
+        """(tab, id, shown cells) of the highlighted row of the focused tab table, if any."""
+        tab = self.active_tab
+        if tab not in TABS or not self.tab_ids[tab] or self.focused is not self.query_one("#tab-table"):
+            return None
+        table = self.query_one("#tab-table", DataTable)
+        row_id = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        return tab, row_id, self.tab_rows[tab][self.tab_ids[tab].index(row_id)]
+
+    def action_delete_row(self) -> None:
+        from solocrm_tui.modals.confirm import Confirm
+
+        selected = self.selected_row()
+        if selected is None:
+            return
+        tab, row_id, cells = selected
+        what = f"{ROW_NAMES[tab]} {' · '.join(str(c) for c in cells if c)}"
+
+        def delete(yes: bool) -> None:
+            if yes:
+                work.apply_change(self, lambda: DELETE[tab](row_id), what=tab, done=f"deleted the {what}",
+                                  undo_as=f"deleting the {what}")
+
+        self.app.push_screen(Confirm(f"Delete the {what}?"), delete)
+
+    def reschedule(self, followup_id: int, title: str) -> None:
+        from solocrm_tui.modals.prompt import Prompt
+
+        def moved(text: str | None) -> None:
+            if text:
+                now = self.app.now()
+                when = parse_when(text, now)
+                work.apply_change(self, lambda: followups.reschedule(followup_id, when, now), what="followups",
+                                  done=f"“{title}” now due {when:%a %d %b %H:%M}", undo_as=f"rescheduling “{title}”")
+
+        self.app.push_screen(Prompt(f"Reschedule “{title}” to when?", placeholder="fri 14:30, 2026-12-01 9:00, 3d",
+                                    check=lambda text: parse_when(text, self.app.now())), moved)
 
     @on(TabBar.Chosen)
     async def tab_chosen(self, message: TabBar.Chosen) -> None:
@@ -157,7 +207,13 @@ class CustomerScreen(CRMScreen):
         await self.show_tab(keys[(keys.index(self.active_tab) + step) % len(keys)])
 
     def action_edit(self) -> None:
+        """e: on a highlighted follow-up, reschedule it; anywhere else, edit the customer."""
         from solocrm_tui.modals.customer_form import edit_customer
+
+        selected = self.selected_row()
+        if selected is not None and selected[0] == "followups":
+            self.reschedule(selected[1], str(selected[2][1]))
+            return
 
         customer_id = self.customer_id
         work.load(self, lambda: customers.get_customer(customer_id), lambda record: edit_customer(self.app, record),

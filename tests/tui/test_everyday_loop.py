@@ -5,7 +5,7 @@ there on Esc."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from textual import events
@@ -327,3 +327,45 @@ async def test_x_on_the_archived_list_unarchives_and_unarchive_in_the_composer(m
         assert customers.get_customer(bob.id).archived_at is None
         await type_line(pilot, "/unarchive")
         assert log_lines(app)[-1] == "✗ Bob Baker is not archived"
+
+
+async def show_tab(pilot, key: str) -> None:
+    screen = pilot.app.screen
+    await screen.show_tab(key)
+    await settle(pilot)
+    assert screen.focused is screen.query_one("#tab-table")
+
+
+async def test_del_on_a_tab_row_deletes_that_row_and_ctrl_z_brings_it_back(make_app, ann, now):
+    orders.add_order(ann.id, "42.50", now, description="espresso")
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_ann(pilot)
+        await show_tab(pilot, "orders")
+        await pilot.press("delete")
+        await settle(pilot)
+        assert "Delete the order" in str(app.screen.query_one("Label").render())
+        await pilot.press("y")
+        await settle(pilot)
+        assert orders.list_orders(ann.id) == []
+        assert customers.get_customer(ann.id).order_count == 0
+        answer = await undo(pilot)
+        assert answer.startswith("↶ undid deleting the order ") and "42.50" in answer
+        (back,) = orders.list_orders(ann.id)
+        assert (str(back.amount), back.description) == ("42.50", "espresso")
+        assert customers.get_customer(ann.id).order_count == 1
+
+
+async def test_e_on_a_follow_up_reschedules_it_to_an_exact_time(make_app, ann, now):
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_ann(pilot)
+        await show_tab(pilot, "followups")
+        (follow,) = followups.customer_followups(ann.id)
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press(*"2026-12-03 14:30", "enter")
+        await settle(pilot)
+        assert followups.get_followup(follow.id).due_at == datetime(2026, 12, 3, 14, 30)
+        assert await undo(pilot) == "↶ undid rescheduling “renewal”"
+        assert followups.get_followup(follow.id).due_at == follow.due_at

@@ -91,6 +91,13 @@ def snooze(ids: Iterable[int], until: datetime, now: datetime) -> int:
                 .where(F.id.in_(ids) & F.done_at.is_null()).execute())
 
 
+def reschedule(followup_id: int, when: datetime, now: datetime) -> FollowUp:
+    """Move one open follow-up to an exact future moment (it will remind again then)."""
+    if not snooze([followup_id], when, now):
+        raise ValidationError(f"follow-up #{followup_id} is done or gone: nothing to reschedule")
+    return get_followup(followup_id)
+
+
 def delete_followup(followup_id: int) -> None:
     with database.atomic():
         if not F.delete().where(F.id == followup_id).execute():
