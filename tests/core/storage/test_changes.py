@@ -90,3 +90,14 @@ def test_nothing_recorded_outside_an_action_and_no_trigger_left_behind(ann, t0):
 
     temp = database.execute_sql("SELECT name FROM sqlite_temp_master WHERE type = 'trigger'").fetchall()
     assert temp == [] and len(change.rows) == 1
+
+
+def test_a_row_replaced_by_the_action_comes_back_on_undo(core_db, t0):
+    """A REPLACE removes the old row without a DELETE statement: it is still part of the change."""
+    from solocrm_tui.core.storage.models import QueueDismissal
+
+    QueueDismissal.insert(item_key="birthday:1:", until=t0 + 5 * H).execute()
+    _, change = changes.record(lambda: QueueDismissal.insert(item_key="birthday:1:", until=t0 + 24 * H)
+                               .on_conflict_replace().execute(), "dismissing")
+    changes.undo(change, t0)
+    assert list(QueueDismissal.select().tuples()) == [("birthday:1:", t0 + 5 * H)]
