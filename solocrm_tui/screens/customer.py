@@ -32,10 +32,10 @@ TABS = {
     "followups": ("Due", "Title", "Done"),
     "tickets": ("Opened", "Subject", "Status", "Score"),
 }
-ROW_NAMES = {"orders": "order", "deals": "deal", "followups": "follow-up", "tickets": "ticket"}
+ROW_NAMES = {"timeline": "entry", "orders": "order", "deals": "deal", "followups": "follow-up", "tickets": "ticket"}
 # What `del` calls for a row of each tab; each write is one undoable change set.
-DELETE = {"orders": orders.delete_order, "deals": deals.delete_deal, "followups": followups.delete_followup,
-          "tickets": tickets.delete_ticket}
+DELETE = {"timeline": timeline.delete_interaction, "orders": orders.delete_order, "deals": deals.delete_deal,
+          "followups": followups.delete_followup, "tickets": tickets.delete_ticket}
 TITLES = {"timeline": "Timeline", "orders": "Orders", "deals": "Deals", "followups": "Follow-ups",
           "tickets": "Tickets"}
 
@@ -138,7 +138,11 @@ class CustomerScreen(CRMScreen):
             table.add_row(*row, key=str(row_id))
 
     def selected_row(self) -> tuple[str, int, tuple] | None:
-        """(tab, id, shown cells) of the highlighted row of the focused tab table, if any."""
+        """(tab, id, shown cells) of the highlighted timeline entry or tab-table row, if any."""
+        timeline = self.query_one(Timeline)
+        if self.focused is timeline:
+            entry = timeline.selected_entry
+            return None if entry is None else ("timeline", entry.id, (entry.kind, entry.body))
         tab = self.active_tab
         if tab not in TABS or not self.tab_ids[tab] or self.focused is not self.query_one("#tab-table"):
             return None
@@ -161,6 +165,16 @@ class CustomerScreen(CRMScreen):
                                   undo_as=f"deleting the {what}")
 
         self.app.push_screen(Confirm(f"Delete the {what}?"), delete)
+
+    def rewrite(self, entry_id: int, kind: str, body: str) -> None:
+        from solocrm_tui.modals.prompt import Prompt
+
+        def rewritten(text: str | None) -> None:
+            if text:
+                work.apply_change(self, lambda: timeline.edit_interaction(entry_id, text), what="interactions",
+                                  done=f"{kind} rewritten", undo_as=f"rewriting the {kind}")
+
+        self.app.push_screen(Prompt(f"Rewrite the {kind}:", value=body), rewritten)
 
     def reschedule(self, followup_id: int, title: str) -> None:
         from solocrm_tui.modals.prompt import Prompt
@@ -207,12 +221,16 @@ class CustomerScreen(CRMScreen):
         await self.show_tab(keys[(keys.index(self.active_tab) + step) % len(keys)])
 
     def action_edit(self) -> None:
-        """e: on a highlighted follow-up, reschedule it; anywhere else, edit the customer."""
+        """e: on a highlighted timeline entry, rewrite it; on a follow-up, reschedule it;
+        anywhere else, edit the customer."""
         from solocrm_tui.modals.customer_form import edit_customer
 
         selected = self.selected_row()
         if selected is not None and selected[0] == "followups":
             self.reschedule(selected[1], str(selected[2][1]))
+            return
+        if selected is not None and selected[0] == "timeline":
+            self.rewrite(selected[1], selected[2][0], selected[2][1])
             return
 
         customer_id = self.customer_id

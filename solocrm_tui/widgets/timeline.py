@@ -19,6 +19,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 
@@ -47,10 +48,10 @@ class Block:
 
 class Timeline(LineView, can_focus=True):
     COMPONENT_CLASSES = {"timeline--outbound", "timeline--inbound", "timeline--system",
-                         "timeline--day", "timeline--empty"}
+                         "timeline--day", "timeline--empty", "timeline--selected"}
     BINDINGS = [
-        Binding("j", "scroll_down", "Down", show=False, id="timeline.down"),
-        Binding("k", "scroll_up", "Up", show=False, id="timeline.up"),
+        Binding("k,up", "select(-1)", "Older entry", show=False, id="timeline.up"),
+        Binding("j,down", "select(1)", "Newer entry", show=False, id="timeline.down"),
         Binding("o", "older", "Older", id="timeline.older"),
     ]
 
@@ -66,6 +67,30 @@ class Timeline(LineView, can_focus=True):
         self.loaded = False
         self._entry_lines: dict[int, list[Strip]] = {}
         self._at_end = True
+        self.selected: int | None = None  # the id of the highlighted entry (e edits, del deletes it)
+
+    @property
+    def selected_entry(self) -> Interaction | None:
+        return next((e for e in self.entries if e.id == self.selected), None)
+
+    def action_select(self, step: int) -> None:
+        """↑/↓ move between the owner's entries, newest at the bottom; past the newest,
+        nothing is selected. System lines are the app's records and are skipped."""
+        mine = [e.id for e in self.entries if e.kind != "system"]
+        if not mine:
+            return
+        if self.selected not in mine:
+            index = len(mine) - 1 if step < 0 else None
+        else:
+            index = mine.index(self.selected) + step
+            index = None if index >= len(mine) else max(0, index)
+        self.selected = None if index is None else mine[index]
+        self.relayout()
+        block = next((b for b in self.blocks if b.entry is not None and b.entry.id == self.selected), None)
+        if block is not None:
+            self.scroll_to_region(Region(0, block.top, 1, block.height), animate=False, immediate=True)
+        elif self.selected is None:
+            self.scroll_end(animate=False, immediate=True, force=True)
 
     @property
     def count(self) -> int:
@@ -114,8 +139,9 @@ class Timeline(LineView, can_focus=True):
                 blocks.append(Block("day", len(strips), 1, day=day))
                 strips += [self.placed(f"── {day:%a %d %b %Y} ──", self._style("day"), width, "center"), blank]
                 previous_day = day
-            lines = self._entry_lines.get(entry.id)
-            if lines is None:
+            if entry.id == self.selected:  # drawn apart so the cache keeps the plain look
+                lines = self._render_entry(entry, width, self._style("selected"))
+            elif (lines := self._entry_lines.get(entry.id)) is None:
                 lines = self._entry_lines[entry.id] = self._render_entry(entry, width)
             blocks.append(Block(side_of(entry), len(strips), len(lines), entry=entry))
             strips += lines
@@ -127,7 +153,7 @@ class Timeline(LineView, can_focus=True):
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"timeline--{name}")
 
-    def _render_entry(self, entry: Interaction, width: int) -> list[Strip]:
+    def _render_entry(self, entry: Interaction, width: int, highlight: Style | None = None) -> list[Strip]:
         side, stamp = side_of(entry), entry.occurred_at.strftime("%H:%M")
         if side == "system":
             style = self._style("system")
@@ -138,6 +164,8 @@ class Timeline(LineView, can_focus=True):
         lines = self.wrap(head, inner) + self.wrap(entry.body or "—", inner)
         bubble_width = min(width, max(cell_len(line) for line in lines) + 2)
         style, base = self._style(side), self.base_style
+        if highlight is not None:
+            style += highlight
         margin = width - bubble_width
         strips = []
         for number, line in enumerate(lines):

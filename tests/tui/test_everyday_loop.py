@@ -13,7 +13,7 @@ from textual.keys import _character_to_key
 from textual.widgets import Input
 
 from solocrm_tui.core.composer import execute
-from solocrm_tui.core.contacts import customers, followups
+from solocrm_tui.core.contacts import customers, followups, timeline
 from solocrm_tui.core.contacts.timeline import page_timeline
 from solocrm_tui.core.sales import orders
 from solocrm_tui.core.sales.deals import create_deal
@@ -21,6 +21,7 @@ from solocrm_tui.screens.customer import CustomerScreen
 from solocrm_tui.screens.customers import CustomersScreen
 from solocrm_tui.screens.pipeline import PipelineScreen
 from solocrm_tui.screens.today import TodayScreen
+from solocrm_tui.widgets.timeline import Timeline
 
 from .conftest import settle, wait_until
 
@@ -369,3 +370,40 @@ async def test_e_on_a_follow_up_reschedules_it_to_an_exact_time(make_app, ann, n
         assert followups.get_followup(follow.id).due_at == datetime(2026, 12, 3, 14, 30)
         assert await undo(pilot) == "↶ undid rescheduling “renewal”"
         assert followups.get_followup(follow.id).due_at == follow.due_at
+
+
+async def test_select_a_timeline_entry_then_rewrite_or_delete_it_and_undo_both(make_app, ann, now):
+    timeline.add_interaction(ann.id, "note", "likes the dark roast", now - timedelta(hours=2))
+    timeline.add_interaction(ann.id, "call", "asked for a quote", now - timedelta(hours=1), direction="in")
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_ann(pilot)
+        view = app.screen.query_one(Timeline)
+        assert app.focused is view
+        await pilot.press("up")  # the newest of her entries
+        assert view.selected_entry.body == "asked for a quote"
+        await pilot.press("up")
+        assert view.selected_entry.body == "likes the dark roast"
+        await pilot.press("e")
+        await settle(pilot)
+        field = app.screen.query_one("#prompt-input", Input)
+        assert field.value == "likes the dark roast"
+        field.value = ""
+        await pilot.press(*"prefers the light roast", "enter")
+        await settle(pilot)
+        bodies = [e.body for e in page_timeline(ann.id, None, 50).rows if e.kind != "system"]
+        assert bodies == ["asked for a quote", "prefers the light roast"]
+        assert await undo(pilot) == "↶ undid rewriting the note"
+        bodies = [e.body for e in page_timeline(ann.id, None, 50).rows if e.kind != "system"]
+        assert bodies == ["asked for a quote", "likes the dark roast"]
+
+        app.screen.query_one(Timeline).focus()
+        assert view.selected_entry.body == "likes the dark roast"  # the selection outlives the reload
+        await pilot.press("down")
+        await pilot.press("delete")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert [e.body for e in page_timeline(ann.id, None, 50).rows if e.kind != "system"] == ["likes the dark roast"]
+        assert await undo(pilot) == "↶ undid deleting the entry call · asked for a quote"
+        assert [e.body for e in page_timeline(ann.id, None, 50).rows if e.kind == "call"] == ["asked for a quote"]

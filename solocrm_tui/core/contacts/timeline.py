@@ -64,8 +64,20 @@ def system_entry(customer_id: int, body: str, now: datetime) -> None:
                             body=body, occurred_at=now).execute()
 
 
+def edit_interaction(interaction_id: int, body: str) -> Interaction:
+    """Rewrite what an entry says; the app's own system lines are records, not the owner's words."""
+    body = validate.text(body, "text", required=True, limit=validate.MAX_TEXT)
+    with database.atomic():
+        I = InteractionModel
+        updated = I.update(body=body).where((I.id == interaction_id) & (I.kind != "system")).execute()
+        if not updated:
+            raise NotFound(f"no timeline entry #{interaction_id} the owner wrote")
+        row = I.select(*_COLUMNS).where(I.id == interaction_id).tuples().first()
+    return Interaction(*row)
+
+
 def delete_interaction(interaction_id: int) -> None:
-    """Remove an entry and recompute last contact from what remains (used by undo)."""
+    """Remove an entry and recompute last contact from what remains."""
     with database.atomic():
         row = InteractionModel.select(InteractionModel.customer).where(
             InteractionModel.id == interaction_id).tuples().first()
