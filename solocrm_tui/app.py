@@ -104,6 +104,11 @@ class SoloCRMApp(RunsJobs, App):
         if composer:
             composer.first().undo()
 
+    def action_undo_list(self) -> None:
+        composer = self.screen.query("Composer")
+        if composer:
+            composer.first().run("/undo list", None)
+
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()

@@ -18,6 +18,7 @@ ACTIONS = (
     ("Add customer", "add_customer", "open the new-customer form"),
     ("Focus composer", "focus_composer", "type a note or a /command"),
     ("Undo the last change", "undo", "ctrl+z, same as /undo"),
+    ("What can be undone", "undo_list", "the undo stack, newest first (/undo list)"),
     ("Show keys", "toggle_help", "the keys of this screen"),
 )
 

@@ -56,14 +56,16 @@ class CustomerListActions:
 
         ids = self._targets()
         if ids:
-            self.app.push_screen(Prompt(f"Tag for {len(ids)} customer(s)", placeholder="vip"),
+            self.app.push_screen(Prompt(f"Tag for {_count(ids)} (-tag removes it)", placeholder="vip  or  -vip"),
                                  lambda tag: tag and self.tag(ids, tag))
 
-    def tag(self, ids: list[int], tag: str) -> None:
+    def tag(self, ids: list[int], typed: str) -> None:
         self.query_one(CustomerTable).marked.clear()
-        now = self.app.now()
-        work.apply_change(self, lambda: customers.change_tags(ids, now, add=[tag]), what="customers",
-                          done=f"tagged {len(ids)} #{tag}", undo_as=f"tagging {_count(ids)} #{tag}")
+        now, removing, tag = self.app.now(), typed.startswith("-"), typed.lstrip("-").lstrip("#")
+        change = {"remove": [tag]} if removing else {"add": [tag]}
+        done, doing = ("untagged", "untagging") if removing else ("tagged", "tagging")
+        work.apply_change(self, lambda: customers.change_tags(ids, now, **change), what="customers",
+                          done=f"{done} {len(ids)} #{tag}", undo_as=f"{doing} {_count(ids)} #{tag}")
 
     def action_merge(self) -> None:
         marked = sorted(self.query_one(CustomerTable).marked)

@@ -30,7 +30,7 @@ SIZE = (120, 35)
 
 @pytest.fixture
 def ann(db_path, now):
-    person = customers.create_customer(now, name="Ann Archer")
+    person = customers.create_customer(now, name="Ann Archer", tags=["vip"])
     followups.create_followup("renewal", now - timedelta(hours=1), now, customer_id=person.id)
     create_deal(person.id, "Website", "5000", now)
     return person
@@ -407,3 +407,19 @@ async def test_select_a_timeline_entry_then_rewrite_or_delete_it_and_undo_both(m
         assert [e.body for e in page_timeline(ann.id, None, 50).rows if e.kind != "system"] == ["likes the dark roast"]
         assert await undo(pilot) == "↶ undid deleting the entry call · asked for a quote"
         assert [e.body for e in page_timeline(ann.id, None, 50).rows if e.kind == "call"] == ["asked for a quote"]
+
+
+async def test_t_with_a_minus_removes_a_tag_and_ctrl_z_puts_it_back(make_app, ann):
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"-vip", "enter")
+        await settle(pilot)
+        assert "vip" not in customers.get_customer(ann.id).tags
+        assert await undo(pilot) == "↶ undid untagging 1 customer #vip"
+        assert "vip" in customers.get_customer(ann.id).tags
+        app.action_undo_list()
+        await settle(pilot)
+        assert log_lines(app)[-1] == "nothing to undo"
