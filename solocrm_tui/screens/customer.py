@@ -9,6 +9,8 @@ owner opens customers all day and Textual's cost is per widget.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, DataTable
 
 from solocrm_tui import work
+from solocrm_tui.core.amounts import split_amount
 from solocrm_tui.core.contacts import customers, followups, timeline
 from solocrm_tui.core.contacts.detail import TIMELINE_PAGE, CustomerDetail, read_detail
 from solocrm_tui.core.dates import parse_when
@@ -38,6 +41,12 @@ DELETE = {"timeline": timeline.delete_interaction, "orders": orders.delete_order
           "followups": followups.delete_followup, "tickets": tickets.delete_ticket}
 TITLES = {"timeline": "Timeline", "orders": "Orders", "deals": "Deals", "followups": "Follow-ups",
           "tickets": "Tickets"}
+
+
+def _order_fields(text: str) -> tuple[Decimal, str]:
+    """'42.50 espresso beans' -> the amount and the description, as /buy reads them."""
+    amount, rest = split_amount(text.split())
+    return amount, " ".join(rest)
 
 
 class CustomerScreen(CRMScreen):
@@ -176,6 +185,33 @@ class CustomerScreen(CRMScreen):
 
         self.app.push_screen(Prompt(f"Rewrite the {kind}:", value=body), rewritten)
 
+    def correct(self, tab: str, row_id: int, cells: tuple) -> None:
+        """e on an order (amount and text), a ticket (its subject) or a deal (the deal form)."""
+        from solocrm_tui.modals.deal_form import edit_deal
+        from solocrm_tui.modals.prompt import Prompt
+
+        if tab == "deals":
+            work.load(self, lambda: deals.get_deal(row_id), lambda deal: edit_deal(self.app, deal),
+                      group="customer-edit")
+            return
+        if tab == "orders":
+            question, value, check = ("Correct the order (amount, then what it was):",
+                                      f"{cells[1].split()[0]} {cells[2]}".strip(), _order_fields)
+        else:
+            question, value, check = "Rename the ticket:", str(cells[1]), None
+
+        def write(text: str) -> object:
+            if tab == "orders":
+                return orders.update_order(row_id, *_order_fields(text))
+            return tickets.rename_ticket(row_id, text)
+
+        def corrected(text: str | None) -> None:
+            if text:
+                work.apply_change(self, lambda: write(text), what=tab, done=f"{ROW_NAMES[tab]} corrected",
+                                  undo_as=f"correcting the {ROW_NAMES[tab]}")
+
+        self.app.push_screen(Prompt(question, value=value, check=check), corrected)
+
     def reschedule(self, followup_id: int, title: str) -> None:
         from solocrm_tui.modals.prompt import Prompt
 
@@ -231,6 +267,9 @@ class CustomerScreen(CRMScreen):
             return
         if selected is not None and selected[0] == "timeline":
             self.rewrite(selected[1], selected[2][0], selected[2][1])
+            return
+        if selected is not None and selected[0] in ("orders", "tickets", "deals"):
+            self.correct(*selected)
             return
 
         customer_id = self.customer_id

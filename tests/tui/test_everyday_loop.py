@@ -17,6 +17,7 @@ from solocrm_tui.core.contacts import customers, followups, timeline
 from solocrm_tui.core.contacts.timeline import page_timeline
 from solocrm_tui.core.sales import orders
 from solocrm_tui.core.sales.deals import create_deal
+from solocrm_tui.core.service import tickets
 from solocrm_tui.screens.customer import CustomerScreen
 from solocrm_tui.screens.customers import CustomersScreen
 from solocrm_tui.screens.pipeline import PipelineScreen
@@ -423,3 +424,62 @@ async def test_t_with_a_minus_removes_a_tag_and_ctrl_z_puts_it_back(make_app, an
         app.action_undo_list()
         await settle(pilot)
         assert log_lines(app)[-1] == "nothing to undo"
+
+
+async def test_e_corrects_an_order_and_renames_a_ticket_both_undoable(make_app, ann, now):
+    orders.add_order(ann.id, "42.50", now, description="espresso")
+    ticket = tickets.open_ticket(ann.id, "Grinder brokn", now)
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_ann(pilot)
+        await show_tab(pilot, "orders")
+        await pilot.press("e")
+        await settle(pilot)
+        field = app.screen.query_one("#prompt-input", Input)
+        assert field.value == "42.50 espresso"
+        field.value = ""
+        await pilot.press(*"45 espresso beans", "enter")
+        await settle(pilot)
+        (order,) = orders.list_orders(ann.id)
+        assert (str(order.amount), order.description) == ("45.00", "espresso beans")
+        assert str(customers.get_customer(ann.id).revenue) == "45.00"
+        assert await undo(pilot) == "↶ undid correcting the order"
+        (order,) = orders.list_orders(ann.id)
+        assert (str(order.amount), order.description) == ("42.50", "espresso")
+
+        await show_tab(pilot, "tickets")
+        await pilot.press("e")
+        await settle(pilot)
+        field = app.screen.query_one("#prompt-input", Input)
+        field.value = ""
+        await pilot.press(*"Grinder broken", "enter")
+        await settle(pilot)
+        assert tickets.get_ticket(ticket.id).subject == "Grinder broken"
+
+
+async def test_ctrl_z_takes_back_a_form_edit_and_a_ticket_status(make_app, ann, now):
+    ticket = tickets.open_ticket(ann.id, "Grinder broken", now)
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        field = app.screen.query_one("#field-city", Input)
+        field.focus()
+        await pilot.press(*"Leeds", "enter")
+        await settle(pilot)
+        assert customers.get_customer(ann.id).city == "Leeds"
+        assert await undo(pilot) == "↶ undid editing Ann Archer"
+        assert customers.get_customer(ann.id).city is None
+
+        await pilot.press("4")
+        await settle(pilot)
+        insights = app.screen
+        insights.query_one("#insights-tabs").active = "tickets"
+        await settle(pilot)
+        insights.query_one("#tickets-table").focus()
+        await pilot.press("p")
+        await settle(pilot)
+        assert tickets.get_ticket(ticket.id).status == "pending"
+        assert await undo(pilot) == "↶ undid setting “Grinder broken” to pending"
+        assert tickets.get_ticket(ticket.id).status == "open"

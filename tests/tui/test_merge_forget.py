@@ -61,6 +61,13 @@ async def test_merge_two_marked_customers_with_per_field_choice(make_app, now):
             pass
         assert table.row_count == 1
 
+        # ctrl+z takes the merge back through its batch
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert app.session.lines[-1] == (f"↶ undid merging #{b.id} into #{a.id}", "answer")
+        assert customers.get_customer(b.id).city == "Hamburg" and customers.get_customer(a.id).city == "Berlin"
+        assert table.row_count == 2
+
 
 async def test_names_and_values_in_the_merge_form_are_text_not_markup(make_app, now):
     a = customers.create_customer(now, name="Ann [/] Lee", email="ann@[b].example")

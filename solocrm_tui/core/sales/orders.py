@@ -47,6 +47,19 @@ def add_order(customer_id: int, amount: Decimal | str, now: datetime, *, currenc
                  cents_to_decimal(cost_cents))
 
 
+def update_order(order_id: int, amount: Decimal | str, description: str) -> None:
+    """Correct what an order says (a typo in the amount or the text); totals follow."""
+    cents = validate.cents(amount)
+    description = validate.text(description, "description") or ""
+    with database.atomic():
+        row = OrderModel.select(OrderModel.customer).where(OrderModel.id == order_id).tuples().first()
+        if row is None:
+            raise NotFound(f"no order #{order_id}")
+        OrderModel.update(amount_cents=cents, description=description).where(OrderModel.id == order_id).execute()
+        if row[0] is not None:
+            refresh_customer_totals([row[0]])
+
+
 def delete_order(order_id: int) -> None:
     with database.atomic():
         row = OrderModel.select(OrderModel.customer).where(OrderModel.id == order_id).tuples().first()

@@ -32,6 +32,14 @@ def open_ticket(customer_id: int, subject: str, now: datetime) -> Ticket:
     return get_ticket(ticket_id)
 
 
+def rename_ticket(ticket_id: int, subject: str) -> Ticket:
+    subject = validate.text(subject, "ticket subject", required=True)
+    with database.atomic():
+        if not T.update(subject=subject).where(T.id == ticket_id).execute():
+            raise NotFound(f"no ticket #{ticket_id}")
+    return get_ticket(ticket_id)
+
+
 def get_ticket(ticket_id: int) -> Ticket:
     row = T.select(*_COLUMNS).where(T.id == ticket_id).tuples().first()
     if row is None:

@@ -14,6 +14,7 @@ from solocrm_tui.core.sales.orders import (
     delete_order,
     list_orders,
     refresh_customer_totals,
+    update_order,
 )
 from solocrm_tui.core.storage.models import Customer as CustomerModel
 from solocrm_tui.core.storage.models import Order as OrderModel
@@ -149,3 +150,17 @@ def test_deleting_the_customer_deletes_the_orders(cid, t0):
     add_order(cid, "10", t0)
     CustomerModel.delete().where(CustomerModel.id == cid).execute()
     assert OrderModel.select().count() == 0
+
+
+def test_update_order_corrects_amount_and_text_and_the_totals_follow(core_db, t0, unchanged):
+    ann = create_customer(t0, name="Ann")
+    order = add_order(ann.id, "10", t0, description="beans")
+    update_order(order.id, "12.50", "more beans")
+    (fixed,) = list_orders(ann.id)
+    assert (str(fixed.amount), fixed.description) == ("12.50", "more beans")
+    assert str(get_customer(ann.id).revenue) == "12.50"
+    with unchanged():
+        with pytest.raises(ValidationError):
+            update_order(order.id, "-1", "refund")
+        with pytest.raises(NotFound):
+            update_order(order.id + 99, "1", "x")

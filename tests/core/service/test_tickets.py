@@ -14,6 +14,7 @@ from solocrm_tui.core.service.tickets import (
     delete_ticket,
     get_ticket,
     open_ticket,
+    rename_ticket,
     reopen_ticket,
     set_status,
 )
@@ -146,3 +147,12 @@ def test_customer_tickets_newest_first(alice, t0):
     c = open_ticket(alice, "c", t0)
     assert [t.id for t in customer_tickets(alice)] == [c.id, b.id, a.id]
     assert customer_tickets(12345) == []
+
+
+def test_rename_ticket_needs_a_subject(core_db, t0, unchanged):
+    ticket = open_ticket(create_customer(t0, name="Ann").id, "Grinder brokn", t0)
+    assert rename_ticket(ticket.id, "Grinder broken").subject == "Grinder broken"
+    with unchanged():
+        with pytest.raises(ValidationError):
+            rename_ticket(ticket.id, "   ")
+    assert get_ticket(ticket.id).subject == "Grinder broken"
