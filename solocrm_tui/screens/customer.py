@@ -9,6 +9,7 @@ owner opens customers all day and Textual's cost is per widget.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from textual import on
@@ -21,7 +22,7 @@ from solocrm_tui import work
 from solocrm_tui.core.amounts import split_amount
 from solocrm_tui.core.contacts import customers, followups, timeline
 from solocrm_tui.core.contacts.detail import TIMELINE_PAGE, CustomerDetail, read_detail
-from solocrm_tui.core.dates import parse_when
+from solocrm_tui.core.dates import split_when
 from solocrm_tui.core.sales import deals, orders
 from solocrm_tui.core.service import tickets
 from solocrm_tui.screens.base import CRMScreen
@@ -212,18 +213,24 @@ class CustomerScreen(CRMScreen):
 
         self.app.push_screen(Prompt(question, value=value, check=check), corrected)
 
-    def reschedule(self, followup_id: int, title: str) -> None:
+    def reschedule(self, followup_id: int, due: str, title: str) -> None:
+        """When, then the title, as /follow reads them; leaving the title out keeps it."""
         from solocrm_tui.modals.prompt import Prompt
+
+        def parsed(text: str) -> tuple[datetime, str]:
+            when, words = split_when(text.split(), self.app.now())
+            return when, " ".join(words) or title
 
         def moved(text: str | None) -> None:
             if text:
                 now = self.app.now()
-                when = parse_when(text, now)
-                work.apply_change(self, lambda: followups.reschedule(followup_id, when, now), what="followups",
-                                  done=f"“{title}” now due {when:%a %d %b %H:%M}", undo_as=f"rescheduling “{title}”")
+                when, new_title = parsed(text)
+                work.apply_change(self, lambda: followups.reschedule(followup_id, when, now, new_title),
+                                  what="followups", done=f"“{new_title}” now due {when:%a %d %b %H:%M}",
+                                  undo_as=f"rescheduling “{title}”")
 
-        self.app.push_screen(Prompt(f"Reschedule “{title}” to when?", placeholder="fri 14:30, 2026-12-01 9:00, 3d",
-                                    check=lambda text: parse_when(text, self.app.now())), moved)
+        self.app.push_screen(Prompt(f"Reschedule “{title}” (when, then the title):", value=f"{due} {title}",
+                                    placeholder="fri 14:30 send the quote", check=parsed), moved)
 
     @on(TabBar.Chosen)
     async def tab_chosen(self, message: TabBar.Chosen) -> None:
@@ -263,7 +270,7 @@ class CustomerScreen(CRMScreen):
 
         selected = self.selected_row()
         if selected is not None and selected[0] == "followups":
-            self.reschedule(selected[1], str(selected[2][1]))
+            self.reschedule(selected[1], str(selected[2][0]), str(selected[2][1]))
             return
         if selected is not None and selected[0] == "timeline":
             self.rewrite(selected[1], selected[2][0], selected[2][1])

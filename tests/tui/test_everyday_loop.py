@@ -366,11 +366,16 @@ async def test_e_on_a_follow_up_reschedules_it_to_an_exact_time(make_app, ann, n
         (follow,) = followups.customer_followups(ann.id)
         await pilot.press("e")
         await settle(pilot)
-        await pilot.press(*"2026-12-03 14:30", "enter")
+        field = app.screen.query_one("#prompt-input", Input)
+        assert field.value == f"{follow.due_at:%Y-%m-%d %H:%M} renewal"
+        field.value = ""
+        await pilot.press(*"2026-12-03 14:30 renewal call", "enter")
         await settle(pilot)
-        assert followups.get_followup(follow.id).due_at == datetime(2026, 12, 3, 14, 30)
+        moved = followups.get_followup(follow.id)
+        assert (moved.due_at, moved.title) == (datetime(2026, 12, 3, 14, 30), "renewal call")
         assert await undo(pilot) == "↶ undid rescheduling “renewal”"
-        assert followups.get_followup(follow.id).due_at == follow.due_at
+        back = followups.get_followup(follow.id)
+        assert (back.due_at, back.title) == (follow.due_at, "renewal")
 
 
 async def test_select_a_timeline_entry_then_rewrite_or_delete_it_and_undo_both(make_app, ann, now):

@@ -91,10 +91,16 @@ def snooze(ids: Iterable[int], until: datetime, now: datetime) -> int:
                 .where(F.id.in_(ids) & F.done_at.is_null()).execute())
 
 
-def reschedule(followup_id: int, when: datetime, now: datetime) -> FollowUp:
-    """Move one open follow-up to an exact future moment (it will remind again then)."""
-    if not snooze([followup_id], when, now):
-        raise ValidationError(f"follow-up #{followup_id} is done or gone: nothing to reschedule")
+def reschedule(followup_id: int, when: datetime, now: datetime, title: str | None = None) -> FollowUp:
+    """Move one open follow-up to an exact future moment (it will remind again then), and
+    give it a new title when one is given."""
+    if title is not None:
+        title = validate.text(title, "title", required=True)
+    with database.atomic():
+        if not snooze([followup_id], when, now):
+            raise ValidationError(f"follow-up #{followup_id} is done or gone: nothing to reschedule")
+        if title is not None:
+            F.update(title=title).where(F.id == followup_id).execute()
     return get_followup(followup_id)
 
 
