@@ -173,50 +173,40 @@ class Composer(ReportWorkerErrors, Vertical):
         self.run("/undo", None)
 
     def _next(self) -> None:
-        if self.busy or not self.pending:
-            return
-        text, focus = self.pending.popleft()
-        self.say(f"› {text}", "echo")
-        now = self.app.now()
-        try:
-            command = grammar.parse(text, now)
-        except CRMError as exc:  # refused in the log (the owner is looking at it), nothing changed
-            self.say(f"✗ {exc}", "error")
-            self._next()
-            return
-        if isinstance(command, grammar.Undo) and command.list_only:
-            self._list_undo()
-            self._next()
-            return
-        self.busy = True
-        if isinstance(command, grammar.Undo):
-            self._undo()
-        else:
+        """Start queued lines until one needs a worker; lines answered on the spot (a typo,
+        /undo list, nothing to undo) don't wait, and a long pasted block doesn't recurse."""
+        while not self.busy and self.pending:
+            text, focus = self.pending.popleft()
+            self.say(f"› {text}", "echo")
+            now = self.app.now()
+            try:
+                command = grammar.parse(text, now)
+            except CRMError as exc:  # refused in the log (the owner is looking at it), nothing changed
+                self.say(f"✗ {exc}", "error")
+                continue
+            if isinstance(command, grammar.Undo):
+                self._undo(command)
+                continue
+            self.busy = True
             ctx = execute.Context(now, focus, self.app.config.currency)
             work.apply_change(self, lambda: execute.execute(command, ctx), what=_written, then=self._answered,
                               refused=lambda exc: self.say(f"✗ {exc}", "error"), toast_refusal=False,
                               undo_as=lambda outcome: outcome.undo_label, group="composer")
 
-    def _list_undo(self) -> None:
+    def _undo(self, command: grammar.Undo) -> None:
         stack = self.app.session.undo_stack
         if not stack:
             self.say("nothing to undo", "hint")
-            return
-        self.say(f"ctrl+z or /undo takes back, newest first ({len(stack)}):")
-        for label, _ in reversed(stack):
-            self.say(f"  {label}", "hint")
-
-    def _undo(self) -> None:
-        taken = self.app.session.pop_undo()
-        if taken is None:
-            self.say("nothing to undo", "hint")
-            self.busy = False
-            self._next()
-            return
-        label, undo = taken
-        work.apply_change(self, undo, what="undo", then=lambda _: self.say(f"↶ undid {label}"),
-                          refused=lambda exc: self.say(f"✗ {exc}", "error"),
-                          toast_refusal=False, group="composer")
+        elif command.list_only:
+            self.say(f"ctrl+z or /undo takes back, newest first ({len(stack)}):")
+            for label, _ in reversed(stack):
+                self.say(f"  {label}", "hint")
+        else:
+            label, undo = self.app.session.pop_undo()
+            self.busy = True
+            work.apply_change(self, undo, what="undo", then=lambda _: self.say(f"↶ undid {label}"),
+                              refused=lambda exc: self.say(f"✗ {exc}", "error"), toast_refusal=False,
+                              group="composer")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The next queued line starts when this one's worker has ended, however it ended

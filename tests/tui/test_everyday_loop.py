@@ -488,3 +488,32 @@ async def test_ctrl_z_takes_back_a_form_edit_and_a_ticket_status(make_app, ann, 
         assert tickets.get_ticket(ticket.id).status == "pending"
         assert await undo(pilot) == "↶ undid setting “Grinder broken” to pending"
         assert tickets.get_ticket(ticket.id).status == "open"
+
+
+async def test_a_long_block_of_refused_lines_queued_behind_a_command_is_answered_line_by_line(make_app, ann,
+                                                                                               monkeypatch):
+    """1,200 lines the grammar refuses, waiting behind a slow command: each gets its ✗
+    (the queue once recursed per refused line and overflowed the stack)."""
+    release = threading.Event()
+    real = execute.execute
+
+    def held(command, ctx):
+        assert release.wait(60)
+        return real(command, ctx)
+
+    monkeypatch.setattr(execute, "execute", held)
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_ann(pilot)
+        await pilot.press("slash")
+        field = app.screen.query_one("#composer-input", Input)
+        field.post_message(events.Paste("/buy 3 beans\n" + "/bogus\n" * 1200))
+        await pilot.pause()
+        release.set()
+        await wait_until(pilot, lambda: sum(kind == "error" for _, kind in app.session.lines) >= 60,
+                         "the refusals")
+        await settle(pilot)
+        assert [str(o.amount) for o in orders.list_orders(ann.id)] == ["3.00"]
+        errors = [text for text, kind in app.session.lines if kind == "error"]
+        assert errors and all(text.startswith("✗ unknown command /bogus") for text in errors)
+        assert composer_value(app) == ""
