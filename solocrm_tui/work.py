@@ -69,28 +69,28 @@ def apply_change(node: DOMNode, write: Callable[[], T], *, what: Changed | Calla
         try:
             if undo_as is None:
                 result, change = db_call(write), None
-            else:
+            else:  # named once the result is known: the name often depends on it
                 result, change = db_call(changes.record, write, "")
         except CRMError as error:
             app.call_from_thread(_refused, node, error, refused, toast_refusal)
             return
-        if change is not None:
-            label = undo_as(result) if callable(undo_as) else undo_as
-            if label and change.rows:
-                app.call_from_thread(app.session.push_undo, label, _undo_step(app, change, label))
+        label = undo_as(result) if callable(undo_as) else undo_as
+        if change is not None and label and change.rows:
+            named = replace(change, label=label)
+            app.call_from_thread(app.session.push_undo, label, lambda: changes.undo(named, app.now()))
         app.call_from_thread(_applied, node, result, what, customer_id, done, then)
 
     return node.run_worker(run, name=group, group=group, thread=True, exit_on_error=False)
 
 
-def _undo_step(app: App, change: changes.ChangeSet, label: str) -> Callable[[], None]:
-    named = replace(change, label=label)
-    return lambda: changes.undo(named, app.now())
+def _not_done(app: App, error: CRMError) -> None:
+    """The one toast for something the owner can fix: what core said, as plain text."""
+    app.notify(str(error), severity="error", title="Not done", markup=False)
 
 
 def _refused(node: DOMNode, error: CRMError, refused, toast: bool) -> None:
     if toast:
-        node.app.notify(str(error), severity="error", title="Not done", markup=False)
+        _not_done(node.app, error)
     if refused is not None:
         refused(error)
 
@@ -110,13 +110,13 @@ def report_failure(app: App, event: Worker.StateChanged) -> None:
     """One policy for every failed worker: an error toast, never a crash.
 
     Worker state messages do not bubble, so the app and every screen and widget that
-    owns workers send theirs here (see messages.ReportWorkerErrors).
+    owns workers send theirs here (see ReportWorkerErrors below).
     """
     if event.state != WorkerState.ERROR:
         return
     error = event.worker.error
     if isinstance(error, CRMError):
-        app.notify(str(error), severity="error", title="Not done", markup=False)
+        _not_done(app, error)
     else:
         log.error("worker %s failed", event.worker.name, exc_info=error)
         app.notify(f"{type(error).__name__}: {error}", severity="error", title="Something went wrong", markup=False)

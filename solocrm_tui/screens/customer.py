@@ -36,6 +36,7 @@ TABS = {
     "followups": ("Due", "Title", "Done"),
     "tickets": ("Opened", "Subject", "Status", "Score"),
 }
+CHANGED = {"timeline": "interactions"}  # the DataChanged name of a tab's rows, where it differs
 ROW_NAMES = {"timeline": "entry", "orders": "order", "deals": "deal", "followups": "follow-up", "tickets": "ticket"}
 # What `del` calls for a row of each tab; each write is one undoable change set.
 DELETE = {"timeline": timeline.delete_interaction, "orders": orders.delete_order, "deals": deals.delete_deal,
@@ -171,8 +172,8 @@ class CustomerScreen(CRMScreen):
 
         def delete(yes: bool) -> None:
             if yes:
-                work.apply_change(self, lambda: DELETE[tab](row_id), what=tab, done=f"deleted the {what}",
-                                  undo_as=f"deleting the {what}")
+                work.apply_change(self, lambda: DELETE[tab](row_id), what=CHANGED.get(tab, tab),
+                                  done=f"deleted the {what}", undo_as=f"deleting the {what}")
 
         self.app.push_screen(Confirm(f"Delete the {what}?"), delete)
 
