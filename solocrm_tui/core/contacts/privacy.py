@@ -12,6 +12,9 @@ this customer (undoing such an import later simply has nothing left to do for
 them). Merge batches involving them lose their whole log and are marked erased, so
 they can never be undone (that would bring the person back). The erasure runs with
 `secure_delete` on, so freed pages are zeroed, and checkpoints the WAL afterwards.
+A full-text index only marks a deleted row as gone and keeps its words in the old
+segments, so every FTS5 index is merged into fresh segments inside the erasure: the
+old pages are freed, and zeroed, with the person's words in them.
 Backups made before the erasure still contain the person until they are rotated.
 """
 
@@ -68,6 +71,7 @@ def forget_customer(customer_id: int, now: datetime, *, purge: bool = False) -> 
                                           (customer_id,)).rowcount
             deleted += purged + conn.execute("DELETE FROM customer WHERE id = ?", (customer_id,)).rowcount
             scrubbed = _scrub_batches(customer_id)
+            _rewrite_search_indexes(conn)
             conn.execute("INSERT INTO erasure (at, orders_anonymised, rows_deleted) VALUES (?, ?, ?)",
                          (str(now), anonymised, deleted))
     finally:
@@ -75,6 +79,14 @@ def forget_customer(customer_id: int, now: datetime, *, purge: bool = False) -> 
     with suppress(sqlite3.Error):  # another instance is reading: the WAL is recycled at its next checkpoint
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return ErasureResult(customer_id, deleted, anonymised, purged, scrubbed)
+
+
+def _rewrite_search_indexes(conn: sqlite3.Connection) -> None:
+    """Merge each FTS5 index into new segments, dropping the deleted rows' words for good."""
+    indexes = [row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%USING fts5%'")]
+    for name in indexes:
+        conn.execute(f'INSERT INTO "{name}"("{name}") VALUES (\'optimize\')')
 
 
 def _scrub_batches(customer_id: int) -> int:
