@@ -14,7 +14,7 @@ import pytest
 
 from solocrm_tui import __version__, cli
 from solocrm_tui.core.storage.backup import integrity_errors
-from solocrm_tui.core.storage.db import LATEST_VERSION
+from solocrm_tui.core.storage.schema import LATEST_VERSION
 
 COMMANDS = ("demo", "today", "backup", "restore", "locate", "doctor")
 

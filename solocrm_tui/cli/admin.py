@@ -94,23 +94,20 @@ def cmd_backup(args, now: datetime) -> int:
 
 
 def cmd_restore(args, now: datetime) -> int:
-    from solocrm_tui.core.storage.backup import restore_from
     from solocrm_tui.core.storage.db import close_database, open_database
-    from solocrm_tui.core.storage.doctor import check_backup_file
+    from solocrm_tui.core.storage.restore import restore_from
 
     db = db_path(args).absolute()
     source = Path(args.file).expanduser().absolute()
     if db.is_dir():
         raise DatabaseError(f"{db} is a directory, not a database file")
-    check_backup_file(source)
-    if db.exists() and db.samefile(source):
+    if db.exists() and source.exists() and db.samefile(source):
         raise ValidationError(f"{source} is the database itself")
-    existed = db.exists()
     close_database()
     safety = restore_from(source, db, now)
-    open_database(db, create=False)  # upgrades an older backup's schema, proves it opens
+    open_database(db, create=False)  # proves the restored file opens
     print(f"restored {db} from {source}")
-    print(f"previous database saved as {safety}" if existed else "there was no previous database")
+    print(f"previous database saved as {safety}" if safety else "there was no previous database")
     return 0
 
 

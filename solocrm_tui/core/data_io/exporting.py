@@ -21,6 +21,7 @@ from typing import TextIO
 from solocrm_tui.core.data_io import documents
 from solocrm_tui.core.data_io import formats as fmt
 from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.storage.files import check_output
 from solocrm_tui.core.storage.models import database
 
 KINDS = ("customers", "orders", "interactions", "followups")
@@ -133,6 +134,7 @@ def _to_file(path: Path | str, format_: str, body: Callable[[TextIO], int]) -> i
     path = Path(path).expanduser()
     if path.is_dir():
         raise ValidationError(f"{path} is a directory: give a file name (or use `export all -o {path}`)")
+    check_output(path)
     tmp, handle = _private_writer(path, format_)
     try:
         with handle:

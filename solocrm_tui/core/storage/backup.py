@@ -1,4 +1,4 @@
-"""Consistent online backups and validated restores.
+"""Consistent online backups.
 
 SQLite's backup API copies a live WAL database page-consistently while the app
 keeps running, which a plain file copy cannot promise. Every copy is checked with
@@ -8,15 +8,15 @@ keeps running, which a plain file copy cannot promise. Every copy is checked wit
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 from datetime import datetime
 from pathlib import Path
 
 from solocrm_tui.core.errors import DatabaseError
+from solocrm_tui.core.storage.files import check_output
 
 
-def _private_file(path: Path) -> None:
+def private_file(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     os.close(fd)
@@ -43,9 +43,10 @@ def backup_to(source: Path, target: Path) -> Path:
     source, target = Path(source), Path(target)
     if target.exists() and target.is_dir():
         raise DatabaseError(f"{target} is a directory; give a file name for the backup")
+    check_output(target, source, backup=True)
     tmp = target.with_name(target.name + ".part")
     try:
-        _private_file(tmp)
+        private_file(tmp)
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=15)
         dst = sqlite3.connect(tmp)
         try:
@@ -79,33 +80,3 @@ def rotate(folder: Path, stem: str, keep: int) -> list[Path]:
     for path in doomed:
         path.unlink(missing_ok=True)
     return doomed
-
-
-def restore_from(backup: Path, db_path: Path, now: datetime) -> Path:
-    """Replace the database with `backup` after validating it; the current file is backed up first.
-
-    Returns the path of the safety copy of the database that was replaced.
-    """
-    backup = Path(backup)
-    if not backup.is_file():
-        raise DatabaseError(f"no backup file at {backup}")
-    with open(backup, "rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
-            raise DatabaseError(f"{backup} is not an SQLite database")
-    problems = integrity_errors(backup)
-    if problems:
-        raise DatabaseError(f"{backup} failed its integrity check: {problems[0]}")
-    safety = db_path.parent / "backups" / f"{db_path.stem}-before-restore-{now:%Y%m%d-%H%M%S}.db"
-    if db_path.exists():
-        try:
-            backup_to(db_path, safety)
-        except DatabaseError:  # the database being replaced is damaged: keep its bytes as they are
-            _private_file(safety)
-            shutil.copyfile(db_path, safety)
-    tmp = db_path.with_name(db_path.name + ".restore")
-    _private_file(tmp)
-    shutil.copyfile(backup, tmp)
-    for suffix in ("-wal", "-shm"):
-        Path(str(db_path) + suffix).unlink(missing_ok=True)
-    os.replace(tmp, db_path)
-    return safety

@@ -11,16 +11,19 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
 from peewee import PeeweeException
 
 from solocrm_tui.core.errors import DatabaseError
-from solocrm_tui.core.storage.models import database
+from solocrm_tui.core.storage.models import SQLITE_MAGIC, database
+from solocrm_tui.core.storage.schema import (
+    LATEST_VERSION,
+    migration_scripts,
+    split_statements,
+)
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 15000
 PRAGMAS = {
     "journal_mode": "wal",
@@ -39,19 +42,13 @@ STORAGE_ERRORS = (sqlite3.Error, PeeweeException)
 T = TypeVar("T")
 
 
-def migration_scripts() -> list[str]:
-    """The SQL of each schema version, in order; version N is the N-th script."""
-    folder = resources.files("solocrm_tui.core.storage") / "migrations"
-    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))
-    return [(folder / name).read_text(encoding="utf-8") for name in names]
-
-
-LATEST_VERSION = len(migration_scripts())
-
-
-def _check_file(path: Path) -> None:
+def _check_file(path: Path, *, create: bool) -> None:
     if path.is_dir():
         raise DatabaseError(f"{path} is a directory, not a database file")
+    if not create and path.exists() and not path.stat().st_size:
+        # Opening it would make it a database; a command that only reads must not.
+        raise DatabaseError(f"{path} is empty, not a SoloCRM database (run `solocrm demo` or open the app "
+                            "to start one there)")
     if path.exists() and path.stat().st_size:
         try:
             with open(path, "rb") as fh:
@@ -84,6 +81,18 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
+def _refuse_foreign(conn: sqlite3.Connection, path: Path, version: int) -> None:
+    """Never add our schema to another application's SQLite file: without our version
+    stamp it must be empty, with one it must hold our customer table."""
+    if version:
+        ours = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'customer'").fetchone()
+    else:
+        ours = not conn.execute("SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchone()
+    if not ours:
+        raise DatabaseError(f"{path} is not a SoloCRM database (an SQLite file of another application): "
+                            "nothing was changed")
+
+
 def _backup_before_upgrade(path: Path, version: int) -> Path:
     from solocrm_tui.core.storage.backup import backup_to
 
@@ -92,11 +101,13 @@ def _backup_before_upgrade(path: Path, version: int) -> Path:
     return target
 
 
-def _migrate(path: Path) -> None:
-    """Bring the file to LATEST_VERSION, all scripts in one IMMEDIATE transaction."""
+def migrate(path: Path, *, backup: bool = True) -> None:
+    """Bring the file to LATEST_VERSION, all scripts in one IMMEDIATE transaction; an older
+    schema is backed up first unless `backup` is off (a restore's staging copy)."""
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     try:
         version = schema_version(conn)
+        _refuse_foreign(conn, path, version)
         if version > LATEST_VERSION:
             raise DatabaseError(
                 f"{path} was made by a newer SoloCRM (schema {version}; this version knows "
@@ -104,14 +115,14 @@ def _migrate(path: Path) -> None:
             )
         if version == LATEST_VERSION:
             return
-        if version > 0:
+        if version > 0 and backup:
             _backup_before_upgrade(path, version)
         scripts = migration_scripts()
         conn.execute("BEGIN IMMEDIATE")
         try:
             if schema_version(conn) == version:  # another process may have migrated meanwhile
                 for number in range(version + 1, LATEST_VERSION + 1):
-                    for statement in _statements(scripts[number - 1]):
+                    for statement in split_statements(scripts[number - 1]):
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {LATEST_VERSION}")
             conn.execute("COMMIT")
@@ -122,35 +133,21 @@ def _migrate(path: Path) -> None:
         conn.close()
 
 
-def _statements(script: str) -> list[str]:
-    """Split a migration script on complete statements (triggers contain ';')."""
-    out, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        if not buffer and line.lstrip().startswith("--"):
-            continue
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            out.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        out.append(buffer.strip())
-    return out
-
-
 def open_database(path: Path | str, *, create: bool = True, cache_kib: int | None = None) -> Path:
     """Bind the models to `path`, creating and migrating it as needed; `cache_kib` sets each
     connection's page cache (default: PRAGMAS)."""
     path = Path(path).expanduser().absolute()
     close_database()
-    _check_file(path)
+    _check_file(path, create=create)
     if not path.exists():
         if not create:
             raise DatabaseError(f"no database at {path} (run `solocrm demo` or open the app to create one)")
         _create_private(path)
     try:
-        _migrate(path)
+        migrate(path)
         pragmas = PRAGMAS if cache_kib is None else {**PRAGMAS, "cache_size": -cache_kib}
         database.init(str(path), pragmas=pragmas, timeout=BUSY_TIMEOUT_MS / 1000)
+        database.adopt_file()
         database.connect(reuse_if_open=True)
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"cannot open {path}: {exc}") from None
@@ -163,6 +160,7 @@ def close_database() -> None:
     """Close every connection, the pooled idle ones too (a restore or another file may follow)."""
     if database.database:
         database.close_all()
+        database.release_file()
 
 
 def current_path() -> Path:

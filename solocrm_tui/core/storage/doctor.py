@@ -7,15 +7,13 @@ bound, so the CLI only prints the report and picks the exit code.
 
 from __future__ import annotations
 
-import sqlite3
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from solocrm_tui.core.errors import DatabaseError
 from solocrm_tui.core.storage.backup import integrity_errors
-from solocrm_tui.core.storage.db import LATEST_VERSION, SQLITE_MAGIC
 from solocrm_tui.core.storage.models import database
+from solocrm_tui.core.storage.schema import LATEST_VERSION, schema_differences
 
 
 @dataclass(frozen=True)
@@ -65,9 +63,12 @@ def diagnose(path: Path, config_error: str | None = None) -> Report:
     mode = stat.S_IMODE(path.stat().st_mode)
     broken_refs = len(database.execute_sql("PRAGMA foreign_key_check").fetchall())
     journal = _scalar("PRAGMA journal_mode")
+    schema_problems = schema_differences(database.connection())
     checks = (
         Check("integrity", not problems, "; ".join(problems[:3]) if problems else "integrity_check passed"),
-        Check("schema", version == LATEST_VERSION, f"version {version} (latest {LATEST_VERSION})"),
+        Check("schema", version == LATEST_VERSION and not schema_problems,
+              f"version {version} (latest {LATEST_VERSION})"
+              + (f": {'; '.join(schema_problems[:3])}" if schema_problems else ", every table, index and trigger as made")),
         Check("permissions", not mode & 0o077,
               f"{stat.filemode(mode | stat.S_IFREG)}" + ("" if not mode & 0o077 else f" (run: chmod 600 {path})")),
         Check("references", not broken_refs, f"{broken_refs} rows point at missing rows" if broken_refs
@@ -76,27 +77,3 @@ def diagnose(path: Path, config_error: str | None = None) -> Report:
         Check("config", config_error is None, config_error or "valid"),
     )
     return Report(path, checks, table_counts())
-
-
-def check_backup_file(path: Path) -> int:
-    """Refuse a restore source this version cannot use; returns its schema version."""
-    if not path.is_file():
-        raise DatabaseError(f"no backup file at {path}")
-    with open(path, "rb") as fh:
-        if fh.read(16) != SQLITE_MAGIC:
-            raise DatabaseError(f"{path} is not a SoloCRM backup (not an SQLite file)")
-    try:
-        conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            known = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'customer'").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"cannot read {path}: {exc}") from None
-    if version > LATEST_VERSION:
-        raise DatabaseError(f"{path} was made by a newer SoloCRM (schema {version}; this version knows "
-                            f"up to {LATEST_VERSION}): upgrade solocrm to restore it")
-    if not known:
-        raise DatabaseError(f"{path} is an SQLite file but not a SoloCRM database")
-    return version

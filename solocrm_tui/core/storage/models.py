@@ -8,6 +8,7 @@ instead of aggregating orders on every keystroke.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from peewee import (
@@ -31,30 +32,91 @@ class DatabaseMissing(CRMError):
     whose class, or first base, is called "DatabaseError" into its own DatabaseError.)"""
 
 
+class DatabaseReplaced(CRMError):
+    """Another file was put at the database's path while the app had it open."""
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
 class _Pool(PooledSqliteDatabase):
     """One connection per thread while it works; closing hands it back for the next worker.
 
     Each thread worker is a new thread: without the pool every keystroke's query ran on a
-    fresh connection with an empty page cache and re-read thousands of pages. Pooled
-    connections are reused only while the file at the path is the one they opened: a file
-    replaced under a running app (restore) is reopened, a deleted one is an error rather
-    than a new empty database.
+    fresh connection with an empty page cache and re-read thousands of pages.
+
+    The file at the path is checked before a connection is handed out and before each
+    write transaction. A deleted file is an error rather than a new empty database. A
+    file put in its place while our connections are open, or overwritten with something
+    that is not a database, is never opened or written: its WAL is still the old
+    file's, and SQLite would replay the old pages into it (a copy put back by hand ends
+    up malformed, a stray file gets database pages written into it). SQLite leaves that
+    WAL behind even when our connections close, so the WAL and shared-memory files our
+    connections opened are removed when we notice: the next start opens the new file
+    cleanly.
     """
 
     _file: tuple[int, int] | None = None
+    _companions: frozenset[tuple[int, int]] = frozenset()
+    # Open for the whole binding: closing any descriptor of the file would drop every POSIX
+    # lock this process holds on it, SQLite's included, so the header is read through this one.
+    _reader: int | None = None
+
+    def adopt_file(self) -> None:
+        """Remember which file the path names now; `open_database` calls this once it is bound."""
+        self.release_file()
+        self._reader = os.open(self.database, os.O_RDONLY)
+        stat = os.fstat(self._reader)
+        self._file = (stat.st_dev, stat.st_ino)
+        self._companions = frozenset()
+
+    def release_file(self) -> None:
+        """Forget the file; only once every connection is closed (see `_reader`)."""
+        if self._reader is not None:
+            os.close(self._reader)
+        self._reader, self._file = None, None
+
+    def _connect(self):
+        conn = super()._connect()  # the pragmas have read the file: its WAL and -shm are open now
+        self._companions |= {identity for identity in map(_identity, self._companion_paths()) if identity}
+        return conn
+
+    def _companion_paths(self) -> tuple[str, str]:
+        return self.database + "-wal", self.database + "-shm"
+
+    def _check_file(self) -> None:
+        try:
+            stat = os.stat(self.database)
+        except OSError:
+            # sqlite would quietly create an empty database here: say what happened instead
+            raise DatabaseMissing(f"{self.database} is gone (deleted or moved?): nothing can be read or "
+                                  "saved until it is back") from None
+        if self._file is not None and (stat.st_dev, stat.st_ino) != self._file:
+            self._drop_stale_companions()
+            raise DatabaseReplaced(f"{self.database} was replaced by another file while SoloCRM had it open: "
+                                   "nothing was written to it; quit SoloCRM and start it again to open it")
+        if self._reader is None:
+            return
+        head = os.pread(self._reader, 16, 0)
+        if head and head != SQLITE_MAGIC:
+            self._drop_stale_companions()
+            raise DatabaseReplaced(f"{self.database} is no longer an SQLite database (overwritten?): "
+                                   "nothing was written to it")
+
+    def _drop_stale_companions(self) -> None:
+        for path in self._companion_paths():
+            if _identity(path) in self._companions:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
 
     def connect(self, reuse_if_open=False):
         if self.database and self.is_closed():  # a connection is about to be taken from the pool
-            try:
-                stat = os.stat(self.database)
-            except OSError:
-                # sqlite would quietly create an empty database here: say what happened instead
-                raise DatabaseMissing(f"{self.database} is gone (deleted or moved?): nothing can be read or "
-                                    "saved until it is back") from None
-            if (stat.st_dev, stat.st_ino) != self._file:
-                self.close_idle()
-                self._file = (stat.st_dev, stat.st_ino)
+            self._check_file()
         return super().connect(reuse_if_open)
+
+    def begin(self, lock_type=None):
+        self._check_file()
+        return super().begin(lock_type)
 
     def rollback(self):
         """SQLite itself rolls back on a full disk or an I/O error; a second ROLLBACK would
@@ -62,6 +124,14 @@ class _Pool(PooledSqliteDatabase):
         if not self.is_closed() and not self.connection().in_transaction:
             return
         super().rollback()
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 # Bound to a file by storage.db.open_database(); one connection per thread at a time, pooled.
