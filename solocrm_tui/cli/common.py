@@ -58,9 +58,16 @@ def db_path(args: argparse.Namespace) -> Path:
 
 
 def load_config():
+    """The config file, checked whole: a [keys] section is checked against the app's
+    bindings here, where the UI may be imported (only then, to keep commands fast)."""
     from solocrm_tui.config import load_config
 
-    return load_config(paths.config_path())
+    config = load_config(paths.config_path())
+    if config.keys:
+        from solocrm_tui.keymap import check_keymap
+
+        check_keymap(config.keys)
+    return config
 
 
 def open_db(args: argparse.Namespace, *, create: bool, **options) -> Path:

@@ -9,6 +9,7 @@ as ValidationError.field so a form can put the message under that field.
 from __future__ import annotations
 
 import re
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -22,6 +23,13 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # keeps newlines and tabs
 _NOT_PHONE = re.compile(r"[^\d\s+\-().\/]")
 _NON_DIGITS = re.compile(r"\D")
+
+
+def setting(default: int | float, low: int | float, high: int | float):
+    """A numeric setting with the range it must lie in, declared beside the field so the
+    config check and the field cannot drift apart (a reminder interval of -5 seconds or
+    0 backups kept would silently stop the job instead of being refused at start)."""
+    return dataclass_field(default=default, metadata={"range": (low, high)})
 
 
 def blank(value: object) -> bool:
