@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from solocrm_tui import __version__, paths
+from solocrm_tui.core import validate
 from solocrm_tui.core.errors import ValidationError
 
 
@@ -29,12 +30,9 @@ def add_globals(parser: argparse.ArgumentParser, *, nested: bool) -> None:
 def id_of(what: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
-            value = int(text.strip().lstrip("#"))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f'{what} id must be a whole number like 42, got "{text}"') from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{what} id must be positive, got {value}")
-        return value
+            return validate.record_id(text, what)
+        except ValidationError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
     return parse
 
 
