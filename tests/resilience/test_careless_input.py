@@ -105,11 +105,9 @@ def test_the_largest_possible_id_is_just_not_found(crm):
 async def test_huge_id_typed_into_the_composer_is_one_line_in_its_log(crm, make_app):
     from textual.notifications import Notify
 
-    from solocrm_tui.core.storage.db import open_database
     from solocrm_tui.widgets.composer import ComposerLog
 
-    open_database(crm)
-    before = dump(crm)
+    before = dump(crm)  # the app's db_path is this same seeded file
     toasts = []
     app = make_app("customers")
     async with app.run_test(size=(120, 35),
