@@ -7,7 +7,7 @@ not a crash deep inside a job an hour later.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
@@ -15,20 +15,23 @@ from solocrm_tui.core.analytics.runs import Settings as Analytics
 from solocrm_tui.core.contacts.lifecycle import Rules as Lifecycle
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.stages import DEFAULT_PROBABILITIES, OPEN_DEAL_STAGES
+from solocrm_tui.core.validate import setting
 
 # [lifecycle] and [analytics] are the core's own rule and settings classes, so their
-# fields and defaults are written once.
+# fields, defaults and ranges are written once.
 
+YEAR_OF_HOURS = 8760
+TEN_YEARS_OF_DAYS = 3650
 
 
 @dataclass(frozen=True)
 class Jobs:
-    reminder_seconds: int = 15
-    restage_hours: int = 24
-    refit_hours: int = 24
-    refit_change_share: float = 0.05
-    backup_hours: int = 24
-    backups_kept: int = 7
+    reminder_seconds: int = setting(15, 1, 86400)
+    restage_hours: int = setting(24, 1, YEAR_OF_HOURS)
+    refit_hours: int = setting(24, 1, YEAR_OF_HOURS)
+    refit_change_share: float = setting(0.05, 0.0, 1.0)
+    backup_hours: int = setting(24, 1, YEAR_OF_HOURS)
+    backups_kept: int = setting(7, 1, 1000)  # 0 would delete the backup just made
 
 
 @dataclass(frozen=True)
@@ -39,10 +42,10 @@ class Notifications:
 
 @dataclass(frozen=True)
 class Today:
-    stale_deal_days: int = 14
-    no_contact_days: int = 30
-    old_ticket_days: int = 7
-    repurchase_factor: float = 2.0
+    stale_deal_days: int = setting(14, 1, TEN_YEARS_OF_DAYS)
+    no_contact_days: int = setting(30, 1, TEN_YEARS_OF_DAYS)
+    old_ticket_days: int = setting(7, 1, TEN_YEARS_OF_DAYS)
+    repurchase_factor: float = setting(2.0, 1.0, 20.0)
 
 
 @dataclass(frozen=True)
@@ -65,21 +68,36 @@ _SECTIONS = {"lifecycle": Lifecycle, "jobs": Jobs, "notifications": Notification
 
 def _check_type(key: str, value: Any, expected: Any) -> Any:
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        return value  # a whole number is a fine float; converted once its range is checked
     if (expected in (int, float) and isinstance(value, bool)) or not isinstance(value, expected):
         raise ValidationError(f"config: {key} must be {expected.__name__}, got {value!r}")
     return value
 
 
+def _check_range(key: str, value: Any, spec: Field) -> Any:
+    """The field's declared range; nan fails every comparison, so it is refused too.
+
+    Compared before any conversion: Python compares a huge int with the bounds exactly,
+    where float() or a timedelta would overflow."""
+    if "range" not in spec.metadata:
+        return value
+    low, high = spec.metadata["range"]
+    if not low <= value <= high:
+        raise ValidationError(f"config: {key} must be between {low} and {high}, got {value!r}")
+    return float(value) if isinstance(low, float) else value
+
+
 def _build_section(name: str, cls: type, raw: Any) -> Any:
     if not isinstance(raw, dict):
         raise ValidationError(f"config: [{name}] must be a table")
-    known = get_type_hints(cls)
+    types = get_type_hints(cls)
+    specs = {spec.name: spec for spec in fields(cls)}
     values = {}
     for key, value in raw.items():
-        if key not in known:
+        if key not in specs:
             raise ValidationError(f"config: unknown key {name}.{key}")
-        values[key] = _check_type(f"{name}.{key}", value, known[key])
+        checked = _check_type(f"{name}.{key}", value, types[key])
+        values[key] = _check_range(f"{name}.{key}", checked, specs[key])
     return cls(**values)
 
 

@@ -167,3 +167,66 @@ def test_unknown_key_in_file_is_named(tmp_path):
     path.write_text("[jobs]\nbackup_hourz = 3\n", encoding="utf-8")
     with pytest.raises(ValidationError, match="unknown key jobs.backup_hourz"):
         load_config(path)
+
+
+# --- ranges: every numeric setting has one, declared beside the field -----------------
+
+
+def _numeric_settings():
+    from dataclasses import fields
+
+    from solocrm_tui.config import _SECTIONS
+
+    for name, cls in _SECTIONS.items():
+        for spec in fields(cls):
+            if spec.type in ("int", "float", int, float):
+                yield name, spec
+
+
+def test_every_numeric_setting_declares_a_range_that_holds_its_default():
+    seen = list(_numeric_settings())
+    assert len(seen) >= 20
+    for section, spec in seen:
+        assert "range" in spec.metadata, f"{section}.{spec.name} has no range"
+        low, high = spec.metadata["range"]
+        assert low <= spec.default <= high, f"{section}.{spec.name}"
+
+
+@pytest.mark.parametrize("section, key, value, message", [
+    ("jobs", "reminder_seconds", -5, "config: jobs.reminder_seconds must be between 1 and 86400, got -5"),
+    ("jobs", "reminder_seconds", 0, "config: jobs.reminder_seconds must be between 1 and 86400, got 0"),
+    ("jobs", "reminder_seconds", 99999999999999999999,
+     "config: jobs.reminder_seconds must be between 1 and 86400, got 99999999999999999999"),
+    ("jobs", "backups_kept", 0, "config: jobs.backups_kept must be between 1 and 1000, got 0"),
+    ("jobs", "refit_change_share", float("nan"), "config: jobs.refit_change_share must be between 0.0 and 1.0, got nan"),
+    ("today", "repurchase_factor", float("inf"), "config: today.repurchase_factor must be between 1.0 and 20.0, got inf"),
+    ("lifecycle", "rhythm_active_factor", float("-inf"), "config: lifecycle.rhythm_active_factor must be between"),
+    ("lifecycle", "active_days", 0, "config: lifecycle.active_days must be between 1 and 3650, got 0"),
+    ("analytics", "annual_discount_rate", float("nan"), "config: analytics.annual_discount_rate must be between 0.0 and 1.0"),
+    ("analytics", "clv_horizon_months", 10**30, "config: analytics.clv_horizon_months must be between 1 and 120"),
+])
+def test_out_of_range_is_one_line_naming_key_range_and_value(section, key, value, message):
+    with pytest.raises(ValidationError) as info:
+        parse_config({section: {key: value}})
+    assert str(info.value).startswith(message)
+    assert "\n" not in str(info.value)
+
+
+def test_integer_too_big_for_a_float_is_a_range_error_not_an_overflow():
+    with pytest.raises(ValidationError, match="jobs.refit_change_share must be between 0.0 and 1.0, got 1000"):
+        parse_config({"jobs": {"refit_change_share": 10**400}})
+
+
+def test_bounds_are_accepted():
+    config = parse_config({"jobs": {"reminder_seconds": 1, "backups_kept": 1, "refit_change_share": 0},
+                           "today": {"repurchase_factor": 20}})
+    assert (config.jobs.reminder_seconds, config.jobs.backups_kept) == (1, 1)
+    assert config.jobs.refit_change_share == 0.0
+    assert config.today.repurchase_factor == 20.0
+
+
+def test_huge_integer_from_a_file_is_the_same_one_line_error(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("[jobs]\nreminder_seconds = 99999999999999999999\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="jobs.reminder_seconds must be between 1 and 86400"):
+        load_config(path)

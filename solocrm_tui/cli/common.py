@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from solocrm_tui import __version__, paths
+from solocrm_tui.core import validate
 from solocrm_tui.core.errors import ValidationError
 
 
@@ -29,12 +30,9 @@ def add_globals(parser: argparse.ArgumentParser, *, nested: bool) -> None:
 def id_of(what: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
-            value = int(text.strip().lstrip("#"))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f'{what} id must be a whole number like 42, got "{text}"') from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{what} id must be positive, got {value}")
-        return value
+            return validate.record_id(text, what)
+        except ValidationError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
     return parse
 
 
@@ -58,9 +56,16 @@ def db_path(args: argparse.Namespace) -> Path:
 
 
 def load_config():
+    """The config file, checked whole: a [keys] section is checked against the app's
+    bindings here, where the UI may be imported (only then, to keep commands fast)."""
     from solocrm_tui.config import load_config
 
-    return load_config(paths.config_path())
+    config = load_config(paths.config_path())
+    if config.keys:
+        from solocrm_tui.keymap import check_keymap
+
+        check_keymap(config.keys)
+    return config
 
 
 def open_db(args: argparse.Namespace, *, create: bool, **options) -> Path:

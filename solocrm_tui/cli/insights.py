@@ -6,6 +6,7 @@ import argparse
 from datetime import datetime
 
 from solocrm_tui.cli.common import load_config, open_db
+from solocrm_tui.core import validate
 from solocrm_tui.core.analytics.summary import Summary
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.text.insights import NO_FIGURE, TILES, model_text, moment
@@ -27,6 +28,7 @@ def _as_of(text: str | None, now: datetime) -> datetime | None:
         raise ValidationError(f'--as-of "{text}" is not a date (use YYYY-MM-DD)') from None
     if day.tzinfo is not None:
         raise ValidationError(f'--as-of "{text}" has a time zone: give a local date (YYYY-MM-DD)')
+    validate.in_years(day, "--as-of", text)
     if len(text.strip()) == 10:
         return now if day.date() == now.date() else day.replace(hour=23, minute=59, second=59)
     return day

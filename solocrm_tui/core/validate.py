@@ -9,12 +9,15 @@ as ValidationError.field so a form can put the message under that field.
 from __future__ import annotations
 
 import re
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from solocrm_tui.core.errors import ValidationError
 
 MAX_TEXT = 10_000
+MAX_ID = 2**63 - 1  # SQLite's largest INTEGER: a bigger id names no row and cannot even be asked for
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # dates outside these are typos, and overflow date arithmetic
 MAX_FIELD = 255
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TAG = re.compile(r"^[\w-]+$")
@@ -22,6 +25,29 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # keeps newlines and tabs
 _NOT_PHONE = re.compile(r"[^\d\s+\-().\/]")
 _NON_DIGITS = re.compile(r"\D")
+
+
+def setting(default: int | float, low: int | float, high: int | float):
+    """A numeric setting with the range it must lie in, declared beside the field so the
+    config check and the field cannot drift apart (a reminder interval of -5 seconds or
+    0 backups kept would silently stop the job instead of being refused at start)."""
+    return dataclass_field(default=default, metadata={"range": (low, high)})
+
+
+def record_id(text: str, what: str) -> int:
+    """An id a user typed (`42` or `#42`) for a `what` ("customer", "campaign").
+
+    The one gate between typed ids and SQLite: a number past MAX_ID would make the
+    driver raise OverflowError, so it is answered here as the missing row it is."""
+    digits = text.strip().removeprefix("#")
+    if not (digits.isascii() and digits.removeprefix("-").isdigit()):
+        raise ValidationError(f'{what} id must be a whole number like 42, got "{text}"')
+    shown = digits if len(digits) <= 30 else digits[:30] + "…"
+    if len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+        raise ValidationError(f"no {what} #{shown}")
+    if int(digits) < 1:
+        raise ValidationError(f"{what} id must be positive, got {shown}")
+    return int(digits)
 
 
 def blank(value: object) -> bool:
@@ -131,11 +157,17 @@ def moment(value: datetime | str | None, field: str) -> datetime | None:
         parsed = datetime.fromisoformat(raw)
     except ValueError:
         raise ValidationError(f'{field} "{value}" is not a real date/time (use YYYY-MM-DD or YYYY-MM-DD HH:MM)') from None
-    if not 1900 <= parsed.year <= 2200:
-        raise ValidationError(f'{field} "{value}" is outside the years 1900-2200')
+    in_years(parsed, field, raw)
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone().replace(tzinfo=None)
     return parsed.replace(microsecond=0)
+
+
+def in_years(parsed: date, field: str, typed: str) -> None:
+    """Refuse a date outside FIRST_YEAR..LAST_YEAR: `0001-01-01` is a typo, and going a
+    year back from it overflows Python's dates and pandas' timestamps."""
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise ValidationError(f'{field} "{typed}" is outside the years {FIRST_YEAR}-{LAST_YEAR}')
 
 
 def probability(value: int | str | None) -> int | None:

@@ -265,3 +265,24 @@ def test_errors_name_the_field_by_its_form_key(check, field):
     with pytest.raises(ValidationError) as refused:
         check()
     assert refused.value.field == field
+
+
+@pytest.mark.parametrize("text, expected", [("42", 42), ("#42", 42), (" 7 ", 7), (str(2**63 - 1), 2**63 - 1)])
+def test_record_id_reads_a_typed_id(text, expected):
+    assert validate.record_id(text, "customer") == expected
+
+
+@pytest.mark.parametrize("text, message", [
+    ("99999999999999999999999", "no customer #99999999999999999999999"),
+    (str(2**63), f"no customer #{2**63}"),
+    ("9" * 5000, "no customer #" + "9" * 30 + "…"),
+    ("0", "customer id must be positive, got 0"),
+    ("-5", "customer id must be positive, got -5"),
+    ("--5", 'customer id must be a whole number like 42, got "--5"'),
+    ("²", 'customer id must be a whole number like 42, got "²"'),
+    ("4a", 'customer id must be a whole number like 42, got "4a"'),
+])
+def test_record_id_refuses_in_one_line(text, message):
+    with pytest.raises(ValidationError) as info:
+        validate.record_id(text, "customer")
+    assert str(info.value) == message

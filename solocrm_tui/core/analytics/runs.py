@@ -13,15 +13,16 @@ from datetime import datetime, timedelta
 from peewee import fn
 
 from solocrm_tui.core.storage.models import ModelRun, database
+from solocrm_tui.core.validate import setting
 
 
 @dataclass(frozen=True)
 class Settings:
-    churn_horizon_days: int = 90
-    min_customers: int = 300
-    min_history_days: int = 180
-    clv_horizon_months: int = 12
-    annual_discount_rate: float = 0.10
+    churn_horizon_days: int = setting(90, 7, 730)
+    min_customers: int = setting(300, 1, 1_000_000)
+    min_history_days: int = setting(180, 1, 3650)
+    clv_horizon_months: int = setting(12, 1, 120)
+    annual_discount_rate: float = setting(0.10, 0.0, 1.0)
 
 
 

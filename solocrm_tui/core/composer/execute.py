@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from solocrm_tui.core import validate
 from solocrm_tui.core.composer import grammar as c
 from solocrm_tui.core.contacts import customers, followups, timeline
 from solocrm_tui.core.contacts.search import find_by_name
@@ -45,7 +46,8 @@ def resolve_customer(target: str | None, ctx: Context) -> tuple[int, str]:
             raise ValidationError("no customer in focus: open or select one, or name one with @name")
         return ctx.focus_customer_id, customers.get_customer(ctx.focus_customer_id).name
     if target.startswith("#") and target[1:].isdigit():  # @#42: by id, for people who share a name
-        return int(target[1:]), customers.get_customer(int(target[1:])).name
+        customer_id = validate.record_id(target, "customer")
+        return customer_id, customers.get_customer(customer_id).name
     matches = find_by_name(target, limit=6)
     exact = [m for m in matches if m.name.lower() == target.lower()]
     if len(exact) == 1 or len(matches) == 1:

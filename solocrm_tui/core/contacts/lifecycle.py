@@ -34,6 +34,7 @@ from solocrm_tui.core.storage.models import (
     StageChange,
     database,
 )
+from solocrm_tui.core.validate import setting
 
 NEW_DAYS = 30
 MIN_ACTIVE_DAYS = 14
@@ -42,11 +43,11 @@ RISK_THRESHOLD = 0.8
 
 @dataclass(frozen=True)
 class Rules:
-    active_days: int = 90
-    churned_days: int = 365
-    loyal_orders: int = 3
-    rhythm_active_factor: float = 2.0
-    rhythm_churned_factor: float = 3.0
+    active_days: int = setting(90, 1, 3650)
+    churned_days: int = setting(365, 1, 3650)
+    loyal_orders: int = setting(3, 1, 1000)
+    rhythm_active_factor: float = setting(2.0, 1.0, 20.0)
+    rhythm_churned_factor: float = setting(3.0, 1.0, 50.0)
 
 
 

@@ -4,7 +4,9 @@ Files are UTF-8 (a BOM from Excel is fine); anything else is refused with the li
 and byte where decoding failed, because guessing an encoding silently corrupts
 names. The delimiter (`,`, `;` or tab) is sniffed, with a fallback that counts the
 candidates in the header line. Every record keeps the file line it starts on, so a
-rejected row can be found in the editor that made it.
+rejected row can be found in the editor that made it. A quote that never closes is
+refused with its line: the csv module would quietly read the rest of the file into
+that one cell and the later rows would vanish from the import.
 """
 
 from __future__ import annotations
@@ -35,15 +37,20 @@ class Table:
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """(line the record starts on, cells) for every non-blank record after the header."""
         reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
-        previous = 0
+        previous, last = 0, None
         try:
             for cells in reader:
                 start, previous = previous + 1, reader.line_num
                 if start <= self.header_line or not any(cells):
                     continue
-                yield start, cells
+                if last:  # held back one record: only the last can hide an unclosed quote
+                    yield last
+                last = start, cells
         except csv.Error as exc:
             raise ValidationError(f"{self.path.name}: line {previous + 1} is not valid CSV: {exc}") from None
+        if last:
+            check_quotes_close(self.text, last[0], previous, self.delimiter, self.path.name)
+            yield last
 
 
 def check_file(path: Path | str) -> Path:
@@ -100,12 +107,32 @@ def detect_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+def check_quotes_close(text: str, start: int, end: int, delimiter: str, name: str) -> None:
+    """Refuse the file if the record on lines `start`..`end` ends inside a quoted field.
+
+    An open quote runs to the end of the file, so only a file's last record can be the
+    one. The csv module does not tell its state at the end; but one more `"` changes
+    nothing only when a quoted field is still open (it closes it), while after a
+    complete record it would start a new cell or add a character.
+    """
+    record = "".join(io.StringIO(text, newline="").readlines()[start - 1:end])
+    if _parse(record, delimiter) == _parse(record + '"', delimiter):
+        raise ValidationError(f'{name}: line {start}: a quoted field never ends (unbalanced ")')
+
+
+def _parse(text: str, delimiter: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
 def _header(text: str, delimiter: str, name: str) -> tuple[int, tuple[str, ...]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    previous = 0
     try:
         for cells in reader:
+            start, previous = previous + 1, reader.line_num
             if any(c.strip() for c in cells):
-                return reader.line_num, tuple(c.strip() for c in cells)
+                check_quotes_close(text, start, previous, delimiter, name)
+                return previous, tuple(c.strip() for c in cells)
     except csv.Error as exc:
         raise ValidationError(f"{name}: the header line is not valid CSV: {exc}") from None
     raise ValidationError(f"{name} is empty")
