@@ -18,7 +18,7 @@ FIELDS = (("name", "Name *", ""), ("channel", "Channel", "email"), ("cost", "Cos
 
 
 def _days(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 365:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 365:
         raise ValidationError("the attribution window is 1 to 365 days")
     return int(text)
 

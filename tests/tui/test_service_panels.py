@@ -81,6 +81,28 @@ async def send(pilot, text: str) -> str:
     return pilot.app.screen.query_one(ComposerLog).items[-1][0]
 
 
+async def test_campaign_form_refuses_a_superscript_digit_in_one_line(make_app, people):
+    """'²' is a digit to str.isdigit() but not to int(): typed in the window field it
+    must be the field's error, not a crash."""
+    app = make_app("insights")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await go_to_tab(pilot, "campaigns")
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        await pilot.press(*"Spring mail")
+        days = form.query_one("#field-attribution_days", Input)
+        days.value = ""
+        days.focus()
+        await pilot.press("²")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form and app.is_running
+        assert str(form.query_one("#error-attribution_days", Label).visual) == "the attribution window is 1 to 365 days"
+        assert campaigns.list_campaigns() == []
+
+
 async def test_new_campaign_form_validates_then_creates_from_the_filter(make_app, people, now):
     app = make_app("insights")
     notes = Notes()
