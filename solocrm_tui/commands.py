@@ -9,6 +9,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from solocrm_tui.core.contacts.search import find_by_name
 from solocrm_tui.core.storage.db import db_call
+from solocrm_tui.text.visible import visible
+from solocrm_tui.widgets.cells import cell
 
 ACTIONS = (
     ("Go to Today", "go('today')", "the daily follow-up queue"),
@@ -37,6 +39,6 @@ class CRMCommands(Provider):
         if len(query.strip()) >= 2:
             people = await asyncio.to_thread(db_call, find_by_name, query.strip(), 8)
             for person in people:
-                label = f"Open {person.name}" + (f" · {person.company}" if person.company else "")
-                yield Hit(0.9, matcher.highlight(label) if matcher.match(label) else label,
+                label = visible(f"Open {person.name}" + (f" · {person.company}" if person.company else ""))
+                yield Hit(0.9, matcher.highlight(label) if matcher.match(label) else cell(label),  # not markup
                           partial(self.app.open_customer, person.id), help="jump to customer")

@@ -36,6 +36,7 @@ from solocrm_tui.core.errors import CRMError
 from solocrm_tui.core.storage import changes
 from solocrm_tui.core.storage.db import db_call
 from solocrm_tui.messages import DataChanged
+from solocrm_tui.text.visible import visible
 
 T = TypeVar("T")
 log = logging.getLogger("solocrm")
@@ -83,9 +84,15 @@ def apply_change(node: DOMNode, write: Callable[[], T], *, what: Changed | Calla
     return node.run_worker(run, name=group, group=group, thread=True, exit_on_error=False)
 
 
+def toast(app: App, message: str, **options) -> None:
+    """Every toast: its message often quotes the owner's text (a name, a title), so it is
+    plain text (no markup) with control and bidi characters shown, not sent."""
+    app.notify(visible(message), markup=False, **options)
+
+
 def _not_done(app: App, error: CRMError) -> None:
-    """The one toast for something the owner can fix: what core said, as plain text."""
-    app.notify(str(error), severity="error", title="Not done", markup=False)
+    """The one toast for something the owner can fix: what core said."""
+    toast(app, str(error), severity="error", title="Not done")
 
 
 def _refused(node: DOMNode, error: CRMError, refused, toast: bool) -> None:
@@ -100,7 +107,7 @@ def _applied(node: DOMNode, result, what, customer_id, done, then) -> None:
         then(result)
     message = done(result) if callable(done) else done
     if message:
-        node.app.notify(message, markup=False)
+        toast(node.app, message)
     changed = DataChanged(customer_id, what=what(result) if callable(what) else what)
     if changed.what:
         node.post_message(changed)
@@ -119,7 +126,7 @@ def report_failure(app: App, event: Worker.StateChanged) -> None:
         _not_done(app, error)
     else:
         log.error("worker %s failed", event.worker.name, exc_info=error)
-        app.notify(f"{type(error).__name__}: {error}", severity="error", title="Something went wrong", markup=False)
+        toast(app, f"{type(error).__name__}: {error}", severity="error", title="Something went wrong")
 
 
 class ReportWorkerErrors:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from solocrm_tui.cli import admin, data, insights
 from solocrm_tui.cli.app import cmd_app, make_app
-from solocrm_tui.cli.common import Parser, add_globals, fail
+from solocrm_tui.cli.common import Parser, add_globals, fail, shown_output
 from solocrm_tui.core.errors import CRMError
 
 __all__ = ["COMMANDS", "build_parser", "main", "make_app"]
@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None, *, now: datetime | None = None) -> int:
     from solocrm_tui.core.storage.db import STORAGE_ERRORS, close_database
 
     try:
-        return COMMANDS[args.command](args, now)
+        with shown_output():  # the owner's text is shown, never obeyed by the terminal
+            return COMMANDS[args.command](args, now)
     except CRMError as exc:
         return fail(str(exc))
     except BrokenPipeError:  # `solocrm today | head`: the reader left, nothing to report

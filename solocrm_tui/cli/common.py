@@ -1,22 +1,26 @@
 """What every command shares: the argument parser's house rules, argument types,
-opening the database and the config, stdout that takes any text, and the one-line error.
+opening the database and the config, output that shows the owner's text without
+letting it command the terminal, and the one-line error.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from solocrm_tui import __version__, paths
 from solocrm_tui.core import validate
 from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.text.visible import visible
 
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line instead of usage + message
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"{self.prog}: error: {visible(message)} (see {self.prog} --help)\n")
 
 
 def add_globals(parser: argparse.ArgumentParser, *, nested: bool) -> None:
@@ -74,14 +78,53 @@ def open_db(args: argparse.Namespace, *, create: bool, **options) -> Path:
     return open_database(db_path(args), create=create, **options)
 
 
-def stdout():
+class Shown(io.TextIOBase):
+    """stdout or stderr as the commands print to it: every line passes the one sanitiser,
+    so a name, title or imported value holding an escape sequence or a bidi override is
+    shown (␛, �), never obeyed by the terminal. Newlines and tabs are kept; a CRLF, as a
+    CSV writer ends its lines, is one line break on a terminal."""
+
+    def __init__(self, stream) -> None:
+        super().__init__()
+        self.stream = stream
+
+    @property
+    def encoding(self) -> str:
+        return self.stream.encoding
+
+    def write(self, text: str) -> int:
+        self.stream.write(visible(text.replace("\r\n", "\n"), lines=True))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
+@contextmanager
+def shown_output() -> Iterator[None]:
+    """While a command runs, what it prints goes through Shown (see cli.main)."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = Shown(out), Shown(err)
     try:
-        sys.stdout.reconfigure(encoding="utf-8")
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def stdout():
+    """Where an export writes its data: byte for byte into a file or a pipe; on a
+    terminal, shown like everything else (the data may hold escapes from older imports)."""
+    stream = sys.stdout.stream if isinstance(sys.stdout, Shown) else sys.stdout
+    try:
+        stream.reconfigure(encoding="utf-8")
     except (AttributeError, ValueError):
         pass
-    return sys.stdout
+    return Shown(stream) if stream.isatty() else stream
 
 
 def fail(message: str) -> int:
-    print(f"solocrm: error: {message}", file=sys.stderr)
+    print(f"solocrm: error: {visible(message)}", file=sys.stderr)
     return 1

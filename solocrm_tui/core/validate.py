@@ -21,8 +21,11 @@ FIRST_YEAR, LAST_YEAR = 1900, 2200  # dates outside these are typos, and overflo
 MAX_FIELD = 255
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TAG = re.compile(r"^[\w-]+$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # keeps newlines and tabs
+# Direction marks, embeddings, overrides and isolates: they make text read differently from
+# what it holds. text.visible shows the same characters when older data still has them.
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI}]")
+_CONTROL_IN_TEXT = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{BIDI}]")  # keeps newlines and tabs
 _NOT_PHONE = re.compile(r"[^\d\s+\-().\/]")
 _NON_DIGITS = re.compile(r"\D")
 
@@ -56,12 +59,18 @@ def blank(value: object) -> bool:
 
 def printable(value: str, field: str, *, lines: bool = False, key: str | None = None) -> str:
     """Refuse control characters: shown in a terminal they are commands to it (an escape
-    sequence in an imported name could clear the screen). Multi-line text keeps newlines
-    and tabs."""
-    found = (_CONTROL_IN_TEXT if lines else _CONTROL).search(value)
+    sequence in an imported name could clear the screen), and a bidi override (U+202E)
+    makes text read differently from what it holds. Multi-line text keeps newlines and tabs."""
+    found = control_character(value, lines=lines)
     if found:
-        raise ValidationError(f"{field} contains a control character ({found.group()!r})", field=key)
+        raise ValidationError(f"{field} contains a control character ({found!r})", field=key)
     return value
+
+
+def control_character(value: str, *, lines: bool = False) -> str | None:
+    """The first character `printable` refuses in `value`, if any."""
+    found = (_CONTROL_IN_TEXT if lines else _CONTROL).search(value)
+    return found.group() if found else None
 
 
 def text(value: str | None, field: str, *, required: bool = False, limit: int = MAX_FIELD,
@@ -74,6 +83,17 @@ def text(value: str | None, field: str, *, required: bool = False, limit: int = 
     if len(cleaned) > limit:
         raise ValidationError(f"{field} is too long ({len(cleaned)} characters, at most {limit})", field=key)
     return cleaned if cleaned.isprintable() else printable(cleaned, field, lines=limit > MAX_FIELD, key=key)
+
+
+def custom(values: dict) -> dict:
+    """Custom fields arrive from imports and other tools, and the profile card shows them
+    like any field: their names and text values are held to the same rule (a value may
+    span lines, as a quoted CSV cell can)."""
+    for name, value in values.items():
+        printable(str(name), "a custom field's name")
+        if isinstance(value, str):
+            printable(value, f"custom field {name}", lines=True)
+    return values
 
 
 def email(value: str | None) -> tuple[str | None, str | None]:

@@ -23,6 +23,8 @@ from textual.worker import Worker
 
 from solocrm_tui import work
 from solocrm_tui.core.errors import CRMError, ValidationError
+from solocrm_tui.text.visible import visible
+from solocrm_tui.widgets.cells import cell
 
 T = TypeVar("T")
 GENERAL = "form"  # the message line above the buttons: a refusal about no one field of the form
@@ -49,9 +51,9 @@ class FormScreen(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         text, variant = self.SAVE_BUTTON
         with VerticalScroll(classes="dialog form"):
-            yield Label(self.heading, classes="dialog-title", markup=False)
+            yield Label(cell(self.heading), classes="dialog-title")
             yield from self.compose_fields()
-            general = Label(self.errors.get(GENERAL, ""), id=f"error-{GENERAL}", classes="field-error", markup=False)
+            general = Label(cell(self.errors.get(GENERAL)), id=f"error-{GENERAL}", classes="field-error")
             general.display = bool(self.errors.get(GENERAL))  # an empty label would still take a line
             yield general
             with Horizontal(classes="buttons"):
@@ -60,9 +62,11 @@ class FormScreen(ModalScreen[Any]):
 
     def compose_fields(self) -> ComposeResult:
         for key, label in self.fields:
-            yield Label(label, markup=False)
-            yield Input(value=str(self.values.get(key, "")), id=f"field-{key}")
-            yield Label(self.errors.get(key, ""), id=f"error-{key}", classes="field-error", markup=False)
+            yield Label(cell(label))
+            # Input draws its value as is: a value stored before validation refused escapes is
+            # shown (and saved back) with them made visible, never sent to the terminal.
+            yield Input(value=visible(str(self.values.get(key, ""))), id=f"field-{key}")
+            yield Label(cell(self.errors.get(key)), id=f"error-{key}", classes="field-error")
 
     def first_field(self) -> Widget:
         """Where typing starts when nothing is wrong: a field, not the scroll container."""
@@ -110,7 +114,7 @@ class FormScreen(ModalScreen[Any]):
 
     def show_errors(self, errors: Mapping[str, str]) -> None:
         for key in [key for key, _ in self.fields] + [GENERAL]:
-            self.query_one(f"#error-{key}", Label).update(errors.get(key, ""))
+            self.query_one(f"#error-{key}", Label).update(cell(errors.get(key)))  # messages quote what was typed
         self.query_one(f"#error-{GENERAL}", Label).display = bool(errors.get(GENERAL))
 
     def _focus(self, errors: Mapping[str, str]) -> None:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Label, RadioButton, RadioSet
 
 from solocrm_tui.core.contacts.merging import FIELDS
 from solocrm_tui.core.storage.records import Customer
 from solocrm_tui.modals.form import FormScreen
+from solocrm_tui.widgets.cells import cell
 
 ASKED = tuple(f for f in FIELDS if f not in ("tags", "custom"))  # tags and custom fields are combined
 
@@ -40,13 +40,13 @@ class MergeForm(FormScreen):
         a, b = self.records
         yield Label("Which record stays? (the other one's timeline, orders, deals, follow-ups and tickets move to it)")
         with RadioSet(id="keep"):  # names and values are the owner's text, never markup
-            yield RadioButton(Content(f"#{a.id} {a.name}"), value=True)
-            yield RadioButton(Content(f"#{b.id} {b.name}"))
+            yield RadioButton(cell(f"#{a.id} {a.name}"), value=True)
+            yield RadioButton(cell(f"#{b.id} {b.name}"))
         for field in self.differing:
             yield Label(f"{field.replace('_', ' ')}: which value?")
             with RadioSet(id=f"pick-{field}"):
-                yield RadioButton(Content(_shown(a, field)), value=True)
-                yield RadioButton(Content(_shown(b, field)))
+                yield RadioButton(cell(_shown(a, field)), value=True)
+                yield RadioButton(cell(_shown(b, field)))
         if not self.differing:
             yield Label("No conflicting fields: empty fields are filled from the other record.")
         yield Label("Tags and custom fields are combined. The merge can be undone: solocrm merge --undo BATCH.",

@@ -11,6 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from solocrm_tui.core.errors import CRMError
+from solocrm_tui.text.visible import visible
+from solocrm_tui.widgets.cells import cell
 
 
 class Prompt(ModalScreen[str | None]):
@@ -23,8 +25,9 @@ class Prompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, markup=False)
-            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Label(cell(self.question))  # it often quotes a title or a name
+            yield Input(value=visible(self.value, lines=True), placeholder=self.placeholder,  # as in FormScreen
+                        id="prompt-input")
             yield Label("", id="prompt-error", classes="field-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -36,7 +39,7 @@ class Prompt(ModalScreen[str | None]):
             try:
                 self.check(text)
             except CRMError as exc:
-                self.query_one("#prompt-error", Label).update(str(exc))
+                self.query_one("#prompt-error", Label).update(cell(exc))  # it may quote what was typed
                 return
         self.dismiss(text)
 

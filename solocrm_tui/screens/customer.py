@@ -26,6 +26,8 @@ from solocrm_tui.core.dates import split_when
 from solocrm_tui.core.sales import deals, orders
 from solocrm_tui.core.service import tickets
 from solocrm_tui.screens.base import CRMScreen
+from solocrm_tui.text.visible import visible
+from solocrm_tui.widgets.cells import cells
 from solocrm_tui.widgets.profile_card import ProfileCard
 from solocrm_tui.widgets.tab_bar import TabBar
 from solocrm_tui.widgets.timeline import Timeline
@@ -104,7 +106,7 @@ class CustomerScreen(CRMScreen):
 
     def show(self, detail: CustomerDetail) -> None:
         page = detail.timeline
-        self.sub_title = detail.record.name
+        self.sub_title = visible(detail.record.name)
         self.query_one(ProfileCard).show(detail, self.app.now())
         self.query_one(Timeline).show_newest(page.rows, page.cursor is not None)
         self.older_cursor = page.cursor
@@ -146,7 +148,7 @@ class CustomerScreen(CRMScreen):
         table.clear(columns=True)
         table.add_columns(*TABS[key])
         for row_id, row in zip(self.tab_ids[key], self.tab_rows[key], strict=True):
-            table.add_row(*row, key=str(row_id))
+            table.add_row(*cells(*row), key=str(row_id))
 
     def selected_row(self) -> tuple[str, int, tuple] | None:
         """(tab, id, shown cells) of the highlighted timeline entry or tab-table row, if any."""

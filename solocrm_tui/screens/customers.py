@@ -26,6 +26,7 @@ from solocrm_tui.core.errors import CRMError
 from solocrm_tui.messages import FindCustomers
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.screens.customer_list_actions import CustomerListActions
+from solocrm_tui.widgets.cells import cell
 from solocrm_tui.widgets.customer_table import CustomerTable
 
 PAGE = 100
@@ -146,7 +147,7 @@ class CustomersScreen(CustomerListActions, CRMScreen):
             self.query_state = parse_filter(event.value, sort=self.query_state.sort,
                                             descending=self.query_state.descending)
         except CRMError as exc:
-            self.query_one("#list-status", Static).update(f" {exc}")
+            self.query_one("#list-status", Static).update(cell(f" {exc}"))  # it quotes the typed filter
             return
         self.load()
 

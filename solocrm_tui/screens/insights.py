@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -30,6 +29,7 @@ from solocrm_tui.core.stages import CUSTOMER_STAGES
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.text.figures import money, percent
 from solocrm_tui.text.insights import moment
+from solocrm_tui.widgets.cells import cell, cells
 from solocrm_tui.widgets.chart import Chart, bars, column_chart
 from solocrm_tui.widgets.insight_panels import (
     TILES,
@@ -124,13 +124,13 @@ class InsightsScreen(CRMScreen):
         contact = self.query_one("#contact-table", DataTable)
         contact.clear()
         for row in at_risk:
-            contact.add_row(row.name, Text(money(row.value_at_risk), justify="right"), percent(row.churn_risk),
-                            money(row.clv), row.reason.split("; churn")[0], key=str(row.customer_id))
+            contact.add_row(*cells(row.name, cell(money(row.value_at_risk), justify="right"), percent(row.churn_risk),
+                                   money(row.clv), row.reason.split("; churn")[0]), key=str(row.customer_id))
         table = self.query_one("#top-table", DataTable)
         table.clear()
         for row in top:
-            table.add_row(row.name, Text(money(row.clv), justify="right"), Text(money(row.revenue), justify="right"),
-                          row.order_count, row.segment or "", key=str(row.customer_id))
+            table.add_row(*cells(row.name, cell(money(row.clv), justify="right"), cell(money(row.revenue), justify="right"),
+                                 row.order_count, row.segment), key=str(row.customer_id))
         total = sum(stages.values()) or 1
         self.query_one("#stage-chart", Chart).update(
             bars([(f"{k.replace('_', ' ')} ({stages.get(k, 0)})", stages.get(k, 0) / total) for k in CUSTOMER_STAGES]))
@@ -151,9 +151,9 @@ class InsightsScreen(CRMScreen):
         segments = self.query_one("#segment-table", DataTable)
         segments.clear()
         for seg in s.segments:
-            segments.add_row(seg.name, seg.size, f"{seg.revenue_share:.0%}",
-                             f"{seg.recency_days:.0f} d" if seg.recency_days is not None else "",
-                             f"{(seg.frequency or 0) + 1:.1f}", money(seg.monetary))
+            segments.add_row(*cells(seg.name, seg.size, f"{seg.revenue_share:.0%}",
+                                    f"{seg.recency_days:.0f} d" if seg.recency_days is not None else "",
+                                    f"{(seg.frequency or 0) + 1:.1f}", money(seg.monetary)))
         self.query_one("#segment-chart", Chart).update(bars([(seg.name, seg.revenue_share) for seg in s.segments]))
         km = s.kmeans
         silhouette = f"{km.silhouette:.2f}" if km and km.silhouette is not None else "—"

@@ -162,7 +162,7 @@ class PipelineScreen(CRMScreen):
         if card is not None:
             self._move_locally(card, self.col, None)
             self.persist_move(card, "won", None)
-            self.app.notify(f"won: {card.deal.title}", markup=False)
+            work.toast(self.app, f"won: {card.deal.title}")
 
     def action_lost(self) -> None:
         from solocrm_tui.modals.prompt import Prompt

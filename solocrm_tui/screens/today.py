@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,6 +19,7 @@ from solocrm_tui.core.dates import parse_when
 from solocrm_tui.core.today import dismissals, queue
 from solocrm_tui.core.today.items import QueueItem, item_key
 from solocrm_tui.screens.base import CRMScreen
+from solocrm_tui.widgets.cells import cell
 
 KIND_LABEL = {"followup": "follow-up", "birthday": "birthday", "repurchase": "repurchase",
               "stale_deal": "stale deal", "churn_risk": "churn risk", "ticket": "ticket"}
@@ -92,9 +92,9 @@ class TodayScreen(CRMScreen):
             why = "; ".join(item.reasons)
             title = f"{item.title} — {why}" if item.kind == "followup" else why
             table.add_row("●" if item_key(item) in self.marked else " ",
-                          Text(f"{item.urgency:4.1f}", justify="right"), KIND_LABEL.get(item.kind, item.kind),
-                          Text(item.customer_name or "—", overflow="ellipsis", no_wrap=True),
-                          Text(title, overflow="ellipsis", no_wrap=True), key=str(index))
+                          cell(f"{item.urgency:4.1f}", justify="right"), KIND_LABEL.get(item.kind, item.kind),
+                          cell(item.customer_name or "—", overflow="ellipsis", no_wrap=True),
+                          cell(title, overflow="ellipsis", no_wrap=True), key=str(index))
             if item_key(item) == keep:
                 table.move_cursor(row=index, animate=False)
         self.query_one("#today-summary", Static).update(self.summary(items))

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
 from solocrm_tui.core.storage.records import CustomerRow
 from solocrm_tui.text.figures import ago, money, percent
+from solocrm_tui.widgets.cells import cell
 
 COLUMNS = (("mark", " ", 1), ("name", "Name", 22), ("company", "Company", 17), ("stage", "Stage", 8),
            ("segment", "Segment", 13), ("last_contact", "Contact", 8), ("revenue", "Revenue", 8),
@@ -38,15 +38,15 @@ class CustomerTable(DataTable):
 
     def row_cells(self, row: CustomerRow) -> list:
         return [
-            Text("●", style="bold") if row.id in self.marked else " ",
-            Text(row.name, overflow="ellipsis", no_wrap=True),
-            Text(row.company or "", overflow="ellipsis", no_wrap=True),
+            cell("●", style="bold") if row.id in self.marked else " ",
+            cell(row.name, overflow="ellipsis", no_wrap=True),
+            cell(row.company, overflow="ellipsis", no_wrap=True),
             row.stage.replace("_", " "),
-            row.segment or "",
+            cell(row.segment),
             ago(row.last_contact_at, self.now),
-            Text(money(row.revenue), justify="right"),
-            Text(money(row.clv), justify="right"),
-            Text(percent(row.churn_risk), justify="right"),
+            cell(money(row.revenue), justify="right"),
+            cell(money(row.clv), justify="right"),
+            cell(percent(row.churn_risk), justify="right"),
         ]
 
     def append(self, rows: tuple[CustomerRow, ...]) -> None:
@@ -66,4 +66,4 @@ class CustomerTable(DataTable):
         if cid is None:
             return
         self.marked.symmetric_difference_update({cid})
-        self.update_cell(str(cid), "mark", Text("●", style="bold") if cid in self.marked else " ")
+        self.update_cell(str(cid), "mark", cell("●", style="bold") if cid in self.marked else " ")

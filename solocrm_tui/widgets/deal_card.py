@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from solocrm_tui.core.sales.board import Card, Column
 from solocrm_tui.text.figures import money
+from solocrm_tui.widgets.cells import cell
 
 CHUNK = 40  # cards mounted at a time; more are mounted as the selection moves down
 
@@ -23,9 +25,9 @@ class DealCard(Static):
             late = "!" if deal.expected_close < today else ""
             close = f" · {deal.expected_close:%d %b}{late}"
         stale = f" · ⚠ {card.idle_days}d idle" if card.stale else ""
-        text = (f"{deal.title}\n{deal.customer_name} · {money(deal.value)} · "
-                f"{deal.probability}%{close}{stale}")
-        super().__init__(text, markup=False, classes="deal-card" + (" stale" if card.stale else ""))
+        text = Text("\n").join([cell(deal.title), cell(f"{deal.customer_name} · {money(deal.value)} · "
+                                                        f"{deal.probability}%{close}{stale}")])
+        super().__init__(text, classes="deal-card" + (" stale" if card.stale else ""))
 
 
 class StageColumn(Vertical):

@@ -17,11 +17,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-# Control characters would reach the terminal as commands (an imported note can hold an
-# escape sequence); they are shown as their Unicode pictures instead. Newlines and tabs
-# are kept for the wrapper, which breaks and expands them.
-_VISIBLE = {code: 0x2400 + code for code in range(32) if chr(code) not in "\n\t"} | {127: 0x2421} \
-    | {code: 0xFFFD for code in range(128, 160)}
+from solocrm_tui.text.visible import visible
 
 
 class LineView(ScrollView):
@@ -115,10 +111,12 @@ class LineView(ScrollView):
     # helpers for subclasses
 
     def wrap(self, text: str, width: int) -> list[str]:
-        """`text` word-wrapped to `width` cells, control characters made visible, tabs expanded."""
+        """`text` word-wrapped to `width` cells, tabs expanded, and control, escape and bidi
+        characters made visible (an imported note can hold an escape sequence); newlines
+        are kept for the wrapper, which breaks lines at them."""
         if text.isprintable() and cell_len(text) <= width:  # one short plain line: nothing to do
             return [text.rstrip()]
-        text = text.translate(_VISIBLE)
+        text = visible(text, lines=True)
         return [line.plain.rstrip() for line in Text(text).wrap(self.app.console, max(1, width))] or [""]
 
     def placed(self, text: str, style: Style, width: int, align: str = "left") -> Strip:

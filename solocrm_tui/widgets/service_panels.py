@@ -6,7 +6,6 @@ screen only hosts them.
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,6 +17,7 @@ from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.sales import campaign_results
 from solocrm_tui.core.service import tickets
 from solocrm_tui.text.figures import money, percent
+from solocrm_tui.widgets.cells import cell, cells
 from solocrm_tui.work import ReportWorkerErrors
 
 
@@ -48,9 +48,9 @@ class CampaignsPanel(ReportWorkerErrors, Vertical):
         table = self.query_one(DataTable)
         table.clear()
         for r in results:
-            table.add_row(r.name, r.channel, f"{r.started_at:%Y-%m-%d}", r.targets, r.responses,
-                          percent(r.response_rate), r.conversions, Text(money(r.revenue), justify="right"),
-                          money(r.cost_per_target) or "—", money(r.cost_per_conversion) or "—", key=str(r.id))
+            table.add_row(*cells(r.name, r.channel, f"{r.started_at:%Y-%m-%d}", r.targets, r.responses,
+                                 percent(r.response_rate), r.conversions, cell(money(r.revenue), justify="right"),
+                                 money(r.cost_per_target) or "—", money(r.cost_per_conversion) or "—"), key=str(r.id))
         self.query_one("#campaigns-status", Static).update(
             f" {len(results)} campaigns · conversions = orders within each campaign's attribution window · "
             "n: new campaign from a filter · /responded NAME in the composer" if results else
@@ -94,9 +94,9 @@ class TicketsPanel(ReportWorkerErrors, Vertical):
         table.clear()
         for ticket, name in rows:
             answered = responses.get(ticket.id)
-            table.add_row(f"{ticket.opened_at:%Y-%m-%d}", name, ticket.subject, ticket.status,
-                          f"{(now - ticket.opened_at).days} d",
-                          _hours((answered - ticket.opened_at).total_seconds() / 3600) if answered else "not yet",
+            table.add_row(*cells(f"{ticket.opened_at:%Y-%m-%d}", name, ticket.subject, ticket.status,
+                                 f"{(now - ticket.opened_at).days} d",
+                                 _hours((answered - ticket.opened_at).total_seconds() / 3600) if answered else "not yet"),
                           key=str(ticket.id))
         if rows:
             ids = [ticket.id for ticket, _ in rows]

@@ -42,6 +42,22 @@ def test_control_characters_are_refused_by_name(value):
         validate.text(value + "\nsecond line", "text", limit=validate.MAX_TEXT)
 
 
+@pytest.mark.parametrize("value", ["invoice \u202efdp.exe", "\u2066isolated\u2069", "mark\u200f", "arabic\u061c"])
+def test_bidi_controls_are_refused_in_one_line_fields_and_notes(value):
+    with pytest.raises(ValidationError, match=r"ticket subject contains a control character \('\\u"):
+        validate.text(value, "ticket subject")
+    with pytest.raises(ValidationError, match="text contains a control character"):
+        validate.text(value + "\nsecond line", "text", limit=validate.MAX_TEXT)
+
+
+def test_custom_fields_are_held_to_the_same_rule():
+    assert validate.custom({"size": "M", "visits": 3}) == {"size": "M", "visits": 3}
+    with pytest.raises(ValidationError, match=r"custom field size contains a control character \('\\x1b'\)"):
+        validate.custom({"size": "\x1b]0;pwned\x07"})
+    with pytest.raises(ValidationError, match="a custom field's name contains a control character"):
+        validate.custom({"size\u202e": "M"})
+
+
 def test_newlines_and_tabs_are_not_control_characters_in_notes():
     assert validate.text("one\n\ttwo\r\nthree", "text", limit=validate.MAX_TEXT) == "one\n\ttwo\r\nthree"
     assert validate.text("tab\there\nnext", "name") == "tab here next"  # one-line fields fold them to spaces

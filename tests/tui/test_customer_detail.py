@@ -277,8 +277,9 @@ async def test_a_customer_without_entries_gets_a_hint(make_app, db_path, now):
 
 
 def table_rows(screen) -> list[list]:
+    """The rows as shown: cells are Text (the markup-safe cells), compared by their text."""
     table = screen.query_one("#tab-table", DataTable)
-    return [table.get_row_at(i) for i in range(table.row_count)]
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 async def test_tabs_show_orders_deals_followups_and_tickets(make_app, alice):

@@ -67,7 +67,7 @@ def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
         elif key == "custom":
             if not isinstance(value or {}, dict):
                 raise ValidationError("custom fields must be name/value pairs")
-            out["custom"] = json.dumps(value or {}, ensure_ascii=False, sort_keys=True, default=str)
+            out["custom"] = json.dumps(validate.custom(value or {}), ensure_ascii=False, sort_keys=True, default=str)
         elif key == "opt_out":
             out["opt_out"] = bool(value)
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from solocrm_tui.core import validate
 from solocrm_tui.core.data_io.reading import normalise
 from solocrm_tui.core.errors import ValidationError
 
@@ -128,7 +129,10 @@ def map_columns(kind: str, headers: tuple[str, ...], overrides: dict[str, str] |
         elif name:
             result.ignored.append(f'"{header}" (another column already gives {name})')
         elif kind == "customers" and key not in _EXPORTED.split():
-            result.custom.append((index, header))
+            if not validate.control_character(header):
+                result.custom.append((index, header))
+            else:  # a custom field's name is shown like its value: the same rule applies
+                result.ignored.append(f'"{header}" (its name contains a control character)')
         else:
             result.ignored.append(f'"{header}"')
     _check_required(kind, headers, result)

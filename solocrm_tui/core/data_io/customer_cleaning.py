@@ -81,8 +81,10 @@ def row_cleaner(cmap: ColumnMap) -> Callable[[list[str]], dict]:
                 if value and not value.isspace():
                     handle(value, rec)
         for index, header in custom_columns:
-            if index < size and cells[index].strip():
-                rec.setdefault("custom", {})[header] = cells[index].strip()
+            value = cells[index].strip() if index < size else ""
+            if value:
+                rec.setdefault("custom", {})[header] = value if value.isprintable() else \
+                    validate.printable(value, f"custom field {header}", lines=True)
         if names:
             first, last = rec.pop("first_name", None), rec.pop("last_name", None)
             if "name" not in rec and (first or last):
@@ -99,7 +101,7 @@ def _custom_cell(value: str) -> dict:
         parsed = None
     if not isinstance(parsed, dict):
         raise ValidationError("custom must be a JSON object like {\"size\": \"M\"}")
-    return {str(k): v for k, v in parsed.items()}
+    return validate.custom({str(k): v for k, v in parsed.items()})
 
 
 # --- merging repeats inside the file -------------------------------------------------------

@@ -429,6 +429,21 @@ def test_control_characters_reject_the_row_with_its_line(core_db, tmp_path, t0):
     assert rejected(report) == {4: "text contains a control character ('\\x07')"}
 
 
+def test_bidi_and_escapes_in_custom_fields_reject_the_row_or_leave_the_column_out(core_db, tmp_path, t0):
+    path = write(tmp_path, "name,email,size,Note\x1b]0;x\x07,custom\n"
+                           "Ann,ann@x.com,M,a,\n"
+                           "Bob,bob@x.com,\u202eL,b,\n"
+                           "Cleo,cleo@x.com,S,c,\"{\"\"tier\\u001b\"\": \"\"gold\"\"}\"\n"
+                           "Dan \u2066D,dan@x.com,S,d,\n")
+    report = import_file("customers", path, t0)
+    assert (report.inserted, report.rejected) == (1, 3)
+    assert rejected(report) == {3: "custom field size contains a control character ('\\u202e')",
+                                4: "a custom field's name contains a control character ('\\x1b')",
+                                5: "name contains a control character ('\\u2066')"}
+    assert report.ignored_columns == ('"Note\x1b]0;x\x07" (its name contains a control character)',)
+    assert rows("SELECT name, custom FROM customer") == [("Ann", '{"size": "M"}')]
+
+
 def index_sql() -> list[tuple]:
     return rows("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'customer' ORDER BY name")
 
