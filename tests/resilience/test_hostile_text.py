@@ -217,7 +217,7 @@ def test_cli_prints_stored_escapes_visibly(tmp_path, db_file):
     finally:
         close_database()
     raw_update(db_file, "UPDATE customer SET name = ?", f"Ann{PWNED}\u202e")
-    raw_update(db_file, "UPDATE followup SET title = ?", f"call{PWNED}")
+    raw_update(db_file, "UPDATE followup SET title = ?", f"call{PWNED}\u202e\x85")
     for args in (["today"], ["duplicates"], ["remind"], ["import", "customers", f"people{PWNED}.csv"],
                  ["export", "customers", "-o", f"/nowhere{PWNED}/c.csv"]):
         done = run_cli("--db", db_file, *args)
@@ -226,3 +226,6 @@ def test_cli_prints_stored_escapes_visibly(tmp_path, db_file):
         assert "␛]0;pwned␇" in out.decode(), (args, out.decode())
     exported = run_cli("--db", db_file, "export", "customers").stdout  # into a pipe: the data, byte for byte
     assert f"Ann{PWNED}\u202e".encode() in exported
+    queue = run_cli("--db", db_file, "today", "--json").stdout  # for scripts: escaped, and exact once parsed
+    assert not [c for c in (b"\x1b", b"\x07", "\u202e".encode()) if c in queue], queue
+    assert f"call{PWNED}\u202e\x85" in {item["title"] for item in json.loads(queue)}

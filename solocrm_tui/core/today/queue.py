@@ -18,6 +18,7 @@ from solocrm_tui.core.today.items import (
     item_key,
 )
 from solocrm_tui.core.today.sources import SOURCES
+from solocrm_tui.core.validate import BIDI
 
 
 def todays_queue(now: datetime, settings: Any = None) -> list[QueueItem]:
@@ -45,9 +46,14 @@ def _sort_key(item: QueueItem) -> tuple:
     return (-item.urgency, item.due_at or datetime.max, item.customer_name.lower(), item.customer_id or 0)
 
 
+# json.dumps escapes C0 controls itself; C1 and bidi controls are escaped too, so the JSON
+# a script reads holds the exact text while a terminal showing it is sent nothing it obeys.
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in [*range(0x7F, 0xA0), *map(ord, BIDI)]}
+
+
 def to_json(items: list[QueueItem]) -> str:
     def encode(value: Any) -> Any:
         return value.isoformat(sep=" ") if isinstance(value, datetime) else value
 
-    return json.dumps([{k: encode(v) for k, v in asdict(i).items()} for i in items],
-                      ensure_ascii=False, indent=2)
+    text = json.dumps([{k: encode(v) for k, v in asdict(i).items()} for i in items], ensure_ascii=False, indent=2)
+    return text.translate(_JSON_ESCAPES)
