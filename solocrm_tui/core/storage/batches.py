@@ -27,7 +27,11 @@ from solocrm_tui.core.storage.models import database
 from solocrm_tui.core.storage.owners import this_process
 
 CHUNK = 900  # well under SQLite's bound-parameter limit
-STEP_SECONDS = 0.2  # how long one step of a long batch may keep other writers waiting
+STEP_SECONDS = 0.4  # how long one step of a long batch may keep other writers waiting
+# Between steps the lock is left free this long: SQLite has no queue, a waiting writer
+# retries every 100 ms at most, and a step started at once after a commit would win every
+# time and starve it (seen: "database is locked" after 1 s of an import's steps).
+PAUSE_SECONDS = 0.11
 FIRST_STEP = 100  # rows in the first step; later steps are sized from how long it took
 IN_PROGRESS = "in_progress"  # summary key: the owner ("host:pid") while the batch is still being written
 Change = tuple[str, int, str, str | None]  # table, row_id, action, before (JSON)
@@ -90,8 +94,8 @@ def in_steps(items: Sequence, write: Callable[[Sequence], None], budget: float =
     """Call `write` on consecutive slices of `items`, each in its own short IMMEDIATE transaction.
 
     A step is sized so it takes about `budget` seconds (from how long the previous one
-    took): long enough that commits don't dominate, short enough that another writer's
-    busy timeout is never in sight. Readers see each step as it commits.
+    took): long enough that commits and pauses don't dominate, short enough that another
+    writer's busy timeout is never in sight. Readers see each step as it commits.
     """
     size, done = FIRST_STEP, 0
     while done < len(items):
@@ -102,6 +106,8 @@ def in_steps(items: Sequence, write: Callable[[Sequence], None], budget: float =
         done += len(part)
         took = time.perf_counter() - started
         size = max(1, min(size * 4, int(size * budget / max(took, 0.001))))
+        if done < len(items) and budget:
+            time.sleep(PAUSE_SECONDS)
 
 
 @contextmanager
