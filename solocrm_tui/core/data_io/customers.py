@@ -277,12 +277,13 @@ def run(prepared: tuple[list[dict], int], now: datetime, batch_id: str | None, i
     people, merged = prepared
     with database.atomic("DEFERRED"):
         inserts, claimed, skipped = plan(people, Existing.load(), issues)
-    counts = {"inserted": len(inserts), "updated": 0, "skipped": skipped + merged}
+        updates, unchanged = changes(claimed, now, issues)
+    counts = {"inserted": len(inserts), "updated": len(updates), "skipped": skipped + merged + unchanged}
     if batch_id is None:
-        with database.atomic("DEFERRED"):
-            updates, unchanged = changes(claimed, now, issues)
-        counts.update(updated=len(updates), skipped=counts["skipped"] + unchanged)
         return counts
+    counts["updated"] = 0  # counted again as each step diffs its customers as they are by then
+    changing = {cid for cid, _change, _before in updates}
+    claimed = [(cid, rec) for cid, rec in claimed if cid in changing]
 
     def update_step(part: list[tuple[int, dict]]) -> None:
         updates, unchanged = changes(part, now, issues)
