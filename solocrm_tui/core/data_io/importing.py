@@ -153,7 +153,7 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
 
 
 def _take_back(batch_id: str, now: datetime) -> None:
-    """Discard a failed import's steps; if even that fails (the disk is gone, a second Ctrl-C),
+    """Discard a failed import's steps; if even that fails (a full disk, a second Ctrl-C),
     the batch stays marked in progress and the next import or doctor takes it back. The
     original error is the one to report, so this one is not raised over it."""
     try:

@@ -116,7 +116,8 @@ def checkpoint_after():
 
     With the default auto-checkpoint every commit of a long batch copied the index pages
     it dirtied back into the database file: that tripled a 100k-row import. A passive
-    checkpoint at the end waits for nobody.
+    checkpoint at the end waits for nobody. After a failure there is none: on a full disk
+    it would grow the file into the space the batch's own undo needs.
     """
     conn = database.connection()
     previous = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
@@ -125,7 +126,7 @@ def checkpoint_after():
         yield
     finally:
         conn.execute(f"PRAGMA wal_autocheckpoint = {int(previous)}")
-        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def record(batch_id: str, changes: Iterable[Change]) -> None:
