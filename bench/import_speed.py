@@ -48,8 +48,9 @@ def raw_insert(path: Path, rows: list[list[str]], *, bulk_search: bool = False) 
     """The same customers, pre-parsed, in one executemany (no validation, matching or log).
 
     With bulk_search the FTS trigger is dropped and the index filled by one INSERT…SELECT,
-    and the non-unique indexes are built after the rows, as the importer does for a large
-    first import: what SQLite alone needs for these rows, the floor for any importer.
+    and the non-unique indexes are built after the rows, in one transaction: what SQLite
+    alone needs for these rows, the floor for any importer (ours writes in short steps
+    instead, so other writers never wait long).
     """
     open_database(path)
     close_database()

@@ -130,7 +130,7 @@ def cmd_doctor(args, now: datetime) -> int:
         config_error = None
     except CRMError as exc:
         config_error = str(exc)
-    report = diagnose(open_db(args, create=False), config_error)
+    report = diagnose(open_db(args, create=False), config_error, now=now)
     print("\n".join(report.lines()))
     return 0 if report.healthy else 1
 

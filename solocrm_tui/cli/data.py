@@ -42,8 +42,9 @@ customer, a cell over 10,000 characters, ...) is listed with its line number and
 reason and left out, while the good rows ARE imported; the exit status is then 1.
 Fix the rows and import the whole file again: imported rows are matched and skipped.
 
-Safety: one transaction (Ctrl-C leaves nothing half-written); each import is a batch
-that `solocrm import --undo BATCH` reverses."""
+Safety: each import is one batch that `solocrm import --undo BATCH` reverses, written
+in short steps so other instances keep working; Ctrl-C or an error takes it all back,
+and an import killed outright is taken back by the next import or `solocrm doctor`."""
 
 
 def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:

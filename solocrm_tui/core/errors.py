@@ -29,3 +29,8 @@ class NotFound(CRMError):
 
 class DatabaseError(CRMError):
     """The database file cannot be used (corrupt, newer schema, unwritable)."""
+
+
+class DatabaseBusy(CRMError):
+    """Another writer (a second app, an import) held the database longer than the busy
+    timeout: nothing was changed, and the same action can simply be tried again."""

@@ -8,8 +8,6 @@ other instance is skipped.
 
 from __future__ import annotations
 
-import os
-import socket
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +17,7 @@ from peewee import IntegrityError
 from solocrm_tui.core.contacts import followups
 from solocrm_tui.core.storage import backup as backups
 from solocrm_tui.core.storage.models import JobState, database
+from solocrm_tui.core.storage.owners import is_dead, this_process
 from solocrm_tui.core.storage.records import FollowUp
 
 if TYPE_CHECKING:
@@ -28,30 +27,10 @@ LEASE = timedelta(hours=1)  # a run that has not finished after this is presumed
 CHILD_MINUTES = 30  # an analytics child still busy after this long is stuck, not slow
 
 
-def this_process() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def _dead_owners() -> list[str]:
     """Lease owners on this host whose process is gone (closed or killed mid-job)."""
-    host = socket.gethostname()
-    dead = []
-    for (owner,) in JobState.select(JobState.owner).where(JobState.finished_at.is_null()
-                                                           & JobState.owner.is_null(False)).tuples():
-        owner_host, _, pid = owner.rpartition(":")
-        if owner_host == host and pid.isdigit() and not _alive(int(pid)):
-            dead.append(owner)
-    return dead
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return [owner for (owner,) in JobState.select(JobState.owner).where(
+        JobState.finished_at.is_null() & JobState.owner.is_null(False)).tuples() if is_dead(owner)]
 
 
 def begin(name: str, now: datetime, every: timedelta | None = None) -> bool:

@@ -3,7 +3,9 @@
 The scheduler runs on the app's own asyncio loop, so a job firing is just a call on
 the UI loop that starts a Textual thread worker with the body from core/jobs.py.
 A job still running when its next turn comes is skipped (never two at once), and a
-failing run is logged and retried at its next turn without touching the others.
+failing run is logged and retried at its next turn without touching the others. A run
+that found the database busy past the timeout (a long import elsewhere) is not a
+failure: one log line, and the next turn does the work.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from solocrm_tui.core.errors import DatabaseBusy
 from solocrm_tui.core.storage.db import db_call
 
 log = logging.getLogger("solocrm.jobs")
@@ -77,11 +80,18 @@ class JobRunner:
         now = self.app.now()
         try:
             result = db_call(job.body, now)
+        except DatabaseBusy as exc:
+            log.warning("job %s: %s; next turn in %s", job.name, exc, job.every)
+            self.app.call_from_thread(self._postponed, job)
+            return
         except Exception as exc:  # a failing job must never take the app down
             log.exception("job %s failed", job.name)
             self.app.call_from_thread(self._finished, job, None, f"{type(exc).__name__}: {exc}")
             return
         self.app.call_from_thread(self._finished, job, result, None)
+
+    def _postponed(self, job: Job) -> None:
+        self.running.discard(job.name)
 
     def _finished(self, job: Job, result: Any, error: str | None) -> None:
         self.running.discard(job.name)

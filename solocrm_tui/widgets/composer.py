@@ -3,6 +3,11 @@
 It parses and carries out commands in a thread worker (core.composer.execute), asks the
 screen which customer is in focus, and keeps `/undo` and the answer log in the app's
 ComposerSession so they follow the owner from screen to screen.
+
+A write waits up to the busy timeout while another writer (a second app, an import)
+holds the database: after a second the log says it is still saving, and if it gives up
+the line gets its ✗ and the typed text goes back into the empty field (and stays in
+the ↑ history), so nothing typed is ever lost.
 """
 
 from __future__ import annotations
@@ -14,18 +19,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widgets import Input
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
 from solocrm_tui import work
 from solocrm_tui.core.composer import execute, grammar
 from solocrm_tui.core.contacts.search import find_by_name
-from solocrm_tui.core.errors import CRMError
+from solocrm_tui.core.errors import CRMError, DatabaseBusy
 from solocrm_tui.messages import FindCustomers
 from solocrm_tui.widgets.line_view import LineView
 from solocrm_tui.work import ReportWorkerErrors
 
 LOG_LINES = 60  # drawn in one log
+STILL_SAVING_SECONDS = 1.0  # a write still running after this is waiting for another writer
 
 
 class ComposerInput(Input):
@@ -134,6 +141,7 @@ class Composer(ReportWorkerErrors, Vertical):
         self._history_index: int | None = None
         self.pending: deque[tuple[str, int | None]] = deque()
         self.busy = False
+        self._still_saving: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield ComposerLog(id="composer-log")
@@ -190,8 +198,15 @@ class Composer(ReportWorkerErrors, Vertical):
             self.busy = True
             ctx = execute.Context(now, focus, self.app.config.currency)
             work.apply_change(self, lambda: execute.execute(command, ctx), what=_written, then=self._answered,
-                              refused=lambda exc: self.say(f"✗ {exc}", "error"), toast_refusal=False,
+                              refused=lambda exc, typed=text: self._refused(typed, exc), toast_refusal=False,
                               undo_as=lambda outcome: outcome.undo_label, group="composer")
+
+    def _refused(self, typed: str, error: CRMError) -> None:
+        self.say(f"✗ {error}", "error")
+        field = self.query_one(ComposerInput)
+        if isinstance(error, DatabaseBusy) and not field.value:  # Enter sends it again
+            field.value = typed
+            field.cursor_position = len(typed)
 
     def _undo(self, command: grammar.Undo) -> None:
         stack = self.app.session.undo_stack
@@ -212,7 +227,15 @@ class Composer(ReportWorkerErrors, Vertical):
         """The next queued line starts when this one's worker has ended, however it ended
         (answered, refused, or failed and reported by the error policy)."""
         super().on_worker_state_changed(event)
-        if event.worker.group == "composer" and event.worker.is_finished:
+        if event.worker.group != "composer":
+            return
+        if event.state == WorkerState.RUNNING:
+            self._still_saving = self.set_timer(STILL_SAVING_SECONDS, lambda: self.say(
+                "… still saving: waiting for the database (another SoloCRM or an import is writing)", "hint"))
+        elif event.worker.is_finished:
+            if self._still_saving is not None:
+                self._still_saving.stop()
+                self._still_saving = None
             self.busy = False
             self._next()
 

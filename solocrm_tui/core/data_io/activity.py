@@ -8,6 +8,11 @@ date, amount and description to an existing one is a duplicate, as is an
 interaction identical in customer, kind, time and text. Afterwards the touched
 customers' totals, last contact and stage are brought up to date and each gets one
 system line in its timeline.
+
+The plan is made from one snapshot; the writes go in short steps (`batches.in_steps`):
+new customers, then the rows, then changed orders, then the touched customers' totals
+and timeline lines. Until the last step a reader may see rows whose customer's totals
+are not yet brought up to date.
 """
 
 from __future__ import annotations
@@ -31,7 +36,14 @@ from solocrm_tui.core.data_io.customers import Existing, insert_customers
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.sales.campaign_results import attribute_conversions
 from solocrm_tui.core.sales.orders import refresh_customer_totals
-from solocrm_tui.core.storage.batches import chunks, dumps, marks, record
+from solocrm_tui.core.storage.batches import (
+    STEP_SECONDS,
+    chunks,
+    dumps,
+    in_steps,
+    marks,
+    record,
+)
 from solocrm_tui.core.storage.models import database
 
 ORDER_COLUMNS = ("customer_id", "amount_cents", "currency", "description", "ordered_at", "cost_cents", "external_id")
@@ -198,54 +210,73 @@ def prepare(kind_: str, records: Iterable[tuple[int, list[str]]], cmap: ColumnMa
 
 
 def run(kind_: str, prepared: list, cmap: ColumnMap, now: datetime, batch_id: str | None, issues, *,
-        create_missing: bool, rules: Rules) -> dict[str, int]:
-    """Find the customers, plan and (unless a dry run, batch_id None) write, inside the caller's transaction."""
-    resolver = Resolver(Existing.load(), create_missing)
-    parsed = []
-    for line, cells, values in prepared:
-        try:
-            parsed.append((line, resolver.resolve(cells, cmap, line), values))
-        except ValidationError as exc:
-            issues.reject(line, str(exc))
-    inserts, updates, skipped = plan(kind_, parsed, issues)
+        create_missing: bool, rules: Rules, step_seconds: float = STEP_SECONDS) -> dict[str, int]:
+    """Find the customers and plan from one snapshot, then (unless a dry run, batch_id None) write in steps."""
+    with database.atomic("DEFERRED"):
+        resolver = Resolver(Existing.load(), create_missing)
+        parsed = []
+        for line, cells, values in prepared:
+            try:
+                parsed.append((line, resolver.resolve(cells, cmap, line), values))
+            except ValidationError as exc:
+                issues.reject(line, str(exc))
+        inserts, updates, skipped = plan(kind_, parsed, issues)
     used = {cid for cid, *_ in inserts} | {full[0] for _, full, _ in updates}
     new_people = [(-(i + 1), rec) for i, rec in enumerate(resolver.pending) if -(i + 1) in used]
     if batch_id is not None:
-        ids = insert_customers([rec for _, rec in new_people], now, batch_id)
-        real = {temp: cid for (temp, _), cid in zip(new_people, ids)}
-        _apply(kind_, inserts, updates, real, now, batch_id, rules)
+        real: dict[int, int] = {}
+
+        def create_step(part: list[tuple[int, dict]]) -> None:
+            ids = insert_customers([rec for _, rec in part], now, batch_id)
+            real.update((temp, cid) for (temp, _), cid in zip(part, ids))
+
+        in_steps(new_people, create_step, step_seconds)
+        _apply(kind_, inserts, updates, real, now, batch_id, rules, step_seconds)
     return {"inserted": len(inserts), "updated": len(updates), "skipped": skipped, "created": len(new_people)}
 
 
 def _apply(kind_: str, inserts: list, updates: list, real: dict[int, int], now: datetime, batch_id: str,
-           rules: Rules) -> None:
+           rules: Rules, step_seconds: float) -> None:
     conn = database.connection()
     table, names = ("orders", ORDER_COLUMNS) if kind_ == "orders" else ("interaction", INTERACTION_COLUMNS)
     rows = [(real.get(full[0], full[0]), *full[1:], batch_id) for full in inserts]
-    conn.executemany(f"INSERT INTO {table} ({', '.join(names)}, batch_id) VALUES ({marks(len(names) + 1)})", rows)
-    new_ids = [r[0] for r in conn.execute(f"SELECT id FROM {table} WHERE batch_id = ? ORDER BY id", (batch_id,))]
-    record(batch_id, ((table, i, "insert", None) for i in new_ids))
+
+    def insert_step(part: list[tuple]) -> None:
+        start = conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
+        conn.executemany(f"INSERT INTO {table} ({', '.join(names)}, batch_id) VALUES ({marks(len(names) + 1)})",
+                         part)
+        new_ids = [r[0] for r in conn.execute(f"SELECT id FROM {table} WHERE id > ? AND batch_id = ? ORDER BY id",
+                                              (start, batch_id))]
+        record(batch_id, ((table, i, "insert", None) for i in new_ids))
+
+    def update_step(part: list[tuple]) -> None:
+        for order_id, full, _before in part:
+            conn.execute(f"UPDATE orders SET {', '.join(f'{n} = ?' for n in ORDER_COLUMNS)} WHERE id = ?",
+                         (real.get(full[0], full[0]), *full[1:], order_id))
+        record(batch_id, (("orders", order_id, "update", dumps(before)) for order_id, _, before in part))
+
     touched = Counter(row[0] for row in rows)
     changed: Counter = Counter()
-    for order_id, full, before in updates:
-        cid = real.get(full[0], full[0])
-        conn.execute(f"UPDATE orders SET {', '.join(f'{n} = ?' for n in ORDER_COLUMNS)} WHERE id = ?",
-                     (cid, *full[1:], order_id))
-        changed[cid] += 1
+    for _order_id, full, before in updates:
+        changed[real.get(full[0], full[0])] += 1
         if before["customer_id"] is not None:
             changed[before["customer_id"]] += 0
-    record(batch_id, (("orders", order_id, "update", dumps(before)) for order_id, _, before in updates))
-    customers = sorted(set(touched) | set(changed))
     noun = "order" if kind_ == "orders" else "interaction"
-    entries = []
-    for cid in customers:
-        parts = [f"imported {touched[cid]} {noun}{'s' * (touched[cid] != 1)}"] if touched[cid] else []
-        parts += [f"updated {changed[cid]} {noun}{'s' * (changed[cid] != 1)}"] if changed[cid] else []
-        if parts:
-            entries.append((cid, f"{' and '.join(parts)} (batch {batch_id})", str(now), batch_id))
-    conn.executemany("INSERT INTO interaction (customer_id, kind, direction, body, occurred_at, batch_id) "
-                     "VALUES (?, 'system', 'out', ?, ?, ?)", entries)
-    refresh_after(kind_, customers, now, rules)
+
+    def finish_step(customers: list[int]) -> None:
+        entries = []
+        for cid in customers:
+            parts = [f"imported {touched[cid]} {noun}{'s' * (touched[cid] != 1)}"] if touched[cid] else []
+            parts += [f"updated {changed[cid]} {noun}{'s' * (changed[cid] != 1)}"] if changed[cid] else []
+            if parts:
+                entries.append((cid, f"{' and '.join(parts)} (batch {batch_id})", str(now), batch_id))
+        conn.executemany("INSERT INTO interaction (customer_id, kind, direction, body, occurred_at, batch_id) "
+                         "VALUES (?, 'system', 'out', ?, ?, ?)", entries)
+        refresh_after(kind_, customers, now, rules)
+
+    in_steps(rows, insert_step, step_seconds)
+    in_steps(updates, update_step, step_seconds)
+    in_steps(sorted(set(touched) | set(changed)), finish_step, step_seconds)
 
 
 def refresh_after(kind_: str, customer_ids: list[int], now: datetime, rules: Rules | None) -> None:

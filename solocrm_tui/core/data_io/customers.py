@@ -3,9 +3,14 @@
 A row matches an existing customer on external id, then normalised email, then
 normalised phone (a phone only when the row's id/email do not contradict it), and
 then *updates* that customer: non-empty cells overwrite, empty cells never erase,
-tags and custom fields are added to. Matches are found with dicts built from one
-query, new customers are written with one executemany, so 100k rows take seconds.
+tags and custom fields are added to. Matches are planned with dicts built from one
+query, new customers are written with executemany, so 100k rows take seconds.
 Cleaning and in-file merging live in `customer_cleaning`.
+
+The plan is made from one snapshot; the writes go in short steps (`batches.in_steps`)
+while other writers keep working, so each step checks its part again: a new customer
+someone else added meanwhile is updated instead of duplicated, and an update is
+diffed against the customer as it is now, so its undo restores what was really there.
 """
 
 from __future__ import annotations
@@ -29,7 +34,15 @@ from solocrm_tui.core.data_io.customer_cleaning import (
     row_cleaner,
 )
 from solocrm_tui.core.errors import DatabaseError, ValidationError
-from solocrm_tui.core.storage.batches import dumps, fetch_rows, record
+from solocrm_tui.core.storage.batches import (
+    STEP_SECONDS,
+    chunks,
+    dumps,
+    fetch_rows,
+    in_steps,
+    marks,
+    record,
+)
 from solocrm_tui.core.storage.models import database
 
 INSERT_COLUMNS = ("name", "company", "email", "email_norm", "external_id", "phone", "phone_norm", "opt_out", "city",
@@ -40,10 +53,12 @@ _INSERT_SQL = f"INSERT INTO customer ({', '.join(INSERT_COLUMNS)}) VALUES ({','.
 _FTS_TRIGGER = re.compile(r"BEGIN\s+INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*VALUES\s*\(([^)]*)\)\s*;\s*END\s*$",
                           re.IGNORECASE | re.DOTALL)
 BULK_FTS_ROWS = 1000
-REBUILD_INDEXES_ROWS = 10_000  # and at least as many new customers as there are already
 
 
 # --- matching existing customers -----------------------------------------------------------
+
+
+_KEY_COLUMNS = "id, external_id, email_norm, phone_norm, name, company"
 
 
 @dataclass
@@ -58,9 +73,20 @@ class Existing:
 
     @classmethod
     def load(cls) -> Existing:
-        found = cls()
-        rows = database.connection().execute(
-            "SELECT id, external_id, email_norm, phone_norm, name, company FROM customer ORDER BY id")
+        return cls().add(database.connection().execute(f"SELECT {_KEY_COLUMNS} FROM customer ORDER BY id"))
+
+    @classmethod
+    def holding(cls, records: list[dict]) -> Existing:
+        """Only the customers whose external id or email one of `records` carries."""
+        conn, rows = database.connection(), set()
+        for column in ("external_id", "email_norm"):
+            for part in chunks(sorted({r[column] for r in records if r.get(column)})):
+                rows.update(conn.execute(f"SELECT {_KEY_COLUMNS} FROM customer WHERE {column} IN "
+                                         f"({marks(len(part))})", tuple(part)))
+        return cls().add(sorted(rows))
+
+    def add(self, rows) -> Existing:
+        found = self
         for cid, ext, email_norm, phone_norm, name, company in rows:
             if ext is None and email_norm is None and phone_norm is None:
                 key = f"{name.casefold()}|{(company or '').casefold()}"
@@ -120,8 +146,9 @@ def diff(current: dict, rec: dict, now: datetime) -> tuple[dict, dict]:
     return changes, before
 
 
-def plan(records: list[dict], existing: Existing, issues, now: datetime) -> tuple[list[dict], list, int]:
-    """(records to insert, [(id, changes, before)], rows skipped) for the de-duplicated records."""
+def plan(records: list[dict], existing: Existing, issues) -> tuple[list[dict], list[tuple[int, dict]], int]:
+    """(records to insert, [(customer id, record to update it with)], rows skipped) for the
+    de-duplicated records."""
     inserts: list[dict] = []
     claimed: dict[int, dict] = {}
     skipped = 0
@@ -145,15 +172,24 @@ def plan(records: list[dict], existing: Existing, issues, now: datetime) -> tupl
             inserts.append(rec)
         else:
             claimed[cid] = rec
-    current = fetch_rows("customer", list(claimed), UPDATABLE + ("updated_at",))
-    updates = []
-    for cid, rec in claimed.items():
-        changes, before = diff(current[cid], rec, now)
-        if changes:
-            updates.append((cid, changes, before))
+    return inserts, list(claimed.items()), skipped
+
+
+def changes(claimed: list[tuple[int, dict]], now: datetime, issues) -> tuple[list, int]:
+    """([(id, changes, before)], rows that change nothing), diffed against the customers as
+    they are now; a customer deleted since the plan was made rejects its row."""
+    current = fetch_rows("customer", [cid for cid, _ in claimed], UPDATABLE + ("updated_at",))
+    updates, unchanged = [], 0
+    for cid, rec in claimed:
+        if cid not in current:
+            issues.reject(rec["_line"], f"customer #{cid} was deleted while the file was imported")
+            continue
+        change, before = diff(current[cid], rec, now)
+        if change:
+            updates.append((cid, change, before))
         else:
-            skipped += 1
-    return inserts, updates, skipped
+            unchanged += 1
+    return updates, unchanged
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -171,9 +207,7 @@ def insert_customers(records: list[dict], now: datetime, batch_id: str) -> list[
              r.get("birthday_md"), r.get("source"), join_tags(r["tags"]) if "tags" in r else "",
              custom_json(r["custom"]) if "custom" in r else "{}",
              stamp, stamp, 0, 0, "lead") for r in records]
-    existing = conn.execute("SELECT COUNT(*) FROM customer").fetchone()[0]
-    rebuild = len(rows) >= max(REBUILD_INDEXES_ROWS, existing)
-    with _search_index_in_bulk(conn, start, len(rows) >= BULK_FTS_ROWS), _sort_indexes_rebuilt(conn, rebuild):
+    with _search_index_in_bulk(conn, start, len(rows) >= BULK_FTS_ROWS):
         conn.executemany(_INSERT_SQL, rows)
     count, last = conn.execute("SELECT COUNT(*), MAX(id) FROM customer WHERE id > ?", (start,)).fetchone()
     if (count, last) != (len(rows), start + len(rows)):  # ids are max+1, +2… inside our write transaction
@@ -204,27 +238,6 @@ def _search_index_in_bulk(conn, start: int, bulk: bool):
         conn.execute(f"INSERT INTO {table}({names}) SELECT {select} FROM customer WHERE id > ?", (start,))
     finally:
         conn.execute(found[0])
-
-
-@contextmanager
-def _sort_indexes_rebuilt(conn, rebuild: bool):
-    """Build the sorting and filtering indexes once, after the rows are in, rather than
-    growing each of them row by row: for a large first import that is twice as fast.
-
-    Only non-unique indexes are dropped; the unique ones keep refusing a duplicate email
-    or external id while the rows go in. Like the search trigger above, the drop and the
-    re-creation are inside the caller's transaction, so no reader ever sees them missing.
-    """
-    if not rebuild:
-        yield
-        return
-    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'customer' "
-                           "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'").fetchall()
-    for name, _sql in indexes:
-        conn.execute(f'DROP INDEX "{name}"')
-    yield
-    for _name, sql in indexes:
-        conn.execute(sql)
 
 
 def update_customers(updates: list, now: datetime, batch_id: str) -> None:
@@ -258,11 +271,44 @@ def prepare(records: Iterable[tuple[int, list[str]]], cmap: ColumnMap, issues) -
     return dedupe(cleaned(), issues)
 
 
-def run(prepared: tuple[list[dict], int], now: datetime, batch_id: str | None, issues) -> dict[str, int]:
-    """Match, plan and (unless a dry run, batch_id None) write, inside the caller's transaction."""
+def run(prepared: tuple[list[dict], int], now: datetime, batch_id: str | None, issues,
+        step_seconds: float = STEP_SECONDS) -> dict[str, int]:
+    """Plan from one snapshot, then (unless a dry run, batch_id None) write in short steps."""
     people, merged = prepared
-    inserts, updates, skipped = plan(people, Existing.load(), issues, now)
-    if batch_id is not None:
-        insert_customers(inserts, now, batch_id)
+    with database.atomic("DEFERRED"):
+        inserts, claimed, skipped = plan(people, Existing.load(), issues)
+        updates, unchanged = changes(claimed, now, issues)
+    counts = {"inserted": len(inserts), "updated": len(updates), "skipped": skipped + merged + unchanged}
+    if batch_id is None:
+        return counts
+    counts["updated"] = 0  # counted again as each step diffs its customers as they are by then
+    changing = {cid for cid, _change, _before in updates}
+    claimed = [(cid, rec) for cid, rec in claimed if cid in changing]
+
+    def update_step(part: list[tuple[int, dict]]) -> None:
+        updates, unchanged = changes(part, now, issues)
         update_customers(updates, now, batch_id)
-    return {"inserted": len(inserts), "updated": len(updates), "skipped": skipped + merged}
+        counts["updated"] += len(updates)
+        counts["skipped"] += unchanged
+
+    def insert_step(part: list[dict]) -> None:
+        existing, late = Existing.holding(part), []
+        fresh = []
+        for rec in part:
+            try:
+                cid, _via = match(rec, existing)
+            except ValidationError as exc:
+                issues.reject(rec["_line"], f"{exc} (changed while the file was imported)")
+                counts["inserted"] -= 1
+                continue
+            if cid is None:
+                fresh.append(rec)
+            else:  # someone else added this customer since the plan was made
+                late.append((cid, rec))
+                counts["inserted"] -= 1
+        insert_customers(fresh, now, batch_id)
+        update_step(late)
+
+    in_steps(inserts, insert_step, step_seconds)
+    in_steps(claimed, update_step, step_seconds)
+    return counts

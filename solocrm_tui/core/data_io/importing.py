@@ -1,7 +1,13 @@
 """`solocrm import`: a CSV file in, one undoable batch out, every rejected row explained.
 
-The whole import is one `BEGIN IMMEDIATE` transaction: Ctrl-C, a crash or kill -9
-leaves nothing half-written. Rows that fail validation are *reported and left out*
+Every row is read, validated and matched before anything is written; the writes then
+go in short transactions (`batches.in_steps`, ~0.2 s each) so a second app instance
+or the reminders job never waits anywhere near the busy timeout. All steps belong to
+one batch, marked in progress until the last step: an import that fails or is
+interrupted (an error, Ctrl-C) takes its steps back at once, and one killed with -9
+is taken back by the next import or `solocrm doctor` (`roll_back_unfinished`). The
+price: while an import runs, other readers may see the part written so far.
+Rows that fail validation are *reported and left out*
 while the good rows are imported, so one typo does not block a 10,000-row file;
 the report names each rejected row's line and reason, and re-importing the fixed
 file is safe because rows already imported are matched and skipped. A dry run
@@ -20,8 +26,15 @@ from solocrm_tui.core.data_io import activity, customers
 from solocrm_tui.core.data_io.columns import ColumnMap, map_columns, parse_map
 from solocrm_tui.core.data_io.formats import FORMULA_START
 from solocrm_tui.core.data_io.reading import MAX_CELL, NAMES, Table, read_table
-from solocrm_tui.core.storage.batches import create_batch, new_batch_id, update_summary
+from solocrm_tui.core.storage.batches import (
+    STEP_SECONDS,
+    checkpoint_after,
+    new_batch_id,
+    start_batch,
+    update_summary,
+)
 from solocrm_tui.core.storage.models import database
+from solocrm_tui.core.storage.undo import discard_unfinished, roll_back_unfinished
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,7 @@ class ImportReport:
     customers_created: int
     batch_id: str | None
     dry_run: bool
+    recovered: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -70,7 +84,7 @@ class ImportReport:
     def lines(self) -> list[str]:
         head = (f"{self.kind} from {self.file}: {self.rows:,} row{'s' * (self.rows != 1)}, "
                 f"{NAMES[self.delimiter]}-separated{' (dry run)' if self.dry_run else ''}")
-        out = [head]
+        out = [*self.recovered, head]
         for issue in self.issues:
             out.append(f"  line {issue.line}: {'rejected: ' if issue.rejected else ''}{issue.message}")
         if self.custom_columns:
@@ -97,35 +111,53 @@ class ImportReport:
 
 def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str] | dict[str, str] | None = None,
                 dry_run: bool = False, create_missing: bool = False, currency: str = "EUR",
-                rules: Rules | None = None) -> ImportReport:
+                rules: Rules | None = None, step_seconds: float = STEP_SECONDS) -> ImportReport:
     """Import a CSV of customers, orders or interactions; see the module docstring for the rules."""
     overrides = mapping if isinstance(mapping, dict) else parse_map(mapping)
     table = read_table(path)
     cmap = map_columns(kind, table.headers, overrides)
     issues, counter = Issues(), [0]
     records = _records(table, cmap, issues, counter)
-    if kind == "customers":  # validating before BEGIN keeps the write lock short for other instances
+    if kind == "customers":
         prepared = customers.prepare(records, cmap, issues)
     else:
         prepared = activity.prepare(kind, records, cmap, now, currency, issues)
-    with database.atomic():
-        batch_id = None if dry_run else new_batch_id("imp", now)
+    recovered = () if dry_run else tuple(roll_back_unfinished(now))
+    batch_id = None if dry_run else new_batch_id("imp", now)
+    if batch_id:
+        start_batch(batch_id, "import", f"import {kind} from {table.path.name}", now, {"kind": kind})
+    try:
+        with checkpoint_after():
+            if kind == "customers":
+                counts = customers.run(prepared, now, batch_id, issues, step_seconds)
+            else:
+                counts = activity.run(kind, prepared, cmap, now, batch_id, issues, create_missing=create_missing,
+                                      rules=rules or Rules(), step_seconds=step_seconds)
+            if batch_id and not (counts["inserted"] or counts["updated"] or counts.get("created")):
+                discard_unfinished(batch_id, now)
+                batch_id = None
+            elif batch_id:
+                with database.atomic():
+                    update_summary(batch_id, {"kind": kind, "file": table.path.name, **counts,
+                                              "rejected": issues.rejected})
+    except BaseException:
         if batch_id:
-            create_batch(batch_id, "import", f"import {kind} from {table.path.name}", now, {"kind": kind})
-        if kind == "customers":
-            counts = customers.run(prepared, now, batch_id, issues)
-        else:
-            counts = activity.run(kind, prepared, cmap, now, batch_id, issues, create_missing=create_missing,
-                                         rules=rules or Rules())
-        if batch_id and not (counts["inserted"] or counts["updated"] or counts.get("created")):
-            database.connection().execute("DELETE FROM batch WHERE id = ?", (batch_id,))
-            batch_id = None
-        elif batch_id:
-            update_summary(batch_id, {"kind": kind, "file": table.path.name, **counts, "rejected": issues.rejected})
+            _take_back(batch_id, now)
+        raise
     return ImportReport(kind, table.path.name, table.delimiter, counter[0], counts["inserted"], counts["updated"],
                         counts["skipped"], issues.rejected, tuple(sorted(issues.items, key=lambda i: i.line)),
                         tuple(h for _, h in cmap.custom), tuple(cmap.ignored), counts.get("created", 0),
-                        batch_id, dry_run)
+                        batch_id, dry_run, recovered)
+
+
+def _take_back(batch_id: str, now: datetime) -> None:
+    """Discard a failed import's steps; if even that fails (a full disk, a second Ctrl-C),
+    the batch stays marked in progress and the next import or doctor takes it back. The
+    original error is the one to report, so this one is not raised over it."""
+    try:
+        discard_unfinished(batch_id, now)
+    except BaseException:
+        pass
 
 
 def unprotect(cell: str) -> str:

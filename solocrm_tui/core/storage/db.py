@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from peewee import PeeweeException
 
-from solocrm_tui.core.errors import DatabaseError
+from solocrm_tui.core.errors import DatabaseBusy, DatabaseError
 from solocrm_tui.core.storage.models import SQLITE_MAGIC, database
 from solocrm_tui.core.storage.schema import (
     LATEST_VERSION,
@@ -38,6 +38,7 @@ PRAGMAS = {
 APP_CACHE_KIB = 8000
 # What the storage layer can raise besides CRMError: the CLI turns these into one line.
 STORAGE_ERRORS = (sqlite3.Error, PeeweeException)
+BUSY = ("database is locked", "database is busy", "database table is locked")
 
 T = TypeVar("T")
 
@@ -133,9 +134,11 @@ def migrate(path: Path, *, backup: bool = True) -> None:
         conn.close()
 
 
-def open_database(path: Path | str, *, create: bool = True, cache_kib: int | None = None) -> Path:
+def open_database(path: Path | str, *, create: bool = True, cache_kib: int | None = None,
+                  busy_ms: int = BUSY_TIMEOUT_MS) -> Path:
     """Bind the models to `path`, creating and migrating it as needed; `cache_kib` sets each
-    connection's page cache (default: PRAGMAS)."""
+    connection's page cache (default: PRAGMAS), `busy_ms` how long a write waits for another
+    writer before it gives up (tests make it short)."""
     path = Path(path).expanduser().absolute()
     close_database()
     _check_file(path, create=create)
@@ -145,8 +148,10 @@ def open_database(path: Path | str, *, create: bool = True, cache_kib: int | Non
         _create_private(path)
     try:
         migrate(path)
-        pragmas = PRAGMAS if cache_kib is None else {**PRAGMAS, "cache_size": -cache_kib}
-        database.init(str(path), pragmas=pragmas, timeout=BUSY_TIMEOUT_MS / 1000)
+        pragmas = {**PRAGMAS, "busy_timeout": busy_ms}
+        if cache_kib is not None:
+            pragmas["cache_size"] = -cache_kib
+        database.init(str(path), pragmas=pragmas, timeout=busy_ms / 1000)
         database.adopt_file()
         database.connect(reuse_if_open=True)
     except sqlite3.DatabaseError as exc:
@@ -176,9 +181,18 @@ def db_call(fn: Callable[..., T], *args, **kwargs) -> T:
     job runner run on long-lived pooled threads: a connection left open on an idle one
     would keep its file handle and page cache for nothing. Inside a transaction the
     connection is left alone; the transaction's owner closes it.
+
+    A database kept busy past the timeout by another writer becomes DatabaseBusy, a
+    CRMError: the owner is told in one line and tries again, and a job waits for its next
+    turn, instead of "database is locked" arriving as a failure.
     """
     try:
         return fn(*args, **kwargs)
+    except STORAGE_ERRORS as exc:
+        if not any(words in str(exc) for words in BUSY):
+            raise
+        raise DatabaseBusy("the database stayed busy (another SoloCRM or an import is writing to it): "
+                           "nothing was changed; try again") from exc
     finally:
         if not database.in_transaction():
             database.close()

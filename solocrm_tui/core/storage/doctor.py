@@ -2,18 +2,21 @@
 
 Checks what SPEC §9 promises (an intact file, the current schema, owner-only
 permissions, consistent references) on the database `storage.db.open_database` has
-bound, so the CLI only prints the report and picks the exit code.
+bound, so the CLI only prints the report and picks the exit code. It also takes back
+an import killed half-way (its rows would otherwise stay until the next import).
 """
 
 from __future__ import annotations
 
 import stat
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from solocrm_tui.core.storage.backup import integrity_errors
 from solocrm_tui.core.storage.models import database
 from solocrm_tui.core.storage.schema import LATEST_VERSION, schema_differences
+from solocrm_tui.core.storage.undo import roll_back_unfinished
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,8 @@ def table_counts() -> tuple[tuple[str, int], ...]:
     return tuple((name, _scalar(f'SELECT COUNT(*) FROM "{name}"')) for name in names)
 
 
-def diagnose(path: Path, config_error: str | None = None) -> Report:
+def diagnose(path: Path, config_error: str | None = None, *, now: datetime) -> Report:
+    imports = roll_back_unfinished(now)
     problems = integrity_errors(path)
     version = _scalar("PRAGMA user_version")
     mode = stat.S_IMODE(path.stat().st_mode)
@@ -75,5 +79,6 @@ def diagnose(path: Path, config_error: str | None = None) -> Report:
               else "every foreign key resolves"),
         Check("journal", journal == "wal", f"{journal} mode"),
         Check("config", config_error is None, config_error or "valid"),
+        Check("imports", True, "; ".join(imports) or "none unfinished"),
     )
     return Report(path, checks, table_counts())

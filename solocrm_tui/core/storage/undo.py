@@ -6,6 +6,10 @@ with their old ids, then moved rows go back, and last the inserted rows are
 deleted. Undo refuses, unless forced, when something newer depends on the batch:
 new activity on a customer it created, a later batch touching the same rows, or an
 edit made after it to a customer it changed.
+
+An import that died before its last step (`batches.in_steps`) is discarded rather than
+undone: the same replay, then the batch itself is forgotten, as if it never ran. What
+someone else built on it meanwhile is kept (see `discard_unfinished`).
 """
 
 from __future__ import annotations
@@ -18,8 +22,15 @@ from datetime import datetime
 from solocrm_tui.core.contacts.lifecycle import Rules
 from solocrm_tui.core.data_io.activity import refresh_after
 from solocrm_tui.core.errors import NotFound, ValidationError
-from solocrm_tui.core.storage.batches import chunks, columns, marks
+from solocrm_tui.core.storage.batches import (
+    IN_PROGRESS,
+    chunks,
+    columns,
+    marks,
+    unfinished_batches,
+)
 from solocrm_tui.core.storage.models import database
+from solocrm_tui.core.storage.owners import is_dead
 
 _KIND_NAMES = {"import": "an import", "merge": "a merge"}
 _DEPENDENTS = (("orders", "later order", "batch_id IS NOT ?"), ("interaction", "later timeline entry",
@@ -49,6 +60,9 @@ def undo_batch(batch_id: str, now: datetime, *, kind: str, force: bool = False, 
                                   f"not {_KIND_NAMES[kind]}: use `solocrm {batch_kind} --undo {batch_id}`")
         if undone_at is not None:
             raise ValidationError(f"batch {batch_id} was already undone at {str(undone_at)[:16]}")
+        if json.loads(summary or "{}").get(IN_PROGRESS):
+            raise ValidationError(f"batch {batch_id} is an import still being written (or interrupted: "
+                                  "`solocrm doctor` takes back an interrupted one)")
         if json.loads(summary or "{}").get("erased"):
             raise ValidationError(f"batch {batch_id} can no longer be undone: a customer in it was erased (GDPR)")
         changes = conn.execute('SELECT "table", row_id, action, before FROM batch_change WHERE batch_id = ? '
@@ -66,6 +80,52 @@ def undo_batch(batch_id: str, now: datetime, *, kind: str, force: bool = False, 
             refresh_after("orders", existing, now, (rules or Rules()) if kind == "import" else None)
         refresh_after("interactions", existing, now, None)
     return UndoResult(batch_id, kind, deleted, restored)
+
+
+def discard_unfinished(batch_id: str, now: datetime) -> int:
+    """Take back what an unfinished import wrote and delete its batch, in one transaction;
+    returns the rows deleted.
+
+    Between the import's steps other writers were free to work, so a customer it created
+    that has since got someone else's order, note, deal, follow-up, ticket or campaign
+    target is kept (deleting it would delete their work), and a customer it updated that
+    was edited again afterwards keeps that edit.
+    """
+    conn = database.connection()
+    with database.atomic():
+        created_at = conn.execute("SELECT created_at FROM batch WHERE id = ?", (batch_id,)).fetchone()
+        if created_at is None:
+            return 0
+        changes = conn.execute('SELECT "table", row_id, action, before FROM batch_change WHERE batch_id = ? '
+                               "ORDER BY id", (batch_id,)).fetchall()
+        others = _built_on(batch_id, created_at[0], changes)
+        changes = [c for c in changes if (c[0], c[1], c[2]) not in others]
+        touched, _restored = _restore(changes, force=True)
+        deleted = _delete_inserted(batch_id, changes, touched)
+        existing = _existing_customers(touched["customer"])
+        if touched["orders"]:
+            refresh_after("orders", existing, now, Rules())
+        refresh_after("interactions", existing, now, None)
+        conn.execute("DELETE FROM batch_change WHERE batch_id = ?", (batch_id,))
+        conn.execute("DELETE FROM batch WHERE id = ?", (batch_id,))
+    return deleted
+
+
+def _built_on(batch_id: str, created_at: str, changes: list) -> set[tuple[str, int, str]]:
+    """The batch's customer changes that later work by someone else depends on."""
+    conn, found = database.connection(), set()
+    inserted = [row_id for table, row_id, action, _ in changes if table == "customer" and action == "insert"]
+    for part in chunks(inserted):
+        for table, _label, condition in _DEPENDENTS:
+            where = f"customer_id IN ({marks(len(part))})" + (f" AND {condition}" if condition else "")
+            params = tuple(part) + ((batch_id,) if condition else ())
+            found |= {("customer", cid, "insert") for (cid,) in conn.execute(
+                f"SELECT DISTINCT customer_id FROM {table} WHERE {where}", params)}
+    edited = [row_id for table, row_id, action, _ in changes if table == "customer" and action == "update"]
+    for part in chunks(edited):
+        found |= {("customer", cid, "update") for (cid,) in conn.execute(
+            f"SELECT id FROM customer WHERE id IN ({marks(len(part))}) AND updated_at > ?", (*part, created_at))}
+    return found
 
 
 def dependents(batch_id: str, created_at: str, changes: list) -> list[str]:
@@ -160,3 +220,16 @@ def _existing_customers(ids: list[int]) -> list[int]:
     for part in chunks(sorted(set(ids))):
         out += [r[0] for r in conn.execute(f"SELECT id FROM customer WHERE id IN ({marks(len(part))})", tuple(part))]
     return out
+
+
+def roll_back_unfinished(now: datetime) -> list[str]:
+    """Take back every import whose process died before its last step; one line for each
+    taken back, and for each still being written by a live (or unknowable) process."""
+    said = []
+    for batch_id, owner in unfinished_batches():
+        if is_dead(owner):
+            deleted = discard_unfinished(batch_id, now)
+            said.append(f"took back the interrupted import {batch_id} ({deleted:,} row{'s' * (deleted != 1)} it had written)")
+        else:
+            said.append(f"import {batch_id} is still being written by process {owner}")
+    return said

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -372,25 +373,29 @@ from datetime import datetime
 from solocrm_tui.core.data_io import customers
 from solocrm_tui.core.storage.db import open_database
 from solocrm_tui.core.data_io.importing import import_file
-real = customers.record
+real, steps = customers.record, []
 def slow(batch_id, changes):
     real(batch_id, changes)
-    print("inside", flush=True)
-    time.sleep(60)
+    steps.append(1)
+    if len(steps) == 3:  # two steps committed, the third written but not committed
+        print("inside", flush=True)
+        time.sleep(60)
 customers.record = slow
 open_database(sys.argv[1])
-import_file("customers", sys.argv[2], datetime(2026, 11, 22, 10, 30))
+import_file("customers", sys.argv[2], datetime(2026, 11, 22, 10, 30), step_seconds=0.01)
 """
 
 
-def test_kill_9_mid_import_leaves_an_intact_database_without_the_batch(tmp_path):
+def test_kill_9_mid_import_is_taken_back_by_doctor(tmp_path):
+    """The import commits in steps, so a kill -9 leaves the steps before it, marked in progress;
+    the next `solocrm doctor` (or import) takes all of them back and says so."""
     db = tmp_path / "k.db"
     csv_path = write(tmp_path, "name,email\n" + "".join(f"Person {i},p{i}@x.com\n" for i in range(20_000)))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(db), str(csv_path)], stdout=subprocess.PIPE,
                             env=env, cwd=ROOT)
     try:
-        assert proc.stdout.readline().strip() == b"inside"  # 20,000 customers written, not committed
+        assert proc.stdout.readline().strip() == b"inside"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
@@ -398,9 +403,20 @@ def test_kill_9_mid_import_leaves_an_intact_database_without_the_batch(tmp_path)
             proc.kill()
     conn = sqlite3.connect(db)
     try:
+        assert conn.execute("SELECT COUNT(*) FROM customer").fetchone()[0] > 0  # the committed steps
+        summary = json.loads(conn.execute("SELECT summary FROM batch").fetchone()[0])
+        assert summary["in_progress"].endswith(f":{proc.pid}")
+    finally:
+        conn.close()
+    doctor = subprocess.run([sys.executable, "-m", "solocrm_tui", "--db", str(db), "doctor"], capture_output=True,
+                            text=True, env=env, cwd=ROOT, timeout=120)
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert "took back the interrupted import imp-" in doctor.stdout
+    conn = sqlite3.connect(db)
+    try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("SELECT COUNT(*) FROM customer").fetchone()[0] == 0
-        assert conn.execute("SELECT COUNT(*) FROM batch").fetchone()[0] == 0
+        for table in ("customer", "batch", "batch_change", "interaction"):
+            assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
         assert conn.execute("SELECT COUNT(*) FROM customer_fts WHERE customer_fts MATCH 'person'").fetchone()[0] == 0
         assert conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'customer_fts_ai'").fetchone()[0] == 1
     finally:
@@ -448,48 +464,75 @@ def index_sql() -> list[tuple]:
     return rows("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'customer' ORDER BY name")
 
 
-def test_large_first_import_rebuilds_the_sort_indexes_after_the_rows(core_db, tmp_path, t0, monkeypatch):
-    monkeypatch.setattr(customers, "REBUILD_INDEXES_ROWS", 300)
+def test_an_import_in_many_steps_ends_with_every_index_and_one_batch(core_db, tmp_path, t0, monkeypatch):
     before = index_sql()
-    dropped = []
-    original = customers._sort_indexes_rebuilt
+    steps = []
+    real = customers.insert_customers
 
-    def spy(conn, rebuild):
-        dropped.append(rebuild)
-        return original(conn, rebuild)
+    def counted(records, now, batch_id):
+        steps.append(len(records))
+        return real(records, now, batch_id)
 
-    monkeypatch.setattr(customers, "_sort_indexes_rebuilt", spy)
+    monkeypatch.setattr(customers, "insert_customers", counted)
     path = write(tmp_path, "name,email,company\n" + "".join(f"Person {i:03d},p{i}@x.com,Co {i % 7}\n" for i in range(400)))
-    assert import_file("customers", path, t0).inserted == 400
-    assert dropped == [True]
-    assert index_sql() == before  # every index is back, exactly as it was
-    assert rows("PRAGMA integrity_check") == [("ok",)]
-    plan = rows("EXPLAIN QUERY PLAN SELECT id FROM customer ORDER BY name COLLATE NOCASE, id LIMIT 5")
-    assert "customer_sort_name" in str(plan)
-    assert [n for (n,) in rows("SELECT name FROM customer ORDER BY name COLLATE NOCASE, id LIMIT 2")] == [
-        "Person 000", "Person 001"]
-
-    # a second import of fewer rows than the table holds grows the indexes in place
-    more = write(tmp_path, "name,email\n" + "".join(f"Extra {i},e{i}@x.com\n" for i in range(350)), name="more.csv")
-    assert import_file("customers", more, t0).inserted == 350
-    assert dropped == [True, False]
+    report = import_file("customers", path, t0, step_seconds=0)
+    assert report.inserted == 400 and len(steps) > 3 and sum(steps) == 400
     assert index_sql() == before
+    assert rows("PRAGMA integrity_check") == [("ok",)]
+    assert rows("SELECT id, json_extract(summary, '$.in_progress'), json_extract(summary, '$.inserted') FROM batch") == [
+        (report.batch_id, None, 400)]
+    assert rows("SELECT COUNT(*) FROM customer_fts WHERE customer_fts MATCH 'p399'") == [(1,)]
+    undone = undo_batch(report.batch_id, t0, kind="import")
+    assert undone.deleted == 400 and rows("SELECT COUNT(*) FROM customer") == [(0,)]
 
 
-def test_a_failed_large_import_leaves_every_index_in_place(core_db, tmp_path, t0, monkeypatch):
-    monkeypatch.setattr(customers, "REBUILD_INDEXES_ROWS", 300)
+def test_a_failure_in_a_later_step_takes_back_the_earlier_ones(core_db, tmp_path, t0, unchanged, monkeypatch):
+    create_customer(t0, name="Old", email="old@x.com")
+    real, calls = customers.record, []
+
+    def broken(batch_id, changes):
+        calls.append(1)
+        if len(calls) == 3:  # the first two steps are committed by now
+            raise RuntimeError("disk gone")
+        real(batch_id, changes)
+
+    monkeypatch.setattr(customers, "record", broken)
+    path = write(tmp_path, "name,email\nOld One,old@x.com\n" + "".join(f"Person {i},p{i}@x.com\n" for i in range(400)))
     before = index_sql()
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("disk gone")
-
-    monkeypatch.setattr(customers, "record", broken)  # fails after the rows and indexes are written
-    path = write(tmp_path, "name,email\n" + "".join(f"Person {i},p{i}@x.com\n" for i in range(400)))
-    with pytest.raises(RuntimeError, match="disk gone"):
-        import_file("customers", path, t0)
-    assert rows("SELECT COUNT(*) FROM customer") == [(0,)]
+    with unchanged(), pytest.raises(RuntimeError, match="disk gone"):
+        import_file("customers", path, t0, step_seconds=0)
     assert index_sql() == before
     assert rows("PRAGMA integrity_check") == [("ok",)]
+
+
+def test_an_unfinished_import_is_neither_listed_nor_undone(core_db, tmp_path, t0):
+    from solocrm_tui.core.storage.batches import list_batches, start_batch
+
+    start_batch("imp-live", "import", "import customers from x.csv", t0, {"kind": "customers"})
+    assert list_batches() == []
+    with pytest.raises(ValidationError, match="imp-live is an import still being written"):
+        undo_batch("imp-live", t0, kind="import")
+
+
+def test_taking_back_an_unfinished_import_keeps_what_others_built_on_it(core_db, tmp_path, t0):
+    """Other writers work between an import's steps: their note on a customer the import
+    created, and their later edit of a customer it updated, survive the import being taken back."""
+    from solocrm_tui.core.contacts.timeline import add_interaction
+    from solocrm_tui.core.data_io.importing import roll_back_unfinished
+
+    kept = create_customer(t0, name="Kept", email="kept@x.com")
+    path = write(tmp_path, "name,email,city\nKept,kept@x.com,Oslo\nNew One,new1@x.com,\nNew Two,new2@x.com,\n")
+    report = import_file("customers", path, t0)
+    new_one = rows("SELECT id FROM customer WHERE email = 'new1@x.com'")[0][0]
+    add_interaction(new_one, "note", "called them", t0)
+    update_customer(kept.id, datetime(2026, 11, 23), city="Bergen")
+    database.execute_sql("UPDATE batch SET summary = json_set(summary, '$.in_progress', ?) WHERE id = ?",
+                         (f"{socket.gethostname()}:{2 ** 22 + 1}", report.batch_id))  # a pid no process has
+    assert roll_back_unfinished(t0) == [f"took back the interrupted import {report.batch_id} (2 rows it had written)"]
+    assert [n for (n,) in rows("SELECT name FROM customer ORDER BY id")] == ["Kept", "New One"]
+    assert rows("SELECT city FROM customer WHERE id = ?", kept.id) == [("Bergen",)]
+    assert rows("SELECT body FROM interaction WHERE kind = 'note'") == [("called them",)]
+    assert rows("SELECT COUNT(*) FROM batch") == [(0,)]
 
 
 # --- undo ------------------------------------------------------------------------------------------
