@@ -132,10 +132,13 @@ def _analytics_child(command: str, db_path: Path, now: datetime, settings, extra
     import subprocess
     import sys
 
+    from solocrm_tui.core.analytics.child import PARENT_ENV
+
     args = [sys.executable, "-m", "solocrm_tui.core.analytics.child", command, str(db_path), now.isoformat(),
             json.dumps(dataclasses.asdict(settings)), *extra]
     try:
-        done = subprocess.run(args, capture_output=True, text=True, timeout=CHILD_MINUTES * 60)
+        done = subprocess.run(args, capture_output=True, text=True, timeout=CHILD_MINUTES * 60,
+                              env={**os.environ, PARENT_ENV: str(os.getpid())})
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"{command} failed: no answer after {CHILD_MINUTES} minutes") from None
     if done.returncode != 0:
