@@ -126,6 +126,7 @@ def cmd_locate(args, now: datetime) -> int:
 
 
 def cmd_doctor(args, now: datetime) -> int:
+    from solocrm_tui.core.jobs import stale_leases
     from solocrm_tui.core.storage.doctor import diagnose
 
     try:
@@ -133,7 +134,8 @@ def cmd_doctor(args, now: datetime) -> int:
         config_error = None
     except CRMError as exc:
         config_error = str(exc)
-    report = diagnose(open_db(args, create=False), config_error)
+    path = open_db(args, create=False)
+    report = diagnose(path, config_error, stale_leases(now))
     print("\n".join(report.lines()))
     return 0 if report.healthy else 1
 

@@ -32,16 +32,38 @@ def this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _held() -> list[tuple[str, datetime | None, str | None]]:
+    """(name, started, owner) of every job that started and has not finished."""
+    J = JobState
+    return list(J.select(J.name, J.started_at, J.owner).where(J.finished_at.is_null()).tuples())
+
+
+def _owner_gone(owner: str | None) -> bool:
+    """The lease holder ran on this host and its process is gone (closed or killed mid-job)."""
+    if not owner:
+        return False
+    owner_host, _, pid = owner.rpartition(":")
+    return owner_host == socket.gethostname() and pid.isdigit() and not _alive(int(pid))
+
+
 def _dead_owners() -> list[str]:
-    """Lease owners on this host whose process is gone (closed or killed mid-job)."""
-    host = socket.gethostname()
-    dead = []
-    for (owner,) in JobState.select(JobState.owner).where(JobState.finished_at.is_null()
-                                                           & JobState.owner.is_null(False)).tuples():
-        owner_host, _, pid = owner.rpartition(":")
-        if owner_host == host and pid.isdigit() and not _alive(int(pid)):
-            dead.append(owner)
-    return dead
+    return [owner for _, _, owner in _held() if _owner_gone(owner)]
+
+
+def stale_leases(now: datetime) -> list[str]:
+    """Jobs left unfinished by a process that died or hung, in words, for `solocrm doctor`.
+
+    `begin` takes such a lease over on the job's next run, so they are harmless once an
+    app runs again; until then that job (a backup, a refit) simply does not happen.
+    """
+    stale = []
+    for name, started, owner in _held():
+        if _owner_gone(owner):
+            stale.append(f"{name} was left unfinished by process {owner}, which is no longer running")
+        elif started is not None and started < now - LEASE:
+            stale.append(f"{name} has been running since {started:%Y-%m-%d %H:%M} (by {owner or 'an older version'}), "
+                         f"longer than a run may take")
+    return stale
 
 
 def _alive(pid: int) -> bool:

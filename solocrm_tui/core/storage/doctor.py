@@ -11,6 +11,7 @@ import sqlite3
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from solocrm_tui.core.errors import DatabaseError
 from solocrm_tui.core.storage.backup import integrity_errors
@@ -59,7 +60,8 @@ def table_counts() -> tuple[tuple[str, int], ...]:
     return tuple((name, _scalar(f'SELECT COUNT(*) FROM "{name}"')) for name in names)
 
 
-def diagnose(path: Path, config_error: str | None = None) -> Report:
+def diagnose(path: Path, config_error: str | None = None, stale_leases: Sequence[str] = ()) -> Report:
+    """`stale_leases`: core.jobs.stale_leases(now), which sits above storage."""
     problems = integrity_errors(path)
     version = _scalar("PRAGMA user_version")
     mode = stat.S_IMODE(path.stat().st_mode)
@@ -74,6 +76,8 @@ def diagnose(path: Path, config_error: str | None = None) -> Report:
               else "every foreign key resolves"),
         Check("journal", journal == "wal", f"{journal} mode"),
         Check("config", config_error is None, config_error or "valid"),
+        Check("jobs", not stale_leases, "; ".join(stale_leases) + ": open solocrm and the job runs again"
+              if stale_leases else "no job left unfinished by a closed or stuck process"),
     )
     return Report(path, checks, table_counts())
 
