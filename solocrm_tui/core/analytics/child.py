@@ -29,13 +29,9 @@ WATCH_SECONDS = 0.25
 PR_SET_PDEATHSIG = 1
 
 
-def _orphaned(parent: int) -> bool:
-    return os.getppid() != parent
-
-
 def stop_if_orphaned(parent: int) -> None:
     """Exit at once (no clean-up, an open transaction rolls back) if the app is gone."""
-    if _orphaned(parent):
+    if os.getppid() != parent:
         os._exit(ORPHANED)
 
 
