@@ -5,10 +5,12 @@
 Round after round on one database: two whole app instances (headless, each its own
 process) type `/buy` commands into the composer and claim due reminders; meanwhile
 `solocrm import customers` runs twice, `solocrm today` and `solocrm export` read, and
-a core write loop is killed with SIGKILL at a random moment. After every round:
-`PRAGMA integrity_check`, no order without its customer's totals, every app write
-and every import row present, the killed loop lost at most its action in flight, no
-reminder claimed twice, and no "database is locked" or traceback anywhere.
+a core write loop is killed with SIGKILL in the middle of its work: after a random
+number of its writes have committed, while the next one is under way. After every
+round: `PRAGMA integrity_check`, no order without its customer's totals, every app
+write and every import row present, every write the loop reported committed present
+and at most its action in flight besides, no reminder claimed twice, and no "database
+is locked" or traceback anywhere.
 Exit status 1 on the first broken rule (the report says which).
 """
 
@@ -116,8 +118,29 @@ def _bad_output(*texts: str) -> str | None:
     return None
 
 
+def _kill_mid_work(loop: subprocess.Popen, writes: int) -> int:
+    """SIGKILL the write loop once `writes` of its writes have committed, while the next is
+    under way (it starts the next one as soon as it has printed "done I"); returns how many
+    it reported committed, counting those printed between our last read and the kill."""
+    reported = 0
+    while reported < writes:
+        line = loop.stdout.readline()
+        if not line:
+            raise AssertionError(f"the write loop ended after {reported} writes, before it could be killed: "
+                                 f"{loop.stderr.read().strip()[-300:]}")
+        reported += line.startswith("done ")
+    os.kill(loop.pid, signal.SIGKILL)
+    return reported
+
+
+def _loop_orders(db: Path, after_id: int) -> set[str]:
+    return {text for (text,) in _query(db, f"SELECT description FROM orders WHERE id > {after_id} "
+                                           "AND description LIKE 'loop-%'")}
+
+
 def run_round(db: Path, folder: Path, round_no: int, writes: int, rng: random.Random) -> dict:
     orders0, customers0 = _count(db, "orders"), _count(db, "customer")
+    last_order = _query(db, "SELECT COALESCE(MAX(id), 0) FROM orders")[0][0]
     reminders = set(_add_reminders(db, round_no))
     apps = [_child("app-writer", str(db), f"r{round_no}{tag}", str(writes), *NAMES) for tag in "ab"]
     loop = _child("write-loop", str(db), "1000000", *NAMES)
@@ -125,10 +148,13 @@ def run_round(db: Path, folder: Path, round_no: int, writes: int, rng: random.Ra
     imports = [_cli(db, "import", "customers", str(_csv(folder, f"Round{round_no}x{n}", IMPORT_ROWS)))
                for n in range(2)]
     reads = [_cli(db, "today"), _cli(db, "export", "customers", "-o", str(folder / f"export{round_no}.csv"))]
-    time.sleep(rng.uniform(1.0, 4.0))  # kill -9 at a random moment of the write loop
-    os.kill(loop.pid, signal.SIGKILL)
+    try:
+        reported = _kill_mid_work(loop, rng.randint(20, 10 * writes))
+    finally:
+        if loop.poll() is None:
+            loop.kill()
     loop_out, loop_err = loop.communicate(timeout=60)
-    committed = loop_out.count("done ")
+    committed = reported + loop_out.count("done ")
     outputs = [p.communicate(timeout=600) for p in [*apps, *imports, *reads]]
     for proc, (out, err) in zip([*apps, *imports, *reads], outputs):
         if proc.returncode != 0:
@@ -147,9 +173,13 @@ def run_round(db: Path, folder: Path, round_no: int, writes: int, rng: random.Ra
     integrity = _integrity(db)
     orders = _count(db, "orders") - orders0
     expected_orders = 2 * writes + committed
+    loop_orders = _loop_orders(db, last_order)
     checks = {
         "integrity_check ok": integrity == "ok",
         "no half-done order": not _half_done(db),
+        "the loop was killed after it committed work": committed > 0,
+        "every write the loop reported committed kept": {f"loop-{i}" for i in range(committed)} <= loop_orders,
+        "nothing of the loop but its writes and the one in flight": len(loop_orders) <= committed + 1,
         "every app write and committed loop write kept": expected_orders <= orders <= expected_orders + 1,
         "every import row kept": _count(db, "customer") - customers0 == 2 * IMPORT_ROWS,
         "each reminder claimed once": len(claimed) == len(set(claimed)) and set(claimed) == reminders,

@@ -123,6 +123,7 @@ def cmd_locate(args, now: datetime) -> int:
 
 
 def cmd_doctor(args, now: datetime) -> int:
+    from solocrm_tui.core.jobs import stale_leases
     from solocrm_tui.core.storage.doctor import diagnose
 
     try:
@@ -130,7 +131,8 @@ def cmd_doctor(args, now: datetime) -> int:
         config_error = None
     except CRMError as exc:
         config_error = str(exc)
-    report = diagnose(open_db(args, create=False), config_error, now=now)
+    path = open_db(args, create=False)
+    report = diagnose(path, config_error, stale_leases(now), now=now)
     print("\n".join(report.lines()))
     return 0 if report.healthy else 1
 

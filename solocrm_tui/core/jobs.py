@@ -8,6 +8,7 @@ other instance is skipped.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,10 +28,31 @@ LEASE = timedelta(hours=1)  # a run that has not finished after this is presumed
 CHILD_MINUTES = 30  # an analytics child still busy after this long is stuck, not slow
 
 
+def _held() -> list[tuple[str, datetime | None, str | None]]:
+    """(name, started, owner) of every job that started and has not finished."""
+    J = JobState
+    return list(J.select(J.name, J.started_at, J.owner).where(J.finished_at.is_null()).tuples())
+
+
 def _dead_owners() -> list[str]:
     """Lease owners on this host whose process is gone (closed or killed mid-job)."""
-    return [owner for (owner,) in JobState.select(JobState.owner).where(
-        JobState.finished_at.is_null() & JobState.owner.is_null(False)).tuples() if is_dead(owner)]
+    return [owner for _, _, owner in _held() if owner and is_dead(owner)]
+
+
+def stale_leases(now: datetime) -> list[str]:
+    """Jobs left unfinished by a process that died or hung, in words, for `solocrm doctor`.
+
+    `begin` takes such a lease over on the job's next run, so they are harmless once an
+    app runs again; until then that job (a backup, a refit) simply does not happen.
+    """
+    stale = []
+    for name, started, owner in _held():
+        if owner and is_dead(owner):
+            stale.append(f"{name} was left unfinished by process {owner}, which is no longer running")
+        elif started is not None and started < now - LEASE:
+            stale.append(f"{name} has been running since {started:%Y-%m-%d %H:%M} (by {owner or 'an older version'}), "
+                         f"longer than a run may take")
+    return stale
 
 
 def begin(name: str, now: datetime, every: timedelta | None = None) -> bool:
@@ -111,10 +133,13 @@ def _analytics_child(command: str, db_path: Path, now: datetime, settings, extra
     import subprocess
     import sys
 
+    from solocrm_tui.core.analytics.child import PARENT_ENV
+
     args = [sys.executable, "-m", "solocrm_tui.core.analytics.child", command, str(db_path), now.isoformat(),
             json.dumps(dataclasses.asdict(settings)), *extra]
     try:
-        done = subprocess.run(args, capture_output=True, text=True, timeout=CHILD_MINUTES * 60)
+        done = subprocess.run(args, capture_output=True, text=True, timeout=CHILD_MINUTES * 60,
+                              env={**os.environ, PARENT_ENV: str(os.getpid())})
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"{command} failed: no answer after {CHILD_MINUTES} minutes") from None
     if done.returncode != 0:

@@ -14,6 +14,9 @@ write-loop: core only, as fast as it goes: `/buy` commands via `execute.execute`
 printing "done I" after each one commits (the parent kills it with SIGKILL).
 
 note-loop: COUNT notes on one customer, then "finished".
+
+app-refit: a whole SoloCRM app, headless, on the Insights screen; presses `r` (the refit
+child starts), prints "refitting" and waits there until it is killed.
 """
 
 from __future__ import annotations
@@ -125,7 +128,26 @@ def note_loop(db: str, count: str, customer_id: str) -> None:
     print("finished", flush=True)
 
 
+async def _app_refit(db: Path) -> None:
+    from solocrm_tui.cli import make_app
+    from solocrm_tui.config import Config
+
+    app = make_app(db, Config(), clock=lambda: NOW, jobs=False, start_mode="insights")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("r")
+        print("refitting", flush=True)
+        await asyncio.Event().wait()  # the parent kills this process
+
+
+def app_refit(db: str) -> None:
+    from solocrm_tui.core.storage.db import open_database
+
+    open_database(db, create=False)
+    asyncio.run(_app_refit(Path(db)))
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     kind, *rest = sys.argv[1:]
-    {"app-writer": app_writer, "write-loop": write_loop, "note-loop": note_loop}[kind](*rest)
+    {"app-writer": app_writer, "write-loop": write_loop, "note-loop": note_loop,
+     "app-refit": app_refit}[kind](*rest)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -117,13 +118,17 @@ def _segments_run(features: pd.DataFrame, names: pd.Series, as_of, buyers: int) 
     return {"kind": "segments", "as_of": as_of, "sample_size": buyers, "metrics": metrics}
 
 
-def refit(now: datetime, settings: Settings, as_of: datetime | None = None) -> RefitResult:
-    """Load everything up to `as_of` (default now), compute, and store the figures and runs."""
+def refit(now: datetime, settings: Settings, as_of: datetime | None = None,
+          before_commit: Callable[[], None] | None = None) -> RefitResult:
+    """Load everything up to `as_of` (default now), compute, and store the figures and runs.
+
+    `before_commit` runs inside the write transaction, last: the analytics child uses it to
+    stop (and roll the write back) if the app that asked for the fit has died meanwhile."""
     as_of = as_of or now
     orders = store.load_orders(as_of)
     result = compute(orders, store.load_customers(), as_of, settings, store.load_tickets(as_of))
     stamp = order_stamp()
     for run in result.runs:
         run.setdefault("parameters", {}).update(stamp)
-    store.write_figures(result.figures, result.runs, now)
+    store.write_figures(result.figures, result.runs, now, before_commit)
     return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
+from typing import Callable
 
 import pandas as pd
 
@@ -88,10 +89,12 @@ def _clean(value):
     return value
 
 
-def write_figures(figures: pd.DataFrame, runs: list[dict], now: datetime) -> None:
+def write_figures(figures: pd.DataFrame, runs: list[dict], now: datetime,
+                  before_commit: Callable[[], None] | None = None) -> None:
     """Store per-customer figures (indexed by customer_id) and the model runs, atomically.
 
     Customers without a row get NULL figures, so nobody keeps a stale score.
+    `before_commit` is called last inside the transaction; if it raises or exits, nothing is stored.
     """
     rows = [(*(_clean(getattr(r, c)) for c in FIGURE_COLUMNS), int(r.Index))
             for r in figures.reindex(columns=list(FIGURE_COLUMNS)).astype(object).itertuples()]
@@ -105,3 +108,5 @@ def write_figures(figures: pd.DataFrame, runs: list[dict], now: datetime) -> Non
             ModelRun.insert(kind=run["kind"], trained_at=now, as_of=run["as_of"], sample_size=run["sample_size"],
                             metrics=json.dumps(run.get("metrics", {}), default=str),
                             parameters=json.dumps(run.get("parameters", {}), default=str)).execute()
+        if before_commit is not None:
+            before_commit()

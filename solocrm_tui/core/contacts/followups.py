@@ -22,6 +22,7 @@ from solocrm_tui.core.storage.models import database
 from solocrm_tui.core.storage.records import FollowUp
 
 F, C = FollowUpModel, CustomerModel
+CLOCK_SLACK = timedelta(minutes=5)  # claim stamps further ahead of now than this came from a wrong clock
 _COLUMNS = (F.id, F.customer, C.name, F.deal, F.title, F.due_at, F.done_at, F.snoozes, F.notified_at)
 
 
@@ -110,14 +111,26 @@ def delete_followup(followup_id: int) -> None:
             raise NotFound(f"no follow-up #{followup_id}")
 
 
+def _unclaimed(now: datetime):
+    """Not yet told: never claimed, or claimed by a clock that ran ahead of `now`.
+
+    A claim stamped later than now + CLOCK_SLACK was made while the system clock was wrong
+    (days ahead, then corrected); honouring it would swallow the reminder until the wrong
+    date came round, so it counts as unclaimed and fires at its real time. Claimers whose
+    clocks differ by less than the slack (cron a moment before the app) still see each
+    other's claims, so the once-only rule holds between them.
+    """
+    return F.notified_at.is_null() | (F.notified_at > now + CLOCK_SLACK)
+
+
 def claim_due(now: datetime, limit: int = 50) -> list[FollowUp]:
     """Atomically claim due, unnotified, open follow-ups; each is returned to one caller only."""
     claimed: list[int] = []
     with database.atomic():
-        candidates = (F.select(F.id).where(F.done_at.is_null() & F.notified_at.is_null() & (F.due_at <= now))
+        candidates = (F.select(F.id).where(F.done_at.is_null() & _unclaimed(now) & (F.due_at <= now))
                       .order_by(F.due_at).limit(limit).tuples())
         for (fid,) in list(candidates):
-            if F.update(notified_at=now).where((F.id == fid) & F.notified_at.is_null()).execute():
+            if F.update(notified_at=now).where((F.id == fid) & _unclaimed(now)).execute():
                 claimed.append(fid)
         rows = _records(_select().where(F.id.in_(claimed)).order_by(F.due_at)) if claimed else []
         for row in rows:

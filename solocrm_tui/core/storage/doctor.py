@@ -12,6 +12,7 @@ import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Sequence
 
 from solocrm_tui.core.storage.backup import integrity_errors
 from solocrm_tui.core.storage.models import database
@@ -60,7 +61,9 @@ def table_counts() -> tuple[tuple[str, int], ...]:
     return tuple((name, _scalar(f'SELECT COUNT(*) FROM "{name}"')) for name in names)
 
 
-def diagnose(path: Path, config_error: str | None = None, *, now: datetime) -> Report:
+def diagnose(path: Path, config_error: str | None = None, stale_leases: Sequence[str] = (), *,
+             now: datetime) -> Report:
+    """`stale_leases`: core.jobs.stale_leases(now), which sits above storage."""
     imports = roll_back_unfinished(now)
     problems = integrity_errors(path)
     version = _scalar("PRAGMA user_version")
@@ -79,6 +82,8 @@ def diagnose(path: Path, config_error: str | None = None, *, now: datetime) -> R
               else "every foreign key resolves"),
         Check("journal", journal == "wal", f"{journal} mode"),
         Check("config", config_error is None, config_error or "valid"),
+        Check("jobs", not stale_leases, "; ".join(stale_leases) + ": open solocrm and the job runs again"
+              if stale_leases else "no job left unfinished by a closed or stuck process"),
         Check("imports", True, "; ".join(imports) or "none unfinished"),
     )
     return Report(path, checks, table_counts())

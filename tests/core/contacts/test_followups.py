@@ -33,6 +33,8 @@ from solocrm_tui.core.storage.models import Interaction as InteractionModel
 from solocrm_tui.core.storage.models import database
 from solocrm_tui.core.storage.records import FollowUp
 
+SECOND = timedelta(seconds=1)
+MINUTE = timedelta(minutes=1)
 H = timedelta(hours=1)
 D = timedelta(days=1)
 
@@ -258,6 +260,27 @@ def test_claim_survives_a_restart(queue, t0, core_db):
     open_database(core_db)
     assert claim_due(t0) == []
     assert {r.id for r in open_followups(t0)} == set(claimed)
+
+
+def test_clock_that_jumped_ahead_does_not_consume_a_reminder(alice, t0):
+    """The system clock ran two days ahead, then was corrected: the reminder claimed at the
+    wrong time still fires at its real time, once."""
+    fid = create_followup("call about renewal", t0 + D, t0, customer_id=alice).id
+    assert claim_due(t0) == []
+    assert ids(claim_due(t0 + 2 * D)) == [fid]  # the clock jumped ahead: claimed too early
+    assert claim_due(t0 + 10 * MINUTE) == []  # corrected: not due yet
+    assert ids(claim_due(t0 + D)) == [fid]  # its real time
+    assert get_followup(fid).notified_at == t0 + D
+    assert claim_due(t0 + D + MINUTE) == []
+    assert claim_due(t0 + 2 * D) == []  # the wrong clock's time comes round: told once already
+
+
+def test_claims_a_few_seconds_apart_still_tell_a_reminder_once(alice, t0):
+    """Two claimers whose clocks read slightly differently (cron started a moment before the
+    app's job) are not a clock jump: the later stamp does not reopen the reminder."""
+    fid = create_followup("call", t0 - H, t0, customer_id=alice).id
+    assert ids(claim_due(t0 + 30 * SECOND)) == [fid]
+    assert claim_due(t0) == []
 
 
 def test_reopened_followup_does_not_fire_twice(queue, t0):
