@@ -26,6 +26,7 @@ from solocrm_tui.core.data_io import activity, customers
 from solocrm_tui.core.data_io.columns import ColumnMap, map_columns, parse_map
 from solocrm_tui.core.data_io.formats import FORMULA_START
 from solocrm_tui.core.data_io.reading import MAX_CELL, NAMES, Table, read_table
+from solocrm_tui.core.errors import DatabaseError
 from solocrm_tui.core.storage.batches import (
     STEP_SECONDS,
     checkpoint_after,
@@ -140,9 +141,10 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
                 with database.atomic():
                     update_summary(batch_id, {"kind": kind, "file": table.path.name, **counts,
                                               "rejected": issues.rejected})
-    except BaseException:
-        if batch_id:
-            _take_back(batch_id, now)
+    except BaseException as exc:
+        if batch_id and not _take_back(batch_id, now) and isinstance(exc, Exception):
+            raise DatabaseError(f"import stopped: {exc}; the rows it wrote so far could not be taken back yet: "
+                                "`solocrm doctor` takes them back once there is room to write") from None
         raise
     return ImportReport(kind, table.path.name, table.delimiter, counter[0], counts["inserted"], counts["updated"],
                         counts["skipped"], issues.rejected, tuple(sorted(issues.items, key=lambda i: i.line)),
@@ -150,14 +152,15 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
                         batch_id, dry_run, recovered)
 
 
-def _take_back(batch_id: str, now: datetime) -> None:
-    """Discard a failed import's steps; if even that fails (a full disk, a second Ctrl-C),
-    the batch stays marked in progress and the next import or doctor takes it back. The
-    original error is the one to report, so this one is not raised over it."""
+def _take_back(batch_id: str, now: datetime) -> bool:
+    """Discard a failed import's steps; False if even that fails (a full disk, a second
+    Ctrl-C): the batch stays marked in progress and the next import or doctor takes it
+    back. The original error is the one to report, so this one is not raised over it."""
     try:
         discard_unfinished(batch_id, now)
     except BaseException:
-        pass
+        return False
+    return True
 
 
 def unprotect(cell: str) -> str:

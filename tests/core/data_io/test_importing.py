@@ -23,7 +23,7 @@ from solocrm_tui.core.contacts.customers import (
 )
 from solocrm_tui.core.data_io import customers
 from solocrm_tui.core.data_io.importing import import_file
-from solocrm_tui.core.errors import NotFound, ValidationError
+from solocrm_tui.core.errors import DatabaseError, NotFound, ValidationError
 from solocrm_tui.core.sales.orders import add_order
 from solocrm_tui.core.storage.models import database
 from solocrm_tui.core.storage.undo import undo_batch
@@ -503,6 +503,40 @@ def test_a_failure_in_a_later_step_takes_back_the_earlier_ones(core_db, tmp_path
         import_file("customers", path, t0, step_seconds=0)
     assert index_sql() == before
     assert rows("PRAGMA integrity_check") == [("ok",)]
+
+
+def test_a_failure_that_cannot_be_taken_back_yet_says_doctor_will(core_db, tmp_path, t0, monkeypatch):
+    """On a full disk even deleting the steps fails: the error says so, and doctor takes
+    them back once it can write."""
+    from solocrm_tui.core.data_io import importing
+    from solocrm_tui.core.storage.db import current_path
+
+    real_record, calls = customers.record, []
+
+    def full(batch_id, changes):
+        calls.append(1)
+        if len(calls) == 3:
+            raise sqlite3.OperationalError("database or disk is full")
+        real_record(batch_id, changes)
+
+    def still_full(batch_id, now):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(customers, "record", full)
+    monkeypatch.setattr(importing, "discard_unfinished", still_full)
+    path = write(tmp_path, "".join(["name,email\n"] + [f"Person {i},p{i}@x.com\n" for i in range(400)]))
+    with pytest.raises(DatabaseError, match="disk is full; .*`solocrm doctor` takes them back"):
+        import_file("customers", path, t0, step_seconds=0)
+    assert rows("SELECT COUNT(*) FROM customer")[0][0] > 0  # the committed steps are still there
+    # the command that ran the import has exited by the time the owner frees room and runs doctor
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    database.execute_sql("UPDATE batch SET summary = json_set(summary, '$.in_progress', ?)",
+                         (f"{socket.gethostname()}:{gone.stdout.strip()}",))
+    database.close()
+    doctor = subprocess.run([sys.executable, "-m", "solocrm_tui", "--db", str(current_path()), "doctor"],
+                            capture_output=True, text=True, timeout=120)
+    assert "took back the interrupted import" in doctor.stdout, doctor.stdout + doctor.stderr
+    assert rows("SELECT COUNT(*) FROM customer") == [(0,)]
 
 
 def test_an_unfinished_import_is_neither_listed_nor_undone(core_db, tmp_path, t0):
