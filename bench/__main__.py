@@ -75,13 +75,23 @@ def known_misses(results: list[Result]) -> list[str]:
     for r in results:
         if r.passed is not False:
             continue
-        if r.unit == "rows/s" and r.reference is not None and r.reference < IMPORT_TARGET:
+        if r.measured is None:  # the script itself failed: its error stands in the reference column
+            out += [f"Known miss — {r.figure}: {r.reference}.", ""]
+        elif r.unit == "rows/s" and r.reference is not None and r.reference < IMPORT_TARGET:
             out += [f"Known miss — {r.figure}: {r.measured:,.0f} rows/s. The reason is physical: SQLite alone, "
                     f"given the same rows already parsed and building the search index and the sorting indexes "
                     f"once after them (the reference), reaches {r.reference:,.0f} rows/s on this machine, before "
                     "any parsing, validation, matching against existing customers, merging of repeated rows or "
                     "undo log. Reaching the target here would mean dropping the sort indexes or the search "
                     "index's prefix tables, which the list and the 50 ms search target rely on.", ""]
+        elif r.unit == "rows/s" and r.reference is not None:
+            out += [f"Known miss — {r.figure}: {r.measured:,.0f} rows/s against {r.target}, where SQLite alone "
+                    f"(the reference: rows pre-parsed, indexes built once after them) reaches {r.reference:,.0f} "
+                    "rows/s. The difference is the import's own work: parsing, validating, cleaning and matching "
+                    "every row against the existing customers, logging the batch for undo, and writing in short "
+                    "steps with a pause after each, so the app, a second instance and the reminders can write "
+                    "meanwhile (SPEC §9); the steps keep the sort and search indexes live instead of building "
+                    "them once at the end.", ""]
         else:
             out += [f"Known miss — {r.figure}: {r.measured:,.1f} {r.unit} against {r.target}.", ""]
     return out

@@ -74,13 +74,13 @@ async def _run(path: Path) -> dict:
     from solocrm_tui.screens.insights import InsightsScreen
 
     loads = {"n": 0}
-    original_show = InsightsScreen.show
+    original_show = InsightsScreen.show_summary
 
-    def counting_show(self, data):
-        original_show(self, data)
+    def counting_show(self, summary):
+        original_show(self, summary)
         loads["n"] += 1
 
-    InsightsScreen.show = counting_show
+    InsightsScreen.show_summary = counting_show
     out: dict = {}
     try:
         app = make_app(path, Config(), jobs=False, start_mode="insights")
@@ -130,7 +130,7 @@ async def _run(path: Path) -> dict:
             out["status"] = status.strip()
             out["errors"] = errors
     finally:
-        InsightsScreen.show = original_show
+        InsightsScreen.show_summary = original_show
     return out
 
 
