@@ -86,6 +86,52 @@ def test_import_with_rejected_rows_exits_1_and_lists_lines(capsys, db, tmp_path)
     assert "1 row was rejected" in out and "inserted 1" in out
 
 
+CDNOW = Path(__file__).resolve().parent / "data" / "CDNOW_sample.txt"
+
+
+def cdnow_orders_csv(folder: Path, extra: tuple[str, ...] = ()) -> Path:
+    """The real CDNOW sample as an orders file without order ids: 21 of its 6,919 rows repeat
+    an earlier one (same customer, day and amount), real repeat purchases on one day."""
+    lines = ["customer_external_id,date,amount"]
+    for record in CDNOW.read_text().splitlines():
+        customer, _, day, _, dollars = record.split()
+        lines.append(f"C{customer},{day[:4]}-{day[4:6]}-{day[6:]},{dollars}")
+    path = folder / "cdnow_orders.csv"
+    path.write_text("\n".join([*lines, *extra]) + "\n")
+    return path
+
+
+def test_identical_orders_without_an_order_id_are_kept_once_and_reimports_add_nothing(capsys, db, tmp_path):
+    orders = cdnow_orders_csv(tmp_path)
+    code, out, err = run(capsys, "--db", str(db), "import", "orders", str(orders), "--create-missing")
+    assert code == 0, err
+    assert ("21 rows repeat an earlier row of this file (same customer, date, amount and text): "
+            "kept as separate orders") in out
+    assert "inserted 6,919, updated 0, skipped 0" in out
+    first = batch_of(out)
+    assert count(db, "SELECT COUNT(*) FROM orders") == 6919
+    assert count(db, "SELECT COUNT(*) FROM orders WHERE customer_id = (SELECT id FROM customer "
+                     "WHERE external_id = 'C01668') AND ordered_at LIKE '1997-07-31%' AND amount_cents = 977") == 2
+    revenue = count(db, "SELECT SUM(revenue_cents) FROM customer")
+    assert revenue == count(db, "SELECT SUM(amount_cents) FROM orders")
+
+    code, out, _ = run(capsys, "--db", str(db), "import", "orders", str(orders))
+    assert code == 0 and "inserted 0, updated 0, skipped 6,919" in out and "no batch was recorded" in out
+    assert count(db, "SELECT COUNT(*) FROM orders") == 6919
+
+    one_more = cdnow_orders_csv(tmp_path, extra=("C01668,1997-07-31,9.77",))
+    code, out, _ = run(capsys, "--db", str(db), "import", "orders", str(one_more))
+    assert code == 0 and "inserted 1, updated 0, skipped 6,919" in out
+    assert "22 rows repeat an earlier row" in out
+    assert count(db, "SELECT COUNT(*) FROM orders") == 6920
+    assert count(db, "SELECT SUM(revenue_cents) FROM customer") == revenue + 977
+
+    for batch in (batch_of(out), first):
+        code, out, err = run(capsys, "--db", str(db), "import", "--undo", batch)
+        assert code == 0 and f"undid import {batch}" in out, err
+    assert count(db, "SELECT COUNT(*) FROM orders") == 0
+
+
 def test_dry_run_changes_nothing(capsys, db, people):
     run(capsys, "--db", str(db), "import", "customers", str(people), "--dry-run")
     code, out, _ = run(capsys, "--db", str(db), "import", "customers", str(people), "--dry-run")

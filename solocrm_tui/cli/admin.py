@@ -10,9 +10,8 @@ from pathlib import Path
 
 from solocrm_tui import paths
 from solocrm_tui.cli.common import db_path, load_config, open_db
+from solocrm_tui.core.demo import DEFAULT_CUSTOMERS, MAX_CUSTOMERS
 from solocrm_tui.core.errors import CRMError, DatabaseError, ValidationError
-
-MAX_DEMO_CUSTOMERS = 200_000
 
 
 def _demo_size(text: str) -> int:
@@ -20,14 +19,15 @@ def _demo_size(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f'"{text}" is not a whole number') from None
-    if not 1 <= value <= MAX_DEMO_CUSTOMERS:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_DEMO_CUSTOMERS:,}, got {value}")
+    if not 1 <= value <= MAX_CUSTOMERS:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_CUSTOMERS:,}, got {value}")
     return value
 
 
 def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     demo = command("demo", "fill an empty database with realistic demo data")
-    demo.add_argument("--customers", type=_demo_size, default=300, metavar="N", help="how many (default 300)")
+    demo.add_argument("--customers", type=_demo_size, default=DEFAULT_CUSTOMERS, metavar="N",
+                      help=f"how many (default {DEFAULT_CUSTOMERS:,}: enough for the churn model and BG/NBD to engage)")
     demo.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     demo.add_argument("--force", action="store_true", help="add demo data even if the database is not empty")
     today = command("today", "print today's follow-up queue")

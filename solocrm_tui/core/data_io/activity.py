@@ -3,11 +3,14 @@
 A row names its customer by external id, email or phone; an unknown customer is
 rejected unless `create_missing` (then created, named after the name column, the
 id or the email). Re-importing is idempotent: an order with an order id is matched
-on it (and updated if it changed); without one, an order identical in customer,
-date, amount and description to an existing one is a duplicate, as is an
-interaction identical in customer, kind, time and text. Afterwards the touched
-customers' totals, last contact and stage are brought up to date and each gets one
-system line in its timeline.
+on it (and updated if it changed). Without an order id, identical rows (customer,
+date, amount, currency and text) are separate orders, because real customers do buy
+the same thing twice on a day: the k-th such row of a file is matched to the k-th
+such order already in the book and only the ones beyond those are inserted, so the
+same file again adds nothing and a later export with one more occurrence adds one.
+An interaction identical in customer, kind, time and text is the same interaction.
+Afterwards the touched customers' totals, last contact and stage are brought up to
+date and each gets one system line in its timeline.
 
 The plan is made from one snapshot; the writes go in short steps (`batches.in_steps`):
 new customers, then the rows, then changed orders, then the touched customers' totals
@@ -142,10 +145,10 @@ def interaction_cleaner(cmap: ColumnMap, now: datetime) -> Callable[[list[str]],
     return clean
 
 
-def _existing_keys(kind_: str, customer_ids: set[int]) -> set[tuple]:
-    """Natural keys of what the customers already have, to skip rows imported before."""
-    conn, out = database.connection(), set()
-    sql = ("SELECT customer_id, ordered_at, amount_cents, description FROM orders WHERE customer_id IN ({})"
+def _existing_keys(kind_: str, customer_ids: set[int]) -> Counter:
+    """How many of each natural key the customers already have, to skip rows imported before."""
+    conn, out = database.connection(), Counter()
+    sql = ("SELECT customer_id, ordered_at, amount_cents, currency, description FROM orders WHERE customer_id IN ({})"
            if kind_ == "orders" else
            "SELECT customer_id, kind, occurred_at, body FROM interaction WHERE kind != 'system' AND customer_id IN ({})")
     for part in chunks(sorted(customer_ids)):
@@ -163,33 +166,41 @@ def _existing_orders(external_ids: list[str]) -> dict[str, tuple]:
 
 
 def plan(kind_: str, parsed: list[tuple[int, int, tuple]], issues) -> tuple[list, list, int]:
-    """(rows to insert as (customer, values), [(order id, new row, before)], skipped)."""
+    """(rows to insert as (customer, values), [(order id, new row, before)], skipped).
+
+    An order row without an order id that repeats an earlier row of the file is its own
+    occurrence (`issues.repeat`); occurrence k is skipped when the book already holds k
+    orders with that key."""
     known = _existing_keys(kind_, {cid for _, cid, _ in parsed if cid > 0})
     by_external = _existing_orders([v[-1] for _, _, v in parsed if v[-1]]) if kind_ == "orders" else {}
     inserts, updates, skipped = [], [], 0
-    first_seen: dict[tuple, int] = {}
+    first_seen: dict[tuple, tuple[int, tuple]] = {}
+    occurrences: Counter = Counter()
     for line, cid, values in parsed:
         external = values[-1] if kind_ == "orders" else None
-        key = ("id", external) if external else ((cid, values[3], values[0], values[2]) if kind_ == "orders"
-                                                 else (cid, values[0], values[3], values[2]))
+        key = ("id", external) if external else ((cid, values[3], values[0], values[1], values[2])
+                                                 if kind_ == "orders" else (cid, values[0], values[3], values[2]))
         full = (cid, *values)
-        if key in first_seen:
+        occurrences[key] += 1
+        if key in first_seen and (external or kind_ != "orders"):
             first_line, first_full = first_seen[key]
             if external and first_full != full:
                 issues.reject(line, f"order id {external} is already on line {first_line} with other values")
             else:
-                what = f"same order id {external}" if external else "the same customer, date, amount and text"
+                what = f"same order id {external}" if external else "the same customer, kind, time and text"
                 issues.note(line, f"repeats line {first_line} ({what}); skipped")
                 skipped += 1
             continue
-        first_seen[key] = (line, full)
+        if key in first_seen:
+            issues.repeat(line)
+        first_seen.setdefault(key, (line, full))
         if external and external in by_external:
             order_id, *stored = by_external[external]
             if tuple(stored) == full[:-1]:
                 skipped += 1
             else:
                 updates.append((order_id, full, dict(zip(ORDER_COLUMNS, stored))))
-        elif not external and key in known:
+        elif not external and occurrences[key] <= known[key]:
             skipped += 1
         else:
             inserts.append(full)

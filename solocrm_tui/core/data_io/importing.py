@@ -51,6 +51,7 @@ class Issues:
     def __init__(self) -> None:
         self.items: list[RowIssue] = []
         self.rejected = 0
+        self.repeats: list[int] = []
 
     def reject(self, line: int, message: str) -> None:
         self.items.append(RowIssue(line, message, True))
@@ -58,6 +59,11 @@ class Issues:
 
     def note(self, line: int, message: str) -> None:
         self.items.append(RowIssue(line, message, False))
+
+    def repeat(self, line: int) -> None:
+        """An order row identical to an earlier row of the file, kept as a separate order:
+        summed up in one report line rather than one note per row."""
+        self.repeats.append(line)
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ class ImportReport:
     batch_id: str | None
     dry_run: bool
     recovered: tuple[str, ...] = ()
+    repeats: tuple[int, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -88,6 +95,8 @@ class ImportReport:
         out = [*self.recovered, head]
         for issue in self.issues:
             out.append(f"  line {issue.line}: {'rejected: ' if issue.rejected else ''}{issue.message}")
+        if self.repeats:
+            out.append(_repeats_line(self.repeats))
         if self.custom_columns:
             out.append(f"kept as custom fields: {', '.join(self.custom_columns)}")
         if self.ignored_columns:
@@ -140,7 +149,8 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
             elif batch_id:
                 with database.atomic():
                     update_summary(batch_id, {"kind": kind, "file": table.path.name, **counts,
-                                              "rejected": issues.rejected})
+                                              "rejected": issues.rejected,
+                                              **({"repeats": len(issues.repeats)} if issues.repeats else {})})
     except BaseException as exc:
         if batch_id and not _take_back(batch_id, now) and isinstance(exc, Exception):
             raise DatabaseError(f"import stopped: {exc}; the rows it wrote so far could not be taken back yet: "
@@ -149,7 +159,16 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
     return ImportReport(kind, table.path.name, table.delimiter, counter[0], counts["inserted"], counts["updated"],
                         counts["skipped"], issues.rejected, tuple(sorted(issues.items, key=lambda i: i.line)),
                         tuple(h for _, h in cmap.custom), tuple(cmap.ignored), counts.get("created", 0),
-                        batch_id, dry_run, recovered)
+                        batch_id, dry_run, recovered, tuple(issues.repeats))
+
+
+def _repeats_line(lines: tuple[int, ...], shown: int = 5) -> str:
+    """Says which rows were taken as repeat purchases, so an owner whose file really holds
+    doubled rows can find them (and undo the batch) instead of losing real orders silently."""
+    n = len(lines)
+    where = ", ".join(map(str, lines[:shown])) + (", …" if n > shown else "")
+    return (f"{n:,} row{'s' * (n != 1)} repeat{'s' * (n == 1)} an earlier row of this file (same customer, date, "
+            f"amount and text): kept as separate orders (line{'s' * (n != 1)} {where})")
 
 
 def _take_back(batch_id: str, now: datetime) -> bool:

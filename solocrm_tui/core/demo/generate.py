@@ -2,8 +2,10 @@
 
 The point is that every screen and model has real structure to find: customers
 buy with distinct rhythms (frequent small buyers, monthly regulars, rare big
-buyers, one-timers, customers who stopped 4-18 months ago, leads who never
-bought), so segmentation and churn have something to learn; the timeline has
+buyers, mostly one-time buyers, customers who tend to leave after a few orders,
+leads who never bought), each at a rate of their own and liable to leave after any
+purchase, so segmentation and churn have something to learn and the default book
+(`DEFAULT_CUSTOMERS`) is big enough for the models to engage; the timeline has
 every kind of entry; the pipeline has every stage; Today has overdue and
 due-today follow-ups and birthdays. Everything derives from `random.Random(seed)`
 and the `now` passed in, never the wall clock, so a seed always gives the same book.
@@ -16,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 from peewee import chunked, fn
 
+from solocrm_tui.core.demo import DEFAULT_CUSTOMERS, MAX_CUSTOMERS
 from solocrm_tui.core.demo.people import (
     Book,
     add_people,
@@ -46,8 +49,6 @@ from solocrm_tui.core.storage.models import (
     Ticket,
     database,
 )
-
-MAX_CUSTOMERS = 200_000
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,7 @@ def _bulk_insert(model: type, rows: list) -> None:
         cursor.executemany(sql, [tuple(_plain(v) for v in row) + tail for row in chunk])
 
 
-def generate_demo(now: datetime, customers: int = 300, seed: int = 0, *, force: bool = False,
+def generate_demo(now: datetime, customers: int = DEFAULT_CUSTOMERS, seed: int = 0, *, force: bool = False,
                   currency: str = "EUR") -> DemoSummary:
     """Fill the open database with a demo book; refuses a non-empty one unless `force` (then adds)."""
     if not 1 <= customers <= MAX_CUSTOMERS:

@@ -22,6 +22,7 @@ from solocrm_tui.core.demo.words import (
     FREEMAIL,
     LAST,
     PRODUCTS,
+    RHYTHMS,
     SOURCE_WEIGHTS,
     SOURCES,
 )
@@ -36,6 +37,12 @@ from solocrm_tui.core.storage.models import (
     Ticket,
 )
 
+HISTORY_DAYS = 730  # first purchases spread over the last two years
+RATE_SHAPE = 2.0    # Gamma shape of purchase rates within a behaviour (lower: more spread)
+LEAVE_SHAPE = 1.5   # Beta shape of the chance of leaving after a purchase
+GAP_SHAPE = 2.0     # Gamma shape of the gaps between one customer's purchases (1 would be Poisson)
+SPEND_SHAPE = 4.0   # Gamma shape of one customer's order values around their usual basket
+
 
 @dataclass
 class Person:
@@ -45,6 +52,7 @@ class Person:
     city: str
     behaviour: str
     created: datetime
+    left: bool = False  # stopped buying for good (their timeline goes quiet too)
     orders: list[tuple[datetime, int, str]] = field(default_factory=list)
 
 
@@ -90,21 +98,28 @@ def _email(first: str, last: str, domain: str, used: set[str]) -> str:
     return candidate
 
 
-def _order_dates(book: Book, behaviour: str) -> list[datetime]:
+def _order_dates(book: Book, behaviour: str) -> tuple[list[datetime], bool]:
+    """A buy-till-you-die history, as BG/NBD assumes real ones are: the customer buys at a
+    rate of their own and after each purchase may leave for good. (dates, left)
+
+    Rates and leaving chances vary within a behaviour too (Gamma and Beta draws), so
+    recency alone cannot tell who has left: a customer silent for two months may be a
+    quarterly buyer or a weekly one who is gone. Gaps are Gamma with shape 2, looser than
+    a clock, steadier than pure chance."""
     rng, now = book.rng, book.now
     if behaviour == "lead":
-        return []
-    if behaviour == "onetime":
-        return [book.ago(1, 720)]
-    gap = {"frequent": (14, 28), "monthly": (24, 36), "big": (80, 200)}.get(behaviour, (14, 40))
-    start_days = rng.uniform(200, 730)
-    end_days = rng.uniform(120, 540) if behaviour == "lapsed" else 0
-    start_days = max(start_days, end_days + 60)
-    dates, t = [], now - timedelta(days=start_days)
-    while t < now - timedelta(days=end_days):
+        return [], False
+    typical_gap, leave_mean = RHYTHMS[behaviour]
+    rate = rng.gammavariate(RATE_SHAPE, 1 / (RATE_SHAPE * typical_gap))
+    leave = rng.betavariate(LEAVE_SHAPE, LEAVE_SHAPE * (1 - leave_mean) / leave_mean)
+    first_days = rng.uniform(1, HISTORY_DAYS)
+    dates, t = [], now - timedelta(days=first_days)
+    while t <= now:
         dates.append(t.replace(hour=rng.randint(8, 19), minute=rng.randrange(0, 60, 5), second=0, microsecond=0))
-        t += timedelta(days=rng.uniform(*gap))
-    return [d for d in dates if d <= now] or [book.ago(1, 30)]
+        if rng.random() < leave:
+            return [d for d in dates if d <= now], True
+        t += timedelta(days=max(1.0, rng.gammavariate(GAP_SHAPE, 1 / (GAP_SHAPE * rate))))
+    return [d for d in dates if d <= now], False
 
 
 def add_people(book: Book, count: int, first_id: int, used_emails: set[str]) -> None:
@@ -122,13 +137,14 @@ def add_people(book: Book, count: int, first_id: int, used_emails: set[str]) -> 
         phone = f"{cc} {digits}" if rng.random() < 0.7 else None
         birthday = _birthday(rng, now) if i in birthday_today else (
             date(rng.randint(1950, 2002), 1, 1) + timedelta(days=rng.randrange(365)) if rng.random() < 0.65 else None)
-        dates = _order_dates(book, behaviour)
+        dates, left = _order_dates(book, behaviour)
         created = min(dates) - timedelta(days=rng.uniform(0, 60)) if dates else book.ago(1, 400)
-        person = Person(first_id + i, f"{first} {last}", company, city, behaviour, created.replace(microsecond=0))
+        person = Person(first_id + i, f"{first} {last}", company, city, behaviour, created.replace(microsecond=0),
+                        left)
+        big = behaviour == "big"
+        basket = rng.uniform(800, 6000) if big else rng.uniform(15, 120 if behaviour == "frequent" else 350)
         for when in sorted(dates):
-            big = behaviour == "big"
-            base = rng.uniform(800, 6000) if big else rng.uniform(15, 120 if behaviour == "frequent" else 350)
-            cents = int(base * rng.uniform(0.7, 1.4)) * 100 + rng.choice((0, 0, 50, 90))
+            cents = max(5, int(basket * rng.gammavariate(SPEND_SHAPE, 1 / SPEND_SHAPE))) * 100 + rng.choice((0, 0, 50, 90))
             person.orders.append((when, cents, rng.choice(BIG_PRODUCTS if big else PRODUCTS)))
         book.people.append(person)
         tags = [t for t, p in (("newsletter", 0.4), ("retail", 0.3 if not company else 0.0),
@@ -189,7 +205,7 @@ def add_timelines(book: Book) -> None:
     for i, person in enumerate(book.people):
         count = rng.randint(100, 160) if i in heavy else (
             rng.randint(1, 6) if not person.orders else int(len(person.orders) * rng.uniform(0.3, 1.0)) + rng.randint(1, 5))
-        span_end = now if person.behaviour != "lapsed" else min(now, person.orders[-1][0] + timedelta(days=120))
+        span_end = min(now, person.orders[-1][0] + timedelta(days=120)) if person.left else now
         span = max((span_end - person.created).total_seconds(), 3600)
         for _ in range(count):
             kind = rng.choices(kinds, weights)[0]

@@ -75,5 +75,10 @@ TICKETS = ("Grinder makes a rattling noise", "Wrong beans delivered", "Invoice a
            "Machine leaks water", "Order arrived late")
 LOST_REASONS = ("price too high", "went with a competitor", "budget frozen", "no decision", "timing")
 DEAL_PATH = OPEN_DEAL_STAGES
-# behaviour -> share of customers; lapsed customers stopped 4-18 months ago
+# behaviour -> share of customers; leads never bought
 BEHAVIOURS = (("frequent", 12), ("monthly", 18), ("big", 8), ("onetime", 20), ("lapsed", 20), ("lead", 22))
+# behaviour -> (typical days between purchases, mean chance of leaving after a purchase);
+# "lapsed" customers buy monthly but tend to leave after a few purchases, "onetime"
+# ones mostly leave after the first
+RHYTHMS = {"frequent": (18, 0.04), "monthly": (32, 0.05), "big": (110, 0.08), "onetime": (240, 0.65),
+           "lapsed": (30, 0.2)}

@@ -303,9 +303,8 @@ def test_reimporting_orders_and_interactions_changes_nothing(core_db, tmp_path, 
         ann@x.com,e-mail,,sent the menu,2026-02-03T09:30:00
     """, "talks.csv")
     first = import_file("orders", orders, t0)
-    assert (first.inserted, first.skipped) == (2, 2)
-    assert [i.message for i in first.issues] == [
-        "repeats line 2 (the same customer, date, amount and text); skipped", "repeats line 4 (same order id O-2); skipped"]
+    assert (first.inserted, first.skipped, first.repeats) == (3, 1, (3,))
+    assert [i.message for i in first.issues] == ["repeats line 4 (same order id O-2); skipped"]
     assert import_file("interactions", talks, t0).inserted == 2
     assert rows("SELECT kind, direction FROM interaction WHERE kind != 'system' ORDER BY id") == [("call", "in"),
                                                                                               ("email", "out")]
@@ -313,6 +312,26 @@ def test_reimporting_orders_and_interactions_changes_nothing(core_db, tmp_path, 
     before = table_dump()
     assert (import_file("orders", orders, t0).inserted, import_file("interactions", talks, t0).inserted) == (0, 0)
     assert table_dump() == before
+
+
+def test_identical_rows_without_order_id_match_stored_orders_one_to_one(core_db, tmp_path, t0):
+    """Two identical rows are two purchases; a matching order already in the book (typed in by
+    hand, or imported from another file) stands for one of them, another currency is another order."""
+    create_customer(t0, name="Ann", email="ann@x.com")
+    add_order(1, "10", t0, description="Tea", ordered_at=datetime(2026, 1, 1))
+    path = write(tmp_path, """
+        email,amount,currency,date,product
+        ann@x.com,10,EUR,2026-01-01,Tea
+        ann@x.com,10,EUR,2026-01-01,Tea
+        ann@x.com,10,EUR,2026-01-01,Tea
+        ann@x.com,10,USD,2026-01-01,Tea
+    """)
+    report = import_file("orders", path, t0)
+    assert (report.inserted, report.skipped, report.repeats) == (3, 1, (3, 4))
+    assert rows("SELECT currency, COUNT(*) FROM orders GROUP BY currency") == [("EUR", 3), ("USD", 1)]
+    assert any("2 rows repeat an earlier row of this file" in line and "lines 3, 4" in line for line in report.lines())
+    again = import_file("orders", path, t0)
+    assert (again.inserted, again.skipped, again.batch_id) == (0, 4, None)
 
 
 def test_order_with_known_order_id_is_updated_when_it_changed(core_db, tmp_path, t0):
