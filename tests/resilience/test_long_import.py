@@ -95,6 +95,8 @@ def test_import_killed_midway_is_taken_back_by_the_next_import(db_file, tmp_path
     before = counts(db_file)
     proc = _import(db_file, write_customers_csv(tmp_path / "big.csv", ROWS, "Killed"))
     _wait_for_steps(db_file, proc, before["customer"])
+    proc.send_signal(signal.SIGSTOP)  # frozen mid-way, however slowly this process was scheduled
+    assert _import_state(db_file)[0], "the import ended before it was caught mid-way"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(30)
     assert counts(db_file)["customer"] > before["customer"]  # the committed steps, until taken back
@@ -113,7 +115,12 @@ def test_import_stopped_with_ctrl_c_takes_itself_back(db_file, tmp_path):
     before = counts(db_file)
     proc = _import(db_file, write_customers_csv(tmp_path / "big.csv", ROWS, "Stopped"))
     _wait_for_steps(db_file, proc, before["customer"])
+    # Frozen between its steps, the import cannot finish before Ctrl-C reaches it, however
+    # slowly this process was scheduled: the interrupt lands the moment it runs again.
+    proc.send_signal(signal.SIGSTOP)
+    assert _import_state(db_file)[0], "the import ended before it was caught mid-way"
     proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGCONT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert err.strip() == "solocrm: interrupted"
