@@ -9,7 +9,13 @@ from solocrm_tui.cli.common import load_config, open_db
 from solocrm_tui.core import validate
 from solocrm_tui.core.analytics.summary import Summary
 from solocrm_tui.core.errors import ValidationError
-from solocrm_tui.text.insights import NO_FIGURE, TILES, model_text, moment
+from solocrm_tui.text.insights import (
+    NO_FIGURE,
+    TILES,
+    forecast_words,
+    model_text,
+    moment,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,7 +75,7 @@ def render(s: Summary) -> str:
         lines.append(f"  {seg.name:<22}{seg.size:>7,}  {seg.revenue_share:6.1%} of revenue")
     lines += ["", model_text(s), "", "Revenue forecast: " + ", ".join(
         f"{m.month:%Y-%m} {m.forecast:,.0f} ({m.low:,.0f}–{m.high:,.0f})" for m in s.forecast.next_months)
-        + f" — {s.forecast.note}"]
+        + f" — {forecast_words(s.forecast)[1]}"]
     return "\n".join(lines)
 
 
