@@ -360,7 +360,7 @@ def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
     import pandas as pd  # here, not at the top: the app imports this module for the record alone
 
     from solocrm_tui.core.sales import campaigns
-    from solocrm_tui.core.sales.board import build_board
+    from solocrm_tui.core.sales.board import board_as_of, build_board
     from solocrm_tui.core.service import tickets
 
     from . import kpis, runs, store
@@ -368,7 +368,7 @@ def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
 
     moment = as_of or now
     orders = store.load_orders(moment)
-    customers = store.load_customers()
+    customers = store.load_customers(as_of)
     if as_of is not None or do_refit:
         from . import refit  # scikit-learn loads only when models are fitted
 
@@ -382,7 +382,7 @@ def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
     ts = pd.Timestamp(moment)
     series = monthly_revenue(orders, ts, months=24) if len(orders) else pd.Series(dtype=float)
     ahead = forecast_revenue(series, horizon=3) if len(series) >= 3 else None
-    board = build_board(moment, probabilities)
+    board = board_as_of(as_of, probabilities) if as_of is not None else build_board(moment, probabilities)
     figures = {**kpis.revenue_periods(orders, ts), **kpis.customer_kpis(orders, ts),
                "pipeline_win_rate": {"label": f"deals closed in the last 90 days ({board.forecast.closed_90d})",
                                      "value": board.forecast.win_rate_90d},
