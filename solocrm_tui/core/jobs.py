@@ -22,6 +22,7 @@ from solocrm_tui.core.storage.owners import is_dead, this_process
 from solocrm_tui.core.storage.records import FollowUp
 
 if TYPE_CHECKING:
+    from solocrm_tui.core.analytics.hindsight import Backtest, CustomerFigures
     from solocrm_tui.core.analytics.summary import Summary
 
 LEASE = timedelta(hours=1)  # a run that has not finished after this is presumed dead
@@ -123,6 +124,26 @@ def summary_in_process(db_path: Path, now: datetime, settings, probabilities: di
     from solocrm_tui.core.analytics.summary import Summary
 
     return Summary.from_json(_analytics_child("summary", db_path, now, settings, [json.dumps(probabilities or {})]))
+
+
+def customers_in_process(db_path: Path, now: datetime, settings, rules, as_of: datetime) -> CustomerFigures:
+    """Each customer's figures as a fit on `as_of` gives them, computed in the child and
+    stored nowhere (today's stored figures stay as they are)."""
+    import dataclasses
+    import json
+
+    from solocrm_tui.core.analytics.hindsight import CustomerFigures
+
+    extra = [as_of.isoformat(), json.dumps(dataclasses.asdict(rules))]
+    return CustomerFigures.from_json(_analytics_child("customers", db_path, now, settings, extra))
+
+
+def backtest_in_process(db_path: Path, now: datetime, settings, as_of: datetime, horizon_days: int) -> Backtest:
+    """The models fitted at `as_of` against the `horizon_days` that followed, in the child."""
+    from solocrm_tui.core.analytics.hindsight import Backtest
+
+    extra = [as_of.isoformat(), str(horizon_days)]
+    return Backtest.from_json(_analytics_child("backtest", db_path, now, settings, extra))
 
 
 def _analytics_child(command: str, db_path: Path, now: datetime, settings, extra: list[str]) -> str:

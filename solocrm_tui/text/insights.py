@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from solocrm_tui.core.analytics.summary import Kpi, Summary
-from solocrm_tui.text.figures import money
+from solocrm_tui.core.analytics.summary import Forecast, Kpi, Summary
+from solocrm_tui.text.figures import money, percent
 
 TILES = (  # (field of Summary.kpis, title, kind of figure)
     ("revenue_month", "Revenue this month", "money"), ("revenue_quarter", "Revenue this quarter", "money"),
@@ -77,11 +77,27 @@ def model_text(summary: Summary, strong: Callable[[str], str] = str) -> str:
     return "\n".join(lines)
 
 
+def forecast_words(f: Forecast) -> tuple[str, str]:
+    """(the next months as ranges, how far to trust them): the method that won the backtest,
+    its error beside the "same as last month" answer, and how often its range held."""
+    main = " · ".join(f"{m.month:%Y-%m}: {money(m.forecast)} ({money(m.low)}–{money(m.high)})"
+                      for m in f.next_months)
+    method = (f.method or "").replace("_", " ")
+    if f.backtest_error is None:
+        return main, f"{method}: {f.note}" if method else f.note
+    checks = [f"{method}: {percent(f.backtest_error)} backtest error over {f.backtest_months} past months"]
+    if f.method != "last_month" and "last_month" in f.backtest_errors:
+        checks.append(f"last month {percent(f.backtest_errors['last_month'])}")
+    if f.coverage is not None:
+        checks.append(f"80% ranges held {percent(f.coverage)}")
+    return main, " · ".join(checks) + f"; {f.note}"
+
+
 def forecast_text(summary: Summary, quiet: Callable[[str], str] = str) -> str:
     """The revenue trend, its forecast range and the weighted pipeline; `quiet` marks the footnote."""
     f = summary.forecast
+    ahead, trust = forecast_words(f)
     parts = [f"trend {money(f.trend_per_month)}/month" if f.trend_per_month is not None else "no trend yet"]
-    for m in f.next_months:
-        parts.append(f"{m.month:%Y-%m}: {money(m.forecast)} ({money(m.low)}–{money(m.high)})")
+    parts += [ahead] if ahead else []
     parts.append(f"pipeline (weighted): this month {money(f.pipeline_this_month)}, next {money(f.pipeline_next_month)}")
-    return " · ".join(parts) + "\n" + quiet(f"{f.note}; ranges are ±1.96 residual std")
+    return " · ".join(parts) + "\n" + quiet(trust)

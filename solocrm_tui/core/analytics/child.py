@@ -2,6 +2,8 @@
 
     refit   DB NOW SETTINGS [AS_OF]       fit the models; prints which figures are rule-based
     summary DB NOW SETTINGS PROBABILITIES the Insights figures: Summary.to_json()
+    customers DB NOW SETTINGS AS_OF RULES each customer's figures as of a past date (stored nowhere)
+    backtest DB NOW SETTINGS AS_OF DAYS   those figures against the DAYS that followed
 
 Run as a child process by the app (the scheduled refit, `r` and every Insights load), so
 pandas and scikit-learn never load into the app: the fit and the summary get their own
@@ -78,8 +80,17 @@ def main(argv: list[str]) -> int:
 
         probabilities = json.loads(argv[4]) if len(argv) > 4 else None
         print(summary(now, settings, probabilities=probabilities).to_json())
+    elif command == "customers":
+        from solocrm_tui.core.analytics.hindsight import customer_figures
+        from solocrm_tui.core.contacts.lifecycle import Rules
+
+        print(customer_figures(settings, Rules(**json.loads(argv[5])), datetime.fromisoformat(argv[4])).to_json())
+    elif command == "backtest":
+        from solocrm_tui.core.analytics.hindsight import backtest
+
+        print(backtest(now, settings, datetime.fromisoformat(argv[4]), int(argv[5])).to_json())
     else:
-        raise SystemExit(f"unknown command {command!r}: use refit or summary")
+        raise SystemExit(f"unknown command {command!r}: use refit, summary, customers or backtest")
     return 0
 
 

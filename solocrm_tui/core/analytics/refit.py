@@ -126,7 +126,7 @@ def refit(now: datetime, settings: Settings, as_of: datetime | None = None,
     stop (and roll the write back) if the app that asked for the fit has died meanwhile."""
     as_of = as_of or now
     orders = store.load_orders(as_of)
-    result = compute(orders, store.load_customers(), as_of, settings, store.load_tickets(as_of))
+    result = compute(orders, store.load_customers(as_of), as_of, settings, store.load_tickets(as_of))
     stamp = order_stamp()
     for run in result.runs:
         run.setdefault("parameters", {}).update(stamp)

@@ -74,8 +74,16 @@ def load_tickets(as_of: datetime | None = None) -> pd.DataFrame | None:
     return frame
 
 
-def load_customers() -> pd.DataFrame:
-    frame = _frame("SELECT id AS customer_id, created_at FROM customer WHERE archived_at IS NULL")
+def load_customers(as_of: datetime | None = None) -> pd.DataFrame:
+    """customer_id, created_at of the book as it stood at `as_of`: created by then, or
+    with an order by then (a history imported later still had its buyers at the time)."""
+    sql = "SELECT id AS customer_id, created_at FROM customer WHERE archived_at IS NULL"
+    params: tuple = ()
+    if as_of is not None:
+        sql += (" AND (created_at <= ? OR EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = customer.id"
+                " AND o.ordered_at <= ?))")
+        params = (as_of.isoformat(sep=" "),) * 2
+    frame = _frame(sql, params)
     if not frame.empty:
         frame["created_at"] = _dates(frame["created_at"])
     return frame

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -258,7 +258,12 @@ class MonthForecast:
 @dataclass(frozen=True)
 class Forecast:
     """Revenue per full month, its trend, the next months as ranges, and the weighted pipeline.
-    `trend_per_month` is None and `next_months` empty with under three months of history."""
+    `trend_per_month` is None and `next_months` empty with under three months of history.
+
+    `method` is the forecast that won the rolling-origin backtest; `backtest_errors` holds
+    every candidate's error (sum of absolute misses / revenue over `backtest_months`
+    forecasts) and `coverage` the share of those months the range held. Both are None or
+    empty when the history was too short to backtest."""
 
     monthly_revenue: tuple[MonthRevenue, ...]
     trend_per_month: float | None
@@ -266,6 +271,14 @@ class Forecast:
     note: str
     pipeline_this_month: float
     pipeline_next_month: float
+    method: str | None = None
+    backtest_errors: dict[str, float] = field(default_factory=dict)
+    coverage: float | None = None
+    backtest_months: int = 0
+
+    @property
+    def backtest_error(self) -> float | None:
+        return self.backtest_errors.get(self.method) if self.method else None
 
     def to_dict(self) -> dict:
         return {
@@ -276,6 +289,11 @@ class Forecast:
             "note": self.note,
             "pipeline_this_month": self.pipeline_this_month,
             "pipeline_next_month": self.pipeline_next_month,
+            "method": self.method,
+            "backtest_error": _number(self.backtest_error),
+            "backtest_errors": {name: _number(error) for name, error in self.backtest_errors.items()},
+            "coverage": _number(self.coverage),
+            "backtest_months": self.backtest_months,
         }
 
     @classmethod
@@ -284,7 +302,10 @@ class Forecast:
                    _number(data["trend_per_month"]),
                    tuple(MonthForecast(_month(m["month"]), float(m["forecast"]), float(m["low"]), float(m["high"]))
                          for m in data["next_months"]),
-                   data["note"], float(data["pipeline_this_month"]), float(data["pipeline_next_month"]))
+                   data["note"], float(data["pipeline_this_month"]), float(data["pipeline_next_month"]),
+                   data.get("method"),
+                   {name: error for name, error in (data.get("backtest_errors") or {}).items() if error is not None},
+                   _number(data.get("coverage")), int(data.get("backtest_months") or 0))
 
 
 @dataclass(frozen=True)
@@ -339,15 +360,15 @@ def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
     import pandas as pd  # here, not at the top: the app imports this module for the record alone
 
     from solocrm_tui.core.sales import campaigns
-    from solocrm_tui.core.sales.board import build_board
+    from solocrm_tui.core.sales.board import board_as_of, build_board
     from solocrm_tui.core.service import tickets
 
     from . import kpis, runs, store
-    from .revenue import monthly_revenue, revenue_trend_and_forecast
+    from .revenue import forecast_revenue, monthly_revenue, trend_per_month
 
     moment = as_of or now
     orders = store.load_orders(moment)
-    customers = store.load_customers()
+    customers = store.load_customers(as_of)
     if as_of is not None or do_refit:
         from . import refit  # scikit-learn loads only when models are fitted
 
@@ -360,8 +381,8 @@ def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
         latest = runs.latest_runs()
     ts = pd.Timestamp(moment)
     series = monthly_revenue(orders, ts, months=24) if len(orders) else pd.Series(dtype=float)
-    trend = revenue_trend_and_forecast(series, horizon=3) if len(series) >= 3 else None
-    board = build_board(moment, probabilities)
+    ahead = forecast_revenue(series, horizon=3) if len(series) >= 3 else None
+    board = board_as_of(as_of, probabilities) if as_of is not None else build_board(moment, probabilities)
     figures = {**kpis.revenue_periods(orders, ts), **kpis.customer_kpis(orders, ts),
                "pipeline_win_rate": {"label": f"deals closed in the last 90 days ({board.forecast.closed_90d})",
                                      "value": board.forecast.win_rate_90d},
@@ -380,12 +401,16 @@ def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
         clv=ClvModel.from_run(latest.get("clv")),
         forecast=Forecast(
             monthly_revenue=tuple(MonthRevenue(m.date(), float(v)) for m, v in series.items()),
-            trend_per_month=_number(trend.slope_per_month) if trend else None,
+            trend_per_month=_number(trend_per_month(series)),
             next_months=tuple(MonthForecast(m.date(), float(r.forecast), float(r.low), float(r.high))
-                              for m, r in trend.forecast.iterrows()) if trend else (),
-            note=trend.note if trend else "not enough history for a forecast",
+                              for m, r in ahead.forecast.iterrows()) if ahead else (),
+            note=ahead.note if ahead else "not enough history for a forecast",
             pipeline_this_month=float(board.forecast.this_month),
             pipeline_next_month=float(board.forecast.next_month),
+            method=ahead.method if ahead else None,
+            backtest_errors=dict(ahead.candidates) if ahead else {},
+            coverage=ahead.coverage if ahead else None,
+            backtest_months=ahead.backtest_months if ahead else 0,
         ),
         fitted_at=churn["trained_at"] if churn else None,
     )

@@ -7,7 +7,7 @@ close come from stage history, so they describe what actually happened.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Mapping
@@ -15,8 +15,8 @@ from typing import Mapping
 from peewee import fn
 
 from solocrm_tui.core.dates import add_months
-from solocrm_tui.core.sales.deals import open_deals
-from solocrm_tui.core.stages import OPEN_DEAL_STAGES
+from solocrm_tui.core.sales.deals import deals_by_id, open_deals
+from solocrm_tui.core.stages import DEFAULT_PROBABILITIES, OPEN_DEAL_STAGES
 from solocrm_tui.core.storage.models import Customer as CustomerModel
 from solocrm_tui.core.storage.models import Deal as DealModel
 from solocrm_tui.core.storage.models import DealStageChange
@@ -80,11 +80,49 @@ def build_board(now: datetime, probabilities: Mapping[str, int] | None = None, s
     return Board(columns, forecast(now, columns))
 
 
+def board_as_of(as_of: datetime, probabilities: Mapping[str, int] | None = None, stale_days: int = 14) -> Board:
+    """The board as it stood at `as_of`, rebuilt from stage history: deals opened later are
+    left out and each deal sits in the stage it had then, with that stage's probability
+    unless it has its own. Value, expected close and own probability are today's: their
+    history is not kept, so a past pipeline is only as right as those stayed put."""
+    H = DealStageChange
+    latest = (H.select(H.deal, fn.MAX(H.at).alias("at")).where(H.at <= as_of).group_by(H.deal))
+    stage_then = dict(H.select(H.deal, H.to_stage)
+                      .join(latest, on=((H.deal == latest.c.deal_id) & (H.at == latest.c.at))).tuples())
+    probs = {**DEFAULT_PROBABILITIES, **(probabilities or {})}
+    own = dict(DealModel.select(DealModel.id, DealModel.probability)
+               .where(DealModel.probability.is_null(False)).tuples())
+    by_stage: dict[str, list[Card]] = {stage: [] for stage in OPEN_DEAL_STAGES}
+    for deal in deals_by_id(list(stage_then)):
+        stage = stage_then[deal.id]
+        if stage not in by_stage:
+            continue
+        then = replace(deal, stage=stage, probability=own.get(deal.id, probs[stage]), closed_at=None,
+                       last_activity_at=min(deal.last_activity_at, as_of))
+        idle = max(0, (as_of - then.last_activity_at).days)
+        by_stage[stage].append(Card(then, idle, idle >= stale_days))
+    columns = tuple(Column(stage, tuple(cards)) for stage, cards in by_stage.items())
+    closings = [(deal_id, stage, _dt(at)) for deal_id, stage, at in (
+        H.select(H.deal, H.to_stage, latest.c.at).join(latest, on=((H.deal == latest.c.deal_id) & (H.at == latest.c.at)))
+        .where(H.to_stage.in_(("won", "lost"))).tuples())]
+    return Board(columns, forecast(as_of, columns, closings))
+
+
 def _month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def forecast(now: datetime, columns: tuple[Column, ...]) -> Forecast:
+def _closings() -> list[tuple[int, str, datetime]]:
+    """(deal, won or lost, when) of every closed deal as the deals table has it now."""
+    D = DealModel
+    return list(D.select(D.id, D.stage, D.closed_at).where(D.stage.in_(("won", "lost"))
+                                                          & D.closed_at.is_null(False)).tuples())
+
+
+def forecast(now: datetime, columns: tuple[Column, ...],
+             closings: list[tuple[int, str, datetime]] | None = None) -> Forecast:
+    """`closings` (deal, won/lost, when) default to the deals' current state; a past board
+    passes the ones its stage history gives."""
     this_start = _month_start(now.date())
     next_start = add_months(this_start, 1)
     after_next = add_months(this_start, 2)
@@ -100,8 +138,8 @@ def forecast(now: datetime, columns: tuple[Column, ...]) -> Forecast:
                 next_month += card.weighted
     D, H = DealModel, DealStageChange
     since = now - timedelta(days=90)
-    closed = list(D.select(D.id, D.stage).where(D.stage.in_(("won", "lost")) & (D.closed_at >= since)
-                                                & (D.closed_at <= now)).tuples())
+    closings = _closings() if closings is None else closings
+    closed = [(deal_id, stage) for deal_id, stage, at in closings if since <= at <= now]
     won_ids = [deal_id for deal_id, stage in closed if stage == "won"]
     durations = []
     if won_ids:  # days from the first stage entry to the move to won, from stage history
@@ -109,9 +147,9 @@ def forecast(now: datetime, columns: tuple[Column, ...]) -> Forecast:
                  .where(H.deal.in_(won_ids)).group_by(H.deal).tuples())
         durations = [(_dt(won_at) - _dt(first)).total_seconds() / 86400 for _, first, won_at in spans if won_at]
     month_start = datetime.combine(this_start, datetime.min.time())
-    this_month_closed = list(D.select(D.stage, D.value_cents)
-                             .where(D.stage.in_(("won", "lost")) & (D.closed_at >= month_start)
-                                    & (D.closed_at <= now)).tuples())
+    closed_this_month = {deal_id: stage for deal_id, stage, at in closings if month_start <= at <= now}
+    values = dict(D.select(D.id, D.value_cents).where(D.id.in_(list(closed_this_month))).tuples())
+    this_month_closed = [(stage, values[deal_id]) for deal_id, stage in closed_this_month.items()]
     return Forecast(
         this_month=this_month, next_month=next_month,
         win_rate_90d=(len(won_ids) / len(closed)) if closed else None, closed_90d=len(closed),

@@ -75,10 +75,12 @@ def _attribute(now: datetime, ids: list[int] | None) -> int:
 
 
 def campaign_results(now: datetime) -> list[CampaignResult]:
+    """Each campaign as it stood at `now`: a reply or conversion recorded for a later moment
+    (looking back with `insights --as-of`) is not counted yet."""
     K, T = Campaign, CampaignTarget
     counts = {cid: (n, responded, converted, opted) for cid, n, responded, converted, opted in (
-        T.select(T.campaign, fn.COUNT(T.id), fn.COUNT(T.responded_at), fn.COUNT(T.converted_at),
-                 fn.SUM(Customer.opt_out))
+        T.select(T.campaign, fn.COUNT(T.id), fn.COUNT(fn.IIF(T.responded_at <= now, 1, None)),
+                 fn.COUNT(fn.IIF(T.converted_at <= now, 1, None)), fn.SUM(Customer.opt_out))
         .join(Customer, on=(T.customer == Customer.id)).group_by(T.campaign).tuples())}
     revenue = dict(database.execute_sql(
         "SELECT c.id, COALESCE(SUM(o.amount_cents), 0) FROM campaign c JOIN campaign_target t ON t.campaign_id = c.id "

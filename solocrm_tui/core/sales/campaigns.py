@@ -80,8 +80,10 @@ def mark_responded(campaign_name: str, customer_id: int, now: datetime) -> Campa
 
 
 def response_rate(as_of: datetime) -> dict:
-    """Responses / targets over campaigns started by `as_of`."""
-    rows = (CT.select(fn.COUNT(CT.id), fn.COUNT(CT.responded_at)).join(K)
-            .where(K.started_at <= as_of).tuples().first())
+    """Responses / targets over campaigns started by `as_of`, as they stood then: a reply
+    given later is not yet a response, a customer who joined later not yet a target."""
+    rows = (CT.select(fn.COUNT(CT.id), fn.COUNT(fn.IIF(CT.responded_at <= as_of, 1, None)))
+            .join(K).switch(CT).join(CustomerModel, on=(CT.customer == CustomerModel.id))
+            .where((K.started_at <= as_of) & (CustomerModel.created_at <= as_of)).tuples().first())
     targets, responded = rows or (0, 0)
     return {"label": f"{responded} responses / {targets} targets", "value": responded / targets if targets else None}

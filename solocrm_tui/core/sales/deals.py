@@ -124,6 +124,11 @@ def open_deals(limit: int = 5000, probabilities: Mapping[str, int] | None = None
     return _records(query, probabilities)
 
 
+def deals_by_id(ids: list[int], probabilities: Mapping[str, int] | None = None) -> list[Deal]:
+    return [deal for start in range(0, len(ids), 500)
+            for deal in _records(_select().where(D.id.in_(ids[start:start + 500])), probabilities)]
+
+
 def customer_deals(customer_id: int) -> list[Deal]:
     return _records(_select().where(D.customer == customer_id).order_by(D.created_at.desc(), D.id.desc()))
 

@@ -255,3 +255,11 @@ def test_response_rate_kpi(worked):
     assert kpi.value == pytest.approx(4 / 6)
     assert kpi.label == "4 responses / 6 targets"
 
+
+
+def test_results_at_a_past_date_leave_out_later_responses_and_conversions(worked):
+    """Looking back (`insights --as-of`): cleo's reply came S+4d, fay's S+6d, ann converted
+    S+2d and ben S+10d, so at S+5d there are 2 responses and 1 conversion, with 150.00 of orders in its window by then."""
+    r = result_of("Autumn", S + 5 * D)
+    assert (r.responses, r.conversions, r.revenue) == (2, 1, Decimal("150.00"))
+    assert result_of("Autumn").responses == 4
