@@ -128,7 +128,8 @@ def test_text_output(capsys, db):
                   "Avg order value", "Days between buys", "Retention (90d)", "Churn (90d)", "Pipeline win rate",
                   "Campaign response", "CSAT"):
         assert any(line.strip().startswith(title) for line in lines), title
-    assert "Segments (RFM):" in lines
+    assert "Segments:" in lines
+    assert any(line.startswith("  checked on your book: ") for line in lines)
     assert "Churn risk = P(no purchase in the next 90 days)" in lines
     assert any(line.startswith("in use: ") for line in lines)
     assert any(line.startswith("BG/NBD r=") for line in lines)

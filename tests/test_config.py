@@ -230,3 +230,11 @@ def test_huge_integer_from_a_file_is_the_same_one_line_error(tmp_path):
     path.write_text("[jobs]\nreminder_seconds = 99999999999999999999\n", encoding="utf-8")
     with pytest.raises(ValidationError, match="jobs.reminder_seconds must be between 1 and 86400"):
         load_config(path)
+
+
+def test_new_days_is_a_lifecycle_setting_with_a_range():
+    assert parse_config({}).lifecycle.new_days == 30
+    assert parse_config({"lifecycle": {"new_days": 14}}).lifecycle.new_days == 14
+    for bad in (0, 366):
+        with pytest.raises(ValidationError, match="lifecycle.new_days"):
+            parse_config({"lifecycle": {"new_days": bad}})

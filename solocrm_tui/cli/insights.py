@@ -116,9 +116,11 @@ def render(s: Summary) -> str:
         change = kpi.change
         delta = f"  ({'+' if change >= 0 else ''}{change:.0%} vs previous)" if change is not None else ""
         lines.append(f"  {title:<24}{shown:>12}{delta}   {kpi.label}")
-    lines += ["", "Segments (RFM):"]
+    lines += ["", "Segments:"]
     for seg in s.segments:
         lines.append(f"  {seg.name:<22}{seg.size:>7,}  {seg.revenue_share:6.1%} of revenue")
+    if s.segment_check:
+        lines.append(f"  checked on your book: {s.segment_check.note}")
     lines += ["", model_text(s), "", "Revenue forecast: " + ", ".join(
         f"{m.month:%Y-%m} {m.forecast:,.0f} ({m.low:,.0f}–{m.high:,.0f})" for m in s.forecast.next_months)
         + f" — {forecast_words(s.forecast)[1]}"]

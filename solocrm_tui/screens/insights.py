@@ -157,9 +157,10 @@ class InsightsScreen(CRMScreen):
         self.query_one("#segment-chart", Chart).update(bars([(seg.name, seg.revenue_share) for seg in s.segments]))
         km = s.kmeans
         silhouette = f"{km.silhouette:.2f}" if km and km.silhouette is not None else "—"
-        self.query_one("#kmeans-text", Static).update(
+        check = f"Checked on your book: {s.segment_check.note}\n" if s.segment_check else ""
+        self.query_one("#kmeans-text", Static).update(check + (
             f"For comparison, KMeans on log RFM picks k={km.k} (silhouette {silhouette}): "
-            + ", ".join(f"{p.name} ({p.size})" for p in km.profile) if km else "")
+            + ", ".join(f"{p.name} ({p.size})" for p in km.profile) if km else ""))
         self.query_one("#model-text", Static).update(model_text(s))
 
     def show_status(self) -> None:

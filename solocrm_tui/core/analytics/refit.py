@@ -29,7 +29,7 @@ from .clv import (
     p_alive,
 )
 from .features import customer_features, summary_for_btyd
-from .segments import kmeans_segments, rfm_segments, segment_profiles
+from .segments import kmeans_segments, segment_profiles, state_segments, validate_states
 
 WEEK_DAYS = 7.0
 WEEKS_PER_MONTH = 52.1775 / 12
@@ -97,20 +97,25 @@ def compute(orders: pd.DataFrame, customers: pd.DataFrame, as_of: datetime, sett
             clv, clv_run = _clv_models(features, settings, as_of)
     figures = clv.reindex(features.index)
     figures["churn_risk"] = churn.scores.reindex(features.index)
-    figures["segment"] = rfm_segments(features).reindex(features.index)
+    figures["segment"] = state_segments(features, figures["churn_risk"]).reindex(features.index)
     runs = [clv_run, {
         "kind": "churn", "as_of": as_of, "sample_size": churn.n_valid or buyers,
         "parameters": {"horizon_days": churn.horizon_days, "model": churn.model},
         "metrics": {"auc": churn.auc, "brier": churn.brier, "candidates": churn.candidates,
                     "rule_based": churn.rule_based, "reason": churn.reason, "n_train": churn.n_train,
                     "n_valid": churn.n_valid}}]
-    runs.append(_segments_run(features, figures["segment"], as_of, buyers))
+    check = validate_states(orders, as_of_ts, settings.churn_horizon_days, lambda past, cutoff: compare_models(
+        past, cutoff, settings.churn_horizon_days, settings.min_customers, settings.min_history_days).scores)
+    runs.append(_segments_run(features, figures["segment"], as_of, buyers, check))
     return RefitResult(figures, runs)
 
 
-def _segments_run(features: pd.DataFrame, names: pd.Series, as_of, buyers: int) -> dict:
+def _segments_run(features: pd.DataFrame, names: pd.Series, as_of, buyers: int, check) -> dict:
     profiles = segment_profiles(features, names.dropna()) if buyers else pd.DataFrame()
-    metrics: dict = {"segments": profiles.to_dict("records") if len(profiles) else []}
+    metrics: dict = {"segments": profiles.to_dict("records") if len(profiles) else [],
+                     "check": {"cutoff": f"{check.cutoff:%Y-%m-%d}", "horizon_days": check.horizon_days,
+                               "ordered": check.ordered, "note": check.note,
+                               "states": check.outcomes.to_dict("records")}}
     if buyers >= 20:
         km = kmeans_segments(features)
         metrics["kmeans"] = {"k": km.k, "silhouette": km.silhouette,

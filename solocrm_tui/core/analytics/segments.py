@@ -1,17 +1,27 @@
-"""Customer segments with names a shop owner recognises.
+"""Customer segments: named states with an absolute meaning, and KMeans shown beside them.
 
-Two views: RFM scores (transparent, stable, one rule table) and KMeans on
-log-scaled RFM (finds the groups the data actually has). KMeans clusters are
-named by scoring each cluster's median customer with the *same* RFM table, so
-both views speak one vocabulary. M is the mean value per purchase occasion:
-total spend is already F x M, so using it would double-count frequency.
+The named segments are states every owner can read the same way on any book; the
+thresholds (first matching row wins)::
 
-RFM scores are quintiles 1-5 computed from *minimum* ranks: tied customers share
-a score (plain ``qcut`` fails on the many ties in frequency, and ``rank('first')``
-would split identical one-time buyers across scores arbitrarily). One-time
-buyers therefore all get F = 1.
+    New        first purchase within NEW_DAYS (30) days
+    Lost       churn risk odds >= CHURNED_ODDS (4) x the book's base-rate odds
+    At risk    churn risk at or above the book's base rate (odds >= AT_RISK_ODDS x)
+    Champions  neither, with >= CHAMPION_PURCHASES (6) purchase days
+    Loyal      neither, with LOYAL_PURCHASES..CHAMPION_PURCHASES - 1 (3-5) purchase days
+    Active     neither, with 1-2 purchase days
 
-Name table (first matching row wins; R = recency score, 5 = most recent)::
+The churn risk is the refit's P(no purchase in the next H days) and the base rate its
+mean over the book, so "Lost" and "At risk" are the lifecycle stages' own bands
+(core/stages.py): one increasing quantity, ordered by construction. The old names were
+relative RFM quintiles, which on a grocery panel called households "Lost" that bought
+again within 90 days at 76 %, and whose min-rank frequency scores skipped 2.
+`validate_states` checks the order on the owner's own book at a past cut-off.
+
+KMeans on log-scaled RFM finds the groups the data actually has; its clusters are
+named by their members' mean RFM quintile scores (``rfm_scores``, minimum ranks so tied
+customers share a score) through the table below, so they describe a cluster relative
+to the rest of the book. M is the mean value per purchase occasion: total spend is
+already F x M, so using it would double-count frequency::
 
     Champions            R >= 4, F >= 4
     Loyal                R >= 3, F >= 3
@@ -22,7 +32,7 @@ Name table (first matching row wins; R = recency score, 5 = most recent)::
     Hibernating          R = 2,  F <= 2
     Lost                 R = 1,  F <= 2
 
-Customers without orders get no segment (NaN).
+Customers without orders (or without a churn risk) get no segment (NaN).
 """
 
 from __future__ import annotations
@@ -36,6 +46,17 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from solocrm_tui.core.stages import risk_level
+
+from .features import align_tz, customer_features
+
+NEW_DAYS = 30
+LOYAL_PURCHASES = 3
+CHAMPION_PURCHASES = 6
+#: Best first: validate_states checks next-period buying falls along this order.
+STATE_ORDER = (("Champions", "Loyal"), ("Active", "New"), ("At risk",), ("Lost",))
+#: A state with fewer customers at the cut-off says too little to be compared.
+MIN_STATE_CUSTOMERS = 20
 RFM_COLUMNS = ("recency_days", "frequency", "monetary_mean")
 SILHOUETTE_SAMPLE = 2500  # silhouette is O(n^2); 2,500 points rank k stably
 _WORDS = {"recency_days": ("more recent", "less recent"),
@@ -68,11 +89,74 @@ def _name(R, F, M) -> np.ndarray:
     return np.select(conditions, names, default="Lost")
 
 
-def rfm_segments(features: pd.DataFrame) -> pd.Series:
-    """Segment name per customer from the RFM table above (NaN without orders)."""
-    s = rfm_scores(features)
-    names = pd.Series(_name(s["R"], s["F"], s["M"]), index=s.index, dtype=object)
+def state_segments(features: pd.DataFrame, churn_risk: pd.Series, new_days: int = NEW_DAYS) -> pd.Series:
+    """Segment name per customer from the state table above (NaN without orders or a risk)."""
+    buyers = features.loc[features["occasions"] >= 1]
+    risk = churn_risk.reindex(buyers.index).astype(float)
+    base_rate = float(risk.mean())
+    if not 0 < base_rate < 1:  # no scores, or all alike: nothing to judge a risk against
+        return pd.Series(np.nan, index=features.index, dtype=object, name="segment")
+    level = risk_level(risk.fillna(0.0).to_numpy(), base_rate)
+    days = buyers["occasions"].to_numpy()
+    names = np.select(
+        [buyers["tenure_days"].to_numpy() <= new_days, level == 2, level == 1,
+         days >= CHAMPION_PURCHASES, days >= LOYAL_PURCHASES],
+        ["New", "Lost", "At risk", "Champions", "Loyal"], default="Active")
+    names = pd.Series(names, index=buyers.index, dtype=object).where(risk.notna())
     return names.reindex(features.index).rename("segment")
+
+
+@dataclass(frozen=True)
+class StateCheck:
+    """What customers in each state did next, at a past cut-off where that is known."""
+
+    cutoff: pd.Timestamp
+    horizon_days: int
+    outcomes: pd.DataFrame  # per state, best first: size, bought_again (share), mean_purchases
+    ordered: bool | None  # None: too few customers in too few states to tell
+    note: str
+
+
+def validate_states(orders: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int, score,
+                    new_days: int = NEW_DAYS) -> StateCheck:
+    """Assign the states at ``as_of - H``, then measure who bought again by ``as_of``.
+
+    ``score(orders, cutoff)`` gives each customer's churn risk at the cut-off the way the
+    refit would; the states are ordered when each group in STATE_ORDER (with at least
+    MIN_STATE_CUSTOMERS) bought again at a rate no higher than the group before it.
+    """
+    as_of = align_tz(as_of, orders["ordered_at"])
+    cutoff = as_of - pd.Timedelta(days=horizon_days)
+    past = orders.loc[orders["ordered_at"] <= cutoff]
+    empty = pd.DataFrame(columns=["name", "size", "bought_again", "mean_purchases"])
+    if past.empty:
+        return StateCheck(cutoff, horizon_days, empty, None, "no orders before the cut-off: not enough data")
+    features = customer_features(past, cutoff)
+    states = state_segments(features, score(past, cutoff), new_days).dropna()
+    window = orders.loc[(orders["ordered_at"] > cutoff) & (orders["ordered_at"] <= as_of)]
+    purchases = (window.assign(day=window["ordered_at"].dt.normalize()).groupby("customer_id")["day"]
+                 .nunique().reindex(states.index, fill_value=0))
+    names = [n for group in STATE_ORDER for n in group]
+    g = pd.DataFrame({"name": states, "bought": purchases > 0, "n": purchases}).groupby("name")
+    outcomes = (pd.DataFrame({"size": g.size(), "bought_again": g["bought"].mean(),
+                              "mean_purchases": g["n"].mean()})
+                .reindex([n for n in names if n in g.groups]).rename_axis("name").reset_index())
+    rates = []
+    for group in STATE_ORDER:
+        members = states.isin(group)
+        if members.sum() >= MIN_STATE_CUSTOMERS:
+            rates.append((" / ".join(group), float((purchases[members] > 0).mean())))
+    if len(rates) < 2:
+        return StateCheck(cutoff, horizon_days, outcomes, None,
+                          f"fewer than two states with {MIN_STATE_CUSTOMERS} customers at "
+                          f"{cutoff:%Y-%m-%d}: not enough data to check the order")
+    inversions = [f"{a} {ra:.0%} < {b} {rb:.0%}" for (a, ra), (b, rb) in zip(rates, rates[1:]) if rb > ra]
+    text = " ≥ ".join(f"{name} {rate:.0%}" for name, rate in rates)
+    if inversions:
+        return StateCheck(cutoff, horizon_days, outcomes, False,
+                          f"out of order at {cutoff:%Y-%m-%d}: " + "; ".join(inversions))
+    return StateCheck(cutoff, horizon_days, outcomes, True,
+                      f"bought again within {horizon_days} days of {cutoff:%Y-%m-%d}: {text}")
 
 
 def segment_profiles(features: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:

@@ -121,6 +121,37 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class StateOutcome:
+    """What the customers in one named state at the check's cut-off did in the next H days."""
+
+    name: str
+    size: int
+    bought_again: float  # share who bought within H days
+    mean_purchases: float
+
+
+@dataclass(frozen=True)
+class SegmentCheck:
+    """The named states checked on the owner's own book: assigned at `cutoff`, judged by the
+    next `horizon_days`; `ordered` is None when too few customers were there to tell."""
+
+    cutoff: date
+    horizon_days: int
+    ordered: bool | None
+    note: str
+    states: tuple[StateOutcome, ...]
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "cutoff": self.cutoff.isoformat()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SegmentCheck:
+        return cls(date.fromisoformat(data["cutoff"]), int(data["horizon_days"]), data["ordered"], data["note"],
+                   tuple(StateOutcome(str(o["name"]), int(o["size"]), float(o["bought_again"]),
+                                      float(o["mean_purchases"])) for o in data["states"]))
+
+
+@dataclass(frozen=True)
 class KMeansComparison:
     """What KMeans on log RFM makes of the same buyers, shown next to the RFM segments."""
 
@@ -316,12 +347,13 @@ class Summary:
     customers: int
     customers_with_orders: int
     kpis: Kpis
-    segments: tuple[Segment, ...]  # RFM segments, biggest revenue share first
+    segments: tuple[Segment, ...]  # named states (segments.state_segments), biggest revenue share first
     kmeans: KMeansComparison | None  # None with fewer than 20 buyers, or before the first refit
     churn: ChurnModel
     clv: ClvModel
     forecast: Forecast
     fitted_at: datetime | None  # when the models shown were fitted; None before the first refit
+    segment_check: SegmentCheck | None = None  # None before the first refit that ran the check
 
     def to_json(self, indent: int | None = None) -> str:
         data = {
@@ -335,6 +367,7 @@ class Summary:
             "clv": self.clv.to_dict(),
             "forecast": self.forecast.to_dict(),
             "fitted_at": self.fitted_at.isoformat(sep=" ") if self.fitted_at else None,
+            "segment_check": self.segment_check.to_dict() if self.segment_check else None,
         }
         return json.dumps(data, indent=indent, allow_nan=False)
 
@@ -352,6 +385,7 @@ class Summary:
             clv=ClvModel.from_dict(data["clv"]),
             forecast=Forecast.from_dict(data["forecast"]),
             fitted_at=datetime.fromisoformat(data["fitted_at"]) if data["fitted_at"] else None,
+            segment_check=SegmentCheck.from_dict(data["segment_check"]) if data.get("segment_check") else None,
         )
 
 
@@ -413,4 +447,5 @@ def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
             backtest_months=ahead.backtest_months if ahead else 0,
         ),
         fitted_at=churn["trained_at"] if churn else None,
+        segment_check=SegmentCheck.from_dict(segments["check"]) if segments.get("check") else None,
     )

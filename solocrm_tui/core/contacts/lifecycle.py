@@ -1,22 +1,30 @@
-"""Lifecycle stages from each customer's own purchase rhythm.
-
-Fixed day counts mislabel both ends of a book: a weekly buyer silent for two months
-is already slipping, while a customer who orders twice a year is fine after 90
-days. So when a customer has a rhythm (a median gap between purchase days), the
-limits scale with it; otherwise the configured day counts apply:
+"""Lifecycle stages: where each customer stands, in words that mean the same on every book.
 
     lead     never bought
-    new      first purchase within NEW_DAYS
+    new      first purchase within `new_days` (default 30)
     loyal    active, with at least `loyal_orders` purchase days
-    active   last purchase within the active limit
-    at_risk  past the active limit (or active but the churn model gives ≥ 80 %)
-    churned  past the churned limit
+    active   neither at risk nor churned
+    at_risk  churn risk at or above the book's base rate (odds ≥ AT_RISK_ODDS × the book's)
+    churned  odds of buying nothing ≥ CHURNED_ODDS × the book's (core/stages.py)
+
+Active, at risk and churned are bands of ONE increasing quantity, the churn risk the
+last refit stored (the calibrated P(no purchase in the next H days)), so the order holds
+by construction: a churned customer can never be likelier to buy than an at-risk one.
+Separate day limits for one-time and repeat buyers broke that on CDNOW (1997-09-30):
+"churned" repeat buyers bought again within 90 days at 17 %, "at risk" one-time buyers at
+9 %. The lines are relative to the book's base rate (the mean stored risk), because an
+absolute 0.8 called nearly everyone at risk where 85 % of customers buy nothing in 90 days.
+
+Without a usable score (no refit yet, or a purchase since the last one made the stored
+score stale) the stage falls back to the customer's own rhythm: the limits scale with
+the median gap between purchase days, else the configured day counts apply:
 
     active limit  = rhythm_active_factor × gap, at least MIN_ACTIVE_DAYS (else active_days)
     churned limit = rhythm_churned_factor × gap, at least the active limit + 1 and at least
                     active_days (a frequent buyer gone for three weeks is slipping, not lost),
                     at most 2 × churned_days (else churned_days)
 
+analytics.segments.validate_states checks the order on the owner's own book.
 Every change is written to the stage history and the customer's timeline.
 """
 
@@ -27,18 +35,20 @@ from datetime import date, datetime
 from statistics import median
 from typing import Iterator
 
+from peewee import fn
+
+from solocrm_tui.core.stages import RISK_LEVELS, risk_level
 from solocrm_tui.core.storage.models import (
     Customer,
     Interaction,
+    ModelRun,
     Order,
     StageChange,
     database,
 )
 from solocrm_tui.core.validate import setting
 
-NEW_DAYS = 30
 MIN_ACTIVE_DAYS = 14
-RISK_THRESHOLD = 0.8
 
 
 @dataclass(frozen=True)
@@ -48,34 +58,49 @@ class Rules:
     loyal_orders: int = setting(3, 1, 1000)
     rhythm_active_factor: float = setting(2.0, 1.0, 20.0)
     rhythm_churned_factor: float = setting(3.0, 1.0, 50.0)
+    new_days: int = setting(30, 1, 365)
 
 
+def stage_for(days: list[date], today: date, rules: Rules, churn_risk: float | None = None,
+              base_rate: float | None = None) -> tuple[str, str]:
+    """(stage, reason) for one customer from their distinct purchase days, oldest first.
 
-def stage_for(days: list[date], today: date, rules: Rules, churn_risk: float | None = None) -> tuple[str, str]:
-    """(stage, reason) for one customer from their distinct purchase days, oldest first."""
+    `churn_risk` decides between active, at risk and churned only together with the
+    book's `base_rate` it is judged against (see the module docstring)."""
     if not days:
         return "lead", "no purchase yet"
     silence = (today - days[-1]).days
     if len(days) >= 2:
         gap = median((b - a).days for a, b in zip(days, days[1:]))
-        active = max(rules.rhythm_active_factor * gap, MIN_ACTIVE_DAYS)
-        churned = min(max(rules.rhythm_churned_factor * gap, active + 1, rules.active_days),
-                      2 * rules.churned_days)
         rhythm = f"usually every {gap:.0f} days"
     else:
-        active, churned, rhythm = rules.active_days, rules.churned_days, "one purchase so far"
+        rhythm = "one purchase so far"
     last = f"last bought {silence} days ago ({rhythm})"
-    if silence > churned:
-        return "churned", last
-    if silence > active:
-        return "at_risk", last
-    if churn_risk is not None and churn_risk >= RISK_THRESHOLD:
-        return "at_risk", f"churn risk {churn_risk:.0%}; {last}"
-    if (today - days[0]).days <= NEW_DAYS and len(days) == 1:
-        return "new", f"first purchase {silence} days ago"
+    if (today - days[0]).days <= rules.new_days:
+        return "new", f"first purchase {(today - days[0]).days} days ago"
+    if churn_risk is not None and base_rate is not None and 0 < base_rate < 1:
+        level = RISK_LEVELS[risk_level(churn_risk, base_rate)]
+        if level != "active":
+            return level, f"churn risk {churn_risk:.0%} (book {base_rate:.0%}); {last}"
+    else:
+        level = _rhythm_level(days, silence, rules)
+        if level != "active":
+            return level, last
     if len(days) >= rules.loyal_orders:
         return "loyal", f"{len(days)} purchases; {last}"
     return "active", last
+
+
+def _rhythm_level(days: list[date], silence: int, rules: Rules) -> str:
+    """Active, at risk or churned from the silence against the customer's own rhythm."""
+    if len(days) >= 2:
+        gap = median((b - a).days for a, b in zip(days, days[1:]))
+        active = max(rules.rhythm_active_factor * gap, MIN_ACTIVE_DAYS)
+        churned = min(max(rules.rhythm_churned_factor * gap, active + 1, rules.active_days),
+                      2 * rules.churned_days)
+    else:
+        active, churned = rules.active_days, rules.churned_days
+    return "churned" if silence > churned else "at_risk" if silence > active else "active"
 
 
 def _purchase_days(now: datetime, customer_ids: list[int] | None = None) -> Iterator[tuple[int, list[date]]]:
@@ -111,7 +136,22 @@ def compute_changes(now: datetime, rules: Rules,
     return _changes(now, rules, None)
 
 
+def _scores() -> tuple[date | None, float | None]:
+    """(the day the stored churn risks were computed as of, the book's base rate: their mean).
+
+    A purchase after that day makes the customer's stored score stale (it still counts the
+    silence the purchase ended), so their stage comes from their rhythm until the next refit."""
+    scored_as_of = ModelRun.select(fn.MAX(ModelRun.as_of)).where(ModelRun.kind == "churn").scalar()
+    base_rate = (Customer.select(fn.AVG(Customer.churn_risk))
+                 .where(Customer.archived_at.is_null() & Customer.churn_risk.is_null(False)).scalar())
+    if scored_as_of is None:
+        return None, None
+    day = scored_as_of.date() if isinstance(scored_as_of, datetime) else date.fromisoformat(str(scored_as_of)[:10])
+    return day, base_rate
+
+
 def _changes(now: datetime, rules: Rules, ids: list[int] | None) -> list[tuple[int, str, str, str]]:
+    scored_as_of, base_rate = _scores()
     purchases = _purchase_days(now, ids)  # merged with the customers, both in id order
     pending = next(purchases, None)
     changes = []
@@ -121,7 +161,8 @@ def _changes(now: datetime, rules: Rules, ids: list[int] | None) -> list[tuple[i
         while pending is not None and pending[0] < customer_id:
             pending = next(purchases, None)
         days = pending[1] if pending is not None and pending[0] == customer_id else []
-        new, reason = stage_for(days, now.date(), rules, risk)
+        fresh = risk is not None and scored_as_of is not None and days and days[-1] <= scored_as_of
+        new, reason = stage_for(days, now.date(), rules, risk if fresh else None, base_rate)
         if new != stage:
             changes.append((customer_id, stage, new, reason))
     return changes

@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from solocrm_tui.core.analytics.churn import rule_score
 from solocrm_tui.core.analytics.features import customer_features
 from solocrm_tui.core.analytics.segments import (
     kmeans_segments,
     rfm_scores,
-    rfm_segments,
     segment_profiles,
+    state_segments,
 )
 
 AS_OF = pd.Timestamp("2024-06-30")
@@ -62,15 +63,14 @@ def test_rfm_scores_share_ties():
     assert s["M"].tolist() == [1, 2, 3, 4, 5]
 
 
-def test_rfm_names_separate_behaviours(population):
+def test_state_names_separate_behaviours(population):
     features, group = population
-    names = rfm_segments(features)
+    names = state_segments(features, rule_score(features, 90))
     assert names[["ghost1", "ghost2"]].isna().all()
-    assert _share(names, group, "frequent", {"Champions", "Loyal"}) >= 0.9
-    assert _share(names, group, "lapsed", {"Lost", "Hibernating", "At risk", "Can't lose them"}) >= 0.95
-    assert _share(names, group, "one_timer", {"New", "Potential loyalists", "Hibernating", "Lost"}) == 1.0
-    assert _share(names, group, "one_timer", {"Champions", "Loyal"}) == 0.0
-    assert _share(names, group, "rare_big", {"Lost", "Champions"}) == 0.0
+    assert _share(names, group, "frequent", {"Champions"}) >= 0.9
+    assert _share(names, group, "lapsed", {"Lost"}) >= 0.95
+    assert _share(names, group, "one_timer", {"New", "Active"}) == 1.0
+    assert _share(names, group, "rare_big", {"Active", "Loyal", "At risk"}) == 1.0
 
 
 def test_kmeans_finds_and_names_the_groups(population):

@@ -67,6 +67,10 @@ def test_the_summary_holds_real_types(book, now):
     assert isinstance(s.churn, ChurnModel) and isinstance(s.clv, ClvModel)
     assert s.clv.params is not None and s.clv.params.r > 0
     assert isinstance(s.segments, tuple) and isinstance(s.churn.candidates, tuple)
+    check = s.segment_check
+    assert check.cutoff == date(2026, 8, 24) and check.horizon_days == 90 and check.note
+    assert sum(o.size for o in check.states) > 0 and all(0 <= o.bought_again <= 1 for o in check.states)
+    assert Summary.from_json(s.to_json()) == s
 
 
 def test_the_json_keeps_the_shape_users_script_against(book, now):
@@ -74,8 +78,8 @@ def test_the_json_keeps_the_shape_users_script_against(book, now):
     figures, and the customer KPIs are missing before the first order: as it always printed."""
     data = json.loads(summary(now, Settings()).to_json())
     assert list(data) == ["as_of", "customers", "customers_with_orders", "kpis", "segments", "kmeans", "churn",
-                          "clv", "forecast", "fitted_at"]
-    assert data["as_of"] == "2026-11-22 10:30:00" and data["fitted_at"] is None
+                          "clv", "forecast", "fitted_at", "segment_check"]
+    assert data["as_of"] == "2026-11-22 10:30:00" and data["fitted_at"] is None and data["segment_check"] is None
     assert list(data["kpis"]) == ["revenue_month", "revenue_quarter", "active_customers", "new_customers",
                                   "retention_rate", "churn_rate", "repeat_purchase_rate", "average_order_value",
                                   "median_days_between_purchases", "pipeline_win_rate", "campaign_response_rate",

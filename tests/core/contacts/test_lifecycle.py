@@ -21,6 +21,7 @@ from solocrm_tui.core.sales.orders import add_order, refresh_customer_totals
 from solocrm_tui.core.storage.models import (
     Customer,
     Interaction,
+    ModelRun,
     Order,
     StageChange,
     database,
@@ -75,12 +76,10 @@ CASES = [
     ("a very rare buyer within the cap is not churned", every(400, 2, 700), DEFAULT, None, "active"),
     ("rhythm factors from Rules", every(10, 5, 25), Rules(rhythm_active_factor=3.0, rhythm_churned_factor=5.0),
      None, "loyal"),
-    # the churn-model refinement
-    ("risk 0.8 turns active into at risk", every(30, 2, 5), DEFAULT, 0.8, "at_risk"),
-    ("risk 0.79 leaves active alone", every(30, 2, 5), DEFAULT, 0.79, "active"),
-    ("risk 0.9 turns loyal into at risk", every(7, 10, 3), DEFAULT, 0.9, "at_risk"),
-    ("risk 0.9 turns new into at risk", ago(5), DEFAULT, 0.9, "at_risk"),
-    ("a low risk does not rescue a churned customer", every(30, 12, 365), DEFAULT, 0.01, "churned"),
+    ("a score without the book's base rate is not read against a fixed line", every(30, 2, 5), DEFAULT, 0.99,
+     "active"),
+    ("new means a first purchase within new_days, whatever came since", every(7, 3, 2), DEFAULT, None, "new"),
+    ("new_days from Rules", ago(40), Rules(new_days=45), None, "new"),
     # fixed limits for one-time buyers come from Rules
     ("one-timer 45 days, active_days=30: at risk", ago(45), Rules(active_days=30, churned_days=60), None,
      "at_risk"),
@@ -98,14 +97,37 @@ def test_stage_for(days, rules, risk, expected):
     assert reason
 
 
+RISK_CASES = [
+    # (name, purchase days, churn risk, the book's base rate, expected stage)
+    ("risk below the base rate: active", every(30, 2, 5), 0.80, 0.85, "active"),
+    ("risk at the base rate: at risk", every(30, 2, 5), 0.85, 0.85, "at_risk"),
+    ("0.8 is not at risk where 85 % of the book buys nothing (the old absolute line)", every(30, 2, 5), 0.80,
+     0.85, "active"),
+    ("0.7 is at risk where half the book buys again", every(30, 2, 5), 0.70, 0.50, "at_risk"),
+    ("odds 4 x the book's: churned", every(30, 2, 5), 0.8 / (0.8 + 0.2 / 4 / 0.85 * 0.15) , 0.85, "churned"),
+    ("a certain churner is churned", ago(100), 1.0, 0.85, "churned"),
+    ("a low score keeps a long-silent buyer active: the score decides, not the days", every(30, 12, 365), 0.2,
+     0.85, "loyal"),
+    ("risk does not turn a new customer into at risk", ago(5), 0.99, 0.5, "new"),
+    ("a base rate of 0 or 1 says nothing: the rhythm decides", ago(100), 0.99, 1.0, "at_risk"),
+]
+
+
+@pytest.mark.parametrize(("days", "risk", "base_rate", "expected"), [c[1:] for c in RISK_CASES],
+                         ids=[c[0] for c in RISK_CASES])
+def test_stage_from_the_churn_risk_against_the_book(days, risk, base_rate, expected):
+    stage, reason = stage_for(days, TODAY, DEFAULT, risk, base_rate)
+    assert stage == expected, reason
+
+
 def test_reasons_name_the_silence_and_the_rhythm():
     assert stage_for([], TODAY, DEFAULT) == ("lead", "no purchase yet")
     assert stage_for(ago(10), TODAY, DEFAULT) == ("new", "first purchase 10 days ago")
     assert stage_for(every(7, 10, 20), TODAY, DEFAULT) == ("at_risk", "last bought 20 days ago (usually every 7 days)")
     assert stage_for(ago(120), TODAY, DEFAULT) == ("at_risk", "last bought 120 days ago (one purchase so far)")
     assert stage_for(every(30, 3, 5), TODAY, DEFAULT) == ("loyal", "3 purchases; last bought 5 days ago (usually every 30 days)")
-    assert stage_for(every(30, 2, 5), TODAY, DEFAULT, 0.85) == (
-        "at_risk", "churn risk 85%; last bought 5 days ago (usually every 30 days)")
+    assert stage_for(every(30, 2, 5), TODAY, DEFAULT, 0.9, 0.85) == (
+        "at_risk", "churn risk 90% (book 85%); last bought 5 days ago (usually every 30 days)")
 
 
 # --- re-staging against the database ---------------------------------------------------------------
@@ -181,15 +203,26 @@ def test_restage_follows_time_and_records_the_path(db_path):
     assert path == [("lead", "loyal"), ("loyal", "at_risk"), ("at_risk", "churned"), ("churned", "loyal")]
 
 
-def test_the_stored_churn_risk_refines_the_stage(db_path):
-    steady, risky = _customer("Steady"), _customer("Risky")
-    for cid in (steady, risky):
+def test_the_stored_churn_risk_is_read_against_the_books_base_rate(db_path):
+    steady, risky, back = _customer("Steady"), _customer("Risky"), _customer("Back again")
+    for cid in (steady, risky, back):
         _orders(cid, 5, 35)
-    Customer.update(churn_risk=0.3).where(Customer.id == steady).execute()
-    Customer.update(churn_risk=0.92).where(Customer.id == risky).execute()
+    _orders(back, 1)  # bought after the scores were computed: their score is stale
+    ModelRun.insert(kind="churn", trained_at=NOW - D, as_of=NOW - 2 * D, sample_size=3).execute()
+    for cid, risk in ((steady, 0.5), (risky, 0.8), (back, 0.99)):
+        Customer.update(churn_risk=risk).where(Customer.id == cid).execute()
     changes = {cid: (old, new, reason) for cid, old, new, reason in compute_changes(NOW, DEFAULT)}
     assert changes[steady] == ("lead", "active", "last bought 5 days ago (usually every 30 days)")
-    assert changes[risky] == ("lead", "at_risk", "churn risk 92%; last bought 5 days ago (usually every 30 days)")
+    assert changes[risky] == ("lead", "at_risk",
+                              "churn risk 80% (book 76%); last bought 5 days ago (usually every 30 days)")
+    assert changes[back] == ("lead", "loyal", "3 purchases; last bought 1 days ago (usually every 17 days)")
+
+
+def test_without_a_refit_the_stored_scores_are_not_read(db_path):
+    cid = _customer("Risky")
+    _orders(cid, 5, 35)
+    Customer.update(churn_risk=0.99).where(Customer.id == cid).execute()
+    assert compute_changes(NOW, DEFAULT)[0][2] == "active"
 
 
 def test_rules_change_the_outcome(db_path):
