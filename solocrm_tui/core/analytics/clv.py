@@ -268,12 +268,13 @@ def expected_spend(params: GammaGammaParams, frequency, mean_spend) -> np.ndarra
     return p * (g + xm) / (p * x + q - 1.0)
 
 
-def discounted_clv(bgnbd: BgNbdParams, gg: GammaGammaParams, x, t_x, T, mean_spend,
+def discounted_clv(bgnbd: BgNbdParams, gg: GammaGammaParams | None, x, t_x, T, mean_spend,
                    horizon_units: float, discount_rate_per_unit: float, step: float = 1) -> np.ndarray:
     """Expected discounted revenue over ``horizon_units``: per step, incremental
-    expected purchases x expected spend x (1 + rate)^-(time at end of step)."""
+    expected purchases x expected spend x (1 + rate)^-(time at end of step). Without
+    Gamma-Gamma (too few repeat buyers to fit it) the spend is the customer's own mean."""
     x, t_x, T = _arr(x, t_x, T)
-    spend = expected_spend(gg, x, mean_spend)
+    spend = expected_spend(gg, x, mean_spend) if gg else np.asarray(mean_spend, dtype=float)
     ends = np.arange(step, horizon_units + step * 1e-9, step, dtype=float)
     if len(ends) == 0 or ends[-1] < horizon_units:
         ends = np.append(ends, float(horizon_units))
