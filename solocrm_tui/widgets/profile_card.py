@@ -19,8 +19,9 @@ class ProfileCard(Static):
         (or an import's) text, shown as typed, never read as markup or sent as escapes.
 
         The model lines tell one story: churn risk is P(no purchase in the horizon), the
-        purchases expected in that horizon count purchase days as the model does (orders on
-        one day are one purchase), and both figures carry their P10-P90 range. P(alive) is
+        purchases expected in that horizon are counted in days with a purchase, as the model
+        counts them (orders on one day are one purchase), and they and CLV carry their
+        P10-P90 range. P(alive) is
         not shown: it is 100 % for every one-time buyer, whatever their churn risk."""
         def line(name: str, value: object, *, lines: bool = False) -> Text | None:
             if value in (None, ""):
@@ -43,11 +44,11 @@ class ProfileCard(Static):
             line("revenue", f"{money(c.revenue)} ({c.order_count} order{'' if c.order_count == 1 else 's'})"),
             line("last order", ago(c.last_order_at, now) if c.last_order_at else "never"),
             line("last contact", ago(c.last_contact_at, now)),
-            line("churn risk", f"{percent(c.churn_risk)} no purchase in {horizon_days} d"
+            line("churn risk", f"{percent(c.churn_risk)} no buy in {horizon_days}d"
                  if c.churn_risk is not None else None),
             line("why", c.churn_why),
-            line(f"next {horizon_days} d", _purchases(c.expected_purchases, c.expected_purchases_low,
-                                                      c.expected_purchases_high)),
+            line(f"buy days {horizon_days}d", _purchases(c.expected_purchases, c.expected_purchases_low,
+                                                         c.expected_purchases_high)),
             line("CLV (12m)", _with_range(money(c.clv), c.clv_low, c.clv_high, money) if c.clv is not None else None),
             None,
             line("open deals", len(detail.open_deals) or None),
@@ -72,4 +73,4 @@ def _with_range(shown: str, low: float | None, high: float | None, fmt) -> str:
 def _purchases(expected: float | None, low: float | None, high: float | None) -> str | None:
     if expected is None:
         return None
-    return _with_range(f"{expected:.1f} purchase days", low, high, lambda k: f"{k:.0f}")
+    return _with_range(f"{expected:.1f}", low, high, lambda k: f"{k:.0f}")

@@ -117,9 +117,9 @@ async def test_profile_card_model_lines_tell_one_story(make_app, alice):
         screen = await open_alice(pilot, alice)
         text = screen.query_one(ProfileCard).visual.plain
         assert "P(alive)" not in text and "100%" not in text
-        assert "94% no purchase in 90 d" in text
+        assert "94% no buy in 90d" in text
         assert "silent 94 days, usually every 21; 3 purchases" in text
-        assert "next 90 d" in text and "0.3 purchase days (0–1)" in text
+        assert "buy days 90d 0.3 (0–1)" in text
         assert "120 (0–410)" in text
 
 
