@@ -190,16 +190,16 @@ def test_an_empty_database(capsys, db_path):
     assert "Revenue forecast:  — not enough history for a forecast" in out
 
 
-def test_thin_data_says_the_figures_are_rule_based(capsys, db_path):
+def test_thin_data_says_there_is_not_enough_data_for_model_figures(capsys, db_path):
+    """One buyer, 40 days: the run-rate and r^2/(r^2+H^2) fallbacks used to print figures here."""
     cid = Customer.insert(name="Only One", created_at=NOW, updated_at=NOW).execute()
     Order.insert_many([(cid, 1000, "EUR", NOW - 40 * D), (cid, 2000, "EUR", NOW - 10 * D)],
                       fields=[Order.customer, Order.amount_cents, Order.currency, Order.ordered_at]).execute()
     close_database()
     code, out, err = run(capsys, "--db", str(db_path), "insights", "--refit")
     assert (code, err) == (0, "")
-    assert "in use: rule: days since last purchase" in out
-    assert "in use: historic run-rate (rule-based)" in out
-    assert "1 customers with orders and 40 days of history" in out
+    assert "no churn figure:" in out and "no purchase figures:" in out
+    assert "1 customers with orders and 40 days of history" in out and "not enough data" in out
 
 
 def test_help_lists_the_options(capsys):

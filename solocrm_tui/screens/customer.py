@@ -107,7 +107,7 @@ class CustomerScreen(CRMScreen):
     def show(self, detail: CustomerDetail) -> None:
         page = detail.timeline
         self.sub_title = visible(detail.record.name)
-        self.query_one(ProfileCard).show(detail, self.app.now())
+        self.query_one(ProfileCard).show(detail, self.app.now(), self.app.config.analytics.churn_horizon_days)
         self.query_one(Timeline).show_newest(page.rows, page.cursor is not None)
         self.older_cursor = page.cursor
         self.tab_ids = {"orders": [o.id for o in detail.orders], "deals": [d.id for d in detail.deals],

@@ -48,29 +48,42 @@ def model_text(summary: Summary, strong: Callable[[str], str] = str) -> str:
     lines = [strong("Churn risk") + f" = P(no purchase in the next {churn.horizon_days} days)"]
     if churn.model is None:
         lines.append("not fitted yet — press r to fit now")
+    elif churn.model == "none":
+        lines.append(f"no churn figure: {churn.reason}")
     else:
-        shown = "rule: days since last purchase" if churn.rule_based else churn.model
+        shown = {"rule_recency": "rule: days since last purchase (calibrated)",
+                 "bgnbd": "BG/NBD P(no purchase), not validated against the rule"}.get(churn.model, churn.model) \
+            if churn.rule_based else churn.model
         lines.append(f"in use: {strong(shown)}")
         lines.append(f"why: {churn.reason}")
         if churn.candidates:
             lines.append("")
-            lines.append(f"{'candidate':<14}{'AUC':>7}{'Brier':>8}   (validated out of time)")
+            lines.append(f"{'candidate':<14}{'AUC':>7}{'Brier':>8}   gain over rule (95 % interval)")
             for c in churn.candidates:
                 auc = f"{c.auc:.3f}" if c.auc is not None else "—"
                 brier = f"{c.brier:.3f}" if c.brier is not None else "—"
-                lines.append(f"{c.model:<14}{auc:>7}{brier:>8}")
+                gain = (f"{c.gain:+.3f} ({c.gain_low:+.3f} to {c.gain_high:+.3f})"
+                        if None not in (c.gain, c.gain_low, c.gain_high) else "")
+                lines.append(f"{c.model:<14}{auc:>7}{brier:>8}   {gain}".rstrip())
+            lines.append("validated out of time; a model ships only if its interval is above 0")
         lines.append(f"trained on {churn.n_train or 0:,} · validated on {churn.n_valid or 0:,} customers")
+        lines += _reliability_lines(churn)
     lines += ["", strong("Purchase prediction and CLV")]
     if clv.model is None:
         lines.append("not fitted yet")
-    elif clv.rule_based:
-        lines.append("in use: historic run-rate (rule-based)")
-        lines.append(f"why: {clv.reason}")
+    elif clv.model == "none" or clv.params is None:
+        lines.append(f"no purchase figures: {clv.reason}")
     else:
         p = clv.params
         lines.append(f"BG/NBD r={p.r:.3f} α={p.alpha:.3f} a={p.a:.3f} b={p.b:.3f} ({clv.time_unit})")
-        lines.append(f"Gamma-Gamma p={p.p:.2f} q={p.q:.2f} γ={p.gamma:.2f}")
-        lines.append(f"CLV over {clv.horizon_months} months, discounted; fitted on {clv.sample_size or 0:,} buyers")
+        if p.p is not None:
+            lines.append(f"Gamma-Gamma p={p.p:.2f} q={p.q:.2f} γ={p.gamma:.2f}")
+        else:
+            lines.append("spend: each buyer's own mean (too few repeat buyers for Gamma-Gamma)")
+        lines.append(f"CLV over {clv.horizon_months} months, discounted; fitted on {clv.sample_size or 0:,} buyers; "
+                     f"per-customer ranges P10–P90")
+        if clv.reason:
+            lines.append(f"note: {clv.reason}")
     fitted = moment(summary.fitted_at) if summary.fitted_at else "never"
     lines += ["", f"last fitted: {fitted} · {summary.customers_with_orders:,} of "
                   f"{summary.customers:,} customers have orders"]
@@ -91,6 +104,17 @@ def forecast_words(f: Forecast) -> tuple[str, str]:
     if f.coverage is not None:
         checks.append(f"80% ranges held {percent(f.coverage)}")
     return main, " · ".join(checks) + f"; {f.note}"
+
+
+def _reliability_lines(churn) -> list[str]:
+    """Brier score and predicted vs observed churn per bin, on customers whose outcome is known."""
+    if not churn.reliability:
+        return []
+    brier = f", Brier {churn.brier:.3f}" if churn.brier is not None else ""
+    worst = max(abs(b.predicted - b.observed) for b in churn.reliability)
+    return [f"reliability on {sum(b.n for b in churn.reliability):,} customers{brier}, worst gap {worst:.0%}:",
+            "  predicted " + " ".join(f"{b.predicted:>4.0%}" for b in churn.reliability),
+            "  observed  " + " ".join(f"{b.observed:>4.0%}" for b in churn.reliability)]
 
 
 def forecast_text(summary: Summary, quiet: Callable[[str], str] = str) -> str:

@@ -14,9 +14,15 @@ from solocrm_tui.widgets.cells import label
 
 
 class ProfileCard(Static):
-    def show(self, detail: CustomerDetail, now: datetime) -> None:
+    def show(self, detail: CustomerDetail, now: datetime, horizon_days: int) -> None:
         """Built as Text through the cells helper: names and custom fields are the owner's
-        (or an import's) text, shown as typed, never read as markup or sent as escapes."""
+        (or an import's) text, shown as typed, never read as markup or sent as escapes.
+
+        The model lines tell one story: churn risk is P(no purchase in the horizon), the
+        purchases expected in that horizon are counted in days with a purchase, as the model
+        counts them (orders on one day are one purchase), and they and CLV carry their
+        P10-P90 range. P(alive) is
+        not shown: it is 100 % for every one-time buyer, whatever their churn risk."""
         def line(name: str, value: object, *, lines: bool = False) -> Text | None:
             if value in (None, ""):
                 return None
@@ -38,9 +44,12 @@ class ProfileCard(Static):
             line("revenue", f"{money(c.revenue)} ({c.order_count} order{'' if c.order_count == 1 else 's'})"),
             line("last order", ago(c.last_order_at, now) if c.last_order_at else "never"),
             line("last contact", ago(c.last_contact_at, now)),
-            line("churn risk", percent(c.churn_risk)), line("P(alive)", percent(c.p_alive)),
-            line("exp. orders", f"{c.expected_purchases:.1f}" if c.expected_purchases is not None else None),
-            line("CLV (12m)", money(c.clv)),
+            line("churn risk", f"{percent(c.churn_risk)} no buy in {horizon_days}d"
+                 if c.churn_risk is not None else None),
+            line("why", c.churn_why),
+            line(f"buy days {horizon_days}d", _purchases(c.expected_purchases, c.expected_purchases_low,
+                                                         c.expected_purchases_high)),
+            line("CLV (12m)", _with_range(money(c.clv), c.clv_low, c.clv_high, money) if c.clv is not None else None),
             None,
             line("open deals", len(detail.open_deals) or None),
             line("open tickets", len(detail.open_tickets) or None),
@@ -55,3 +64,13 @@ class ProfileCard(Static):
         while shown and not shown[-1].plain:
             shown.pop()
         self.update(Text("\n").join(shown))
+
+
+def _with_range(shown: str, low: float | None, high: float | None, fmt) -> str:
+    return shown if low is None or high is None else f"{shown} ({fmt(low)}–{fmt(high)})"
+
+
+def _purchases(expected: float | None, low: float | None, high: float | None) -> str | None:
+    if expected is None:
+        return None
+    return _with_range(f"{expected:.1f}", low, high, lambda k: f"{k:.0f}")

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from solocrm_tui.core.storage.schema import LATEST_VERSION
+
 from .conftest import cli, counts, integrity, seed
 from .test_hostile_files import digest, one_line_error
 
@@ -156,7 +158,7 @@ SPY = ("CREATE TABLE stash (v TEXT)",
                         "UPDATE customer SET email = 'thief@example.com' WHERE id = 1; END",), ("schema", "spy")),
     ("view", ("CREATE VIEW everyone AS SELECT name, email FROM customer",), ("schema", "everyone")),
     ("dropped index", ("DROP INDEX customer_sort_name",), ("schema", "customer_sort_name")),
-    ("lying version", ("DROP TABLE ticket", "PRAGMA user_version = 6"), ("schema", "ticket")),
+    ("lying version", ("DROP TABLE ticket", f"PRAGMA user_version = {LATEST_VERSION}"), ("schema", "ticket")),
     ("newer version", ("PRAGMA user_version = 99",), ("newer",)),
 ])
 def test_restore_refuses_a_crafted_file_and_doctor_calls_it_unhealthy(db, good_backup, tmp_path, name,

@@ -1,8 +1,9 @@
 """Snapshots of the Insights screen on fixed data (frozen clock, header clock hidden):
 the overview at 120x35 and at 80x24, and the contact list.
 
-The figures come from a real refit on a small book, which takes the rule-based path
-(historic run-rates, recency rule): plain arithmetic, the same on every machine.
+The figures come from a real refit on a small book: twelve buyers are too few for any
+churn or purchase figure, so the contact list is honestly empty (the historic run-rate it
+used to show extrapolated a few purchases to a year).
 Update with `pytest tests/snapshots/test_snapshots_insights.py --snapshot-update` and look at the SVGs.
 """
 

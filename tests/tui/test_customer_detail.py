@@ -13,6 +13,7 @@ from textual.widgets import DataTable
 from solocrm_tui.core.contacts import customers, followups
 from solocrm_tui.core.sales import deals, orders
 from solocrm_tui.core.service import tickets
+from solocrm_tui.core.storage.models import Customer as CustomerModel
 from solocrm_tui.core.storage.models import Interaction as InteractionModel
 from solocrm_tui.core.storage.models import database
 from solocrm_tui.screens.customer import CustomerScreen
@@ -102,6 +103,24 @@ async def test_profile_card_then_escape_back_to_the_list(make_app, alice):
         await settle(pilot)
         assert isinstance(app.screen, CustomersScreen)
         assert app.screen.query_one(CustomerTable).current_id == alice.id
+
+
+async def test_profile_card_model_lines_tell_one_story(make_app, alice):
+    """A one-time buyer used to read "P(alive) 100%" next to "churn risk 94%": the card now
+    shows the risk as P(no purchase in the horizon), its drivers, and purchase days with ranges."""
+    CustomerModel.update(churn_risk=0.94, p_alive=1.0, expected_purchases=0.26, expected_purchases_low=0,
+                         expected_purchases_high=1, clv=120.0, clv_low=0.0, clv_high=410.0,
+                         churn_why="silent 94 days, usually every 21; 3 purchases").where(
+        CustomerModel.id == alice.id).execute()
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_alice(pilot, alice)
+        text = screen.query_one(ProfileCard).visual.plain
+        assert "P(alive)" not in text and "100%" not in text
+        assert "94% no buy in 90d" in text
+        assert "silent 94 days, usually every 21; 3 purchases" in text
+        assert "buy days 90d 0.3 (0–1)" in text
+        assert "120 (0–410)" in text
 
 
 async def test_timeline_shows_the_newest_page_and_o_loads_older(make_app, alice):

@@ -20,6 +20,7 @@ from solocrm_tui.core.analytics.summary import (
     Forecast,
     Kpi,
     Kpis,
+    ReliabilityBin,
     Summary,
 )
 from solocrm_tui.core.contacts.customers import create_customer
@@ -195,10 +196,10 @@ async def test_r_refits_in_the_background_and_the_keys_stay_live(book, make_app,
         status = text(app, "#insights-status")
         assert "refitting" not in status and status.endswith("models fitted 2026-11-22 10:30:00")
         models = text(app, "#model-text")
-        assert "in use: historic run-rate (rule-based)" in models
-        assert "in use: [b]rule: days since last purchase[/]" in models
-        # run-rate figures replaced the hand-set ones: Bo's 180 over 43 days of tenure tops CLV now
-        assert table_rows(app, "#top-table")[0][:2] == ("Bo Brandt", f"{180 / (43 / 30.4) * 12:,.0f}")
+        assert "no purchase figures:" in models and "no churn figure:" in models
+        # five buyers are too few for any model: the hand-set CLVs are cleared, none replaces them
+        # (the old run-rate extrapolated Bo's 180 over 43 days of tenure to 1,507 a year)
+        assert table_rows(app, "#top-table") == []
 
 
 async def test_a_failed_refit_is_an_error_toast_and_the_screen_recovers(book, make_app, monkeypatch):
@@ -344,3 +345,29 @@ def test_model_text_explains_which_model_is_used_and_why():
     assert "BG/NBD r=0.243 α=4.414 a=0.793 b=2.426 (weeks)" in lines
     assert "Gamma-Gamma p=6.25 q=3.74 γ=15.44" in lines
     assert lines[-1] == "last fitted: 2026-11-22 10:30:00 · 420 of 500 customers have orders"
+
+
+def test_the_models_tab_shows_the_gain_interval_n_and_reliability():
+    summary = Summary(
+        as_of=datetime(2026, 11, 22, 10, 30), customers=500, customers_with_orders=420,
+        fitted_at=datetime(2026, 11, 22, 10, 30), kpis=Kpis(**{key: None for key, _, _ in TILES}), segments=(),
+        kmeans=None, forecast=Forecast((), None, (), "", 0.0, 0.0),
+        churn=ChurnModel(horizon_days=90, model="rule_recency", auc=0.80, brier=0.15, rule_based=True,
+                         reason="no model beat the recency rule with confidence",
+                         candidates=(ChurnCandidate("rule_recency", 0.80, 0.15),
+                                     ChurnCandidate("gbm", 0.82, 0.16, 0.02, -0.01, 0.05)),
+                         n_train=400, n_valid=410,
+                         reliability=(ReliabilityBin(0.2, 0.25, 205), ReliabilityBin(0.8, 0.78, 205))),
+        clv=ClvModel(model="bgnbd+mean_spend", rule_based=False, reason="a small book", time_unit="weeks",
+                     horizon_months=12, sample_size=420,
+                     params=ClvParams(r=0.243, alpha=4.414, a=0.793, b=2.426, p=None, q=None, gamma=None)),
+    )
+    lines = model_text(summary).splitlines()
+    assert "in use: [b]rule: days since last purchase (calibrated)[/]" in lines
+    assert "gbm             0.820   0.160   +0.020 (-0.010 to +0.050)" in lines
+    assert "validated out of time; a model ships only if its interval is above 0" in lines
+    assert "trained on 400 · validated on 410 customers" in lines
+    assert "reliability on 410 customers, Brier 0.150, worst gap 5%:" in lines
+    assert "  predicted  20%  80%" in lines and "  observed   25%  78%" in lines
+    assert "spend: each buyer's own mean (too few repeat buyers for Gamma-Gamma)" in lines
+    assert "note: a small book" in lines

@@ -6,20 +6,26 @@ Why it is built this way (published findings on CDNOW, reproduced in tests/core/
   ``as_of - H``), validate at ``as_of - H`` (outcome known by ``as_of``). A random
   split would leak the future and flatter every model.
 * "Days since last purchase" is a strong baseline (AUC ~0.77 on CDNOW). A model
-  only ships if it beats that rule on validation AUC by ``MIN_AUC_GAIN``; a
-  model that merely ties it is not worth its opacity.
+  only ships if it beats that rule with confidence: the lower bound of a paired
+  bootstrap interval (95 %, resampling the validation customers) on its AUC gain
+  must be above 0. On 300-customer books a point gain of +0.02 is noise (the
+  real gain was -0.002), and the interval says so.
 * BG/NBD enters as P(no purchase in the next H), never as 1 - P(alive): P(alive)
   is 1 for every one-time buyer, which inverts the ranking (AUC ~0.32 on CDNOW).
-* With too few buyers or too short a history there is nothing to validate on,
-  so the rule is shipped and ``reason`` says why.
+* With too few buyers or too short a history there is nothing to validate on.
+  The fallback is then BG/NBD's P(no purchase in H): it needs no labels, and it is
+  a probability (on 250-customer CDNOW books its mean is within 4 points of the
+  share that churned, where the old r^2 / (r^2 + H^2) rule was 13 points low). Its
+  reliability is checked on the book's own past (fitted at ``as_of - H``, compared
+  with what happened by ``as_of``) when the history allows.
+* Under ``MIN_HISTORY_DAYS`` of history or ``MIN_BUYERS`` buyers even that is
+  guesswork, so there is no score at all and ``reason`` says why.
 
-Rule scores. When labels exist the rule is calibrated by a logistic regression
-of churn on log1p(recency) (this also gives its Brier score). Without labels it
-is ``r^2 / (r^2 + H^2)`` with r = recency in days: monotone in recency, 0.5 after
-H silent days. Recency relative to the customer's own rhythm (days overdue,
-recency / median gap) was tried and ranks *worse* on CDNOW (AUC 0.73-0.76 vs
-0.77), mostly because one-time buyers have no rhythm, so the rule uses plain
-recency.
+The rule, when it ships, is calibrated by a logistic regression of churn on
+log1p(recency) fitted where the outcome is known. Recency relative to the
+customer's own rhythm (days overdue, recency / median gap) was tried and ranks
+*worse* on CDNOW (AUC 0.73-0.76 vs 0.77), mostly because one-time buyers have
+no rhythm, so the rule uses plain recency.
 """
 
 from __future__ import annotations
@@ -38,7 +44,10 @@ from threadpoolctl import threadpool_limits
 from .clv import fit_bgnbd, p_no_purchase
 from .features import align_tz, customer_features, summary_for_btyd
 
-MIN_AUC_GAIN = 0.005
+MIN_BUYERS = 30  # BG/NBD on fewer buyers is guesswork, not a probability
+MIN_HISTORY_DAYS = 90  # never extrapolate from under about three months
+RESAMPLES = 300  # bootstrap resamples of the validation customers
+INTERVAL = (2.5, 97.5)  # percentiles of the bootstrap gains: a 95 % interval
 _WEEK = 7.0
 
 
@@ -54,6 +63,9 @@ class ChurnResult:
     scores: pd.Series = field(default_factory=lambda: pd.Series(dtype=float, name="churn_risk"))
     n_train: int = 0
     n_valid: int = 0
+    reliability: list = field(default_factory=list)  # [{"predicted", "observed", "n"}] per bin
+
+
 
 
 def make_training_frame(orders: pd.DataFrame, cutoff: pd.Timestamp, horizon_days: int,
@@ -69,10 +81,24 @@ def make_training_frame(orders: pd.DataFrame, cutoff: pd.Timestamp, horizon_days
     return f
 
 
-def rule_score(features: pd.DataFrame, horizon_days: int) -> pd.Series:
-    """Uncalibrated rule: r^2 / (r^2 + H^2), r = days since last purchase."""
-    r2 = features["recency_days"].astype(float) ** 2
-    return (r2 / (r2 + float(horizon_days) ** 2)).rename("churn_risk")
+def churn_reasons(features: pd.DataFrame) -> pd.Series:
+    """The biggest drivers of a customer's churn risk, in words: "silent 94 days, usually
+    every 21; 3 purchases". Silence against the customer's own rhythm comes first because
+    it drives every model here (recency alone is the rule they must beat); the number of
+    purchases next (it is what separates a lapsed regular from a one-time buyer); open
+    tickets last, and only when there are any."""
+    def words(row) -> str:
+        silent = f"silent {row.recency_days:.0f} days"
+        if row.occasions <= 1:
+            return f"{silent}, bought only once"
+        parts = [f"{silent}, usually every {row.median_gap_days:.0f}", f"{row.occasions:.0f} purchases"]
+        tickets = getattr(row, "open_tickets", 0)
+        if tickets and tickets > 0:
+            parts.append(f"{tickets:.0f} open ticket{'' if tickets == 1 else 's'}")
+        return "; ".join(parts)
+
+    buyers = features.loc[features["occasions"] >= 1]
+    return pd.Series([words(r) for r in buyers.itertuples()], index=buyers.index, name="churn_why", dtype=object)
 
 
 def _design(f: pd.DataFrame) -> np.ndarray:
@@ -122,17 +148,89 @@ def _evaluate(y: np.ndarray, risk: np.ndarray) -> tuple[float, float]:
     return float(roc_auc_score(y, risk)), float(brier_score_loss(y, risk))
 
 
-def _rule_only(orders, as_of, horizon_days, reason, n_train=0, n_valid=0) -> ChurnResult:
-    f = customer_features(orders, as_of)
-    return ChurnResult("rule_recency", int(horizon_days), float("nan"), float("nan"), [], True,
-                       reason, rule_score(f, horizon_days), n_train, n_valid)
+def _weighted_auc(y: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """ROC AUC under each row of ``weights`` (bootstrap counts), ties counted half.
+
+    Scores are ranked once; each resample is then two bincounts, so 300 resamples
+    of 100k customers take about a second instead of 300 sorts.
+    """
+    uniq, inv = np.unique(score, return_inverse=True)
+    pos, neg = inv[y == 1], inv[y == 0]
+    out = np.empty(len(weights))
+    for i, w in enumerate(weights):
+        p = np.bincount(pos, weights=w[y == 1], minlength=len(uniq))
+        n = np.bincount(neg, weights=w[y == 0], minlength=len(uniq))
+        below = np.cumsum(n) - n
+        out[i] = float((p * (below + 0.5 * n)).sum()) / max(float(p.sum() * n.sum()), 1e-12)
+    return out
+
+
+def _gain_intervals(y: np.ndarray, rule: np.ndarray, risks: dict[str, np.ndarray],
+                    random_state: int) -> dict[str, tuple[float, float]]:
+    """Paired bootstrap of each candidate's AUC gain over the rule on the validation customers."""
+    rng = np.random.default_rng(random_state)
+    n = len(y)
+    weights = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(RESAMPLES)]).astype(float)
+    rule_aucs = _weighted_auc(y, rule, weights)
+    out = {}
+    for name, risk in risks.items():
+        gains = _weighted_auc(y, risk, weights) - rule_aucs
+        low, high = np.nanpercentile(gains, INTERVAL)
+        out[name] = (float(low), float(high))
+    return out
+
+
+def _reliability(y: np.ndarray, risk: np.ndarray) -> list[dict]:
+    """Predicted vs observed churn per decile of predicted risk (fewer bins for small
+    books, at least 30 customers a bin): the check that a "94 %" means 94 %."""
+    order = np.argsort(risk, kind="stable")
+    bins = max(1, min(10, len(y) // 30))
+    return [{"predicted": float(risk[part].mean()), "observed": float(y[part].mean()), "n": int(len(part))}
+            for part in np.array_split(order, bins)]
+
+
+def _no_score(orders, as_of, horizon_days, reason, n_train=0, n_valid=0) -> ChurnResult:
+    index = customer_features(orders, as_of).index if len(orders) else pd.Index([], name="customer_id")
+    return ChurnResult("none", int(horizon_days), float("nan"), float("nan"), [], True,
+                       f"{reason}: not enough data for a churn figure", pd.Series(np.nan, index=index, name="churn_risk"),
+                       n_train, n_valid)
+
+
+def _fallback(orders, as_of, horizon_days, reason, n_train=0, n_valid=0) -> ChurnResult:
+    """BG/NBD's P(no purchase in H) where no model can be validated out of time, checked on
+    the book's own past when there is enough of it; no score at all on too little data."""
+    history = (as_of - orders["ordered_at"].min()).days if len(orders) else 0
+    current = customer_features(orders, as_of) if len(orders) else None
+    buyers = 0 if current is None else len(current)
+    if history < MIN_HISTORY_DAYS or buyers < MIN_BUYERS:
+        return _no_score(orders, as_of, horizon_days,
+                         f"{reason}; {buyers} buyers and {history} days of history (a fallback needs "
+                         f"{MIN_BUYERS} and {MIN_HISTORY_DAYS})", n_train, n_valid)
+    scores = pd.Series(np.clip(_bgnbd_scorer(current, horizon_days), 0.0, 1.0), index=current.index,
+                       name="churn_risk")
+    auc = brier = float("nan")
+    bins: list[dict] = []
+    past = make_training_frame(orders, as_of - pd.Timedelta(days=horizon_days), horizon_days)
+    past_history = history - horizon_days
+    if len(past) >= MIN_BUYERS and past_history >= MIN_HISTORY_DAYS and past["churned"].nunique() == 2:
+        y = past["churned"].to_numpy()
+        risk = np.clip(_bgnbd_scorer(past, horizon_days), 0.0, 1.0)
+        auc, brier = _evaluate(y, risk)
+        bins = _reliability(y, risk)
+        checked = f"; checked on the book's past: Brier {brier:.3f} on {len(past)} customers"
+    else:
+        checked = "; too little history to check it on the book's past"
+    return ChurnResult("bgnbd", int(horizon_days), auc, brier, [], True,
+                       f"{reason}; showing BG/NBD P(no purchase in {horizon_days} days), which needs no "
+                       f"labels{checked}", scores, n_train, n_valid, bins)
 
 
 def compare_models(orders: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int = 90,
                    min_customers: int = 300, min_history_days: int = 180,
                    random_state: int = 0, tickets: pd.DataFrame | None = None) -> ChurnResult:
     """Compare rule, BG/NBD, logistic and gradient boosting out of time; ship the best
-    only if it beats the rule, and score every current customer as of ``as_of``.
+    only if its gain over the rule is confidently above 0, and score every current
+    customer as of ``as_of``.
 
     Runs single-threaded: it is a background job next to an interactive UI, and
     OpenMP/BLAS thread pools slow down several-fold when a core is busy.
@@ -146,43 +244,50 @@ def _compare(orders, as_of, horizon_days, min_customers, min_history_days, rando
     H = pd.Timedelta(days=horizon_days)
     orders = orders.loc[orders["ordered_at"] <= as_of]
     if orders.empty:
-        return _rule_only(orders, as_of, horizon_days, "no orders yet")
+        return _no_score(orders, as_of, horizon_days, "no orders yet")
     history = (as_of - orders["ordered_at"].min()).days
     if history < min_history_days:
-        return _rule_only(orders, as_of, horizon_days,
-                          f"only {history} days of history (< {min_history_days}); showing the recency rule")
+        return _fallback(orders, as_of, horizon_days,
+                         f"only {history} days of history (< {min_history_days}) to validate a model out of time")
     train = make_training_frame(orders, as_of - 2 * H, horizon_days, tickets)
     valid = make_training_frame(orders, as_of - H, horizon_days, tickets)
     n_train, n_valid = len(train), len(valid)
     if min(n_train, n_valid) < min_customers:
-        return _rule_only(orders, as_of, horizon_days,
-                          f"only {n_train} customers had bought {2 * horizon_days} days before as_of "
-                          f"(< {min_customers}): too few or too short a history to validate a model "
-                          f"out of time, showing the recency rule",
-                          n_train, n_valid)
+        return _fallback(orders, as_of, horizon_days,
+                         f"only {n_train} customers had bought {2 * horizon_days} days before as_of "
+                         f"(< {min_customers}): too few or too short a history to validate a model out of time",
+                         n_train, n_valid)
     if train["churned"].nunique() < 2 or valid["churned"].nunique() < 2:
-        return _rule_only(orders, as_of, horizon_days,
-                          "everyone (or no one) churned in the past windows; showing the recency rule",
-                          n_train, n_valid)
+        return _fallback(orders, as_of, horizon_days,
+                         "everyone (or no one) churned in the past windows", n_train, n_valid)
 
     y_valid = valid["churned"].to_numpy()
     rule_auc = float(roc_auc_score(y_valid, valid["recency_days"]))
-    rule_brier = float(brier_score_loss(y_valid, _fit_supervised("rule_recency", train, random_state)(valid)))
-    candidates = [{"model": "rule_recency", "auc": rule_auc, "brier": rule_brier}]
-    auc, brier = _evaluate(y_valid, _bgnbd_scorer(valid, horizon_days))
-    candidates.append({"model": "bgnbd", "auc": auc, "brier": brier})
+    rule_risk = _fit_supervised("rule_recency", train, random_state)(valid)
+    risks = {"rule_recency": rule_risk, "bgnbd": _bgnbd_scorer(valid, horizon_days)}
     for name in ("logistic", "gbm"):
-        auc, brier = _evaluate(y_valid, _fit_supervised(name, train, random_state)(valid))
-        candidates.append({"model": name, "auc": auc, "brier": brier})
+        risks[name] = _fit_supervised(name, train, random_state)(valid)
+    intervals = _gain_intervals(y_valid, valid["recency_days"].to_numpy(),
+                                {k: v for k, v in risks.items() if k != "rule_recency"}, random_state)
+    candidates = [{"model": "rule_recency", "auc": rule_auc, "brier": float(brier_score_loss(y_valid, rule_risk))}]
+    for name, risk in list(risks.items())[1:]:
+        auc, brier = _evaluate(y_valid, risk)
+        low, high = intervals[name]
+        candidates.append({"model": name, "auc": auc, "brier": brier, "gain": auc - rule_auc,
+                           "gain_low": low, "gain_high": high})
 
+    winners = [c for c in candidates[1:] if c["gain_low"] > 0]
     best = max(candidates[1:], key=lambda c: c["auc"])
-    if best["auc"] >= rule_auc + MIN_AUC_GAIN:
-        chosen, rule_based = best, False
-        reason = f"{best['model']} beat the recency rule (AUC {best['auc']:.3f} vs {rule_auc:.3f})"
+    if winners:
+        chosen, rule_based = max(winners, key=lambda c: c["auc"]), False
+        reason = (f"{chosen['model']} beat the recency rule on {n_valid:,} customers: AUC gain "
+                  f"{chosen['gain']:+.3f} (95 % interval {chosen['gain_low']:+.3f} to {chosen['gain_high']:+.3f})")
     else:
         chosen, rule_based = candidates[0], True
-        reason = (f"no model beat the recency rule by {MIN_AUC_GAIN} AUC "
-                  f"(best {best['model']} {best['auc']:.3f} vs {rule_auc:.3f})")
+        reason = (f"no model beat the recency rule with confidence on {n_valid:,} customers (best "
+                  f"{best['model']}: AUC gain {best['gain']:+.3f}, 95 % interval {best['gain_low']:+.3f} to "
+                  f"{best['gain_high']:+.3f})")
+    bins = _reliability(y_valid, np.clip(risks[chosen["model"]], 0.0, 1.0))
 
     current = customer_features(orders, as_of, tickets=tickets)
     if chosen["model"] == "bgnbd":
@@ -191,4 +296,4 @@ def _compare(orders, as_of, horizon_days, min_customers, min_history_days, rando
         risk = _fit_supervised(chosen["model"], valid, random_state)(current)
     scores = pd.Series(np.clip(risk, 0.0, 1.0), index=current.index, name="churn_risk")
     return ChurnResult(chosen["model"], int(horizon_days), chosen["auc"], chosen["brier"], candidates,
-                       rule_based, reason, scores, n_train, n_valid)
+                       rule_based, reason, scores, n_train, n_valid, bins)

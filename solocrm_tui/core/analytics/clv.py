@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import expit, gammaln, hyp2f1, psi
+from scipy.special import betaln, expit, gammaln, hyp2f1, psi
+from scipy.stats import nbinom
 
 _LOG_BOUNDS = (-12.0, 12.0)
 
@@ -145,8 +146,17 @@ def _euler_bracket(params: BgNbdParams, t, x, T):
     a = params.a if abs(params.a - 1.0) > 1e-7 else 1.0 + 1e-7
     z = t / (alpha + T + t)
     c = a + b + x - 1.0
-    f = hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
-    return c / (a - 1.0) * (1.0 - np.power(1.0 - z, a - 1.0) * f)
+    with np.errstate(invalid="ignore", over="ignore"):
+        f = hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
+        bracket = c / (a - 1.0) * (1.0 - np.power(1.0 - z, a - 1.0) * f)
+    if np.all(np.isfinite(bracket)):
+        return bracket
+    # Small books can fit a and b in the hundreds of thousands: the dropout probability is
+    # then practically fixed at p = a / (a + b) and 2F1 overflows. With p fixed, an alive
+    # customer's expected purchases are (1 - ((alpha+T)/(alpha+T+p t))^(r+x)) / p.
+    p = a / (a + b)
+    fixed = (1.0 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + p * t)))) / p
+    return np.where(np.isfinite(bracket), bracket, fixed)
 
 
 def expected_transactions(params: BgNbdParams, t) -> np.ndarray:
@@ -181,6 +191,44 @@ def p_no_purchase(params: BgNbdParams, t, x, t_x, T) -> np.ndarray:
     pa = p_alive(params, x, t_x, T)
     quiet = np.exp((params.r + x) * (np.log(params.alpha + T) - np.log(params.alpha + T + t)))
     return (1.0 - pa) + pa * quiet
+
+
+def purchase_tail(params: BgNbdParams, t, k, x, t_x, T) -> np.ndarray:
+    """P(at least ``k`` purchases in the next ``t`` | history), k >= 1, in closed form.
+
+    An alive customer's posterior is lambda ~ Gamma(r + x, alpha + T) and, independently,
+    p ~ Beta(a, b + x). Purchases in the window are min(K, G): K ~ Poisson(lambda t)
+    arrivals, G the purchase after which they drop out, P(G >= k) = (1 - p)^(k - 1). So
+    P(X >= k | alive) = NBD tail of K x B(a, b + x + k - 1) / B(a, b + x); a dead customer
+    buys nothing. This gives per-customer ranges without simulating anyone.
+    """
+    t, k, x, t_x, T = _arr(t, k, x, t_x, T)
+    shape, rate = params.r + x, params.alpha + T
+    arrivals = nbinom.sf(k - 1.0, shape, rate / (rate + t))
+    a, b = params.a, params.b + x
+    stays = np.exp(betaln(a, b + k - 1.0) - betaln(a, b))
+    return p_alive(params, x, t_x, T) * arrivals * stays
+
+
+def purchase_quantiles(params: BgNbdParams, t, x, t_x, T, levels=(0.1, 0.9)) -> tuple[np.ndarray, ...]:
+    """Per customer, the smallest purchase count k with P(X <= k) >= level, for each level
+    (P10 and P90 by default): the range shown next to expected purchases."""
+    x, t_x, T = _arr(x, t_x, T)
+    out = []
+    for level in levels:
+        low, high = np.zeros_like(x), np.ones_like(x)
+        while True:  # grow the bracket until P(X > high) <= 1 - level everywhere
+            short = purchase_tail(params, t, high + 1.0, x, t_x, T) > 1.0 - level
+            if not short.any():
+                break
+            high = np.where(short, high * 2.0, high)
+        while np.any(high - low > 1.0):  # bisect on integers: P(X > low) > 1 - level >= P(X > high)
+            mid = np.floor((low + high) / 2.0)
+            above = purchase_tail(params, t, mid + 1.0, x, t_x, T) > 1.0 - level
+            low, high = np.where(above, mid, low), np.where(above, high, mid)
+        zero_enough = purchase_tail(params, t, 1.0, x, t_x, T) <= 1.0 - level
+        out.append(np.where(zero_enough, 0.0, high))
+    return tuple(out)
 
 
 def _gg_objective(theta, x, m, w, log_m, ux, wx):
@@ -220,12 +268,13 @@ def expected_spend(params: GammaGammaParams, frequency, mean_spend) -> np.ndarra
     return p * (g + xm) / (p * x + q - 1.0)
 
 
-def discounted_clv(bgnbd: BgNbdParams, gg: GammaGammaParams, x, t_x, T, mean_spend,
+def discounted_clv(bgnbd: BgNbdParams, gg: GammaGammaParams | None, x, t_x, T, mean_spend,
                    horizon_units: float, discount_rate_per_unit: float, step: float = 1) -> np.ndarray:
     """Expected discounted revenue over ``horizon_units``: per step, incremental
-    expected purchases x expected spend x (1 + rate)^-(time at end of step)."""
+    expected purchases x expected spend x (1 + rate)^-(time at end of step). Without
+    Gamma-Gamma (too few repeat buyers to fit it) the spend is the customer's own mean."""
     x, t_x, T = _arr(x, t_x, T)
-    spend = expected_spend(gg, x, mean_spend)
+    spend = expected_spend(gg, x, mean_spend) if gg else np.asarray(mean_spend, dtype=float)
     ends = np.arange(step, horizon_units + step * 1e-9, step, dtype=float)
     if len(ends) == 0 or ends[-1] < horizon_units:
         ends = np.append(ends, float(horizon_units))

@@ -2,9 +2,15 @@
 
 `compute` is a pure function of frames (tested on data with known answers);
 `refit` loads, computes and writes back in one go, as the daily job and
-`solocrm insights --refit` do. With too few buyers or too short a history the
-model figures are not trustworthy, so CLV and expected purchases fall back to each
-customer's historic run-rate and the run says it is rule-based.
+`solocrm insights --refit` do.
+
+Expected purchases and CLV always come from BG/NBD (+ Gamma-Gamma for spend), also on
+books too small to validate anything out of time: it pools every customer's history, so
+a newcomer is not extrapolated from a few weeks of their own. The historic run-rate it
+replaced overstated the next 90 days by +134 to +186 % on 250-customer CDNOW books
+(BG/NBD: within 35 %). Under ``MIN_HISTORY_DAYS`` of history or ``MIN_BUYERS`` buyers
+there are no figures at all, and the run says why. Each figure carries its P10-P90 range
+from the model's predictive distribution of purchase counts.
 """
 
 from __future__ import annotations
@@ -20,90 +26,99 @@ from threadpoolctl import threadpool_limits
 from solocrm_tui.core.analytics.runs import Settings, order_stamp
 
 from . import store
-from .churn import compare_models
+from .churn import MIN_BUYERS, MIN_HISTORY_DAYS, churn_reasons, compare_models
 from .clv import (
     conditional_expected_transactions,
     discounted_clv,
     fit_bgnbd,
     fit_gamma_gamma,
     p_alive,
+    purchase_quantiles,
 )
 from .features import customer_features, summary_for_btyd
 from .segments import kmeans_segments, segment_profiles, state_segments, validate_states
 
 WEEK_DAYS = 7.0
 WEEKS_PER_MONTH = 52.1775 / 12
+MIN_REPEATERS = 20  # Gamma-Gamma on fewer repeat buyers is noise: use each buyer's own mean spend
 
 
 @dataclass(frozen=True)
 class RefitResult:
-    figures: pd.DataFrame  # indexed by customer_id: segment, churn_risk, p_alive, expected_purchases, clv
+    figures: pd.DataFrame  # indexed by customer_id: store.FIGURE_COLUMNS
     runs: list[dict]
 
 
-def _clv_models(features: pd.DataFrame, settings: Settings, as_of) -> tuple[pd.DataFrame, dict]:
+def _clv_models(features: pd.DataFrame, settings: Settings, as_of, reason: str) -> tuple[pd.DataFrame, dict]:
     summary = summary_for_btyd(features, WEEK_DAYS)
+    x, t_x, T = summary["x"], summary["t_x"], summary["T"]
     horizon_weeks = settings.churn_horizon_days / WEEK_DAYS
-    bg = fit_bgnbd(summary["x"], summary["t_x"], summary["T"])
+    clv_weeks = settings.clv_horizon_months * WEEKS_PER_MONTH
+    bg = fit_bgnbd(x, t_x, T)
     repeaters = features.loc[(features["frequency"] > 0) & (features["repeat_monetary_mean"] > 0)]
-    gg = fit_gamma_gamma(repeaters["frequency"], repeaters["repeat_monetary_mean"])
+    gg = fit_gamma_gamma(repeaters["frequency"], repeaters["repeat_monetary_mean"]) \
+        if len(repeaters) >= MIN_REPEATERS else None
     weekly_rate = (1 + settings.annual_discount_rate) ** (1 / 52.1775) - 1
     mean_spend = features.loc[summary.index, "repeat_monetary_mean"].fillna(features.loc[summary.index, "monetary_mean"])
     out = pd.DataFrame(index=summary.index)
-    out["p_alive"] = p_alive(bg, summary["x"], summary["t_x"], summary["T"])
-    out["expected_purchases"] = conditional_expected_transactions(bg, horizon_weeks, summary["x"], summary["t_x"], summary["T"])
-    out["clv"] = discounted_clv(bg, gg, summary["x"], summary["t_x"], summary["T"], mean_spend.to_numpy(),
-                                settings.clv_horizon_months * WEEKS_PER_MONTH, weekly_rate, step=4)
+    out["p_alive"] = p_alive(bg, x, t_x, T)
+    out["expected_purchases"] = conditional_expected_transactions(bg, horizon_weeks, x, t_x, T)
+    out["expected_purchases_low"], out["expected_purchases_high"] = purchase_quantiles(bg, horizon_weeks, x, t_x, T)
+    out["clv"] = discounted_clv(bg, gg, x, t_x, T, mean_spend.to_numpy(), clv_weeks, weekly_rate, step=4)
+    # The CLV range is the purchase-count range over the CLV horizon at the expected
+    # (discounted) value of one purchase: spend uncertainty is not in it.
+    purchases = conditional_expected_transactions(bg, clv_weeks, x, t_x, T)
+    per_purchase = np.divide(out["clv"], purchases, out=np.zeros(len(out)), where=purchases > 1e-12)
+    low, high = purchase_quantiles(bg, clv_weeks, x, t_x, T)
+    out["clv_low"], out["clv_high"] = low * per_purchase, high * per_purchase
+    spend = {"p": gg.p, "q": gg.q, "gamma": gg.gamma} if gg else {}
     run = {"kind": "clv", "as_of": as_of, "sample_size": len(summary),
-           "parameters": {"model": "bgnbd+gamma_gamma", "time_unit": "weeks", "r": bg.r, "alpha": bg.alpha,
-                          "a": bg.a, "b": bg.b, "p": gg.p, "q": gg.q, "gamma": gg.gamma,
+           "parameters": {"model": "bgnbd+gamma_gamma" if gg else "bgnbd+mean_spend", "time_unit": "weeks",
+                          "r": bg.r, "alpha": bg.alpha, "a": bg.a, "b": bg.b, **spend,
                           "horizon_months": settings.clv_horizon_months,
                           "annual_discount_rate": settings.annual_discount_rate},
-           "metrics": {"bgnbd_loglik": bg.loglik, "gg_loglik": gg.loglik, "repeaters": len(repeaters),
-                       "rule_based": False}}
+           "metrics": {"bgnbd_loglik": bg.loglik, "gg_loglik": gg.loglik if gg else None,
+                       "repeaters": len(repeaters), "rule_based": False, "reason": reason,
+                       "ranges": "P10-P90"}}
     return out, run
 
 
-def _run_rate(features: pd.DataFrame, settings: Settings, as_of, reason: str) -> tuple[pd.DataFrame, dict]:
-    """Historic run-rate per customer: honest when there is too little data for a model."""
-    buyers = features.loc[features["occasions"] >= 1]
-    months = np.maximum(buyers["tenure_days"] / 30.4, 1.0)
-    out = pd.DataFrame(index=buyers.index)
-    out["p_alive"] = np.nan
-    out["expected_purchases"] = buyers["occasions"] / months * (settings.churn_horizon_days / 30.4)
-    out["clv"] = buyers["monetary_total"] / months * settings.clv_horizon_months
-    run = {"kind": "clv", "as_of": as_of, "sample_size": len(buyers),
-           "parameters": {"model": "historic_run_rate", "time_unit": "months",
-                          "horizon_months": settings.clv_horizon_months},
+def _no_figures(as_of, buyers: int, reason: str) -> tuple[pd.DataFrame, dict]:
+    """Too little data for any purchase figure: none, rather than a misleading one."""
+    run = {"kind": "clv", "as_of": as_of, "sample_size": buyers,
+           "parameters": {"model": "none", "time_unit": None},
            "metrics": {"rule_based": True, "reason": reason}}
-    return out, run
+    return pd.DataFrame(columns=["p_alive", "expected_purchases", "clv"], dtype=float), run
 
 
 def compute(orders: pd.DataFrame, customers: pd.DataFrame, as_of: datetime, settings: Settings,
             tickets: pd.DataFrame | None = None) -> RefitResult:
     as_of_ts = pd.Timestamp(as_of)
-    features = customer_features(orders, as_of_ts, customers=customers[["customer_id"]] if len(customers) else None)
+    features = customer_features(orders, as_of_ts, customers=customers[["customer_id"]] if len(customers) else None,
+                                 tickets=tickets)
     buyers = int((features["occasions"] >= 1).sum())
     churn = compare_models(orders, as_of_ts, settings.churn_horizon_days, settings.min_customers,
                            settings.min_history_days, tickets=tickets)
     history = (as_of_ts - orders["ordered_at"].min()).days if len(orders) else 0
-    thin = buyers < settings.min_customers or history < settings.min_history_days
-    if thin:
-        reason = (f"{buyers} customers with orders and {history} days of history (models need "
-                  f"{settings.min_customers} and {settings.min_history_days}): showing historic run-rates")
-        clv, clv_run = _run_rate(features, settings, as_of, reason)
+    if buyers < MIN_BUYERS or history < MIN_HISTORY_DAYS:
+        clv, clv_run = _no_figures(as_of, buyers, f"{buyers} customers with orders and {history} days of history "
+                                   f"(purchase figures need {MIN_BUYERS} and {MIN_HISTORY_DAYS}): not enough data")
     else:
+        thin = buyers < settings.min_customers or history < settings.min_history_days
+        reason = (f"a small book ({buyers} customers with orders, {history} days of history): the parameters "
+                  f"are uncertain, read the ranges" if thin else "")
         with threadpool_limits(limits=1):
-            clv, clv_run = _clv_models(features, settings, as_of)
+            clv, clv_run = _clv_models(features, settings, as_of, reason)
     figures = clv.reindex(features.index)
     figures["churn_risk"] = churn.scores.reindex(features.index)
+    figures["churn_why"] = churn_reasons(features).where(figures["churn_risk"].notna())
     figures["segment"] = state_segments(features, figures["churn_risk"]).reindex(features.index)
     runs = [clv_run, {
         "kind": "churn", "as_of": as_of, "sample_size": churn.n_valid or buyers,
         "parameters": {"horizon_days": churn.horizon_days, "model": churn.model},
         "metrics": {"auc": churn.auc, "brier": churn.brier, "candidates": churn.candidates,
                     "rule_based": churn.rule_based, "reason": churn.reason, "n_train": churn.n_train,
-                    "n_valid": churn.n_valid}}]
+                    "n_valid": churn.n_valid, "reliability": churn.reliability}}]
     check = validate_states(orders, as_of_ts, settings.churn_horizon_days, lambda past, cutoff: compare_models(
         past, cutoff, settings.churn_horizon_days, settings.min_customers, settings.min_history_days).scores)
     runs.append(_segments_run(features, figures["segment"], as_of, buyers, check))

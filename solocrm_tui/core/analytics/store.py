@@ -16,7 +16,8 @@ import pandas as pd
 
 from solocrm_tui.core.storage.models import ModelRun, database
 
-FIGURE_COLUMNS = ("segment", "churn_risk", "p_alive", "expected_purchases", "clv")
+FIGURE_COLUMNS = ("segment", "churn_risk", "p_alive", "expected_purchases", "clv", "expected_purchases_low",
+                  "expected_purchases_high", "clv_low", "clv_high", "churn_why")
 # Rows are read and converted a chunk at a time: a million orders never exist at once as
 # Python tuples and date strings (several times the frame's size) in the analytics child.
 CHUNK = 50_000
@@ -107,11 +108,9 @@ def write_figures(figures: pd.DataFrame, runs: list[dict], now: datetime,
     rows = [(*(_clean(getattr(r, c)) for c in FIGURE_COLUMNS), int(r.Index))
             for r in figures.reindex(columns=list(FIGURE_COLUMNS)).astype(object).itertuples()]
     with database.atomic():
-        database.execute_sql("UPDATE customer SET segment = NULL, churn_risk = NULL, p_alive = NULL, "
-                             "expected_purchases = NULL, clv = NULL")
+        database.execute_sql("UPDATE customer SET " + ", ".join(f"{c} = NULL" for c in FIGURE_COLUMNS))
         database.cursor().executemany(
-            "UPDATE customer SET segment = ?, churn_risk = ?, p_alive = ?, expected_purchases = ?, clv = ? "
-            "WHERE id = ?", rows)
+            "UPDATE customer SET " + ", ".join(f"{c} = ?" for c in FIGURE_COLUMNS) + " WHERE id = ?", rows)
         for run in runs:
             ModelRun.insert(kind=run["kind"], trained_at=now, as_of=run["as_of"], sample_size=run["sample_size"],
                             metrics=json.dumps(run.get("metrics", {}), default=str),

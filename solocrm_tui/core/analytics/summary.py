@@ -166,21 +166,45 @@ class KMeansComparison:
 
 @dataclass(frozen=True)
 class ChurnCandidate:
-    """A churn model validated out of time; a score is None when it could not be computed."""
+    """A churn model validated out of time; a score is None when it could not be computed.
+    `gain` is its AUC minus the rule's, with a 95 % bootstrap interval (the rule has none)."""
 
     model: str
     auc: float | None
     brier: float | None
+    gain: float | None = None
+    gain_low: float | None = None
+    gain_high: float | None = None
+
+    def to_dict(self) -> dict:
+        return _without_empty(asdict(self), "gain", "gain_low", "gain_high")
 
     @classmethod
     def from_dict(cls, data: dict) -> ChurnCandidate:
-        return cls(data["model"], _number(data.get("auc")), _number(data.get("brier")))
+        return cls(data["model"], _number(data.get("auc")), _number(data.get("brier")), _number(data.get("gain")),
+                   _number(data.get("gain_low")), _number(data.get("gain_high")))
+
+
+@dataclass(frozen=True)
+class ReliabilityBin:
+    """Customers grouped by predicted churn risk: their mean prediction and the share that
+    did churn. A calibrated risk has the two close in every bin."""
+
+    predicted: float
+    observed: float
+    n: int
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ReliabilityBin:
+        return cls(float(data["predicted"]), float(data["observed"]), int(data["n"]))
 
 
 @dataclass(frozen=True)
 class ChurnModel:
     """The churn model in use, the candidates it was chosen from and why; `model` is None
-    until the first refit."""
+    until the first refit, "none" when there was too little data for any figure.
+    `rule_based` says no model beat the rule out of time (the rule, or the BG/NBD fallback,
+    is shown); `reliability` checks the shipped risk on customers whose outcome is known."""
 
     horizon_days: int
     model: str | None
@@ -192,9 +216,15 @@ class ChurnModel:
     n_train: int | None = None
     n_valid: int | None = None
     sample_size: int | None = None
+    reliability: tuple[ReliabilityBin, ...] = ()
 
     def to_dict(self) -> dict:
-        return _without_empty(asdict(self), "n_train", "n_valid", "sample_size")
+        data = _without_empty({**asdict(self), "candidates": [c.to_dict() for c in self.candidates],
+                               "reliability": [asdict(b) for b in self.reliability]},
+                              "n_train", "n_valid", "sample_size")
+        if not self.reliability:
+            del data["reliability"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> ChurnModel:
@@ -202,7 +232,8 @@ class ChurnModel:
                    brier=_number(data["brier"]),
                    candidates=tuple(ChurnCandidate.from_dict(c) for c in data["candidates"]),
                    rule_based=bool(data["rule_based"]), reason=data["reason"], n_train=_count(data.get("n_train")),
-                   n_valid=_count(data.get("n_valid")), sample_size=_count(data.get("sample_size")))
+                   n_valid=_count(data.get("n_valid")), sample_size=_count(data.get("sample_size")),
+                   reliability=tuple(ReliabilityBin.from_dict(b) for b in data.get("reliability", ())))
 
     @classmethod
     def from_run(cls, run: dict | None, settings: Settings) -> ChurnModel:
@@ -216,13 +247,14 @@ class ChurnModel:
                    candidates=tuple(ChurnCandidate.from_dict(c) for c in m.get("candidates", [])),
                    rule_based=bool(m.get("rule_based", True)), reason=m.get("reason", ""),
                    n_train=_count(m.get("n_train")), n_valid=_count(m.get("n_valid")),
-                   sample_size=_count(run.get("sample_size")))
+                   sample_size=_count(run.get("sample_size")),
+                   reliability=tuple(ReliabilityBin.from_dict(b) for b in m.get("reliability", ())))
 
 
 @dataclass(frozen=True)
 class ClvParams:
     """BG/NBD (r, alpha, a, b) and Gamma-Gamma (p, q, gamma); None where the model in use
-    (the historic run-rate) has no such parameter."""
+    has no such parameter (no Gamma-Gamma with too few repeat buyers, nothing with no model)."""
 
     r: float | None
     alpha: float | None

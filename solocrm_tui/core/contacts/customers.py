@@ -43,6 +43,8 @@ def to_record(row: dict[str, Any]) -> Customer:
         last_order_at=row["last_order_at"], last_contact_at=row["last_contact_at"],
         stage=row["stage"], segment=row["segment"], churn_risk=row["churn_risk"],
         p_alive=row["p_alive"], expected_purchases=row["expected_purchases"], clv=row["clv"],
+        expected_purchases_low=row["expected_purchases_low"], expected_purchases_high=row["expected_purchases_high"],
+        clv_low=row["clv_low"], clv_high=row["clv_high"], churn_why=row["churn_why"],
     )
 
 

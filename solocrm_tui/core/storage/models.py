@@ -176,6 +176,11 @@ class Customer(BaseModel):
     p_alive = FloatField(null=True)
     expected_purchases = FloatField(null=True)
     clv = FloatField(null=True)
+    expected_purchases_low = FloatField(null=True)  # P10-P90 of purchase days in the churn horizon
+    expected_purchases_high = FloatField(null=True)
+    clv_low = FloatField(null=True)
+    clv_high = FloatField(null=True)
+    churn_why = CharField(null=True)  # the biggest drivers of churn_risk, in words
 
 
 class Interaction(BaseModel):

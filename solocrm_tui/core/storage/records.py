@@ -65,6 +65,11 @@ class Customer:
     p_alive: float | None
     expected_purchases: float | None
     clv: float | None
+    expected_purchases_low: float | None = None
+    expected_purchases_high: float | None = None
+    clv_low: float | None = None
+    clv_high: float | None = None
+    churn_why: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

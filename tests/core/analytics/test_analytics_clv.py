@@ -120,3 +120,33 @@ def test_discounted_clv(fitted):
     discounted = clv.discounted_clv(fitted, gg, x, t_x, T, m, 39, 0.01)
     coarse = clv.discounted_clv(fitted, gg, x, t_x, T, m, 39, 0.01, step=13)
     assert discounted < undiscounted and coarse < discounted
+
+
+def test_expected_purchases_stay_finite_when_dropout_is_nearly_fixed():
+    """Small books can fit a, b in the hundreds of thousands (p almost fixed): 2F1 then
+    overflows, and the fixed-p limit (1 - ((alpha+T)/(alpha+T+p t))^(r+x)) / p takes over."""
+    huge = clv.BgNbdParams(r=0.24, alpha=4.9, a=29635.0, b=162755.0, loglik=0.0, n=250)
+    moderate = clv.BgNbdParams(r=0.24, alpha=4.9, a=296.35, b=1627.55, loglik=0.0, n=250)
+    x, t_x, T = np.array([0.0, 1, 5]), np.array([0.0, 10, 30]), np.array([38.0, 38, 38])
+    got = clv.conditional_expected_transactions(huge, 13, x, t_x, T)
+    assert np.isfinite(got).all()
+    assert got == pytest.approx(clv.conditional_expected_transactions(moderate, 13, x, t_x, T), rel=0.01)
+
+
+def test_purchase_range_quantiles_match_the_expectation(summary, fitted):
+    """The predictive distribution of next-period purchases (closed form) has the model's mean,
+    and its P10-P90 holds the 39-week holdout counts of at least 80 % of CDNOW customers."""
+    x, t_x, T = (summary[c].to_numpy()[:, None] for c in ("x", "t_x", "T"))
+    tail = clv.purchase_tail(fitted, 39, np.arange(1, 400)[None, :], x, t_x, T)
+    mean = clv.conditional_expected_transactions(fitted, 39, summary["x"], summary["t_x"], summary["T"])
+    assert tail.sum(axis=1) == pytest.approx(mean, rel=0.01, abs=1e-4)  # E[X] = sum of P(X >= k)
+    low, high = clv.purchase_quantiles(fitted, 39, summary["x"], summary["t_x"], summary["T"])
+    assert (low <= mean + 1e-9).all() and (high >= np.floor(mean)).all()
+    assert (low == 0).mean() > 0.9  # most CDNOW customers may well not buy again
+
+
+def test_purchase_range_covers_the_holdout(summary, fitted, cdnow_holdout_counts):
+    low, high = clv.purchase_quantiles(fitted, 39, summary["x"], summary["t_x"], summary["T"])
+    actual = cdnow_holdout_counts.reindex(summary.index).fillna(0).to_numpy()
+    covered = ((actual >= low) & (actual <= high)).mean()
+    assert covered >= 0.8

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from solocrm_tui.core.analytics.churn import rule_score
+from solocrm_tui.core.analytics.churn import compare_models
 from solocrm_tui.core.analytics.features import customer_features
 from solocrm_tui.core.analytics.segments import (
     kmeans_segments,
@@ -49,6 +49,13 @@ def population():
     return customer_features(orders, AS_OF, customers), group
 
 
+@pytest.fixture(scope="module")
+def churn_risk():
+    """The risk the refit would store for this population (the states are banded by it)."""
+    orders, _group, _customers = _population()
+    return compare_models(orders, AS_OF, 90).scores
+
+
 def _share(names: pd.Series, group: pd.Series, which: str, allowed: set[str]) -> float:
     members = names.reindex(group.index[group == which])
     return members.map(lambda n: n.split(" · ")[0] in allowed).mean()
@@ -63,9 +70,9 @@ def test_rfm_scores_share_ties():
     assert s["M"].tolist() == [1, 2, 3, 4, 5]
 
 
-def test_state_names_separate_behaviours(population):
+def test_state_names_separate_behaviours(population, churn_risk):
     features, group = population
-    names = state_segments(features, rule_score(features, 90))
+    names = state_segments(features, churn_risk.reindex(features.index))
     assert names[["ghost1", "ghost2"]].isna().all()
     assert _share(names, group, "frequent", {"Champions"}) >= 0.9
     assert _share(names, group, "lapsed", {"Lost"}) >= 0.95

@@ -18,10 +18,12 @@ import pytest
 from solocrm_tui.core.analytics import refit
 from solocrm_tui.core.analytics.runs import Settings
 from solocrm_tui.core.analytics.summary import (
+    ChurnCandidate,
     ChurnModel,
     ClvModel,
     Kpi,
     Kpis,
+    ReliabilityBin,
     Segment,
     Summary,
     summary,
@@ -134,3 +136,16 @@ def test_reading_the_record_loads_neither_pandas_nor_the_database_layer():
     assert result.returncode == 0, result.stderr
     loaded = set(json.loads(result.stdout))
     assert loaded & {"pandas", "numpy", "scipy", "sklearn", "peewee"} == set()
+
+
+def test_the_churn_interval_and_reliability_survive_the_json():
+    """n, each candidate's gain interval and the reliability bins reach `--json` and come back."""
+    churn = ChurnModel(horizon_days=90, model="logistic", auc=0.79, brier=0.14, rule_based=False, reason="beat it",
+                       candidates=(ChurnCandidate("rule_recency", 0.78, 0.15),
+                                   ChurnCandidate("logistic", 0.79, 0.14, 0.015, 0.004, 0.026)),
+                       n_train=2357, n_valid=2357, reliability=(ReliabilityBin(0.31, 0.29, 236),))
+    data = churn.to_dict()
+    assert data["n_valid"] == 2357 and data["reliability"] == [{"predicted": 0.31, "observed": 0.29, "n": 236}]
+    assert data["candidates"][0] == {"model": "rule_recency", "auc": 0.78, "brier": 0.15}
+    assert data["candidates"][1]["gain_low"] == 0.004
+    assert ChurnModel.from_dict(json.loads(json.dumps(data))) == churn
