@@ -94,6 +94,8 @@ def _build_section(name: str, cls: type, raw: Any) -> Any:
     specs = {spec.name: spec for spec in fields(cls)}
     values = {}
     for key, value in raw.items():
+        if key in _SET_ELSEWHERE.get(name, {}):
+            raise ValidationError(f"config: {name}.{key} is set as {key} in [{_SET_ELSEWHERE[name][key]}]")
         if key not in specs:
             raise ValidationError(f"config: unknown key {name}.{key}")
         checked = _check_type(f"{name}.{key}", value, types[key])
@@ -105,6 +107,10 @@ def _string_map(name: str, raw: Any, value_type: type) -> dict:
     if not isinstance(raw, dict):
         raise ValidationError(f"config: [{name}] must be a table")
     return {str(k): _check_type(f"{name}.{k}", v, value_type) for k, v in raw.items()}
+
+
+# Settings one section's class carries for another's sake: the owner sets them once, there.
+_SET_ELSEWHERE = {"analytics": {"new_days": "lifecycle"}}
 
 
 def parse_config(raw: dict[str, Any]) -> Config:
@@ -130,7 +136,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
             raise ValidationError(f"config: unknown key {key}")
     if config.notifications.desktop not in ("off", "osc9", "osc777"):
         raise ValidationError("config: notifications.desktop must be off, osc9 or osc777")
-    return config
+    return replace(config, analytics=replace(config.analytics, new_days=config.lifecycle.new_days))
 
 
 def load_config(path: Path) -> Config:

@@ -112,7 +112,7 @@ def compute(orders: pd.DataFrame, customers: pd.DataFrame, as_of: datetime, sett
     figures = clv.reindex(features.index)
     figures["churn_risk"] = churn.scores.reindex(features.index)
     figures["churn_why"] = churn_reasons(features).where(figures["churn_risk"].notna())
-    figures["segment"] = state_segments(features, figures["churn_risk"]).reindex(features.index)
+    figures["segment"] = state_segments(features, figures["churn_risk"], settings.new_days).reindex(features.index)
     runs = [clv_run, {
         "kind": "churn", "as_of": as_of, "sample_size": churn.n_valid or buyers,
         "parameters": {"horizon_days": churn.horizon_days, "model": churn.model},
@@ -120,7 +120,8 @@ def compute(orders: pd.DataFrame, customers: pd.DataFrame, as_of: datetime, sett
                     "rule_based": churn.rule_based, "reason": churn.reason, "n_train": churn.n_train,
                     "n_valid": churn.n_valid, "reliability": churn.reliability}}]
     check = validate_states(orders, as_of_ts, settings.churn_horizon_days, lambda past, cutoff: compare_models(
-        past, cutoff, settings.churn_horizon_days, settings.min_customers, settings.min_history_days).scores)
+        past, cutoff, settings.churn_horizon_days, settings.min_customers, settings.min_history_days).scores,
+        settings.new_days)
     runs.append(_segments_run(features, figures["segment"], as_of, buyers, check))
     return RefitResult(figures, runs)
 

@@ -23,6 +23,9 @@ class Settings:
     min_history_days: int = setting(180, 1, 3650)
     clv_horizon_months: int = setting(12, 1, 120)
     annual_discount_rate: float = setting(0.10, 0.0, 1.0)
+    # The "New" segment's window: `[lifecycle] new_days`, copied here by config.parse_config so
+    # the analytics child names segments as the stages are named (not settable in [analytics]).
+    new_days: int = setting(30, 1, 365)
 
 
 

@@ -3,7 +3,7 @@
 The named segments are states every owner can read the same way on any book; the
 thresholds (first matching row wins)::
 
-    New        first purchase within NEW_DAYS (30) days
+    New        first purchase within `[lifecycle] new_days` (default NEW_DAYS, 30) days
     Lost       churn risk odds >= CHURNED_ODDS (4) x the book's base-rate odds
     At risk    churn risk at or above the book's base rate (odds >= AT_RISK_ODDS x)
     Champions  neither, with >= CHAMPION_PURCHASES (6) purchase days

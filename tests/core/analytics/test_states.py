@@ -76,3 +76,30 @@ def test_state_table():
         "f": "Lost", "g": "Loyal", "h": "New", "i": np.nan} | {"i": names["i"]}
     assert pd.isna(names["i"])
     assert state_segments(features, risk, new_days=10)["h"] == "Lost"
+
+
+def test_the_owners_new_days_reaches_the_segments(cdnow_orders):
+    """`[lifecycle] new_days` is one setting: the refit's "New" segment uses it as the
+    stages do, so a customer 45 days into their first purchase is New at 60, not at 30."""
+    from solocrm_tui.config import parse_config
+    from solocrm_tui.core.analytics.refit import compute
+
+    as_of = pd.Timestamp("1997-05-01")
+    orders = cdnow_orders[cdnow_orders["ordered_at"] <= as_of]
+    customers = pd.DataFrame({"customer_id": orders["customer_id"].unique()})
+    first = orders.groupby("customer_id")["ordered_at"].min()
+    between = first[(first <= as_of - pd.Timedelta(days=31)) & (first > as_of - pd.Timedelta(days=60))].index
+    assert len(between) > 100
+    for days, expected in ((30, False), (60, True)):
+        settings = parse_config({"lifecycle": {"new_days": days}}).analytics
+        assert settings.new_days == days
+        names = compute(orders, customers, as_of.to_pydatetime(), settings).figures["segment"]
+        assert (names.reindex(between) == "New").mean() == (1.0 if expected else 0.0), days
+
+
+def test_new_days_is_set_in_lifecycle_only():
+    from solocrm_tui.config import parse_config
+    from solocrm_tui.core.errors import ValidationError
+
+    with pytest.raises(ValidationError, match=r"analytics.new_days.*\[lifecycle\]"):
+        parse_config({"analytics": {"new_days": 14}})
