@@ -40,6 +40,13 @@ def _isolated_environment(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("SOLOCRM_DB", raising=False)
 
 
+@pytest.fixture
+def bugs_surface(monkeypatch):
+    """The CLI's last-resort handler hides unexpected exceptions; tests calling the CLI in
+    this process want to see them. (Not autouse: child processes would inherit it.)"""
+    monkeypatch.setenv("SOLOCRM_DEBUG", "1")
+
+
 SLOW_LAYERS = ("resilience", "snapshots", "packaging")
 
 

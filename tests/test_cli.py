@@ -19,10 +19,7 @@ from solocrm_tui.core.storage.schema import LATEST_VERSION
 COMMANDS = ("demo", "today", "backup", "restore", "locate", "doctor")
 
 
-@pytest.fixture(autouse=True)
-def _bugs_surface(monkeypatch):
-    """The CLI's last-resort handler hides unexpected exceptions; tests want to see them."""
-    monkeypatch.setenv("SOLOCRM_DEBUG", "1")
+pytestmark = pytest.mark.usefixtures("bugs_surface")
 
 
 def run(capsys, *argv: str, now=None) -> tuple[int, str, str]:

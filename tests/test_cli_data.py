@@ -17,9 +17,7 @@ NOW = datetime(2026, 11, 22, 10, 30)
 PEOPLE = "\ufeffFull Name;E-Mail;Mobile;Company\nAnn Smith;ann@x.com;+49 30 1234567;Acme\nAnn Smyth;ann+2@x.com;;Acme\n"
 
 
-@pytest.fixture(autouse=True)
-def _bugs_surface(monkeypatch):
-    monkeypatch.setenv("SOLOCRM_DEBUG", "1")
+pytestmark = pytest.mark.usefixtures("bugs_surface")
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

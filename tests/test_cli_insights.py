@@ -23,10 +23,7 @@ KEYS = {"as_of", "customers", "customers_with_orders", "kpis", "segments", "kmea
         "fitted_at"}
 
 
-@pytest.fixture(autouse=True)
-def _bugs_surface(monkeypatch):
-    """The CLI's last-resort handler hides unexpected exceptions; tests want to see them."""
-    monkeypatch.setenv("SOLOCRM_DEBUG", "1")
+pytestmark = pytest.mark.usefixtures("bugs_surface")
 
 
 @pytest.fixture(scope="module")

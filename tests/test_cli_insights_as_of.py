@@ -26,9 +26,7 @@ def at(day: str) -> datetime:
     return datetime.fromisoformat(f"{day} 12:00")
 
 
-@pytest.fixture(autouse=True)
-def _bugs_surface(monkeypatch):
-    monkeypatch.setenv("SOLOCRM_DEBUG", "1")
+pytestmark = pytest.mark.usefixtures("bugs_surface")
 
 
 @pytest.fixture(scope="module")

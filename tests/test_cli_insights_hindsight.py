@@ -25,9 +25,7 @@ CALIBRATION_END = "1997-09-30"
 HOLDOUT_DAYS = 273  # 39 weeks, to 1998-06-30
 
 
-@pytest.fixture(autouse=True)
-def _bugs_surface(monkeypatch):
-    monkeypatch.setenv("SOLOCRM_DEBUG", "1")
+pytestmark = pytest.mark.usefixtures("bugs_surface")
 
 
 @pytest.fixture(scope="module")
