@@ -221,6 +221,20 @@ def _compare(orders, as_of, horizon_days, min_customers, min_history_days, rando
                              len(train), len(holdout))
 
 
+def predict_purchases(orders: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int, model: str,
+                      random_state: int = 0) -> pd.Series:
+    """Purchase days in the next H for every buyer as of ``as_of``, from a regression that won
+    the lab: refitted where the outcome is known (features at ``as_of - H``) and applied today."""
+    with threadpool_limits(limits=1):
+        as_of = align_tz(as_of, orders["ordered_at"])
+        orders = orders.loc[orders["ordered_at"] <= as_of]
+        known = customer_features(orders, as_of - pd.Timedelta(days=horizon_days))
+        labels = next_period(orders, as_of - pd.Timedelta(days=horizon_days), horizon_days, known.index)
+        predict, _ = _fit_regression(model, known, labels, random_state)
+        current = customer_features(orders, as_of)
+        return pd.Series(predict(current)["purchases"], index=current.index, name="expected_purchases")
+
+
 def _choice(candidates: list[dict], n_holdout: int) -> tuple[str, str]:
     """BG/NBD + Gamma-Gamma unless a regression is better on both targets with confidence."""
     better = [c for c in candidates[1:] if c["purchases_mae_diff_high"] < 0 and c["spend_mae_diff_high"] < 0]
