@@ -106,3 +106,17 @@ def test_one_customer_and_no_orders_give_an_empty_lab(cdnow_orders):
     for orders in (one, one.iloc[:0]):
         lab = compare_purchase_models(orders, pd.Timestamp("1998-06-30"), horizon_days=90)
         assert lab.candidates == [] and lab.in_use == "none" and "not enough data" in lab.reason
+
+
+def test_the_models_tab_lists_every_candidate_with_its_interval(cdnow_lab):
+    from solocrm_tui.core.analytics.summary import PurchaseLab
+    from solocrm_tui.text.insights import purchase_lab_lines
+
+    lab = PurchaseLab.from_run({"parameters": {"horizon_days": 90, "model": cdnow_lab.in_use},
+                                "metrics": {"reason": cdnow_lab.reason, "candidates": cdnow_lab.candidates,
+                                            "n_train": cdnow_lab.n_train, "n_holdout": cdnow_lab.n_holdout}})
+    text = "\n".join(purchase_lab_lines(lab))
+    assert f"in use: {cdnow_lab.in_use}" in text and cdnow_lab.reason in text
+    for row in cdnow_lab.candidates[1:]:
+        line = next(t for t in text.splitlines() if t.startswith(row["model"] + " "))
+        assert f"{row['spend_mae_diff_low']:+,.2f} to {row['spend_mae_diff_high']:+,.2f}" in line
