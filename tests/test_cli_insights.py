@@ -105,13 +105,14 @@ def test_refit_stores_the_runs_and_json_reports_the_models(capsys, db):
     assert sum(seg["size"] for seg in s["segments"]) == 400
     assert {"monthly_revenue", "next_months", "trend_per_month", "note"} <= set(s["forecast"])
     assert query(db, "SELECT GROUP_CONCAT(kind, ' ') FROM (SELECT kind FROM model_run ORDER BY kind)") == \
-        ("churn clv segments",)
+        ("churn clv purchases segments",)
     assert query(db, "SELECT COUNT(*) FROM customer WHERE clv IS NOT NULL AND churn_risk IS NOT NULL")[0] == 400
 
     code, out, _ = run(capsys, "--db", str(db), "insights", "--json")  # reads what was stored
     again = json.loads(out)
     assert code == 0 and again["clv"] == clv and again["churn"]["model"] == churn["model"]
-    assert query(db, "SELECT COUNT(*) FROM model_run")[0] == 3
+    assert [c["model"] for c in again["purchase_lab"]["candidates"]] == ["bgnbd+gamma_gamma", "linear", "tree", "forest"]
+    assert query(db, "SELECT COUNT(*) FROM model_run")[0] == 4
 
 
 def test_text_output(capsys, db):

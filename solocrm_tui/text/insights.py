@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from solocrm_tui.core.analytics.summary import Forecast, Kpi, Summary
+from solocrm_tui.core.analytics.summary import Forecast, Kpi, PurchaseLab, Summary
 from solocrm_tui.text.figures import money, percent
 
 TILES = (  # (field of Summary.kpis, title, kind of figure)
@@ -84,10 +84,39 @@ def model_text(summary: Summary, strong: Callable[[str], str] = str) -> str:
                      f"per-customer ranges P10–P90")
         if clv.reason:
             lines.append(f"note: {clv.reason}")
+    if summary.purchase_lab:
+        lines += ["", *purchase_lab_lines(summary.purchase_lab, strong)]
     fitted = moment(summary.fitted_at) if summary.fitted_at else "never"
     lines += ["", f"last fitted: {fitted} · {summary.customers_with_orders:,} of "
                   f"{summary.customers:,} customers have orders"]
     return "\n".join(lines)
+
+
+def purchase_lab_lines(lab: PurchaseLab, strong: Callable[[str], str] = str) -> list[str]:
+    """The purchase-prediction leaderboard: each model's error on the held-out days, its MAE
+    difference from BG/NBD + Gamma-Gamma with the 95 % interval, fit time and n."""
+    lines = [strong("Purchase prediction lab") + f" (next {lab.horizon_days} days, held out)",
+             f"in use: {strong(lab.in_use)}", f"why: {lab.reason}"]
+    if not lab.candidates:
+        return lines
+    lines.append(f"{'model':<19}{'purch. MAE':>11}{'bias':>7}{'rank':>6}{'spend MAE':>11}{'bias':>7}{'rank':>6}"
+                 f"{'top 10%':>8}{'fit s':>7}{'n':>7}   spend MAE vs BG/NBD (95 % interval)")
+    for c in lab.candidates:
+        diff = (f"{c.spend_mae_diff:+,.2f} ({c.spend_mae_diff_low:+,.2f} to {c.spend_mae_diff_high:+,.2f})"
+                if None not in (c.spend_mae_diff, c.spend_mae_diff_low, c.spend_mae_diff_high) else "")
+        lines.append(f"{c.model:<19}{_figure(c.purchases_mae, '.3f'):>11}{_figure(c.purchases_bias, '+.0%'):>7}"
+                     f"{_figure(c.purchases_rank, '.2f'):>6}"
+                     f"{_figure(c.spend_mae, ',.2f'):>11}{_figure(c.spend_bias, '+.0%'):>7}"
+                     f"{_figure(c.spend_rank, '.2f'):>6}{_figure(c.top_decile_share, '.0%'):>8}"
+                     f"{_figure(c.fit_seconds, '.2f'):>7}{c.n_train or 0:>7,}   {diff}".rstrip())
+    lines += [f"judged on {lab.n_holdout:,} customers; {note}" for note in
+              sorted({f"{c.model}: {c.note}" for c in lab.candidates if c.note})]
+    lines.append("a regression replaces BG/NBD only if its MAE interval is below 0 on purchases and spend")
+    return lines
+
+
+def _figure(value, spec: str) -> str:
+    return "—" if value is None else format(value, spec)
 
 
 def forecast_words(f: Forecast) -> tuple[str, str]:

@@ -166,15 +166,17 @@ def _weighted_auc(y: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.n
 
 
 def _gain_intervals(y: np.ndarray, rule: np.ndarray, risks: dict[str, np.ndarray],
-                    random_state: int) -> dict[str, tuple[float, float]]:
-    """Paired bootstrap of each candidate's AUC gain over the rule on the validation customers."""
+                    random_state: int, metric=_weighted_auc) -> dict[str, tuple[float, float]]:
+    """Paired bootstrap of each candidate's gain over the rule on the validation customers:
+    AUC by default; any ``metric(y, score, weights)`` giving one value per resample (the
+    purchase lab passes mean absolute error)."""
     rng = np.random.default_rng(random_state)
     n = len(y)
     weights = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(RESAMPLES)]).astype(float)
-    rule_aucs = _weighted_auc(y, rule, weights)
+    rule_aucs = metric(y, rule, weights)
     out = {}
     for name, risk in risks.items():
-        gains = _weighted_auc(y, risk, weights) - rule_aucs
+        gains = metric(y, risk, weights) - rule_aucs
         low, high = np.nanpercentile(gains, INTERVAL)
         out[name] = (float(low), float(high))
     return out

@@ -36,6 +36,7 @@ from .clv import (
     purchase_quantiles,
 )
 from .features import customer_features, summary_for_btyd
+from .purchase_lab import BASELINE, compare_purchase_models, predict_purchases
 from .segments import kmeans_segments, segment_profiles, state_segments, validate_states
 
 WEEK_DAYS = 7.0
@@ -123,7 +124,24 @@ def compute(orders: pd.DataFrame, customers: pd.DataFrame, as_of: datetime, sett
         past, cutoff, settings.churn_horizon_days, settings.min_customers, settings.min_history_days).scores,
         settings.new_days)
     runs.append(_segments_run(features, figures["segment"], as_of, buyers, check))
+    runs.append(_purchases_run(orders, as_of, settings, buyers, figures))
     return RefitResult(figures, runs)
+
+
+def _purchases_run(orders: pd.DataFrame, as_of, settings: Settings, buyers: int, figures: pd.DataFrame) -> dict:
+    """The purchase lab's leaderboard. A regression that beat BG/NBD + Gamma-Gamma with confidence
+    gives the expected purchases over H (it has no per-customer range, so none is shown); CLV
+    stays BG/NBD + Gamma-Gamma's, since the regressions only look H days ahead."""
+    lab = compare_purchase_models(orders, pd.Timestamp(as_of), settings.churn_horizon_days, settings.min_customers,
+                                  settings.min_history_days)
+    if lab.in_use not in (BASELINE, "none"):
+        winner = predict_purchases(orders, pd.Timestamp(as_of), settings.churn_horizon_days, lab.in_use)
+        figures["expected_purchases"] = winner.reindex(figures.index)
+        figures["expected_purchases_low"] = figures["expected_purchases_high"] = np.nan
+    return {"kind": "purchases", "as_of": as_of, "sample_size": lab.n_holdout or buyers,
+            "parameters": {"horizon_days": lab.horizon_days, "model": lab.in_use},
+            "metrics": {"reason": lab.reason, "candidates": lab.candidates, "n_train": lab.n_train,
+                        "n_holdout": lab.n_holdout}}
 
 
 def _segments_run(features: pd.DataFrame, names: pd.Series, as_of, buyers: int, check) -> dict:

@@ -305,6 +305,71 @@ class ClvModel:
 
 
 @dataclass(frozen=True)
+class PurchaseCandidate:
+    """One purchase model judged on the held-out H days: per target (purchase days, spend) its
+    mean absolute error, bias (predicted / actual total - 1) and rank correlation; the share of
+    next-period revenue its top tenth brought. `*_mae_diff` is its MAE minus BG/NBD + Gamma-Gamma's
+    with a 95 % bootstrap interval (below 0: better; the baseline has none). None: not computable."""
+
+    model: str
+    purchases_mae: float | None
+    purchases_bias: float | None
+    purchases_rank: float | None
+    spend_mae: float | None
+    spend_bias: float | None
+    spend_rank: float | None
+    top_decile_share: float | None
+    purchases_mae_diff: float | None = None
+    purchases_mae_diff_low: float | None = None
+    purchases_mae_diff_high: float | None = None
+    spend_mae_diff: float | None = None
+    spend_mae_diff_low: float | None = None
+    spend_mae_diff_high: float | None = None
+    fit_seconds: float | None = None
+    n_train: int | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        return _without_empty(asdict(self), "purchases_mae_diff", "purchases_mae_diff_low", "purchases_mae_diff_high",
+                              "spend_mae_diff", "spend_mae_diff_low", "spend_mae_diff_high")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PurchaseCandidate:
+        return cls(**{f.name: _number(data.get(f.name)) for f in fields(cls) if f.name not in ("model", "note")},
+                   model=data["model"], note=data.get("note", ""))
+
+
+@dataclass(frozen=True)
+class PurchaseLab:
+    """The purchase-prediction leaderboard of the latest refit: which model is `in_use` and why,
+    validated on `n_holdout` customers; no candidates when the book was too small to hold out."""
+
+    horizon_days: int
+    in_use: str
+    reason: str
+    candidates: tuple[PurchaseCandidate, ...]
+    n_train: int = 0
+    n_holdout: int = 0
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "candidates": [c.to_dict() for c in self.candidates]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PurchaseLab:
+        return cls(int(data["horizon_days"]), data["in_use"], data["reason"],
+                   tuple(PurchaseCandidate.from_dict(c) for c in data["candidates"]),
+                   int(data["n_train"]), int(data["n_holdout"]))
+
+    @classmethod
+    def from_run(cls, run: dict) -> PurchaseLab:
+        """From the latest purchases run as runs.latest_runs() reads it."""
+        m, p = run["metrics"], run["parameters"]
+        return cls(int(p["horizon_days"]), p["model"], m["reason"],
+                   tuple(PurchaseCandidate.from_dict(c) for c in m["candidates"]),
+                   int(m["n_train"]), int(m["n_holdout"]))
+
+
+@dataclass(frozen=True)
 class MonthRevenue:
     month: date  # the first of the month
     revenue: float
@@ -386,6 +451,7 @@ class Summary:
     forecast: Forecast
     fitted_at: datetime | None  # when the models shown were fitted; None before the first refit
     segment_check: SegmentCheck | None = None  # None before the first refit that ran the check
+    purchase_lab: PurchaseLab | None = None  # None before the first refit that ran the lab
 
     def to_json(self, indent: int | None = None) -> str:
         data = {
@@ -400,6 +466,7 @@ class Summary:
             "forecast": self.forecast.to_dict(),
             "fitted_at": self.fitted_at.isoformat(sep=" ") if self.fitted_at else None,
             "segment_check": self.segment_check.to_dict() if self.segment_check else None,
+            "purchase_lab": self.purchase_lab.to_dict() if self.purchase_lab else None,
         }
         return json.dumps(data, indent=indent, allow_nan=False)
 
@@ -418,6 +485,7 @@ class Summary:
             forecast=Forecast.from_dict(data["forecast"]),
             fitted_at=datetime.fromisoformat(data["fitted_at"]) if data["fitted_at"] else None,
             segment_check=SegmentCheck.from_dict(data["segment_check"]) if data.get("segment_check") else None,
+            purchase_lab=PurchaseLab.from_dict(data["purchase_lab"]) if data.get("purchase_lab") else None,
         )
 
 
@@ -480,4 +548,5 @@ def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
         ),
         fitted_at=churn["trained_at"] if churn else None,
         segment_check=SegmentCheck.from_dict(segments["check"]) if segments.get("check") else None,
+        purchase_lab=PurchaseLab.from_run(latest["purchases"]) if latest.get("purchases") else None,
     )

@@ -194,7 +194,7 @@ def test_summary_without_refit_reads_the_stored_runs(db_path):
     s = summary.summary(NOW, Settings())
     assert s.fitted_at == datetime(2026, 11, 21, 10, 30)
     assert s.clv.model == "bgnbd+gamma_gamma"
-    assert ModelRun.select().count() == 3
+    assert ModelRun.select().count() == 4  # churn, clv, segments, purchases
 
 
 def test_summary_as_of_counts_orders_up_to_that_date_and_stores_nothing(db_path):
@@ -212,5 +212,5 @@ def test_summary_as_of_counts_orders_up_to_that_date_and_stores_nothing(db_path)
                                 "AND ordered_at <= ?", (as_of.isoformat(sep=" "),)).fetchone()[0] / 100
     assert s.kpis.revenue_month.value == pytest.approx(june)
     assert s.churn.model is not None and s.clv.model is not None  # computed for that date
-    assert ModelRun.select().count() == 3
+    assert ModelRun.select().count() == 4  # churn, clv, segments, purchases
     assert list(Customer.select(Customer.id, Customer.clv, Customer.churn_risk, Customer.segment).tuples()) == figures

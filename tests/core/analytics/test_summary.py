@@ -23,6 +23,8 @@ from solocrm_tui.core.analytics.summary import (
     ClvModel,
     Kpi,
     Kpis,
+    PurchaseCandidate,
+    PurchaseLab,
     ReliabilityBin,
     Segment,
     Summary,
@@ -80,8 +82,9 @@ def test_the_json_keeps_the_shape_users_script_against(book, now):
     figures, and the customer KPIs are missing before the first order: as it always printed."""
     data = json.loads(summary(now, Settings()).to_json())
     assert list(data) == ["as_of", "customers", "customers_with_orders", "kpis", "segments", "kmeans", "churn",
-                          "clv", "forecast", "fitted_at", "segment_check"]
+                          "clv", "forecast", "fitted_at", "segment_check", "purchase_lab"]
     assert data["as_of"] == "2026-11-22 10:30:00" and data["fitted_at"] is None and data["segment_check"] is None
+    assert data["purchase_lab"] is None
     assert list(data["kpis"]) == ["revenue_month", "revenue_quarter", "active_customers", "new_customers",
                                   "retention_rate", "churn_rate", "repeat_purchase_rate", "average_order_value",
                                   "median_days_between_purchases", "pipeline_win_rate", "campaign_response_rate",
@@ -149,3 +152,18 @@ def test_the_churn_interval_and_reliability_survive_the_json():
     assert data["candidates"][0] == {"model": "rule_recency", "auc": 0.78, "brier": 0.15}
     assert data["candidates"][1]["gain_low"] == 0.004
     assert ChurnModel.from_dict(json.loads(json.dumps(data))) == churn
+
+
+def test_the_purchase_lab_survives_the_json():
+    """Each candidate's metrics, MAE-difference intervals, fit time and n reach `--json` and come
+    back; BG/NBD, the baseline, has no difference keys, and a figure that could not be computed is null."""
+    lab = PurchaseLab(horizon_days=90, in_use="bgnbd+gamma_gamma", reason="stays in use", n_train=2357,
+                      n_holdout=2357, candidates=(
+                          PurchaseCandidate("bgnbd+gamma_gamma", 0.275, 0.25, 0.39, 10.4, 0.27, 0.38, 0.59,
+                                            fit_seconds=0.02, n_train=2357, note="fitted without labels"),
+                          PurchaseCandidate("forest", 0.301, 0.39, None, 11.4, 0.45, 0.37, 0.58, 0.026, 0.017,
+                                            0.035, 1.04, 0.68, 1.43, 0.3, 2357, "")))
+    data = json.loads(json.dumps(lab.to_dict()))
+    assert "purchases_mae_diff" not in data["candidates"][0]
+    assert data["candidates"][1]["spend_mae_diff_low"] == 0.68 and data["candidates"][1]["purchases_rank"] is None
+    assert PurchaseLab.from_dict(data) == lab
