@@ -28,7 +28,7 @@ from solocrm_tui.core.errors import CRMError
 from solocrm_tui.core.stages import CUSTOMER_STAGES
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.text.figures import money, percent
-from solocrm_tui.text.insights import moment
+from solocrm_tui.text.insights import moment, segmentation_leaderboard
 from solocrm_tui.widgets.cells import cell, cells
 from solocrm_tui.widgets.chart import Chart, bars, column_chart
 from solocrm_tui.widgets.insight_panels import (
@@ -87,6 +87,7 @@ class InsightsScreen(CRMScreen):
                     yield DataTable(id="segment-table", cursor_type="row", show_cursor=False)
                     yield Chart(id="segment-chart")
                     yield Static("", id="kmeans-text")
+                    yield Static("", id="segment-lab-text", markup=False)
             with TabPane("Models", id="models"):
                 yield VerticalScroll(Static("", id="model-text"))
             with TabPane("Campaigns", id="campaigns"):
@@ -161,6 +162,7 @@ class InsightsScreen(CRMScreen):
         self.query_one("#kmeans-text", Static).update(check + (
             f"For comparison, KMeans on log RFM picks k={km.k} (silhouette {silhouette}): "
             + ", ".join(f"{p.name} ({p.size})" for p in km.profile) if km else ""))
+        self.query_one("#segment-lab-text", Static).update("\n".join(segmentation_leaderboard(s.segment_lab)))
         self.query_one("#model-text", Static).update(model_text(s))
 
     def show_status(self) -> None:

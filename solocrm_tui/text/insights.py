@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from solocrm_tui.core.analytics.summary import Forecast, Kpi, PurchaseLab, Summary
+from solocrm_tui.core.analytics.summary import (
+    Forecast,
+    Kpi,
+    PurchaseLab,
+    SegmentationLab,
+    Summary,
+)
 from solocrm_tui.text.figures import money, percent
 
 TILES = (  # (field of Summary.kpis, title, kind of figure)
@@ -115,8 +121,34 @@ def purchase_lab_lines(lab: PurchaseLab, strong: Callable[[str], str] = str) -> 
     return lines
 
 
-def _figure(value, spec: str) -> str:
+def _figure(value: float | None, spec: str) -> str:
     return "—" if value is None else format(value, spec)
+
+
+def segmentation_leaderboard(lab: SegmentationLab | None) -> list[str]:
+    """The segmentation leaderboard: each grouping's silhouette, eta² of next-period buying with
+    its interval, best-minus-worst spread, paired gain over the named states, fit time and n;
+    then what each clustering makes of today's book."""
+    if lab is None:
+        return ["Segmentation: not compared yet — press r to fit now"]
+    lines = [f"Segmentation: {lab.in_use} in use — {lab.why}"]
+    if not lab.candidates:
+        return lines
+    lines += [f"groups assigned at {lab.cutoff:%Y-%m-%d}, judged by who bought again within {lab.horizon_days} "
+              f"days of {lab.cutoff:%Y-%m-%d} (eta²: share of that variance between groups; 95 % intervals)",
+              f"{'grouping':<16}{'groups':>6}{'silh.':>7}  {'eta² (interval)':<20}{'spread':>7}  "
+              f"{'gain vs states':<17}{'fit':>7}  {'n':>5}"]
+    for c in lab.candidates:
+        eta2 = f"{_figure(c.eta2, '.3f')} ({_figure(c.low, '.3f')}–{_figure(c.high, '.3f')})"
+        spread = "—" if c.spread is None else f"{c.spread * 100:.0f} pts"
+        gain = f"{c.gain_low:+.3f} to {c.gain_high:+.3f}" if None not in (c.gain_low, c.gain_high) else ""
+        lines.append(f"{c.method:<16}{c.groups:>6}{_figure(c.silhouette, '.2f'):>7}  {eta2:<20}{spread:>7}  "
+                     f"{gain:<17}{c.fit_seconds:>5.2f} s  {c.n:>5,}")
+    lines += [f"  {c.method}: {c.note}" for c in lab.candidates[1:] if c.note]
+    for c in lab.clusters:
+        noise = f", {c.noise:,} noise" if c.noise else ""
+        lines.append(f"{c.method} today (k={c.k}{noise}): " + ", ".join(f"{p.name} ({p.size:,})" for p in c.profile))
+    return lines
 
 
 def forecast_words(f: Forecast) -> tuple[str, str]:

@@ -37,7 +37,7 @@ from .clv import (
 )
 from .features import customer_features, summary_for_btyd
 from .purchase_lab import BASELINE, compare_purchase_models, predict_purchases
-from .segments import kmeans_segments, segment_profiles, state_segments, validate_states
+from .segments import segment_profiles, segmentation_lab, state_segments
 
 WEEK_DAYS = 7.0
 WEEKS_PER_MONTH = 52.1775 / 12
@@ -120,10 +120,10 @@ def compute(orders: pd.DataFrame, customers: pd.DataFrame, as_of: datetime, sett
         "metrics": {"auc": churn.auc, "brier": churn.brier, "candidates": churn.candidates,
                     "rule_based": churn.rule_based, "reason": churn.reason, "n_train": churn.n_train,
                     "n_valid": churn.n_valid, "reliability": churn.reliability}}]
-    check = validate_states(orders, as_of_ts, settings.churn_horizon_days, lambda past, cutoff: compare_models(
+    lab = segmentation_lab(orders, as_of_ts, settings.churn_horizon_days, lambda past, cutoff: compare_models(
         past, cutoff, settings.churn_horizon_days, settings.min_customers, settings.min_history_days).scores,
-        settings.new_days)
-    runs.append(_segments_run(features, figures["segment"], as_of, buyers, check))
+        settings.new_days, features)
+    runs.append(_segments_run(features, figures["segment"], as_of, buyers, lab))
     runs.append(_purchases_run(orders, as_of, settings, buyers, figures))
     return RefitResult(figures, runs)
 
@@ -144,16 +144,25 @@ def _purchases_run(orders: pd.DataFrame, as_of, settings: Settings, buyers: int,
                         "n_holdout": lab.n_holdout}}
 
 
-def _segments_run(features: pd.DataFrame, names: pd.Series, as_of, buyers: int, check) -> dict:
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _segments_run(features: pd.DataFrame, names: pd.Series, as_of, buyers: int, lab) -> dict:
+    check = lab.check
     profiles = segment_profiles(features, names.dropna()) if buyers else pd.DataFrame()
+    clusters = [{"method": c.method, "k": c.k, "silhouette": _finite(c.silhouette), "noise": c.noise, "note": c.note,
+                 "profile": c.profile.to_dict("records")} for c in lab.clusters.values()]
     metrics: dict = {"segments": profiles.to_dict("records") if len(profiles) else [],
                      "check": {"cutoff": f"{check.cutoff:%Y-%m-%d}", "horizon_days": check.horizon_days,
                                "ordered": check.ordered, "note": check.note,
-                               "states": check.outcomes.to_dict("records")}}
-    if buyers >= 20:
-        km = kmeans_segments(features)
-        metrics["kmeans"] = {"k": km.k, "silhouette": km.silhouette,
-                             "profile": km.profile.to_dict("records")}
+                               "states": check.outcomes.to_dict("records")},
+                     "lab": {"cutoff": f"{lab.cutoff:%Y-%m-%d}", "horizon_days": lab.horizon_days,
+                             "in_use": lab.in_use, "why": lab.why, "clusters": clusters,
+                             "candidates": [{k: _finite(v) if isinstance(v, float) else v for k, v in vars(c).items()}
+                                            for c in lab.candidates]}}
+    for kmeans in (c for c in clusters if c["method"] == "kmeans"):  # the comparison Insights showed before the lab
+        metrics["kmeans"] = {k: kmeans[k] for k in ("k", "silhouette", "profile")}
     return {"kind": "segments", "as_of": as_of, "sample_size": buyers, "metrics": metrics}
 
 

@@ -165,6 +165,73 @@ class KMeansComparison:
 
 
 @dataclass(frozen=True)
+class SegmentationCandidate:
+    """One grouping on the segmentation leaderboard (segments.segmentation_lab): fitted at the
+    lab's cut-off, judged by eta² of buying again in the next H days (low-high: 95 % bootstrap);
+    gain_low/high is the paired interval against the named states (None for the states)."""
+
+    method: str
+    groups: int
+    silhouette: float | None
+    eta2: float | None
+    low: float | None
+    high: float | None
+    spread: float | None
+    gain_low: float | None
+    gain_high: float | None
+    noise: int
+    fit_seconds: float
+    n: int
+    note: str
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SegmentationCandidate:
+        numbers = {k: _number(data.get(k)) for k in ("silhouette", "eta2", "low", "high", "spread",
+                                                      "gain_low", "gain_high")}
+        return cls(str(data["method"]), int(data["groups"]), **numbers, noise=int(data["noise"]),
+                   fit_seconds=float(data["fit_seconds"]), n=int(data["n"]), note=str(data["note"]))
+
+
+@dataclass(frozen=True)
+class ClusterProfile:
+    """A clustering method's groups on today's book, shown beside the named states."""
+
+    method: str
+    k: int
+    silhouette: float | None
+    noise: int
+    note: str
+    profile: tuple[Segment, ...]
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ClusterProfile:
+        return cls(str(data["method"]), int(data["k"]), _number(data.get("silhouette")), int(data["noise"]),
+                   str(data["note"]), tuple(Segment.from_dict(s) for s in data["profile"]))
+
+
+@dataclass(frozen=True)
+class SegmentationLab:
+    """The segmentation leaderboard: which grouping separates next-period buying best, which is in use and why."""
+
+    cutoff: date | None  # None when there was nothing before the cut-off
+    horizon_days: int
+    in_use: str
+    why: str
+    candidates: tuple[SegmentationCandidate, ...]
+    clusters: tuple[ClusterProfile, ...]
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "cutoff": self.cutoff.isoformat() if self.cutoff else None}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SegmentationLab:
+        return cls(date.fromisoformat(data["cutoff"]) if data.get("cutoff") else None, int(data["horizon_days"]),
+                   str(data["in_use"]), str(data["why"]),
+                   tuple(SegmentationCandidate.from_dict(c) for c in data["candidates"]),
+                   tuple(ClusterProfile.from_dict(c) for c in data["clusters"]))
+
+
+@dataclass(frozen=True)
 class ChurnCandidate:
     """A churn model validated out of time; a score is None when it could not be computed.
     `gain` is its AUC minus the rule's, with a 95 % bootstrap interval (the rule has none)."""
@@ -452,6 +519,7 @@ class Summary:
     fitted_at: datetime | None  # when the models shown were fitted; None before the first refit
     segment_check: SegmentCheck | None = None  # None before the first refit that ran the check
     purchase_lab: PurchaseLab | None = None  # None before the first refit that ran the lab
+    segment_lab: SegmentationLab | None = None  # None before the first refit that ran the lab
 
     def to_json(self, indent: int | None = None) -> str:
         data = {
@@ -467,6 +535,7 @@ class Summary:
             "fitted_at": self.fitted_at.isoformat(sep=" ") if self.fitted_at else None,
             "segment_check": self.segment_check.to_dict() if self.segment_check else None,
             "purchase_lab": self.purchase_lab.to_dict() if self.purchase_lab else None,
+            "segment_lab": self.segment_lab.to_dict() if self.segment_lab else None,
         }
         return json.dumps(data, indent=indent, allow_nan=False)
 
@@ -486,6 +555,7 @@ class Summary:
             fitted_at=datetime.fromisoformat(data["fitted_at"]) if data["fitted_at"] else None,
             segment_check=SegmentCheck.from_dict(data["segment_check"]) if data.get("segment_check") else None,
             purchase_lab=PurchaseLab.from_dict(data["purchase_lab"]) if data.get("purchase_lab") else None,
+            segment_lab=SegmentationLab.from_dict(data["segment_lab"]) if data.get("segment_lab") else None,
         )
 
 
@@ -549,4 +619,5 @@ def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
         fitted_at=churn["trained_at"] if churn else None,
         segment_check=SegmentCheck.from_dict(segments["check"]) if segments.get("check") else None,
         purchase_lab=PurchaseLab.from_run(latest["purchases"]) if latest.get("purchases") else None,
+        segment_lab=SegmentationLab.from_dict(segments["lab"]) if segments.get("lab") else None,
     )

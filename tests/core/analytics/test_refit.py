@@ -194,6 +194,11 @@ def test_refit_records_four_model_runs_with_metrics_and_the_order_stamp(book):
     assert sum(p["size"] for p in profiles) == BUYERS
     assert sum(p["revenue_share"] for p in profiles) == pytest.approx(1.0)
     assert 2 <= segments["metrics"]["kmeans"]["k"] <= 8
+    lab = segments["metrics"]["lab"]
+    assert [c["method"] for c in lab["candidates"]] == ["named states", "kmeans", "agglomerative", "dbscan"]
+    assert all(c["low"] <= c["eta2"] <= c["high"] for c in lab["candidates"])
+    assert lab["in_use"] == "named states" and lab["why"]
+    assert [c["method"] for c in lab["clusters"]] == ["kmeans", "agglomerative", "dbscan"]
 
     purchases = runs["purchases"]
     assert purchases["parameters"]["horizon_days"] == 90
@@ -280,6 +285,8 @@ def test_a_tiny_book_gets_no_model_figures_rather_than_misleading_ones(db_path):
     assert runs["churn"]["metrics"]["candidates"] == []
     assert runs["segments"]["sample_size"] == 2
     assert "kmeans" not in runs["segments"]["metrics"]
+    lab = runs["segments"]["metrics"]["lab"]
+    assert lab["candidates"] == [] and lab["clusters"] == [] and "not enough data" in lab["why"]
     rows = figures([two, one, lead])
     assert rows[["churn_risk", "p_alive", "expected_purchases", "clv"]].isna().all().all()
     assert rows["segment"].isna().all()  # the states are banded by the churn risk: none without one

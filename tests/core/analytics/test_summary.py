@@ -27,6 +27,7 @@ from solocrm_tui.core.analytics.summary import (
     PurchaseLab,
     ReliabilityBin,
     Segment,
+    SegmentationCandidate,
     Summary,
     summary,
 )
@@ -74,6 +75,11 @@ def test_the_summary_holds_real_types(book, now):
     check = s.segment_check
     assert check.cutoff == date(2026, 8, 24) and check.horizon_days == 90 and check.note
     assert sum(o.size for o in check.states) > 0 and all(0 <= o.bought_again <= 1 for o in check.states)
+    lab = s.segment_lab
+    assert [c.method for c in lab.candidates] == ["named states", "kmeans", "agglomerative", "dbscan"]
+    assert all(isinstance(c, SegmentationCandidate) and c.n > 0 for c in lab.candidates)
+    assert lab.cutoff == date(2026, 8, 24) and lab.in_use == "named states"
+    assert all(isinstance(seg, Segment) for c in lab.clusters for seg in c.profile)
     assert Summary.from_json(s.to_json()) == s
 
 
@@ -82,9 +88,9 @@ def test_the_json_keeps_the_shape_users_script_against(book, now):
     figures, and the customer KPIs are missing before the first order: as it always printed."""
     data = json.loads(summary(now, Settings()).to_json())
     assert list(data) == ["as_of", "customers", "customers_with_orders", "kpis", "segments", "kmeans", "churn",
-                          "clv", "forecast", "fitted_at", "segment_check", "purchase_lab"]
+                          "clv", "forecast", "fitted_at", "segment_check", "purchase_lab", "segment_lab"]
     assert data["as_of"] == "2026-11-22 10:30:00" and data["fitted_at"] is None and data["segment_check"] is None
-    assert data["purchase_lab"] is None
+    assert data["purchase_lab"] is None and data["segment_lab"] is None
     assert list(data["kpis"]) == ["revenue_month", "revenue_quarter", "active_customers", "new_customers",
                                   "retention_rate", "churn_rate", "repeat_purchase_rate", "average_order_value",
                                   "median_days_between_purchases", "pipeline_win_rate", "campaign_response_rate",
