@@ -97,7 +97,7 @@ def test_refit_stores_the_runs_and_json_reports_the_models(capsys, db):
     churn, clv = s["churn"], s["clv"]
     assert {"horizon_days", "model", "auc", "brier", "candidates", "rule_based"} <= set(churn)
     assert churn["horizon_days"] == 90 and 0.5 < churn["auc"] <= 1 and 0 <= churn["brier"] < 0.25
-    assert [c["model"] for c in churn["candidates"]] == ["rule_recency", "bgnbd", "logistic", "gbm"]
+    assert [c["model"] for c in churn["candidates"]] == ["rule_recency", "bgnbd", "logistic", "gbm", "svm", "knn", "tree", "forest"]
     assert clv["model"] == "bgnbd+gamma_gamma" and clv["time_unit"] == "weeks"
     assert set(clv["params"]) == {"r", "alpha", "a", "b", "p", "q", "gamma"}
     assert all(v > 0 for v in clv["params"].values())
