@@ -203,3 +203,19 @@ def test_help_lists_the_options(capsys):
     code, out, _ = run(capsys, "insights", "--help")
     assert code == 0
     assert "--refit" in out and "--as-of" in out and "--json" in out
+
+
+def test_models_prints_each_task_leaderboard(capsys, db):
+    """`--models`: one section per task; the churn one lists every candidate with its AUC,
+    fit time, n and gain interval, and marks the one in use."""
+    code, out, err = run(capsys, "--db", str(db), "insights", "--refit", "--models")
+    assert (code, err) == (0, "")
+    assert out.startswith("Churn risk = P(no purchase in the next 90 days)\n")
+    rows = [line for line in out.splitlines() if line[:2] in ("  ", "▶ ") and line[2:3].isalpha()]
+    names = [row[2:].split()[0] for row in rows if row[2:].split()[0] in
+             ("rule_recency", "bgnbd", "logistic", "gbm", "svm", "knn", "tree", "forest")]
+    assert names == ["rule_recency", "bgnbd", "logistic", "gbm", "svm", "knn", "tree", "forest"]
+    assert sum(line.startswith("▶ ") for line in out.splitlines()) == 1
+    assert "Segments:" not in out  # the leaderboards alone, not the whole summary
+    code, _, err = run(capsys, "--db", str(db), "insights", "--models", "--customers")
+    assert code == 2 and "not allowed with" in err
