@@ -97,7 +97,7 @@ def test_refit_stores_the_runs_and_json_reports_the_models(capsys, db):
     churn, clv = s["churn"], s["clv"]
     assert {"horizon_days", "model", "auc", "brier", "candidates", "rule_based"} <= set(churn)
     assert churn["horizon_days"] == 90 and 0.5 < churn["auc"] <= 1 and 0 <= churn["brier"] < 0.25
-    assert [c["model"] for c in churn["candidates"]] == ["rule_recency", "bgnbd", "logistic", "gbm"]
+    assert [c["model"] for c in churn["candidates"]] == ["rule_recency", "bgnbd", "logistic", "gbm", "svm", "knn", "tree", "forest"]
     assert clv["model"] == "bgnbd+gamma_gamma" and clv["time_unit"] == "weeks"
     assert set(clv["params"]) == {"r", "alpha", "a", "b", "p", "q", "gamma"}
     assert all(v > 0 for v in clv["params"].values())
@@ -204,3 +204,23 @@ def test_help_lists_the_options(capsys):
     code, out, _ = run(capsys, "insights", "--help")
     assert code == 0
     assert "--refit" in out and "--as-of" in out and "--json" in out
+
+
+def test_models_prints_each_task_leaderboard(capsys, db):
+    """`--models`: one section per task (churn, purchases, segmentation); the churn one lists
+    every candidate with its AUC, fit time, n and gain interval, and marks the one in use."""
+    code, out, err = run(capsys, "--db", str(db), "insights", "--refit", "--models")
+    assert (code, err) == (0, "")
+    assert out.startswith("Churn risk = P(no purchase in the next 90 days)\n")
+    rows = [line for line in out.splitlines() if line[:2] in ("  ", "▶ ") and line[2:3].isalpha()]
+    names = [row[2:].split()[0] for row in rows if row[2:].split()[0] in
+             ("rule_recency", "bgnbd", "logistic", "gbm", "svm", "knn", "tree", "forest")]
+    assert names == ["rule_recency", "bgnbd", "logistic", "gbm", "svm", "knn", "tree", "forest"]
+    assert sum(line.startswith("▶ ") for line in out.splitlines()) == 1
+    assert "Segments:" not in out  # the leaderboards alone, not the whole summary
+    sections = out.split("\n\n")
+    assert any(part.startswith("Purchase prediction lab") for part in sections)
+    assert "forest" in next(part for part in sections if part.startswith("Purchase prediction lab"))
+    assert any(part.startswith("Segmentation:") and "dbscan" in part.lower() for part in sections)
+    code, _, err = run(capsys, "--db", str(db), "insights", "--models", "--customers")
+    assert code == 2 and "not allowed with" in err

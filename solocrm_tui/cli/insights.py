@@ -15,9 +15,12 @@ from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.text.insights import (
     NO_FIGURE,
     TILES,
+    churn_leaderboard,
     forecast_words,
     model_text,
     moment,
+    purchase_leaderboard,
+    segment_leaderboard,
 )
 
 
@@ -28,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     view = parser.add_mutually_exclusive_group()
     view.add_argument("--customers", action="store_true",
                       help="each customer's figures (as of --as-of: what the models said then; nothing is stored)")
+    view.add_argument("--models", action="store_true",
+                      help="every model each task tried, how it scored and which is in use (with --json: the summary)")
     view.add_argument("--backtest", action="store_true",
                       help="fit as of --as-of (default: --horizon days ago) and compare with what happened next")
     parser.add_argument("--horizon", type=int, metavar="DAYS",
@@ -66,8 +71,19 @@ def cmd_insights(args: argparse.Namespace, now: datetime) -> int:
     if args.customers:
         return _customers(args, now, as_of, config)
     figures = summary(now, settings, as_of=as_of, do_refit=args.refit, probabilities=config.deal_probabilities)
-    print(figures.to_json(indent=2) if args.json else render(figures))
+    print(figures.to_json(indent=2) if args.json else render_models(figures) if args.models else render(figures))
     return 0
+
+
+LEADERBOARDS = (  # one section per analytics task, each a function of the Summary, printed in this order
+    churn_leaderboard,
+    purchase_leaderboard,
+    segment_leaderboard,
+)
+
+
+def render_models(s: Summary) -> str:
+    return "\n\n".join(section(s) for section in LEADERBOARDS)
 
 
 def _customers(args: argparse.Namespace, now: datetime, as_of: datetime | None, config) -> int:

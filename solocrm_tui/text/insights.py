@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from solocrm_tui.core.analytics.summary import (
+    ChurnModel,
     Forecast,
     Kpi,
     PurchaseLab,
@@ -50,30 +51,8 @@ def kpi_change(change: float | None, label: str) -> str:
 
 def model_text(summary: Summary, strong: Callable[[str], str] = str) -> str:
     """Which churn and CLV models are in use and why; `strong` marks headings (plain by default)."""
-    churn, clv = summary.churn, summary.clv
-    lines = [strong("Churn risk") + f" = P(no purchase in the next {churn.horizon_days} days)"]
-    if churn.model is None:
-        lines.append("not fitted yet — press r to fit now")
-    elif churn.model == "none":
-        lines.append(f"no churn figure: {churn.reason}")
-    else:
-        shown = {"rule_recency": "rule: days since last purchase (calibrated)",
-                 "bgnbd": "BG/NBD P(no purchase), not validated against the rule"}.get(churn.model, churn.model) \
-            if churn.rule_based else churn.model
-        lines.append(f"in use: {strong(shown)}")
-        lines.append(f"why: {churn.reason}")
-        if churn.candidates:
-            lines.append("")
-            lines.append(f"{'candidate':<14}{'AUC':>7}{'Brier':>8}   gain over rule (95 % interval)")
-            for c in churn.candidates:
-                auc = f"{c.auc:.3f}" if c.auc is not None else "—"
-                brier = f"{c.brier:.3f}" if c.brier is not None else "—"
-                gain = (f"{c.gain:+.3f} ({c.gain_low:+.3f} to {c.gain_high:+.3f})"
-                        if None not in (c.gain, c.gain_low, c.gain_high) else "")
-                lines.append(f"{c.model:<14}{auc:>7}{brier:>8}   {gain}".rstrip())
-            lines.append("validated out of time; a model ships only if its interval is above 0")
-        lines.append(f"trained on {churn.n_train or 0:,} · validated on {churn.n_valid or 0:,} customers")
-        lines += _reliability_lines(churn)
+    clv = summary.clv
+    lines = _churn_lines(summary.churn, strong)
     lines += ["", strong("Purchase prediction and CLV")]
     if clv.model is None:
         lines.append("not fitted yet")
@@ -149,6 +128,51 @@ def segmentation_leaderboard(lab: SegmentationLab | None) -> list[str]:
         noise = f", {c.noise:,} noise" if c.noise else ""
         lines.append(f"{c.method} today (k={c.k}{noise}): " + ", ".join(f"{p.name} ({p.size:,})" for p in c.profile))
     return lines
+
+
+def churn_leaderboard(summary: Summary, strong: Callable[[str], str] = str) -> str:
+    """The churn task's section of `solocrm insights --models`."""
+    return "\n".join(_churn_lines(summary.churn, strong))
+
+
+def purchase_leaderboard(summary: Summary) -> str:
+    """The purchase task's section of `solocrm insights --models`."""
+    if summary.purchase_lab is None:
+        return "Purchase prediction lab: not compared yet — press r to fit now"
+    return "\n".join(purchase_lab_lines(summary.purchase_lab))
+
+
+def segment_leaderboard(summary: Summary) -> str:
+    """The segmentation task's section of `solocrm insights --models`."""
+    return "\n".join(segmentation_leaderboard(summary.segment_lab))
+
+
+def _churn_lines(churn: ChurnModel, strong: Callable[[str], str]) -> list[str]:
+    """The churn model in use and why, then every candidate it was chosen from: AUC, Brier,
+    seconds to fit and score, customers fitted on, and its gain over the rule with the
+    interval that decided; ▶ marks the one in use. Heavy candidates cut down on a big book
+    say so under the table."""
+    lines = [strong("Churn risk") + f" = P(no purchase in the next {churn.horizon_days} days)"]
+    if churn.model is None:
+        return [*lines, "not fitted yet — press r to fit now"]
+    if churn.model == "none":
+        return [*lines, f"no churn figure: {churn.reason}"]
+    shown = {"rule_recency": "rule: days since last purchase (calibrated)",
+             "bgnbd": "BG/NBD P(no purchase), not validated against the rule"}.get(churn.model, churn.model) \
+        if churn.rule_based else churn.model
+    lines += [f"in use: {strong(shown)}", f"why: {churn.reason}"]
+    if churn.candidates:
+        lines += ["", f"  {'candidate':<14}{'AUC':>7}{'Brier':>8}{'fit s':>8}{'n':>9}   gain over rule (95 % interval)"]
+        for c in churn.candidates:
+            gain = (f"{c.gain:+.3f} ({c.gain_low:+.3f} to {c.gain_high:+.3f})"
+                    if None not in (c.gain, c.gain_low, c.gain_high) else "")
+            lines.append(f"{'▶ ' if c.model == churn.model else '  '}{c.model:<14}{_figure(c.auc, '.3f'):>7}"
+                         f"{_figure(c.brier, '.3f'):>8}{_figure(c.fit_seconds, '.1f'):>8}"
+                         f"{_figure(c.n or None, ','):>9}   {gain}".rstrip())
+        lines += [f"  {c.model}: {c.note}" for c in churn.candidates if c.note]
+        lines.append("validated out of time; a model ships only if its interval is above 0")
+    lines.append(f"trained on {churn.n_train or 0:,} · validated on {churn.n_valid or 0:,} customers")
+    return lines + _reliability_lines(churn)
 
 
 def forecast_words(f: Forecast) -> tuple[str, str]:

@@ -28,6 +28,7 @@ from solocrm_tui.core.sales.orders import add_order
 from solocrm_tui.core.storage.models import Customer
 from solocrm_tui.screens.customer import CustomerScreen
 from solocrm_tui.screens.insights import InsightsScreen
+from solocrm_tui.text.insights import churn_leaderboard
 from solocrm_tui.widgets.chart import Chart, bars, column_chart
 from solocrm_tui.widgets.insight_panels import TILES, model_text, tile_text
 
@@ -339,8 +340,8 @@ def test_model_text_explains_which_model_is_used_and_why():
     lines = model_text(summary).splitlines()
     assert lines[:3] == ["[b]Churn risk[/] = P(no purchase in the next 90 days)", "in use: [b]gbm[/]",
                          "why: gbm beat the recency rule"]
-    assert "rule_recency    0.800   0.150" in lines
-    assert "gbm             0.850       —" in lines
+    assert "  rule_recency    0.800   0.150       —        —" in lines
+    assert "▶ gbm             0.850       —       —        —" in lines
     assert "trained on 400 · validated on 410 customers" in lines
     assert "BG/NBD r=0.243 α=4.414 a=0.793 b=2.426 (weeks)" in lines
     assert "Gamma-Gamma p=6.25 q=3.74 γ=15.44" in lines
@@ -364,10 +365,38 @@ def test_the_models_tab_shows_the_gain_interval_n_and_reliability():
     )
     lines = model_text(summary).splitlines()
     assert "in use: [b]rule: days since last purchase (calibrated)[/]" in lines
-    assert "gbm             0.820   0.160   +0.020 (-0.010 to +0.050)" in lines
+    assert "  gbm             0.820   0.160       —        —   +0.020 (-0.010 to +0.050)" in lines
     assert "validated out of time; a model ships only if its interval is above 0" in lines
     assert "trained on 400 · validated on 410 customers" in lines
     assert "reliability on 410 customers, Brier 0.150, worst gap 5%:" in lines
     assert "  predicted  20%  80%" in lines and "  observed   25%  78%" in lines
     assert "spend: each buyer's own mean (too few repeat buyers for Gamma-Gamma)" in lines
     assert "note: a small book" in lines
+
+
+def test_the_churn_leaderboard_shows_fit_time_n_and_why_a_heavy_candidate_was_cut_down():
+    """Every row: AUC, Brier, fit seconds, customers fitted on, the gain interval; ▶ marks the
+    candidate in use; subsampled and skipped candidates say so under the table."""
+    churn = ChurnModel(horizon_days=90, model="bgnbd", auc=0.904, brier=0.115, rule_based=False,
+                       reason="bgnbd beat the recency rule", n_train=95957, n_valid=98129,
+                       candidates=(ChurnCandidate("rule_recency", 0.877, 0.132, fit_seconds=0.05, n=95957),
+                                   ChurnCandidate("bgnbd", 0.904, 0.115, 0.027, 0.026, 0.028, 1.25, 98129),
+                                   ChurnCandidate("svm", 0.86, 0.12, -0.017, -0.02, -0.015, 2.5, 3000,
+                                                  "fitted on a random 3,000 of 95,957 training customers"),
+                                   ChurnCandidate("knn", None, None, fit_seconds=None, n=0,
+                                                  note="skipped: 400,000 customers is above the 300,000 k-NN "
+                                                       "scores in time")))
+    summary = Summary(as_of=datetime(2026, 11, 22, 10, 30), customers=100_000, customers_with_orders=100_000,
+                      fitted_at=None, kpis=Kpis(**{key: None for key, _, _ in TILES}), segments=(), kmeans=None,
+                      forecast=Forecast((), None, (), "", 0.0, 0.0), churn=churn,
+                      clv=ClvModel(None, None, None, None, True, "", None))
+    lines = churn_leaderboard(summary).splitlines()
+    assert lines[0] == "Churn risk = P(no purchase in the next 90 days)"
+    assert "  candidate         AUC   Brier   fit s        n   gain over rule (95 % interval)" in lines
+    assert "  rule_recency    0.877   0.132     0.1   95,957" in lines
+    assert "▶ bgnbd           0.904   0.115     1.2   98,129   +0.027 (+0.026 to +0.028)" in lines
+    assert "  svm             0.860   0.120     2.5    3,000   -0.017 (-0.020 to -0.015)" in lines
+    assert "  knn                 —       —       —        —" in lines
+    assert "  svm: fitted on a random 3,000 of 95,957 training customers" in lines
+    assert "  knn: skipped: 400,000 customers is above the 300,000 k-NN scores in time" in lines
+    assert "why: bgnbd beat the recency rule" in lines

@@ -21,6 +21,13 @@ Why it is built this way (published findings on CDNOW, reproduced in tests/core/
 * Under ``MIN_HISTORY_DAYS`` of history or ``MIN_BUYERS`` buyers even that is
   guesswork, so there is no score at all and ``reason`` says why.
 
+The lab also fits the other methods the design documents name for churn: an SVM (its
+margin calibrated into a probability by Platt scaling on held-out folds), k-nearest
+neighbours, a decision tree and a random forest. They face the same interval rule. The SVM and k-NN cost grows with the
+book (an SVM fit with the square of its training customers, every k-NN score with all of
+them): above ``BUDGETS`` they fit on a seeded random subsample, and on far bigger books
+they step aside; the candidate's row says which.
+
 The rule, when it ships, is calibrated by a logistic regression of churn on
 log1p(recency) fitted where the outcome is known. Recency relative to the
 customer's own rhythm (days overdue, recency / median gap) was tried and ranks
@@ -30,15 +37,20 @@ no rhythm, so the rule uses plain recency.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
 from threadpoolctl import threadpool_limits
 
 from .clv import fit_bgnbd, p_no_purchase
@@ -49,6 +61,26 @@ MIN_HISTORY_DAYS = 90  # never extrapolate from under about three months
 RESAMPLES = 300  # bootstrap resamples of the validation customers
 INTERVAL = (2.5, 97.5)  # percentiles of the bootstrap gains: a 95 % interval
 _WEEK = 7.0
+CANDIDATES = ("bgnbd", "logistic", "gbm", "svm", "knn", "tree", "forest")  # each faces the rule, in this order
+NEIGHBOURS = 50  # k-NN: a risk in steps of 2 %, smooth enough to rank and calibrate
+FOREST_TREE_SAMPLE = 10_000  # customers each forest tree sees: depth-8 trees gain little from more
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How big a book a heavy candidate takes whole (``sample_above``) and at all
+    (``skip_above``); ``why`` and ``label`` word the row that says so."""
+
+    sample_above: int
+    skip_above: int
+    why: str
+    label: str
+
+
+BUDGETS = {  # the refit runs compare_models twice (today and for the states check): each stays near 1 s
+    "svm": Budget(1_000, 300_000, "an SVM's cost grows with its training customers", "an SVM"),
+    "knn": Budget(2_000, 300_000, "each score compares with every training customer", "k-NN"),
+}
 
 
 @dataclass(frozen=True)
@@ -119,21 +151,58 @@ def _design(f: pd.DataFrame) -> np.ndarray:
     ])
 
 
-def _fit_supervised(name: str, f: pd.DataFrame, random_state: int):
-    """Fit a candidate on a labelled frame; return a function features -> risk."""
+def estimator(name: str, random_state: int):
+    """The unfitted scikit-learn model behind candidate ``name``. Distance- and margin-based
+    ones see standardised features; trees split on the raw (log-scaled) ones. The SVM's
+    margin is no probability: Platt scaling, fitted on 3 held-out folds, makes it one, and
+    one SVM refitted on all the customers scores (a third of the cost of keeping three)."""
+    if name == "logistic":
+        return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    if name == "gbm":
+        return HistGradientBoostingClassifier(
+            max_iter=80, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=40,
+            l2_regularization=1.0, early_stopping=False, random_state=random_state)
+    if name == "svm":
+        return make_pipeline(StandardScaler(), CalibratedClassifierCV(
+            SVC(C=0.1, class_weight="balanced", random_state=random_state), method="sigmoid", cv=3, ensemble=False))
+    if name == "knn":
+        return make_pipeline(StandardScaler(), KNeighborsClassifier(NEIGHBOURS, algorithm="brute"))
+    if name == "tree":
+        return DecisionTreeClassifier(max_depth=6, min_samples_leaf=40, random_state=random_state)
+    if name == "forest":  # each tree sees at most FOREST_TREE_SAMPLE customers (set at fit)
+        return RandomForestClassifier(n_estimators=100, max_depth=8, min_samples_leaf=20, n_jobs=1,
+                                      random_state=random_state)
+    raise ValueError(f"no churn candidate called {name!r}")
+
+
+def training_plan(name: str, customers: int, budgets: dict[str, Budget] = BUDGETS) -> tuple[int | None, str]:
+    """How many of ``customers`` training customers candidate ``name`` fits on (None: it is
+    skipped) and the note its row carries ("" when it fits on all of them)."""
+    budget = budgets.get(name)
+    if budget is None or customers <= budget.sample_above:
+        return customers, ""
+    if customers > budget.skip_above:
+        return None, (f"skipped: {customers:,} customers is above the {budget.skip_above:,} {budget.label} "
+                      f"scores in time")
+    return budget.sample_above, (f"fitted on a random {budget.sample_above:,} of {customers:,} training customers "
+                                 f"({budget.why})")
+
+
+def _fit_supervised(name: str, f: pd.DataFrame, random_state: int, sample: int | None = None):
+    """Fit a candidate on a labelled frame (on a seeded random ``sample`` of its customers
+    when given); return a function features -> risk."""
+    if sample is not None and sample < len(f):
+        f = f.sample(n=sample, random_state=random_state)
     y = f["churned"].to_numpy()
     if name == "rule_recency":
         X = lambda g: np.log1p(g["recency_days"].to_numpy())[:, None]  # noqa: E731
         model = LogisticRegression().fit(X(f), y)
-    elif name == "logistic":
-        X = _design
-        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(X(f), y)
     else:
         X = _design
-        model = HistGradientBoostingClassifier(
-            max_iter=80, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=40,
-            l2_regularization=1.0, early_stopping=False, random_state=random_state,
-        ).fit(X(f), y)
+        model = estimator(name, random_state)
+        if name == "forest":
+            model.set_params(max_samples=min(len(f), FOREST_TREE_SAMPLE))
+        model.fit(X(f), y)
     return lambda g: model.predict_proba(X(g))[:, 1]
 
 
@@ -229,19 +298,42 @@ def _fallback(orders, as_of, horizon_days, reason, n_train=0, n_valid=0) -> Chur
 
 def compare_models(orders: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int = 90,
                    min_customers: int = 300, min_history_days: int = 180,
-                   random_state: int = 0, tickets: pd.DataFrame | None = None) -> ChurnResult:
-    """Compare rule, BG/NBD, logistic and gradient boosting out of time; ship the best
-    only if its gain over the rule is confidently above 0, and score every current
-    customer as of ``as_of``.
+                   random_state: int = 0, tickets: pd.DataFrame | None = None,
+                   budgets: dict[str, Budget] = BUDGETS) -> ChurnResult:
+    """Compare the rule and every candidate (CANDIDATES) out of time; ship the best only
+    if its gain over the rule is confidently above 0, and score every current customer
+    as of ``as_of``. Each candidate's row carries its fit time and training size.
 
     Runs single-threaded: it is a background job next to an interactive UI, and
     OpenMP/BLAS thread pools slow down several-fold when a core is busy.
     """
     with threadpool_limits(limits=1):
-        return _compare(orders, as_of, horizon_days, min_customers, min_history_days, random_state, tickets)
+        return _compare(orders, as_of, horizon_days, min_customers, min_history_days, random_state, tickets,
+                        budgets)
 
 
-def _compare(orders, as_of, horizon_days, min_customers, min_history_days, random_state, tickets) -> ChurnResult:
+def _run_candidates(train, valid, horizon_days, random_state, budgets) -> tuple[dict, dict]:
+    """Each candidate's risk for the validation customers, and its row so far: seconds to fit
+    and score, customers fitted on, and a note when it was subsampled or skipped (no risk)."""
+    risks, runs = {}, {}
+    for name in CANDIDATES:
+        started = time.perf_counter()
+        if name == "bgnbd":  # needs no labels: fitted on the validation customers' own histories
+            n, note = len(valid), ""
+            risks[name] = _bgnbd_scorer(valid, horizon_days)
+        else:
+            n, note = training_plan(name, len(train), budgets)
+            if n is None:
+                runs[name] = {"model": name, "auc": None, "brier": None, "fit_seconds": None, "n": 0, "note": note}
+                continue
+            risks[name] = _fit_supervised(name, train, random_state, n)(valid)
+        runs[name] = {"model": name, "fit_seconds": time.perf_counter() - started, "n": n,
+                      **({"note": note} if note else {})}
+    return risks, runs
+
+
+def _compare(orders, as_of, horizon_days, min_customers, min_history_days, random_state, tickets,
+             budgets) -> ChurnResult:
     as_of = align_tz(as_of, orders["ordered_at"])
     H = pd.Timedelta(days=horizon_days)
     orders = orders.loc[orders["ordered_at"] <= as_of]
@@ -265,21 +357,22 @@ def _compare(orders, as_of, horizon_days, min_customers, min_history_days, rando
 
     y_valid = valid["churned"].to_numpy()
     rule_auc = float(roc_auc_score(y_valid, valid["recency_days"]))
+    started = time.perf_counter()
     rule_risk = _fit_supervised("rule_recency", train, random_state)(valid)
-    risks = {"rule_recency": rule_risk, "bgnbd": _bgnbd_scorer(valid, horizon_days)}
-    for name in ("logistic", "gbm"):
-        risks[name] = _fit_supervised(name, train, random_state)(valid)
-    intervals = _gain_intervals(y_valid, valid["recency_days"].to_numpy(),
-                                {k: v for k, v in risks.items() if k != "rule_recency"}, random_state)
-    candidates = [{"model": "rule_recency", "auc": rule_auc, "brier": float(brier_score_loss(y_valid, rule_risk))}]
-    for name, risk in list(risks.items())[1:]:
-        auc, brier = _evaluate(y_valid, risk)
-        low, high = intervals[name]
-        candidates.append({"model": name, "auc": auc, "brier": brier, "gain": auc - rule_auc,
-                           "gain_low": low, "gain_high": high})
+    candidates = [{"model": "rule_recency", "auc": rule_auc, "brier": float(brier_score_loss(y_valid, rule_risk)),
+                   "fit_seconds": time.perf_counter() - started, "n": n_train}]
+    risks, runs = _run_candidates(train, valid, horizon_days, random_state, budgets)
+    intervals = _gain_intervals(y_valid, valid["recency_days"].to_numpy(), risks, random_state)
+    for name, run in runs.items():
+        if name in risks:
+            auc, brier = _evaluate(y_valid, risks[name])
+            low, high = intervals[name]
+            run = {**run, "auc": auc, "brier": brier, "gain": auc - rule_auc, "gain_low": low, "gain_high": high}
+        candidates.append(run)
 
-    winners = [c for c in candidates[1:] if c["gain_low"] > 0]
-    best = max(candidates[1:], key=lambda c: c["auc"])
+    fitted = [c for c in candidates[1:] if c["auc"] is not None]
+    winners = [c for c in fitted if c["gain_low"] > 0]
+    best = max(fitted, key=lambda c: c["auc"])
     if winners:
         chosen, rule_based = max(winners, key=lambda c: c["auc"]), False
         reason = (f"{chosen['model']} beat the recency rule on {n_valid:,} customers: AUC gain "
@@ -289,13 +382,15 @@ def _compare(orders, as_of, horizon_days, min_customers, min_history_days, rando
         reason = (f"no model beat the recency rule with confidence on {n_valid:,} customers (best "
                   f"{best['model']}: AUC gain {best['gain']:+.3f}, 95 % interval {best['gain_low']:+.3f} to "
                   f"{best['gain_high']:+.3f})")
+    risks["rule_recency"] = rule_risk
     bins = _reliability(y_valid, np.clip(risks[chosen["model"]], 0.0, 1.0))
 
     current = customer_features(orders, as_of, tickets=tickets)
     if chosen["model"] == "bgnbd":
         risk = _bgnbd_scorer(current, horizon_days)
-    else:  # refit where labels are known (as_of - H) and score today
-        risk = _fit_supervised(chosen["model"], valid, random_state)(current)
+    else:  # refit where labels are known (as_of - H) and score today; a subsampled one as it was validated
+        sample = chosen["n"] if chosen.get("note") else None
+        risk = _fit_supervised(chosen["model"], valid, random_state, sample)(current)
     scores = pd.Series(np.clip(risk, 0.0, 1.0), index=current.index, name="churn_risk")
     return ChurnResult(chosen["model"], int(horizon_days), chosen["auc"], chosen["brier"], candidates,
                        rule_based, reason, scores, n_train, n_valid, bins)

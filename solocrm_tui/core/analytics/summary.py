@@ -234,7 +234,10 @@ class SegmentationLab:
 @dataclass(frozen=True)
 class ChurnCandidate:
     """A churn model validated out of time; a score is None when it could not be computed.
-    `gain` is its AUC minus the rule's, with a 95 % bootstrap interval (the rule has none)."""
+    `gain` is its AUC minus the rule's, with a 95 % bootstrap interval (the rule has none).
+    `fit_seconds` (to fit and score the validation customers) and `n` (customers it was
+    fitted on) are None in runs stored before the lab; `note` says why a heavy candidate
+    was subsampled or skipped (then its scores are None and `n` is 0)."""
 
     model: str
     auc: float | None
@@ -242,14 +245,19 @@ class ChurnCandidate:
     gain: float | None = None
     gain_low: float | None = None
     gain_high: float | None = None
+    fit_seconds: float | None = None
+    n: int | None = None
+    note: str = ""
 
     def to_dict(self) -> dict:
-        return _without_empty(asdict(self), "gain", "gain_low", "gain_high")
+        return _without_empty(_without_empty(_without_empty(asdict(self), "gain", "gain_low", "gain_high"),
+                                             "fit_seconds", "n"), "note")
 
     @classmethod
     def from_dict(cls, data: dict) -> ChurnCandidate:
         return cls(data["model"], _number(data.get("auc")), _number(data.get("brier")), _number(data.get("gain")),
-                   _number(data.get("gain_low")), _number(data.get("gain_high")))
+                   _number(data.get("gain_low")), _number(data.get("gain_high")), _number(data.get("fit_seconds")),
+                   _count(data.get("n")), data.get("note", ""))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from sklearn.metrics import roc_auc_score
 
 from solocrm_tui.core.analytics import clv
 from solocrm_tui.core.analytics.churn import (
+    CANDIDATES,
     churn_reasons,
     compare_models,
     make_training_frame,
@@ -63,7 +64,7 @@ def test_models_compete_out_of_time_on_cdnow(cdnow_calibration, cdnow_holdout_co
     ships only if the interval's lower bound is above 0, and then it is the best such one."""
     result = compare_models(cdnow_calibration, CALIBRATION_END, horizon_days=91)
     by_name = {c["model"]: c for c in result.candidates}
-    assert set(by_name) == {"rule_recency", "bgnbd", "logistic", "gbm"}
+    assert list(by_name) == ["rule_recency", *CANDIDATES]
     assert all(0.65 < c["auc"] < 0.9 and 0 < c["brier"] < 0.25 for c in result.candidates)
     assert result.n_train == result.n_valid == 2357
     rule_auc = by_name["rule_recency"]["auc"]
@@ -92,18 +93,25 @@ def test_the_shipped_risk_reports_its_reliability(cdnow_calibration):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_small_noisy_books_ship_the_rule(cdnow_orders, seed):
+def test_small_noisy_books_ship_the_rule_or_a_model_that_really_helps(cdnow_orders, seed):
     """300 customers sub-sampled from CDNOW, cut on 1998-03-31 so the next 90 days are known.
     Shipping on the point gain (the old rule) sent a model on 6 of 8 such books, three of them
-    worse than the rule on what happened next (real gain -0.118, -0.035, -0.006); the interval
-    keeps the rule on every one."""
+    worse than the rule on what happened next (real gain -0.118, -0.035, -0.006). With the four
+    lab candidates (SVM, k-NN, tree, forest) the random forest clears the interval on book 2,
+    and it really was better there (+0.011 AUC on the next 90 days); the rule stays on the rest."""
     cut = pd.Timestamp("1998-03-31")
     ids = np.random.default_rng(seed).choice(cdnow_orders["customer_id"].unique(), 300, replace=False)
     book = cdnow_orders[cdnow_orders["customer_id"].isin(ids)]
     result = compare_models(book[book["ordered_at"] <= cut], cut, horizon_days=90)
-    assert result.n_valid == 300 and len(result.candidates) == 4
-    assert result.rule_based and result.model == "rule_recency"
-    assert all(c["gain_low"] <= 0 for c in result.candidates[1:])
+    assert result.n_valid == 300 and len(result.candidates) == 1 + len(CANDIDATES)
+    if result.rule_based:
+        assert result.model == "rule_recency" and seed != 2
+        assert all(c["gain_low"] <= 0 for c in result.candidates[1:])
+        return
+    later = cdnow_orders[(cdnow_orders["ordered_at"] > cut) & (cdnow_orders["ordered_at"] <= cut + pd.Timedelta(days=90))]
+    f = customer_features(book, cut)
+    y = (~f.index.isin(later["customer_id"])).astype(int)
+    assert roc_auc_score(y, result.scores.reindex(f.index)) > roc_auc_score(y, f["recency_days"])
 
 
 def test_the_whole_cdnow_book_ships_a_model_that_really_helps(cdnow_orders):
@@ -124,7 +132,8 @@ def test_the_whole_cdnow_book_ships_a_model_that_really_helps(cdnow_orders):
 def test_future_orders_do_not_leak(cdnow_orders, cdnow_calibration):
     a = compare_models(cdnow_calibration, CALIBRATION_END, horizon_days=91)
     b = compare_models(cdnow_orders, CALIBRATION_END, horizon_days=91)
-    assert a.candidates == b.candidates
+    without_timing = lambda r: [{k: v for k, v in c.items() if k != "fit_seconds"} for c in r.candidates]  # noqa: E731
+    assert without_timing(a) == without_timing(b)
     pd.testing.assert_series_equal(a.scores, b.scores)
 
 

@@ -17,6 +17,7 @@ import pytest
 from solocrm_tui.config import Analytics
 from solocrm_tui.core import jobs
 from solocrm_tui.core.analytics import refit, store
+from solocrm_tui.core.analytics.churn import CANDIDATES
 from solocrm_tui.core.analytics.runs import (
     Settings,
     latest_runs,
@@ -177,7 +178,7 @@ def test_refit_records_four_model_runs_with_metrics_and_the_order_stamp(book):
     churn = runs["churn"]
     assert churn["parameters"]["horizon_days"] == 90
     m = churn["metrics"]
-    assert [c["model"] for c in m["candidates"]] == ["rule_recency", "bgnbd", "logistic", "gbm"]
+    assert [c["model"] for c in m["candidates"]] == ["rule_recency", *CANDIDATES]
     for c in m["candidates"]:
         assert 0.5 < c["auc"] <= 1 and 0 <= c["brier"] <= 0.25, c
     assert m["n_train"] == m["n_valid"] == BUYERS

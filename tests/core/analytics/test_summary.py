@@ -173,3 +173,25 @@ def test_the_purchase_lab_survives_the_json():
     assert "purchases_mae_diff" not in data["candidates"][0]
     assert data["candidates"][1]["spend_mae_diff_low"] == 0.68 and data["candidates"][1]["purchases_rank"] is None
     assert PurchaseLab.from_dict(data) == lab
+
+
+def test_each_churn_candidate_carries_its_fit_time_size_and_note_through_the_json():
+    """The leaderboard row: fit seconds, customers fitted on, and why a heavy one was
+    subsampled or skipped (a skipped one has no scores). Runs stored before the lab have
+    none of these and still load."""
+    skipped = ChurnCandidate("knn", None, None, fit_seconds=None, n=0,
+                             note="skipped: 400,000 customers is above the 300,000 k-NN scores in time")
+    sampled = ChurnCandidate("svm", 0.78, 0.12, -0.01, -0.02, 0.0, fit_seconds=2.5, n=3000,
+                             note="fitted on a random 3,000 of 95,957 training customers")
+    churn = ChurnModel(horizon_days=90, model="rule_recency", auc=0.8, brier=0.13, rule_based=True, reason="r",
+                       candidates=(ChurnCandidate("rule_recency", 0.8, 0.13, fit_seconds=0.01, n=95957),
+                                   sampled, skipped))
+    data = json.loads(json.dumps(churn.to_dict()))
+    assert data["candidates"][0] == {"model": "rule_recency", "auc": 0.8, "brier": 0.13, "fit_seconds": 0.01,
+                                     "n": 95957}
+    assert data["candidates"][2] == {"model": "knn", "auc": None, "brier": None, "fit_seconds": None, "n": 0,
+                                     "note": skipped.note}
+    assert ChurnModel.from_dict(data) == churn
+    old = ChurnCandidate.from_dict({"model": "gbm", "auc": 0.8, "brier": 0.1})
+    assert (old.fit_seconds, old.n, old.note) == (None, None, "")
+    assert old.to_dict() == {"model": "gbm", "auc": 0.8, "brier": 0.1}
