@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from solocrm_tui.core.contacts.detail import CustomerDetail
+from solocrm_tui.core.sales.margin import CustomerMargin
 from solocrm_tui.text.figures import ago, money, percent
 from solocrm_tui.text.visible import visible
 from solocrm_tui.widgets.cells import label
@@ -42,6 +43,7 @@ class ProfileCard(Static):
             None,
             line("stage", c.stage.replace("_", " ")), line("segment", c.segment),
             line("revenue", f"{money(c.revenue)} ({c.order_count} order{'' if c.order_count == 1 else 's'})"),
+            *_margin_lines(line, detail.margin),
             line("last order", ago(c.last_order_at, now) if c.last_order_at else "never"),
             line("last contact", ago(c.last_contact_at, now)),
             line("churn risk", f"{percent(c.churn_risk)} no buy in {horizon_days}d"
@@ -64,6 +66,21 @@ class ProfileCard(Static):
         while shown and not shown[-1].plain:
             shown.pop()
         self.update(Text("\n").join(shown))
+
+
+def _margin_lines(line, m: CustomerMargin) -> list[Text]:
+    """Margin over the orders with a cost only, and how many were left out: an order without
+    a cost is not free, so it is counted, never folded in as cost 0. Absent lines are dropped
+    here, not left as None, which the card reads as a blank separator."""
+    missing = m.orders_without_cost
+    lines = [
+        line("margin", f"{money(m.margin)} ({percent(m.rate)} of sales with a cost)"
+             if m.margin is not None and m.rate is not None else None),
+        line("contribution", f"{percent(m.share)} of the book's margin" if m.share is not None else None),
+        line("no cost", f"{missing} order{'' if missing == 1 else 's'} left out of the margin"
+             if missing and m.orders_with_cost else None),
+    ]
+    return [item for item in lines if item is not None]
 
 
 def _with_range(shown: str, low: float | None, high: float | None, fmt) -> str:
