@@ -57,4 +57,4 @@ def test_insights_text_lists_the_top_customers_by_margin(db, capsys):
     code, out = run(capsys, "--db", str(db), "insights")
     assert code == 0
     assert "Top by margin (book margin 100, 1 order without a cost left out):" in out
-    assert "  Ann" in out and "60%" in out
+    assert "  Ann" in out and "60.0% of margin" in out

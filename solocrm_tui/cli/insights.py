@@ -118,7 +118,8 @@ def render(s: Summary) -> str:
         lines.append(f"  {title:<24}{shown:>12}{delta}   {kpi.label}")
     lines += ["", "Segments:"]
     for seg in s.segments:
-        lines.append(f"  {seg.name:<22}{seg.size:>7,}  {seg.revenue_share:6.1%} of revenue")
+        margin = f", margin {seg.margin:,.0f}" if seg.margin is not None else ""
+        lines.append(f"  {seg.name:<22}{seg.size:>7,}  {seg.revenue_share:6.1%} of revenue{margin}")
     if s.segment_check:
         lines.append(f"  checked on your book: {s.segment_check.note}")
     lines += _contribution(s.contribution)
@@ -134,7 +135,7 @@ def _contribution(c: Contribution | None) -> list[str]:
     missing = c.orders_without_cost
     left_out = f", {missing:,} order{'' if missing == 1 else 's'} without a cost left out" if missing else ""
     return ["", f"Top by margin (book margin {c.margin:,.0f}{left_out}):"] + [
-        f"  {t.name[:22]:<22}{t.margin:>12,.0f}  {_pct(t.share):>5} of margin" for t in c.top]
+        f"  {t.name[:22]:<22}{t.margin:>12,.0f}  {'—' if t.share is None else format(t.share, '.1%'):>6} of margin" for t in c.top]
 
 
 def _number(value, spec: str = ",.1f") -> str:

@@ -151,13 +151,15 @@ class InsightsScreen(CRMScreen):
         if book.margin is None:
             note = "No order has a cost yet: import a cost column, or add one to orders, to see margins."
         else:
-            note = (f"Margin {money(book.margin)} over {book.orders_with_cost:,} orders with a cost; "
-                    f"{book.orders_without_cost:,} without one are left out. Share = customer margin / book margin.")
+            left_out = f"; {book.orders_without_cost:,} without one are left out" if book.orders_without_cost else ""
+            note = (f"Margin {money(book.margin)} over {book.orders_with_cost:,} orders with a cost{left_out}. "
+                    "Share = customer margin / book margin.")
         self.query_one("#margin-note", Static).update(note)
         table = self.query_one("#margin-table", DataTable)
         table.clear()
         for row in top:
-            table.add_row(*cells(row.name, cell(money(row.margin), justify="right"), percent(row.share),
+            table.add_row(*cells(row.name, cell(money(row.margin), justify="right"),
+                                 f"{row.share:.1%}" if row.share is not None else "",
                                  percent(row.rate), row.orders_without_cost or ""), key=str(row.customer_id))
 
     def show_summary(self, summary: Summary) -> None:

@@ -74,9 +74,9 @@ def _margin_lines(line, m: CustomerMargin) -> list[Text]:
     here, not left as None, which the card reads as a blank separator."""
     missing = m.orders_without_cost
     lines = [
-        line("margin", f"{money(m.margin)} ({percent(m.rate)} of sales with a cost)"
-             if m.margin is not None and m.rate is not None else None),
-        line("contribution", f"{percent(m.share)} of the book's margin" if m.share is not None else None),
+        line("margin", f"{money(m.margin)} ({percent(m.rate)} rate)" if m.margin is not None and m.rate is not None
+             else None),
+        line("contribution", f"{m.share:.1%} of book" if m.share is not None else None),
         line("no cost", f"{missing} order{'' if missing == 1 else 's'} left out of the margin"
              if missing and m.orders_with_cost else None),
     ]

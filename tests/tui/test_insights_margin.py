@@ -26,6 +26,7 @@ async def test_margin_tab_ranks_customers_by_margin_with_their_share(db_path, no
         await settle(pilot)
         await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")
         assert active_tab(app) == "margin"
-        assert table_rows(app, "#margin-table") == [("Ann", "200", "80%", "67%", ""), ("Bob", "50", "20%", "10%", "1")]
+        assert table_rows(app, "#margin-table") == [("Ann", "200", "80.0%", "67%", ""),
+                                                   ("Bob", "50", "20.0%", "10%", "1")]
         assert "2 orders with a cost; 2 without one are left out" in str(
             app.screen.query_one("#margin-note").content)

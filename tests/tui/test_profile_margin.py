@@ -25,6 +25,6 @@ async def test_profile_card_shows_margin_and_contribution_share(make_app, db_pat
         await pilot.press("enter")  # sorted by name, Alice is first
         await settle(pilot)
         text = pilot.app.screen.query_one(ProfileCard).visual.plain
-        assert "margin       400 (40% of sales with a cost)" in text
-        assert "contribution 80% of the book's margin" in text
+        assert "margin       400 (40% rate)" in text  # of the sales with a cost
+        assert "contribution 80.0% of book" in text
         assert "no cost      1 order left out of the margin" in text

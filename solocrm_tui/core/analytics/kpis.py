@@ -125,8 +125,8 @@ def margin_kpis(orders: pd.DataFrame, as_of: pd.Timestamp) -> dict:
         return {"gross_margin": {"label": f"no order in the last {2 * ACTIVE_DAYS} days has a cost", "value": None,
                                  "previous": None}}
     missing = int(now["cost"].isna().sum())
-    label = (f"last {ACTIVE_DAYS} days, {len(costed)} order{'' if len(costed) == 1 else 's'} with a cost"
-             + (f" ({missing} without, left out)" if missing else ""))
+    label = (f"last {ACTIVE_DAYS} days, {len(costed):,} order{'' if len(costed) == 1 else 's'} with a cost"
+             + (f" ({missing:,} without, left out)" if missing else ""))
     return {"gross_margin": _period(label, float((costed["amount"] - costed["cost"]).sum()),
                                     float((costed_before["amount"] - costed_before["cost"]).sum()))}
 
