@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from solocrm_tui.cli.common import db_path, load_config, open_db
 from solocrm_tui.core import validate
 from solocrm_tui.core.analytics.hindsight import Backtest, CustomerFigures
-from solocrm_tui.core.analytics.summary import Summary
+from solocrm_tui.core.analytics.summary import Contribution, Summary
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.text.insights import (
     NO_FIGURE,
@@ -134,13 +134,24 @@ def render(s: Summary) -> str:
         lines.append(f"  {title:<24}{shown:>12}{delta}   {kpi.label}")
     lines += ["", "Segments:"]
     for seg in s.segments:
-        lines.append(f"  {seg.name:<22}{seg.size:>7,}  {seg.revenue_share:6.1%} of revenue")
+        margin = f", margin {seg.margin:,.0f}" if seg.margin is not None else ""
+        lines.append(f"  {seg.name:<22}{seg.size:>7,}  {seg.revenue_share:6.1%} of revenue{margin}")
     if s.segment_check:
         lines.append(f"  checked on your book: {s.segment_check.note}")
+    lines += _contribution(s.contribution)
     lines += ["", model_text(s), "", "Revenue forecast: " + ", ".join(
         f"{m.month:%Y-%m} {m.forecast:,.0f} ({m.low:,.0f}–{m.high:,.0f})" for m in s.forecast.next_months)
         + f" — {forecast_words(s.forecast)[1]}"]
     return "\n".join(lines)
+
+
+def _contribution(c: Contribution | None) -> list[str]:
+    if c is None or c.margin is None:
+        return []
+    missing = c.orders_without_cost
+    left_out = f", {missing:,} order{'' if missing == 1 else 's'} without a cost left out" if missing else ""
+    return ["", f"Top by margin (book margin {c.margin:,.0f}{left_out}):"] + [
+        f"  {t.name[:22]:<22}{t.margin:>12,.0f}  {'—' if t.share is None else format(t.share, '.1%'):>6} of margin" for t in c.top]
 
 
 def _number(value, spec: str = ",.1f") -> str:

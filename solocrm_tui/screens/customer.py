@@ -23,7 +23,7 @@ from solocrm_tui.core.amounts import split_amount
 from solocrm_tui.core.contacts import customers, followups, timeline
 from solocrm_tui.core.contacts.detail import TIMELINE_PAGE, CustomerDetail, read_detail
 from solocrm_tui.core.dates import split_when
-from solocrm_tui.core.sales import deals, orders
+from solocrm_tui.core.sales import deals, margin, orders
 from solocrm_tui.core.service import tickets
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.text.visible import visible
@@ -107,7 +107,10 @@ class CustomerScreen(CRMScreen):
     def show(self, detail: CustomerDetail) -> None:
         page = detail.timeline
         self.sub_title = visible(detail.record.name)
-        self.query_one(ProfileCard).show(detail, self.app.now(), self.app.config.analytics.churn_horizon_days)
+        card = self.query_one(ProfileCard)
+        card.show(detail, self.app.now(), self.app.config.analytics.churn_horizon_days)
+        if detail.margin.margin is not None:
+            work.load(self, margin.book_margin, card.show_book_margin, group="customer-share")
         self.query_one(Timeline).show_newest(page.rows, page.cursor is not None)
         self.older_cursor = page.cursor
         self.tab_ids = {"orders": [o.id for o in detail.orders], "deals": [d.id for d in detail.deals],

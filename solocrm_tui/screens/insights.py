@@ -1,5 +1,5 @@
 """Insights: KPIs with their periods, revenue with trend and forecast range, who to
-contact, top customers by CLV, segments and model quality. The figures come from a child
+contact, top customers by CLV and by margin, segments and model quality. The figures come from a child
 process (jobs.summary_in_process) as a Summary, so pandas never loads into the app; the
 contact and top lists straight from the database, without waiting for the figures.
 
@@ -25,6 +25,8 @@ from solocrm_tui.core.analytics import attention
 from solocrm_tui.core.analytics.attention import AtRisk, TopCustomer
 from solocrm_tui.core.analytics.summary import Summary
 from solocrm_tui.core.errors import CRMError
+from solocrm_tui.core.sales import margin
+from solocrm_tui.core.sales.margin import CustomerMargin, Margin
 from solocrm_tui.core.stages import CUSTOMER_STAGES
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.text.figures import money, percent
@@ -39,7 +41,9 @@ from solocrm_tui.widgets.insight_panels import (
 )
 from solocrm_tui.widgets.service_panels import CampaignsPanel, TicketsPanel
 
-Lists = tuple[list[AtRisk], list[TopCustomer], dict[str, int]]  # who to contact, top by CLV, customers per stage
+# who to contact, top by CLV, top by margin and the book's margin, customers per stage
+Lists = tuple[list[AtRisk], list[TopCustomer], list[CustomerMargin], Margin, dict[str, int]]
+TABLES = {"contact": "#contact-table", "top": "#top-table", "margin": "#margin-table"}  # tabs listing customers
 
 
 def refit_models(db_path: Path, now: datetime, settings: Analytics) -> dict[str, bool]:
@@ -58,7 +62,7 @@ class InsightsScreen(CRMScreen):
         Binding("left_square_bracket", "tab(-1)", "Prev tab", show=False, id="insights.prev_tab"),
         Binding("right_square_bracket", "tab(1)", "Next tab", show=False, id="insights.next_tab"),
     ]
-    TABS = ("overview", "contact", "top", "segments", "models", "campaigns", "tickets")
+    TABS = ("overview", "contact", "top", "margin", "segments", "models", "campaigns", "tickets")
 
     def __init__(self) -> None:
         super().__init__()
@@ -82,6 +86,9 @@ class InsightsScreen(CRMScreen):
                 yield DataTable(id="contact-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Top by CLV", id="top"):
                 yield DataTable(id="top-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Top by margin", id="margin"):
+                yield Static("", id="margin-note")
+                yield DataTable(id="margin-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Segments", id="segments"):
                 with VerticalScroll():
                     yield DataTable(id="segment-table", cursor_type="row", show_cursor=False)
@@ -98,7 +105,9 @@ class InsightsScreen(CRMScreen):
     def on_mount(self) -> None:
         self.query_one("#contact-table", DataTable).add_columns("Customer", "Value at risk", "Risk", "CLV", "Why")
         self.query_one("#top-table", DataTable).add_columns("Customer", "CLV (12m)", "Revenue so far", "Orders", "Segment")
-        self.query_one("#segment-table", DataTable).add_columns("Segment", "Size", "Revenue share", "Recency", "Purchases", "Avg spend")
+        self.query_one("#margin-table", DataTable).add_columns("Customer", "Margin", "Share", "Margin rate", "No cost")
+        self.query_one("#segment-table", DataTable).add_columns("Segment", "Size", "Revenue share", "Recency", "Purchases",
+                                                                "Avg spend", "Margin")
         self.load()
 
     def on_resize(self, event) -> None:
@@ -114,14 +123,15 @@ class InsightsScreen(CRMScreen):
     def load(self) -> None:
         app = self.app
         now, db_path, settings, probabilities = app.now(), app.db_path, app.config.analytics, app.config.deal_probabilities
-        work.load(self, lambda: (attention.at_risk(now, 30), attention.top_by_clv(30), attention.stage_counts()),
+        work.load(self, lambda: (attention.at_risk(now, 30), attention.top_by_clv(30), margin.top_by_margin(30),
+                                 margin.book_margin(), attention.stage_counts()),
                   self.show_lists, group="insights-lists")
         # pandas runs in a child process: the app never loads it (memory, and no GIL contention)
         work.load(self, lambda: jobs.summary_in_process(db_path, now, settings, probabilities), self.show_summary,
                   group="insights-summary")
 
     def show_lists(self, lists: Lists) -> None:
-        at_risk, top, stages = lists
+        at_risk, top, by_margin, book, stages = lists
         contact = self.query_one("#contact-table", DataTable)
         contact.clear()
         for row in at_risk:
@@ -132,9 +142,26 @@ class InsightsScreen(CRMScreen):
         for row in top:
             table.add_row(*cells(row.name, cell(money(row.clv), justify="right"), cell(money(row.revenue), justify="right"),
                                  row.order_count, row.segment), key=str(row.customer_id))
+        self.show_margins(by_margin, book)
         total = sum(stages.values()) or 1
         self.query_one("#stage-chart", Chart).update(
             bars([(f"{k.replace('_', ' ')} ({stages.get(k, 0)})", stages.get(k, 0) / total) for k in CUSTOMER_STAGES]))
+
+    def show_margins(self, top: list[CustomerMargin], book: Margin) -> None:
+        """Margins over the orders with a cost only; the note says how many were left out."""
+        if book.margin is None:
+            note = "No order has a cost yet: import a cost column, or add one to orders, to see margins."
+        else:
+            left_out = f"; {book.orders_without_cost:,} without one are left out" if book.orders_without_cost else ""
+            note = (f"Margin {money(book.margin)} over {book.orders_with_cost:,} orders with a cost{left_out}. "
+                    "Share = customer margin / book margin.")
+        self.query_one("#margin-note", Static).update(note)
+        table = self.query_one("#margin-table", DataTable)
+        table.clear()
+        for row in top:
+            table.add_row(*cells(row.name, cell(money(row.margin), justify="right"),
+                                 f"{row.share:.1%}" if row.share is not None else "",
+                                 percent(row.rate), row.orders_without_cost or ""), key=str(row.customer_id))
 
     def show_summary(self, summary: Summary) -> None:
         self.summary = s = summary
@@ -154,7 +181,8 @@ class InsightsScreen(CRMScreen):
         for seg in s.segments:
             segments.add_row(*cells(seg.name, seg.size, f"{seg.revenue_share:.0%}",
                                     f"{seg.recency_days:.0f} d" if seg.recency_days is not None else "",
-                                    f"{(seg.frequency or 0) + 1:.1f}", money(seg.monetary)))
+                                    f"{(seg.frequency or 0) + 1:.1f}", money(seg.monetary),
+                                    cell(money(seg.margin) if seg.margin is not None else "", justify="right")))
         self.query_one("#segment-chart", Chart).update(bars([(seg.name, seg.revenue_share) for seg in s.segments]))
         km = s.kmeans
         silhouette = f"{km.silhouette:.2f}" if km and km.silhouette is not None else "—"
@@ -181,7 +209,7 @@ class InsightsScreen(CRMScreen):
         tabs = self.query_one("#insights-tabs", TabbedContent)
         if tabs.active == "tickets":
             return self.query_one(TicketsPanel).focused_customer_id()
-        table_id = {"contact": "#contact-table", "top": "#top-table"}.get(tabs.active)
+        table_id = TABLES.get(tabs.active)
         if table_id is None:
             return None
         table = self.query_one(table_id, DataTable)
@@ -191,7 +219,7 @@ class InsightsScreen(CRMScreen):
 
     @on(DataTable.RowSelected)
     def row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table.id in ("contact-table", "top-table"):
+        if f"#{event.data_table.id}" in TABLES.values():
             self.app.open_customer(int(event.row_key.value))
 
     def action_open(self) -> None:

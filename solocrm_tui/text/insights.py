@@ -26,6 +26,7 @@ TILES = (  # (field of Summary.kpis, title, kind of figure)
     ("median_days_between_purchases", "Days between buys", "days"), ("retention_rate", "Retention (90d)", "pct"),
     ("churn_rate", "Churn (90d)", "pct"), ("pipeline_win_rate", "Pipeline win rate", "pct"),
     ("campaign_response_rate", "Campaign response", "pct"), ("csat", "CSAT", "pct"),
+    ("loyalty_rate", "Loyalty rate", "pct"), ("gross_margin", "Margin (90d)", "money"),
 )
 NO_FIGURE = Kpi(label="", value=None)  # a tile's figure before it exists (customer figures need an order)
 

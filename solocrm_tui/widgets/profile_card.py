@@ -8,13 +8,22 @@ from rich.text import Text
 from textual.widgets import Static
 
 from solocrm_tui.core.contacts.detail import CustomerDetail
+from solocrm_tui.core.sales.margin import CustomerMargin, Margin
 from solocrm_tui.text.figures import ago, money, percent
 from solocrm_tui.text.visible import visible
 from solocrm_tui.widgets.cells import label
 
 
 class ProfileCard(Static):
-    def show(self, detail: CustomerDetail, now: datetime, horizon_days: int) -> None:
+    shown: tuple[CustomerDetail, datetime, int] | None = None
+
+    def show_book_margin(self, book: Margin) -> None:
+        """Adds the contribution share once the book's margin is read (a scan of every order,
+        so the screen reads it after the card's first frame)."""
+        if self.shown is not None:
+            self.show(*self.shown, book=book)
+
+    def show(self, detail: CustomerDetail, now: datetime, horizon_days: int, *, book: Margin | None = None) -> None:
         """Built as Text through the cells helper: names and custom fields are the owner's
         (or an import's) text, shown as typed, never read as markup or sent as escapes.
 
@@ -28,6 +37,7 @@ class ProfileCard(Static):
                 return None
             return label((f"{name:<13}", "dim"), Text(visible(str(value), lines=lines)))
 
+        self.shown = (detail, now, horizon_days)
         c = detail.record
         lines = [
             label((c.name, "bold"), (" (archived)", "dim") if c.archived_at else ""),
@@ -42,6 +52,7 @@ class ProfileCard(Static):
             None,
             line("stage", c.stage.replace("_", " ")), line("segment", c.segment),
             line("revenue", f"{money(c.revenue)} ({c.order_count} order{'' if c.order_count == 1 else 's'})"),
+            *_margin_lines(line, detail.margin, book),
             line("last order", ago(c.last_order_at, now) if c.last_order_at else "never"),
             line("last contact", ago(c.last_contact_at, now)),
             line("churn risk", f"{percent(c.churn_risk)} no buy in {horizon_days}d"
@@ -64,6 +75,21 @@ class ProfileCard(Static):
         while shown and not shown[-1].plain:
             shown.pop()
         self.update(Text("\n").join(shown))
+
+
+def _margin_lines(line, m: CustomerMargin, book: Margin | None) -> list[Text]:
+    """Margin over the orders with a cost only, and how many were left out: an order without
+    a cost is not free, so it is counted, never folded in as cost 0. Absent lines are dropped
+    here, not left as None, which the card reads as a blank separator."""
+    missing = m.orders_without_cost
+    lines = [
+        line("margin", f"{money(m.margin)} ({percent(m.rate)} rate)" if m.margin is not None and m.rate is not None
+             else None),
+        line("contribution", f"{share:.1%} of book" if book and (share := m.share_of(book)) is not None else None),
+        line("no cost", f"{missing} order{'' if missing == 1 else 's'} left out of the margin"
+             if missing and m.orders_with_cost else None),
+    ]
+    return [item for item in lines if item is not None]
 
 
 def _with_range(shown: str, low: float | None, high: float | None, fmt) -> str:

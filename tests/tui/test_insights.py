@@ -36,7 +36,7 @@ from .conftest import Notes, settle, wait_until
 
 SIZE = (120, 35)
 D = timedelta(days=1)
-TABS = ["overview", "contact", "top", "segments", "models", "campaigns", "tickets"]
+TABS = ["overview", "contact", "top", "margin", "segments", "models", "campaigns", "tickets"]
 
 # (name, orders as (ordered_at, amount), churn risk, clv): the KPIs below are worked out by hand
 BOOK = [

@@ -14,6 +14,11 @@ from .features import purchase_occasions
 
 ACTIVE_DAYS = 90
 NEW_DAYS = 30
+#: The lifecycle stage's `loyal` rule at its defaults (core/contacts/lifecycle.py): at least
+#: this many purchase days, the last within ACTIVE_DAYS, the first over NEW_DAYS ago. Stated on
+#: the orders alone, so the same rule gives the previous period's rate; the stored stage also
+#: uses the refit's churn risk, which no one can re-run for a past date.
+LOYAL_PURCHASE_DAYS = 3
 
 
 def _sum_between(orders: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> float:
@@ -87,4 +92,51 @@ def customer_kpis(orders: pd.DataFrame, as_of: pd.Timestamp) -> dict:
         "average_order_value": {"label": f"last {ACTIVE_DAYS} days", "value": float(recent.mean()) if len(recent) else None},
         "median_days_between_purchases": {"label": "all repeat purchases",
                                           "value": float(np.median(gaps)) if len(gaps) else None},
+        "loyalty_rate": _period(f"of buyers: {LOYAL_PURCHASE_DAYS}+ purchase days, the last within {ACTIVE_DAYS} days",
+                                _loyalty(occ, day), _loyalty(occ, day - window)),
     }
+
+
+def _loyalty(occ: pd.DataFrame, day: pd.Timestamp) -> float | None:
+    """Loyal customers / customers who had bought by `day` (see LOYAL_PURCHASE_DAYS)."""
+    days = occ.loc[occ["day"] <= day].groupby("customer_id")["day"].agg(["size", "min", "max"])
+    if days.empty:
+        return None
+    loyal = ((days["size"] >= LOYAL_PURCHASE_DAYS) & (days["max"] > day - pd.Timedelta(days=ACTIVE_DAYS))
+             & (days["min"] <= day - pd.Timedelta(days=NEW_DAYS)))
+    return float(loyal.mean())
+
+
+def margin_kpis(orders: pd.DataFrame, as_of: pd.Timestamp) -> dict:
+    """Margin (amount − cost) over the last ACTIVE_DAYS against the ACTIVE_DAYS before, over
+    the orders with a cost only: an order without one is counted in the label, never read as
+    free. Nothing before the first order (like the customer KPIs) or without a cost column."""
+    if "cost" not in orders or orders.empty:
+        return {}
+    as_of = pd.Timestamp(as_of)
+    window = pd.Timedelta(days=ACTIVE_DAYS)
+
+    def between(start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        return orders.loc[(orders["ordered_at"] > start) & (orders["ordered_at"] <= end)]
+
+    now, before = between(as_of - window, as_of), between(as_of - 2 * window, as_of - window)
+    costed, costed_before = now.loc[now["cost"].notna()], before.loc[before["cost"].notna()]
+    if costed.empty and costed_before.empty:
+        return {"gross_margin": {"label": f"no order in the last {2 * ACTIVE_DAYS} days has a cost", "value": None,
+                                 "previous": None}}
+    missing = int(now["cost"].isna().sum())
+    label = (f"last {ACTIVE_DAYS} days, {len(costed):,} order{'' if len(costed) == 1 else 's'} with a cost"
+             + (f" ({missing:,} without, left out)" if missing else ""))
+    return {"gross_margin": _period(label, float((costed["amount"] - costed["cost"]).sum()),
+                                    float((costed_before["amount"] - costed_before["cost"]).sum()))}
+
+
+def segment_margins(orders: pd.DataFrame, labels: pd.Series) -> dict[str, float]:
+    """Margin per segment over its members' orders with a cost; a segment none of whose
+    orders has a cost is absent (no figure), not 0."""
+    if "cost" not in orders or labels.empty:
+        return {}
+    costed = orders.loc[orders["cost"].notna()]
+    segment = costed["customer_id"].map(labels)
+    margin = (costed["amount"] - costed["cost"]).groupby(segment).sum()
+    return {str(name): float(value) for name, value in margin.items()}

@@ -47,8 +47,9 @@ def _dates(column: pd.Series) -> pd.Series:
 
 
 def load_orders(as_of: datetime | None = None) -> pd.DataFrame:
-    """customer_id, ordered_at (datetime64), amount (float, in currency units)."""
-    sql = "SELECT customer_id, ordered_at, amount_cents FROM orders WHERE customer_id IS NOT NULL"
+    """customer_id, ordered_at (datetime64), amount and cost (float, in currency units; cost
+    NaN where the order has none, so no one mistakes an unknown cost for a free order)."""
+    sql = "SELECT customer_id, ordered_at, amount_cents, cost_cents FROM orders WHERE customer_id IS NOT NULL"
     params: tuple = ()
     if as_of is not None:
         sql += " AND ordered_at <= ?"
@@ -57,10 +58,11 @@ def load_orders(as_of: datetime | None = None) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame({"customer_id": pd.Series(dtype="int64"),
                              "ordered_at": pd.Series(dtype="datetime64[ns]"),
-                             "amount": pd.Series(dtype=float)})
+                             "amount": pd.Series(dtype=float), "cost": pd.Series(dtype=float)})
     return pd.DataFrame({"customer_id": frame["customer_id"].astype("int64"),
                          "ordered_at": frame["ordered_at"],
-                         "amount": frame["amount_cents"].astype(float) / 100})
+                         "amount": frame["amount_cents"].astype(float) / 100,
+                         "cost": frame["cost_cents"].astype(float) / 100})
 
 
 def load_tickets(as_of: datetime | None = None) -> pd.DataFrame | None:
@@ -88,6 +90,12 @@ def load_customers(as_of: datetime | None = None) -> pd.DataFrame:
     if not frame.empty:
         frame["created_at"] = _dates(frame["created_at"])
     return frame
+
+
+def load_segments() -> pd.Series:
+    """The segment the last refit stored per customer (customer_id index), customers without one left out."""
+    frame = _frame("SELECT id AS customer_id, segment FROM customer WHERE segment IS NOT NULL")
+    return frame.set_index("customer_id")["segment"] if not frame.empty else pd.Series(dtype=object)
 
 
 def _clean(value):

@@ -92,6 +92,8 @@ class Kpis:
     pipeline_win_rate: Kpi
     campaign_response_rate: Kpi
     csat: Kpi
+    loyalty_rate: Kpi | None = None
+    gross_margin: Kpi | None = None  # over the orders with a cost; its label counts those without
 
     def to_dict(self) -> dict:
         return {f.name: kpi.to_dict() for f in fields(self) if (kpi := getattr(self, f.name)) is not None}
@@ -112,12 +114,44 @@ class Segment:
     recency_days: float | None
     frequency: float | None
     monetary: float | None
+    margin: float | None = None  # over its members' orders with a cost; None when none has one
 
     @classmethod
     def from_dict(cls, data: dict) -> Segment:
         """From the JSON object, or a row of the profiles a refit stores."""
         return cls(str(data["name"]), int(data["size"]), float(data["revenue_share"]),
-                   _number(data.get("recency_days")), _number(data.get("frequency")), _number(data.get("monetary")))
+                   _number(data.get("recency_days")), _number(data.get("frequency")), _number(data.get("monetary")),
+                   _number(data.get("margin")))
+
+
+@dataclass(frozen=True)
+class MarginLeader:
+    """One of the top customers by margin, with their contribution share of the book's margin."""
+
+    customer_id: int
+    name: str
+    margin: float
+    share: float | None  # None when the book's margin is not positive
+    orders_without_cost: int
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """The book's margin over the orders with a cost (None when none has one), how many were
+    left out for having none, and the top customers by margin (core/sales/margin.py)."""
+
+    margin: float | None
+    revenue_with_cost: float | None
+    orders_with_cost: int
+    orders_without_cost: int
+    top: tuple[MarginLeader, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Contribution:
+        return cls(_number(data["margin"]), _number(data["revenue_with_cost"]), int(data["orders_with_cost"]),
+                   int(data["orders_without_cost"]),
+                   tuple(MarginLeader(int(t["customer_id"]), str(t["name"]), float(t["margin"]), _number(t["share"]),
+                                      int(t["orders_without_cost"])) for t in data["top"]))
 
 
 @dataclass(frozen=True)
@@ -528,6 +562,7 @@ class Summary:
     segment_check: SegmentCheck | None = None  # None before the first refit that ran the check
     purchase_lab: PurchaseLab | None = None  # None before the first refit that ran the lab
     segment_lab: SegmentationLab | None = None  # None before the first refit that ran the lab
+    contribution: Contribution | None = None
 
     def to_json(self, indent: int | None = None) -> str:
         data = {
@@ -544,6 +579,7 @@ class Summary:
             "segment_check": self.segment_check.to_dict() if self.segment_check else None,
             "purchase_lab": self.purchase_lab.to_dict() if self.purchase_lab else None,
             "segment_lab": self.segment_lab.to_dict() if self.segment_lab else None,
+            "contribution": asdict(self.contribution) if self.contribution else None,
         }
         return json.dumps(data, indent=indent, allow_nan=False)
 
@@ -564,6 +600,7 @@ class Summary:
             segment_check=SegmentCheck.from_dict(data["segment_check"]) if data.get("segment_check") else None,
             purchase_lab=PurchaseLab.from_dict(data["purchase_lab"]) if data.get("purchase_lab") else None,
             segment_lab=SegmentationLab.from_dict(data["segment_lab"]) if data.get("segment_lab") else None,
+            contribution=Contribution.from_dict(data["contribution"]) if data.get("contribution") else None,
         )
 
 
@@ -571,7 +608,7 @@ def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
             do_refit: bool = False, probabilities: dict | None = None) -> Summary:
     import pandas as pd  # here, not at the top: the app imports this module for the record alone
 
-    from solocrm_tui.core.sales import campaigns
+    from solocrm_tui.core.sales import campaigns, margin
     from solocrm_tui.core.sales.board import board_as_of, build_board
     from solocrm_tui.core.service import tickets
 
@@ -585,17 +622,20 @@ def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
         from . import refit  # scikit-learn loads only when models are fitted
 
     if as_of is not None:  # a past date: computed fresh, never stored over today's figures
-        latest = {run["kind"]: {**run, "trained_at": now}
-                  for run in refit.compute(orders, customers, moment, settings, store.load_tickets(moment)).runs}
+        fresh = refit.compute(orders, customers, moment, settings, store.load_tickets(moment))
+        latest = {run["kind"]: {**run, "trained_at": now} for run in fresh.runs}
+        labels = fresh.figures["segment"] if "segment" in fresh.figures else pd.Series(dtype=object)
     else:
         if do_refit:
             refit.refit(now, settings)
         latest = runs.latest_runs()
+        labels = store.load_segments()
+    margins = kpis.segment_margins(orders, labels)
     ts = pd.Timestamp(moment)
     series = monthly_revenue(orders, ts, months=24) if len(orders) else pd.Series(dtype=float)
     ahead = forecast_revenue(series, horizon=3) if len(series) >= 3 else None
     board = board_as_of(as_of, probabilities) if as_of is not None else build_board(moment, probabilities)
-    figures = {**kpis.revenue_periods(orders, ts), **kpis.customer_kpis(orders, ts),
+    figures = {**kpis.revenue_periods(orders, ts), **kpis.customer_kpis(orders, ts), **kpis.margin_kpis(orders, ts),
                "pipeline_win_rate": {"label": f"deals closed in the last 90 days ({board.forecast.closed_90d})",
                                      "value": board.forecast.win_rate_90d},
                "campaign_response_rate": campaigns.response_rate(moment),
@@ -607,7 +647,7 @@ def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
         customers=int(len(customers)),
         customers_with_orders=int(orders["customer_id"].nunique()) if len(orders) else 0,
         kpis=Kpis.from_dict(figures),
-        segments=tuple(Segment.from_dict(s) for s in segments.get("segments", [])),
+        segments=tuple(Segment.from_dict({**s, "margin": margins.get(s["name"])}) for s in segments.get("segments", [])),
         kmeans=KMeansComparison.from_dict(segments["kmeans"]) if segments.get("kmeans") else None,
         churn=ChurnModel.from_run(churn, settings),
         clv=ClvModel.from_run(latest.get("clv")),
@@ -628,4 +668,19 @@ def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
         segment_check=SegmentCheck.from_dict(segments["check"]) if segments.get("check") else None,
         purchase_lab=PurchaseLab.from_run(latest["purchases"]) if latest.get("purchases") else None,
         segment_lab=SegmentationLab.from_dict(segments["lab"]) if segments.get("lab") else None,
+        contribution=_contribution(margin.book_margin(moment), margin.top_by_margin(TOP_BY_MARGIN, moment)),
     )
+
+
+TOP_BY_MARGIN = 10
+
+
+def _contribution(book, top) -> Contribution:
+    """From core/sales/margin.py's Decimal records to the JSON-safe floats of the summary."""
+    def amount(value):
+        return None if value is None else float(value)
+
+    return Contribution(amount(book.margin), amount(book.revenue_with_cost), book.orders_with_cost,
+                        book.orders_without_cost,
+                        tuple(MarginLeader(t.customer_id, t.name, float(t.margin), t.share, t.orders_without_cost)
+                              for t in top))

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from solocrm_tui.core.contacts import customers, followups, timeline
-from solocrm_tui.core.sales import deals, orders
+from solocrm_tui.core.sales import deals, margin, orders
+from solocrm_tui.core.sales.margin import CustomerMargin
 from solocrm_tui.core.service import tickets
 from solocrm_tui.core.stages import CLOSED_DEAL_STAGES
 from solocrm_tui.core.storage.records import (
@@ -34,6 +35,7 @@ class CustomerDetail:
     deals: tuple[Deal, ...]
     followups: tuple[FollowUp, ...]
     tickets: tuple[Ticket, ...]
+    margin: CustomerMargin
 
     @property
     def open_deals(self) -> tuple[Deal, ...]:
@@ -55,4 +57,5 @@ def read_detail(customer_id: int) -> CustomerDetail:
         tuple(orders.list_orders(customer_id)),
         tuple(deals.customer_deals(customer_id)),
         tuple(followups.customer_followups(customer_id, include_done=True)),
-        tuple(tickets.customer_tickets(customer_id)))
+        tuple(tickets.customer_tickets(customer_id)),
+        margin.customer_margin(customer_id))

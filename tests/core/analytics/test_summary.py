@@ -88,13 +88,14 @@ def test_the_json_keeps_the_shape_users_script_against(book, now):
     figures, and the customer KPIs are missing before the first order: as it always printed."""
     data = json.loads(summary(now, Settings()).to_json())
     assert list(data) == ["as_of", "customers", "customers_with_orders", "kpis", "segments", "kmeans", "churn",
-                          "clv", "forecast", "fitted_at", "segment_check", "purchase_lab", "segment_lab"]
+                          "clv", "forecast", "fitted_at", "segment_check", "purchase_lab", "segment_lab",
+                          "contribution"]
     assert data["as_of"] == "2026-11-22 10:30:00" and data["fitted_at"] is None and data["segment_check"] is None
     assert data["purchase_lab"] is None and data["segment_lab"] is None
     assert list(data["kpis"]) == ["revenue_month", "revenue_quarter", "active_customers", "new_customers",
                                   "retention_rate", "churn_rate", "repeat_purchase_rate", "average_order_value",
                                   "median_days_between_purchases", "pipeline_win_rate", "campaign_response_rate",
-                                  "csat"]
+                                  "csat", "loyalty_rate", "gross_margin"]
     assert set(data["kpis"]["revenue_month"]) == {"label", "value", "previous", "change", "last_year",
                                                   "change_vs_last_year"}
     assert set(data["kpis"]["active_customers"]) == {"label", "value", "previous", "change"}
