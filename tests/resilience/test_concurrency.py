@@ -9,6 +9,7 @@ process runs `solocrm import customers` three times.
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -75,15 +76,22 @@ def test_two_apps_and_an_import_lose_nothing_and_never_say_locked(db_file, tmp_p
     assert NOW  # the children ran on the same fixed clock
 
 
-UNDO_CYCLES = 300
+BURST = 20
 
 
-def _count(path, sql: str) -> int:
-    conn = raw(path)
-    try:
-        return conn.execute(sql).fetchone()[0]
-    finally:
-        conn.close()
+def _wait_for_more_notes(path, proc, seen: int) -> int:
+    """Until the other process has written more than `seen` notes, or has ended."""
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        conn = raw(path)
+        try:
+            now = conn.execute("SELECT COUNT(*) FROM interaction WHERE body LIKE 'other instance%'").fetchone()[0]
+        finally:
+            conn.close()
+        if now > seen or proc.poll() is not None:
+            return now
+        assert time.monotonic() < deadline, "the other process stopped writing"
+        time.sleep(0.005)
 
 
 @pytest.mark.slow
@@ -100,15 +108,16 @@ def test_undo_removes_only_its_own_notes_while_another_process_writes(db_file):
     try:
         wait_for_line(other, "ready")
         open_database(db_file, create=False)
-        undone = 0
-        # A bounded number of cycles: a loop that writes back to back until the other process is
-        # done can starve it past its busy timeout on a loaded machine (SQLite has no queue).
-        while undone < 50 or (other.poll() is None and undone < UNDO_CYCLES):
-            _, change = changes.record(lambda: timeline.add_interaction(ann, "note", "mine", NOW), "note")
-            changes.undo(change, NOW)
-            undone += 1
-        theirs_meanwhile = _count(db_file, "SELECT COUNT(*) FROM interaction WHERE body LIKE 'other instance%'")
-        assert theirs_meanwhile > 0, "the other process wrote nothing while this one undid: no overlap was tested"
+        undone, theirs = 0, 0
+        while other.poll() is None or undone < 50:
+            for _ in range(BURST):
+                _, change = changes.record(lambda: timeline.add_interaction(ann, "note", "mine", NOW), "note")
+                changes.undo(change, NOW)
+                undone += 1
+            # SQLite has no queue: writing back to back for as long as the other process runs
+            # could starve it past its busy timeout on a loaded machine. Each burst waits for
+            # the other process to get a note in (or to end).
+            theirs = _wait_for_more_notes(db_file, other, theirs)
         out, err = other.communicate(timeout=DEADLINE)
         assert other.returncode == 0, err[-2000:]
         assert "finished" in out
