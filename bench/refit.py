@@ -1,5 +1,7 @@
 """Full analytics refit on the big database, and the UI's longest stall meanwhile
-(SPEC §8: refit ≤ 30 s, no UI frame stalled > 100 ms during it).
+(SPEC §8: refit ≤ 30 s and model-lab refit, every candidate, ≤ 60 s, no UI frame
+stalled > 100 ms during it). The refit runs the whole lab (every churn, purchase and
+segmentation candidate), so one measurement is judged against both targets.
 
     python -m bench.refit [--db PATH]
 
@@ -27,6 +29,7 @@ from pathlib import Path
 from bench.common import Result, db_arg_parser, ensure_db, print_results
 
 TARGET_S = 30.0
+LAB_TARGET_S = 60.0
 TARGET_STALL_MS = 100.0
 PERIOD = 0.01
 IDLE_S = 5.0
@@ -165,6 +168,9 @@ def measure(path: Path) -> list[Result]:
     return [
         Result("Full analytics refit (`r` on Insights → done; child process)", "≤ 30 s", figures["refit_s"], floor,
                "s", "child loading the orders into pandas", figures["refit_s"] <= TARGET_S and not note, note),
+        Result("  the same refit as the model lab (every churn, purchase and segmentation candidate)", "≤ 60 s",
+               figures["refit_s"], floor, "s", "child loading the orders into pandas",
+               figures["refit_s"] <= LAB_TARGET_S and not note, note),
         Result("  longest UI stall during the refit (10 ms ticker)", "≤ 100 ms", figures["refit_stall_ms"], idle,
                "ms", f"same, {IDLE_S:.0f} s idle", figures["refit_stall_ms"] <= TARGET_STALL_MS),
         Result(f"  longest UI stall while Insights reloads after it ({figures['reload_s']:.1f} s; median of "

@@ -299,24 +299,25 @@ def _fallback(orders, as_of, horizon_days, reason, n_train=0, n_valid=0) -> Chur
 def compare_models(orders: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int = 90,
                    min_customers: int = 300, min_history_days: int = 180,
                    random_state: int = 0, tickets: pd.DataFrame | None = None,
-                   budgets: dict[str, Budget] = BUDGETS) -> ChurnResult:
-    """Compare the rule and every candidate (CANDIDATES) out of time; ship the best only
-    if its gain over the rule is confidently above 0, and score every current customer
-    as of ``as_of``. Each candidate's row carries its fit time and training size.
+                   budgets: dict[str, Budget] = BUDGETS,
+                   competing: tuple[str, ...] = CANDIDATES) -> ChurnResult:
+    """Compare the rule and every candidate (CANDIDATES, or the ones named) out of time; ship
+    the best only if its gain over the rule is confidently above 0, and score every current
+    customer as of ``as_of``. Each candidate's row carries its fit time and training size.
 
     Runs single-threaded: it is a background job next to an interactive UI, and
     OpenMP/BLAS thread pools slow down several-fold when a core is busy.
     """
     with threadpool_limits(limits=1):
         return _compare(orders, as_of, horizon_days, min_customers, min_history_days, random_state, tickets,
-                        budgets)
+                        budgets, competing)
 
 
-def _run_candidates(train, valid, horizon_days, random_state, budgets) -> tuple[dict, dict]:
+def _run_candidates(train, valid, horizon_days, random_state, budgets, competing) -> tuple[dict, dict]:
     """Each candidate's risk for the validation customers, and its row so far: seconds to fit
     and score, customers fitted on, and a note when it was subsampled or skipped (no risk)."""
     risks, runs = {}, {}
-    for name in CANDIDATES:
+    for name in competing:
         started = time.perf_counter()
         if name == "bgnbd":  # needs no labels: fitted on the validation customers' own histories
             n, note = len(valid), ""
@@ -333,7 +334,7 @@ def _run_candidates(train, valid, horizon_days, random_state, budgets) -> tuple[
 
 
 def _compare(orders, as_of, horizon_days, min_customers, min_history_days, random_state, tickets,
-             budgets) -> ChurnResult:
+             budgets, competing) -> ChurnResult:
     as_of = align_tz(as_of, orders["ordered_at"])
     H = pd.Timedelta(days=horizon_days)
     orders = orders.loc[orders["ordered_at"] <= as_of]
@@ -361,7 +362,7 @@ def _compare(orders, as_of, horizon_days, min_customers, min_history_days, rando
     rule_risk = _fit_supervised("rule_recency", train, random_state)(valid)
     candidates = [{"model": "rule_recency", "auc": rule_auc, "brier": float(brier_score_loss(y_valid, rule_risk)),
                    "fit_seconds": time.perf_counter() - started, "n": n_train}]
-    risks, runs = _run_candidates(train, valid, horizon_days, random_state, budgets)
+    risks, runs = _run_candidates(train, valid, horizon_days, random_state, budgets, competing)
     intervals = _gain_intervals(y_valid, valid["recency_days"].to_numpy(), risks, random_state)
     for name, run in runs.items():
         if name in risks:
@@ -372,11 +373,14 @@ def _compare(orders, as_of, horizon_days, min_customers, min_history_days, rando
 
     fitted = [c for c in candidates[1:] if c["auc"] is not None]
     winners = [c for c in fitted if c["gain_low"] > 0]
-    best = max(fitted, key=lambda c: c["auc"])
+    best = max(fitted, key=lambda c: c["auc"]) if fitted else None
     if winners:
         chosen, rule_based = max(winners, key=lambda c: c["auc"]), False
         reason = (f"{chosen['model']} beat the recency rule on {n_valid:,} customers: AUC gain "
                   f"{chosen['gain']:+.3f} (95 % interval {chosen['gain_low']:+.3f} to {chosen['gain_high']:+.3f})")
+    elif best is None:
+        chosen, rule_based = candidates[0], True
+        reason = f"the recency rule, validated on {n_valid:,} customers (no other candidate was compared)"
     else:
         chosen, rule_based = candidates[0], True
         reason = (f"no model beat the recency rule with confidence on {n_valid:,} customers (best "

@@ -26,7 +26,13 @@ from threadpoolctl import threadpool_limits
 from solocrm_tui.core.analytics.runs import Settings, order_stamp
 
 from . import store
-from .churn import MIN_BUYERS, MIN_HISTORY_DAYS, churn_reasons, compare_models
+from .churn import (
+    CANDIDATES,
+    MIN_BUYERS,
+    MIN_HISTORY_DAYS,
+    churn_reasons,
+    compare_models,
+)
 from .clv import (
     conditional_expected_transactions,
     discounted_clv,
@@ -120,9 +126,12 @@ def compute(orders: pd.DataFrame, customers: pd.DataFrame, as_of: datetime, sett
         "metrics": {"auc": churn.auc, "brier": churn.brier, "candidates": churn.candidates,
                     "rule_based": churn.rule_based, "reason": churn.reason, "n_train": churn.n_train,
                     "n_valid": churn.n_valid, "reliability": churn.reliability}}]
+    # The states are checked as the churn model in use would have drawn them at the cut-off:
+    # the rule and that one candidate, not the whole comparison a second time.
+    in_use = tuple(name for name in CANDIDATES if name == churn.model)
     lab = segmentation_lab(orders, as_of_ts, settings.churn_horizon_days, lambda past, cutoff: compare_models(
-        past, cutoff, settings.churn_horizon_days, settings.min_customers, settings.min_history_days).scores,
-        settings.new_days, features)
+        past, cutoff, settings.churn_horizon_days, settings.min_customers, settings.min_history_days,
+        competing=in_use).scores, settings.new_days, features)
     runs.append(_segments_run(features, figures["segment"], as_of, buyers, lab))
     runs.append(_purchases_run(orders, as_of, settings, buyers, figures))
     return RefitResult(figures, runs)

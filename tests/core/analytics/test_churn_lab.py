@@ -18,6 +18,8 @@ from solocrm_tui.core.analytics.churn import (
     training_plan,
 )
 
+from .conftest import CALIBRATION_END
+
 CUT = pd.Timestamp("1998-03-31")
 
 
@@ -105,3 +107,13 @@ def test_a_big_book_subsamples_and_skips_and_says_so(cdnow_orders):
     assert result.model != "knn"
     again = compare_models(book, CUT, horizon_days=90, budgets=budgets)
     assert rows["svm"]["auc"] == {c["model"]: c for c in again.candidates}["svm"]["auc"]  # seeded subsample
+
+
+def test_the_rule_alone_competes_with_nothing_and_ships(cdnow_calibration):
+    """The refit checks the named states with the model in use only; when that is the rule,
+    no candidate competes and the rule is the answer, not an error."""
+    result = compare_models(cdnow_calibration, CALIBRATION_END, horizon_days=91, competing=())
+    assert result.model == "rule_recency" and result.rule_based
+    assert [c["model"] for c in result.candidates] == ["rule_recency"]
+    assert "no other candidate" in result.reason
+    assert result.scores.between(0, 1).all()
