@@ -234,8 +234,8 @@ def _weighted_auc(y: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.n
     return out
 
 
-def _gain_intervals(y: np.ndarray, rule: np.ndarray, risks: dict[str, np.ndarray],
-                    random_state: int, metric=_weighted_auc) -> dict[str, tuple[float, float]]:
+def paired_gain_intervals(y: np.ndarray, rule: np.ndarray, risks: dict[str, np.ndarray],
+                          random_state: int, metric=_weighted_auc) -> dict[str, tuple[float, float]]:
     """Paired bootstrap of each candidate's gain over the rule on the validation customers:
     AUC by default; any ``metric(y, score, weights)`` giving one value per resample (the
     purchase lab passes mean absolute error)."""
@@ -363,7 +363,7 @@ def _compare(orders, as_of, horizon_days, min_customers, min_history_days, rando
     candidates = [{"model": "rule_recency", "auc": rule_auc, "brier": float(brier_score_loss(y_valid, rule_risk)),
                    "fit_seconds": time.perf_counter() - started, "n": n_train}]
     risks, runs = _run_candidates(train, valid, horizon_days, random_state, budgets, competing)
-    intervals = _gain_intervals(y_valid, valid["recency_days"].to_numpy(), risks, random_state)
+    intervals = paired_gain_intervals(y_valid, valid["recency_days"].to_numpy(), risks, random_state)
     for name, run in runs.items():
         if name in risks:
             auc, brier = _evaluate(y_valid, risks[name])

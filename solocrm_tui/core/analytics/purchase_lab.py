@@ -33,7 +33,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.tree import DecisionTreeRegressor
 from threadpoolctl import threadpool_limits
 
-from .churn import MIN_BUYERS, MIN_HISTORY_DAYS, _gain_intervals
+from .churn import MIN_BUYERS, MIN_HISTORY_DAYS, paired_gain_intervals
 from .clv import (
     conditional_expected_transactions,
     expected_spend,
@@ -87,7 +87,7 @@ def _weighted_mae(actual: np.ndarray, predicted: np.ndarray, weights: np.ndarray
 def mae_intervals(actual: np.ndarray, baseline: np.ndarray, candidates: dict[str, np.ndarray],
                   random_state: int) -> dict[str, tuple[float, float]]:
     """95 % paired bootstrap interval of each candidate's MAE minus the baseline's (below 0: better)."""
-    return _gain_intervals(actual, baseline, candidates, random_state, metric=_weighted_mae)
+    return paired_gain_intervals(actual, baseline, candidates, random_state, metric=_weighted_mae)
 
 
 def next_period(orders: pd.DataFrame, cutoff: pd.Timestamp, horizon_days: int, customers: pd.Index) -> pd.DataFrame:
