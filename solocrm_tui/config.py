@@ -37,7 +37,7 @@ class Jobs:
 @dataclass(frozen=True)
 class Notifications:
     bell: bool = True
-    desktop: str = "osc9"  # "off", "osc9" or "osc777"
+    desktop: str = "off"  # "off", "osc9" or "osc777": opt-in, it writes an escape sequence to the terminal
 
 
 @dataclass(frozen=True)
