@@ -115,8 +115,8 @@ class PipelineScreen(CRMScreen):
             mark = "✓ won " if deal.stage == "won" else "✗ lost"
             reason = f" — {deal.lost_reason}" if deal.lost_reason else ""
             lines.append(cell(f"{mark} {deal.closed_at:%d %b}  {deal.title} · {deal.customer_name} · "
-                              f"{money(deal.value)}{reason}", overflow="ellipsis", no_wrap=True))
-        panel.update(Text("\n").join(lines))
+                              f"{money(deal.value)}{reason}"))
+        panel.update(Text("\n").join(lines))  # one line per deal, cut by the CSS, never wrapped
 
     def action_toggle_recent(self) -> None:
         self.show_recent = not self.show_recent

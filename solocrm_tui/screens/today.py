@@ -41,6 +41,7 @@ FIRST_STEPS = """\
 
  Later, /add NAME [EMAIL] in the composer adds a customer from any screen."""
 FIRST_STEP_ACTIONS = frozenset({"add_customer", "import_customers", "load_demo"})
+QUEUE_ACTIONS = frozenset({"open", "done", "snooze", "snooze_pick", "call", "mark"})
 IMPORT_REPORT_LINES = 8  # a toast, not a log: the CLI's `import --dry-run` lists every row
 
 
@@ -140,16 +141,19 @@ class TodayScreen(CRMScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The first steps are offered (and shown in the footer) only while the book is empty."""
+        """The first steps are offered (and shown in the footer) only while the book is empty,
+        the queue's keys only while it is not, so the footer names the keys that do something."""
         if action in FIRST_STEP_ACTIONS:
             return self.empty_book and not self.loading_demo
+        if action in QUEUE_ACTIONS:
+            return not self.empty_book
         return True
 
     def summary(self, items: list[QueueItem]) -> str:
         if self.loading_demo:
             return " loading the demo book… (a few seconds)"
         if self.empty_book:
-            return " No customers yet."
+            return " First steps"
         if not items:
             return " Nothing due today · set one with /follow @name tomorrow TEXT in the composer"
         now = self.app.now()
@@ -261,7 +265,7 @@ class TodayScreen(CRMScreen):
         if len(lines) > IMPORT_REPORT_LINES:
             lines = [*lines[:IMPORT_REPORT_LINES - 1], f"… {len(lines) - IMPORT_REPORT_LINES + 1} more lines: "
                      f"`solocrm import customers FILE --dry-run` lists them all", lines[-1]]
-        work.toast(self.app, "\n".join(lines), title="Import", timeout=30,
+        work.toast(self.app, "\n".join(lines), lines=True, title="Import", timeout=30,
                    severity="information" if report.ok else "warning")
 
     def action_load_demo(self) -> None:

@@ -83,6 +83,7 @@ async def test_i_imports_a_csv_and_shows_its_report(make_app, tmp_path):
         assert [n for (n,) in CustomerModel.select(CustomerModel.name).tuples()] == ["Ann Lee"]
         report = notes.texts("warning")[-1]
         assert "inserted 1" in report and "rejected 1" in report and "line 3" in report
+        assert "\n  line 3: rejected" in report  # one report line per toast line, as the CLI prints it
         assert not first_steps(app).display
 
 

@@ -87,3 +87,15 @@ async def test_recent_deals_show_even_when_no_deal_is_open(make_app, db_path, no
         await settle(pilot)
         assert "Website" in text_of(app.screen.query_one("#recent", Static))
         assert app.screen.query_one("#pipeline-empty", Static).display
+
+
+async def test_a_long_recent_deal_is_one_line_cut_not_wrapped(make_app, db_path, now):
+    won = create_deal(create_customer(now, name="Ann Lee").id, "A very long deal title " * 6, "5000", now - 9 * D)
+    move_deal(won.id, "won", now - 3 * D)
+    app = make_app("pipeline")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        recent = app.screen.query_one("#recent", Static)
+        assert recent.region.height == 3  # the rule above, the heading and the one deal
