@@ -29,11 +29,12 @@ from solocrm_tui.screens.insights import InsightsScreen
 from solocrm_tui.screens.pipeline import PipelineScreen
 from solocrm_tui.screens.today import TodayScreen
 from solocrm_tui.session import ComposerSession
+from solocrm_tui.themes import KeepsTheme
 
 IDLE_CHECK_SECONDS = 1.0  # how often to look for a quiet moment to collect garbage (see idle_gc)
 
 
-class SoloCRMApp(RunsJobs, App):
+class SoloCRMApp(RunsJobs, KeepsTheme, App):
     CSS_PATH = "app.tcss"
     TITLE = "SoloCRM"
     COMMANDS = App.COMMANDS | {CRMCommands}
@@ -69,6 +70,7 @@ class SoloCRMApp(RunsJobs, App):
     def on_mount(self) -> None:
         if self.config.keys:
             self.set_keymap(self.config.keys)
+        self.start_theme()
         self.switch_mode(self.start_mode)
         self.call_after_refresh(self.collector.install)
         self.set_interval(IDLE_CHECK_SECONDS, self.collector.collect_if_idle)

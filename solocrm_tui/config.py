@@ -1,11 +1,17 @@
 """config.toml -> a frozen, validated Config.
 
 Validated once at start so a typo in the config is one clear error naming the key,
-not a crash deep inside a job an hour later.
+not a crash deep inside a job an hour later. The app writes one key back, `theme`
+(picked in the command palette), by editing that one line, so the owner's other
+settings, layout and comments stay as they wrote them (no TOML writer that keeps
+comments is installed, and one top-level string needs none).
 """
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
 import tomllib
 from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
@@ -37,7 +43,7 @@ class Jobs:
 @dataclass(frozen=True)
 class Notifications:
     bell: bool = True
-    desktop: str = "osc9"  # "off", "osc9" or "osc777"
+    desktop: str = "off"  # "off", "osc9" or "osc777": opt-in, it writes an escape sequence to the terminal
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class Config:
         default_factory=lambda: {stage: DEFAULT_PROBABILITIES[stage] for stage in OPEN_DEAL_STAGES}
     )
     keys: dict[str, str] = field(default_factory=dict)
+    theme: str | None = None  # a Textual theme name; checked where Textual is loaded (themes.py)
 
 
 _SECTIONS = {"lifecycle": Lifecycle, "jobs": Jobs, "notifications": Notifications,
@@ -132,6 +139,8 @@ def parse_config(raw: dict[str, Any]) -> Config:
             config = replace(config, deal_probabilities={**config.deal_probabilities, **probs})
         elif key == "keys":
             config = replace(config, keys=_string_map(key, value, str))
+        elif key == "theme":
+            config = replace(config, theme=_check_type(key, value, str))
         else:
             raise ValidationError(f"config: unknown key {key}")
     if config.notifications.desktop not in ("off", "osc9", "osc777"):
@@ -150,3 +159,50 @@ def load_config(path: Path) -> Config:
     except OSError as exc:
         raise ValidationError(f"config: cannot read {path}: {exc.strerror}") from None
     return parse_config(raw)
+
+
+_THEME_LINE = re.compile(r"""theme\s*=\s*("[^"\n]*"|'[^'\n]*')(?P<rest>\s*(#.*)?)$""")
+
+
+def keep_theme(path: Path, name: str) -> None:
+    """Set the top-level `theme = "name"` in config.toml: the line is changed in place (its
+    comment kept) or added above the first [table]; nothing else in the file changes.
+    The result is parsed before it replaces the file, atomically, with the file's mode."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    before = _parsed(path, text)
+    lines = text.splitlines(keepends=True)
+    line = f'theme = "{name}"'
+    for index, old in enumerate(lines):
+        stripped = old.strip()
+        found = _THEME_LINE.match(stripped)
+        if found:
+            lines[index] = old[:len(old) - len(old.lstrip())] + line + found["rest"] + "\n"
+            break
+        if stripped.startswith("["):  # top-level keys must come before the first table
+            while index and (not lines[index - 1].strip() or lines[index - 1].lstrip().startswith("#")):
+                index -= 1  # the blank lines and comments above a table belong to it
+            lines.insert(index, line + ("\n" if lines[index].strip() == "" else "\n\n"))
+            break
+    else:
+        lines.append(("\n" if lines and not lines[-1].endswith("\n") else "") + line + "\n")
+    new = "".join(lines)
+    if {**before, "theme": name} != _parsed(path, new):
+        raise ValidationError(f"config: cannot set theme in {path} without changing more; set theme = \"{name}\" there")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(new)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _parsed(path: Path, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError(f"config: {path} is not valid TOML: {exc}") from None

@@ -84,10 +84,11 @@ def apply_change(node: DOMNode, write: Callable[[], T], *, what: Changed | Calla
     return node.run_worker(run, name=group, group=group, thread=True, exit_on_error=False)
 
 
-def toast(app: App, message: str, **options) -> None:
+def toast(app: App, message: str, *, lines: bool = False, **options) -> None:
     """Every toast: its message often quotes the owner's text (a name, a title), so it is
-    plain text (no markup) with control and bidi characters shown, not sent."""
-    app.notify(visible(message), markup=False, **options)
+    plain text (no markup) with control and bidi characters shown, not sent; with `lines`
+    its newlines are kept (a report of several lines)."""
+    app.notify(visible(message, lines=lines), markup=False, **options)
 
 
 def _not_done(app: App, error: CRMError) -> None:

@@ -38,6 +38,8 @@ def _isolated_environment(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.delenv("SOLOCRM_DB", raising=False)
+    monkeypatch.delenv("TMUX", raising=False)  # the notification bytes differ inside tmux
+    monkeypatch.setenv("COLORTERM", "truecolor")  # the default theme follows the terminal's colours
 
 
 @pytest.fixture

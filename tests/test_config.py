@@ -18,7 +18,7 @@ def test_defaults():
     assert config.lifecycle.churned_days == 365
     assert config.lifecycle.loyal_orders == 3
     assert config.jobs.backups_kept == 7
-    assert config.notifications.desktop == "osc9"
+    assert config.notifications.desktop == "off"  # opt-in: a terminal escape the owner asked for
     assert config.notifications.bell is True
     assert config.analytics.churn_horizon_days == 90
     assert config.today.stale_deal_days == 14

@@ -61,10 +61,15 @@ def db_path(args: argparse.Namespace) -> Path:
 
 def load_config():
     """The config file, checked whole: a [keys] section is checked against the app's
-    bindings here, where the UI may be imported (only then, to keep commands fast)."""
+    bindings and `theme` against Textual's themes here, where the UI may be imported
+    (only then, to keep commands fast)."""
     from solocrm_tui.config import load_config
 
     config = load_config(paths.config_path())
+    if config.theme is not None:
+        from solocrm_tui.themes import check_theme
+
+        check_theme(config.theme)
     if config.keys:
         from solocrm_tui.keymap import check_keymap
 

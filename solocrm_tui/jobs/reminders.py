@@ -2,11 +2,16 @@
 
 OSC 9 (iTerm2, WezTerm, Windows Terminal, foot, kitty) and OSC 777 (urxvt, VTE/GNOME
 terminals, Ghostty) are escape sequences the owner's own terminal turns into a
-desktop notification; they travel through SSH and tmux (with passthrough) like any
-other output, which is why they work where a server-side notifier cannot.
+desktop notification; they travel through SSH like any other output, which is why
+they work where a server-side notifier cannot. tmux keeps OSC sequences it does not
+know to itself, so inside tmux ($TMUX set) the sequence goes in tmux's DCS passthrough
+(which also needs `set -g allow-passthrough on` in tmux 3.3 and later).
 """
 
 from __future__ import annotations
+
+import os
+from collections.abc import Mapping
 
 from solocrm_tui.core.storage.records import FollowUp
 from solocrm_tui.messages import DataChanged
@@ -14,14 +19,19 @@ from solocrm_tui.messages import DataChanged
 MAX_TOASTS = 4
 
 
-def desktop_sequence(style: str, title: str, body: str) -> str:
-    """The escape sequence for one desktop notification, or '' when switched off."""
+def desktop_sequence(style: str, title: str, body: str, *, env: Mapping[str, str] | None = None) -> str:
+    """The escape sequence for one desktop notification, or '' when switched off;
+    `env` (default: this process's environment) says whether it runs inside tmux."""
     clean = lambda text: "".join(ch for ch in text if ch.isprintable() and ch != ";")[:200]  # noqa: E731
     if style == "osc9":
-        return f"\x1b]9;{clean(title)}: {clean(body)}\x07"
-    if style == "osc777":
-        return f"\x1b]777;notify;{clean(title)};{clean(body)}\x07"
-    return ""
+        sequence = f"\x1b]9;{clean(title)}: {clean(body)}\x07"
+    elif style == "osc777":
+        sequence = f"\x1b]777;notify;{clean(title)};{clean(body)}\x07"
+    else:
+        return ""
+    if (os.environ if env is None else env).get("TMUX"):
+        return "\x1bPtmux;" + sequence.replace("\x1b", "\x1b\x1b") + "\x1b\\"
+    return sequence
 
 
 def describe(followup: FollowUp) -> str:

@@ -2,13 +2,16 @@
 
 A move is drawn at once (the card jumps columns) and persisted in a worker; if the
 write fails the board is reloaded from the database, so the card goes back, and the
-error is shown.
+error is shown. With no open deal the board gives way to one line saying how to add
+one; `r` shows the deals won and lost lately below it (off at first, kept while the
+app runs: the screen lives as long as the app).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -17,11 +20,16 @@ from textual.widgets import Static
 from solocrm_tui import work
 from solocrm_tui.core.errors import CRMError
 from solocrm_tui.core.sales import deals
-from solocrm_tui.core.sales.board import Board, Card, Column, build_board
+from solocrm_tui.core.sales.board import RECENT_DAYS, Board, Card, Column, build_board
 from solocrm_tui.core.stages import OPEN_DEAL_STAGES
+from solocrm_tui.core.storage.records import Deal
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.text.figures import money
+from solocrm_tui.widgets.cells import cell
 from solocrm_tui.widgets.deal_card import DealCard, StageColumn
+
+NO_DEALS = ("No open deals. Press n for a new deal, or type /deal AMOUNT TITLE in the composer "
+            "(on a customer, or /deal @name AMOUNT TITLE).")
 
 
 class PipelineScreen(CRMScreen):
@@ -38,6 +46,7 @@ class PipelineScreen(CRMScreen):
         Binding("n", "new", "New deal", id="pipeline.new"),
         Binding("e", "edit", "Edit", id="pipeline.edit"),
         Binding("enter", "open", "Open customer", id="pipeline.open"),
+        Binding("r", "toggle_recent", "Won/lost", id="pipeline.recent"),
     ]
 
     def __init__(self) -> None:
@@ -45,11 +54,16 @@ class PipelineScreen(CRMScreen):
         self.board: Board | None = None
         self.col = 0
         self.rows = [0] * len(OPEN_DEAL_STAGES)
+        self.show_recent = False
 
     def compose_body(self) -> ComposeResult:
+        no_deals, recent = Static(NO_DEALS, id="pipeline-empty", markup=False), Static(id="recent")
+        no_deals.display = recent.display = False  # until the board is read
+        yield no_deals
         with Horizontal(id="board"):
             for stage in OPEN_DEAL_STAGES:
                 yield StageColumn(stage)
+        yield recent
         yield Static("loading the pipeline…", id="forecast")
 
     def on_mount(self) -> None:
@@ -67,11 +81,16 @@ class PipelineScreen(CRMScreen):
 
     def load(self) -> None:
         now, config = self.app.now(), self.app.config
-        work.load(self, lambda: build_board(now, config.deal_probabilities, config.today.stale_deal_days), self.show,
-                  group="pipeline-load")
+        recent_days = RECENT_DAYS if self.show_recent else None
+        work.load(self, lambda: build_board(now, config.deal_probabilities, config.today.stale_deal_days,
+                                            recent_days=recent_days), self.show, group="pipeline-load")
 
     def show(self, board: Board) -> None:
         self.board = board
+        no_deals = not any(column.cards for column in board.columns)
+        self.query_one("#pipeline-empty").display = no_deals
+        self.query_one("#board").display = not no_deals
+        self.show_recent_deals(board.recent)
         today = self.app.now().date()
         for index, column in enumerate(board.columns):
             self.rows[index] = min(self.rows[index], max(0, len(column.cards) - 1))
@@ -84,6 +103,24 @@ class PipelineScreen(CRMScreen):
             f"{money(f.next_month)}   │   last 90 days: win rate {win} · {days}   │   this month: "
             f"won {f.won_this_month} ({money(f.won_value_this_month)}) · lost {f.lost_this_month}")
         self.call_after_refresh(self.highlight)
+
+    def show_recent_deals(self, recent: tuple[Deal, ...]) -> None:
+        panel = self.query_one("#recent", Static)
+        panel.display = self.show_recent
+        if not self.show_recent:
+            return
+        lines = [Text(f"Won and lost in the last {RECENT_DAYS} days" + ("" if recent else ": none"),
+                      style="bold")]
+        for deal in recent:
+            mark = "✓ won " if deal.stage == "won" else "✗ lost"
+            reason = f" — {deal.lost_reason}" if deal.lost_reason else ""
+            lines.append(cell(f"{mark} {deal.closed_at:%d %b}  {deal.title} · {deal.customer_name} · "
+                              f"{money(deal.value)}{reason}"))
+        panel.update(Text("\n").join(lines))  # one line per deal, cut by the CSS, never wrapped
+
+    def action_toggle_recent(self) -> None:
+        self.show_recent = not self.show_recent
+        self.load()
 
     # selection --------------------------------------------------------------------------
 

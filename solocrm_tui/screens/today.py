@@ -3,6 +3,11 @@
 Follow-ups can be done or snoozed; suggestions (birthdays, repurchase, stale deals,
 churn risk) can be dismissed for today. The queue reloads whenever data changes,
 when reminders fire, and every minute so "due" keeps meaning now.
+
+On an empty book (no customer yet) the queue gives way to the first steps, one key
+each: add a customer, import a CSV of customers, or load the demo book. They are
+Today's own keys, offered only while the book is empty, so the first screen a new
+owner sees is the one they will use every day.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from solocrm_tui import work
+from solocrm_tui.core.contacts.customers import book_is_empty
 from solocrm_tui.core.dates import parse_when
+from solocrm_tui.core.demo import DEFAULT_CUSTOMERS
 from solocrm_tui.core.today import dismissals, queue
 from solocrm_tui.core.today.items import QueueItem, item_key
 from solocrm_tui.screens.base import CRMScreen
@@ -23,6 +30,19 @@ from solocrm_tui.widgets.cells import cell
 
 KIND_LABEL = {"followup": "follow-up", "birthday": "birthday", "repurchase": "repurchase",
               "stale_deal": "stale deal", "churn_risk": "churn risk", "ticket": "ticket"}
+
+DEMO_CUSTOMERS = DEFAULT_CUSTOMERS
+FIRST_STEPS = """\
+ Welcome. There are no customers yet; start with one of these:
+
+   a  add a customer
+   i  import customers from a CSV file (name, email, phone, company…)
+   t  try the demo book: made-up customers, orders and deals to explore
+
+ Later, /add NAME [EMAIL] in the composer adds a customer from any screen."""
+FIRST_STEP_ACTIONS = frozenset({"add_customer", "import_customers", "load_demo"})
+QUEUE_ACTIONS = frozenset({"open", "done", "snooze", "snooze_pick", "call", "mark"})
+IMPORT_REPORT_LINES = 8  # a toast, not a log: the CLI's `import --dry-run` lists every row
 
 
 def _rows(items: list[QueueItem]) -> str:
@@ -40,6 +60,9 @@ class TodayScreen(CRMScreen):
         Binding("space", "mark", "Mark", id="today.mark"),
         Binding("j", "cursor_down", "Down", show=False, id="today.down"),
         Binding("k", "cursor_up", "Up", show=False, id="today.up"),
+        Binding("a", "add_customer", "Add customer", id="today.add_customer"),
+        Binding("i", "import_customers", "Import CSV", id="today.import_customers"),
+        Binding("t", "load_demo", "Try the demo", id="today.load_demo"),
     ]
 
     def __init__(self) -> None:
@@ -47,9 +70,15 @@ class TodayScreen(CRMScreen):
         self.items: list[QueueItem] = []
         self.shown_once = False
         self.marked: set[int] = set()
+        self.empty_book = False
+        self.loading_demo = False
 
     def compose_body(self) -> ComposeResult:
         yield Static("loading today's queue…", id="today-summary")
+        steps = Static(FIRST_STEPS, id="first-steps", markup=False)
+        steps.can_focus = True  # the queue is hidden: the first steps' keys need a focused home
+        steps.display = False
+        yield steps
         table = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         table.add_column(" ", key="mark", width=1)
         table.add_column("Urg.", key="urgency", width=5)
@@ -64,7 +93,7 @@ class TodayScreen(CRMScreen):
         self.set_interval(60, self.load)
 
     def focus_main(self) -> None:
-        self.query_one("#queue", DataTable).focus()
+        self.query_one("#first-steps" if self.empty_book else "#queue").focus()
 
     def reload(self) -> None:
         self.load()
@@ -78,9 +107,11 @@ class TodayScreen(CRMScreen):
 
     def load(self) -> None:
         now, settings = self.app.now(), self.app.config.today
-        work.load(self, lambda: queue.todays_queue(now, settings), self.show, group="today-load")
+        work.load(self, lambda: (queue.todays_queue(now, settings), book_is_empty()),
+                  lambda loaded: self.show(*loaded), group="today-load")
 
-    def show(self, items: list[QueueItem]) -> None:
+    def show(self, items: list[QueueItem], empty_book: bool = False) -> None:
+        self.show_first_steps(empty_book)
         table = self.query_one("#queue", DataTable)
         current = self.current()
         keep = item_key(current) if current else None
@@ -99,9 +130,32 @@ class TodayScreen(CRMScreen):
                 table.move_cursor(row=index, animate=False)
         self.query_one("#today-summary", Static).update(self.summary(items))
 
+    def show_first_steps(self, empty_book: bool) -> None:
+        """The first steps instead of the queue while the book is empty; the queue once it is not."""
+        if empty_book == self.empty_book and self.shown_once:
+            return
+        self.empty_book = empty_book
+        self.query_one("#first-steps").display = empty_book
+        self.query_one("#queue").display = not empty_book
+        self.focus_main()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The first steps are offered (and shown in the footer) only while the book is empty,
+        the queue's keys only while it is not, so the footer names the keys that do something."""
+        if action in FIRST_STEP_ACTIONS:
+            return self.empty_book and not self.loading_demo
+        if action in QUEUE_ACTIONS:
+            return not self.empty_book
+        return True
+
     def summary(self, items: list[QueueItem]) -> str:
+        if self.loading_demo:
+            return " loading the demo book… (a few seconds)"
+        if self.empty_book:
+            return " First steps"
         if not items:
-            return " Nothing due today. Add follow-ups with /follow WHEN TEXT in the composer."
+            return " Nothing due today · set one with /follow @name tomorrow TEXT in the composer"
         now = self.app.now()
         overdue = sum(1 for i in items if i.kind == "followup" and i.due_at and i.due_at.date() < now.date())
         due = sum(1 for i in items if i.kind == "followup") - overdue
@@ -184,3 +238,54 @@ class TodayScreen(CRMScreen):
             now = self.app.now()
             work.apply_change(self, lambda: dismissals.snooze_items(items, until, now), what=("followups", "today"),
                               done=f"snoozed until {until:%a %d %b %H:%M}", undo_as=f"snoozing {_rows(items)}")
+
+    # first steps ------------------------------------------------------------------------
+
+    def action_add_customer(self) -> None:
+        self.app.action_add_customer()
+
+    def action_import_customers(self) -> None:
+        from solocrm_tui.core.data_io.reading import check_file
+        from solocrm_tui.modals.prompt import Prompt
+
+        self.app.push_screen(Prompt("Import customers from which CSV file?", placeholder="~/contacts.csv",
+                                    check=check_file),
+                             lambda path: path and self.import_customers(path))
+
+    def import_customers(self, path: str) -> None:
+        """The CLI's import (same matching, same report); the report comes back as one toast."""
+        from solocrm_tui.core.data_io.importing import import_file
+
+        now, currency = self.app.now(), self.app.config.currency
+        work.apply_change(self, lambda: import_file("customers", path, now, currency=currency),
+                          what=("customers", "today"), then=self.show_import_report, group="today-import")
+
+    def show_import_report(self, report) -> None:
+        lines = report.lines()
+        if len(lines) > IMPORT_REPORT_LINES:
+            lines = [*lines[:IMPORT_REPORT_LINES - 1], f"… {len(lines) - IMPORT_REPORT_LINES + 1} more lines: "
+                     f"`solocrm import customers FILE --dry-run` lists them all", lines[-1]]
+        work.toast(self.app, "\n".join(lines), lines=True, title="Import", timeout=30,
+                   severity="information" if report.ok else "warning")
+
+    def action_load_demo(self) -> None:
+        """The CLI's demo generator, in a worker: a few seconds for the default book."""
+        from solocrm_tui.core.demo.generate import generate_demo
+
+        now, currency, size = self.app.now(), self.app.config.currency, DEMO_CUSTOMERS
+        self.loading_demo = True
+        self.refresh_bindings()
+        self.query_one("#today-summary", Static).update(self.summary(self.items))
+
+        def loaded(_) -> None:
+            self.loading_demo = False
+            self.refresh_bindings()
+
+        def refused(_) -> None:
+            loaded(None)
+            self.load()
+
+        work.apply_change(self, lambda: generate_demo(now, size, currency=currency),
+                          what=("customers", "orders", "deals", "followups", "today"), then=loaded,
+                          refused=refused, done=lambda summary: f"demo book loaded: {summary.line()}",
+                          group="today-demo")

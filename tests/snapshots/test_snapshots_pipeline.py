@@ -47,3 +47,19 @@ async def _ready(pilot) -> None:
 
 def test_pipeline_board(board_app, snap_compare):
     assert snap_compare(board_app, terminal_size=(120, 35), run_before=_ready)
+
+
+@pytest.mark.parametrize("size", [(120, 35), (80, 24)], ids=["120x35", "80x24"])
+def test_pipeline_with_recently_won_and_lost(board_app, snap_compare, size):
+    async def recent_on(pilot) -> None:
+        await _ready(pilot)
+        await pilot.press("r")
+        await _ready(pilot)
+
+    assert snap_compare(board_app, terminal_size=size, run_before=recent_on)
+
+
+@pytest.mark.parametrize("size", [(120, 35), (80, 24)], ids=["120x35", "80x24"])
+def test_empty_pipeline_says_how_to_add_a_deal(db_path, now, snap_compare, size):
+    app = make_app(db_path, Config(), clock=lambda: now, jobs=False, start_mode="pipeline")
+    assert snap_compare(app, terminal_size=size, run_before=_ready)

@@ -248,6 +248,25 @@ def test_desktop_sequences():
     assert reminders.desktop_sequence("off", "SoloCRM", "call Ada") == ""
 
 
+@pytest.mark.parametrize("style, bare", [("osc9", "\x1b]9;SoloCRM: call Ada\x07"),
+                                         ("osc777", "\x1b]777;notify;SoloCRM;call Ada\x07")])
+def test_inside_tmux_the_sequence_is_wrapped_in_its_passthrough(style, bare):
+    """tmux swallows OSC 9/777 unless wrapped in DCS passthrough, with each ESC doubled."""
+    inside = {"TMUX": "/tmp/tmux-1000/default,4242,0"}
+    escaped = bare.replace("\x1b", "\x1b\x1b")
+    assert reminders.desktop_sequence(style, "SoloCRM", "call Ada", env=inside) == f"\x1bPtmux;{escaped}\x1b\\"
+    assert reminders.desktop_sequence(style, "SoloCRM", "call Ada", env={}) == bare
+    assert reminders.desktop_sequence(style, "SoloCRM", "call Ada", env={"TMUX": ""}) == bare
+    assert reminders.desktop_sequence("off", "SoloCRM", "call Ada", env=inside) == ""
+
+
+def test_deliver_inside_tmux_writes_the_wrapped_sequence(monkeypatch):
+    monkeypatch.setenv("TMUX", "/tmp/tmux-1000/default,4242,0")
+    app = FakeApp("osc9")
+    reminders.deliver(app, _followups(1))
+    assert app.written == ["\x1bPtmux;\x1b\x1b]9;SoloCRM: task 1 — Person 1\x07\x1b\\"]
+
+
 def test_desktop_sequences_strip_control_characters_and_separators():
     nasty = "pay\x07 now\x1b]52;c;ZXZpbA==\x07\nplease;ok\tbye\x9c"
     seq9 = reminders.desktop_sequence("osc9", "Solo;CRM\x1b", nasty)

@@ -121,6 +121,11 @@ def get_customer(customer_id: int) -> Customer:
     return to_record(row)
 
 
+def book_is_empty() -> bool:
+    """No customer at all, archived ones included: the app then offers its first steps."""
+    return not CustomerModel.select(CustomerModel.id).exists()
+
+
 def archive_customers(ids: Iterable[int], now: datetime, *, archived: bool = True) -> int:
     ids = list(ids)
     with database.atomic():

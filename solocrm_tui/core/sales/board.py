@@ -2,7 +2,9 @@
 
 Weighted value is value × probability (the deal's own, or its stage default).
 The forecast counts open deals by expected close date; the win rate and days to
-close come from stage history, so they describe what actually happened.
+close come from stage history, so they describe what actually happened. Asked for,
+the board also carries the deals won and lost in the last days (`recent`), so a
+deal that just left the columns can still be seen with its close date and reason.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Mapping
 from peewee import fn
 
 from solocrm_tui.core.dates import add_months
-from solocrm_tui.core.sales.deals import deals_by_id, open_deals
+from solocrm_tui.core.sales.deals import closed_deals, deals_by_id, open_deals
 from solocrm_tui.core.stages import DEFAULT_PROBABILITIES, OPEN_DEAL_STAGES
 from solocrm_tui.core.storage.models import Customer as CustomerModel
 from solocrm_tui.core.storage.models import Deal as DealModel
@@ -60,14 +62,20 @@ class Forecast:
     lost_this_month: int
 
 
+RECENT_DAYS = 30
+RECENT_LIMIT = 200  # a list beside the board, not a report: `solocrm export` has every deal
+
+
 @dataclass(frozen=True)
 class Board:
     columns: tuple[Column, ...]
     forecast: Forecast
+    recent: tuple[Deal, ...] = ()  # won and lost lately, newest first; empty unless asked for
 
 
 def build_board(now: datetime, probabilities: Mapping[str, int] | None = None, stale_days: int = 14,
-                limit: int = 20000) -> Board:
+                limit: int = 20000, *, recent_days: int | None = None, recent_limit: int = RECENT_LIMIT) -> Board:
+    """The open deals by stage and the forecast; with `recent_days`, also the deals closed since."""
     deals = open_deals(limit=limit, probabilities=probabilities)
     contact = dict(CustomerModel.select(CustomerModel.id, CustomerModel.last_contact_at)
                    .where(CustomerModel.id.in_({d.customer_id for d in deals})).tuples()) if deals else {}
@@ -77,7 +85,9 @@ def build_board(now: datetime, probabilities: Mapping[str, int] | None = None, s
         idle = max(0, (now - last).days)
         by_stage[deal.stage].append(Card(deal, idle, idle >= stale_days))
     columns = tuple(Column(stage, tuple(cards)) for stage, cards in by_stage.items())
-    return Board(columns, forecast(now, columns))
+    recent = () if recent_days is None else tuple(
+        closed_deals(now - timedelta(days=recent_days), now, recent_limit, probabilities))
+    return Board(columns, forecast(now, columns), recent)
 
 
 def board_as_of(as_of: datetime, probabilities: Mapping[str, int] | None = None, stale_days: int = 14) -> Board:

@@ -124,6 +124,14 @@ def open_deals(limit: int = 5000, probabilities: Mapping[str, int] | None = None
     return _records(query, probabilities)
 
 
+def closed_deals(since: datetime, until: datetime, limit: int,
+                 probabilities: Mapping[str, int] | None = None) -> list[Deal]:
+    """Deals won or lost between `since` and `until`, newest close first, at most `limit`."""
+    query = (_select().where(D.stage.in_(("won", "lost")) & (D.closed_at >= since) & (D.closed_at <= until))
+             .order_by(D.closed_at.desc(), D.id.desc()).limit(limit))
+    return _records(query, probabilities)
+
+
 def deals_by_id(ids: list[int], probabilities: Mapping[str, int] | None = None) -> list[Deal]:
     return [deal for start in range(0, len(ids), 500)
             for deal in _records(_select().where(D.id.in_(ids[start:start + 500])), probabilities)]

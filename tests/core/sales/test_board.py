@@ -133,6 +133,24 @@ def test_empty_board(db_path, now):
     assert (f.won_this_month, f.won_value_this_month, f.lost_this_month) == (0, money("0.00"), 0)
 
 
+# --- recently won and lost -------------------------------------------------------------------
+
+
+def test_recently_closed_deals_newest_first_within_the_window(board_book, now):
+    """W1 (10 days ago), W2 (30 days: on the edge, kept), X1 (5 days, with its reason);
+    X2 and W3 closed long ago; the open deals never appear."""
+    recent = build_board(now, recent_days=30).recent
+    assert [(d.title, d.stage, d.closed_at, d.lost_reason) for d in recent] == [
+        ("X1", "lost", now - 5 * D, "price"), ("W1", "won", now - 10 * D, None), ("W2", "won", now - 30 * D, None)]
+    assert recent[0].customer_name == "Ann" and recent[0].value == money("800.00")
+
+
+def test_recently_closed_deals_are_limited_in_sql_and_off_by_default(board_book, now):
+    assert build_board(now).recent == ()
+    assert [d.title for d in build_board(now, recent_days=30, recent_limit=2).recent] == ["X1", "W1"]
+    assert build_board(now, recent_days=1).recent == ()
+
+
 # --- staleness ---------------------------------------------------------------------------------
 
 

@@ -1,0 +1,150 @@
+"""First run (pilot): an empty book opens on Today's first steps (add, import, demo), one key
+each; the offer goes once there are customers; Today's empty queue suggests what works."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from textual.widgets import DataTable, Input, Label, Static
+
+from solocrm_tui.core.contacts.customers import create_customer
+from solocrm_tui.core.demo import generate
+from solocrm_tui.core.storage.models import Customer as CustomerModel
+from solocrm_tui.core.storage.models import FollowUp
+from solocrm_tui.modals.customer_form import CustomerForm
+from solocrm_tui.modals.prompt import Prompt
+from solocrm_tui.screens import today
+
+from .conftest import DEADLINE, Notes, settle, wait_until
+
+SIZE = (120, 35)
+
+
+def text_of(widget) -> str:
+    return str(widget.render())
+
+
+def first_steps(app) -> Static:
+    return app.screen.query_one("#first-steps", Static)
+
+
+def summary(app) -> str:
+    return text_of(app.screen.query_one("#today-summary", Static))
+
+
+async def test_an_empty_book_opens_on_the_first_steps_and_a_adds_a_customer(make_app):
+    app = make_app("today")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        panel = first_steps(app)
+        assert panel.display
+        offered = text_of(panel)
+        for key, step in (("a", "add a customer"), ("i", "import"), ("t", "try the demo")):
+            assert f"{key}  {step}" in offered
+        assert "/add NAME [EMAIL]" in offered
+        assert "/follow" not in summary(app)  # it fails with no customer in focus
+        assert not app.screen.query_one("#queue", DataTable).display
+
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, CustomerForm)
+        form.query_one("#field-name", Input).value = "Ada Lovelace"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert CustomerModel.select().count() == 1
+        assert not first_steps(app).display
+        assert app.screen.query_one("#queue", DataTable).display
+        await pilot.press("t")  # the offer has gone with the empty book
+        await settle(pilot)
+        assert CustomerModel.select().count() == 1
+
+
+async def test_i_imports_a_csv_and_shows_its_report(make_app, tmp_path):
+    csv = tmp_path / "people.csv"
+    csv.write_text("name,email\nAnn Lee,ann@example.com\nBo,not-an-email\n", encoding="utf-8")
+    notes = Notes()
+    app = make_app("today")
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        assert isinstance(app.screen, Prompt)
+        await pilot.press(*str(tmp_path / "missing.csv"), "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, Prompt)  # a wrong path: one line, nothing done
+        assert text_of(app.screen.query_one("#prompt-error", Label)) == f"no file at {tmp_path / 'missing.csv'}"
+        assert CustomerModel.select().count() == 0
+
+        app.screen.query_one("#prompt-input", Input).value = str(csv)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [n for (n,) in CustomerModel.select(CustomerModel.name).tuples()] == ["Ann Lee"]
+        report = notes.texts("warning")[-1]
+        assert "inserted 1" in report and "rejected 1" in report and "line 3" in report
+        assert "\n  line 3: rejected" in report  # one report line per toast line, as the CLI prints it
+        assert not first_steps(app).display
+
+
+async def test_a_broken_csv_is_one_line_and_changes_nothing(make_app, tmp_path):
+    csv = tmp_path / "broken.csv"
+    csv.write_bytes(b"\xff\xfe\x00garbage\x00\n")
+    notes = Notes()
+    app = make_app("today")
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        app.screen.query_one("#prompt-input", Input).value = str(csv)
+        await pilot.press("enter")
+        await settle(pilot)
+        errors = notes.texts("error")
+        assert len(errors) == 1 and "\n" not in errors[0]
+        assert CustomerModel.select().count() == 0
+        assert first_steps(app).display
+
+
+async def test_t_loads_the_demo_in_the_background_then_today_shows_it(make_app, monkeypatch):
+    """The generator is held until the screen has been read, so "loading…" is seen for sure."""
+    monkeypatch.setattr(today, "DEMO_CUSTOMERS", 40)
+    go_on = threading.Event()
+    real = generate.generate_demo
+    monkeypatch.setattr(generate, "generate_demo", lambda *a, **k: go_on.wait(DEADLINE) and real(*a, **k))
+    app = make_app("today")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        assert "loading the demo book" in summary(app)
+        await pilot.press("t")  # a second press while loading does not start another
+        go_on.set()
+        await settle(pilot)
+        await wait_until(pilot, lambda: app.screen.query_one("#queue", DataTable).row_count > 0, "the demo queue")
+        assert CustomerModel.select().count() == 40
+        assert not first_steps(app).display
+
+
+async def test_an_empty_queue_suggests_a_follow_up_that_works(make_app, db_path, now):
+    create_customer(now, name="Ann Lee")
+    app = make_app("today")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert not first_steps(app).display
+        hint = summary(app)
+        suggested = hint[hint.index("/follow"):hint.index(" in the composer")].replace("@name", "@Ann_Lee")
+        await pilot.press("slash")
+        app.screen.query_one("#composer-input", Input).value = suggested.replace("TEXT", "call back")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [f for (f,) in FollowUp.select(FollowUp.title).tuples()] == ["call back"]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 35)])
+async def test_the_first_steps_fit_at_every_size(make_app, size):
+    app = make_app("today")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        panel = first_steps(app)
+        assert panel.region.height >= len(text_of(panel).splitlines())
+        assert panel.region.right <= size[0]
