@@ -5,6 +5,10 @@
 the one-line answer for the log and, for a command that wrote, the name `/undo` gives
 it. The way back is not built here: the caller records the rows the command wrote as a
 change set (storage/changes.py), which undoes exactly those rows and nobody else's.
+
+An order or a logged contact re-stages its customer right away, inside that change set,
+with the daily re-stage's own rule: the card never calls someone who bought today
+"churned", and undo takes the stage change back with the order.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from datetime import datetime
 
 from solocrm_tui.core import validate
 from solocrm_tui.core.composer import grammar as c
-from solocrm_tui.core.contacts import customers, followups, timeline
+from solocrm_tui.core.contacts import customers, followups, lifecycle, timeline
 from solocrm_tui.core.contacts.search import find_by_name
 from solocrm_tui.core.dates import format_due
 from solocrm_tui.core.errors import NotFound, ValidationError
@@ -37,6 +41,7 @@ class Context:
     now: datetime
     focus_customer_id: int | None = None
     currency: str = "EUR"
+    rules: lifecycle.Rules = field(default_factory=lifecycle.Rules)  # the owner's [lifecycle] settings
 
 
 def resolve_customer(target: str | None, ctx: Context) -> tuple[int, str]:
@@ -64,6 +69,7 @@ def _log(cmd, cid, name, ctx):
     direction = "out" if isinstance(cmd, c.Note) else cmd.direction
     body = cmd.body or {"call": "call", "meeting": "meeting"}.get(kind, "")
     timeline.add_interaction(cid, kind, body, ctx.now, direction=direction)
+    lifecycle.restage(ctx.now, ctx.rules, [cid])
     what = "note" if kind == "note" else f"{'inbound' if direction == 'in' else 'outbound'} {kind}"
     return Outcome(f"✓ {what} logged for {name}", cid, f"{what} for {name}")
 
@@ -76,6 +82,7 @@ def _follow(cmd, cid, name, ctx):
 
 def _buy(cmd, cid, name, ctx):
     o = orders.add_order(cid, cmd.amount, ctx.now, currency=ctx.currency, description=cmd.description)
+    lifecycle.restage(ctx.now, ctx.rules, [cid])
     return Outcome(f"✓ order of {o.amount} {o.currency} recorded for {name}", cid, f"order {o.amount}")
 
 
