@@ -80,6 +80,13 @@ def _follow(cmd, cid, name, ctx):
                    f"follow-up {f.title}")
 
 
+def _personal_follow(cmd: c.NewFollowUp, ctx: Context) -> Outcome:
+    """`/todo`, or `/follow` with no customer in focus and none named: the owner's own to-do."""
+    f = followups.create_followup(cmd.title, cmd.due_at, ctx.now)
+    return Outcome(f"✓ personal to-do set for {format_due(f.due_at, ctx.now)}: {f.title} (no customer)",
+                   undo_label=f"to-do {f.title}")
+
+
 def _buy(cmd, cid, name, ctx):
     o = orders.add_order(cid, cmd.amount, ctx.now, currency=ctx.currency, description=cmd.description)
     lifecycle.restage(ctx.now, ctx.rules, [cid])
@@ -160,6 +167,9 @@ def execute(command: c.Command, ctx: Context) -> Outcome:
         return Outcome(f"→ {command.screen}", go=command.screen)
     if isinstance(command, c.Help):
         return help_outcome(command.topic)
+    if isinstance(command, c.NewFollowUp) and (command.personal or command.target is None
+                                               and ctx.focus_customer_id is None):
+        return _personal_follow(command, ctx)
     handler = _ON_CUSTOMER.get(type(command))
     if handler is None:
         raise ValidationError("that command cannot be carried out here")
