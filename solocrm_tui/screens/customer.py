@@ -264,7 +264,7 @@ class CustomerScreen(CRMScreen):
 
     def load_older(self, cursor) -> None:
         customer_id = self.customer_id
-        work.load(self, lambda: timeline.page_timeline(customer_id, cursor, TIMELINE_PAGE), self.show_older,
+        work.load(self, lambda: timeline.page_history(customer_id, cursor, TIMELINE_PAGE), self.show_older,
                   group="customer-older")
 
     def show_older(self, page) -> None:

@@ -63,7 +63,7 @@ class CustomerDetail:
 def read_detail(customer_id: int) -> CustomerDetail:
     return CustomerDetail(
         customers.get_customer(customer_id),
-        timeline.page_timeline(customer_id, None, TIMELINE_PAGE),
+        timeline.page_history(customer_id, None, TIMELINE_PAGE),
         tuple(orders.list_orders(customer_id)),
         tuple(deals.customer_deals(customer_id)),
         tuple(followups.customer_followups(customer_id, include_done=True)),
