@@ -65,11 +65,11 @@ def alice(db_path, now):
 
 def timeline_order(customer_id: int) -> list[tuple[bool, int]]:
     """(is an order, id) of every entry and order, newest first, as the timeline pages them:
-    an order sits after an entry of the same moment."""
+    at the same moment the order comes first, then the entry."""
     I, O = InteractionModel, OrderModel
-    entries = [(at, False, i) for i, at in I.select(I.id, I.occurred_at).where(I.customer == customer_id).tuples()]
-    bought = [(at, True, i) for i, at in O.select(O.id, O.ordered_at).where(O.customer == customer_id).tuples()]
-    return [(is_order, i) for _, is_order, i in sorted(entries + bought, reverse=True)]
+    entries = [(at, True, False, i) for i, at in I.select(I.id, I.occurred_at).where(I.customer == customer_id).tuples()]
+    bought = [(at, False, True, i) for i, at in O.select(O.id, O.ordered_at).where(O.customer == customer_id).tuples()]
+    return [(is_order, i) for _, _, is_order, i in sorted(entries + bought, reverse=True)]
 
 
 async def open_alice(pilot, alice) -> CustomerScreen:

@@ -116,11 +116,12 @@ def page_timeline(customer_id: int, before: tuple | None = None, limit: int = 50
 
 
 # Both sides give (id, kind, direction, body or description, time, amount, currency, source);
-# `source` (0 entry, 1 order) breaks ties between an entry and an order at the same moment.
+# `source` (1 entry, 0 order) breaks ties at the same moment: the order first, then what it
+# caused (the stage change it brought) or what was said about it.
 _HISTORY_SIDES = (
-    "SELECT id, kind, direction, body, occurred_at AS at, NULL AS cents, NULL AS currency, 0 AS source "
+    "SELECT id, kind, direction, body, occurred_at AS at, NULL AS cents, NULL AS currency, 1 AS source "
     "FROM interaction WHERE customer_id = ?{older} ORDER BY occurred_at DESC, id DESC LIMIT ?",
-    "SELECT id, 'order', 'out', description, ordered_at, amount_cents, currency, 1 "
+    "SELECT id, 'order', 'out', description, ordered_at, amount_cents, currency, 0 "
     "FROM orders WHERE customer_id = ?{older} ORDER BY ordered_at DESC, id DESC LIMIT ?",
 )
 
@@ -134,14 +135,14 @@ def page_history(customer_id: int, before: tuple | None = None, limit: int = 50)
     if before is not None:
         older = " AND ({time}, {source}, id) < (?, ?, ?)"
     sides = []
-    for side, (time, source) in zip(_HISTORY_SIDES, (("occurred_at", 0), ("ordered_at", 1))):
+    for side, (time, source) in zip(_HISTORY_SIDES, (("occurred_at", 1), ("ordered_at", 0))):
         sides.append(f"SELECT * FROM ({side.format(older=older.format(time=time, source=source))})")
         args += [customer_id, *(before or ()), limit]
     sql = " UNION ALL ".join(sides) + " ORDER BY at DESC, source DESC, id DESC LIMIT ?"
     rows = database.execute_sql(sql, (*args, limit)).fetchall()
     parse = InteractionModel.occurred_at.python_value
     records = tuple(Interaction(rid, customer_id, kind, direction,
-                                _order_line(cents, currency, body) if source else body, parse(at))
+                                body if source else _order_line(cents, currency, body), parse(at))
                     for rid, kind, direction, body, at, cents, currency, source in rows)
     cursor = (rows[-1][4], rows[-1][7], rows[-1][0]) if len(rows) == limit else None
     return Page(records, cursor)
