@@ -8,6 +8,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -420,3 +421,22 @@ def test_a_broken_installation_is_one_line_not_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr
     (line,) = result.stderr.splitlines()
     assert line.startswith("solocrm: error: the installation is broken (ModuleNotFoundError")
+
+
+def test_subprocess_today_json_carries_a_personal_to_do_with_no_customer(tmp_path):
+    from solocrm_tui.core.contacts.followups import create_followup
+    from solocrm_tui.core.storage.db import close_database, open_database
+
+    db = tmp_path / "crm.db"
+    open_database(db)
+    try:
+        create_followup("renew the domain", datetime(2000, 1, 1, 9, 0), datetime(2000, 1, 1))
+    finally:
+        close_database()
+    result = _solocrm("--db", str(db), "today", "--json")
+    assert result.returncode == 0, result.stderr
+    (item,) = json.loads(result.stdout)
+    assert (item["kind"], item["title"], item["customer_id"], item["customer_name"]) == (
+        "followup", "renew the domain", None, None)
+    result = _solocrm("--db", str(db), "today")
+    assert result.returncode == 0 and "renew the domain" in result.stdout

@@ -20,7 +20,7 @@ from textual.widgets import ContentSwitcher, DataTable
 
 from solocrm_tui import work
 from solocrm_tui.core.amounts import split_amount
-from solocrm_tui.core.contacts import customers, followups, timeline
+from solocrm_tui.core.contacts import customers, followups, lifecycle, timeline
 from solocrm_tui.core.contacts.detail import TIMELINE_PAGE, CustomerDetail, read_detail
 from solocrm_tui.core.dates import split_when
 from solocrm_tui.core.sales import deals, margin, orders
@@ -177,7 +177,7 @@ class CustomerScreen(CRMScreen):
 
         def delete(yes: bool) -> None:
             if yes:
-                work.apply_change(self, lambda: DELETE[tab](row_id), what=CHANGED.get(tab, tab),
+                work.apply_change(self, self._restaging(tab, lambda: DELETE[tab](row_id)), what=CHANGED.get(tab, tab),
                                   done=f"deleted the {what}", undo_as=f"deleting the {what}")
 
         self.app.push_screen(Confirm(f"Delete the {what}?"), delete)
@@ -214,10 +214,25 @@ class CustomerScreen(CRMScreen):
 
         def corrected(text: str | None) -> None:
             if text:
-                work.apply_change(self, lambda: write(text), what=tab, done=f"{ROW_NAMES[tab]} corrected",
+                work.apply_change(self, self._restaging(tab, lambda: write(text)), what=tab,
+                                  done=f"{ROW_NAMES[tab]} corrected",
                                   undo_as=f"correcting the {ROW_NAMES[tab]}")
 
         self.app.push_screen(Prompt(question, value=value, check=check), corrected)
+
+    def _restaging(self, tab: str, write):
+        """An order corrected or deleted can move the customer's stage: they are re-staged in
+        the same change set, so undo puts the stage back with the order."""
+        if tab != "orders":
+            return write
+        customer_id, now, rules = self.customer_id, self.app.now(), self.app.config.lifecycle
+
+        def write_and_restage():
+            result = write()
+            lifecycle.restage(now, rules, [customer_id])
+            return result
+
+        return write_and_restage
 
     def reschedule(self, followup_id: int, due: str, title: str) -> None:
         """When, then the title, as /follow reads them; leaving the title out keeps it."""
@@ -249,7 +264,7 @@ class CustomerScreen(CRMScreen):
 
     def load_older(self, cursor) -> None:
         customer_id = self.customer_id
-        work.load(self, lambda: timeline.page_timeline(customer_id, cursor, TIMELINE_PAGE), self.show_older,
+        work.load(self, lambda: timeline.page_history(customer_id, cursor, TIMELINE_PAGE), self.show_older,
                   group="customer-older")
 
     def show_older(self, page) -> None:

@@ -50,6 +50,15 @@ def _rows(items: list[QueueItem]) -> str:
     return f"“{items[0].title}”" if len(items) == 1 else f"{len(items)} rows"
 
 
+PERSONAL = "personal to-do"  # a follow-up without a customer
+
+
+def _who(item: QueueItem) -> str:
+    if item.customer_name is not None:
+        return item.customer_name
+    return PERSONAL if item.kind == "followup" else "—"
+
+
 class TodayScreen(CRMScreen):
     BINDINGS = [
         Binding("enter", "open", "Open", id="today.open"),
@@ -124,7 +133,7 @@ class TodayScreen(CRMScreen):
             title = f"{item.title} — {why}" if item.kind == "followup" else why
             table.add_row("●" if item_key(item) in self.marked else " ",
                           cell(f"{item.urgency:4.1f}", justify="right"), KIND_LABEL.get(item.kind, item.kind),
-                          cell(item.customer_name or "—", overflow="ellipsis", no_wrap=True),
+                          cell(_who(item), overflow="ellipsis", no_wrap=True),
                           cell(title, overflow="ellipsis", no_wrap=True), key=str(index))
             if item_key(item) == keep:
                 table.move_cursor(row=index, animate=False)
@@ -191,6 +200,8 @@ class TodayScreen(CRMScreen):
         item = self.current()
         if item and item.customer_id is not None:
             self.app.open_customer(item.customer_id)
+        elif item:
+            work.toast(self.app, f"“{item.title}” is a {PERSONAL}: d marks it done, s snoozes it")
 
     def action_mark(self) -> None:
         item = self.current()
@@ -204,7 +215,9 @@ class TodayScreen(CRMScreen):
 
     def action_call(self) -> None:
         item = self.current()
-        if item and item.customer_name:
+        if item and item.customer_id is None:
+            work.toast(self.app, f"“{item.title}” is a {PERSONAL}: there is no customer to call")
+        elif item and item.customer_name:
             field = self.query_one("#composer-input")
             field.value = f"/call @{item.customer_name.replace(' ', '_')} "
             field.cursor_position = len(field.value)

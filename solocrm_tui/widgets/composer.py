@@ -196,7 +196,7 @@ class Composer(ReportWorkerErrors, Vertical):
                 self._undo(command)
                 continue
             self.busy = True
-            ctx = execute.Context(now, focus, self.app.config.currency)
+            ctx = execute.Context(now, focus, self.app.config.currency, self.app.config.lifecycle)
             work.apply_change(self, lambda: execute.execute(command, ctx), what=_written, then=self._answered,
                               refused=lambda exc, typed=text: self._refused(typed, exc), toast_refusal=False,
                               undo_as=lambda outcome: outcome.undo_label, group="composer")

@@ -55,9 +55,7 @@ class ProfileCard(Static):
             *_margin_lines(line, detail.margin, book),
             line("last order", ago(c.last_order_at, now) if c.last_order_at else "never"),
             line("last contact", ago(c.last_contact_at, now)),
-            line("churn risk", f"{percent(c.churn_risk)} no buy in {horizon_days}d"
-                 if c.churn_risk is not None else None),
-            line("why", c.churn_why),
+            *_risk_lines(line, detail, horizon_days),
             line(f"buy days {horizon_days}d", _purchases(c.expected_purchases, c.expected_purchases_low,
                                                          c.expected_purchases_high)),
             line("CLV (12m)", _with_range(money(c.clv), c.clv_low, c.clv_high, money) if c.clv is not None else None),
@@ -75,6 +73,19 @@ class ProfileCard(Static):
         while shown and not shown[-1].plain:
             shown.pop()
         self.update(Text("\n").join(shown))
+
+
+def _risk_lines(line, detail: CustomerDetail, horizon_days: int) -> list[Text]:
+    """The churn risk and its why, or, when the customer bought after the last refit, a note
+    that the score waits for the next one: the stored figure still counts the silence the
+    order ended, and "95 %" beside "last order today" would be wrong."""
+    c = detail.record
+    if c.churn_risk is None:
+        return []
+    if not detail.risk_is_current:
+        return [line("churn risk", "refit pending: bought since the last fit")]
+    lines = [line("churn risk", f"{percent(c.churn_risk)} no buy in {horizon_days}d"), line("why", c.churn_why)]
+    return [item for item in lines if item is not None]
 
 
 def _margin_lines(line, m: CustomerMargin, book: Margin | None) -> list[Text]:

@@ -1,7 +1,7 @@
 """The interaction timeline rendered like a chat.
 
 The owner's outbound entries sit on the right, inbound ones on the left, system
-events are quiet centred lines, and a separator marks each new day; the newest
+events and orders are quiet centred lines, and a separator marks each new day; the newest
 entry is at the bottom. Only the newest page is loaded; older pages are prepended
 when the owner scrolls to the top.
 
@@ -27,12 +27,19 @@ from solocrm_tui.core.storage.records import Interaction
 from solocrm_tui.widgets.line_view import LineView
 
 ICONS = {"note": "✎", "call": "☎", "email": "✉", "meeting": "◷", "message": "✆", "system": "·"}
+QUIET = ("system", "order")  # the app's records and the customer's orders: shown, not edited here
 BUBBLE_SHARE = 0.7  # a bubble is at most this share of the width, like a chat app's
 EMPTY = "No interactions yet — type a note below, or /call, /email …"
 
 
 def side_of(entry: Interaction) -> str:
-    return "system" if entry.kind == "system" else ("inbound" if entry.direction == "in" else "outbound")
+    return "system" if entry.kind in QUIET else ("inbound" if entry.direction == "in" else "outbound")
+
+
+def mine(entry: Interaction) -> bool:
+    """An entry the owner wrote: the ones ↑/↓ select, e rewrites and del deletes. Orders
+    and entries are numbered apart, so only these are looked up by id."""
+    return entry.kind not in QUIET
 
 
 @dataclass(frozen=True)
@@ -65,28 +72,29 @@ class Timeline(LineView, can_focus=True):
         self.has_older = False
         self.waiting = False
         self.loaded = False
-        self._entry_lines: dict[int, list[Strip]] = {}
+        self._entry_lines: dict[tuple[str, int], list[Strip]] = {}  # by (kind, id): orders have their own ids
         self._at_end = True
         self.selected: int | None = None  # the id of the highlighted entry (e edits, del deletes it)
 
     @property
     def selected_entry(self) -> Interaction | None:
-        return next((e for e in self.entries if e.id == self.selected), None)
+        return next((e for e in self.entries if mine(e) and e.id == self.selected), None)
 
     def action_select(self, step: int) -> None:
         """↑/↓ move between the owner's entries, newest at the bottom; past the newest,
-        nothing is selected. System lines are the app's records and are skipped."""
-        mine = [e.id for e in self.entries if e.kind != "system"]
-        if not mine:
+        nothing is selected. System lines and orders are skipped."""
+        ids = [e.id for e in self.entries if mine(e)]
+        if not ids:
             return
-        if self.selected not in mine:
-            index = len(mine) - 1 if step < 0 else None
+        if self.selected not in ids:
+            index = len(ids) - 1 if step < 0 else None
         else:
-            index = mine.index(self.selected) + step
-            index = None if index >= len(mine) else max(0, index)
-        self.selected = None if index is None else mine[index]
+            index = ids.index(self.selected) + step
+            index = None if index >= len(ids) else max(0, index)
+        self.selected = None if index is None else ids[index]
         self.relayout()
-        block = next((b for b in self.blocks if b.entry is not None and b.entry.id == self.selected), None)
+        block = next((b for b in self.blocks if b.entry is not None and mine(b.entry)
+                      and b.entry.id == self.selected), None)
         if block is not None:
             self.scroll_to_region(Region(0, block.top, 1, block.height), animate=False, immediate=True)
         elif self.selected is None:
@@ -139,10 +147,11 @@ class Timeline(LineView, can_focus=True):
                 blocks.append(Block("day", len(strips), 1, day=day))
                 strips += [self.placed(f"── {day:%a %d %b %Y} ──", self._style("day"), width, "center"), blank]
                 previous_day = day
-            if entry.id == self.selected:  # drawn apart so the cache keeps the plain look
+            key = (entry.kind, entry.id)
+            if mine(entry) and entry.id == self.selected:  # drawn apart so the cache keeps the plain look
                 lines = self._render_entry(entry, width, self._style("selected"))
-            elif (lines := self._entry_lines.get(entry.id)) is None:
-                lines = self._entry_lines[entry.id] = self._render_entry(entry, width)
+            elif (lines := self._entry_lines.get(key)) is None:
+                lines = self._entry_lines[key] = self._render_entry(entry, width)
             blocks.append(Block(side_of(entry), len(strips), len(lines), entry=entry))
             strips += lines
             if side_of(entry) != "system":

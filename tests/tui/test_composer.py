@@ -373,7 +373,8 @@ async def test_at_name_targets_another_customer(make_app, people):
         await open_detail(pilot, alice)
         assert ok(await send(pilot, "@bob phoned about delivery")) == "✓ note logged for Bob Brown"
         ok(await send(pilot, '/buy @"Bob Brown" 75'))
-        assert [(e.kind, e.body) for e in entries(bob.id)] == [("note", "phoned about delivery")]
+        assert [(e.kind, e.body) for e in entries(bob.id)] == [  # the order re-staged Bob at once
+            ("system", "stage lead → new: first purchase 0 days ago"), ("note", "phoned about delivery")]
         assert customers.get_customer(bob.id).revenue == Decimal("75.00")
         assert entries(alice.id) == [] and customers.get_customer(alice.id).revenue == 0
 

@@ -15,6 +15,7 @@ from solocrm_tui.core.sales import deals, orders
 from solocrm_tui.core.service import tickets
 from solocrm_tui.core.storage.models import Customer as CustomerModel
 from solocrm_tui.core.storage.models import Interaction as InteractionModel
+from solocrm_tui.core.storage.models import Order as OrderModel
 from solocrm_tui.core.storage.models import database
 from solocrm_tui.screens.customer import CustomerScreen
 from solocrm_tui.screens.customers import CustomersScreen
@@ -32,7 +33,7 @@ TOTAL = 120
 
 
 def expected_side(kind: str, direction: str) -> str:
-    return "system" if kind == "system" else ("inbound" if direction == "in" else "outbound")
+    return "system" if kind in ("system", "order") else ("inbound" if direction == "in" else "outbound")
 
 
 @pytest.fixture
@@ -62,11 +63,13 @@ def alice(db_path, now):
     return a
 
 
-def timeline_order(customer_id: int) -> list[int]:
-    """Every entry id, newest first, as the timeline pages them."""
-    I = InteractionModel
-    return [i for (i,) in I.select(I.id).where(I.customer == customer_id)
-            .order_by(I.occurred_at.desc(), I.id.desc()).tuples()]
+def timeline_order(customer_id: int) -> list[tuple[bool, int]]:
+    """(is an order, id) of every entry and order, newest first, as the timeline pages them:
+    at the same moment the order comes first, then the entry."""
+    I, O = InteractionModel, OrderModel
+    entries = [(at, True, False, i) for i, at in I.select(I.id, I.occurred_at).where(I.customer == customer_id).tuples()]
+    bought = [(at, False, True, i) for i, at in O.select(O.id, O.ordered_at).where(O.customer == customer_id).tuples()]
+    return [(is_order, i) for _, _, is_order, i in sorted(entries + bought, reverse=True)]
 
 
 async def open_alice(pilot, alice) -> CustomerScreen:
@@ -80,9 +83,9 @@ async def open_alice(pilot, alice) -> CustomerScreen:
     return screen
 
 
-def bubble_ids(screen) -> list[int]:
-    """The entries the timeline has laid out, top to bottom."""
-    return [b.entry.id for b in screen.query_one(Timeline).blocks if b.entry is not None]
+def bubble_ids(screen) -> list[tuple[bool, int]]:
+    """(is an order, id) of what the timeline has laid out, top to bottom."""
+    return [(b.entry.kind == "order", b.entry.id) for b in screen.query_one(Timeline).blocks if b.entry is not None]
 
 
 async def test_profile_card_then_escape_back_to_the_list(make_app, alice):
@@ -125,7 +128,7 @@ async def test_profile_card_model_lines_tell_one_story(make_app, alice):
 
 async def test_timeline_shows_the_newest_page_and_o_loads_older(make_app, alice):
     order = timeline_order(alice.id)
-    assert len(order) == TOTAL
+    assert len(order) == TOTAL + 2  # the entries and Alice's two orders
     app = make_app("customers")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_alice(pilot, alice)
@@ -141,13 +144,13 @@ async def test_timeline_shows_the_newest_page_and_o_loads_older(make_app, alice)
 
         await pilot.press("o")
         await settle(pilot)
-        assert len(bubble_ids(screen)) == TOTAL
+        assert len(bubble_ids(screen)) == TOTAL + 2
         assert bubble_ids(screen) == order[::-1]
         assert not timeline.has_older
 
         await pilot.press("o")  # nothing older: nothing happens
         await settle(pilot)
-        assert len(bubble_ids(screen)) == TOTAL
+        assert len(bubble_ids(screen)) == TOTAL + 2
 
 
 async def test_scrolling_to_the_top_loads_older_entries(make_app, alice):
@@ -198,6 +201,9 @@ async def test_sides_alignment_and_day_separators(make_app, alice):
             else:  # flush with the left edge
                 assert segments[0].style == bubble_style and lines[0].endswith(" " * int(width * 0.3))
         assert sides == {"outbound", "inbound", "system"}
+        quiet = [line_text(timeline.lines[b.top]).strip() for b in timeline.blocks
+                 if b.entry is not None and b.entry.kind == "order"]
+        assert quiet == ["order 234.00 EUR — refill · 10:30"]  # of the two orders, the newest 100 hold one
 
         # one separator per day, each right before that day's first entry, none duplicated by paging
         blocks = timeline.blocks

@@ -28,6 +28,7 @@ class NewFollowUp:
     due_at: datetime
     title: str
     target: str | None = None
+    personal: bool = False  # /todo: the owner's own to-do, whoever is in focus
 
 
 @dataclass(frozen=True, slots=True)

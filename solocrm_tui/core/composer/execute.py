@@ -5,6 +5,10 @@
 the one-line answer for the log and, for a command that wrote, the name `/undo` gives
 it. The way back is not built here: the caller records the rows the command wrote as a
 change set (storage/changes.py), which undoes exactly those rows and nobody else's.
+
+An order or a logged contact re-stages its customer right away, inside that change set,
+with the daily re-stage's own rule: the card never calls someone who bought today
+"churned", and undo takes the stage change back with the order.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from datetime import datetime
 
 from solocrm_tui.core import validate
 from solocrm_tui.core.composer import grammar as c
-from solocrm_tui.core.contacts import customers, followups, timeline
+from solocrm_tui.core.contacts import customers, followups, lifecycle, timeline
 from solocrm_tui.core.contacts.search import find_by_name
 from solocrm_tui.core.dates import format_due
 from solocrm_tui.core.errors import NotFound, ValidationError
@@ -37,6 +41,7 @@ class Context:
     now: datetime
     focus_customer_id: int | None = None
     currency: str = "EUR"
+    rules: lifecycle.Rules = field(default_factory=lifecycle.Rules)  # the owner's [lifecycle] settings
 
 
 def resolve_customer(target: str | None, ctx: Context) -> tuple[int, str]:
@@ -64,6 +69,7 @@ def _log(cmd, cid, name, ctx):
     direction = "out" if isinstance(cmd, c.Note) else cmd.direction
     body = cmd.body or {"call": "call", "meeting": "meeting"}.get(kind, "")
     timeline.add_interaction(cid, kind, body, ctx.now, direction=direction)
+    lifecycle.restage(ctx.now, ctx.rules, [cid])
     what = "note" if kind == "note" else f"{'inbound' if direction == 'in' else 'outbound'} {kind}"
     return Outcome(f"✓ {what} logged for {name}", cid, f"{what} for {name}")
 
@@ -74,8 +80,16 @@ def _follow(cmd, cid, name, ctx):
                    f"follow-up {f.title}")
 
 
+def _personal_follow(cmd: c.NewFollowUp, ctx: Context) -> Outcome:
+    """`/todo`, or `/follow` with no customer in focus and none named: the owner's own to-do."""
+    f = followups.create_followup(cmd.title, cmd.due_at, ctx.now)
+    return Outcome(f"✓ personal to-do set for {format_due(f.due_at, ctx.now)}: {f.title} (no customer)",
+                   undo_label=f"to-do {f.title}")
+
+
 def _buy(cmd, cid, name, ctx):
     o = orders.add_order(cid, cmd.amount, ctx.now, currency=ctx.currency, description=cmd.description)
+    lifecycle.restage(ctx.now, ctx.rules, [cid])
     return Outcome(f"✓ order of {o.amount} {o.currency} recorded for {name}", cid, f"order {o.amount}")
 
 
@@ -153,6 +167,9 @@ def execute(command: c.Command, ctx: Context) -> Outcome:
         return Outcome(f"→ {command.screen}", go=command.screen)
     if isinstance(command, c.Help):
         return help_outcome(command.topic)
+    if isinstance(command, c.NewFollowUp) and (command.personal or command.target is None
+                                               and ctx.focus_customer_id is None):
+        return _personal_follow(command, ctx)
     handler = _ON_CUSTOMER.get(type(command))
     if handler is None:
         raise ValidationError("that command cannot be carried out here")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -50,7 +51,9 @@ COMMANDS: dict[str, str] = {
     "/call": "/call[<] [@who] [TEXT] — log a call (< when they called you)",
     "/email": "/email[<] [@who] TEXT — log an email (< when they wrote to you)",
     "/meet": "/meet[<] [@who] [TEXT] — log a meeting (< when they asked for it)",
-    "/follow": "/follow [@who] WHEN TEXT — set a follow-up (WHEN: today, 3d, 2w, 1m, fri, 2026-12-01, + 14:30)",
+    "/follow": "/follow [@who] WHEN TEXT — set a follow-up (WHEN: today, 3d, 2w, 1m, fri, 2026-12-01, + 14:30); "
+               "with no customer in focus or named, a personal to-do",
+    "/todo": "/todo WHEN TEXT — a personal to-do, never on a customer (renew the domain)",
     "/buy": "/buy [@who] AMOUNT [TEXT] — record an order",
     "/deal": "/deal [@who] AMOUNT TITLE — open a deal",
     "/stage": "/stage [@who] STAGE — move the deal: lead, qualified, proposal, negotiation, won, lost",
@@ -189,6 +192,12 @@ def _follow(cmd: str, text: str, target: str | None, now: datetime) -> NewFollow
     return NewFollowUp(due, _required(cmd, " ".join(words), f"{cmd} needs a title after the date"), target)
 
 
+def _todo(cmd: str, text: str, target: str | None, now: datetime) -> NewFollowUp:
+    if target is not None:
+        raise ValidationError("/todo is your own to-do, on no customer: use /follow @who WHEN TEXT for one")
+    return replace(_follow(cmd, text, None, now), personal=True)
+
+
 def _add(cmd: str, text: str) -> AddCustomer:
     quoted = ""
     if text.startswith('"'):
@@ -250,6 +259,7 @@ _on_customer: dict[str, Handler] = {
     "/email": _interaction,
     "/meet": _interaction,
     "/follow": _follow,
+    "/todo": _todo,
     "/buy": lambda c, t, who, now: Buy(*_amount(c, t), who),
     "/deal": _deal,
     "/stage": lambda c, t, who, now: MoveStage(_choose(c, t, STAGES, "stage"), who),

@@ -8,8 +8,9 @@ the whole customer instead of an empty screen that fills in a frame or two later
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from solocrm_tui.core.contacts import customers, followups, timeline
+from solocrm_tui.core.contacts import customers, followups, lifecycle, timeline
 from solocrm_tui.core.sales import deals, margin, orders
 from solocrm_tui.core.sales.margin import CustomerMargin
 from solocrm_tui.core.service import tickets
@@ -36,6 +37,15 @@ class CustomerDetail:
     followups: tuple[FollowUp, ...]
     tickets: tuple[Ticket, ...]
     margin: CustomerMargin
+    scored_as_of: date | None = None  # the day the stored churn risks were computed as of
+
+    @property
+    def risk_is_current(self) -> bool:
+        """False when the customer bought after the last refit: the stored risk predates it.
+        A risk stored without a recorded fit has nothing to be compared with and stands."""
+        last = self.record.last_order_at
+        return self.scored_as_of is None or lifecycle.score_is_current(last.date() if last else None,
+                                                                       self.scored_as_of)
 
     @property
     def open_deals(self) -> tuple[Deal, ...]:
@@ -53,9 +63,10 @@ class CustomerDetail:
 def read_detail(customer_id: int) -> CustomerDetail:
     return CustomerDetail(
         customers.get_customer(customer_id),
-        timeline.page_timeline(customer_id, None, TIMELINE_PAGE),
+        timeline.page_history(customer_id, None, TIMELINE_PAGE),
         tuple(orders.list_orders(customer_id)),
         tuple(deals.customer_deals(customer_id)),
         tuple(followups.customer_followups(customer_id, include_done=True)),
         tuple(tickets.customer_tickets(customer_id)),
-        margin.customer_margin(customer_id))
+        margin.customer_margin(customer_id),
+        lifecycle.scored_as_of())

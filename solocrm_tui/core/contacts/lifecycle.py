@@ -136,22 +136,33 @@ def compute_changes(now: datetime, rules: Rules,
     return _changes(now, rules, None)
 
 
-def _scores() -> tuple[date | None, float | None]:
-    """(the day the stored churn risks were computed as of, the book's base rate: their mean).
+def scored_as_of() -> date | None:
+    """The day the stored churn risks were computed as of (None before the first refit)."""
+    as_of = ModelRun.select(fn.MAX(ModelRun.as_of)).where(ModelRun.kind == "churn").scalar()
+    if as_of is None:
+        return None
+    return as_of.date() if isinstance(as_of, datetime) else date.fromisoformat(str(as_of)[:10])
 
-    A purchase after that day makes the customer's stored score stale (it still counts the
-    silence the purchase ended), so their stage comes from their rhythm until the next refit."""
-    scored_as_of = ModelRun.select(fn.MAX(ModelRun.as_of)).where(ModelRun.kind == "churn").scalar()
+
+def score_is_current(last_purchase: date | None, as_of: date | None) -> bool:
+    """Whether a customer's stored churn risk still stands: a purchase after the day it was
+    computed as of makes it stale (it still counts the silence the purchase ended), so the
+    stage comes from their rhythm and the card waits for the next refit."""
+    return as_of is not None and (last_purchase is None or last_purchase <= as_of)
+
+
+def _scores() -> tuple[date | None, float | None]:
+    """(the day the stored churn risks were computed as of, the book's base rate: their mean)."""
+    as_of = scored_as_of()
+    if as_of is None:
+        return None, None
     base_rate = (Customer.select(fn.AVG(Customer.churn_risk))
                  .where(Customer.archived_at.is_null() & Customer.churn_risk.is_null(False)).scalar())
-    if scored_as_of is None:
-        return None, None
-    day = scored_as_of.date() if isinstance(scored_as_of, datetime) else date.fromisoformat(str(scored_as_of)[:10])
-    return day, base_rate
+    return as_of, base_rate
 
 
 def _changes(now: datetime, rules: Rules, ids: list[int] | None) -> list[tuple[int, str, str, str]]:
-    scored_as_of, base_rate = _scores()
+    as_of, base_rate = _scores()
     purchases = _purchase_days(now, ids)  # merged with the customers, both in id order
     pending = next(purchases, None)
     changes = []
@@ -161,7 +172,7 @@ def _changes(now: datetime, rules: Rules, ids: list[int] | None) -> list[tuple[i
         while pending is not None and pending[0] < customer_id:
             pending = next(purchases, None)
         days = pending[1] if pending is not None and pending[0] == customer_id else []
-        fresh = risk is not None and scored_as_of is not None and days and days[-1] <= scored_as_of
+        fresh = risk is not None and days and score_is_current(days[-1], as_of)
         new, reason = stage_for(days, now.date(), rules, risk if fresh else None, base_rate)
         if new != stage:
             changes.append((customer_id, stage, new, reason))

@@ -2,6 +2,10 @@
 
 Logging a real contact (anything but a system entry) moves the customer's
 `last_contact_at`, which the list sorts on and the Today queue reasons with.
+
+The history the customer screen shows is the timeline with their orders among the
+entries (`page_history`): one UNION ALL that SQLite orders and limits, each side read
+newest-first through its (customer, time) index, so a page never loads every order.
 """
 
 from __future__ import annotations
@@ -16,7 +20,12 @@ from solocrm_tui.core.storage.models import Customer as CustomerModel
 from solocrm_tui.core.storage.models import Interaction as InteractionModel
 from solocrm_tui.core.storage.models import Ticket as TicketModel
 from solocrm_tui.core.storage.models import database
-from solocrm_tui.core.storage.records import INTERACTION_KINDS, Interaction, Page
+from solocrm_tui.core.storage.records import (
+    INTERACTION_KINDS,
+    Interaction,
+    Page,
+    cents_to_decimal,
+)
 
 _COLUMNS = (InteractionModel.id, InteractionModel.customer, InteractionModel.kind,
             InteractionModel.direction, InteractionModel.body, InteractionModel.occurred_at)
@@ -104,3 +113,41 @@ def page_timeline(customer_id: int, before: tuple | None = None, limit: int = 50
     records = tuple(Interaction(*r) for r in rows)
     cursor = (records[-1].occurred_at, records[-1].id) if len(records) == limit else None
     return Page(records, cursor)
+
+
+# Both sides give (id, kind, direction, body or description, time, amount, currency, source);
+# `source` (1 entry, 0 order) breaks ties at the same moment: the order first, then what it
+# caused (the stage change it brought) or what was said about it.
+_HISTORY_SIDES = (
+    "SELECT id, kind, direction, body, occurred_at AS at, NULL AS cents, NULL AS currency, 1 AS source "
+    "FROM interaction WHERE customer_id = ?{older} ORDER BY occurred_at DESC, id DESC LIMIT ?",
+    "SELECT id, 'order', 'out', description, ordered_at, amount_cents, currency, 0 "
+    "FROM orders WHERE customer_id = ?{older} ORDER BY ordered_at DESC, id DESC LIMIT ?",
+)
+
+
+def page_history(customer_id: int, before: tuple | None = None, limit: int = 50) -> Page[Interaction]:
+    """The timeline with the customer's orders among the entries, newest first, as quiet
+    lines of kind "order" ("order 1,234.00 EUR — 2× EK43"); pass the returned cursor to
+    get the next older page. The cursor holds the stored time text, so the next page
+    compares exactly what SQLite compares."""
+    older, args = "", []
+    if before is not None:
+        older = " AND ({time}, {source}, id) < (?, ?, ?)"
+    sides = []
+    for side, (time, source) in zip(_HISTORY_SIDES, (("occurred_at", 1), ("ordered_at", 0))):
+        sides.append(f"SELECT * FROM ({side.format(older=older.format(time=time, source=source))})")
+        args += [customer_id, *(before or ()), limit]
+    sql = " UNION ALL ".join(sides) + " ORDER BY at DESC, source DESC, id DESC LIMIT ?"
+    rows = database.execute_sql(sql, (*args, limit)).fetchall()
+    parse = InteractionModel.occurred_at.python_value
+    records = tuple(Interaction(rid, customer_id, kind, direction,
+                                body if source else _order_line(cents, currency, body), parse(at))
+                    for rid, kind, direction, body, at, cents, currency, source in rows)
+    cursor = (rows[-1][4], rows[-1][7], rows[-1][0]) if len(rows) == limit else None
+    return Page(records, cursor)
+
+
+def _order_line(cents: int, currency: str, description: str) -> str:
+    line = f"order {cents_to_decimal(cents):,.2f} {currency}"
+    return f"{line} — {description}" if description else line

@@ -8,8 +8,9 @@ process writes meanwhile is never part of the change set and never removed by it
 Undo puts the before-images back in reverse order, in one transaction, and refuses
 when any of the rows no longer looks as the action left it: a later change touched it,
 and undoing would overwrite that. Figures derived from other rows (a customer's
-totals, last contact, stage, model scores) are not compared or restored: they are
-recomputed for the customers concerned after the rows are back.
+totals, last contact, model scores) are not compared or restored: they are recomputed
+for the customers concerned after the rows are back. A stage the action changed goes
+back to what its stage-history row says it was.
 """
 
 from __future__ import annotations
@@ -80,9 +81,21 @@ def undo(change: ChangeSet, now: datetime) -> None:
                                       "since (here or in another window); nothing was undone")
         for row in reversed(change.rows):
             _restore(conn, row)
+        _restore_stages(conn, change)
         customers = sorted({cid for row in change.rows for cid in _customer_ids(row)})
         refresh_after("orders", customers, now, None)
         refresh_after("interactions", customers, now, None)
+
+
+def _restore_stages(conn: sqlite3.Connection, change: ChangeSet) -> None:
+    """A stage is derived, so it is not in the images; the stage changes the action recorded
+    say what it was before. Each customer gets the stage their first recorded change left,
+    dated by the stage history that remains."""
+    for row in reversed(change.rows):
+        if row.table == "stage_change" and row.before is None and row.after is not None:
+            moved = json.loads(row.after)
+            conn.execute("UPDATE customer SET stage = ?, stage_changed_at = (SELECT MAX(at) FROM stage_change "
+                         "WHERE customer_id = customer.id) WHERE id = ?", (moved["from_stage"], moved["customer_id"]))
 
 
 def _squash(log: list[tuple]) -> tuple[RowChange, ...]:

@@ -60,7 +60,7 @@ UNKNOWN_BIRTH_YEAR = 1900          # a birthday stored in this year or before ha
 class QueueItem:
     kind: str  # "followup" | "birthday" | "repurchase" | "stale_deal" | …
     customer_id: int | None
-    customer_name: str
+    customer_name: str | None  # None for a personal to-do (a follow-up without a customer)
     title: str
     reasons: tuple[str, ...]
     urgency: float

@@ -43,7 +43,7 @@ def build_queue(now: datetime, config_today: Any = None,
 
 
 def _sort_key(item: QueueItem) -> tuple:
-    return (-item.urgency, item.due_at or datetime.max, item.customer_name.lower(), item.customer_id or 0)
+    return (-item.urgency, item.due_at or datetime.max, (item.customer_name or "").lower(), item.customer_id or 0)
 
 
 # json.dumps escapes C0 controls itself; C1 and bidi controls are escaped too, so the JSON

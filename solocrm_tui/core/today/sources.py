@@ -62,7 +62,7 @@ def followup_items(now: datetime, settings: Any) -> Iterable[QueueItem]:
         if not overdue and due_at <= now:
             urgency += URGENCY["past_due_time"]
         urgency += _extras(tags, revenue)
-        yield QueueItem("followup", cid, name or "", title,
+        yield QueueItem("followup", cid, name, title,
                         (followup_reason(due_at, now),) + _vip_reason(tags),
                         round(urgency, 2), due_at=due_at, followup_id=fid, deal_id=deal_id)
 

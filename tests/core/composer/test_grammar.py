@@ -257,7 +257,7 @@ def test_parse_rejects(text, fragment):
     [
         ("/fo", ["/follow"]),
         ("/FO", ["/follow"]),
-        ("/t", ["/tag", "/ticket"]),
+        ("/t", ["/tag", "/ticket", "/todo"]),
         ("/u", ["/unarchive", "/undo", "/untag"]),
         ("/follow", ["/follow"]),
         ("/fu", ["/fu"]),

@@ -195,3 +195,29 @@ def test_empty_timeline(cid):
     page = page_timeline(cid)
     assert page.rows == () and page.cursor is None
     assert page_timeline(12345).rows == ()
+
+
+def test_history_pages_orders_among_the_entries_newest_first(cid, t0):
+    """Orders and entries share one order by time; pages of 3 neither skip nor repeat
+    anything, even where an order and an entry carry the same moment."""
+    from solocrm_tui.core.contacts.timeline import page_history
+    from solocrm_tui.core.sales.orders import add_order
+
+    H = timedelta(hours=1)
+    add_interaction(cid, "note", "first note", t0, occurred_at=t0 - 5 * H)
+    add_order(cid, "1234", t0, description="2× EK43", ordered_at=t0 - 4 * H)
+    add_interaction(cid, "call", "asked for a quote", t0, occurred_at=t0 - 3 * H)
+    add_order(cid, "19.5", t0, ordered_at=t0 - 3 * H)  # the same moment as the call: the order first
+    add_interaction(cid, "note", "newest", t0, occurred_at=t0 - H)
+    add_order(create_customer(t0, name="Bob").id, "99", t0, ordered_at=t0 - 2 * H)  # someone else's
+
+    seen, cursor = [], None
+    while True:
+        page = page_history(cid, cursor, 3)
+        seen += [(e.kind, e.body) for e in page.rows]
+        if page.cursor is None:
+            break
+        cursor = page.cursor
+    assert seen == [("note", "newest"), ("call", "asked for a quote"), ("order", "order 19.50 EUR"),
+                    ("order", "order 1,234.00 EUR — 2× EK43"), ("note", "first note")]
+    assert [e.occurred_at for e in page_history(cid, None, 2).rows] == [t0 - H, t0 - 3 * H]
