@@ -1,0 +1,49 @@
+"""Layouts at the smallest supported terminal (80x24) and a common one (120x35): read from
+what is drawn on screen, so a cut footer, label or column fails here without any SVG."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from solocrm_tui.core.contacts import customers, followups
+from solocrm_tui.core.sales import deals
+from solocrm_tui.core.storage.models import Customer as CustomerModel
+
+from .conftest import settle
+
+SMALL = (80, 24)
+
+
+def screen_lines(app) -> list[str]:
+    """The screen as the terminal shows it, one string per row."""
+    return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
+
+
+@pytest.fixture
+def book(now):
+    ann = customers.create_customer(now - timedelta(days=90), name="Ann Lee", company="Lee Consulting",
+                                    email="ann@example.com", city="Leeds", country="UK")
+    CustomerModel.update(stage="at_risk", segment="Potential loyalists").where(CustomerModel.id == ann.id).execute()
+    followups.create_followup("send the renewal quote with the new prices and the delivery dates", now, now,
+                              customer_id=ann.id)
+    deals.create_deal(ann.id, "Website relaunch", "12500", now)
+    return ann.id
+
+
+@pytest.mark.parametrize("mode", ["today", "customers", "pipeline", "insights"])
+async def test_the_footer_shows_help_and_quit_at_80x24(make_app, book, mode):
+    async with make_app(mode).run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        footer = screen_lines(pilot.app)[-1]
+        assert "? Help" in footer and "q Quit" in footer, footer
+
+
+async def test_the_footer_shows_help_and_quit_on_the_customer_detail_at_80x24(make_app, book):
+    async with make_app("customers").run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        footer = screen_lines(pilot.app)[-1]
+        assert "? Help" in footer and "q Quit" in footer, footer
