@@ -47,3 +47,26 @@ async def test_the_footer_shows_help_and_quit_on_the_customer_detail_at_80x24(ma
         await settle(pilot)
         footer = screen_lines(pilot.app)[-1]
         assert "? Help" in footer and "q Quit" in footer, footer
+
+
+async def test_today_gives_the_why_column_the_room_at_80x24(make_app, book):
+    async with make_app("today").run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        row = next(line for line in screen_lines(pilot.app) if "Ann Lee" in line)
+        assert "send the renewal quote with the new prices" in row, row
+
+
+CUSTOMER_HEADERS = {"Name", "Company", "Stage", "Segment", "Contact", "Revenue", "CLV", "Churn"}
+
+
+@pytest.mark.parametrize(("size", "shown"), [
+    (SMALL, {"Name", "Company", "Stage", "Contact", "Revenue", "Churn"}),
+    ((120, 35), CUSTOMER_HEADERS),
+])
+async def test_customers_show_their_important_columns_whole(make_app, book, size, shown):
+    async with make_app("customers").run_test(size=size) as pilot:
+        await settle(pilot)
+        header = next(line for line in screen_lines(pilot.app) if " Name " in line)
+        assert set(header.split()) == shown, header
+        row = next(line for line in screen_lines(pilot.app) if "Ann Lee" in line)
+        assert "Lee Consulting" in row and "at risk" in row, row
