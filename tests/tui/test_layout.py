@@ -3,6 +3,7 @@ what is drawn on screen, so a cut footer, label or column fails here without any
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -70,3 +71,13 @@ async def test_customers_show_their_important_columns_whole(make_app, book, size
         assert set(header.split()) == shown, header
         row = next(line for line in screen_lines(pilot.app) if "Ann Lee" in line)
         assert "Lee Consulting" in row and "at risk" in row, row
+
+
+@pytest.mark.parametrize("size", [SMALL, (120, 35)])
+async def test_pipeline_headers_keep_count_total_and_weighted_value(make_app, book, size):
+    async with make_app("pipeline").run_test(size=size) as pilot:
+        await settle(pilot)
+        text = "\n".join(screen_lines(pilot.app))
+        assert "Lead · 1" in text and "Negotiation · 0" in text, text
+        assert len(re.findall(r"weighted \d", text)) == 4, text
+        assert "12,500" in text or "12.5k" in text, text
