@@ -81,3 +81,37 @@ async def test_pipeline_headers_keep_count_total_and_weighted_value(make_app, bo
         assert "Lead · 1" in text and "Negotiation · 0" in text, text
         assert len(re.findall(r"weighted \d", text)) == 4, text
         assert "12,500" in text or "12.5k" in text, text
+
+
+async def open_first_customer(pilot) -> list[str]:
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    return screen_lines(pilot.app)
+
+
+@pytest.mark.parametrize("size", [SMALL, (120, 35)])
+async def test_the_detail_tab_bar_shows_every_tab(make_app, book, size):
+    async with make_app("customers").run_test(size=size) as pilot:
+        text = "\n".join(await open_first_customer(pilot))
+        for title in ("Timeline", "Orders", "Deals 1", "Follow-ups 1", "Tickets"):
+            assert title in text.replace("(", "").replace(")", ""), text
+
+
+async def test_clicking_a_tab_on_the_second_row_of_a_wrapped_bar_shows_it(make_app, book):
+    async with make_app("customers").run_test(size=SMALL) as pilot:
+        lines = await open_first_customer(pilot)
+        row = next(i for i, line in enumerate(lines) if "Tickets" in line)
+        await pilot.click(offset=(lines[row].index("Tickets") + 1, row))
+        await settle(pilot)
+        assert pilot.app.screen.active_tab == "tickets"
+
+
+@pytest.mark.parametrize("size", [SMALL, (120, 35)])
+async def test_long_profile_values_wrap_under_their_own_column(make_app, book, size):
+    async with make_app("customers").run_test(size=size) as pilot:
+        lines = await open_first_customer(pilot)
+        at = next(i for i, line in enumerate(lines) if " segment " in line)
+        column = lines[at].index("Potential")
+        assert "Potential loyalists" in lines[at] or lines[at + 1].index("loyalists") == column, lines[at:at + 2]
+        assert lines[at].index("segment") < column
