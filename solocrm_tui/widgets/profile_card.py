@@ -15,7 +15,6 @@ from solocrm_tui.text.figures import ago, money, percent
 from solocrm_tui.text.visible import visible
 from solocrm_tui.widgets.cells import label
 
-
 LABEL_WIDTH = 12  # "last contact", "buy days 90d"; custom field names are cut to it
 
 
