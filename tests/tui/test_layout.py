@@ -115,3 +115,65 @@ async def test_long_profile_values_wrap_under_their_own_column(make_app, book, s
         column = lines[at].index("Potential")
         assert "Potential loyalists" in lines[at] or lines[at + 1].index("loyalists") == column, lines[at:at + 2]
         assert lines[at].index("segment") < column
+
+
+def dialog_text(app) -> str:
+    """The words inside the open dialog as drawn, its wrapped lines joined by spaces: a
+    question cut at the dialog's edge or scrolled out of sight is missing here."""
+    region = app.screen.query_one(".dialog").content_region
+    lines = screen_lines(app)[region.y:region.bottom]
+    return " ".join(" ".join(line[region.x:region.right].split()) for line in lines)
+
+
+async def test_forget_shows_its_whole_question_and_error_at_80x24(make_app, book):
+    async with make_app("customers").run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        assert "This cannot be undone. Type forget to confirm." in dialog_text(pilot.app)
+        await pilot.press(*"nope", "enter")
+        await settle(pilot)
+        assert 'type "forget" to erase this customer for good' in dialog_text(pilot.app)
+
+
+async def test_lost_reason_prompt_shows_its_question_at_80x24(make_app, book):
+    async with make_app("pipeline").run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert "Why was “Website relaunch” lost?" in dialog_text(pilot.app)
+
+
+async def test_snooze_error_is_shown_whole_at_80x24(make_app, book):
+    async with make_app("today").run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        await pilot.press(*"someday soon", "enter")
+        await settle(pilot)
+        error = str(pilot.app.screen.query_one("#prompt-error").visual.plain)
+        assert len(error) > 60 and error in dialog_text(pilot.app)
+
+
+async def test_birthday_error_is_shown_whole_at_80x24(make_app, book):
+    async with make_app("customers").run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"Bea Bell")
+        pilot.app.screen.query_one("#field-birthday").value = "31.02.1990"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error = str(pilot.app.screen.query_one("#error-birthday").visual.plain)
+        assert "birthday" in error and error in dialog_text(pilot.app)
+
+
+async def test_merge_form_explains_itself_at_80x24(make_app, book, now):
+    customers.create_customer(now, name="Ann Lee", email="ann.lee@example.org")
+    async with make_app("customers").run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("space", "space", "m")
+        await settle(pilot)
+        text = dialog_text(pilot.app)
+        assert "Which record stays? (the other one's timeline, orders, deals, follow-ups and tickets move to it)" \
+            in text, text
