@@ -105,7 +105,7 @@ def _grids(lines: list[Text | Field]) -> list:
         if not out or not isinstance(out[-1], Table):
             grid = Table.grid(padding=(0, 1))
             grid.add_column(width=LABEL_WIDTH, no_wrap=True)
-            grid.add_column(ratio=1)
+            grid.add_column(ratio=1, overflow="fold")  # a long email folds, never cut
             out.append(grid)
         out[-1].add_row(Text(visible(item[0]), style="dim"), item[1])
     return out
