@@ -58,11 +58,12 @@ def build_runner(app) -> JobRunner:
 
 
 def health_text(runner: JobRunner) -> str:
-    """`reminders ✓ 12:08:30`, or which job failed last."""
+    """`reminders ✓ checked 12:08:30`, or which job failed last. The time is labelled: beside
+    the header's clock an unlabelled second time read as a second clock."""
     if not runner.alive:
         return "⚠ scheduler stopped"
     if runner.last_error:
         name = sorted(runner.last_error)[0]
         return f"⚠ {name} failed: {runner.last_error[name][:60]}"
     last = runner.last_ok.get("reminders")
-    return f"reminders ✓ {last:%H:%M:%S}" if last else "reminders starting…"
+    return f"reminders ✓ checked {last:%H:%M:%S}" if last else "reminders starting…"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from textual import events, on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from solocrm_tui.widgets.composer import Composer
+from solocrm_tui.widgets.footer import CRMFooter
 from solocrm_tui.work import ReportWorkerErrors
 
 
@@ -18,7 +19,7 @@ class CRMScreen(ReportWorkerErrors, Screen):
         yield Header(show_clock=True)
         yield from self.compose_body()
         yield Composer()
-        yield Footer()
+        yield CRMFooter(compact=True)
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError

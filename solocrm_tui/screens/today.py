@@ -27,7 +27,12 @@ from solocrm_tui.core.today import dismissals, queue
 from solocrm_tui.core.today.items import QueueItem, item_key
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.widgets.cells import cell
+from solocrm_tui.widgets.fitted_table import Col, FittedTable
 
+# "Why" is what the owner reads: it takes the room left, at least 40 cells. At 80 columns
+# the urgency figure goes (the rows are ranked by it) and the name narrows.
+COLUMNS = (Col("mark", " ", 1), Col("urgency", "Urg.", 5, drop=1), Col("kind", "What", 10),
+           Col("who", "Who", 20, narrow=14), Col("why", "Why", 40, flexible=True))
 KIND_LABEL = {"followup": "follow-up", "birthday": "birthday", "repurchase": "repurchase",
               "stale_deal": "stale deal", "churn_risk": "churn risk", "ticket": "ticket"}
 
@@ -88,13 +93,7 @@ class TodayScreen(CRMScreen):
         steps.can_focus = True  # the queue is hidden: the first steps' keys need a focused home
         steps.display = False
         yield steps
-        table = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
-        table.add_column(" ", key="mark", width=1)
-        table.add_column("Urg.", key="urgency", width=5)
-        table.add_column("What", key="kind", width=10)
-        table.add_column("Who", key="who", width=20)
-        table.add_column("Why", key="why")
-        yield table
+        yield FittedTable(COLUMNS, id="queue", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.focus_main()
@@ -120,7 +119,7 @@ class TodayScreen(CRMScreen):
                   lambda loaded: self.show(*loaded), group="today-load")
 
     def show(self, items: list[QueueItem], empty_book: bool = False) -> None:
-        self.show_first_steps(empty_book)
+        self.show_first_steps(empty_book and not items)  # personal to-dos need no customer
         table = self.query_one("#queue", DataTable)
         current = self.current()
         keep = item_key(current) if current else None
@@ -140,7 +139,8 @@ class TodayScreen(CRMScreen):
         self.query_one("#today-summary", Static).update(self.summary(items))
 
     def show_first_steps(self, empty_book: bool) -> None:
-        """The first steps instead of the queue while the book is empty; the queue once it is not."""
+        """The first steps instead of the queue while the book is empty (no customer and
+        nothing due); the queue once it is not."""
         if empty_book == self.empty_book and self.shown_once:
             return
         self.empty_book = empty_book
@@ -210,7 +210,7 @@ class TodayScreen(CRMScreen):
         key = item_key(item)
         self.marked.symmetric_difference_update({key})
         table = self.query_one("#queue", DataTable)
-        table.update_cell_at((table.cursor_row, 0), "●" if key in self.marked else " ")
+        table.update_cell(str(table.cursor_row), "mark", "●" if key in self.marked else " ")
         table.action_cursor_down()
 
     def action_call(self) -> None:

@@ -9,32 +9,33 @@ from __future__ import annotations
 from datetime import datetime
 
 from textual.binding import Binding
-from textual.widgets import DataTable
 
 from solocrm_tui.core.storage.records import CustomerRow
 from solocrm_tui.text.figures import ago, money, percent
 from solocrm_tui.widgets.cells import cell
+from solocrm_tui.widgets.fitted_table import Col, FittedTable
 
-COLUMNS = (("mark", " ", 1), ("name", "Name", 22), ("company", "Company", 17), ("stage", "Stage", 8),
-           ("segment", "Segment", 13), ("last_contact", "Contact", 8), ("revenue", "Revenue", 8),
-           ("clv", "CLV", 7), ("churn", "Churn", 5))
+# At 80 columns the list keeps who, stage, last contact, revenue and churn; segment and CLV
+# go first (the profile card shows both), and the name takes any room to spare.
+COLUMNS = (Col("mark", " ", 1), Col("name", "Name", 22, narrow=18, flexible=True),
+           Col("company", "Company", 17, narrow=14), Col("stage", "Stage", 8), Col("segment", "Segment", 13, drop=2),
+           Col("last_contact", "Contact", 8), Col("revenue", "Revenue", 8), Col("clv", "CLV", 7, drop=1),
+           Col("churn", "Churn", 5))
 
 
-class CustomerTable(DataTable):
+class CustomerTable(FittedTable):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="list.down"),
         Binding("k", "cursor_up", "Up", show=False, id="list.up"),
     ]
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        super().__init__(COLUMNS, cursor_type="row", zebra_stripes=True, **kwargs)
         self.marked: set[int] = set()
         self.now = datetime.min
 
     def on_mount(self) -> None:
         self.now = self.app.now()
-        for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
 
     def row_cells(self, row: CustomerRow) -> list:
         return [

@@ -45,13 +45,25 @@ class StageColumn(Vertical):
 
     def show(self, column: Column, today: date, show_at_least: int = 0) -> None:
         self.column, self.today = column, today
-        self.query_one(".stage-header", Static).update(
-            f"{self.stage.capitalize()} · {len(column.cards)}\n"
-            f"{money(column.total)} · weighted {money(column.weighted)}")
+        self.show_header()
         scroll = self.query_one(".stage-cards", VerticalScroll)
         scroll.remove_children()
         self.mounted_cards = 0
         self.ensure_mounted(max(CHUNK, show_at_least))
+
+    def on_resize(self) -> None:
+        self.show_header()
+
+    def show_header(self) -> None:
+        """Count, total and weighted value on two lines, or on three where a column is too
+        narrow for "total · weighted value" (four columns at 80): never cut."""
+        header = self.query_one(".stage-header", Static)
+        if self.column is None:
+            return
+        total, weighted = money(self.column.total), f"weighted {money(self.column.weighted)}"
+        room = header.content_region.width or self.size.width - 4  # before the header is laid out: borders, padding
+        values = f"{total} · {weighted}" if len(total) + 3 + len(weighted) <= room else f"{total}\n{weighted}"
+        header.update(f"{self.stage.capitalize()} · {len(self.column.cards)}\n{values}")
 
     def ensure_mounted(self, count: int) -> None:
         """Mount cards up to `count` (virtualisation in chunks for columns with thousands)."""

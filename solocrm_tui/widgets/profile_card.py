@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
@@ -13,9 +15,15 @@ from solocrm_tui.text.figures import ago, money, percent
 from solocrm_tui.text.visible import visible
 from solocrm_tui.widgets.cells import label
 
+LABEL_WIDTH = 12  # "last contact", "buy days 90d"; custom field names are cut to it
+
 
 class ProfileCard(Static):
+    """Labelled lines are a two-column grid: a long value ("Potential loyalists", an
+    address) wraps under its own value column, never back into the label column."""
+
     shown: tuple[CustomerDetail, datetime, int] | None = None
+    text = ""  # what the card says, one line per field: the card is a grid, not one Text
 
     def show_book_margin(self, book: Margin) -> None:
         """Adds the contribution share once the book's margin is read (a scan of every order,
@@ -32,10 +40,10 @@ class ProfileCard(Static):
         counts them (orders on one day are one purchase), and they and CLV carry their
         P10-P90 range. P(alive) is
         not shown: it is 100 % for every one-time buyer, whatever their churn risk."""
-        def line(name: str, value: object, *, lines: bool = False) -> Text | None:
+        def line(name: str, value: object, *, lines: bool = False) -> Field | None:
             if value in (None, ""):
                 return None
-            return label((f"{name:<13}", "dim"), Text(visible(str(value), lines=lines)))
+            return name, Text(visible(str(value), lines=lines))
 
         self.shown = (detail, now, horizon_days)
         c = detail.record
@@ -65,17 +73,43 @@ class ProfileCard(Static):
             line("follow-ups", len(detail.due_followups) or None),
         ]
         for key, value in sorted(c.custom.items()):
-            lines.append(line(str(key)[:12], value, lines=True))  # a custom value may span lines
-        shown: list[Text] = []
+            lines.append(line(str(key)[:LABEL_WIDTH], value, lines=True))  # a custom value may span lines
+        shown: list[Text | Field] = []
         for item in lines:  # no two blank lines in a row, none at either end
-            if item is not None and item.plain or shown and shown[-1].plain:
+            if _says(item) or shown and _says(shown[-1]):
                 shown.append(item or Text())
-        while shown and not shown[-1].plain:
+        while shown and not _says(shown[-1]):
             shown.pop()
-        self.update(Text("\n").join(shown))
+        self.text = "\n".join(f"{item[0]:<{LABEL_WIDTH + 1}}{item[1]}" if isinstance(item, tuple) else item.plain
+                              for item in shown)
+        self.update(Group(*_grids(shown)))
 
 
-def _risk_lines(line, detail: CustomerDetail, horizon_days: int) -> list[Text]:
+Field = tuple[str, Text]  # a labelled line of the card: its label and its value
+
+
+def _says(item: Text | Field | None) -> bool:
+    return isinstance(item, tuple) or item is not None and bool(item.plain)
+
+
+def _grids(lines: list[Text | Field]) -> list:
+    """Runs of labelled lines become one grid each; the name, the company and the blank
+    separators stay plain lines."""
+    out: list = []
+    for item in lines:
+        if not isinstance(item, tuple):
+            out.append(item)
+            continue
+        if not out or not isinstance(out[-1], Table):
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(width=LABEL_WIDTH, no_wrap=True)
+            grid.add_column(ratio=1, overflow="fold")  # a long email folds, never cut
+            out.append(grid)
+        out[-1].add_row(Text(visible(item[0]), style="dim"), item[1])
+    return out
+
+
+def _risk_lines(line, detail: CustomerDetail, horizon_days: int) -> list[Field]:
     """The churn risk and its why, or, when the customer bought after the last refit, a note
     that the score waits for the next one: the stored figure still counts the silence the
     order ended, and "95 %" beside "last order today" would be wrong."""
@@ -88,7 +122,7 @@ def _risk_lines(line, detail: CustomerDetail, horizon_days: int) -> list[Text]:
     return [item for item in lines if item is not None]
 
 
-def _margin_lines(line, m: CustomerMargin, book: Margin | None) -> list[Text]:
+def _margin_lines(line, m: CustomerMargin, book: Margin | None) -> list[Field]:
     """Margin over the orders with a cost only, and how many were left out: an order without
     a cost is not free, so it is counted, never folded in as cost 0. Absent lines are dropped
     here, not left as None, which the card reads as a blank separator."""

@@ -1,5 +1,5 @@
 """Snapshots of the Insights screen on fixed data (frozen clock, header clock hidden):
-the overview at 120x35 and at 80x24, and the contact list.
+every tab at 80x24 and at 120x35.
 
 The figures come from a real refit on a small book: twelve buyers are too few for any
 churn or purchase figure, so the contact list is honestly empty (the historic run-rate it
@@ -55,19 +55,18 @@ async def _ready(pilot) -> None:
         clock.display = False  # the only thing on screen that reads the wall clock
 
 
-async def _contact_tab(pilot) -> None:
-    await _ready(pilot)
-    await pilot.press("right_square_bracket")
-    await _ready(pilot)
+def _on_tab(steps: int):
+    async def run_before(pilot) -> None:
+        await _ready(pilot)
+        for _ in range(steps):
+            await pilot.press("right_square_bracket")
+            await _ready(pilot)
+    return run_before
 
 
-def test_insights_overview(insights_app, snap_compare):
-    assert snap_compare(insights_app, terminal_size=(120, 35), run_before=_ready)
+@pytest.mark.parametrize("size", [(80, 24), (120, 35)], ids=["80x24", "120x35"])
+@pytest.mark.parametrize("tab", ["overview", "contact", "top", "margin", "segments", "models", "campaigns", "tickets"])
+def test_insights_tab(insights_app, snap_compare, tab, size):
+    from solocrm_tui.screens.insights import InsightsScreen
 
-
-def test_insights_overview_small_terminal(insights_app, snap_compare):
-    assert snap_compare(insights_app, terminal_size=(80, 24), run_before=_ready)
-
-
-def test_insights_contact_list(insights_app, snap_compare):
-    assert snap_compare(insights_app, terminal_size=(120, 35), run_before=_contact_tab)
+    assert snap_compare(insights_app, terminal_size=size, run_before=_on_tab(InsightsScreen.TABS.index(tab)))

@@ -145,7 +145,7 @@ async def test_notes_interactions_follow_up_and_order(make_app, people, now):
         assert (o.amount, o.description, o.ordered_at) == (Decimal("120.50"), "gift box", now)
         record = customers.get_customer(alice.id)
         assert (record.revenue, record.order_count) == (Decimal("120.50"), 1)
-        assert "120 (1 order)" in app.screen.query_one("#profile").visual.plain  # the card reloaded
+        assert "120 (1 order)" in app.screen.query_one("#profile").text  # the card reloaded
 
 
 async def test_deal_stage_won_and_lost(make_app, people, now):
@@ -244,7 +244,7 @@ async def test_undo_an_order_restores_the_revenue(make_app, people):
         record = customers.get_customer(alice.id)
         assert (record.revenue, record.order_count) == (Decimal("100.00"), 1)
         assert db_state() == before
-        assert "100 (1 order)" in app.screen.query_one("#profile").visual.plain
+        assert "100 (1 order)" in app.screen.query_one("#profile").text
 
 
 async def test_undo_won_puts_the_deal_back(make_app, people, now):

@@ -92,7 +92,7 @@ async def test_profile_card_then_escape_back_to_the_list(make_app, alice):
     app = make_app("customers")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_alice(pilot, alice)
-        text = screen.query_one(ProfileCard).visual.plain
+        text = screen.query_one(ProfileCard).text
         assert "Alice Anderson" in text
         assert "Anderson Ltd" in text
         assert "alice@example.com" in text
@@ -118,7 +118,7 @@ async def test_profile_card_model_lines_tell_one_story(make_app, alice):
     app = make_app("customers")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_alice(pilot, alice)
-        text = screen.query_one(ProfileCard).visual.plain
+        text = screen.query_one(ProfileCard).text
         assert "P(alive)" not in text and "100%" not in text
         assert "94% no buy in 90d" in text
         assert "silent 94 days, usually every 21; 3 purchases" in text

@@ -24,7 +24,7 @@ async def test_profile_card_shows_margin_and_contribution_share(make_app, db_pat
         await settle(pilot)
         await pilot.press("enter")  # sorted by name, Alice is first
         await settle(pilot)
-        text = pilot.app.screen.query_one(ProfileCard).visual.plain
+        text = pilot.app.screen.query_one(ProfileCard).text
         assert "margin       400 (40% rate)" in text  # of the sales with a cost
         assert "contribution 80.0% of book" in text
         assert "no cost      1 order left out of the margin" in text

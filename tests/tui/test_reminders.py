@@ -189,7 +189,7 @@ async def test_a_followup_coming_due_is_toasted_rung_and_logged(db_path, now, cl
         assert rings == [1]
         assert get_followup(fid).notified_at == now + timedelta(seconds=3)
         assert reminder_entries() == [(ada, "reminder: call Ada about renewal")]
-        assert app.sub_title == "crm.db · reminders ✓ 10:30:03"
+        assert app.sub_title == "crm.db · reminders ✓ checked 10:30:03"
         # later runs do not repeat it
         assert app.jobs.run_now("reminders")
         await reminder_run_finished(pilot, app, remind_runs, 3)

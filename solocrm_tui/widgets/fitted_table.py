@@ -1,0 +1,99 @@
+"""A table whose columns fit its width: from 160 columns down to 80, the least important
+columns narrow first and then go, and one flexible column takes whatever room is left.
+
+DataTable sizes columns once, to fixed widths or to their content, and a narrow terminal
+then cuts the right-hand columns (Today's "Why" to about 32 characters, the customer
+list's "Contact" to "Contac"). Here the screen still adds every cell of a row; the table
+keeps them and shows the columns that fit, and lays them out again when its width changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from textual import events
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
+
+
+@dataclass(frozen=True)
+class Col:
+    key: str
+    label: str
+    width: int  # the flexible column: the least it is given
+    narrow: int | None = None  # tried before any column is dropped
+    drop: int = 0  # 1 goes first, then 2, …; 0 stays at any width
+    flexible: bool = False
+
+
+Fitted = tuple[tuple[str, str, int], ...]  # (key, label, width) of the shown columns
+
+
+def fit_columns(columns: Sequence[Col], room: int, padding: int) -> Fitted:
+    """The columns that fit in `room` cells (each also takes `padding`), in their order.
+
+    Tried in turn until one fits: every column at full width, the narrowable ones narrow,
+    then without the columns marked drop=1, drop=2, …; the flexible column gets the rest."""
+    droppable = sorted({c.drop for c in columns if c.drop})
+    attempts = [(False, set()), (True, set())]
+    attempts += [(True, set(droppable[:n])) for n in range(1, len(droppable) + 1)]
+    for narrow, dropped in attempts:
+        kept = [c for c in columns if c.drop not in dropped]
+        widths = [c.narrow if narrow and c.narrow else c.width for c in kept]
+        spare = room - sum(widths) - padding * len(kept)
+        if spare >= 0:
+            break
+    flexible = next((i for i, c in enumerate(kept) if c.flexible), None)
+    if flexible is not None and spare > 0:
+        widths[flexible] += spare
+    return tuple((c.key, c.label, width) for c, width in zip(kept, widths, strict=True))
+
+
+class FittedTable(DataTable):
+    """Callers add rows with a cell for every column, in the order of `columns`."""
+
+    def __init__(self, columns: Sequence[Col], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.all_columns = tuple(columns)
+        self.fitted: Fitted = ()
+        self.kept_rows: dict[str, dict[str, object]] = {}
+
+    def on_mount(self) -> None:
+        self.fit(self.app.size.width)  # a first guess; the first Resize gives the real width
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit(event.size.width)
+
+    def fit(self, width: int) -> None:
+        room = width - self.styles.scrollbar_size_vertical
+        fitted = fit_columns(self.all_columns, room, 2 * self.cell_padding)
+        if fitted == self.fitted:
+            return
+        self.fitted = fitted
+        cursor = self.cursor_coordinate
+        super().clear(columns=True)
+        for key, label, width in fitted:
+            self.add_column(label, key=key, width=width)
+        for row_key, row in self.kept_rows.items():
+            super().add_row(*(row[key] for key, _, _ in fitted), key=row_key)
+        if self.row_count:
+            self.move_cursor(row=min(cursor.row, self.row_count - 1), animate=False)
+
+    def add_row(self, *cells: object, height: int | None = 1, key: str | None = None, label=None) -> RowKey:
+        assert key is not None, "a fitted table's rows need a key: they are added again when it is refitted"
+        row = {column.key: value for column, value in zip(self.all_columns, cells, strict=True)}
+        self.kept_rows[key] = row
+        return super().add_row(*(row[k] for k, _, _ in self.fitted), height=height, key=key, label=label)
+
+    def update_cell(self, row_key: RowKey | str, column_key: ColumnKey | str, value: object, *,
+                    update_width: bool = False) -> None:
+        row, column = str(getattr(row_key, "value", row_key)), str(getattr(column_key, "value", column_key))
+        self.kept_rows[row][column] = value
+        if any(key == column for key, _, _ in self.fitted):
+            super().update_cell(row_key, column_key, value, update_width=update_width)
+
+    def clear(self, columns: bool = False):
+        """Rows only: the columns belong to the fitting."""
+        self.kept_rows.clear()
+        return super().clear()
