@@ -19,6 +19,7 @@ from solocrm_tui.core.dates import parse_when
 from solocrm_tui.core.today import dismissals, queue
 from solocrm_tui.core.today.items import QueueItem, item_key
 from solocrm_tui.screens.base import CRMScreen
+from solocrm_tui.text.figures import due
 from solocrm_tui.widgets.cells import cell
 
 KIND_LABEL = {"followup": "follow-up", "birthday": "birthday", "repurchase": "repurchase",
@@ -183,4 +184,4 @@ class TodayScreen(CRMScreen):
             self.marked.clear()
             now = self.app.now()
             work.apply_change(self, lambda: dismissals.snooze_items(items, until, now), what=("followups", "today"),
-                              done=f"snoozed until {until:%a %d %b %H:%M}", undo_as=f"snoozing {_rows(items)}")
+                              done=f"snoozed until {due(until, self.app.now())}", undo_as=f"snoozing {_rows(items)}")

@@ -10,7 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from solocrm_tui.core.sales.board import Card, Column
-from solocrm_tui.text.figures import money
+from solocrm_tui.text.figures import day, money
 from solocrm_tui.widgets.cells import cell
 
 CHUNK = 40  # cards mounted at a time; more are mounted as the selection moves down
@@ -23,9 +23,9 @@ class DealCard(Static):
         close = ""
         if deal.expected_close:
             late = "!" if deal.expected_close < today else ""
-            close = f" · {deal.expected_close:%d %b}{late}"
+            close = f" · {day(deal.expected_close, today, weekday=False)}{late}"
         stale = f" · ⚠ {card.idle_days}d idle" if card.stale else ""
-        text = Text("\n").join([cell(deal.title), cell(f"{deal.customer_name} · {money(deal.value)} · "
+        text = Text("\n").join([cell(deal.title), cell(f"{deal.customer_name} · {money(deal.value, compact=True)} · "
                                                         f"{deal.probability}%{close}{stale}")])
         super().__init__(text, classes="deal-card" + (" stale" if card.stale else ""))
 
@@ -47,7 +47,7 @@ class StageColumn(Vertical):
         self.column, self.today = column, today
         self.query_one(".stage-header", Static).update(
             f"{self.stage.capitalize()} · {len(column.cards)}\n"
-            f"{money(column.total)} · weighted {money(column.weighted)}")
+            f"{money(column.total, compact=True)} · weighted {money(column.weighted, compact=True)}")
         scroll = self.query_one(".stage-cards", VerticalScroll)
         scroll.remove_children()
         self.mounted_cards = 0
