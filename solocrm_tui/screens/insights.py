@@ -30,7 +30,7 @@ from solocrm_tui.core.sales.margin import CustomerMargin, Margin
 from solocrm_tui.core.stages import CUSTOMER_STAGES
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.text.figures import count, due, money, percent
-from solocrm_tui.text.insights import moment, segmentation_leaderboard
+from solocrm_tui.text.insights import segmentation_leaderboard
 from solocrm_tui.widgets.cells import cell, cells
 from solocrm_tui.widgets.chart import Chart, bars, column_chart
 from solocrm_tui.widgets.insight_panels import (
@@ -202,7 +202,7 @@ class InsightsScreen(CRMScreen):
         if not s.customers_with_orders:
             status.update(" No orders yet — add orders (/buy in the composer, or `solocrm import orders`) to see insights.")
         elif not self.refitting:
-            fitted = moment(s.fitted_at) if s.fitted_at else "never (press r)"
+            fitted = due(s.fitted_at, self.app.now()) if s.fitted_at else "never (press r)"
             status.update(f" As of {due(s.as_of, self.app.now())} · {count(s.customers, 'customer')} · models fitted {fitted}")
 
     def focused_customer_id(self) -> int | None:

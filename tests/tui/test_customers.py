@@ -268,8 +268,8 @@ async def test_stale_filter_answers_are_dropped(make_app, now, monkeypatch):
         answers.append(query.text)
         return page
 
-    def spy_show(self, generation, page, query):
-        real_show(self, generation, page, query)
+    def spy_show(self, generation, page, query, from_top=False):
+        real_show(self, generation, page, query, from_top)
         if self.query_state.text == "annab":
             typed_all.set()
 

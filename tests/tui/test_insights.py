@@ -195,7 +195,7 @@ async def test_r_refits_in_the_background_and_the_keys_stay_live(book, make_app,
         assert calls[0][0] == app.db_path and calls[0][1] == app.now()
         # the screen reloaded what the refit stored
         status = text(app, "#insights-status")
-        assert "refitting" not in status and status.endswith("models fitted 2026-11-22 10:30:00")
+        assert "refitting" not in status and status.endswith("models fitted today 10:30")
         models = text(app, "#model-text")
         assert "no purchase figures:" in models and "no churn figure:" in models
         # five buyers are too few for any model: the hand-set CLVs are cleared, none replaces them
@@ -247,7 +247,7 @@ async def test_a_refit_that_ends_on_another_screen_still_updates_insights(book, 
         await settle(pilot)
         assert notes.texts() == ["models refitted"]
         assert insights.refitting is False
-        assert str(insights.query_one("#insights-status", Static).content).endswith("models fitted 2026-11-22 10:30:00")
+        assert str(insights.query_one("#insights-status", Static).content).endswith("models fitted today 10:30")
         assert isinstance(insights.summary, Summary) and insights.summary.clv.rule_based
 
 
