@@ -105,7 +105,7 @@ def test_demo_then_today(capsys, tmp_path, now):
     code, out, err = run(capsys, "today", "--db", str(db), now=now)  # --db after the command works too
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0].startswith("Today, Sun 22 Nov 2026 10:30:")
+    assert lines[0].startswith("Today, Sun 22 Nov 10:30:")  # the one day style: no year when it is this year
     header = lines[2]
     assert header.split() == ["URG", "KIND", "WHO", "WHAT", "WHY"]
     rows = lines[3:]

@@ -145,7 +145,7 @@ def test_orders_with_map_and_create_missing(capsys, db, tmp_path):
     code, out, _ = run(capsys, *args)
     assert code == 1 and "unknown customer (external id K1)" in out
     code, out, _ = run(capsys, *args, "--create-missing")
-    assert code == 0 and "1 new customers created" in out
+    assert code == 0 and "1 new customer created" in out
     assert count(db, "SELECT revenue_cents FROM customer WHERE external_id = 'K1'") == 1250
 
 

@@ -197,7 +197,7 @@ def test_thin_data_says_there_is_not_enough_data_for_model_figures(capsys, db_pa
     code, out, err = run(capsys, "--db", str(db_path), "insights", "--refit")
     assert (code, err) == (0, "")
     assert "no churn figure:" in out and "no purchase figures:" in out
-    assert "1 customers with orders and 40 days of history" in out and "not enough data" in out
+    assert "1 customer with orders and 40 days of history" in out and "not enough data" in out
 
 
 def test_help_lists_the_options(capsys):

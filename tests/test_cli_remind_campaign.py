@@ -40,11 +40,11 @@ def book(db_path, now):
 def test_remind_prints_each_due_reminder_once_and_marks_it(capsys, db_path, book, now):
     code, out, err = run(capsys, "--db", str(db_path), "remind", now=now)
     assert code == 0 and err == ""
-    assert out.splitlines() == ["due Sun 22 Nov 10:25: send the quote — Ann Lee"]
+    assert out.splitlines() == ["due today 10:25: send the quote — Ann Lee"]
     code, out, _ = run(capsys, "--db", str(db_path), "remind", now=now)
     assert code == 0 and out == ""  # already told: silent, as cron wants
     code, out, _ = run(capsys, "--db", str(db_path), "remind", now=now + timedelta(hours=3))
-    assert out.splitlines() == ["due Sun 22 Nov 12:30: call back — Ann Lee"]
+    assert out.splitlines() == ["due today 12:30: call back — Ann Lee"]
     from solocrm_tui.core.storage.db import open_database
 
     open_database(db_path)

@@ -12,6 +12,7 @@ from solocrm_tui import paths
 from solocrm_tui.cli.common import db_path, load_config, open_db
 from solocrm_tui.core.demo import DEFAULT_CUSTOMERS, MAX_CUSTOMERS
 from solocrm_tui.core.errors import CRMError, DatabaseError, ValidationError
+from solocrm_tui.text.figures import count, day, due
 
 
 def _demo_size(text: str) -> int:
@@ -61,7 +62,7 @@ def cmd_today(args, now: datetime) -> int:
     if args.json:
         print(to_json(items))
     else:
-        print(f"Today, {now:%a %d %b %Y %H:%M}: {len(items)} item{'s' * (len(items) != 1)}\n")
+        print(f"Today, {day(now, now)} {now:%H:%M}: {count(len(items), 'item')}\n")
         print(format_table(items))
     return 0
 
@@ -74,7 +75,7 @@ def cmd_remind(args, now: datetime) -> int:
     open_db(args, create=False)
     for followup in claim_due(now, limit=1000):
         who = f" — {followup.customer_name}" if followup.customer_name else ""
-        print(f"due {followup.due_at:%a %d %b %H:%M}: {followup.title}{who}")
+        print(f"due {due(followup.due_at, now)}: {followup.title}{who}")
     return 0
 
 

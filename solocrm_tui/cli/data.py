@@ -22,6 +22,7 @@ from solocrm_tui.cli.common import (
     stdout,
 )
 from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.text.figures import count
 
 IMPORT_HELP = """\
 File: UTF-8 CSV, with or without a BOM (Excel's "CSV UTF-8"); the delimiter (comma,
@@ -125,7 +126,7 @@ def cmd_duplicates(args, now: datetime) -> int:
               f"{'; '.join(pair.reasons)}" + (f" ({pair.score}%)" if pair.score < 100 else ""))
     shown = min(len(pairs), args.limit)
     more = f" (showing {shown}; use --limit to see more)" if len(pairs) > shown else ""
-    print(f"{len(pairs):,} likely duplicate pair{'s' * (len(pairs) != 1)}{more}")
+    print(f"{count(len(pairs), 'likely duplicate pair')}{more}")
     if pairs:
         print("merge one with: solocrm merge KEEP_ID OTHER_ID")
     return 0

@@ -12,11 +12,13 @@ from solocrm_tui.core import validate
 from solocrm_tui.core.analytics.hindsight import Backtest, CustomerFigures
 from solocrm_tui.core.analytics.summary import Contribution, Summary
 from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.text.figures import count, money
 from solocrm_tui.text.insights import (
     NO_FIGURE,
     TILES,
     churn_leaderboard,
     forecast_words,
+    kpi_value,
     model_text,
     moment,
     purchase_leaderboard,
@@ -123,24 +125,24 @@ def _pct(value) -> str:
 
 
 def render(s: Summary) -> str:
-    lines = [f"Insights as of {moment(s.as_of)} · {s.customers:,} customers, {s.customers_with_orders:,} with orders",
+    lines = [f"Insights as of {moment(s.as_of)} · {count(s.customers, 'customer')}, {s.customers_with_orders:,} with orders",
              ""]
     for key, title, kind in TILES:
         kpi = getattr(s.kpis, key) or NO_FIGURE
         value = kpi.value
-        shown = "—" if value is None else (_pct(value) if kind == "pct" else f"{value:,.0f}")
+        shown = kpi_value(value, kind)
         change = kpi.change
         delta = f"  ({'+' if change >= 0 else ''}{change:.0%} vs previous)" if change is not None else ""
         lines.append(f"  {title:<24}{shown:>12}{delta}   {kpi.label}")
     lines += ["", "Segments:"]
     for seg in s.segments:
-        margin = f", margin {seg.margin:,.0f}" if seg.margin is not None else ""
+        margin = f", margin {money(seg.margin)}" if seg.margin is not None else ""
         lines.append(f"  {seg.name:<22}{seg.size:>7,}  {seg.revenue_share:6.1%} of revenue{margin}")
     if s.segment_check:
         lines.append(f"  checked on your book: {s.segment_check.note}")
     lines += _contribution(s.contribution)
     lines += ["", model_text(s), "", "Revenue forecast: " + ", ".join(
-        f"{m.month:%Y-%m} {m.forecast:,.0f} ({m.low:,.0f}–{m.high:,.0f})" for m in s.forecast.next_months)
+        f"{m.month:%Y-%m} {money(m.forecast)} ({money(m.low)}–{money(m.high)})" for m in s.forecast.next_months)
         + f" — {forecast_words(s.forecast)[1]}"]
     return "\n".join(lines)
 
@@ -149,9 +151,9 @@ def _contribution(c: Contribution | None) -> list[str]:
     if c is None or c.margin is None:
         return []
     missing = c.orders_without_cost
-    left_out = f", {missing:,} order{'' if missing == 1 else 's'} without a cost left out" if missing else ""
-    return ["", f"Top by margin (book margin {c.margin:,.0f}{left_out}):"] + [
-        f"  {t.name[:22]:<22}{t.margin:>12,.0f}  {'—' if t.share is None else format(t.share, '.1%'):>6} of margin" for t in c.top]
+    left_out = f", {count(missing, 'order')} without a cost left out" if missing else ""
+    return ["", f"Top by margin (book margin {money(c.margin)}{left_out}):"] + [
+        f"  {t.name[:22]:<22}{money(t.margin):>12}  {'—' if t.share is None else format(t.share, '.1%'):>6} of margin" for t in c.top]
 
 
 def _number(value, spec: str = ",.1f") -> str:
@@ -164,7 +166,7 @@ def render_customers(f: CustomerFigures) -> str:
              f"{'id':>7}  {'name':<24}{'stage':<10}{'segment':<20}{'churn risk':>11}{'exp. purchases':>15}{'CLV':>11}"]
     for c in f.customers:
         lines.append(f"{c.id:>7}  {c.name[:23]:<24}{c.stage:<10}{(c.segment or '—')[:19]:<20}"
-                     f"{_pct(c.churn_risk):>11}{_number(c.expected_purchases, ',.2f'):>15}{_number(c.clv, ',.0f'):>11}")
+                     f"{_pct(c.churn_risk):>11}{_number(c.expected_purchases, ',.2f'):>15}{money(c.clv) or '—':>11}")
     if not f.customers:
         lines.append("no figures yet: run `solocrm insights --refit`, or give --as-of a past date")
     return "\n".join(lines)
@@ -172,7 +174,7 @@ def render_customers(f: CustomerFigures) -> str:
 
 def _versus(predicted: float, actual: float) -> str:
     off = f" ({predicted / actual - 1:+.0%})" if actual else ""
-    return f"predicted {predicted:,.0f}, actual {actual:,.0f}{off}"
+    return f"predicted {money(predicted)}, actual {money(actual)}{off}"
 
 
 def render_backtest(b: Backtest) -> str:

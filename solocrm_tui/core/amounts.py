@@ -1,16 +1,20 @@
-"""Money as people type it (`1,200.50`, `1200,50`, `€2.5k`) -> an exact Decimal.
+"""Money as people type it (`1,200.50`, `1200,50`, `€2.5k`) -> an exact Decimal, and back.
 
 The composer, the CLI and the importers all read amounts, so one parser decides what
 is accepted. Floats never appear: totals and CLV are summed from these Decimals. A
 comma is a thousands separator before groups of three digits and a decimal comma
 (European style) only when exactly two digits follow a single comma, so `1,200` is
 twelve hundred and `1200,50` is twelve hundred and a half: nothing is guessed.
+
+Shown, money reads one way everywhere (format_money): thousands separators, whole units
+unless the exact amount matters (an order, a deal: then always cents), the currency
+code where the figure stands alone, and `10.3k` only where a narrow column forces it.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from solocrm_tui.core.errors import ValidationError
 
@@ -41,6 +45,38 @@ def parse_amount(text: str) -> Decimal:
     if (len(fraction or "") > 2 and not thousands) or value != value.quantize(CENT):
         raise ValidationError(f'amount "{text.strip()}" has more than 2 decimals')
     return value.quantize(CENT)
+
+
+def format_money(value: Decimal | float | int | None, *, cents: bool = False, compact: bool = False,
+                 currency: str | None = None) -> str:
+    """`7,804`, `6,432.00 EUR`, `10.3k`; empty for no value.
+
+    The choice is the caller's per column, never per value, so a column never mixes
+    `31.62` with `2,820` or `7,804` with `10.3k`: compact scales everything from a
+    thousand up, so a compact column reads `840`, `7.8k`, `10.3k`, `1.2M`.
+    """
+    if value is None:
+        return ""
+    amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    if compact:
+        text = _compact(amount)
+    elif cents:
+        text = f"{amount.quantize(CENT, ROUND_HALF_UP):,.2f}"
+    else:
+        text = f"{amount.quantize(Decimal(1), ROUND_HALF_UP):,.0f}"
+    if text in ("-0", "-0.00"):
+        text = text[1:]
+    return f"{text} {currency}" if currency else text
+
+
+def _compact(amount: Decimal) -> str:
+    tenth = Decimal("0.1")
+    if abs(amount) < 1000:
+        return f"{amount.quantize(Decimal(1), ROUND_HALF_UP):,.0f}"
+    thousands = (amount / 1000).quantize(tenth, ROUND_HALF_UP)
+    if abs(thousands) < 1000:
+        return f"{thousands:,.1f}k"
+    return f"{(amount / 1_000_000).quantize(tenth, ROUND_HALF_UP):,.1f}M"
 
 
 def split_amount(words: list[str]) -> tuple[Decimal, list[str]]:

@@ -75,12 +75,22 @@ def format_due(dt: datetime, now: datetime) -> str:
     clock = dt.strftime("%H:%M")
     if days in (-1, 0, 1):
         return f"{('yesterday', 'today', 'tomorrow')[days + 1]} {clock}"
-    text = f"{_DAY_ABBR[dt.weekday()]} {dt.day} {_MONTH_ABBR[dt.month - 1]}"
-    if dt.year != now.year:
-        text += f" {dt.year}"
+    text = format_day(dt, now)
     if dt.time() != MORNING:
         text += f" {clock}"
     return text
+
+
+def format_day(day: date, now: datetime, *, weekday: bool = True) -> str:
+    """`Fri 4 Dec`, with the year when it is not this year (`Thu 4 Dec 2025`).
+
+    The one way a day is shown, in lists, headers, toasts and the CLI; without the
+    weekday for days whose weekday means nothing (a birthday: `4 Dec 1980`).
+    """
+    text = f"{day.day} {_MONTH_ABBR[day.month - 1]}"
+    if weekday:
+        text = f"{_DAY_ABBR[day.weekday()]} {text}"
+    return text if day.year == now.year else f"{text} {day.year}"
 
 
 def add_months(day: date, months: int) -> date:

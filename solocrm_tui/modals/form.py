@@ -23,6 +23,7 @@ from textual.worker import Worker
 
 from solocrm_tui import work
 from solocrm_tui.core.errors import CRMError, ValidationError
+from solocrm_tui.text.figures import count
 from solocrm_tui.text.visible import visible
 from solocrm_tui.widgets.cells import cell
 
@@ -92,7 +93,7 @@ class FormScreen(ModalScreen[Any]):
         self.show_errors(errors)
         if errors:
             self._focus(errors)
-            self.notify(f"{len(errors)} field(s) need attention", severity="warning")
+            self.notify(f"{count(len(errors), 'field')} {'needs' if len(errors) == 1 else 'need'} attention", severity="warning")
             return
         self.save(values)
 

@@ -26,6 +26,7 @@ from solocrm_tui.core.dates import split_when
 from solocrm_tui.core.sales import deals, margin, orders
 from solocrm_tui.core.service import tickets
 from solocrm_tui.screens.base import CRMScreen
+from solocrm_tui.text.figures import day, due, money
 from solocrm_tui.text.visible import visible
 from solocrm_tui.widgets.cells import cells
 from solocrm_tui.widgets.profile_card import ProfileCard
@@ -74,6 +75,7 @@ class CustomerScreen(CRMScreen):
         self.older_cursor = None
         self.tab_rows: dict[str, list[tuple]] = {key: [] for key in TABS}
         self.tab_ids: dict[str, list[int]] = {key: [] for key in TABS}
+        self.due_at: dict[int, datetime] = {}
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="detail"):
@@ -115,14 +117,16 @@ class CustomerScreen(CRMScreen):
         self.older_cursor = page.cursor
         self.tab_ids = {"orders": [o.id for o in detail.orders], "deals": [d.id for d in detail.deals],
                         "followups": [f.id for f in detail.followups], "tickets": [t.id for t in detail.tickets]}
+        self.due_at = {f.id: f.due_at for f in detail.followups}  # the tab shows it for reading, e types it
+        now = self.app.now()
         self.tab_rows = {
-            "orders": [(o.ordered_at.strftime("%Y-%m-%d"), f"{o.amount} {o.currency}", o.description)
+            "orders": [(day(o.ordered_at, now), money(o.amount, cents=True, currency=o.currency), o.description)
                        for o in detail.orders],
-            "deals": [(d.title, d.stage, f"{d.value} {d.currency}", f"{d.probability}%",
-                       d.expected_close.isoformat() if d.expected_close else "") for d in detail.deals],
-            "followups": [(f.due_at.strftime("%Y-%m-%d %H:%M"), f.title, "✓" if f.done_at else "")
+            "deals": [(d.title, d.stage, money(d.value, cents=True, currency=d.currency), f"{d.probability}%",
+                       day(d.expected_close, now) if d.expected_close else "") for d in detail.deals],
+            "followups": [(due(f.due_at, now), f.title, "✓" if f.done_at else "")
                           for f in detail.followups],
-            "tickets": [(t.opened_at.strftime("%Y-%m-%d"), t.subject, t.status, t.satisfaction or "")
+            "tickets": [(day(t.opened_at, now), t.subject, t.status, t.satisfaction or "")
                         for t in detail.tickets],
         }
         bar = self.query_one(TabBar)
@@ -234,7 +238,7 @@ class CustomerScreen(CRMScreen):
 
         return write_and_restage
 
-    def reschedule(self, followup_id: int, due: str, title: str) -> None:
+    def reschedule(self, followup_id: int, typed_due: str, title: str) -> None:
         """When, then the title, as /follow reads them; leaving the title out keeps it."""
         from solocrm_tui.modals.prompt import Prompt
 
@@ -247,10 +251,10 @@ class CustomerScreen(CRMScreen):
                 now = self.app.now()
                 when, new_title = parsed(text)
                 work.apply_change(self, lambda: followups.reschedule(followup_id, when, now, new_title),
-                                  what="followups", done=f"“{new_title}” now due {when:%a %d %b %H:%M}",
+                                  what="followups", done=f"“{new_title}” now due {due(when, self.app.now())}",
                                   undo_as=f"rescheduling “{title}”")
 
-        self.app.push_screen(Prompt(f"Reschedule “{title}” (when, then the title):", value=f"{due} {title}",
+        self.app.push_screen(Prompt(f"Reschedule “{title}” (when, then the title):", value=f"{typed_due} {title}",
                                     placeholder="fri 14:30 send the quote", check=parsed), moved)
 
     @on(TabBar.Chosen)
@@ -291,7 +295,7 @@ class CustomerScreen(CRMScreen):
 
         selected = self.selected_row()
         if selected is not None and selected[0] == "followups":
-            self.reschedule(selected[1], str(selected[2][0]), str(selected[2][1]))
+            self.reschedule(selected[1], f"{self.due_at[selected[1]]:%Y-%m-%d %H:%M}", str(selected[2][1]))
             return
         if selected is not None and selected[0] == "timeline":
             self.rewrite(selected[1], selected[2][0], selected[2][1])

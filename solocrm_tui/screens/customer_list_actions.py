@@ -6,11 +6,12 @@ from __future__ import annotations
 from solocrm_tui import work
 from solocrm_tui.core.contacts import customers
 from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.text.figures import count
 from solocrm_tui.widgets.customer_table import CustomerTable
 
 
 def _count(ids: list[int]) -> str:
-    return f"{len(ids)} customer{'s' if len(ids) != 1 else ''}"
+    return count(len(ids), "customer")
 
 
 class CustomerListActions:

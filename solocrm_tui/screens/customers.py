@@ -26,6 +26,7 @@ from solocrm_tui.core.errors import CRMError
 from solocrm_tui.messages import FindCustomers
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.screens.customer_list_actions import CustomerListActions
+from solocrm_tui.text.figures import count
 from solocrm_tui.widgets.cells import cell
 from solocrm_tui.widgets.customer_table import CustomerTable
 
@@ -34,6 +35,24 @@ PREFETCH = 25
 SORT_ORDER = tuple(SORTS)
 COLUMN_SORT = {"name": "name", "company": "company", "stage": "stage", "segment": "segment",
                "last_contact": "last_contact", "revenue": "revenue", "clv": "clv", "churn": "churn"}
+
+
+class FilterBox(Input):
+    """The filter: Esc clears it, a second Esc (or Down) hands the keys to the list."""
+
+    BINDINGS = [
+        Binding("escape", "clear_or_leave", "Clear", id="customers.filter.clear"),
+        Binding("down", "leave", "To the list", show=False, id="customers.filter.leave"),
+    ]
+
+    def action_clear_or_leave(self) -> None:
+        if self.value:
+            self.value = ""
+        else:
+            self.action_leave()
+
+    def action_leave(self) -> None:
+        self.screen.focus_main()
 
 
 class CustomersScreen(CustomerListActions, CRMScreen):
@@ -60,7 +79,7 @@ class CustomersScreen(CustomerListActions, CRMScreen):
         self.total: int | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="filter: name, company, email…  stage:at_risk  segment:Champions  #tag",
+        yield FilterBox(placeholder="filter: name, company, email…  stage:at_risk  segment:Champions  #tag",
                     id="filter")
         yield CustomerTable(id="customers")
         yield Static("", id="list-status")
@@ -86,22 +105,23 @@ class CustomersScreen(CustomerListActions, CRMScreen):
 
     # loading -------------------------------------------------------------------------
 
-    def load(self, keep_rows: int = PAGE) -> None:
+    def load(self, keep_rows: int = PAGE, *, from_top: bool = False) -> None:
+        """`from_top` for a new sort: the cursor's customer may sit anywhere in the new order."""
         self.generation += 1
-        self.fetch(self.generation, self.query_state, max(PAGE, keep_rows))
+        self.fetch(self.generation, self.query_state, max(PAGE, keep_rows), from_top)
 
-    def fetch(self, generation: int, query: CustomerQuery, limit: int) -> None:
+    def fetch(self, generation: int, query: CustomerQuery, limit: int, from_top: bool = False) -> None:
         """The rows first, then the count: counting a broad search takes as long as the
         page, and the owner is looking at the rows."""
         work.load(self, lambda: page_customers(query, None, limit),
-                  lambda page: self.show_first_page(generation, page, query), group="customers-load")
+                  lambda page: self.show_first_page(generation, page, query, from_top), group="customers-load")
 
     def show_total(self, generation: int, total: int) -> None:
         if generation == self.generation:
             self.total = total
             self.update_status()
 
-    def show_first_page(self, generation: int, page, query: CustomerQuery) -> None:
+    def show_first_page(self, generation: int, page, query: CustomerQuery, from_top: bool = False) -> None:
         if generation != self.generation:
             return
         work.load(self, lambda: count_customers(query), lambda total: self.show_total(generation, total),
@@ -109,12 +129,16 @@ class CustomersScreen(CustomerListActions, CRMScreen):
         table = self.query_one(CustomerTable)
         keep = table.current_id
         old_row = table.cursor_row
+        table.show_sort(query.sort, query.is_descending)
         table.clear()
         table.now = self.app.now()
         table.append(page.rows)
         self.cursor = page.cursor
         self.total = None  # counted next
-        if keep is not None and str(keep) in table.rows:
+        if from_top:
+            table.move_cursor(row=0, animate=False)
+            table.scroll_home(animate=False)
+        elif keep is not None and str(keep) in table.rows:
             table.move_cursor(row=table.get_row_index(str(keep)), animate=False, scroll=True)
         elif table.row_count:
             table.move_cursor(row=min(old_row, table.row_count - 1), animate=False)
@@ -138,7 +162,7 @@ class CustomersScreen(CustomerListActions, CRMScreen):
         direction = "↓" if q.is_descending else "↑"
         marked = f" · {len(table.marked)} marked" if table.marked else ""
         self.query_one("#list-status", Static).update(
-            f" {'…' if self.total is None else format(self.total, ',')} customers · showing {table.row_count:,} · sorted by "
+            f" {'… customers' if self.total is None else count(self.total, 'customer')} · showing {table.row_count:,} · sorted by "
             f"{q.sort.replace('_', ' ')} {direction}{marked}")
 
     @on(Input.Changed, "#filter")
@@ -147,6 +171,7 @@ class CustomersScreen(CustomerListActions, CRMScreen):
             self.query_state = parse_filter(event.value, sort=self.query_state.sort,
                                             descending=self.query_state.descending)
         except CRMError as exc:
+            self.generation += 1  # an answer still on its way must not cover the hint
             self.query_one("#list-status", Static).update(cell(f" {exc}"))  # it quotes the typed filter
             return
         self.load()
@@ -193,7 +218,7 @@ class CustomersScreen(CustomerListActions, CRMScreen):
 
     def set_sort(self, sort: str, descending: bool | None) -> None:
         self.query_state = replace(self.query_state, sort=sort, descending=descending)
-        self.load()
+        self.load(from_top=True)
 
     def action_cycle_sort(self) -> None:
         index = SORT_ORDER.index(self.query_state.sort)

@@ -29,8 +29,8 @@ from solocrm_tui.core.sales import margin
 from solocrm_tui.core.sales.margin import CustomerMargin, Margin
 from solocrm_tui.core.stages import CUSTOMER_STAGES
 from solocrm_tui.screens.base import CRMScreen
-from solocrm_tui.text.figures import money, percent
-from solocrm_tui.text.insights import moment, segmentation_leaderboard
+from solocrm_tui.text.figures import count, due, money, percent
+from solocrm_tui.text.insights import segmentation_leaderboard
 from solocrm_tui.widgets.cells import cell, cells
 from solocrm_tui.widgets.chart import Chart, bars, column_chart
 from solocrm_tui.widgets.insight_panels import (
@@ -153,7 +153,7 @@ class InsightsScreen(CRMScreen):
             note = "No order has a cost yet: import a cost column, or add one to orders, to see margins."
         else:
             left_out = f"; {book.orders_without_cost:,} without one are left out" if book.orders_without_cost else ""
-            note = (f"Margin {money(book.margin)} over {book.orders_with_cost:,} orders with a cost{left_out}. "
+            note = (f"Margin {money(book.margin)} over {count(book.orders_with_cost, 'order')} with a cost{left_out}. "
                     "Share = customer margin / book margin.")
         self.query_one("#margin-note", Static).update(note)
         table = self.query_one("#margin-table", DataTable)
@@ -202,8 +202,8 @@ class InsightsScreen(CRMScreen):
         if not s.customers_with_orders:
             status.update(" No orders yet — add orders (/buy in the composer, or `solocrm import orders`) to see insights.")
         elif not self.refitting:
-            fitted = moment(s.fitted_at) if s.fitted_at else "never (press r)"
-            status.update(f" As of {s.as_of:%Y-%m-%d %H:%M} · {s.customers:,} customers · models fitted {fitted}")
+            fitted = due(s.fitted_at, self.app.now()) if s.fitted_at else "never (press r)"
+            status.update(f" As of {due(s.as_of, self.app.now())} · {count(s.customers, 'customer')} · models fitted {fitted}")
 
     def focused_customer_id(self) -> int | None:
         tabs = self.query_one("#insights-tabs", TabbedContent)

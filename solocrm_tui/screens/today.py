@@ -26,6 +26,7 @@ from solocrm_tui.core.demo import DEFAULT_CUSTOMERS
 from solocrm_tui.core.today import dismissals, queue
 from solocrm_tui.core.today.items import QueueItem, item_key
 from solocrm_tui.screens.base import CRMScreen
+from solocrm_tui.text.figures import due
 from solocrm_tui.widgets.cells import cell
 from solocrm_tui.widgets.fitted_table import Col, FittedTable
 
@@ -250,7 +251,7 @@ class TodayScreen(CRMScreen):
             self.marked.clear()
             now = self.app.now()
             work.apply_change(self, lambda: dismissals.snooze_items(items, until, now), what=("followups", "today"),
-                              done=f"snoozed until {until:%a %d %b %H:%M}", undo_as=f"snoozing {_rows(items)}")
+                              done=f"snoozed until {due(until, self.app.now())}", undo_as=f"snoozing {_rows(items)}")
 
     # first steps ------------------------------------------------------------------------
 

@@ -1,20 +1,21 @@
-"""Short human text for figures: money, percentages, how long ago."""
+"""Short human text for figures: money, counts, days, percentages, how long ago.
+
+The CLI's text output, the TUI, toasts and composer answers all format through here
+(JSON and CSV stay machine-readable). Money, counts and days are also needed by
+core's own sentences, and core may not import this package, so those rules live in
+core and are offered here under short names: one way to do each thing.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
+from solocrm_tui.core.amounts import format_money as money
+from solocrm_tui.core.counts import count
+from solocrm_tui.core.dates import format_day as day
+from solocrm_tui.core.dates import format_due as due
 
-def money(value: Decimal | float | None) -> str:
-    if value is None:
-        return ""
-    number = float(value)
-    if abs(number) >= 1_000_000:
-        return f"{number / 1_000_000:.1f}M"
-    if abs(number) >= 10_000:
-        return f"{number / 1000:.1f}k"
-    return f"{number:,.0f}" if number == int(number) or abs(number) >= 100 else f"{number:,.2f}"
+__all__ = ["ago", "count", "day", "due", "money", "percent"]
 
 
 def percent(value: float | None) -> str:

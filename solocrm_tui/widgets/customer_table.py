@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.text import Text
 from textual.binding import Binding
+from textual.widgets.data_table import ColumnKey
 
 from solocrm_tui.core.storage.records import CustomerRow
 from solocrm_tui.text.figures import ago, money, percent
@@ -33,6 +35,8 @@ class CustomerTable(FittedTable):
         super().__init__(COLUMNS, cursor_type="row", zebra_stripes=True, **kwargs)
         self.marked: set[int] = set()
         self.now = datetime.min
+        self.names: dict[int, str] = {}  # the loaded rows' names, to tell namesakes apart
+        self.namesakes: dict[str, int] = {}  # casefolded name -> how many loaded rows carry it
 
     def on_mount(self) -> None:
         self.now = self.app.now()
@@ -40,7 +44,7 @@ class CustomerTable(FittedTable):
     def row_cells(self, row: CustomerRow) -> list:
         return [
             cell("●", style="bold") if row.id in self.marked else " ",
-            cell(row.name, overflow="ellipsis", no_wrap=True),
+            self.name_cell(row.id, row.name),
             cell(row.company, overflow="ellipsis", no_wrap=True),
             row.stage.replace("_", " "),
             cell(row.segment),
@@ -50,10 +54,36 @@ class CustomerTable(FittedTable):
             cell(percent(row.churn_risk), justify="right"),
         ]
 
+    def name_cell(self, cid: int, name: str) -> Text:
+        """Namesakes carry their id, the handle the composer asks for (`@#12`), short enough
+        for 80 columns; everyone else is just their name."""
+        text = cell(name, overflow="ellipsis", no_wrap=True)
+        if self.namesakes.get(name.casefold(), 0) > 1:
+            text = Text.assemble(cell(name), (f" #{cid}", "dim"), overflow="ellipsis", no_wrap=True)
+        return text
+
     def append(self, rows: tuple[CustomerRow, ...]) -> None:
+        before = dict(self.namesakes)
         for row in rows:
             if str(row.id) not in self.rows:
+                self.names[row.id] = row.name
+                self.namesakes[row.name.casefold()] = self.namesakes.get(row.name.casefold(), 0) + 1
                 self.add_row(*self.row_cells(row), key=str(row.id))
+        for cid, name in self.names.items():  # a namesake shown later also changes the rows before it
+            shared = self.namesakes[name.casefold()]
+            if shared > 1 and before.get(name.casefold(), 0) != shared:
+                self.update_cell(str(cid), "name", self.name_cell(cid, name))
+
+    def clear(self, columns: bool = False) -> CustomerTable:
+        self.names.clear()
+        self.namesakes.clear()
+        return super().clear(columns)
+
+    def show_sort(self, sort: str, descending: bool) -> None:
+        """▲/▼ on the sorted column's header; the others show their plain label."""
+        for key, label, _ in COLUMNS:
+            marker = (" ▼" if descending else " ▲") if key == sort else ""
+            self.columns[ColumnKey(key)].label = Text(label + marker)
 
     @property
     def current_id(self) -> int | None:

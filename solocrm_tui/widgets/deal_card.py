@@ -10,7 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from solocrm_tui.core.sales.board import Card, Column
-from solocrm_tui.text.figures import money
+from solocrm_tui.text.figures import day, money
 from solocrm_tui.widgets.cells import cell
 
 CHUNK = 40  # cards mounted at a time; more are mounted as the selection moves down
@@ -23,9 +23,9 @@ class DealCard(Static):
         close = ""
         if deal.expected_close:
             late = "!" if deal.expected_close < today else ""
-            close = f" · {deal.expected_close:%d %b}{late}"
+            close = f" · {day(deal.expected_close, today, weekday=False)}{late}"
         stale = f" · ⚠ {card.idle_days}d idle" if card.stale else ""
-        text = Text("\n").join([cell(deal.title), cell(f"{deal.customer_name} · {money(deal.value)} · "
+        text = Text("\n").join([cell(deal.title), cell(f"{deal.customer_name} · {money(deal.value, compact=True)} · "
                                                         f"{deal.probability}%{close}{stale}")])
         super().__init__(text, classes="deal-card" + (" stale" if card.stale else ""))
 
@@ -60,7 +60,7 @@ class StageColumn(Vertical):
         header = self.query_one(".stage-header", Static)
         if self.column is None:
             return
-        total, weighted = money(self.column.total), f"weighted {money(self.column.weighted)}"
+        total, weighted = money(self.column.total, compact=True), f"weighted {money(self.column.weighted, compact=True)}"
         room = header.content_region.width or self.size.width - 4  # before the header is laid out: borders, padding
         values = f"{total} · {weighted}" if len(total) + 3 + len(weighted) <= room else f"{total}\n{weighted}"
         header.update(f"{self.stage.capitalize()} · {len(self.column.cards)}\n{values}")

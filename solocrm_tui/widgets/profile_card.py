@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from solocrm_tui.core.contacts.detail import CustomerDetail
 from solocrm_tui.core.sales.margin import CustomerMargin, Margin
-from solocrm_tui.text.figures import ago, money, percent
+from solocrm_tui.text.figures import ago, count, day, money, percent
 from solocrm_tui.text.visible import visible
 from solocrm_tui.widgets.cells import label
 
@@ -53,13 +53,13 @@ class ProfileCard(Static):
             None,
             line("email", c.email), line("phone", c.phone),
             line("city", ", ".join(x for x in (c.city, c.country) if x)),
-            line("birthday", c.birthday.strftime("%d %b %Y") if c.birthday else None),
+            line("birthday", day(c.birthday, now, weekday=False) if c.birthday else None),
             line("source", c.source),
             line("tags", " ".join(f"#{t}" for t in c.tags)),
             line("opted out", "yes" if c.opt_out else None),
             None,
             line("stage", c.stage.replace("_", " ")), line("segment", c.segment),
-            line("revenue", f"{money(c.revenue)} ({c.order_count} order{'' if c.order_count == 1 else 's'})"),
+            line("revenue", f"{money(c.revenue)} ({count(c.order_count, 'order')})"),
             *_margin_lines(line, detail.margin, book),
             line("last order", ago(c.last_order_at, now) if c.last_order_at else "never"),
             line("last contact", ago(c.last_contact_at, now)),

@@ -16,7 +16,7 @@ from solocrm_tui import work
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.sales import campaign_results
 from solocrm_tui.core.service import tickets
-from solocrm_tui.text.figures import money, percent
+from solocrm_tui.text.figures import count, money, percent
 from solocrm_tui.widgets.cells import cell, cells
 from solocrm_tui.work import ReportWorkerErrors
 
@@ -50,9 +50,9 @@ class CampaignsPanel(ReportWorkerErrors, Vertical):
         for r in results:
             table.add_row(*cells(r.name, r.channel, f"{r.started_at:%Y-%m-%d}", r.targets, r.responses,
                                  percent(r.response_rate), r.conversions, cell(money(r.revenue), justify="right"),
-                                 money(r.cost_per_target) or "—", money(r.cost_per_conversion) or "—"), key=str(r.id))
+                                 money(r.cost_per_target, cents=True) or "—", money(r.cost_per_conversion, cents=True) or "—"), key=str(r.id))
         self.query_one("#campaigns-status", Static).update(
-            f" {len(results)} campaigns · conversions = orders within each campaign's attribution window · "
+            f" {count(len(results), 'campaign')} · conversions = orders within each campaign's attribution window · "
             "n: new campaign from a filter · /responded NAME in the composer" if results else
             " No campaigns yet — press n to create one from a customer filter (e.g. segment:\"At risk\" #newsletter).")
 

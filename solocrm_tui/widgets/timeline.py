@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.strip import Strip
 
 from solocrm_tui.core.storage.records import Interaction
+from solocrm_tui.text.figures import day as format_day
 from solocrm_tui.widgets.line_view import LineView
 
 ICONS = {"note": "✎", "call": "☎", "email": "✉", "meeting": "◷", "message": "✆", "system": "·"}
@@ -145,7 +146,7 @@ class Timeline(LineView, can_focus=True):
             day = entry.occurred_at.date()
             if day != previous_day:
                 blocks.append(Block("day", len(strips), 1, day=day))
-                strips += [self.placed(f"── {day:%a %d %b %Y} ──", self._style("day"), width, "center"), blank]
+                strips += [self.placed(f"── {format_day(day, self.app.now())} ──", self._style("day"), width, "center"), blank]
                 previous_day = day
             key = (entry.kind, entry.id)
             if mine(entry) and entry.id == self.selected:  # drawn apart so the cache keeps the plain look

@@ -145,7 +145,7 @@ async def test_notes_interactions_follow_up_and_order(make_app, people, now):
         assert (o.amount, o.description, o.ordered_at) == (Decimal("120.50"), "gift box", now)
         record = customers.get_customer(alice.id)
         assert (record.revenue, record.order_count) == (Decimal("120.50"), 1)
-        assert "120 (1 order)" in app.screen.query_one("#profile").text  # the card reloaded
+        assert "121 (1 order)" in app.screen.query_one("#profile").text  # the card reloaded
 
 
 async def test_deal_stage_won_and_lost(make_app, people, now):

@@ -19,6 +19,7 @@ from solocrm_tui.core.storage.models import Order as OrderModel
 from solocrm_tui.core.storage.models import database
 from solocrm_tui.screens.customer import CustomerScreen
 from solocrm_tui.screens.customers import CustomersScreen
+from solocrm_tui.text.figures import day
 from solocrm_tui.widgets.customer_table import CustomerTable
 from solocrm_tui.widgets.profile_card import ProfileCard
 from solocrm_tui.widgets.tab_bar import TabBar
@@ -216,7 +217,7 @@ async def test_sides_alignment_and_day_separators(make_app, alice):
                 assert before.entry.occurred_at.date() == after.entry.occurred_at.date()
             if before.kind == "day":
                 assert after.entry is not None and after.entry.occurred_at.date() == before.day
-                assert line_text(timeline.lines[before.top]).strip() == f"── {before.day:%a %d %b %Y} ──"
+                assert line_text(timeline.lines[before.top]).strip() == f"── {day(before.day, app.now())} ──"
             assert after.top >= before.top + before.height  # blocks never overlap
 
 
@@ -321,7 +322,7 @@ async def test_tabs_show_orders_deals_followups_and_tickets(make_app, alice):
         assert screen.active_tab == "orders"
         assert app.focused is screen.query_one("#tab-table", DataTable)  # keys move in the table now
         assert screen.query_one(Timeline).display is False
-        assert [row[1:] for row in table_rows(screen)] == [["234.00 EUR", "refill"], ["1000.00 EUR", "first order"]]
+        assert [row[1:] for row in table_rows(screen)] == [["234.00 EUR", "refill"], ["1,000.00 EUR", "first order"]]
 
         await pilot.press("right_square_bracket")
         await pilot.pause()

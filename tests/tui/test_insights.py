@@ -83,7 +83,7 @@ async def test_kpi_tiles_show_the_known_figures(book, make_app):
         await settle(pilot)
         assert isinstance(app.screen, InsightsScreen)
         assert isinstance(app.screen.summary, Summary)  # the child process's answer, typed
-        assert text(app, "#insights-status") == " As of 2026-11-22 10:30 · 6 customers · models fitted never (press r)"
+        assert text(app, "#insights-status") == " As of today 10:30 · 6 customers · models fitted never (press r)"
         assert text(app, "#kpi-revenue_month").splitlines() == [
             "[b]Revenue this month[/]", "[b]170[/]", "▲ 112% vs prev.", "▲ 183% vs last year",
             "[dim]Nov 2026 to date[/]"]
@@ -91,7 +91,7 @@ async def test_kpi_tiles_show_the_known_figures(book, make_app):
         assert text(app, "#kpi-active_customers").splitlines()[1:3] == ["[b]4[/]", "▲ 100% vs prev."]
         assert text(app, "#kpi-new_customers").splitlines()[1:3] == ["[b]1[/]", "= 0% vs prev."]
         assert "[b]60%[/]" in text(app, "#kpi-repeat_purchase_rate")
-        assert "[b]64.29[/]" in text(app, "#kpi-average_order_value")
+        assert "[b]64[/]" in text(app, "#kpi-average_order_value")  # 64.29: a tile shows whole units
         assert "[b]86 d[/]" in text(app, "#kpi-median_days_between_purchases")
         assert "[b]50%[/]" in text(app, "#kpi-retention_rate")
         assert "[b]50%[/]" in text(app, "#kpi-churn_rate")
@@ -195,7 +195,7 @@ async def test_r_refits_in_the_background_and_the_keys_stay_live(book, make_app,
         assert calls[0][0] == app.db_path and calls[0][1] == app.now()
         # the screen reloaded what the refit stored
         status = text(app, "#insights-status")
-        assert "refitting" not in status and status.endswith("models fitted 2026-11-22 10:30:00")
+        assert "refitting" not in status and status.endswith("models fitted today 10:30")
         models = text(app, "#model-text")
         assert "no purchase figures:" in models and "no churn figure:" in models
         # five buyers are too few for any model: the hand-set CLVs are cleared, none replaces them
@@ -247,7 +247,7 @@ async def test_a_refit_that_ends_on_another_screen_still_updates_insights(book, 
         await settle(pilot)
         assert notes.texts() == ["models refitted"]
         assert insights.refitting is False
-        assert str(insights.query_one("#insights-status", Static).content).endswith("models fitted 2026-11-22 10:30:00")
+        assert str(insights.query_one("#insights-status", Static).content).endswith("models fitted today 10:30")
         assert isinstance(insights.summary, Summary) and insights.summary.clv.rule_based
 
 

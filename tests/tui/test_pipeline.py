@@ -90,17 +90,17 @@ async def test_headers_and_forecast_show_the_known_totals(seeded, make_app):
                                       "negotiation": ["N1"]}
         headers = {col.stage: text_of(col.query_one(".stage-header", Static)) for col in app.screen.query(StageColumn)}
         assert headers == {
-            "lead": "Lead · 2\n1,500 · weighted 300",
-            "qualified": "Qualified · 1\n2,000 · weighted 500",
-            "proposal": "Proposal · 2\n7,000 · weighted 3,800",
-            "negotiation": "Negotiation · 1\n10.0k · weighted 7,500",
+            "lead": "Lead · 2\n1.5k · weighted 300",  # compact on the narrow board, the same in every header
+            "qualified": "Qualified · 1\n2.0k · weighted 500",
+            "proposal": "Proposal · 2\n7.0k · weighted 3.8k",
+            "negotiation": "Negotiation · 1\n10.0k · weighted 7.5k",
         }
         forecast = text_of(app.screen.query_one("#forecast", Static))
         assert "this month 600 · next month 9,500" in forecast  # L1 100 + Q1 500 (overdue); P1 2000 + N1 7500
         assert "win rate 67% of 3 · 35 days to close" in forecast
         assert "won 1 (1,000) · lost 1" in forecast
         card = app.screen.query_one("#col-proposal", StageColumn).query(DealCard)[1]
-        assert str(card.content) == "P2\nAnn · 3,000 · 60% · 05 Jan"
+        assert str(card.content) == "P2\nAnn · 3.0k · 60% · 5 Jan 2027"
 
 
 # --- selection ------------------------------------------------------------------------------
@@ -349,7 +349,7 @@ async def test_edit_changes_value_and_title_keeping_probability_rules(seeded, ma
         assert deal.value_cents == 750000
         assert deal.probability is None  # still the stage default: it follows the deal's stage
         header = text_of(app.screen.query_one("#col-lead .stage-header", Static))
-        assert header == "Lead · 2\n8,000 · weighted 950"  # 7500 x 10% + 500 x 40%
+        assert header == "Lead · 2\n8.0k · weighted 950"  # 7500 x 10% + 500 x 40%
         await pilot.press("j", "e")  # L2, own 40%
         await pilot.pause()
         assert app.screen.query_one("#field-probability", Input).value == "40"

@@ -24,6 +24,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from solocrm_tui.core.analytics.runs import Settings, order_stamp
+from solocrm_tui.core.counts import count
 
 from . import store
 from .churn import (
@@ -108,7 +109,7 @@ def compute(orders: pd.DataFrame, customers: pd.DataFrame, as_of: datetime, sett
                            settings.min_history_days, tickets=tickets)
     history = (as_of_ts - orders["ordered_at"].min()).days if len(orders) else 0
     if buyers < MIN_BUYERS or history < MIN_HISTORY_DAYS:
-        clv, clv_run = _no_figures(as_of, buyers, f"{buyers} customers with orders and {history} days of history "
+        clv, clv_run = _no_figures(as_of, buyers, f"{count(buyers, 'customer')} with orders and {count(history, 'day')} of history "
                                    f"(purchase figures need {MIN_BUYERS} and {MIN_HISTORY_DAYS}): not enough data")
     else:
         thin = buyers < settings.min_customers or history < settings.min_history_days

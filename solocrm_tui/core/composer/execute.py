@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from solocrm_tui.core import validate
+from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.composer import grammar as c
 from solocrm_tui.core.contacts import customers, followups, lifecycle, timeline
 from solocrm_tui.core.contacts.search import find_by_name
@@ -90,12 +91,12 @@ def _personal_follow(cmd: c.NewFollowUp, ctx: Context) -> Outcome:
 def _buy(cmd, cid, name, ctx):
     o = orders.add_order(cid, cmd.amount, ctx.now, currency=ctx.currency, description=cmd.description)
     lifecycle.restage(ctx.now, ctx.rules, [cid])
-    return Outcome(f"✓ order of {o.amount} {o.currency} recorded for {name}", cid, f"order {o.amount}")
+    return Outcome(f"✓ order of {format_money(o.amount, cents=True, currency=o.currency)} recorded for {name}", cid, f"order {o.amount}")
 
 
 def _deal(cmd, cid, name, ctx):
     d = deals.create_deal(cid, cmd.title, cmd.amount, ctx.now, currency=ctx.currency)
-    return Outcome(f"✓ deal “{d.title}” ({d.value} {d.currency}) opened for {name}", cid, f"deal {d.title}")
+    return Outcome(f"✓ deal “{d.title}” ({format_money(d.value, cents=True, currency=d.currency)}) opened for {name}", cid, f"deal {d.title}")
 
 
 def _open_deal(cid: int, name: str):

@@ -215,8 +215,7 @@ def _add(cmd: str, text: str) -> AddCustomer:
 def _find_email(words: list[str]) -> str | None:
     emails = [word for word in words if "@" in word]
     for word in emails:
-        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s.][^@\s]*", word):
-            raise ValidationError(f'"{word}" doesn\'t look like an email address')
+        validate.email(word)  # the one rule and wording, as the form and the importer give it
     if len(emails) > 1:
         raise ValidationError(f"/add takes one email, got {' and '.join(emails)}")
     return emails[0] if emails else None

@@ -42,6 +42,8 @@ _LIST_COLUMNS = ("id", "name", "company", "stage", "segment", "last_contact_at",
 #   matches first costs more than the ~100 rows a page needs.
 BROAD_SHARE = 20
 ALL_SHARE = 2
+FILTER_FIELDS = "stage:, segment:, is:archived or #tag"
+_FIELD = re.compile(r"([a-z_]+):(.*)", re.IGNORECASE)
 _MATCHES = "SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?"
 
 
@@ -79,11 +81,25 @@ def parse_filter(raw: str, *, sort: str = "name", descending: bool | None = None
             segment = value
         elif word.lower() == "is:archived":
             archived = True
+        elif field := _FIELD.fullmatch(word):
+            raise ValidationError(_field_hint(field.group(1).lower()))
         else:
             text.append(word)
     if sort not in SORTS:
         raise ValidationError(f'cannot sort by "{sort}": use {", ".join(SORTS)}')
     return CustomerQuery(" ".join(text), stage, segment, tuple(tags), archived, sort, descending)
+
+
+def _field_hint(key: str) -> str:
+    """A `word:` the filter doesn't know, or a field still without its value, would search
+    for the literal text and match nobody: say what the filter understands instead."""
+    if key == "stage":
+        return f"stage: needs a value: use {', '.join(CUSTOMER_STAGES)}"
+    if key == "segment":
+        return 'segment: needs a segment name, e.g. segment:Champions or segment:"At risk"'
+    if key == "is":
+        return "is: knows only is:archived"
+    return f'unknown filter "{key}:": use {FILTER_FIELDS}'
 
 
 def fts_expression(text: str) -> str | None:

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from solocrm_tui.core.contacts.lifecycle import Rules
+from solocrm_tui.core.counts import count
 from solocrm_tui.core.data_io import activity, customers
 from solocrm_tui.core.data_io.columns import ColumnMap, map_columns, parse_map
 from solocrm_tui.core.data_io.formats import FORMULA_START
@@ -90,7 +91,7 @@ class ImportReport:
         return self.rejected == 0
 
     def lines(self) -> list[str]:
-        head = (f"{self.kind} from {self.file}: {self.rows:,} row{'s' * (self.rows != 1)}, "
+        head = (f"{self.kind} from {self.file}: {count(self.rows, 'row')}, "
                 f"{NAMES[self.delimiter]}-separated{' (dry run)' if self.dry_run else ''}")
         out = [*self.recovered, head]
         for issue in self.issues:
@@ -102,7 +103,7 @@ class ImportReport:
         if self.ignored_columns:
             out.append(f"ignored columns: {', '.join(self.ignored_columns)}")
         would = "would be " if self.dry_run else ""
-        created = f", {self.customers_created:,} new customers {would}created" if self.customers_created else ""
+        created = f", {count(self.customers_created, 'new customer')} {would}created" if self.customers_created else ""
         out.append(f"{would}inserted {self.inserted:,}, {would}updated {self.updated:,}, skipped {self.skipped:,} "
                    f"(unchanged or repeated), rejected {self.rejected:,}{created}")
         if self.rejected:
@@ -167,7 +168,7 @@ def _repeats_line(lines: tuple[int, ...], shown: int = 5) -> str:
     doubled rows can find them (and undo the batch) instead of losing real orders silently."""
     n = len(lines)
     where = ", ".join(map(str, lines[:shown])) + (", …" if n > shown else "")
-    return (f"{n:,} row{'s' * (n != 1)} repeat{'s' * (n == 1)} an earlier row of this file (same customer, date, "
+    return (f"{count(n, 'row')} repeat{'s' * (n == 1)} an earlier row of this file (same customer, date, "
             f"amount and text): kept as separate orders (line{'s' * (n != 1)} {where})")
 
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from peewee import chunked, fn
 
+from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.demo import DEFAULT_CUSTOMERS, MAX_CUSTOMERS
 from solocrm_tui.core.demo.people import (
     Book,
@@ -95,7 +97,7 @@ def _add_deals(book: Book, first_deal_id: int) -> None:
         for from_stage, to_stage, at in zip([None] + path[:-1], path, times):
             lost = to_stage == "lost"
             book.rows[DealStageChange].append((deal_id, from_stage, to_stage, at, reason if lost else None))
-            note = (f"deal opened: {title} ({value / 100:.2f} {book.currency})" if from_stage is None
+            note = (f"deal opened: {title} ({format_money(Decimal(value) / 100, cents=True, currency=book.currency)})" if from_stage is None
                     else f"deal {title}: {from_stage} → {to_stage}" + (f" ({reason})" if lost else ""))
             book.interaction(person, "system", "out", note, at, deal_id)
 

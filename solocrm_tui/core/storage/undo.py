@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from solocrm_tui.core import counts
 from solocrm_tui.core.contacts.lifecycle import Rules
 from solocrm_tui.core.data_io.activity import refresh_after
 from solocrm_tui.core.errors import NotFound, ValidationError
@@ -138,7 +139,7 @@ def dependents(batch_id: str, created_at: str, changes: list) -> list[str]:
             params = tuple(part) + ((batch_id,) if condition else ())
             for cid, count in conn.execute(f"SELECT customer_id, COUNT(*) FROM {table} WHERE {where} "
                                            "GROUP BY customer_id LIMIT 3", params):
-                problems.append(f"customer #{cid}, added by this batch, has {count} {label}{'s' * (count > 1)}")
+                problems.append(f"customer #{cid}, added by this batch, has {counts.count(count, label)}")
     later = conn.execute(
         'SELECT DISTINCT later.batch_id FROM batch_change mine JOIN batch_change later '
         'ON later."table" = mine."table" AND later.row_id = mine.row_id JOIN batch b ON b.id = later.batch_id '
@@ -229,7 +230,7 @@ def roll_back_unfinished(now: datetime) -> list[str]:
     for batch_id, owner in unfinished_batches():
         if is_dead(owner):
             deleted = discard_unfinished(batch_id, now)
-            said.append(f"took back the interrupted import {batch_id} ({deleted:,} row{'s' * (deleted != 1)} it had written)")
+            said.append(f"took back the interrupted import {batch_id} ({counts.count(deleted, 'row')} it had written)")
         else:
             said.append(f"import {batch_id} is still being written by process {owner}")
     return said

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from solocrm_tui.core.counts import count
+
 URGENCY: dict[str, float] = {
     "followup": 10.0,        # any open follow-up due today or earlier: the owner's own promise
     "overdue_day": 1.0,      # + per calendar day overdue ...
@@ -92,7 +94,7 @@ def _vip_reason(tags: str | None) -> tuple[str, ...]:
 
 
 def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
+    return count(n, "day")
 
 
 def item_key(item: QueueItem) -> str:

@@ -18,7 +18,9 @@ from typing import Any
 
 from peewee import JOIN
 
+from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.analytics import attention
+from solocrm_tui.core.counts import count
 from solocrm_tui.core.stages import OPEN_DEAL_STAGES
 from solocrm_tui.core.storage.models import Customer as C
 from solocrm_tui.core.storage.models import Deal as D
@@ -152,10 +154,10 @@ def stale_deal_items(now: datetime, settings: Any) -> Iterable[QueueItem]:
 def churn_risk_items(now: datetime, settings: Any) -> Iterable[QueueItem]:
     days = int(getattr(settings, "no_contact_days", 30))
     for row in attention.at_risk(now, 10, not_contacted_days=days, min_risk=0.5):
-        contact = f"no contact for {(now - row.last_contact_at).days} days" if row.last_contact_at else "never contacted"
+        contact = f"no contact for {count((now - row.last_contact_at).days, 'day')}" if row.last_contact_at else "never contacted"
         urgency = URGENCY["churn_risk"] + URGENCY["value_log10"] * math.log10(1 + row.value_at_risk)
         yield QueueItem("churn_risk", row.customer_id, row.name, "valuable customer slipping away",
-                        (f"churn risk {row.churn_risk:.0%}, {row.clv:,.0f} predicted 12-month value", contact,
+                        (f"churn risk {row.churn_risk:.0%}, {format_money(row.clv)} predicted 12-month value", contact,
                          row.reason.split("; churn")[0]), round(urgency, 2), due_at=row.last_order_at)
 
 
