@@ -10,7 +10,6 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets.data_table import ColumnKey
 
 from solocrm_tui.core.storage.records import CustomerRow
 from solocrm_tui.text.figures import ago, money, percent
@@ -81,9 +80,7 @@ class CustomerTable(FittedTable):
 
     def show_sort(self, sort: str, descending: bool) -> None:
         """▲/▼ on the sorted column's header; the others show their plain label."""
-        for key, label, _ in COLUMNS:
-            marker = (" ▼" if descending else " ▲") if key == sort else ""
-            self.columns[ColumnKey(key)].label = Text(label + marker)
+        self.mark_column(sort, " ▼" if descending else " ▲")
 
     @property
     def current_id(self) -> int | None:

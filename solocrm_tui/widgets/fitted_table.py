@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
@@ -58,6 +59,7 @@ class FittedTable(DataTable):
         self.all_columns = tuple(columns)
         self.fitted: Fitted = ()
         self.kept_rows: dict[str, dict[str, object]] = {}
+        self.markers: dict[str, str] = {}  # column key -> what its header carries after the label (a sort arrow)
 
     def on_mount(self) -> None:
         self.fit(self.app.size.width)  # a first guess; the first Resize gives the real width
@@ -74,7 +76,7 @@ class FittedTable(DataTable):
         cursor = self.cursor_coordinate
         super().clear(columns=True)
         for key, label, width in fitted:
-            self.add_column(label, key=key, width=width)
+            self.add_column(label + self.markers.get(key, ""), key=key, width=width)
         for row_key, row in self.kept_rows.items():
             super().add_row(*(row[key] for key, _, _ in fitted), key=row_key)
         if self.row_count:
@@ -92,6 +94,13 @@ class FittedTable(DataTable):
         self.kept_rows[row][column] = value
         if any(key == column for key, _, _ in self.fitted):
             super().update_cell(row_key, column_key, value, update_width=update_width)
+
+    def mark_column(self, key: str, marker: str) -> None:
+        """Put `marker` after one column's label and take it off the others; kept through refits."""
+        self.markers = {key: marker}
+        for shown, label, _ in self.fitted:
+            self.columns[ColumnKey(shown)].label = Text(label + self.markers.get(shown, ""))
+        self.refresh()
 
     def clear(self, columns: bool = False):
         """Rows only: the columns belong to the fitting."""

@@ -31,8 +31,8 @@ async def test_buying_today_turns_an_at_risk_card_active_with_the_risk_pending(m
         await pilot.press("enter")
         await settle(pilot)
         card = pilot.app.screen.query_one(ProfileCard)
-        assert "churn risk   95% no buy in 90d" in card.visual.plain
-        assert "stage        at risk" in card.visual.plain
+        assert "churn risk   95% no buy in 90d" in card.text
+        assert "stage        at risk" in card.text
 
         ok(await send(pilot, "/buy 50 espresso"))
         await settle(pilot)
