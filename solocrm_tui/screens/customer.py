@@ -171,6 +171,7 @@ class CustomerScreen(CRMScreen):
 
         selected = self.selected_row()
         if selected is None:
+            self.cannot("nothing selected to delete: pick an entry with ↑/↓ first")
             return
         tab, row_id, cells = selected
         what = f"{ROW_NAMES[tab]} {' · '.join(str(c) for c in cells if c)}"

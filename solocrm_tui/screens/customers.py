@@ -25,7 +25,7 @@ from solocrm_tui.core.contacts.search import (
 from solocrm_tui.core.errors import CRMError
 from solocrm_tui.messages import FindCustomers
 from solocrm_tui.screens.base import CRMScreen
-from solocrm_tui.screens.customer_list_actions import CustomerListActions
+from solocrm_tui.screens.customer_list_actions import NO_ROW, CustomerListActions
 from solocrm_tui.widgets.cells import cell
 from solocrm_tui.widgets.customer_table import CustomerTable
 
@@ -188,7 +188,9 @@ class CustomersScreen(CustomerListActions, CRMScreen):
 
     def action_open(self) -> None:
         cid = self.focused_customer_id()
-        if cid is not None:
+        if cid is None:
+            self.cannot(NO_ROW)
+        else:
             self.app.open_customer(cid)
 
     def set_sort(self, sort: str, descending: bool | None) -> None:

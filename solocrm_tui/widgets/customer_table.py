@@ -9,18 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from textual.binding import Binding
-from textual.widgets import DataTable
 
 from solocrm_tui.core.storage.records import CustomerRow
 from solocrm_tui.text.figures import ago, money, percent
 from solocrm_tui.widgets.cells import cell
+from solocrm_tui.widgets.row_table import RowTable
 
 COLUMNS = (("mark", " ", 1), ("name", "Name", 22), ("company", "Company", 17), ("stage", "Stage", 8),
            ("segment", "Segment", 13), ("last_contact", "Contact", 8), ("revenue", "Revenue", 8),
            ("clv", "CLV", 7), ("churn", "Churn", 5))
 
 
-class CustomerTable(DataTable):
+class CustomerTable(RowTable):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="list.down"),
         Binding("k", "cursor_up", "Up", show=False, id="list.up"),
@@ -60,6 +60,11 @@ class CustomerTable(DataTable):
             return None
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
         return int(key.value) if key.value else None
+
+    def name_of(self, cid: int) -> str:
+        """The name shown on a customer's row (#id when the row is not loaded)."""
+        key = str(cid)
+        return str(self.get_cell(key, "name")) if key in self.rows else f"#{cid}"
 
     def toggle_mark(self) -> None:
         cid = self.current_id
