@@ -24,11 +24,13 @@ MOVING = "↑ ↓ PgUp PgDn Home End move in lists and tables; Tab moves between
 
 
 def key_rows(screen: Screen) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(keys, description) of the screen's own bindings and of the app's global ones.
-    Only bindings with an id are the app's (house rule: every binding has one)."""
+    """(keys, description) of the screen's own bindings and of the app's global ones, the
+    ones in the footer first. Only bindings with an id are the app's (house rule: every
+    binding has one); Textual's widget keys have none."""
     own: dict[tuple[int, str], list[str]] = {}
     described: dict[tuple[int, str], tuple[bool, str]] = {}
-    for key, active in screen.active_bindings.items():
+    chain = sorted(screen.active_bindings.items(), key=lambda pair: not pair[1].binding.show)
+    for key, active in chain:
         binding = active.binding
         if not binding.id or not binding.description:
             continue
