@@ -206,6 +206,9 @@ class CustomersScreen(CustomerListActions, CRMScreen):
 
     def action_mark(self) -> None:
         table = self.query_one(CustomerTable)
+        if table.current_id is None:
+            self.cannot(NO_ROW)
+            return
         table.toggle_mark()
         table.action_cursor_down()
         self.update_status()

@@ -224,7 +224,9 @@ class InsightsScreen(CRMScreen):
 
     def action_open(self) -> None:
         cid = self.focused_customer_id()
-        if cid is not None:
+        if cid is None:
+            self.cannot("no customer here: open a list tab ([ and ]) and pick a row")
+        else:
             self.app.open_customer(cid)
 
     def action_tab(self, step: int) -> None:

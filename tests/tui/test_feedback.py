@@ -185,3 +185,17 @@ async def test_delete_with_nothing_selected_says_what_to_select(make_app, ann):
         await settle(pilot)
         assert notes.texts() == ["nothing selected to delete: pick an entry with ↑/↓ first"]
         assert not isinstance(app.screen, Confirm)
+
+
+async def test_enter_with_no_customer_row_on_insights_and_space_on_an_empty_list_say_so(make_app, db_path):
+    notes = Notes()
+    app = make_app("insights")
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await settle(pilot)
+        app.screen.set_focus(None)  # the overview: no list has the focus
+        await pilot.press("enter")
+        await settle(pilot)
+        assert notes.texts()[-1] == "no customer here: open a list tab ([ and ]) and pick a row"
+        await pilot.press("2", "space")
+        await settle(pilot)
+        assert notes.texts()[-1] == "no customer selected: the list is empty"
