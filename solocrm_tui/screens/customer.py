@@ -54,6 +54,8 @@ def _order_fields(text: str) -> tuple[Decimal, str]:
 
 
 class CustomerScreen(CRMScreen):
+    HELP = ("A customer: the profile, and the timeline (↑/↓ pick an entry, e rewrites it, del "
+            "deletes it, o loads older ones). [ and ] switch to orders, deals, follow-ups, tickets.")
     BINDINGS = [
         Binding("escape", "back", "Back", id="customer.back"),
         Binding("e", "edit", "Edit", id="customer.edit"),

@@ -37,6 +37,9 @@ COLUMN_SORT = {"name": "name", "company": "company", "stage": "stage", "segment"
 
 
 class CustomersScreen(CustomerListActions, CRMScreen):
+    HELP = ("Customers: the whole book, filtered as you type (f): a name, company or email, or "
+            "stage:at_risk, segment:Champions, #tag. s changes the sort, S reverses it; space marks "
+            "rows for archive (x), tag (t) and merge (m).")
     BINDINGS = [
         Binding("f", "focus_filter", "Filter", id="customers.filter"),
         Binding("enter", "open", "Open", id="customers.open"),

@@ -25,6 +25,8 @@ from solocrm_tui.widgets.deal_card import DealCard, StageColumn
 
 
 class PipelineScreen(CRMScreen):
+    HELP = ("Pipeline: open deals by stage, with totals and weighted totals. H and L move the "
+            "selected deal a stage back or on; w marks it won, x lost (asks why).")
     AUTO_FOCUS = ""  # the board has no focusable widget: keys go to the screen, not the composer
     BINDINGS = [
         Binding("h,left", "column(-1)", "◀ Column", id="pipeline.left"),

@@ -247,8 +247,9 @@ class Composer(ReportWorkerErrors, Vertical):
         """A command that changes screen is answered by the screen; its line is a status."""
         if outcome.message:
             self.say(outcome.message, transient=bool(outcome.go))
-        if outcome.opens == "help":
-            self.app.action_toggle_help()
+        if outcome.opens == "help":  # about the screen's keys: its main widget's, not this field's
+            self.screen.focus_main()
+            self.app.call_later(self.app.action_toggle_help)
         elif outcome.opens == "log":
             self.app.action_show_log()
         if outcome.go:

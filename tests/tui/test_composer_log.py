@@ -49,6 +49,9 @@ async def test_help_opens_the_help_screen_not_twenty_lines_in_the_log(make_app, 
         await type_line(pilot, "/help")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
         text = "\n".join(help_lines(app))
+        assert help_lines(app)[0].startswith("Customers: the whole book")
+        assert "Archive" in text and "Filter" in text  # the list's keys, though the composer had the focus
+        assert "Previous" not in text  # not the composer field's own keys
         for usage in COMMANDS.values():
             syntax, _, what = usage.partition(" — ")
             assert syntax in text and what in text
