@@ -199,3 +199,12 @@ async def test_enter_with_no_customer_row_on_insights_and_space_on_an_empty_list
         await pilot.press("2", "space")
         await settle(pilot)
         assert notes.texts()[-1] == "no customer selected: the list is empty"
+
+
+async def test_insights_lists_open_a_customer_with_enter_and_say_so_in_the_footer(make_app, ann):
+    app = make_app("insights")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#contact-table", DataTable).focus()
+        await settle(pilot)
+        assert footer(app).get("enter") == "Open"
