@@ -116,6 +116,8 @@ class SoloCRMApp(RunsJobs, App):
 
         self.push_screen(HelpScreen(self.screen))
 
+    action_show_help_panel = action_toggle_help  # the palette's "Keys" opens the same help screen
+
     def action_show_log(self) -> None:
         """ctrl+l and `/log`: the whole composer log, scrollable (ctrl+l there closes it)."""
         from solocrm_tui.modals.composer_log import LogScreen

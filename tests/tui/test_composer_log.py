@@ -163,3 +163,14 @@ async def test_answers_age_out_of_the_tail_but_stay_in_the_log(make_app, ann, cl
         await settle(pilot)
         assert tail(app) == []
         assert app.session.lines == [("› @Ann_Lee hello", "echo"), ("✓ note logged for Ann Lee", "answer")]
+
+
+async def test_the_palettes_keys_command_opens_the_same_help_screen(make_app, ann):
+    app = make_app("customers")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"Keys")
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        assert help_lines(app)[0].startswith("Customers: the whole book")
