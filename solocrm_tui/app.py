@@ -47,6 +47,7 @@ class SoloCRMApp(RunsJobs, KeepsTheme, App):
         Binding("4", "go('insights')", "Insights", show=False, id="go.insights"),
         Binding("slash", "focus_composer", "Composer", id="composer.focus"),
         Binding("ctrl+z", "undo", "Undo", show=False, id="undo"),
+        Binding("ctrl+l", "show_log", "Composer log", show=False, id="log"),
         Binding("question_mark", "toggle_help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -112,10 +113,18 @@ class SoloCRMApp(RunsJobs, KeepsTheme, App):
             composer.first().run("/undo list", None)
 
     def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+        """`?` and `/help`: the help screen for the screen beneath it (`?` there closes it)."""
+        from solocrm_tui.modals.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.screen))
+
+    action_show_help_panel = action_toggle_help  # the palette's "Keys" opens the same help screen
+
+    def action_show_log(self) -> None:
+        """ctrl+l and `/log`: the whole composer log, scrollable (ctrl+l there closes it)."""
+        from solocrm_tui.modals.composer_log import LogScreen
+
+        self.push_screen(LogScreen(self.session.lines))
 
     def open_customer(self, customer_id: int) -> None:
         """Read the customer first and push the detail with its data, so the screen's first

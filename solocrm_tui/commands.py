@@ -21,7 +21,8 @@ ACTIONS = (
     ("Focus composer", "focus_composer", "type a note or a /command"),
     ("Undo the last change", "undo", "ctrl+z, same as /undo"),
     ("What can be undone", "undo_list", "the undo stack, newest first (/undo list)"),
-    ("Show keys", "toggle_help", "the keys of this screen"),
+    ("Help: keys and commands", "toggle_help", "this screen's keys, the global ones, every /command (?)"),
+    ("Composer log", "show_log", "everything the composer said, to scroll back (ctrl+l, /log)"),
 )
 
 

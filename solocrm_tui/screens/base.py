@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Header
 
+from solocrm_tui import work
 from solocrm_tui.widgets.composer import Composer
 from solocrm_tui.widgets.footer import CRMFooter
 from solocrm_tui.work import ReportWorkerErrors
@@ -40,6 +41,10 @@ class CRMScreen(ReportWorkerErrors, Screen):
         its composer, so bring its log up to date with what was said on the other screens."""
         for composer in self.query(Composer):
             composer.catch_up()
+
+    def cannot(self, why: str) -> None:
+        """A key that can do nothing here says why in one line, instead of nothing at all."""
+        work.toast(self.app, why, severity="warning")
 
     def focus_main(self) -> None:
         """Give focus back to the screen's main widget (used by Esc in the composer)."""

@@ -55,6 +55,8 @@ def _order_fields(text: str) -> tuple[Decimal, str]:
 
 
 class CustomerScreen(CRMScreen):
+    HELP = ("A customer: the profile, and the timeline (↑/↓ pick an entry, e rewrites it, del "
+            "deletes it, o loads older ones). [ and ] switch to orders, deals, follow-ups, tickets.")
     BINDINGS = [
         Binding("escape", "back", "Back", id="customer.back"),
         Binding("e", "edit", "Edit", id="customer.edit"),
@@ -175,6 +177,7 @@ class CustomerScreen(CRMScreen):
 
         selected = self.selected_row()
         if selected is None:
+            self.cannot("nothing selected to delete: pick an entry with ↑/↓ first")
             return
         tab, row_id, cells = selected
         what = f"{ROW_NAMES[tab]} {' · '.join(str(c) for c in cells if c)}"

@@ -9,6 +9,8 @@ from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.text.figures import count
 from solocrm_tui.widgets.customer_table import CustomerTable
 
+NO_ROW = "no customer selected: the list is empty"
+
 
 def _count(ids: list[int]) -> str:
     return count(len(ids), "customer")
@@ -18,8 +20,16 @@ class CustomerListActions:
     """Mixed into CustomersScreen, which provides the table and the focused customer."""
 
     def _targets(self) -> list[int]:
+        """The marked customers, else the one under the cursor; none says so."""
         table = self.query_one(CustomerTable)
-        return sorted(table.marked) or ([table.current_id] if table.current_id is not None else [])
+        ids = sorted(table.marked) or ([table.current_id] if table.current_id is not None else [])
+        if not ids:
+            self.cannot(NO_ROW)
+        return ids
+
+    def _who(self, ids: list[int]) -> str:
+        """How a toast names the customers acted on: the one by name, several by count."""
+        return self.query_one(CustomerTable).name_of(ids[0]) if len(ids) == 1 else _count(ids)
 
     def action_add(self) -> None:
         from solocrm_tui.modals.customer_form import edit_customer
@@ -28,7 +38,9 @@ class CustomerListActions:
 
     def action_edit(self) -> None:
         cid = self.focused_customer_id()
-        if cid is not None:
+        if cid is None:
+            self.cannot(NO_ROW)
+        else:
             self.edit_customer(cid)
 
     def edit_customer(self, cid: int) -> None:
@@ -47,10 +59,10 @@ class CustomerListActions:
 
     def archive(self, ids: list[int]) -> None:
         self.query_one(CustomerTable).marked.clear()
-        now, archiving = self.app.now(), not self.query_state.archived
+        now, archiving, who = self.app.now(), not self.query_state.archived, self._who(ids)
         verb = "archiving" if archiving else "unarchiving"
         work.apply_change(self, lambda: customers.archive_customers(ids, now, archived=archiving), what="customers",
-                          done=f"{'archived' if archiving else 'unarchived'} {len(ids)}", undo_as=f"{verb} {_count(ids)}")
+                          done=f"{'archived' if archiving else 'unarchived'} {who}", undo_as=f"{verb} {_count(ids)}")
 
     def action_tag(self) -> None:
         from solocrm_tui.modals.prompt import Prompt
@@ -65,8 +77,9 @@ class CustomerListActions:
         now, removing, tag = self.app.now(), typed.startswith("-"), typed.lstrip("-").lstrip("#")
         change = {"remove": [tag]} if removing else {"add": [tag]}
         done, doing = ("untagged", "untagging") if removing else ("tagged", "tagging")
+        who = self._who(ids)
         work.apply_change(self, lambda: customers.change_tags(ids, now, **change), what="customers",
-                          done=f"{done} {len(ids)} #{tag}", undo_as=f"{doing} {_count(ids)} #{tag}")
+                          done=f"{done} {who} #{tag}", undo_as=f"{doing} {_count(ids)} #{tag}")
 
     def action_merge(self) -> None:
         marked = sorted(self.query_one(CustomerTable).marked)
@@ -106,6 +119,7 @@ class CustomerListActions:
 
         cid = self.focused_customer_id()
         if cid is None:
+            self.cannot(NO_ROW)
             return
 
         def check(text: str) -> None:

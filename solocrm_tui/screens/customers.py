@@ -25,7 +25,7 @@ from solocrm_tui.core.contacts.search import (
 from solocrm_tui.core.errors import CRMError
 from solocrm_tui.messages import FindCustomers
 from solocrm_tui.screens.base import CRMScreen
-from solocrm_tui.screens.customer_list_actions import CustomerListActions
+from solocrm_tui.screens.customer_list_actions import NO_ROW, CustomerListActions
 from solocrm_tui.text.figures import count
 from solocrm_tui.widgets.cells import cell
 from solocrm_tui.widgets.customer_table import CustomerTable
@@ -56,6 +56,9 @@ class FilterBox(Input):
 
 
 class CustomersScreen(CustomerListActions, CRMScreen):
+    HELP = ("Customers: the whole book, filtered as you type (f): a name, company or email, or "
+            "stage:at_risk, segment:Champions, #tag. s changes the sort, S reverses it; space marks "
+            "rows for archive (x), tag (t) and merge (m).")
     BINDINGS = [
         Binding("f", "focus_filter", "Filter", id="customers.filter"),
         Binding("enter", "open", "Open", id="customers.open"),
@@ -213,7 +216,9 @@ class CustomersScreen(CustomerListActions, CRMScreen):
 
     def action_open(self) -> None:
         cid = self.focused_customer_id()
-        if cid is not None:
+        if cid is None:
+            self.cannot(NO_ROW)
+        else:
             self.app.open_customer(cid)
 
     def set_sort(self, sort: str, descending: bool | None) -> None:
@@ -229,6 +234,9 @@ class CustomersScreen(CustomerListActions, CRMScreen):
 
     def action_mark(self) -> None:
         table = self.query_one(CustomerTable)
+        if table.current_id is None:
+            self.cannot(NO_ROW)
+            return
         table.toggle_mark()
         table.action_cursor_down()
         self.update_status()

@@ -39,6 +39,7 @@ from solocrm_tui.widgets.insight_panels import (
     model_text,
     tile_text,
 )
+from solocrm_tui.widgets.row_table import RowTable
 from solocrm_tui.widgets.service_panels import CampaignsPanel, TicketsPanel
 
 # who to contact, top by CLV, top by margin and the book's margin, customers per stage
@@ -83,12 +84,12 @@ class InsightsScreen(CRMScreen):
                     yield Static("Customers by stage", classes="section-title")
                     yield Chart(id="stage-chart")
             with TabPane("Contact this week", id="contact"):
-                yield DataTable(id="contact-table", cursor_type="row", zebra_stripes=True)
+                yield RowTable(id="contact-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Top by CLV", id="top"):
-                yield DataTable(id="top-table", cursor_type="row", zebra_stripes=True)
+                yield RowTable(id="top-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Top by margin", id="margin"):
                 yield Static("", id="margin-note")
-                yield DataTable(id="margin-table", cursor_type="row", zebra_stripes=True)
+                yield RowTable(id="margin-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Segments", id="segments"):
                 with VerticalScroll():
                     yield DataTable(id="segment-table", cursor_type="row", show_cursor=False)
@@ -224,7 +225,9 @@ class InsightsScreen(CRMScreen):
 
     def action_open(self) -> None:
         cid = self.focused_customer_id()
-        if cid is not None:
+        if cid is None:
+            self.cannot("no customer here: open a list tab ([ and ]) and pick a row")
+        else:
             self.app.open_customer(cid)
 
     def action_tab(self, step: int) -> None:

@@ -33,6 +33,8 @@ NO_DEALS = ("No open deals. Press n for a new deal, or type /deal AMOUNT TITLE i
 
 
 class PipelineScreen(CRMScreen):
+    HELP = ("Pipeline: open deals by stage, with totals and weighted totals. H and L move the "
+            "selected deal a stage back or on; w marks it won, x lost (asks why).")
     AUTO_FOCUS = ""  # the board has no focusable widget: keys go to the screen, not the composer
     BINDINGS = [
         Binding("h,left", "column(-1)", "◀ Column", id="pipeline.left"),
@@ -130,6 +132,13 @@ class PipelineScreen(CRMScreen):
         cards = self.board.columns[self.col].cards
         return cards[self.rows[self.col]] if cards else None
 
+    def selected_or_say(self) -> Card | None:
+        """The selected deal, or None after saying the column is empty."""
+        card = self.selected()
+        if card is None and self.board is not None:
+            self.cannot(f"no deal in {OPEN_DEAL_STAGES[self.col]}")
+        return card
+
     def focused_customer_id(self) -> int | None:
         card = self.selected()
         return card.deal.customer_id if card else None
@@ -159,9 +168,15 @@ class PipelineScreen(CRMScreen):
     # changes ----------------------------------------------------------------------------
 
     def action_move(self, step: int) -> None:
-        card = self.selected()
+        card = self.selected_or_say()
         target = self.col + step
-        if card is None or not 0 <= target < len(OPEN_DEAL_STAGES):
+        if card is None:
+            return
+        if target < 0:
+            self.cannot(f"“{card.deal.title}” is in {card.deal.stage}, the first stage: x marks it lost")
+            return
+        if target >= len(OPEN_DEAL_STAGES):
+            self.cannot(f"“{card.deal.title}” is in {card.deal.stage}, the last open stage: w marks it won, x lost")
             return
         stage = OPEN_DEAL_STAGES[target]
         self._move_locally(card, target, stage)
@@ -195,7 +210,7 @@ class PipelineScreen(CRMScreen):
                           undo_as=f"moving “{card.deal.title}” to {stage}")
 
     def action_won(self) -> None:
-        card = self.selected()
+        card = self.selected_or_say()
         if card is not None:
             self._move_locally(card, self.col, None)
             self.persist_move(card, "won", None)
@@ -204,7 +219,7 @@ class PipelineScreen(CRMScreen):
     def action_lost(self) -> None:
         from solocrm_tui.modals.prompt import Prompt
 
-        card = self.selected()
+        card = self.selected_or_say()
         if card is not None:
             self.app.push_screen(Prompt(f"Why was “{card.deal.title}” lost?", placeholder="price, timing, competitor…"),
                                  lambda reason: reason and self._lose(card, reason))
@@ -212,6 +227,7 @@ class PipelineScreen(CRMScreen):
     def _lose(self, card: Card, reason: str) -> None:
         self._move_locally(card, self.col, None)
         self.persist_move(card, "lost", reason)
+        work.toast(self.app, f"lost: {card.deal.title} ({reason})")
 
     def action_new(self) -> None:
         from solocrm_tui.modals.deal_form import edit_deal
@@ -223,11 +239,11 @@ class PipelineScreen(CRMScreen):
     def action_edit(self) -> None:
         from solocrm_tui.modals.deal_form import edit_deal
 
-        card = self.selected()
+        card = self.selected_or_say()
         if card is not None:
             edit_deal(self.app, card.deal)
 
     def action_open(self) -> None:
-        card = self.selected()
+        card = self.selected_or_say()
         if card is not None:
             self.app.open_customer(card.deal.customer_id)

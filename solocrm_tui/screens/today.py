@@ -32,10 +32,11 @@ from solocrm_tui.widgets.fitted_table import Col, FittedTable
 
 # "Why" is what the owner reads: it takes the room left, at least 40 cells. At 80 columns
 # the urgency figure goes (the rows are ranked by it) and the name narrows.
-COLUMNS = (Col("mark", " ", 1), Col("urgency", "Urg.", 5, drop=1), Col("kind", "What", 10),
+COLUMNS = (Col("mark", " ", 1), Col("urgency", "Urgency", 7, drop=1), Col("kind", "What", 10),
            Col("who", "Who", 20, narrow=14), Col("why", "Why", 40, flexible=True))
 KIND_LABEL = {"followup": "follow-up", "birthday": "birthday", "repurchase": "repurchase",
               "stale_deal": "stale deal", "churn_risk": "churn risk", "ticket": "ticket"}
+EMPTY_QUEUE = "nothing to do here: the queue is empty"
 
 DEMO_CUSTOMERS = DEFAULT_CUSTOMERS
 FIRST_STEPS = """\
@@ -65,7 +66,30 @@ def _who(item: QueueItem) -> str:
     return PERSONAL if item.kind == "followup" else "—"
 
 
+def _what(item: QueueItem) -> str:
+    """A row as a toast names it: a follow-up by its title, a suggestion by kind and person."""
+    if item.kind == "followup":
+        return item.title
+    return f"{KIND_LABEL.get(item.kind, item.kind)} of {item.customer_name}"
+
+
+def _finished(items: list[QueueItem]) -> str:
+    """The toast after `d`: which follow-up is done, which suggestion is gone for today."""
+    done = [i for i in items if i.kind == "followup"]
+    dismissed = [i for i in items if i.kind != "followup"]
+    parts = []
+    if done:
+        parts.append(f"done: {_what(done[0])}" if len(done) == 1 else f"done: {len(done)} follow-ups")
+    if dismissed:
+        what = _what(dismissed[0]) if len(dismissed) == 1 else f"{len(dismissed)} suggestions"
+        parts.append(f"dismissed until tomorrow: {what}")
+    return " · ".join(parts)
+
+
 class TodayScreen(CRMScreen):
+    HELP = ("Today: your follow-ups and the app's suggestions, most urgent first. Urgency ranks "
+            "each row: a follow-up due today scores 10 or more (+1 a day overdue), so your own "
+            "promises come before every suggestion (birthdays, repurchases, stale deals, churn risk).")
     BINDINGS = [
         Binding("enter", "open", "Open", id="today.open"),
         Binding("d", "done", "Done/dismiss", id="today.done"),
@@ -197,15 +221,24 @@ class TodayScreen(CRMScreen):
     def action_cursor_up(self) -> None:
         self.query_one("#queue", DataTable).action_cursor_up()
 
-    def action_open(self) -> None:
+    def current_or_say(self) -> QueueItem | None:
+        """The row under the cursor, or None after saying the queue is empty."""
         item = self.current()
-        if item and item.customer_id is not None:
+        if item is None:
+            self.cannot(EMPTY_QUEUE)
+        return item
+
+    def action_open(self) -> None:
+        item = self.current_or_say()
+        if item is None:
+            return
+        if item.customer_id is None:
+            self.cannot(f"“{item.title}” is a {PERSONAL}: d marks it done, s snoozes it")
+        else:
             self.app.open_customer(item.customer_id)
-        elif item:
-            work.toast(self.app, f"“{item.title}” is a {PERSONAL}: d marks it done, s snoozes it")
 
     def action_mark(self) -> None:
-        item = self.current()
+        item = self.current_or_say()
         if item is None:
             return
         key = item_key(item)
@@ -215,10 +248,10 @@ class TodayScreen(CRMScreen):
         table.action_cursor_down()
 
     def action_call(self) -> None:
-        item = self.current()
-        if item and item.customer_id is None:
-            work.toast(self.app, f"“{item.title}” is a {PERSONAL}: there is no customer to call")
-        elif item and item.customer_name:
+        item = self.current_or_say()
+        if item is not None and item.customer_id is None:
+            self.cannot(f"“{item.title}” is a {PERSONAL}: there is no customer to call")
+        elif item is not None and item.customer_name:
             field = self.query_one("#composer-input")
             field.value = f"/call @{item.customer_name.replace(' ', '_')} "
             field.cursor_position = len(field.value)
@@ -226,11 +259,13 @@ class TodayScreen(CRMScreen):
 
     def action_done(self) -> None:
         items = self.targets()
-        if items:
-            self.marked.clear()
-            now = self.app.now()
-            work.apply_change(self, lambda: dismissals.done_or_dismiss(items, now), what=("followups", "today"),
-                              done=f"{len(items)} done", undo_as=f"{_rows(items)} done")
+        if not items:
+            self.cannot(EMPTY_QUEUE)
+            return
+        self.marked.clear()
+        now = self.app.now()
+        work.apply_change(self, lambda: dismissals.done_or_dismiss(items, now), what=("followups", "today"),
+                          done=_finished(items), undo_as=f"{_rows(items)} done")
 
     def action_snooze(self) -> None:
         self.snooze_until(self.app.now() + timedelta(days=1))
@@ -238,7 +273,9 @@ class TodayScreen(CRMScreen):
     def action_snooze_pick(self) -> None:
         from solocrm_tui.modals.prompt import Prompt
 
-        if self.targets():
+        if not self.targets():
+            self.cannot(EMPTY_QUEUE)
+        else:
             now = self.app.now()
             self.app.push_screen(
                 Prompt("Snooze until when?", placeholder="tomorrow 9:00, 3d, fri, 2026-12-01",
@@ -247,11 +284,14 @@ class TodayScreen(CRMScreen):
 
     def snooze_until(self, until: datetime) -> None:
         items = self.targets()
-        if items:
-            self.marked.clear()
-            now = self.app.now()
-            work.apply_change(self, lambda: dismissals.snooze_items(items, until, now), what=("followups", "today"),
-                              done=f"snoozed until {due(until, self.app.now())}", undo_as=f"snoozing {_rows(items)}")
+        if not items:
+            self.cannot(EMPTY_QUEUE)
+            return
+        self.marked.clear()
+        now = self.app.now()
+        work.apply_change(self, lambda: dismissals.snooze_items(items, until, now), what=("followups", "today"),
+                          done=f"snoozed {_rows(items)} until {due(until, now)}",
+                          undo_as=f"snoozing {_rows(items)}")
 
     # first steps ------------------------------------------------------------------------
 

@@ -31,7 +31,6 @@ from solocrm_tui.messages import FindCustomers
 from solocrm_tui.widgets.line_view import LineView
 from solocrm_tui.work import ReportWorkerErrors
 
-LOG_LINES = 60  # drawn in one log
 STILL_SAVING_SECONDS = 1.0  # a write still running after this is waiting for another writer
 
 
@@ -104,11 +103,8 @@ class ComposerLog(LineView, can_focus=False):
         super().__init__(**kwargs)
         self.items: list[tuple[str, str]] = []
 
-    def add(self, text: str, kind: str) -> None:
-        self.show([*self.items, (text, kind)])
-
     def show(self, items: list[tuple[str, str]]) -> None:
-        self.items = items[-LOG_LINES:]
+        self.items = items
         self.relayout()
         self.scroll_end(animate=False, immediate=True, force=True)
 
@@ -146,20 +142,27 @@ class Composer(ReportWorkerErrors, Vertical):
     def compose(self) -> ComposeResult:
         yield ComposerLog(id="composer-log")
         # Not selected on focus: `c` and `f` pre-fill "/call @Name " and the next key must add to it.
-        yield ComposerInput(placeholder="note · /command · @name   (/help, Tab completes)", id="composer-input",
-                            select_on_focus=False)
+        yield ComposerInput(placeholder="note · /command · @name   (? help · ^l log · Tab completes)",
+                            id="composer-input", select_on_focus=False)
 
-    def say(self, text: str, kind: str = "answer") -> None:
-        """Append a line (kinds: echo, answer, error, hint) to the shared log and to this one."""
-        self.app.session.say(text, kind)
-        self.query_one(ComposerLog).add(text, kind)
+    def say(self, text: str, kind: str = "answer", *, transient: bool = False) -> None:
+        """Add a line (kinds: echo, answer, error, hint) to the shared log and show its tail
+        here; a `transient` line is a status that leaves the tail at the next line typed or
+        the next screen (see session)."""
+        self.app.session.say(text, kind, self.app.now(), transient=transient)
+        self.show_tail()
+
+    def show_tail(self) -> None:
+        self.query_one(ComposerLog).show([(line.text, line.kind) for line in self.app.session.tail(self.app.now())])
 
     def on_show(self) -> None:
         self.catch_up()
 
     def catch_up(self) -> None:
-        """The log is shared by every screen: catch up with what was said elsewhere."""
-        self.query_one(ComposerLog).show(self.app.session.lines)
+        """The log is shared by every screen: show what is still worth reading of what was
+        said here or elsewhere (coming to another screen drops the status lines)."""
+        self.app.session.entered(id(self.screen))
+        self.show_tail()
 
     @on(Input.Submitted, "#composer-input")
     def submitted(self, event: Input.Submitted) -> None:
@@ -231,7 +234,8 @@ class Composer(ReportWorkerErrors, Vertical):
             return
         if event.state == WorkerState.RUNNING:
             self._still_saving = self.set_timer(STILL_SAVING_SECONDS, lambda: self.say(
-                "… still saving: waiting for the database (another SoloCRM or an import is writing)", "hint"))
+                "… still saving: waiting for the database (another SoloCRM or an import is writing)", "hint",
+                transient=True))
         elif event.worker.is_finished:
             if self._still_saving is not None:
                 self._still_saving.stop()
@@ -240,9 +244,14 @@ class Composer(ReportWorkerErrors, Vertical):
             self._next()
 
     def _answered(self, outcome: execute.Outcome) -> None:
-        self.say(outcome.message)
-        for line in outcome.lines:
-            self.say(f"  {line}", "hint")
+        """A command that changes screen is answered by the screen; its line is a status."""
+        if outcome.message:
+            self.say(outcome.message, transient=bool(outcome.go))
+        if outcome.opens == "help":  # about the screen's keys: its main widget's, not this field's
+            self.screen.focus_main()
+            self.app.call_later(self.app.action_toggle_help)
+        elif outcome.opens == "log":
+            self.app.action_show_log()
         if outcome.go:
             self.app.action_go(outcome.go)
         if outcome.find is not None:
@@ -277,4 +286,4 @@ class Composer(ReportWorkerErrors, Vertical):
             field.value = (head + " " if head else "") + options[0]
             field.cursor_position = len(field.value)
         elif options:
-            self.say("  ".join(o.strip() for o in options), "hint")
+            self.say("  ".join(o.strip() for o in options), "hint", transient=True)

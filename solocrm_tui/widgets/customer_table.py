@@ -89,6 +89,11 @@ class CustomerTable(FittedTable):
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
         return int(key.value) if key.value else None
 
+    def name_of(self, cid: int) -> str:
+        """The name shown on a customer's row (#id when the row is not loaded)."""
+        key = str(cid)
+        return str(self.get_cell(key, "name")) if key in self.rows else f"#{cid}"
+
     def toggle_mark(self) -> None:
         cid = self.current_id
         if cid is None:

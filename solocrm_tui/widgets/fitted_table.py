@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events
-from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
+
+from solocrm_tui.widgets.row_table import RowTable
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def fit_columns(columns: Sequence[Col], room: int, padding: int) -> Fitted:
     return tuple((c.key, c.label, width) for c, width in zip(kept, widths, strict=True))
 
 
-class FittedTable(DataTable):
+class FittedTable(RowTable):
     """Callers add rows with a cell for every column, in the order of `columns`."""
 
     def __init__(self, columns: Sequence[Col], **kwargs) -> None:

@@ -23,6 +23,7 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 
+from solocrm_tui import work
 from solocrm_tui.core.storage.records import Interaction
 from solocrm_tui.text.figures import day as format_day
 from solocrm_tui.widgets.line_view import LineView
@@ -31,6 +32,7 @@ ICONS = {"note": "✎", "call": "☎", "email": "✉", "meeting": "◷", "messag
 QUIET = ("system", "order")  # the app's records and the customer's orders: shown, not edited here
 BUBBLE_SHARE = 0.7  # a bubble is at most this share of the width, like a chat app's
 EMPTY = "No interactions yet — type a note below, or /call, /email …"
+START = "── start of the history ──"
 
 
 def side_of(entry: Interaction) -> str:
@@ -76,6 +78,7 @@ class Timeline(LineView, can_focus=True):
         self._entry_lines: dict[tuple[str, int], list[Strip]] = {}  # by (kind, id): orders have their own ids
         self._at_end = True
         self.selected: int | None = None  # the id of the highlighted entry (e edits, del deletes it)
+        self._asked = False  # the pending older page was asked for with `o`, not by scrolling
 
     @property
     def selected_entry(self) -> Interaction | None:
@@ -92,7 +95,11 @@ class Timeline(LineView, can_focus=True):
         else:
             index = ids.index(self.selected) + step
             index = None if index >= len(ids) else max(0, index)
-        self.selected = None if index is None else ids[index]
+        self.select_entry(None if index is None else ids[index])
+
+    def select_entry(self, entry_id: int | None) -> None:
+        """Highlight an entry and bring it into view (None: none, and the newest in view)."""
+        self.selected = entry_id
         self.relayout()
         block = next((b for b in self.blocks if b.entry is not None and mine(b.entry)
                       and b.entry.id == self.selected), None)
@@ -116,15 +123,23 @@ class Timeline(LineView, can_focus=True):
         self.scroll_end(animate=False, immediate=True, force=True)
 
     def show_older(self, entries: tuple[Interaction, ...], has_older: bool) -> None:
-        """Prepend an older page, keeping the entry the owner was looking at in place."""
+        """Prepend an older page (given newest first), keeping the entry the owner was
+        looking at in place. Asked for with `o`, the newest of the page is highlighted
+        (where reading upwards goes on) and a toast says how many came."""
         self.waiting = False
         self.has_older = has_older
-        if not entries:
-            return
+        asked, self._asked = self._asked, False
         height_before, y_before = len(self.lines), self.scroll_y
         self.entries[:0] = reversed(entries)
         self.relayout()
         self.scroll_to(y=y_before + len(self.lines) - height_before, animate=False, immediate=True, force=True)
+        if not asked:
+            return
+        first = next((entry.id for entry in entries if entry.kind != "system"), None)
+        if first is not None:
+            self.select_entry(first)
+        start = ": this is the start of the history" if not has_older else ""
+        work.toast(self.app, f"{len(entries)} older {'entry' if len(entries) == 1 else 'entries'} loaded{start}")
 
     def on_new_width(self) -> None:
         if self._at_end:  # the newest entry stays in view when the terminal changes size
@@ -138,7 +153,7 @@ class Timeline(LineView, can_focus=True):
             self.blocks = []
             text = EMPTY if self.loaded else ""
             return [Strip.blank(width, self.base_style), self.placed(text, self._style("empty"), width, "center")]
-        strips: list[Strip] = []
+        strips: list[Strip] = [] if self.has_older else [self.placed(START, self._style("day"), width, "center")]
         blocks: list[Block] = []
         previous_day = None
         blank = Strip.blank(width, self.base_style)
@@ -191,9 +206,17 @@ class Timeline(LineView, can_focus=True):
         super().watch_scroll_y(old, new)
         self._at_end = new >= self.max_scroll_y
         if new <= 0 < old and self.has_older:
-            self.action_older()
+            self.load_older()
 
     def action_older(self) -> None:
+        """`o`: the next older page, or a word that there is none."""
+        if not self.has_older:
+            work.toast(self.app, "no older entries: this is the start of the history")
+        elif not self.waiting:
+            self._asked = True
+            self.load_older()
+
+    def load_older(self) -> None:
         if self.has_older and not self.waiting:
             self.waiting = True
             self.post_message(self.NeedOlder())

@@ -67,9 +67,9 @@ async def _app_writer(db: Path, tag: str, count: int, names: list[str]) -> dict:
         said: list[tuple[str, str]] = []  # every composer line (the session keeps only the latest 200)
         original_say = composer.say
 
-        def say(text: str, kind: str = "answer") -> None:
+        def say(text: str, kind: str = "answer", **options) -> None:
             said.append((text, kind))
-            original_say(text, kind)
+            original_say(text, kind, **options)
 
         composer.say = say
         for i in range(count):

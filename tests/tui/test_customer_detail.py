@@ -197,6 +197,8 @@ async def test_sides_alignment_and_day_separators(make_app, alice):
             assert lines[1].strip() == block.entry.body
             segments = [s for s in timeline.lines[block.top] if s.text]
             bubble_style = timeline.get_component_rich_style(f"timeline--{side}")
+            if block.entry.id == timeline.selected:  # `o` highlighted the newest entry it loaded
+                bubble_style += timeline.get_component_rich_style("timeline--selected")
             if side == "outbound":  # flush with the right edge, at most 70 % wide
                 assert segments[-1].style == bubble_style and lines[0].startswith(" " * int(width * 0.3))
             else:  # flush with the left edge

@@ -36,7 +36,7 @@ async def test_buying_today_turns_an_at_risk_card_active_with_the_risk_pending(m
 
         ok(await send(pilot, "/buy 50 espresso"))
         await settle(pilot)
-        text = card.visual.plain
+        text = card.text
         assert "stage        active" in text
         assert "churn risk   refit pending: bought since the last fit" in text
         assert "95%" not in text and "400 days since" not in text

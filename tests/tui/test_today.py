@@ -94,7 +94,7 @@ async def test_d_finishes_a_followup_and_dismisses_a_birthday(book, make_app, no
         assert get_followup(book["quote"]).done_at == now
         assert whos_and_kinds(app) == [("Ben", "follow-up"), ("Ben", "follow-up"), ("Cleo", "birthday"),
                                        ("Gus", "stale deal")]
-        assert "1 done" in notes
+        assert "done: send quote" in notes
         move_to(app, 2)
         await pilot.press("d")  # Cleo's birthday: hidden for the rest of the day
         await settle(pilot)

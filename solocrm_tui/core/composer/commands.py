@@ -124,7 +124,12 @@ class Help:
     topic: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ShowLog:
+    """`/log`: the whole conversation, beyond the few lines under the screen."""
+
+
 Command = (
     Note | LogInteraction | NewFollowUp | Buy | NewDeal | MoveStage | Won | Lost | OpenTicket
-    | CloseTicket | Responded | Tag | Untag | Unarchive | AddCustomer | Find | Go | Undo | Help
+    | CloseTicket | Responded | Tag | Untag | Unarchive | AddCustomer | Find | Go | Undo | Help | ShowLog
 )

@@ -34,7 +34,7 @@ class Outcome:
     undo_label: str = ""  # what /undo would take back; empty when the command wrote nothing
     go: str | None = None  # a screen to switch to
     find: str | None = None  # a customer search to show
-    lines: tuple[str, ...] = field(default=())  # extra lines (help)
+    opens: str | None = None  # a view to open instead of answering in the log: "help" or "log"
 
 
 @dataclass(frozen=True)
@@ -168,6 +168,8 @@ def execute(command: c.Command, ctx: Context) -> Outcome:
         return Outcome(f"→ {command.screen}", go=command.screen)
     if isinstance(command, c.Help):
         return help_outcome(command.topic)
+    if isinstance(command, c.ShowLog):
+        return Outcome("", opens="log")
     if isinstance(command, c.NewFollowUp) and (command.personal or command.target is None
                                                and ctx.focus_customer_id is None):
         return _personal_follow(command, ctx)
@@ -179,6 +181,8 @@ def execute(command: c.Command, ctx: Context) -> Outcome:
 
 
 def help_outcome(topic: str | None) -> Outcome:
+    """`/help buy` answers in the log; `/help` alone opens the help screen, which lists
+    every command with the current screen's keys (twenty lines do not fit the log)."""
     if topic:
         return Outcome(c.COMMANDS.get(topic, f"no command {topic}"))
-    return Outcome("commands (Tab completes; @name picks a customer):", lines=tuple(c.COMMANDS.values()))
+    return Outcome("", opens="help")

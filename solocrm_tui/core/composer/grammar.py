@@ -33,6 +33,7 @@ from solocrm_tui.core.composer.commands import (  # noqa: F401 - re-exported as 
     Note,
     OpenTicket,
     Responded,
+    ShowLog,
     Tag,
     Unarchive,
     Undo,
@@ -69,7 +70,8 @@ COMMANDS: dict[str, str] = {
     "/find": "/find TEXT — search customers",
     "/go": "/go today|customers|pipeline|insights — switch screen",
     "/undo": "/undo — undo the last change (also ctrl+z); /undo list — what can be undone",
-    "/help": "/help [COMMAND] — list the commands, or explain one",
+    "/log": "/log — the whole conversation, to scroll back through (also ctrl+l)",
+    "/help": "/help [COMMAND] — the keys and commands of this screen, or one command explained",
 }
 ALIASES = {"/meeting": "/meet", "/fu": "/follow", "/order": "/buy"}
 _KINDS = {"/call": "call", "/email": "email", "/meet": "meeting"}
@@ -277,4 +279,5 @@ _global: dict[str, Callable[[str, str], Command]] = {
     "/go": lambda c, t: Go(_choose(c, t, SCREENS, "screen")),
     "/undo": lambda c, t: Undo(list_only=True) if t.strip().lower() == "list" else _bare(c, t, Undo()),
     "/help": lambda c, t: Help(_help_topic(t)),
+    "/log": lambda c, t: _bare(c, t, ShowLog()),
 }
