@@ -78,3 +78,10 @@ def test_screen(snap_compare, db_path, seeded, frozen, name, size):
 def test_dialog(snap_compare, db_path, seeded, frozen, name, size):
     mode, pressed = DIALOGS[name]
     assert snap_compare(build(db_path, frozen, mode), terminal_size=size, run_before=keys(*pressed))
+
+
+@SIZES
+@pytest.mark.parametrize("pressed", [(), ("i",)], ids=["first_steps", "import_prompt"])
+def test_empty_book(snap_compare, db_path, frozen, pressed, size):
+    """A new owner's first screen: the first steps (add, import, demo), and the import's question."""
+    assert snap_compare(build(db_path, frozen, "today"), terminal_size=size, run_before=keys(*pressed))
