@@ -164,9 +164,10 @@ class CustomersScreen(CustomerListActions, CRMScreen):
         q = self.query_state
         direction = "↓" if q.is_descending else "↑"
         marked = f" · {len(table.marked)} marked" if table.marked else ""
-        self.query_one("#list-status", Static).update(
-            f" {'… customers' if self.total is None else count(self.total, 'customer')} · showing {table.row_count:,} · sorted by "
-            f"{q.sort.replace('_', ' ')} {direction}{marked}")
+        hint = f" {q.hint} ·" if q.hint else ""  # it quotes the typed filter: shown through cell
+        self.query_one("#list-status", Static).update(cell(
+            f"{hint} {'… customers' if self.total is None else count(self.total, 'customer')} · "
+            f"showing {table.row_count:,} · sorted by {q.sort.replace('_', ' ')} {direction}{marked}"))
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:

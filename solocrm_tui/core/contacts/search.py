@@ -56,6 +56,7 @@ class CustomerQuery:
     archived: bool = False
     sort: str = "name"
     descending: bool | None = None  # None = the column's natural direction
+    hint: str = ""  # a `word:` the filter can't use, searched as text, and what it can use instead
 
     @property
     def is_descending(self) -> bool:
@@ -68,7 +69,7 @@ def parse_filter(raw: str, *, sort: str = "name", descending: bool | None = None
         words = shlex.split(raw)
     except ValueError:
         words = raw.replace('"', " ").split()
-    text, tags, stage, segment, archived = [], [], None, None, False
+    text, tags, stage, segment, archived, hint = [], [], None, None, False, ""
     for word in words:
         key, _, value = word.partition(":")
         if word.startswith("#") and len(word) > 1:
@@ -81,18 +82,20 @@ def parse_filter(raw: str, *, sort: str = "name", descending: bool | None = None
             segment = value
         elif word.lower() == "is:archived":
             archived = True
-        elif field := _FIELD.fullmatch(word):
-            raise ValidationError(_field_hint(field.group(1).lower()))
         else:
+            if (field := _FIELD.fullmatch(word)) and (field.group(2) or field.group(1).lower() in ("stage", "segment")):
+                hint = hint or _field_hint(field.group(1).lower())
             text.append(word)
     if sort not in SORTS:
         raise ValidationError(f'cannot sort by "{sort}": use {", ".join(SORTS)}')
-    return CustomerQuery(" ".join(text), stage, segment, tuple(tags), archived, sort, descending)
+    return CustomerQuery(" ".join(text), stage, segment, tuple(tags), archived, sort, descending, hint)
 
 
 def _field_hint(key: str) -> str:
-    """A `word:` the filter doesn't know, or a field still without its value, would search
-    for the literal text and match nobody: say what the filter understands instead."""
+    """A `word:value` the filter doesn't know, or a field still without its value, is searched
+    as typed (it may be text: "re:", "bob:") but would usually match nobody: the list says
+    what the filter understands beside its count. Only a stage outside the known ones is
+    refused outright, since stage is a closed list."""
     if key == "stage":
         return f"stage: needs a value: use {', '.join(CUSTOMER_STAGES)}"
     if key == "segment":
