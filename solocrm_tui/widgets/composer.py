@@ -46,7 +46,7 @@ class ComposerInput(Input):
         Binding("tab", "complete", "Complete", show=False, priority=True, id="composer.complete"),
         Binding("up", "history(-1)", "Previous", show=False, id="composer.history_back"),
         Binding("down", "history(1)", "Next", show=False, id="composer.history_forward"),
-        Binding("escape", "leave", "Leave", show=False, id="composer.leave"),
+        Binding("escape", "leave", "Leave", id="composer.leave"),  # the way out of the field, in its footer
     ]
 
     def action_complete(self) -> None:

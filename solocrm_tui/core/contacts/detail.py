@@ -8,7 +8,7 @@ the whole customer instead of an empty screen that fills in a frame or two later
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 
 from solocrm_tui.core.contacts import customers, followups, lifecycle, timeline
 from solocrm_tui.core.sales import deals, margin, orders
@@ -37,14 +37,13 @@ class CustomerDetail:
     followups: tuple[FollowUp, ...]
     tickets: tuple[Ticket, ...]
     margin: CustomerMargin
-    scored_as_of: date | None = None  # the day the stored churn risks were computed as of
+    scored_as_of: datetime | None = None  # the moment the stored churn risks were computed as of
 
     @property
     def risk_is_current(self) -> bool:
         """False when the customer bought after the last refit: the stored risk predates it.
         A risk stored without a recorded fit has nothing to be compared with and stands."""
-        last = self.record.last_order_at
-        return self.scored_as_of is None or lifecycle.score_is_current(last.date() if last else None,
+        return self.scored_as_of is None or lifecycle.score_is_current(self.record.last_order_at,
                                                                        self.scored_as_of)
 
     @property

@@ -103,23 +103,25 @@ def _rhythm_level(days: list[date], silence: int, rules: Rules) -> str:
     return "churned" if silence > churned else "at_risk" if silence > active else "active"
 
 
-def _purchase_days(now: datetime, customer_ids: list[int] | None = None) -> Iterator[tuple[int, list[date]]]:
-    """(customer id, distinct purchase days oldest first), in customer id order, from one
-    ordered scan: one customer's days at a time, never a million dates at once."""
+def _purchase_days(now: datetime, customer_ids: list[int] | None = None
+                   ) -> Iterator[tuple[int, list[date], datetime]]:
+    """(customer id, distinct purchase days oldest first, the last order's moment), in
+    customer id order, from one ordered scan: one customer's days at a time, never a
+    million dates at once."""
     scope = Order.customer.is_null(False) if customer_ids is None else Order.customer.in_(customer_ids)
     rows = (Order.select(Order.customer, Order.ordered_at).where(scope & (Order.ordered_at <= now))
             .order_by(Order.customer, Order.ordered_at).tuples())
-    current, days = None, []
+    current, days, last = None, [], now  # `last` is set with the first row, before any yield
     for customer_id, ordered_at in rows.iterator():
         if customer_id != current:
             if current is not None:
-                yield current, days
+                yield current, days, last
             current, days = customer_id, []
-        day = ordered_at.date() if isinstance(ordered_at, datetime) else date.fromisoformat(str(ordered_at)[:10])
-        if not days or days[-1] != day:
-            days.append(day)
+        last = ordered_at if isinstance(ordered_at, datetime) else datetime.fromisoformat(str(ordered_at))
+        if not days or days[-1] != last.date():
+            days.append(last.date())
     if current is not None:
-        yield current, days
+        yield current, days, last
 
 
 def compute_changes(now: datetime, rules: Rules,
@@ -136,23 +138,24 @@ def compute_changes(now: datetime, rules: Rules,
     return _changes(now, rules, None)
 
 
-def scored_as_of() -> date | None:
-    """The day the stored churn risks were computed as of (None before the first refit)."""
+def scored_as_of() -> datetime | None:
+    """The moment the stored churn risks were computed as of (None before the first refit)."""
     as_of = ModelRun.select(fn.MAX(ModelRun.as_of)).where(ModelRun.kind == "churn").scalar()
     if as_of is None:
         return None
-    return as_of.date() if isinstance(as_of, datetime) else date.fromisoformat(str(as_of)[:10])
+    return as_of if isinstance(as_of, datetime) else datetime.fromisoformat(str(as_of))
 
 
-def score_is_current(last_purchase: date | None, as_of: date | None) -> bool:
-    """Whether a customer's stored churn risk still stands: a purchase after the day it was
-    computed as of makes it stale (it still counts the silence the purchase ended), so the
-    stage comes from their rhythm and the card waits for the next refit."""
+def score_is_current(last_purchase: datetime | None, as_of: datetime | None) -> bool:
+    """Whether a customer's stored churn risk still stands: a purchase after the moment it
+    was computed as of makes it stale (it still counts the silence the purchase ended), so
+    the stage comes from their rhythm and the card waits for the next refit. Moments, not
+    days: an order on the afternoon of a morning refit is after it."""
     return as_of is not None and (last_purchase is None or last_purchase <= as_of)
 
 
-def _scores() -> tuple[date | None, float | None]:
-    """(the day the stored churn risks were computed as of, the book's base rate: their mean)."""
+def _scores() -> tuple[datetime | None, float | None]:
+    """(the moment the stored churn risks were computed as of, the book's base rate: their mean)."""
     as_of = scored_as_of()
     if as_of is None:
         return None, None
@@ -171,8 +174,8 @@ def _changes(now: datetime, rules: Rules, ids: list[int] | None) -> list[tuple[i
     for customer_id, stage, risk in rows.iterator():
         while pending is not None and pending[0] < customer_id:
             pending = next(purchases, None)
-        days = pending[1] if pending is not None and pending[0] == customer_id else []
-        fresh = risk is not None and days and score_is_current(days[-1], as_of)
+        days, last = (pending[1], pending[2]) if pending is not None and pending[0] == customer_id else ([], None)
+        fresh = risk is not None and days and score_is_current(last, as_of)
         new, reason = stage_for(days, now.date(), rules, risk if fresh else None, base_rate)
         if new != stage:
             changes.append((customer_id, stage, new, reason))

@@ -128,7 +128,8 @@ def _add_followups(book: Book) -> None:
         created = (min(due, now) - timedelta(days=rng.uniform(1, 14))).replace(microsecond=0)
         done = (min(due + timedelta(hours=rng.uniform(0, 48)), now).replace(microsecond=0)
                 if when_kind == "done" else None)
-        book.rows[FollowUp].append((person.id, deal_id, title, due, done, 0, due if done else None, created))
+        reminded = due if done or due <= now else None  # the book's past reminded the owner when it fell due
+        book.rows[FollowUp].append((person.id, deal_id, title, due, done, 0, reminded, created))
 
 
 def _add_tickets(book: Book) -> None:

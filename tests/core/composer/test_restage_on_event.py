@@ -10,10 +10,11 @@ import pytest
 
 from solocrm_tui.core.composer import execute, grammar
 from solocrm_tui.core.contacts import customers
+from solocrm_tui.core.contacts.detail import read_detail
 from solocrm_tui.core.contacts.lifecycle import Rules, restage
 from solocrm_tui.core.sales import orders
 from solocrm_tui.core.storage import changes
-from solocrm_tui.core.storage.models import StageChange
+from solocrm_tui.core.storage.models import Customer, ModelRun, StageChange
 
 D = timedelta(days=1)
 
@@ -28,9 +29,9 @@ def gone(core_db, t0):
     return person
 
 
-def _run(line: str, focus: int, t0):
-    command = grammar.parse(line, t0)
-    return changes.record(lambda: execute.execute(command, execute.Context(t0, focus, rules=Rules())), line)
+def _run(line: str, focus: int, now):
+    command = grammar.parse(line, now)
+    return changes.record(lambda: execute.execute(command, execute.Context(now, focus, rules=Rules())), line)
 
 
 def test_an_order_today_restages_the_customer_and_undo_puts_the_stage_back(gone, t0):
@@ -58,3 +59,22 @@ def test_a_logged_call_brings_a_stale_stage_up_to_date_in_the_same_change_set(co
 
     changes.undo(change, t0)
     assert customers.get_customer(person.id).stage == "active"
+
+
+def test_an_order_later_on_the_day_of_the_refit_is_not_judged_by_the_risk_it_ended(core_db, t0):
+    """The refit ran this morning and stored 90 % (churned); an order this afternoon ends the
+    silence that figure counted, so the stage comes from the rhythm, not from 90 %."""
+    person = customers.create_customer(t0 - 500 * D, name="Zofia Jones")
+    other = customers.create_customer(t0 - 500 * D, name="Base Rate")
+    orders.add_order(person.id, "35.50", t0 - 295 * D)
+    orders.add_order(other.id, "20", t0 - 10 * D)
+    morning = t0.replace(hour=3, minute=0)
+    ModelRun.insert(kind="churn", trained_at=morning, as_of=morning, sample_size=2).execute()
+    Customer.update(churn_risk=0.9).where(Customer.id == person.id).execute()
+    Customer.update(churn_risk=0.2).where(Customer.id == other.id).execute()
+    restage(morning, Rules())
+    assert customers.get_customer(person.id).stage == "churned"
+
+    _run("/buy 50 espresso", person.id, t0.replace(hour=23, minute=17))
+    assert customers.get_customer(person.id).stage == "active"
+    assert not read_detail(person.id).risk_is_current

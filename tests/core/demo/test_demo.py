@@ -136,6 +136,16 @@ def test_followups_tickets_and_campaign(demo, now):
     assert _scalar("SELECT COUNT(*) FROM campaign_target WHERE converted_at IS NOT NULL") >= 1
 
 
+def test_loading_the_demo_does_not_flood_the_owner_with_reminders(demo, now):
+    """The demo's past is fiction: its overdue follow-ups were reminded when they fell due.
+    Only those still to come today and later remind the owner trying the demo."""
+    from solocrm_tui.core.contacts.followups import claim_due
+
+    assert claim_due(now) == []
+    later_today = claim_due(now.replace(hour=23, minute=59))
+    assert later_today and all(f.due_at.date() == now.date() for f in later_today)
+
+
 def test_today_has_work(demo, now):
     kinds = {i.kind for i in build_queue(now)}
     assert {"followup", "birthday", "stale_deal", "repurchase"} <= kinds
