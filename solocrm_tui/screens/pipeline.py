@@ -24,7 +24,7 @@ from solocrm_tui.core.sales.board import RECENT_DAYS, Board, Card, Column, build
 from solocrm_tui.core.stages import OPEN_DEAL_STAGES
 from solocrm_tui.core.storage.records import Deal
 from solocrm_tui.screens.base import CRMScreen
-from solocrm_tui.text.figures import money
+from solocrm_tui.text.figures import day, money
 from solocrm_tui.widgets.cells import cell
 from solocrm_tui.widgets.deal_card import DealCard, StageColumn
 
@@ -113,10 +113,11 @@ class PipelineScreen(CRMScreen):
             return
         lines = [Text(f"Won and lost in the last {RECENT_DAYS} days" + ("" if recent else ": none"),
                       style="bold")]
+        now = self.app.now()
         for deal in recent:
             mark = "✓ won " if deal.stage == "won" else "✗ lost"
             reason = f" — {deal.lost_reason}" if deal.lost_reason else ""
-            lines.append(cell(f"{mark} {deal.closed_at:%d %b}  {deal.title} · {deal.customer_name} · "
+            lines.append(cell(f"{mark} {day(deal.closed_at, now, weekday=False)}  {deal.title} · {deal.customer_name} · "
                               f"{money(deal.value)}{reason}"))
         panel.update(Text("\n").join(lines))  # one line per deal, cut by the CSS, never wrapped
 

@@ -26,7 +26,7 @@ from solocrm_tui.core.demo import DEFAULT_CUSTOMERS
 from solocrm_tui.core.today import dismissals, queue
 from solocrm_tui.core.today.items import QueueItem, item_key
 from solocrm_tui.screens.base import CRMScreen
-from solocrm_tui.text.figures import due
+from solocrm_tui.text.figures import day, due
 from solocrm_tui.widgets.cells import cell
 from solocrm_tui.widgets.fitted_table import Col, FittedTable
 
@@ -194,7 +194,7 @@ class TodayScreen(CRMScreen):
         overdue = sum(1 for i in items if i.kind == "followup" and i.due_at and i.due_at.date() < now.date())
         due = sum(1 for i in items if i.kind == "followup") - overdue
         suggestions = len(items) - overdue - due
-        return f" {now:%A %d %B} · {overdue} overdue · {due} due today · {suggestions} suggestions"
+        return f" {day(now, now)} · {overdue} overdue · {due} due today · {suggestions} suggestions"
 
     def current(self) -> QueueItem | None:
         table = self.query_one("#queue", DataTable)

@@ -69,7 +69,7 @@ async def test_queue_is_ranked_with_reasons_and_c_prefills_a_call(book, make_app
         await settle(pilot)
         assert rows(app) == EXPECTED_ROWS
         summary = str(app.screen.query_one("#today-summary", Static).content)
-        assert summary == " Sunday 22 November · 1 overdue · 2 due today · 2 suggestions"
+        assert summary == " Sun 22 Nov · 1 overdue · 2 due today · 2 suggestions"
         assert isinstance(app.focused, DataTable)
         await pilot.press("c")
         field = app.screen.query_one("#composer-input", Input)
