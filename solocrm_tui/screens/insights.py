@@ -83,11 +83,11 @@ class InsightsScreen(CRMScreen):
                     yield Static("", id="forecast-text")
                     yield Static("Customers by stage", classes="section-title")
                     yield Chart(id="stage-chart")
-            with TabPane("Contact this week", id="contact"):
+            with TabPane("Contact", id="contact"):
                 yield RowTable(id="contact-table", cursor_type="row", zebra_stripes=True)
-            with TabPane("Top by CLV", id="top"):
+            with TabPane("Top CLV", id="top"):
                 yield RowTable(id="top-table", cursor_type="row", zebra_stripes=True)
-            with TabPane("Top by margin", id="margin"):
+            with TabPane("Top margin", id="margin"):
                 yield Static("", id="margin-note")
                 yield RowTable(id="margin-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Segments", id="segments"):

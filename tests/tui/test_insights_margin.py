@@ -1,4 +1,4 @@
-"""Insights (pilot): the Top by margin tab beside Top by CLV, with each customer's
+"""Insights (pilot): the Top margin tab beside Top CLV, with each customer's
 contribution share and the orders left out for lacking a cost."""
 
 from __future__ import annotations

@@ -177,3 +177,16 @@ async def test_merge_form_explains_itself_at_80x24(make_app, book, now):
         text = dialog_text(pilot.app)
         assert "Which record stays? (the other one's timeline, orders, deals, follow-ups and tickets move to it)" \
             in text, text
+
+
+async def test_every_insights_tab_label_is_in_sight_at_80x24(make_app, book):
+    """At 80 columns the tab strip scrolled: Campaigns and Tickets were out of sight, and
+    moving to them cut the first labels."""
+    async with make_app("insights").run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        for _ in range(8):
+            strip = next(line for line in screen_lines(pilot.app) if "Overview" in line or "Tickets" in line)
+            assert all(label in strip for label in ("Overview", "Contact", "Top CLV", "Top margin", "Segments",
+                                                    "Models", "Campaigns", "Tickets")), strip
+            await pilot.press("right_square_bracket")
+            await settle(pilot)
