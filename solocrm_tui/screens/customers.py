@@ -162,12 +162,12 @@ class CustomersScreen(CustomerListActions, CRMScreen):
     def update_status(self) -> None:
         table = self.query_one(CustomerTable)
         q = self.query_state
-        direction = "↓" if q.is_descending else "↑"
+        direction = "▼" if q.is_descending else "▲"  # the arrow its column's header carries
         marked = f" · {len(table.marked)} marked" if table.marked else ""
         hint = f" {q.hint} ·" if q.hint else ""  # it quotes the typed filter: shown through cell
         self.query_one("#list-status", Static).update(cell(
             f"{hint} {'… customers' if self.total is None else count(self.total, 'customer')} · "
-            f"showing {table.row_count:,} · sorted by {q.sort.replace('_', ' ')} {direction}{marked}"))
+            f"showing {table.row_count:,} · sorted by {table.label_of(q.sort)} {direction}{marked}"))
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:

@@ -21,7 +21,7 @@ from solocrm_tui.widgets.fitted_table import Col, FittedTable
 COLUMNS = (Col("mark", " ", 1), Col("name", "Name", 22, narrow=18, flexible=True),
            Col("company", "Company", 17, narrow=14), Col("stage", "Stage", 8), Col("segment", "Segment", 13, drop=2),
            Col("last_contact", "Contact", 8), Col("revenue", "Revenue", 8), Col("clv", "CLV", 7, drop=1),
-           Col("churn", "Churn", 5))
+           Col("churn", "Churn", 6))
 
 
 class CustomerTable(FittedTable):
@@ -80,7 +80,7 @@ class CustomerTable(FittedTable):
 
     def show_sort(self, sort: str, descending: bool) -> None:
         """▲/▼ on the sorted column's header; the others show their plain label."""
-        self.mark_column(sort, " ▼" if descending else " ▲")
+        self.mark_column(sort, "▼" if descending else "▲")
 
     @property
     def current_id(self) -> int | None:

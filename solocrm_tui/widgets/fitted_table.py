@@ -96,6 +96,9 @@ class FittedTable(RowTable):
         if any(key == column for key, _, _ in self.fitted):
             super().update_cell(row_key, column_key, value, update_width=update_width)
 
+    def label_of(self, key: str) -> str:
+        return next(column.label for column in self.all_columns if column.key == key)
+
     def mark_column(self, key: str, marker: str) -> None:
         """Put `marker` after one column's label and take it off the others; kept through refits."""
         self.markers = {key: marker}

@@ -4,12 +4,14 @@ starts at the top, and two customers with one name can be told apart."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input, Static
 
 from solocrm_tui.core.contacts import customers
 from solocrm_tui.widgets.customer_table import CustomerTable
 
 from .conftest import settle
+from .test_layout import screen_lines
 
 SIZE = (120, 35)
 
@@ -76,13 +78,13 @@ async def test_the_sorted_column_shows_its_direction(make_app, now):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = app.screen.query_one(CustomerTable)
-        assert header(table, "name") == "Name ▲"
+        assert header(table, "name") == "Name▲"
         await pilot.press("s")
         await settle(pilot)
-        assert (header(table, "name"), header(table, "company")) == ("Name", "Company ▲")
+        assert (header(table, "name"), header(table, "company")) == ("Name", "Company▲")
         await pilot.press("S")
         await settle(pilot)
-        assert header(table, "company") == "Company ▼"
+        assert header(table, "company") == "Company▼"
 
 
 async def test_a_new_sort_starts_at_the_top_row(make_app, now):
@@ -109,3 +111,23 @@ async def test_two_customers_with_one_name_show_their_ids(make_app, now):
         await settle(pilot)
         table = app.screen.query_one(CustomerTable)
         assert name_cells(table) == [f"Ann Lee #{first.id}", f"Ann Lee #{second.id}", "Bob Ray"]
+
+
+@pytest.mark.parametrize("size", [(80, 24), SIZE])
+async def test_every_sorted_column_shows_its_arrow_on_screen(make_app, now, size):
+    """The arrow was set on the column but cut by narrow columns (Revenue, Contact, Churn)
+    and the header kept its old drawing: ▼ never showed. Read what the terminal shows."""
+    customers.create_customer(now, name="Ann Lee")
+    app = make_app("customers")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(CustomerTable)
+        for _ in range(8):
+            sort = app.screen.query_state.sort
+            shown = {key for key, _, _ in table.fitted}
+            header = next(line for line in screen_lines(app) if "Name" in line and "Stage" in line)
+            if sort in shown:
+                assert header.count("▲") + header.count("▼") == 1, (sort, header)
+                assert ("▼" in header) == app.screen.query_state.is_descending, (sort, header)
+            await pilot.press("s")
+            await settle(pilot)

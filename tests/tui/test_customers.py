@@ -227,25 +227,25 @@ async def test_s_cycles_the_sort_and_the_rows_follow(make_app, now):
 
         await pilot.press("s")
         await settle(pilot)
-        assert "sorted by company ↑" in status_text(screen)
+        assert "sorted by Company ▲" in status_text(screen)
         by_company = sorted(rows, key=lambda r: (r["company"].lower(), r["id"]))
         assert table_ids(table)[:20] == [r["id"] for r in by_company[:20]]
 
         await pilot.press("s")
         await settle(pilot)
-        assert "sorted by stage ↑" in status_text(screen)
+        assert "sorted by Stage ▲" in status_text(screen)
         by_stage = sorted(rows, key=lambda r: (r["stage"], r["id"]))
         assert table_ids(table)[:20] == [r["id"] for r in by_stage[:20]]
 
         await pilot.press("s", "s", "s")  # segment, last contact, revenue
         await settle(pilot)
-        assert "sorted by revenue ↓" in status_text(screen)
+        assert "sorted by Revenue ▼" in status_text(screen)
         by_revenue = sorted(rows, key=lambda r: (-r["revenue_cents"], -r["id"]))
         assert table_ids(table)[:20] == [r["id"] for r in by_revenue[:20]]
 
         await pilot.press("S")  # reverse
         await settle(pilot)
-        assert "sorted by revenue ↑" in status_text(screen)
+        assert "sorted by Revenue ▲" in status_text(screen)
         assert table_ids(table)[:20] == [r["id"] for r in by_revenue[::-1][:20]]
 
         await pilot.press("ctrl+end")  # paging continues in the sort order
