@@ -93,6 +93,14 @@ def format_day(day: date, now: datetime, *, weekday: bool = True) -> str:
     return text if day.year == now.year else f"{text} {day.year}"
 
 
+def days_ago(days: int) -> str:
+    """`today`, `yesterday`, `12 days ago`: how long ago in a sentence ("last bought 0 days
+    ago" beside an order placed today read like a mistake)."""
+    if days <= 0:
+        return "today"
+    return "yesterday" if days == 1 else f"{days:,} days ago"
+
+
 def add_months(day: date, months: int) -> date:
     """Calendar months, clamping to the month's end (Jan 31 + 1 month = Feb 28/29)."""
     year, month0 = divmod(day.month - 1 + months, 12)

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from solocrm_tui.core.dates import add_months, format_due, parse_when, split_when
+from solocrm_tui.core.dates import add_months, days_ago, format_due, parse_when, split_when
 from solocrm_tui.core.errors import ValidationError
 
 NOW = datetime(2026, 11, 22, 10, 30)  # a Sunday
@@ -223,3 +223,8 @@ def test_never_reads_the_clock():
     far_past = datetime(2001, 3, 4, 12, 0)  # a Sunday
     assert parse_when("fri", far_past) == datetime(2001, 3, 9, 9, 0)
     assert parse_when("today", far_past) == far_past
+
+
+@pytest.mark.parametrize(("days", "said"), [(0, "today"), (1, "yesterday"), (2, "2 days ago"), (1200, "1,200 days ago")])
+def test_days_ago_reads_like_a_sentence(days, said):
+    assert days_ago(days) == said

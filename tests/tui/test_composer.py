@@ -377,7 +377,7 @@ async def test_at_name_targets_another_customer(make_app, people):
         assert ok(await send(pilot, "@bob phoned about delivery")) == "✓ note logged for Bob Brown"
         ok(await send(pilot, '/buy @"Bob Brown" 75'))
         assert [(e.kind, e.body) for e in entries(bob.id)] == [  # the order re-staged Bob at once
-            ("system", "stage lead → new: first purchase 0 days ago"), ("note", "phoned about delivery")]
+            ("system", "stage lead → new: first purchase today"), ("note", "phoned about delivery")]
         assert customers.get_customer(bob.id).revenue == Decimal("75.00")
         assert entries(alice.id) == [] and customers.get_customer(alice.id).revenue == 0
 
@@ -431,3 +431,17 @@ async def test_go_switches_mode(make_app, people):
         assert app.current_mode == "pipeline" and isinstance(app.screen, PipelineScreen)
         await send(pilot, "/go cust")
         assert app.current_mode == "customers"
+
+
+async def test_a_command_word_typed_without_its_slash_is_not_logged_as_a_note(make_app, people, now):
+    """`/` only focuses the composer, so `/` then `help` typed fast sent the note "help" to
+    the customer in focus. A line that is just a command's name asks for the slash."""
+    app = make_app("customers")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        before = db_state()
+        await pilot.press("slash", *"help", "enter")
+        await settle(pilot)
+        assert pilot.app.session.lines[-1] == (
+            "✗ “help” is a command: type /help (for a one-word note: /note help)", "error")
+        assert db_state() == before

@@ -78,12 +78,18 @@ _KINDS = {"/call": "call", "/email": "email", "/meet": "meeting"}
 
 
 def parse(text: str, now: datetime) -> Command:
-    """Parse one composer line; `now` anchors relative dates such as `fri` or `3d`."""
+    """Parse one composer line; `now` anchors relative dates such as `fri` or `3d`.
+
+    Plain text is a note, except a line that is only a command's name: `/` focuses the
+    composer without typing itself, so `/help` typed fast arrives as "help", and logging
+    that on the customer in focus would be a surprise."""
     text = text.strip()
     if not text:
         raise ValidationError("nothing to send: type a note, or /help for the commands")
     if not text.startswith("/"):
         target, body = take_target(text)
+        if f"/{body.lower()}" in COMMANDS or f"/{body.lower()}" in ALIASES:
+            raise ValidationError(f"“{body}” is a command: type /{body.lower()} (for a one-word note: /note {body})")
         return _on_customer["/note"]("/note", body, target, now)
     word, *more = text.split(maxsplit=1)
     inbound, rest = word.endswith("<"), (more[0] if more else "")

@@ -37,6 +37,7 @@ from typing import Iterator
 
 from peewee import fn
 
+from solocrm_tui.core.dates import days_ago
 from solocrm_tui.core.stages import RISK_LEVELS, risk_level
 from solocrm_tui.core.storage.models import (
     Customer,
@@ -75,9 +76,9 @@ def stage_for(days: list[date], today: date, rules: Rules, churn_risk: float | N
         rhythm = f"usually every {gap:.0f} days"
     else:
         rhythm = "one purchase so far"
-    last = f"last bought {silence} days ago ({rhythm})"
+    last = f"last bought {days_ago(silence)} ({rhythm})"
     if (today - days[0]).days <= rules.new_days:
-        return "new", f"first purchase {(today - days[0]).days} days ago"
+        return "new", f"first purchase {days_ago((today - days[0]).days)}"
     if churn_risk is not None and base_rate is not None and 0 < base_rate < 1:
         level = RISK_LEVELS[risk_level(churn_risk, base_rate)]
         if level != "active":

@@ -21,6 +21,7 @@ from peewee import JOIN
 from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.analytics import attention
 from solocrm_tui.core.counts import count
+from solocrm_tui.core.dates import days_ago
 from solocrm_tui.core.stages import OPEN_DEAL_STAGES
 from solocrm_tui.core.storage.models import Customer as C
 from solocrm_tui.core.storage.models import Deal as D
@@ -43,10 +44,8 @@ from solocrm_tui.core.today.items import (
 
 def followup_reason(due_at: datetime, now: datetime) -> str:
     overdue = (now.date() - due_at.date()).days
-    if overdue == 1:
-        return "follow-up due yesterday"
-    if overdue > 1:
-        return f"follow-up due {overdue} days ago"
+    if overdue >= 1:
+        return f"follow-up due {days_ago(overdue)}"
     if due_at.time() == datetime.min.time():
         return "due today"
     return f"due today {due_at:%H:%M}"

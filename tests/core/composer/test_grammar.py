@@ -244,6 +244,9 @@ def test_parse_accepts(text, expected):
         ("/go today now", 'unknown screen "today now"'),
         ("/undo please", '/undo takes nothing after it, got "please"'),
         ("/help nonsense", 'no help for "nonsense"'),
+        ("help", "“help” is a command: type /help"),
+        ("@alice Undo", "“Undo” is a command: type /undo (for a one-word note: /note Undo)"),
+        ("order", "“order” is a command: type /order"),
     ],
 )
 def test_parse_rejects(text, fragment):

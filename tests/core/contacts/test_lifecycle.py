@@ -215,7 +215,7 @@ def test_the_stored_churn_risk_is_read_against_the_books_base_rate(db_path):
     assert changes[steady] == ("lead", "active", "last bought 5 days ago (usually every 30 days)")
     assert changes[risky] == ("lead", "at_risk",
                               "churn risk 80% (book 76%); last bought 5 days ago (usually every 30 days)")
-    assert changes[back] == ("lead", "loyal", "3 purchases; last bought 1 days ago (usually every 17 days)")
+    assert changes[back] == ("lead", "loyal", "3 purchases; last bought yesterday (usually every 17 days)")
 
 
 def test_without_a_refit_the_stored_scores_are_not_read(db_path):
