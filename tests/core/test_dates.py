@@ -4,7 +4,13 @@ from datetime import datetime
 
 import pytest
 
-from solocrm_tui.core.dates import add_months, days_ago, format_due, parse_when, split_when
+from solocrm_tui.core.dates import (
+    add_months,
+    days_ago,
+    format_due,
+    parse_when,
+    split_when,
+)
 from solocrm_tui.core.errors import ValidationError
 
 NOW = datetime(2026, 11, 22, 10, 30)  # a Sunday

@@ -33,7 +33,7 @@ def test_an_ambiguous_name_lists_the_ids_to_use(db_path, now):
         raise AssertionError("two customers share the name: the mention is ambiguous")
     except ValidationError as exc:
         assert f"@#{first.id}" in str(exc) and f"@#{second.id}" in str(exc)
-    assert resolve_customer(f"#{second.id}", Context(now)) == (second.id, "Julia Kowalski")
+    assert resolve_customer(f"#{second.id}", Context(now)) == (second.id, f"Julia Kowalski #{second.id}")  # answers say which one
 
 
 async def test_composer_targets_by_id_and_tab_completes_ids_for_shared_names(make_app, now):

@@ -50,19 +50,26 @@ def resolve_customer(target: str | None, ctx: Context) -> tuple[int, str]:
     if target is None:
         if ctx.focus_customer_id is None:
             raise ValidationError("no customer in focus: open or select one, or name one with @name")
-        return ctx.focus_customer_id, customers.get_customer(ctx.focus_customer_id).name
+        return ctx.focus_customer_id, _called(ctx.focus_customer_id, customers.get_customer(ctx.focus_customer_id).name)
     if target.startswith("#") and target[1:].isdigit():  # @#42: by id, for people who share a name
         customer_id = validate.record_id(target, "customer")
-        return customer_id, customers.get_customer(customer_id).name
+        return customer_id, _called(customer_id, customers.get_customer(customer_id).name)
     matches = find_by_name(target, limit=6)
     exact = [m for m in matches if m.name.lower() == target.lower()]
     if len(exact) == 1 or len(matches) == 1:
         hit = exact[0] if len(exact) == 1 else matches[0]
-        return hit.id, hit.name
+        return hit.id, _called(hit.id, hit.name)
     if not matches:
         raise NotFound(f'no customer matches @{target}')
     names = ", ".join(f"{m.name} @#{m.id}" for m in matches[:5])
     raise ValidationError(f"@{target} matches several customers ({names}): be more specific")
+
+
+def _called(customer_id: int, name: str) -> str:
+    """The name an answer uses: with the customer's #id when someone else shares it, as the
+    customer list shows namesakes, so "recorded for Anna Berg" says which Anna Berg."""
+    namesakes = [m for m in find_by_name(name, limit=3) if m.name.lower() == name.lower()]
+    return f"{name} #{customer_id}" if len(namesakes) > 1 else name
 
 
 def _log(cmd, cid, name, ctx):

@@ -78,3 +78,11 @@ def test_an_order_later_on_the_day_of_the_refit_is_not_judged_by_the_risk_it_end
     _run("/buy 50 espresso", person.id, t0.replace(hour=23, minute=17))
     assert customers.get_customer(person.id).stage == "active"
     assert not read_detail(person.id).risk_is_current
+
+
+def test_an_answer_names_a_namesake_with_their_id(core_db, t0):
+    first = customers.create_customer(t0, name="Anna Berg")
+    customers.create_customer(t0, name="anna berg")
+    only = customers.create_customer(t0, name="Bo Solo")
+    assert _run(f"/buy @#{first.id} 20 beans", None, t0)[0].message == f"✓ order of 20.00 EUR recorded for Anna Berg #{first.id}"
+    assert _run("/buy 5 tea", only.id, t0)[0].message == "✓ order of 5.00 EUR recorded for Bo Solo"
