@@ -71,7 +71,7 @@ class TabBar(Static):
             rows[-1].append(tab)
         return rows, COMPACT_GAP
 
-    def get_content_height(self, container, viewport, width: int) -> int:
+    def get_content_height(self, _container, _viewport, width: int) -> int:
         return len(self.rows(width)[0])
 
     def render(self) -> Content:
