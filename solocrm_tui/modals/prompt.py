@@ -1,4 +1,8 @@
-"""Ask for one line of text (a tag, a reason, a date), optionally validated before closing."""
+"""Ask for one line of text (a tag, a reason, a date), optionally validated before closing.
+
+An empty answer cancels, like Esc, unless the question needs an answer (`empty` says why
+in the prompt): then it stays open, so the keys typed next go into it, not to the screen behind.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +23,10 @@ class Prompt(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
     def __init__(self, question: str, *, placeholder: str = "", value: str = "",
-                 check: Callable[[str], object] | None = None) -> None:
+                 check: Callable[[str], object] | None = None, empty: str | None = None) -> None:
         super().__init__()
         self.question, self.placeholder, self.value, self.check = question, placeholder, value, check
+        self.empty = empty
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -33,7 +38,10 @@ class Prompt(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         if not text:
-            self.dismiss(None)
+            if self.empty:
+                self.query_one("#prompt-error", Label).update(self.empty)
+            else:
+                self.dismiss(None)
             return
         if self.check is not None:
             try:

@@ -222,7 +222,8 @@ class PipelineScreen(CRMScreen):
 
         card = self.selected_or_say()
         if card is not None:
-            self.app.push_screen(Prompt(f"Why was “{card.deal.title}” lost?", placeholder="price, timing, competitor…"),
+            self.app.push_screen(Prompt(f"Why was “{card.deal.title}” lost?", placeholder="price, timing, competitor…",
+                                        empty="a reason is needed — Esc cancels"),
                                  lambda reason: reason and self._lose(card, reason))
 
     def _lose(self, card: Card, reason: str) -> None:
