@@ -181,7 +181,7 @@ class PipelineScreen(CRMScreen):
             return
         stage = OPEN_DEAL_STAGES[target]
         self._move_locally(card, target, stage)
-        self.persist_move(card, stage, None)
+        self.persist_move(card, stage, None, done=f"moved “{card.deal.title}” to {stage}")
 
     def _move_locally(self, card: Card, target: int, stage: str | None) -> None:
         """Draw the move before it is saved; a failed save reloads the board."""
@@ -197,8 +197,9 @@ class PipelineScreen(CRMScreen):
             self.col = target
         self.show(replace(self.board, columns=tuple(columns)))
 
-    def persist_move(self, card: Card, stage: str, reason: str | None) -> None:
-        """Save a move already drawn; if it is refused, the reload puts the card back."""
+    def persist_move(self, card: Card, stage: str, reason: str | None, done: str | None = None) -> None:
+        """Save a move already drawn; if it is refused, the reload puts the card back. `done`
+        is said once it is saved."""
         now, deal_id = self.app.now(), card.deal.id
 
         def move() -> None:
@@ -207,7 +208,7 @@ class PipelineScreen(CRMScreen):
             except CRMError as exc:
                 raise CRMError(f"move not saved: {exc}") from exc
 
-        work.apply_change(self, move, what="deals", refused=lambda _: self.reload(), group="pipeline-write",
+        work.apply_change(self, move, what="deals", done=done, refused=lambda _: self.reload(), group="pipeline-write",
                           undo_as=f"moving “{card.deal.title}” to {stage}")
 
     def action_won(self) -> None:

@@ -177,6 +177,18 @@ async def test_shift_arrows_and_back(seeded, make_app):
                           ("qualified", "lead")]
 
 
+async def test_a_move_says_which_deal_went_where(seeded, make_app):
+    notes = Notes()
+    app = make_app("pipeline")
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await settle(pilot)
+        await pilot.press("L")  # L1 -> qualified
+        await settle(pilot)
+        await pilot.press("l", "l", "H")  # N1 -> proposal
+        await settle(pilot)
+        assert notes.texts() == ["moved “L1” to qualified", "moved “N1” to proposal"]
+
+
 async def test_a_failed_write_puts_the_card_back_and_says_so(seeded, make_app, monkeypatch):
     def refuse(*args, **kwargs):
         raise CRMError("database is on fire")
