@@ -114,10 +114,12 @@ class PipelineScreen(CRMScreen):
         lines = [Text(f"Won and lost in the last {RECENT_DAYS} days" + ("" if recent else ": none"),
                       style="bold")]
         now = self.app.now()
-        for deal in recent:
+        days = [day(deal.closed_at, now, weekday=False) for deal in recent]
+        width = max(map(len, days), default=0)  # `4 Nov` under `30 Nov`, so the titles line up
+        for deal, closed in zip(recent, days):
             mark = "✓ won " if deal.stage == "won" else "✗ lost"
             reason = f" — {deal.lost_reason}" if deal.lost_reason else ""
-            lines.append(cell(f"{mark} {day(deal.closed_at, now, weekday=False)}  {deal.title} · {deal.customer_name} · "
+            lines.append(cell(f"{mark} {closed:>{width}}  {deal.title} · {deal.customer_name} · "
                               f"{money(deal.value)}{reason}"))
         panel.update(Text("\n").join(lines))  # one line per deal, cut by the CSS, never wrapped
 
