@@ -27,7 +27,9 @@ from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.text.figures import day, money
 from solocrm_tui.widgets.cells import cell
 from solocrm_tui.widgets.deal_card import DealCard, StageColumn
+from solocrm_tui.widgets.phrases import Phrases
 
+NEEDS_A_DEAL = frozenset({"column", "card", "move", "won", "lost", "edit", "open"})  # hidden while none is open
 NO_DEALS = ("No open deals. Press n for a new deal, or type /deal AMOUNT TITLE in the composer "
             "(on a customer, or /deal @name AMOUNT TITLE).")
 
@@ -66,10 +68,18 @@ class PipelineScreen(CRMScreen):
             for stage in OPEN_DEAL_STAGES:
                 yield StageColumn(stage)
         yield recent
-        yield Static("loading the pipeline…", id="forecast")
+        yield Phrases("loading the pipeline…", id="forecast")
 
     def on_mount(self) -> None:
         self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """With no open deal the footer offers only what works: a new deal, the recent ones."""
+        return not (action in NEEDS_A_DEAL and self.no_open_deals())
+
+    def no_open_deals(self) -> bool:
+        """The board has been read and holds no open deal."""
+        return self.board is not None and not any(column.cards for column in self.board.columns)
 
     def on_screen_resume(self) -> None:
         if self.board is not None:
@@ -89,7 +99,7 @@ class PipelineScreen(CRMScreen):
 
     def show(self, board: Board) -> None:
         self.board = board
-        no_deals = not any(column.cards for column in board.columns)
+        no_deals = self.no_open_deals()
         self.query_one("#pipeline-empty").display = no_deals
         self.query_one("#board").display = not no_deals
         self.show_recent_deals(board.recent)
@@ -97,14 +107,27 @@ class PipelineScreen(CRMScreen):
         for index, column in enumerate(board.columns):
             self.rows[index] = min(self.rows[index], max(0, len(column.cards) - 1))
             self.query_one(f"#col-{column.stage}", StageColumn).show(column, today, self.rows[index] + 1)
-        f = board.forecast
-        win = f"{f.win_rate_90d:.0%} of {f.closed_90d}" if f.win_rate_90d is not None else "no deals closed"
-        days = f"{f.avg_days_to_close:.0f} days to close" if f.avg_days_to_close is not None else "—"
-        self.query_one("#forecast", Static).update(
-            f"Forecast (weighted, by expected close): this month {money(f.this_month)} · next month "
-            f"{money(f.next_month)}   │   last 90 days: win rate {win} · {days}   │   this month: "
-            f"won {f.won_this_month} ({money(f.won_value_this_month)}) · lost {f.lost_this_month}")
+        self.query_one("#forecast", Phrases).show(*self.summary(board, no_deals))
+        self.refresh_bindings()  # the keys that need a deal come and go with the deals
         self.call_after_refresh(self.highlight)
+
+    @staticmethod
+    def summary(board: Board, no_deals: bool) -> tuple[str, str, str]:
+        """The forecast, the last 90 days and this month: one phrase each."""
+        f = board.forecast
+        forecast = ("Forecast: no open deals" if no_deals else
+                    f"Forecast (weighted, by expected close): this month {money(f.this_month)} · "
+                    f"next month {money(f.next_month)}")
+        if f.win_rate_90d is None:
+            closed = "No deals closed in the last 90 days"
+        else:
+            days = f" · {f.avg_days_to_close:.0f} days to close" if f.avg_days_to_close is not None else ""
+            closed = f"Last 90 days: win rate {f.win_rate_90d:.0%} of {f.closed_90d}{days}"
+        if f.won_this_month or f.lost_this_month:
+            month = f"This month: won {f.won_this_month} ({money(f.won_value_this_month)}) · lost {f.lost_this_month}"
+        else:
+            month = "Nothing won or lost this month"
+        return forecast, closed, month
 
     def show_recent_deals(self, recent: tuple[Deal, ...]) -> None:
         panel = self.query_one("#recent", Static)
