@@ -17,10 +17,15 @@ from textual.widgets import Input, Label
 from solocrm_tui.core.errors import CRMError
 from solocrm_tui.text.visible import visible
 from solocrm_tui.widgets.cells import cell
+from solocrm_tui.widgets.footer import CRMFooter
 
 
 class Prompt(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+    BINDINGS = [
+        # a priority binding: the Input's own Enter would answer first and hide it from the footer
+        Binding("enter", "answer", "OK", priority=True, id="prompt.answer"),
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
+    ]
 
     def __init__(self, question: str, *, placeholder: str = "", value: str = "",
                  check: Callable[[str], object] | None = None, empty: str | None = None) -> None:
@@ -34,9 +39,10 @@ class Prompt(ModalScreen[str | None]):
             yield Input(value=visible(self.value, lines=True), placeholder=self.placeholder,  # as in FormScreen
                         id="prompt-input")
             yield Label("", id="prompt-error", classes="field-error")
+        yield CRMFooter(compact=True)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
+    def action_answer(self) -> None:
+        text = self.query_one("#prompt-input", Input).value.strip()
         if not text:
             if self.empty:
                 self.query_one("#prompt-error", Label).update(self.empty)
