@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label
 
 from solocrm_tui.widgets.composer import ComposerLog
+from solocrm_tui.widgets.footer import CRMFooter
 
 
 class FullLog(ComposerLog, can_focus=True):
@@ -27,6 +28,7 @@ class LogScreen(ModalScreen[None]):
         with Vertical(classes="dialog", id="log-dialog"):
             yield Label("Composer log · ↑↓ PgUp PgDn Home End scroll · Esc closes", classes="dialog-title")
             yield FullLog(id="full-log")
+        yield CRMFooter(compact=True)
 
     def on_mount(self) -> None:
         log = self.query_one(FullLog)

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from solocrm_tui.widgets.cells import cell
+from solocrm_tui.widgets.footer import CRMFooter
 
 
 class Confirm(ModalScreen[bool]):
@@ -27,6 +28,7 @@ class Confirm(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button("Yes (y)", variant="error", id="yes")
                 yield Button("No (n)", id="no")
+        yield CRMFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -26,6 +26,7 @@ from solocrm_tui.core.errors import CRMError, ValidationError
 from solocrm_tui.text.figures import count
 from solocrm_tui.text.visible import visible
 from solocrm_tui.widgets.cells import cell
+from solocrm_tui.widgets.footer import CRMFooter
 
 T = TypeVar("T")
 GENERAL = "form"  # the message line above the buttons: a refusal about no one field of the form
@@ -36,8 +37,8 @@ class FormScreen(ModalScreen[Any]):
     no database (every wrong field at once, before anything is written) and `save`, which
     usually hands the core call to `persist`."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel"),
-                Binding("ctrl+s", "save", "Save", id="form.save")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="form.save"),
+                Binding("escape", "cancel", "Cancel", id="form.cancel")]
     SAVE_BUTTON: ClassVar[tuple[str, str]] = ("Save (ctrl+s)", "primary")  # text, variant
 
     def __init__(self, heading: str, fields: Iterable[tuple[str, str]] = (),
@@ -60,6 +61,7 @@ class FormScreen(ModalScreen[Any]):
             with Horizontal(classes="buttons"):
                 yield Button(text, variant=variant, id="save")
                 yield Button("Cancel (esc)", id="cancel")
+        yield CRMFooter(compact=True)  # how to save and cancel, not the keys of the screen behind
 
     def compose_fields(self) -> ComposeResult:
         for key, label in self.fields:

@@ -18,6 +18,7 @@ from textual.widgets import Label, Static
 
 from solocrm_tui.core.composer.grammar import COMMANDS
 from solocrm_tui.text.visible import visible
+from solocrm_tui.widgets.footer import CRMFooter
 
 KEY_WIDTH = 12
 MOVING = "↑ ↓ PgUp PgDn Home End move in lists and tables; Tab moves between fields; Esc goes back."
@@ -82,6 +83,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label("Help · ↑↓ PgUp PgDn scroll · Esc or ? closes", classes="dialog-title")
             with VerticalScroll(id="help-body"):
                 yield Static(_styled(self.lines), id="help-text")
+        yield CRMFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

@@ -1,4 +1,8 @@
-"""Ask for one line of text (a tag, a reason, a date), optionally validated before closing."""
+"""Ask for one line of text (a tag, a reason, a date), optionally validated before closing.
+
+An empty answer cancels, like Esc, unless the question needs an answer (`empty` says why
+in the prompt): then it stays open, so the keys typed next go into it, not to the screen behind.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +17,21 @@ from textual.widgets import Input, Label
 from solocrm_tui.core.errors import CRMError
 from solocrm_tui.text.visible import visible
 from solocrm_tui.widgets.cells import cell
+from solocrm_tui.widgets.footer import CRMFooter
 
 
 class Prompt(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+    BINDINGS = [
+        # a priority binding: the Input's own Enter would answer first and hide it from the footer
+        Binding("enter", "answer", "OK", priority=True, id="prompt.answer"),
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
+    ]
 
     def __init__(self, question: str, *, placeholder: str = "", value: str = "",
-                 check: Callable[[str], object] | None = None) -> None:
+                 check: Callable[[str], object] | None = None, empty: str | None = None) -> None:
         super().__init__()
         self.question, self.placeholder, self.value, self.check = question, placeholder, value, check
+        self.empty = empty
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -29,11 +39,15 @@ class Prompt(ModalScreen[str | None]):
             yield Input(value=visible(self.value, lines=True), placeholder=self.placeholder,  # as in FormScreen
                         id="prompt-input")
             yield Label("", id="prompt-error", classes="field-error")
+        yield CRMFooter(compact=True)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
+    def action_answer(self) -> None:
+        text = self.query_one("#prompt-input", Input).value.strip()
         if not text:
-            self.dismiss(None)
+            if self.empty:
+                self.query_one("#prompt-error", Label).update(self.empty)
+            else:
+                self.dismiss(None)
             return
         if self.check is not None:
             try:

@@ -27,7 +27,9 @@ from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.text.figures import day, money
 from solocrm_tui.widgets.cells import cell
 from solocrm_tui.widgets.deal_card import DealCard, StageColumn
+from solocrm_tui.widgets.phrases import Phrases
 
+NEEDS_A_DEAL = frozenset({"column", "card", "move", "won", "lost", "edit", "open"})  # hidden while none is open
 NO_DEALS = ("No open deals. Press n for a new deal, or type /deal AMOUNT TITLE in the composer "
             "(on a customer, or /deal @name AMOUNT TITLE).")
 
@@ -66,10 +68,18 @@ class PipelineScreen(CRMScreen):
             for stage in OPEN_DEAL_STAGES:
                 yield StageColumn(stage)
         yield recent
-        yield Static("loading the pipeline…", id="forecast")
+        yield Phrases("loading the pipeline…", id="forecast")
 
     def on_mount(self) -> None:
         self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """With no open deal the footer offers only what works: a new deal, the recent ones."""
+        return not (action in NEEDS_A_DEAL and self.no_open_deals())
+
+    def no_open_deals(self) -> bool:
+        """The board has been read and holds no open deal."""
+        return self.board is not None and not any(column.cards for column in self.board.columns)
 
     def on_screen_resume(self) -> None:
         if self.board is not None:
@@ -89,7 +99,7 @@ class PipelineScreen(CRMScreen):
 
     def show(self, board: Board) -> None:
         self.board = board
-        no_deals = not any(column.cards for column in board.columns)
+        no_deals = self.no_open_deals()
         self.query_one("#pipeline-empty").display = no_deals
         self.query_one("#board").display = not no_deals
         self.show_recent_deals(board.recent)
@@ -97,14 +107,27 @@ class PipelineScreen(CRMScreen):
         for index, column in enumerate(board.columns):
             self.rows[index] = min(self.rows[index], max(0, len(column.cards) - 1))
             self.query_one(f"#col-{column.stage}", StageColumn).show(column, today, self.rows[index] + 1)
-        f = board.forecast
-        win = f"{f.win_rate_90d:.0%} of {f.closed_90d}" if f.win_rate_90d is not None else "no deals closed"
-        days = f"{f.avg_days_to_close:.0f} days to close" if f.avg_days_to_close is not None else "—"
-        self.query_one("#forecast", Static).update(
-            f"Forecast (weighted, by expected close): this month {money(f.this_month)} · next month "
-            f"{money(f.next_month)}   │   last 90 days: win rate {win} · {days}   │   this month: "
-            f"won {f.won_this_month} ({money(f.won_value_this_month)}) · lost {f.lost_this_month}")
+        self.query_one("#forecast", Phrases).show(*self.summary(board, no_deals))
+        self.refresh_bindings()  # the keys that need a deal come and go with the deals
         self.call_after_refresh(self.highlight)
+
+    @staticmethod
+    def summary(board: Board, no_deals: bool) -> tuple[str, str, str]:
+        """The forecast, the last 90 days and this month: one phrase each."""
+        f = board.forecast
+        forecast = ("Forecast: no open deals" if no_deals else
+                    f"Forecast (weighted, by expected close): this month {money(f.this_month)} · "
+                    f"next month {money(f.next_month)}")
+        if f.win_rate_90d is None:
+            closed = "No deals closed in the last 90 days"
+        else:
+            days = f" · {f.avg_days_to_close:.0f} days to close" if f.avg_days_to_close is not None else ""
+            closed = f"Last 90 days: win rate {f.win_rate_90d:.0%} of {f.closed_90d}{days}"
+        if f.won_this_month or f.lost_this_month:
+            month = f"This month: won {f.won_this_month} ({money(f.won_value_this_month)}) · lost {f.lost_this_month}"
+        else:
+            month = "Nothing won or lost this month"
+        return forecast, closed, month
 
     def show_recent_deals(self, recent: tuple[Deal, ...]) -> None:
         panel = self.query_one("#recent", Static)
@@ -114,10 +137,12 @@ class PipelineScreen(CRMScreen):
         lines = [Text(f"Won and lost in the last {RECENT_DAYS} days" + ("" if recent else ": none"),
                       style="bold")]
         now = self.app.now()
-        for deal in recent:
+        days = [day(deal.closed_at, now, weekday=False) for deal in recent]
+        width = max(map(len, days), default=0)  # `4 Nov` under `30 Nov`, so the titles line up
+        for deal, closed in zip(recent, days):
             mark = "✓ won " if deal.stage == "won" else "✗ lost"
             reason = f" — {deal.lost_reason}" if deal.lost_reason else ""
-            lines.append(cell(f"{mark} {day(deal.closed_at, now, weekday=False)}  {deal.title} · {deal.customer_name} · "
+            lines.append(cell(f"{mark} {closed:>{width}}  {deal.title} · {deal.customer_name} · "
                               f"{money(deal.value)}{reason}"))
         panel.update(Text("\n").join(lines))  # one line per deal, cut by the CSS, never wrapped
 
@@ -181,7 +206,7 @@ class PipelineScreen(CRMScreen):
             return
         stage = OPEN_DEAL_STAGES[target]
         self._move_locally(card, target, stage)
-        self.persist_move(card, stage, None)
+        self.persist_move(card, stage, None, done=f"moved “{card.deal.title}” to {stage}")
 
     def _move_locally(self, card: Card, target: int, stage: str | None) -> None:
         """Draw the move before it is saved; a failed save reloads the board."""
@@ -197,8 +222,9 @@ class PipelineScreen(CRMScreen):
             self.col = target
         self.show(replace(self.board, columns=tuple(columns)))
 
-    def persist_move(self, card: Card, stage: str, reason: str | None) -> None:
-        """Save a move already drawn; if it is refused, the reload puts the card back."""
+    def persist_move(self, card: Card, stage: str, reason: str | None, done: str | None = None) -> None:
+        """Save a move already drawn; if it is refused, the reload puts the card back. `done`
+        is said once it is saved."""
         now, deal_id = self.app.now(), card.deal.id
 
         def move() -> None:
@@ -207,7 +233,7 @@ class PipelineScreen(CRMScreen):
             except CRMError as exc:
                 raise CRMError(f"move not saved: {exc}") from exc
 
-        work.apply_change(self, move, what="deals", refused=lambda _: self.reload(), group="pipeline-write",
+        work.apply_change(self, move, what="deals", done=done, refused=lambda _: self.reload(), group="pipeline-write",
                           undo_as=f"moving “{card.deal.title}” to {stage}")
 
     def action_won(self) -> None:
@@ -222,7 +248,8 @@ class PipelineScreen(CRMScreen):
 
         card = self.selected_or_say()
         if card is not None:
-            self.app.push_screen(Prompt(f"Why was “{card.deal.title}” lost?", placeholder="price, timing, competitor…"),
+            self.app.push_screen(Prompt(f"Why was “{card.deal.title}” lost?", placeholder="price, timing, competitor…",
+                                        empty="a reason is needed — Esc cancels"),
                                  lambda reason: reason and self._lose(card, reason))
 
     def _lose(self, card: Card, reason: str) -> None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from textual.widgets import Input, Label, Static
+from textual.widgets._footer import FooterKey
 
 from solocrm_tui.core.contacts.customers import create_customer
 from solocrm_tui.core.errors import CRMError
@@ -177,6 +178,18 @@ async def test_shift_arrows_and_back(seeded, make_app):
                           ("qualified", "lead")]
 
 
+async def test_a_move_says_which_deal_went_where(seeded, make_app):
+    notes = Notes()
+    app = make_app("pipeline")
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await settle(pilot)
+        await pilot.press("L")  # L1 -> qualified
+        await settle(pilot)
+        await pilot.press("l", "l", "H")  # N1 -> proposal
+        await settle(pilot)
+        assert notes.texts() == ["moved “L1” to qualified", "moved “N1” to proposal"]
+
+
 async def test_a_failed_write_puts_the_card_back_and_says_so(seeded, make_app, monkeypatch):
     def refuse(*args, **kwargs):
         raise CRMError("database is on fire")
@@ -219,14 +232,13 @@ async def test_lost_asks_for_a_reason(seeded, make_app):
         await pilot.press("j", "x")  # L2
         await pilot.pause()
         assert isinstance(app.screen, Prompt)
-        await pilot.press("enter")  # empty reason: nothing changes
+        await pilot.press("enter")  # empty reason: the prompt says so and stays open
         await settle(pilot)
-        assert not isinstance(app.screen, Prompt)
-        assert stage_of(seeded["L2"]) == "lead"
-        assert column_titles(app)["lead"] == ["L1", "L2"]
-        await pilot.press("x")
-        await pilot.pause()
         assert isinstance(app.screen, Prompt)
+        assert text_of(app.screen.query_one("#prompt-error", Label)) == "a reason is needed — Esc cancels"
+        assert stage_of(seeded["L2"]) == "lead"
+        await pilot.press("h")  # typed into the reason, not a move on the board behind it
+        assert app.screen.query_one("#prompt-input", Input).value == "h"
         app.screen.query_one("#prompt-input", Input).value = "went with a competitor"
         await pilot.press("enter")
         await settle(pilot)
@@ -383,3 +395,50 @@ async def test_a_long_column_mounts_cards_in_chunks(db_path, now, make_app):
         assert CHUNK < mounted < 300
         assert mounted >= row + CHUNK // 2
         assert [c.card.deal.title for c in lead.query(DealCard)] == [f"deal {i:03}" for i in range(mounted)]
+
+
+# --- the summary strip and an empty pipeline ----------------------------------------------
+
+
+def forecast_phrases(app) -> list[list[str]]:
+    """The strip's lines, each as the phrases it holds."""
+    lines = text_of(app.screen.query_one("#forecast")).splitlines()
+    return [[phrase.strip() for phrase in line.split("│")] for line in lines]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 35)], ids=["80x24", "120x35"])
+async def test_the_summary_never_breaks_a_phrase(seeded, make_app, size):
+    app = make_app("pipeline")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        phrases = [phrase for line in forecast_phrases(app) for phrase in line]
+        assert phrases == ["Forecast (weighted, by expected close): this month 600 · next month 9,500",
+                           "Last 90 days: win rate 67% of 3 · 35 days to close",
+                           "This month: won 1 (1,000) · lost 1"]
+        width = app.screen.query_one("#forecast").content_region.width
+        assert all(len(line) <= width for line in text_of(app.screen.query_one("#forecast")).splitlines())
+
+
+def footer_keys(app) -> set[str]:
+    return {key.description for key in app.screen.query(FooterKey)}
+
+
+async def test_an_empty_pipeline_reads_naturally_and_offers_only_what_works(db_path, make_app, now):
+    create_customer(now, name="Ann Lee")
+    app = make_app("pipeline")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        said = text_of(app.screen.query_one("#forecast"))
+        assert "No deals closed in the last 90 days" in said and "Nothing won or lost this month" in said
+        assert "won 0" not in said and "—" not in said
+        assert {"◀ Move", "Move ▶", "Won", "Lost", "Edit", "Open customer"}.isdisjoint(footer_keys(app))
+        assert {"New deal", "Won/lost"} <= footer_keys(app)
+
+        await pilot.press("n")  # a deal arrives: the keys that need one come back
+        await settle(pilot)
+        app.screen.query_one("#field-customer", Input).value = "Ann Lee"
+        app.screen.query_one("#field-title", Input).value = "Website"
+        app.screen.query_one("#field-value", Input).value = "500"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert {"◀ Move", "Won", "Lost"} <= footer_keys(app)

@@ -99,3 +99,18 @@ async def test_a_long_recent_deal_is_one_line_cut_not_wrapped(make_app, db_path,
         await settle(pilot)
         recent = app.screen.query_one("#recent", Static)
         assert recent.region.height == 3  # the rule above, the heading and the one deal
+
+
+async def test_recent_deal_titles_line_up_whatever_the_day(make_app, db_path, now):
+    ann = create_customer(now, name="Ann Lee").id
+    for title, days_ago in (("Website", 3), ("Retainer", 18)):  # 19 Nov and 4 Nov
+        won = create_deal(ann, title, "100", now - 30 * D)
+        move_deal(won.id, "won", now - days_ago * D)
+    app = make_app("pipeline")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        lines = text_of(app.screen.query_one("#recent", Static)).splitlines()[1:]
+        assert [line.index(title) for line, title in zip(lines, ("Website", "Retainer"))] == [lines[0].index("Website")] * 2
+        assert " 4 Nov" in lines[1]
