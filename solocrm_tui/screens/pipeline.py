@@ -97,8 +97,15 @@ class PipelineScreen(CRMScreen):
         work.load(self, lambda: build_board(now, config.deal_probabilities, config.today.stale_deal_days,
                                             recent_days=recent_days), self.show, group="pipeline-load")
 
-    def show(self, board: Board) -> None:
+    def show(self, board: Board, select: int | None = None) -> None:
+        """Draw a board with the deal `select` (default: the one selected now) selected in the
+        active column wherever the new board sorts it: after a move is saved, the reload
+        sorts the column by close date, and a cursor left on the row acted on another deal."""
+        if select is None and (kept := self.selected()) is not None:
+            select = kept.deal.id
         self.board = board
+        cards = board.columns[self.col].cards
+        self.rows[self.col] = next((i for i, c in enumerate(cards) if c.deal.id == select), self.rows[self.col])
         no_deals = self.no_open_deals()
         self.query_one("#pipeline-empty").display = no_deals
         self.query_one("#board").display = not no_deals
@@ -218,9 +225,8 @@ class PipelineScreen(CRMScreen):
             prob = self.app.config.deal_probabilities.get(stage, card.deal.probability)
             moved = replace(card, deal=replace(card.deal, stage=stage, probability=prob), stale=False, idle_days=0)
             columns[target] = Column(columns[target].stage, (moved, *columns[target].cards))
-            self.rows[target] = 0
             self.col = target
-        self.show(replace(self.board, columns=tuple(columns)))
+        self.show(replace(self.board, columns=tuple(columns)), select=card.deal.id)
 
     def persist_move(self, card: Card, stage: str, reason: str | None, done: str | None = None) -> None:
         """Save a move already drawn; if it is refused, the reload puts the card back. `done`

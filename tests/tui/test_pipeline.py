@@ -442,3 +442,18 @@ async def test_an_empty_pipeline_reads_naturally_and_offers_only_what_works(db_p
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert {"◀ Move", "Won", "Lost"} <= footer_keys(app)
+
+
+async def test_the_selection_follows_the_moved_deal_after_the_save(seeded, make_app):
+    """L1 moved to qualified is drawn on top; the reload after the save sorts Q1 (earlier
+    close) first, and the cursor stayed on row 0: a second H moved Q1, not L1."""
+    app = make_app("pipeline")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("L")
+        await settle(pilot)
+        assert column_titles(app)["qualified"] == ["Q1", "L1"]
+        assert selected_title(app) == "L1"
+        await pilot.press("H")
+        await settle(pilot)
+        assert (stage_of(seeded["L1"]), stage_of(seeded["Q1"])) == ("lead", "qualified")
