@@ -11,7 +11,7 @@ from .conftest import cli, integrity
 # Unusual tokens, so a hit cannot come from another customer or SQLite's own text.
 PERSON = {"name": "Quirinus Zabłocki", "email": "quirinus.zablocki@zyxwv.example", "phone": "+49 170 5550199",
           "city": "Wolkenkuckucksheim", "company": "Zebrafink Qualm GmbH"}
-NEEDLES = ("Quirinus", "Zab", "zyxwv", "5550199", "Wolkenkuckucksheim", "Zebrafink")
+NEEDLES = ("Quirinus", "Zab", "zyxwv", "5550199", "Wolkenkuckucksheim", "Zebrafink", "Xylophonkurs")
 
 
 def _bytes_on_disk(db: Path) -> bytes:
@@ -32,8 +32,12 @@ def _customers_csv(path: Path) -> Path:
 def test_forget_leaves_no_byte_of_the_person_in_the_file(tmp_path):
     db = tmp_path / "crm.db"
     assert cli("--db", db, "import", "customers", _customers_csv(tmp_path / "people.csv")).returncode == 0
+    talks = tmp_path / "talks.csv"  # a timeline note: its words sit in the everything-search index too
+    talks.write_text(f"email,type,text,date\n{PERSON['email']},note,booked the Xylophonkurs for May,2026-02-02\n",
+                     encoding="utf-8")
+    assert cli("--db", db, "import", "interactions", talks).returncode == 0
     before = _bytes_on_disk(db)
-    assert all(n.encode() in before for n in ("Quirinus", "Wolkenkuckucksheim"))
+    assert all(n.encode() in before for n in ("Quirinus", "Wolkenkuckucksheim", "Xylophonkurs"))
     ids = [line for line in cli("--db", db, "export", "customers", "--format", "json").stdout.split("\n")
            if "Quirinus" in line]
     assert ids, "the person is in the export before the erasure"

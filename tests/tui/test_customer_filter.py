@@ -69,7 +69,7 @@ async def test_a_filter_that_names_an_unknown_stage_or_field_says_what_is_valid(
 
         await pilot.press(*["backspace"] * 9, *"colour:red")
         await settle(pilot)
-        assert status(app).startswith(' unknown filter "colour:": use stage:, segment:, is:archived or #tag · 0 customers')
+        assert status(app).startswith(' unknown filter "colour:": use stage:, segment:, note:"…", is:archived or #tag · 0 customers')
 
 
 async def test_the_sorted_column_shows_its_direction(make_app, now):

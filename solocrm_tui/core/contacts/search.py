@@ -42,7 +42,7 @@ _LIST_COLUMNS = ("id", "name", "company", "stage", "segment", "last_contact_at",
 #   matches first costs more than the ~100 rows a page needs.
 BROAD_SHARE = 20
 ALL_SHARE = 2
-FILTER_FIELDS = "stage:, segment:, is:archived or #tag"
+FILTER_FIELDS = 'stage:, segment:, note:"…", is:archived or #tag'
 _FIELD = re.compile(r"([a-z_]+):(.*)", re.IGNORECASE)
 _MATCHES = "SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?"
 
@@ -57,6 +57,7 @@ class CustomerQuery:
     sort: str = "name"
     descending: bool | None = None  # None = the column's natural direction
     hint: str = ""  # a `word:` the filter can't use, searched as text, and what it can use instead
+    note: str = ""  # words or a phrase some timeline entry of the customer holds (`note:"barista course"`)
 
     @property
     def is_descending(self) -> bool:
@@ -69,7 +70,7 @@ def parse_filter(raw: str, *, sort: str = "name", descending: bool | None = None
         words = shlex.split(raw)
     except ValueError:
         words = raw.replace('"', " ").split()
-    text, tags, stage, segment, archived, hint = [], [], None, None, False, ""
+    text, tags, stage, segment, archived, hint, note = [], [], None, None, False, "", ""
     for word in words:
         key, _, value = word.partition(":")
         if word.startswith("#") and len(word) > 1:
@@ -80,15 +81,17 @@ def parse_filter(raw: str, *, sort: str = "name", descending: bool | None = None
                 raise ValidationError(f'unknown stage "{value}": use {", ".join(CUSTOMER_STAGES)}')
         elif key.lower() == "segment" and value:
             segment = value
+        elif key.lower() == "note" and value:
+            note = value
         elif word.lower() == "is:archived":
             archived = True
         else:
-            if (field := _FIELD.fullmatch(word)) and (field.group(2) or field.group(1).lower() in ("stage", "segment")):
+            if (field := _FIELD.fullmatch(word)) and (field.group(2) or field.group(1).lower() in ("stage", "segment", "note")):
                 hint = hint or _field_hint(field.group(1).lower())
             text.append(word)
     if sort not in SORTS:
         raise ValidationError(f'cannot sort by "{sort}": use {", ".join(SORTS)}')
-    return CustomerQuery(" ".join(text), stage, segment, tuple(tags), archived, sort, descending, hint)
+    return CustomerQuery(" ".join(text), stage, segment, tuple(tags), archived, sort, descending, hint, note)
 
 
 def _field_hint(key: str) -> str:
@@ -100,6 +103,8 @@ def _field_hint(key: str) -> str:
         return f"stage: needs a value: use {', '.join(CUSTOMER_STAGES)}"
     if key == "segment":
         return 'segment: needs a segment name, e.g. segment:Champions or segment:"At risk"'
+    if key == "note":
+        return 'note: needs words from a timeline entry, e.g. note:"barista course"'
     if key == "is":
         return "is: knows only is:archived"
     return f'unknown filter "{key}:": use {FILTER_FIELDS}'
@@ -109,6 +114,13 @@ def fts_expression(text: str) -> str | None:
     """User words -> an FTS5 prefix query; quotes keep hostile input from being syntax."""
     tokens = [t for t in re.split(r"\W+", text) if t]
     return " ".join('"' + t.replace('"', '""') + '"*' for t in tokens) or None
+
+
+def note_expression(text: str) -> str | None:
+    """`note:` words -> an FTS5 phrase over timeline entries (entry_fts, interactions only);
+    its last word is a prefix, so the list narrows while the owner types."""
+    tokens = [t for t in re.split(r"[\W_]+", text) if t]
+    return 'body : "' + " ".join(tokens) + '" *' if tokens else None
 
 
 def _filtered(query: CustomerQuery, *, breadth: str = "narrow"):
@@ -121,6 +133,10 @@ def _filtered(query: CustomerQuery, *, breadth: str = "narrow"):
         select = select.where(fn.lower(M.segment) == query.segment.lower())
     for tag in query.tags:
         select = select.where(M.tags.contains(f" {tag} "))
+    if phrase := note_expression(query.note):
+        select = select.where(M.id.in_(SQL(
+            "(SELECT i.customer_id FROM entry_fts f JOIN interaction i ON i.id = f.rowid >> 3 "
+            "WHERE entry_fts MATCH ? AND f.rowid & 7 = 1)", (phrase,))))
     match = fts_expression(query.text)
     if match and breadth == "all":
         select = select.where(NodeList((SQL("EXISTS (SELECT 1 FROM customer_fts WHERE customer_fts MATCH ? AND "
@@ -178,7 +194,7 @@ def page_customers(query: CustomerQuery, cursor: tuple | None = None, limit: int
 
 def count_customers(query: CustomerQuery) -> int:
     match = fts_expression(query.text)
-    if match and not (query.stage or query.segment or query.tags or query.archived):
+    if match and not (query.stage or query.segment or query.tags or query.archived or query.note):
         # Counted in the search index, minus the (few, indexed) archived customers:
         # no lookup of each matching customer row.
         return database.execute_sql(

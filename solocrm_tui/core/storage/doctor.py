@@ -57,7 +57,7 @@ def table_counts() -> tuple[tuple[str, int], ...]:
     """Rows per table, leaving out SQLite's own and the search index's shadow tables."""
     names = [r[0] for r in database.execute_sql(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND name NOT LIKE 'customer_fts%' ORDER BY name")]
+        "AND name NOT LIKE 'customer_fts%' AND name NOT LIKE 'entry_fts%' ORDER BY name")]
     return tuple((name, _scalar(f'SELECT COUNT(*) FROM "{name}"')) for name in names)
 
 

@@ -18,7 +18,7 @@ def test_a_stage_outside_the_known_ones_is_refused_with_them():
     ("ann stage:", "stage: needs a value: use lead, new, active, loyal, at_risk, churned"),
     ("segment:", 'segment: needs a segment name, e.g. segment:Champions or segment:"At risk"'),
     ("is:deleted", "is: knows only is:archived"),
-    ("colour:red", 'unknown filter "colour:": use stage:, segment:, is:archived or #tag'),
+    ("colour:red", 'unknown filter "colour:": use stage:, segment:, note:"…", is:archived or #tag'),
 ])
 def test_an_unusable_filter_word_names_what_is_valid_and_is_searched_as_typed(typed, hint):
     query = parse_filter(typed)
