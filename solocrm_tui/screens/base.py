@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Header
 
 from solocrm_tui import work
+from solocrm_tui.messages import SearchEverything
 from solocrm_tui.widgets.composer import Composer
 from solocrm_tui.widgets.footer import CRMFooter
 from solocrm_tui.work import ReportWorkerErrors
 
 
 class CRMScreen(ReportWorkerErrors, Screen):
+    BINDINGS = [Binding("ctrl+f", "search", "Search", show=False, id="search")]
     _restyle_on_resume = False
 
     def compose(self) -> ComposeResult:
@@ -41,6 +44,15 @@ class CRMScreen(ReportWorkerErrors, Screen):
         its composer, so bring its log up to date with what was said on the other screens."""
         for composer in self.query(Composer):
             composer.catch_up()
+
+    def action_search(self, text: str = "") -> None:
+        """ctrl+f or /search: the search screen over everything written, pushed over this one."""
+        from solocrm_tui.screens.search import SearchScreen
+
+        self.app.push_screen(SearchScreen(text))
+
+    def on_search_everything(self, message: SearchEverything) -> None:
+        self.action_search(message.text)
 
     def cannot(self, why: str) -> None:
         """A key that can do nothing here says why in one line, instead of nothing at all."""

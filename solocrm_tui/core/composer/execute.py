@@ -35,6 +35,7 @@ class Outcome:
     go: str | None = None  # a screen to switch to
     find: str | None = None  # a customer search to show
     opens: str | None = None  # a view to open instead of answering in the log: "help" or "log"
+    search: str | None = None  # open the search screen on this text
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,8 @@ def execute(command: c.Command, ctx: Context) -> Outcome:
         return Outcome(f"→ {command.screen}", go=command.screen)
     if isinstance(command, c.Help):
         return help_outcome(command.topic)
+    if isinstance(command, c.Search):
+        return Outcome("", search=command.text)
     if isinstance(command, c.ShowLog):
         return Outcome("", opens="log")
     if isinstance(command, c.NewFollowUp) and (command.personal or command.target is None

@@ -33,6 +33,7 @@ from solocrm_tui.core.composer.commands import (  # noqa: F401 - re-exported as 
     Note,
     OpenTicket,
     Responded,
+    Search,
     ShowLog,
     Tag,
     Unarchive,
@@ -68,6 +69,7 @@ COMMANDS: dict[str, str] = {
     "/unarchive": "/unarchive [@who] — bring an archived customer back to the list",
     "/add": "/add NAME [EMAIL] [PHONE] — add a customer",
     "/find": "/find TEXT — search customers",
+    "/search": "/search [TEXT] — find TEXT in everything written: notes, calls, follow-ups, deals, tickets, orders (also ctrl+f)",
     "/go": "/go today|customers|pipeline|insights — switch screen",
     "/undo": "/undo — undo the last change (also ctrl+z); /undo list — what can be undone",
     "/log": "/log — the whole conversation, to scroll back through (also ctrl+l)",
@@ -286,4 +288,5 @@ _global: dict[str, Callable[[str, str], Command]] = {
     "/undo": lambda c, t: Undo(list_only=True) if t.strip().lower() == "list" else _bare(c, t, Undo()),
     "/help": lambda c, t: Help(_help_topic(t)),
     "/log": lambda c, t: _bare(c, t, ShowLog()),
+    "/search": lambda c, t: Search(t.strip()),
 }

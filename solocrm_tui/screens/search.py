@@ -1,0 +1,160 @@
+"""Find anything: every note, call, email, follow-up, deal, ticket and order the owner
+wrote, as they type, grouped by customer, with the matching words highlighted.
+
+Pushed from any screen (ctrl+f, or /search in the composer), so Esc returns where the
+owner was; Enter opens the customer at the entry that matched. Each keystroke starts a
+search in a worker and the newest one wins: an answer to an older query is dropped,
+never drawn over a newer one.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Input, Static
+
+from solocrm_tui import work
+from solocrm_tui.core.contacts.everything import Found, Hit, find_everything
+from solocrm_tui.core.errors import CRMError
+from solocrm_tui.screens.base import CRMScreen
+from solocrm_tui.text.figures import count, day
+from solocrm_tui.widgets.cells import cell
+from solocrm_tui.widgets.fitted_table import Col, FittedTable
+
+PERSONAL = "personal to-do"
+COLUMNS = (Col("who", "Customer", 20, narrow=14), Col("when", "When", 11, drop=1), Col("kind", "Kind", 9),
+           Col("line", "Matching line", 30, flexible=True))
+KIND_LABEL = {"followup": "follow-up", "deal": "deal", "ticket": "ticket", "order": "order", "custom": "field"}
+MATCH_STYLE = "bold reverse"
+
+
+class SearchBox(Input):
+    """The query: ↓ hands the keys to the hits; Esc leaves the screen."""
+
+    BINDINGS = [
+        Binding("down", "screen.focus_hits", "To the hits", show=False, id="search.to_hits"),
+        Binding("escape", "screen.leave", "Back", id="search.back"),
+    ]
+
+
+class SearchScreen(CRMScreen):
+    HELP = ('Search: everything you wrote — notes, calls, emails, follow-ups, deals, lost reasons, '
+            'tickets, orders and custom fields. Words match as prefixes, "a phrase" as a phrase, '
+            'accents are ignored. kind:call, after:2026-01-01, before:2026-06-30 and @name narrow it. '
+            'Enter opens the customer at that entry.')
+    BINDINGS = [
+        Binding("escape", "leave", "Back", id="search.leave"),
+        Binding("f", "focus_box", "Edit query", id="search.edit"),
+    ]
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__()
+        self.text = text
+        self.hits: list[Hit] = []
+        self.asked = 0  # the newest query's number: older answers are dropped
+
+    def compose_body(self) -> ComposeResult:
+        yield SearchBox(self.text, placeholder='find anything: words, "a phrase", kind:call, after:2026-01-01, @name',
+                        id="search-box")
+        yield FittedTable(COLUMNS, id="hits", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="search-status")
+
+    def on_mount(self) -> None:
+        self.query_one("#search-box", SearchBox).focus()
+        self.search(self.text)
+
+    def focus_main(self) -> None:
+        self.query_one("#hits").focus()
+
+    def action_focus_hits(self) -> None:
+        self.focus_main()
+
+    def action_focus_box(self) -> None:
+        self.query_one("#search-box").focus()
+
+    def action_leave(self) -> None:
+        self.app.pop_screen()
+
+    def action_search(self, text: str = "") -> None:
+        """ctrl+f or /search here: a new query in this screen, not a second screen on top."""
+        box = self.query_one("#search-box", SearchBox)
+        if text:
+            box.value = text
+        box.focus()
+
+    @on(Input.Changed, "#search-box")
+    def typed(self, event: Input.Changed) -> None:
+        self.search(event.value)
+
+    def search(self, text: str) -> None:
+        self.asked += 1
+        asked, now = self.asked, self.app.now()
+        if not text.strip():
+            self.show(asked, None)
+            return
+        self.query_one("#search-status", Static).update(" searching…")
+
+        def read() -> Found | CRMError:
+            try:
+                return find_everything(text, now)
+            except CRMError as error:  # a query the owner can fix: said on the status line
+                return error
+
+        work.load(self, read, lambda found: self.show(asked, found), group="search")
+
+    def show(self, asked: int, found: Found | CRMError | None) -> None:
+        if asked != self.asked:
+            return
+        if isinstance(found, CRMError):
+            self.query_one("#search-status", Static).update(cell(f" {found}"))
+            return
+        table = self.query_one("#hits", FittedTable)
+        table.clear()
+        self.hits = []
+        now = self.app.now()
+        for group in found.groups if found else ():
+            for index, hit in enumerate(group.hits):
+                who = (group.customer_name or PERSONAL) if index == 0 else ""
+                table.add_row(cell(who, overflow="ellipsis", no_wrap=True), day(hit.at, now),
+                              KIND_LABEL.get(hit.kind, hit.kind), highlighted(hit),
+                              key=str(len(self.hits)))
+                self.hits.append(hit)
+        self.query_one("#search-status", Static).update(cell(status(found)))
+
+    def current(self) -> Hit | None:
+        table = self.query_one("#hits", FittedTable)
+        return self.hits[table.cursor_row] if self.hits and table.cursor_row < len(self.hits) else None
+
+    def focused_customer_id(self) -> int | None:
+        hit = self.current()
+        return hit.customer_id if hit else None
+
+    def action_open(self) -> None:
+        hit = self.current()
+        if hit is None:
+            self.cannot("no hit to open: type what you are looking for")
+        elif hit.customer_id is None:
+            self.cannot(f"“{hit.text}” is a {PERSONAL}: Today lists it")
+        else:
+            self.app.open_customer(hit.customer_id, focus=(hit.source, hit.source_id))
+
+
+def highlighted(hit: Hit) -> Text:
+    """The matching line, shown as typed (never markup), with the matched words marked."""
+    text = cell(hit.text, overflow="ellipsis", no_wrap=True)
+    for start, end in hit.spans:
+        text.stylize(MATCH_STYLE, start, end)
+    return text
+
+
+def status(found: Found | None) -> str:
+    if found is None:
+        return " type to search everything you wrote"
+    if not found.shown:
+        return f" nothing found{' · ' + found.hint if found.hint else ''}"
+    people = len(found.groups)
+    more = " (the newest; narrow the search for the rest)" if found.more else ""
+    hint = f" · {found.hint}" if found.hint else ""
+    return f" {count(found.shown, 'hit')}{more} · {count(people, 'customer')}{hint}"
