@@ -19,7 +19,7 @@ from textual.worker import Worker
 from solocrm_tui import work
 from solocrm_tui.commands import CRMCommands
 from solocrm_tui.config import Config
-from solocrm_tui.core.contacts.detail import CustomerDetail, read_detail
+from solocrm_tui.core.contacts.detail import read_detail
 from solocrm_tui.idle_gc import IdleCollector
 from solocrm_tui.jobs.host import RunsJobs
 from solocrm_tui.messages import DataChanged, FindCustomers
@@ -126,16 +126,14 @@ class SoloCRMApp(RunsJobs, KeepsTheme, App):
 
         self.push_screen(LogScreen(self.session.lines))
 
-    def open_customer(self, customer_id: int) -> None:
+    def open_customer(self, customer_id: int, focus: tuple[str, int] | None = None) -> None:
         """Read the customer first and push the detail with its data, so the screen's first
-        frame already shows the timeline (pushing first and loading after cost a frame or two).
-        It is pushed on the stack of the screen it was opened from, so Esc returns there."""
-        work.load(self, lambda: read_detail(customer_id), self._push_customer, group="open-customer")
-
-    def _push_customer(self, detail: CustomerDetail) -> None:
+        frame already shows the timeline (and the `focus` entry, a search hit, in it); pushed
+        on the stack of the screen it was opened from, so Esc returns there."""
         from solocrm_tui.screens.customer import CustomerScreen
 
-        self.push_screen(CustomerScreen(detail.record.id, detail))
+        work.load(self, lambda: read_detail(customer_id, focus),
+                  lambda detail: self.push_screen(CustomerScreen(customer_id, detail, focus)), group="open-customer")
 
     def on_find_customers(self, message: FindCustomers) -> None:
         """`/find` from any other screen: bring the customer list forward, then let it filter."""

@@ -44,6 +44,7 @@ ROW_NAMES = {"timeline": "entry", "orders": "order", "deals": "deal", "followups
 # What `del` calls for a row of each tab; each write is one undoable change set.
 DELETE = {"timeline": timeline.delete_interaction, "orders": orders.delete_order, "deals": deals.delete_deal,
           "followups": followups.delete_followup, "tickets": tickets.delete_ticket}
+FOCUS_TABS = {"followup": "followups", "deal": "deals", "ticket": "tickets"}  # a search hit's source → its tab
 TITLES = {"timeline": "Timeline", "orders": "Orders", "deals": "Deals", "followups": "Follow-ups",
           "tickets": "Tickets"}
 
@@ -68,12 +69,15 @@ class CustomerScreen(CRMScreen):
         Binding("right_square_bracket", "tab(1)", "Next tab", show=False, id="customer.next_tab"),
     ]
 
-    def __init__(self, customer_id: int, detail: CustomerDetail | None = None) -> None:
+    def __init__(self, customer_id: int, detail: CustomerDetail | None = None,
+                 focus: tuple[str, int] | None = None) -> None:
         """`detail`, when the opener has read it already (app.open_customer), is drawn in
-        the screen's first frame instead of one load later."""
+        the screen's first frame instead of one load later. `focus` (source, id) is the
+        search hit the owner opened: the screen starts on it (read_detail loaded it)."""
         super().__init__()
         self.customer_id = customer_id
         self._preloaded = detail
+        self._focus = focus
         self.older_cursor = None
         self.tab_rows: dict[str, list[tuple]] = {key: [] for key in TABS}
         self.tab_ids: dict[str, list[int]] = {key: [] for key in TABS}
@@ -92,6 +96,8 @@ class CustomerScreen(CRMScreen):
         if self._preloaded is not None:
             self.show(self._preloaded)
             self._preloaded = None
+            if self._focus is not None:
+                self.call_later(self.go_to, *self._focus)
         else:
             self.load()
 
@@ -136,6 +142,15 @@ class CustomerScreen(CRMScreen):
             bar.set_label(key, f"{TITLES[key]} ({len(values)})")
         if bar.active in TABS:
             self.fill_table(bar.active)
+
+    async def go_to(self, source: str, row_id: int) -> None:
+        """Highlight a timeline entry or order line, or open the tab of a follow-up, deal or
+        ticket with its row under the cursor; a custom field's hit is the profile itself."""
+        if source in ("interaction", "order"):
+            self.query_one(Timeline).select_entry(row_id, order=source == "order")
+        elif (tab := FOCUS_TABS.get(source)) is not None and row_id in self.tab_ids[tab]:
+            await self.show_tab(tab)
+            self.query_one("#tab-table", DataTable).move_cursor(row=self.tab_ids[tab].index(row_id))
 
     @property
     def active_tab(self) -> str:

@@ -78,11 +78,18 @@ class Timeline(LineView, can_focus=True):
         self._entry_lines: dict[tuple[str, int], list[Strip]] = {}  # by (kind, id): orders have their own ids
         self._at_end = True
         self.selected: int | None = None  # the id of the highlighted entry (e edits, del deletes it)
+        self.selected_is_order = False  # the highlight is on an order line (a search hit opened it)
         self._asked = False  # the pending older page was asked for with `o`, not by scrolling
 
     @property
     def selected_entry(self) -> Interaction | None:
-        return next((e for e in self.entries if mine(e) and e.id == self.selected), None)
+        return next((e for e in self.entries if mine(e) and self.highlighted(e)), None)
+
+    def highlighted(self, entry: Interaction) -> bool:
+        """Orders and entries are numbered apart, so the id alone does not say which line it is."""
+        if entry.id != self.selected:
+            return False
+        return entry.kind == "order" if self.selected_is_order else mine(entry)
 
     def action_select(self, step: int) -> None:
         """↑/↓ move between the owner's entries, newest at the bottom; past the newest,
@@ -90,23 +97,26 @@ class Timeline(LineView, can_focus=True):
         ids = [e.id for e in self.entries if mine(e)]
         if not ids:
             return
-        if self.selected not in ids:
+        if self.selected_is_order or self.selected not in ids:
             index = len(ids) - 1 if step < 0 else None
         else:
             index = ids.index(self.selected) + step
             index = None if index >= len(ids) else max(0, index)
         self.select_entry(None if index is None else ids[index])
 
-    def select_entry(self, entry_id: int | None) -> None:
-        """Highlight an entry and bring it into view (None: none, and the newest in view)."""
-        self.selected = entry_id
+    def select_entry(self, entry_id: int | None, *, order: bool = False) -> None:
+        """Highlight an entry, or with `order` an order line, and bring it into view (None:
+        none, and the newest in view). Before the first layout it is brought into view then."""
+        self.selected, self.selected_is_order = entry_id, order and entry_id is not None
         self.relayout()
-        block = next((b for b in self.blocks if b.entry is not None and mine(b.entry)
-                      and b.entry.id == self.selected), None)
+        if not self._scroll_to_selected() and self.selected is None:
+            self.scroll_end(animate=False, immediate=True, force=True)
+
+    def _scroll_to_selected(self) -> bool:
+        block = next((b for b in self.blocks if b.entry is not None and self.highlighted(b.entry)), None)
         if block is not None:
             self.scroll_to_region(Region(0, block.top, 1, block.height), animate=False, immediate=True)
-        elif self.selected is None:
-            self.scroll_end(animate=False, immediate=True, force=True)
+        return block is not None
 
     @property
     def count(self) -> int:
@@ -142,7 +152,8 @@ class Timeline(LineView, can_focus=True):
         work.toast(self.app, f"{len(entries)} older {'entry' if len(entries) == 1 else 'entries'} loaded{start}")
 
     def on_new_width(self) -> None:
-        if self._at_end:  # the newest entry stays in view when the terminal changes size
+        """The highlighted entry, or else the newest one, stays in view when the width changes."""
+        if not self._scroll_to_selected() and self._at_end:
             self.scroll_end(animate=False, immediate=True, force=True)
 
     def forget_rendering(self) -> None:
@@ -164,7 +175,7 @@ class Timeline(LineView, can_focus=True):
                 strips += [self.placed(f"── {format_day(day, self.app.now())} ──", self._style("day"), width, "center"), blank]
                 previous_day = day
             key = (entry.kind, entry.id)
-            if mine(entry) and entry.id == self.selected:  # drawn apart so the cache keeps the plain look
+            if self.highlighted(entry):  # drawn apart so the cache keeps the plain look
                 lines = self._render_entry(entry, width, self._style("selected"))
             elif (lines := self._entry_lines.get(key)) is None:
                 lines = self._entry_lines[key] = self._render_entry(entry, width)
@@ -181,7 +192,7 @@ class Timeline(LineView, can_focus=True):
     def _render_entry(self, entry: Interaction, width: int, highlight: Style | None = None) -> list[Strip]:
         side, stamp = side_of(entry), entry.occurred_at.strftime("%H:%M")
         if side == "system":
-            style = self._style("system")
+            style = self._style("system") if highlight is None else self._style("system") + highlight
             return [self.placed(line, style, width, "center") for line in self.wrap(f"{entry.body} · {stamp}", width)]
         who = "you" if side == "outbound" else "them"
         inner = max(8, int(width * BUBBLE_SHARE)) - 2  # one cell of padding each side

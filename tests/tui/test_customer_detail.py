@@ -25,7 +25,7 @@ from solocrm_tui.widgets.profile_card import ProfileCard
 from solocrm_tui.widgets.tab_bar import TabBar
 from solocrm_tui.widgets.timeline import Timeline
 
-from .conftest import settle
+from .conftest import Notes, settle, wait_until
 
 SIZE = (120, 35)
 TOTAL = 120
@@ -365,3 +365,84 @@ async def test_the_open_tab_refreshes_when_data_changes(make_app, alice, now):
         assert screen.active_tab == "orders"
         assert screen.query_one(TabBar).labels["orders"] == "Orders (3)"
         assert [row[1:] for row in table_rows(screen)][0] == ["99.00 EUR", "beans"]
+
+
+# Opening a customer at one entry, as a search hit does: the entry is loaded however old it
+# is, highlighted and on screen; `o` still pages older and Esc goes back where the owner was.
+def on_screen(timeline: Timeline) -> list[str]:
+    return [line_text(timeline.render_line(y)) for y in range(timeline.size.height)]
+
+
+async def open_at(pilot, customer_id: int, focus: tuple[str, int]) -> CustomerScreen:
+    await settle(pilot)
+    pilot.app.open_customer(customer_id, focus)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CustomerScreen) and screen.customer_id == customer_id
+    return screen
+
+
+async def test_an_old_entry_opens_highlighted_on_screen_and_o_still_pages_older(make_app, alice):
+    entry_id = InteractionModel.get(InteractionModel.body == "entry 100").id
+    order = timeline_order(alice.id)
+    position = order.index((False, entry_id))
+    assert position > 60  # far beyond the first page of 50
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_at(pilot, alice.id, ("interaction", entry_id))
+        timeline = screen.query_one(Timeline)
+        assert app.focused is timeline
+        assert timeline.selected_entry.body == "entry 100"
+        assert any(line.strip() == "entry 100" for line in on_screen(timeline))
+        block = next(b for b in timeline.blocks if b.entry is not None and b.entry.id == entry_id
+                     and b.entry.kind != "order")
+        selected = timeline.get_component_rich_style("timeline--selected")
+        assert any(s.style is not None and s.style.bgcolor == selected.bgcolor for s in timeline.lines[block.top])
+        assert bubble_ids(screen) == order[:position + 1 + 50][::-1]  # everything newer, the entry, 50 older
+
+        await pilot.press("o")
+        await settle(pilot)
+        assert bubble_ids(screen) == order[::-1]  # the rest of the history, nothing skipped or repeated
+        assert not timeline.has_older
+
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen)
+        assert app.screen.query_one(CustomerTable).current_id == alice.id
+
+
+async def test_an_order_line_opens_highlighted(make_app, alice):
+    order_id = OrderModel.get(OrderModel.description == "first order").id
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_at(pilot, alice.id, ("order", order_id))
+        timeline = screen.query_one(Timeline)
+        assert any("order 1,000.00 EUR — first order" in line for line in on_screen(timeline))
+        block = next(b for b in timeline.blocks if b.entry is not None and b.entry.kind == "order"
+                     and b.entry.id == order_id)
+        selected = timeline.get_component_rich_style("timeline--selected")
+        assert any(s.style is not None and s.style.bgcolor == selected.bgcolor for s in timeline.lines[block.top])
+
+
+async def test_a_followup_opens_on_its_tab_with_the_row_selected(make_app, alice):
+    done = next(f for f in followups.customer_followups(alice.id, include_done=True) if f.title == "call back")
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_at(pilot, alice.id, ("followup", done.id))
+        assert screen.query_one(TabBar).active == "followups"
+        table = screen.query_one("#tab-table", DataTable)
+        assert app.focused is table
+        assert table.get_row_at(table.cursor_row)[1].plain == "call back"
+
+
+async def test_an_entry_deleted_since_the_search_says_so_and_nothing_opens(make_app, alice):
+    entry = InteractionModel.get(InteractionModel.body == "entry 100")
+    entry.delete_instance()
+    app = make_app("customers")
+    notes = Notes()
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await settle(pilot)
+        app.open_customer(alice.id, ("interaction", entry.id))
+        await wait_until(pilot, lambda: notes.texts("error"), "the error toast")
+        assert notes.texts("error") == [f"that interaction is no longer in the timeline of customer #{alice.id}"]
+        assert isinstance(app.screen, CustomersScreen)

@@ -59,10 +59,16 @@ class CustomerDetail:
         return tuple(f for f in self.followups if f.done_at is None)
 
 
-def read_detail(customer_id: int) -> CustomerDetail:
+def read_detail(customer_id: int, focus: tuple[str, int] | None = None) -> CustomerDetail:
+    """`focus` (source, id), from a search hit: a timeline entry or order far back is
+    loaded with everything newer than it, so the screen can show it in place."""
+    if focus is not None and focus[0] in ("interaction", "order"):
+        history = timeline.page_history_around(customer_id, *focus, limit=TIMELINE_PAGE)
+    else:
+        history = timeline.page_history(customer_id, None, TIMELINE_PAGE)
     return CustomerDetail(
         customers.get_customer(customer_id),
-        timeline.page_history(customer_id, None, TIMELINE_PAGE),
+        history,
         tuple(orders.list_orders(customer_id)),
         tuple(deals.customer_deals(customer_id)),
         tuple(followups.customer_followups(customer_id, include_done=True)),

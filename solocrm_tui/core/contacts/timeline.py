@@ -148,6 +148,31 @@ def page_history(customer_id: int, before: tuple | None = None, limit: int = 50)
     return Page(records, cursor)
 
 
+# Where an entry sits in the history's order: its stored time text (compared as SQLite
+# compares it), its side's `source` number and its id; the id must be the customer's.
+_HISTORY_KEYS = {
+    "interaction": "SELECT occurred_at, 1, id FROM interaction WHERE id = ? AND customer_id = ?",
+    "order": "SELECT ordered_at, 0, id FROM orders WHERE id = ? AND customer_id = ?",
+}
+_NEWER_THAN = (
+    "SELECT (SELECT COUNT(*) FROM interaction WHERE customer_id = ? AND (occurred_at, 1, id) > (?, ?, ?))"
+    " + (SELECT COUNT(*) FROM orders WHERE customer_id = ? AND (ordered_at, 0, id) > (?, ?, ?))")
+
+
+def page_history_around(customer_id: int, source: str, source_id: int, limit: int = 50) -> Page[Interaction]:
+    """The history from the newest entry down to one entry (an "interaction" or an "order"),
+    plus `limit` older ones for context: what the customer screen shows when a search hit
+    opens it. Everything newer is loaded, so scrolling down reaches today as usual, and the
+    cursor goes on older exactly where page_history would. A customer's history is a few
+    hundred entries even at the bench's scale, and the timeline lays out thousands in one
+    widget, so the window is not capped."""
+    key = database.execute_sql(_HISTORY_KEYS[source], (source_id, customer_id)).fetchone()
+    if key is None:
+        raise NotFound(f"that {source} is no longer in the timeline of customer #{customer_id}")
+    newer = database.execute_sql(_NEWER_THAN, (customer_id, *key, customer_id, *key)).fetchone()[0]
+    return page_history(customer_id, None, newer + 1 + limit)
+
+
 def _order_line(cents: int, currency: str, description: str) -> str:
     line = f"order {cents_to_decimal(cents):,.2f} {currency}"
     return f"{line} — {description}" if description else line

@@ -221,3 +221,40 @@ def test_history_pages_orders_among_the_entries_newest_first(cid, t0):
     assert seen == [("note", "newest"), ("call", "asked for a quote"), ("order", "order 19.50 EUR"),
                     ("order", "order 1,234.00 EUR — 2× EK43"), ("note", "first note")]
     assert [e.occurred_at for e in page_history(cid, None, 2).rows] == [t0 - H, t0 - 3 * H]
+
+
+def test_history_around_an_old_entry_holds_it_everything_newer_and_pages_on_older(cid, t0):
+    """Opening a search hit: the page is the history from the newest down to the entry, with
+    some older context, and its cursor goes on older exactly where paging would."""
+    from solocrm_tui.core.contacts.timeline import page_history, page_history_around
+    from solocrm_tui.core.sales.orders import add_order
+
+    H = timedelta(hours=1)
+    made = [add_interaction(cid, "note", f"note {i:03d}", t0, occurred_at=t0 - i * H) for i in range(200)]
+    order = add_order(cid, "50", t0, ordered_at=t0 - 120 * H)  # the same moment as note 120: the order first
+    everything, cursor = [], None
+    while True:
+        page = page_history(cid, cursor, 50)
+        everything += [(e.kind, e.id) for e in page.rows]
+        if (cursor := page.cursor) is None:
+            break
+
+    around = page_history_around(cid, "interaction", made[150].id, limit=20)
+    assert [(e.kind, e.id) for e in around.rows] == everything[:151 + 1 + 20]  # 150 notes and the order above it
+    rest = page_history(cid, around.cursor, 50)
+    assert [(e.kind, e.id) for e in rest.rows] == everything[172:222]
+
+    at_order = page_history_around(cid, "order", order.id, limit=20)
+    assert [(e.kind, e.id) for e in at_order.rows] == everything[:122 + 20]
+    assert page_history_around(cid, "interaction", made[195].id, limit=20).cursor is None  # the start is in it
+
+
+def test_history_around_someone_elses_or_a_gone_entry_is_not_found(cid, t0):
+    from solocrm_tui.core.contacts.timeline import page_history_around
+
+    bob = create_customer(t0, name="Bob").id
+    theirs = add_interaction(bob, "note", "bob's", t0)
+    with pytest.raises(NotFound, match="no longer in the timeline"):
+        page_history_around(cid, "interaction", theirs.id)
+    with pytest.raises(NotFound):
+        page_history_around(cid, "order", 999)
