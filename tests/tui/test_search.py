@@ -51,7 +51,7 @@ async def test_ctrl_f_finds_a_phrase_in_notes_grouped_by_customer(make_app, now)
                                          "Wants the Barista Course in spring", "barista course for two staff"]
         assert status(pilot.app) == " 3 hits · 2 customers"
         line = pilot.app.screen.query_one("#hits", FittedTable).get_row_at(0)[3]
-        assert [line.plain[s.start:s.end] for s in line.spans if s.style == MATCH_STYLE] == ["barista", "course"]
+        assert [line.plain[s.start:s.end] for s in line.spans if s.style == MATCH_STYLE] == ["barista course"]
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(pilot.app.screen, TodayScreen)
@@ -84,7 +84,7 @@ async def test_search_from_the_composer_and_narrowing_by_kind_and_person(make_ap
         assert isinstance(pilot.app.screen, SearchScreen)
         assert [r[3] for r in rows(pilot.app)] == ["invoice question"]
         box = pilot.app.screen.query_one("#search-box", Input)
-        await pilot.press(*["backspace"] * len(" kind:call"), *" @Bob")
+        await pilot.press("end", *["backspace"] * len(" kind:call"), *" @Bob")  # the query opens selected
         await settle(pilot)
         assert box.value == "invoice @Bob"
         assert sorted(r[3] for r in rows(pilot.app)) == ["invoice attached", "send the invoice again"]
@@ -98,7 +98,7 @@ async def test_a_query_it_cannot_read_says_so_on_one_line_and_fast_typing_ends_o
         await settle(pilot)
         await pilot.press("ctrl+f", *"espresso before:someday")
         await settle(pilot)
-        assert "\n" not in status(pilot.app) and "someday" in status(pilot.app)
+        assert "\n" not in status(pilot.app) and "before: needs a date" in status(pilot.app)
         await pilot.press(*["backspace"] * len(" before:someday"), *" servi")
         await settle(pilot)
         assert [r[3] for r in rows(pilot.app)] == ["espresso machine service"]
