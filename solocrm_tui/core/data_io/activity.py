@@ -47,10 +47,12 @@ from solocrm_tui.core.storage.batches import (
     marks,
     record,
 )
+from solocrm_tui.core.storage.bulk_index import indexed_in_bulk
 from solocrm_tui.core.storage.models import database
 
 ORDER_COLUMNS = ("customer_id", "amount_cents", "currency", "description", "ordered_at", "cost_cents", "external_id")
 INTERACTION_COLUMNS = ("customer_id", "kind", "direction", "body", "occurred_at")
+SEARCH_TRIGGER = {"interaction": "entry_fts_interaction_ai", "orders": "entry_fts_order_ai"}  # find-anything
 
 
 class Resolver:
@@ -254,8 +256,9 @@ def _apply(kind_: str, inserts: list, updates: list, real: dict[int, int], now: 
 
     def insert_step(part: list[tuple]) -> None:
         start = conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
-        conn.executemany(f"INSERT INTO {table} ({', '.join(names)}, batch_id) VALUES ({marks(len(names) + 1)})",
-                         part)
+        with indexed_in_bulk(conn, table, (SEARCH_TRIGGER[table],), start, len(part)):
+            conn.executemany(f"INSERT INTO {table} ({', '.join(names)}, batch_id) VALUES ({marks(len(names) + 1)})",
+                             part)
         new_ids = [r[0] for r in conn.execute(f"SELECT id FROM {table} WHERE id > ? AND batch_id = ? ORDER BY id",
                                               (start, batch_id))]
         record(batch_id, ((table, i, "insert", None) for i in new_ids))

@@ -16,10 +16,8 @@ diffed against the customer as it is now, so its undo restores what was really t
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,6 +41,7 @@ from solocrm_tui.core.storage.batches import (
     marks,
     record,
 )
+from solocrm_tui.core.storage.bulk_index import indexed_in_bulk
 from solocrm_tui.core.storage.models import database
 
 INSERT_COLUMNS = ("name", "company", "email", "email_norm", "external_id", "phone", "phone_norm", "opt_out", "city",
@@ -50,9 +49,6 @@ INSERT_COLUMNS = ("name", "company", "email", "email_norm", "external_id", "phon
                   "revenue_cents", "order_count", "stage")
 UPDATABLE = INSERT_COLUMNS[:15]
 _INSERT_SQL = f"INSERT INTO customer ({', '.join(INSERT_COLUMNS)}) VALUES ({','.join('?' * len(INSERT_COLUMNS))})"
-_FTS_TRIGGER = re.compile(r"BEGIN\s+INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*VALUES\s*\(([^)]*)\)\s*;\s*END\s*$",
-                          re.IGNORECASE | re.DOTALL)
-BULK_FTS_ROWS = 1000
 
 
 # --- matching existing customers -----------------------------------------------------------
@@ -207,7 +203,7 @@ def insert_customers(records: list[dict], now: datetime, batch_id: str) -> list[
              r.get("birthday_md"), r.get("source"), join_tags(r["tags"]) if "tags" in r else "",
              custom_json(r["custom"]) if "custom" in r else "{}",
              stamp, stamp, 0, 0, "lead") for r in records]
-    with _search_index_in_bulk(conn, start, len(rows) >= BULK_FTS_ROWS):
+    with indexed_in_bulk(conn, "customer", ("customer_fts_ai",), start, len(rows)):
         conn.executemany(_INSERT_SQL, rows)
     count, last = conn.execute("SELECT COUNT(*), MAX(id) FROM customer WHERE id > ?", (start,)).fetchone()
     if (count, last) != (len(rows), start + len(rows)):  # ids are max+1, +2… inside our write transaction
@@ -215,29 +211,6 @@ def insert_customers(records: list[dict], now: datetime, batch_id: str) -> list[
     ids = list(range(start + 1, start + 1 + len(rows)))
     record(batch_id, (("customer", cid, "insert", None) for cid in ids))
     return ids
-
-
-@contextmanager
-def _search_index_in_bulk(conn, start: int, bulk: bool):
-    """Index many new customers with one INSERT…SELECT instead of one trigger call per row.
-
-    The per-row FTS trigger costs ~70 µs a customer; the same work as one statement
-    costs a fraction. The trigger is dropped and re-created inside the caller's
-    transaction (DDL is transactional in SQLite), so nobody ever sees it missing.
-    """
-    found = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'customer_fts_ai'").fetchone()
-    shape = _FTS_TRIGGER.search(found[0]) if bulk and found else None
-    if shape is None:
-        yield
-        return
-    table, names, values = shape.groups()
-    conn.execute("DROP TRIGGER customer_fts_ai")
-    try:
-        yield
-        select = re.sub(r"\bnew\.", "", values)
-        conn.execute(f"INSERT INTO {table}({names}) SELECT {select} FROM customer WHERE id > ?", (start,))
-    finally:
-        conn.execute(found[0])
 
 
 def update_customers(updates: list, now: datetime, batch_id: str) -> None:

@@ -101,6 +101,28 @@ def test_imported_interactions_and_orders_are_found_and_undo_removes_them(ann, t
     assert texts("barista", t0) == texts("burrs", t0) == []
 
 
+def test_a_big_import_is_indexed_in_bulk_exactly_as_the_triggers_index_one_row(ann, tmp_path, t0):
+    """Past 1,000 rows an import fills the index with one INSERT…SELECT instead of a
+    trigger call per row; the rows must be found the same, and undo must take them out."""
+    rows = 2_100  # steps of 100, 400 and 1,600 rows (a long step budget): the last one in bulk
+    talks = tmp_path / "talks.csv"
+    talks.write_text("email,type,text,date\n" + "".join(
+        f"ann@x.com,note,routine visit {n} tamper{n},2026-02-02 10:00\n" for n in range(rows)))
+    bought = tmp_path / "orders.csv"
+    bought.write_text("email,amount,date,product\n" + "".join(
+        f"ann@x.com,10,2026-01-01,burr set {n} portafilter{n}\n" for n in range(rows)))
+    talked = import_file("interactions", talks, t0, step_seconds=1e9)
+    ordered = import_file("orders", bought, t0, step_seconds=1e9)
+    assert texts("tamper777", t0) == ["routine visit 777 tamper777"]
+    assert texts("portafilter2099", t0) == ["burr set 2099 portafilter2099"]
+    triggers = {name for (name,) in database.execute_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"entry_fts_interaction_ai", "entry_fts_order_ai", "customer_fts_ai"} <= triggers
+    assert database.execute_sql("SELECT COUNT(*) FROM entry_fts WHERE entry_fts MATCH 'routine'").fetchone() == (rows,)
+    undo_batch(talked.batch_id, t0, kind="import")
+    undo_batch(ordered.batch_id, t0, kind="import")
+    assert texts("tamper777", t0) == texts("portafilter2099", t0) == []
+
+
 def test_merge_moves_the_hits_to_the_kept_customer(ann, t0):
     other = create_customer(t0, name="Ann Lee (old)", email="ann.old@x.com")
     add_interaction(other.id, "note", "barista course booked", t0)
