@@ -24,7 +24,7 @@ from solocrm_tui.widgets.cells import cell
 from solocrm_tui.widgets.fitted_table import Col, FittedTable
 
 PERSONAL = "personal to-do"
-COLUMNS = (Col("who", "Customer", 20, narrow=14), Col("when", "When", 11, drop=1), Col("kind", "Kind", 9),
+COLUMNS = (Col("who", "Customer", 20, narrow=14), Col("when", "When", 15, drop=2), Col("kind", "Kind", 9, drop=1),
            Col("line", "Matching line", 30, flexible=True))
 KIND_LABEL = {"followup": "follow-up", "deal": "deal", "ticket": "ticket", "order": "order", "custom": "field"}
 MATCH_STYLE = "bold reverse"

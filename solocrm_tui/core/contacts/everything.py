@@ -153,8 +153,14 @@ def _resolve_customer(text: str) -> tuple[int | None, str]:
         cid = int(text[1:])
         exists = database.execute_sql("SELECT 1 FROM customer WHERE id = ?", (cid,)).fetchone()
         return (cid, "") if exists else (None, f"no customer #{cid}")
-    best = find_by_name(text, limit=1)
-    return (best[0].id, "") if best else (None, f'no customer matches "@{text}"')
+    matches = find_by_name(text, limit=6)
+    exact = [m for m in matches if m.name.lower() == text.lower()]
+    if len(exact) == 1 or len(matches) == 1:
+        return (exact or matches)[0].id, ""
+    if not matches:
+        return None, f'no customer matches "@{text}"'
+    names = ", ".join(f"{m.name} @#{m.id}" for m in matches[:5])  # the composer's rule: never a guess
+    return None, f"@{text} matches several customers ({names}): be more specific"
 
 
 def find_everything(query: str, now: datetime, limit: int = 200) -> Found:

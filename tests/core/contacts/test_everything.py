@@ -193,3 +193,17 @@ def test_customers_filter_understands_note(ann, t0):
     assert count_customers(query) == 1
     assert [r.name for r in page_customers(parse_filter("note:barist")).rows] == ["Ann Lee", "Bob Stone"]
     assert parse_filter("note:").hint.startswith("note: needs words")
+
+
+def test_a_name_shared_by_several_customers_is_not_guessed(ann, t0):
+    """`@leila` matched the first of two Leilas and found nothing, without a word."""
+    garcia = create_customer(t0, name="Leila García")
+    hartmann = create_customer(t0, name="Leila Hartmann")
+    add_interaction(hartmann.id, "email", "Asked for a bulk price", t0)
+    found = find_everything('"bulk price" @leila', t0)
+    assert found.shown == 0
+    assert found.hint == (f"@leila matches several customers (Leila García @#{garcia.id}, "
+                          f"Leila Hartmann @#{hartmann.id}): be more specific")
+    for unique in ("@leila_h", '@"Leila Hartmann"', f"@#{hartmann.id}"):
+        assert [h.text for g in find_everything(f'"bulk price" {unique}', t0).groups for h in g.hits] == [
+            "Asked for a bulk price"]
