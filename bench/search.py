@@ -120,8 +120,8 @@ async def _pilot(path: Path, words: list[str], instant: bool) -> tuple[list[floa
         shown: dict[int, float] = {}
         original = screen.show_first_page
 
-        def spy(generation, page, query):
-            original(generation, page, query)
+        def spy(generation, page, query, from_top=False):
+            original(generation, page, query, from_top)
             shown[generation] = time.perf_counter()
 
         screen.show_first_page = spy  # instance attribute: the load's callback looks it up when it runs

@@ -22,7 +22,7 @@ from solocrm_tui.config import Config
 from solocrm_tui.core.contacts.detail import read_detail
 from solocrm_tui.idle_gc import IdleCollector
 from solocrm_tui.jobs.host import RunsJobs
-from solocrm_tui.messages import DataChanged, FindCustomers
+from solocrm_tui.messages import DataChanged
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.screens.customers import CustomersScreen
 from solocrm_tui.screens.insights import InsightsScreen
@@ -134,13 +134,6 @@ class SoloCRMApp(RunsJobs, KeepsTheme, App):
 
         work.load(self, lambda: read_detail(customer_id, focus),
                   lambda detail: self.push_screen(CustomerScreen(customer_id, detail, focus)), group="open-customer")
-
-    def on_find_customers(self, message: FindCustomers) -> None:
-        """`/find` from any other screen: bring the customer list forward, then let it filter."""
-        self.action_go("customers")
-        while not isinstance(self.screen, CustomersScreen):
-            self.pop_screen()
-        self.screen.post_message(FindCustomers(message.text))
 
     def on_data_changed(self, message: DataChanged) -> None:
         if isinstance(self.screen, CRMScreen):

@@ -25,16 +25,7 @@ class DataChanged(Message):
 
 
 class SearchEverything(Message):
-    """Open the search screen on `text` (`/search`); the screen showing handles it."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-
-class FindCustomers(Message):
-    """Show the customer list filtered by `text` (`/find`); the Customers screen handles it,
-    the app brings that screen forward first when another one is showing."""
+    """Open the search screen on `text` (`/find`); the screen showing handles it."""
 
     def __init__(self, text: str) -> None:
         super().__init__()

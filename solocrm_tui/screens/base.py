@@ -46,7 +46,7 @@ class CRMScreen(ReportWorkerErrors, Screen):
             composer.catch_up()
 
     def action_search(self, text: str = "") -> None:
-        """ctrl+f or /search: the search screen over everything written, pushed over this one."""
+        """ctrl+f or /find: the search screen over everything written, pushed over this one."""
         from solocrm_tui.screens.search import SearchScreen
 
         self.app.push_screen(SearchScreen(text))

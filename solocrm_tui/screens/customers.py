@@ -23,7 +23,6 @@ from solocrm_tui.core.contacts.search import (
     parse_filter,
 )
 from solocrm_tui.core.errors import CRMError
-from solocrm_tui.messages import FindCustomers
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.screens.customer_list_actions import NO_ROW, CustomerListActions
 from solocrm_tui.text.figures import count
@@ -96,15 +95,6 @@ class CustomersScreen(CustomerListActions, CRMScreen):
 
     def focused_customer_id(self) -> int | None:
         return self.query_one(CustomerTable).current_id
-
-    def set_filter(self, text: str) -> None:
-        self.query_one("#filter", Input).value = text
-        self.focus_main()
-
-    @on(FindCustomers)
-    def find(self, message: FindCustomers) -> None:
-        message.stop()
-        self.set_filter(message.text)
 
     # loading -------------------------------------------------------------------------
 

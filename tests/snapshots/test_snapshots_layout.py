@@ -49,6 +49,7 @@ SCREENS = {
     "detail_deals": ("customers", ("enter", *["right_square_bracket"] * 2)),
     "detail_followups": ("customers", ("enter", *["right_square_bracket"] * 3)),
     "detail_tickets": ("customers", ("enter", *["right_square_bracket"] * 4)),
+    "search": ("today", ("ctrl+f", *"the")),  # find anything: hits grouped by customer, words marked
 }
 
 DIALOGS = {

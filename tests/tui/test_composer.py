@@ -27,8 +27,10 @@ from solocrm_tui.modals.help import HelpScreen
 from solocrm_tui.screens.customer import CustomerScreen
 from solocrm_tui.screens.customers import CustomersScreen
 from solocrm_tui.screens.pipeline import PipelineScreen
+from solocrm_tui.screens.search import SearchScreen
 from solocrm_tui.widgets.composer import ComposerLog
 from solocrm_tui.widgets.customer_table import CustomerTable
+from solocrm_tui.widgets.fitted_table import FittedTable
 from solocrm_tui.widgets.timeline import Timeline
 
 from .conftest import settle
@@ -383,23 +385,29 @@ async def test_at_name_targets_another_customer(make_app, people):
 
 
 @pytest.mark.parametrize("start", ["today", "pipeline", "customers", "a customer"])
-async def test_find_from_any_screen_filters_the_customer_list(make_app, people, now, start):
-    """/find is a message: the Customers screen handles it, the app brings that screen forward."""
+async def test_find_from_any_screen_opens_find_anything_over_it(make_app, people, now, start):
+    """/find is a message: whichever screen shows pushes the search screen over itself, so
+    Esc comes back to where the owner was (#21: /find finds anything, people first)."""
     customers.create_customer(now, name="Alicia Keys")
     app = make_app("today" if start == "a customer" else start)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         if start == "a customer":
             await open_detail(pilot, people[0])
-        answer = await send(pilot, "/find alice")
-        assert "searching customers" in answer[0]
+        before = app.screen
+        field = composer_input(app)
+        if app.focused is not field:
+            await pilot.press("slash")
+        await pilot.press(*"/find alice", "enter")
         await settle(pilot)
         screen = app.screen
-        assert app.current_mode == "customers" and isinstance(screen, CustomersScreen)
-        assert screen.query_one("#filter", Input).value == "alice"
-        table = screen.query_one(CustomerTable)
-        assert [str(table.get_row_at(i)[1]) for i in range(table.row_count)] == ["Alice Anderson"]
-        assert app.focused is table
+        assert isinstance(screen, SearchScreen)
+        assert screen.query_one("#search-box", Input).value == "alice"
+        table = screen.query_one("#hits", FittedTable)
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["Alice Anderson"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is before
 
 
 async def test_the_log_follows_the_owner_from_screen_to_screen(make_app, people):

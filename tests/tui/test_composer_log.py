@@ -121,16 +121,16 @@ async def test_a_status_line_leaves_the_tail_when_the_screen_changes(make_app, a
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
         await type_line(pilot, "@Ann_Lee met at the fair")
-        await type_line(pilot, "/find ann")
+        await type_line(pilot, "/go customers")
         await wait_until(pilot, lambda: isinstance(app.screen, CustomersScreen), "the customer list")
         await settle(pilot)
-        assert not any("/find" in line or "searching" in line for line in tail(app))
+        assert not any("/go" in line or "→ customers" in line for line in tail(app))
         assert tail(app)[-1] == "✓ note logged for Ann Lee"  # the answer before it is still fresh
         await pilot.press("escape", "3")
         await wait_until(pilot, lambda: isinstance(app.screen, PipelineScreen), "the pipeline")
         await settle(pilot)
         assert not any("searching" in line for line in tail(app))
-        assert "searching customers for “ann”" in [text for text, _ in app.session.lines]  # the full log keeps it
+        assert "→ customers" in [text for text, _ in app.session.lines]  # the full log keeps it
 
 
 async def test_tab_options_leave_the_tail_at_the_next_line(make_app, ann):

@@ -79,7 +79,7 @@ async def test_search_from_the_composer_and_narrowing_by_kind_and_person(make_ap
     followups.create_followup("send the invoice again", now + D, now, customer_id=bob.id)
     async with make_app("customers").run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"/search invoice kind:call", "enter")
+        await pilot.press("slash", *"/find invoice kind:call", "enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, SearchScreen)
         assert [r[3] for r in rows(pilot.app)] == ["invoice question"]
@@ -102,3 +102,22 @@ async def test_a_query_it_cannot_read_says_so_on_one_line_and_fast_typing_ends_o
         await pilot.press(*["backspace"] * len(" before:someday"), *" servi")
         await settle(pilot)
         assert [r[3] for r in rows(pilot.app)] == ["espresso machine service"]
+
+
+async def test_find_lists_customers_by_name_first_and_enter_opens_one(make_app, now):
+    """/find was the customer list's search: the search screen still finds people by name
+    (above the entries that mention them), so nothing found by name before is lost."""
+    ann = customers.create_customer(now - 400 * D, name="Ann Lee", company="Lee Consulting", email="ann@lee.example")
+    bob = customers.create_customer(now - 400 * D, name="Bob Brown")
+    timeline.add_interaction(bob.id, "note", "Ann recommended us", now - D)
+    async with make_app("pipeline").run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"/find ann", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, SearchScreen)
+        assert rows(pilot.app) == [["Ann Lee", "", "customer", "Lee Consulting · lead"],
+                                   ["Bob Brown", "Sat 21 Nov", "note", "Ann recommended us"]]
+        assert status(pilot.app) == " 1 customer by name · 1 hit · 1 customer"
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, CustomerScreen) and pilot.app.screen.customer_id == ann.id

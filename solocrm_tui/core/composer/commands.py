@@ -125,18 +125,11 @@ class Help:
 
 
 @dataclass(frozen=True, slots=True)
-class Search:
-    """`/search TEXT`: everything written (notes, follow-ups, deals, tickets, orders) on the search screen."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
 class ShowLog:
     """`/log`: the whole conversation, beyond the few lines under the screen."""
 
 
 Command = (
     Note | LogInteraction | NewFollowUp | Buy | NewDeal | MoveStage | Won | Lost | OpenTicket
-    | CloseTicket | Responded | Tag | Untag | Unarchive | AddCustomer | Find | Search | Go | Undo | Help | ShowLog
+    | CloseTicket | Responded | Tag | Untag | Unarchive | AddCustomer | Find | Go | Undo | Help | ShowLog
 )

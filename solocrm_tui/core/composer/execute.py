@@ -33,9 +33,8 @@ class Outcome:
     customer_id: int | None = None
     undo_label: str = ""  # what /undo would take back; empty when the command wrote nothing
     go: str | None = None  # a screen to switch to
-    find: str | None = None  # a customer search to show
+    find: str | None = None  # open the search screen (find anything) on this text
     opens: str | None = None  # a view to open instead of answering in the log: "help" or "log"
-    search: str | None = None  # open the search screen on this text
 
 
 @dataclass(frozen=True)
@@ -171,13 +170,11 @@ def execute(command: c.Command, ctx: Context) -> Outcome:
     if isinstance(command, c.AddCustomer):
         return _add(command, ctx)
     if isinstance(command, c.Find):
-        return Outcome(f"searching customers for “{command.text}”", find=command.text, go="customers")
+        return Outcome("", find=command.text)
     if isinstance(command, c.Go):
         return Outcome(f"→ {command.screen}", go=command.screen)
     if isinstance(command, c.Help):
         return help_outcome(command.topic)
-    if isinstance(command, c.Search):
-        return Outcome("", search=command.text)
     if isinstance(command, c.ShowLog):
         return Outcome("", opens="log")
     if isinstance(command, c.NewFollowUp) and (command.personal or command.target is None

@@ -33,7 +33,6 @@ from solocrm_tui.core.composer.commands import (  # noqa: F401 - re-exported as 
     Note,
     OpenTicket,
     Responded,
-    Search,
     ShowLog,
     Tag,
     Unarchive,
@@ -68,8 +67,7 @@ COMMANDS: dict[str, str] = {
     "/untag": "/untag [@who] TAG — remove a tag",
     "/unarchive": "/unarchive [@who] — bring an archived customer back to the list",
     "/add": "/add NAME [EMAIL] [PHONE] — add a customer",
-    "/find": "/find TEXT — search customers",
-    "/search": "/search [TEXT] — find TEXT in everything written: notes, calls, follow-ups, deals, tickets, orders (also ctrl+f)",
+    "/find": "/find [TEXT] — find anything: customers by name, and every note, call, follow-up, deal, ticket and order (also ctrl+f)",
     "/go": "/go today|customers|pipeline|insights — switch screen",
     "/undo": "/undo — undo the last change (also ctrl+z); /undo list — what can be undone",
     "/log": "/log — the whole conversation, to scroll back through (also ctrl+l)",
@@ -283,10 +281,9 @@ _on_customer: dict[str, Handler] = {
 }
 _global: dict[str, Callable[[str, str], Command]] = {
     "/add": _add,
-    "/find": lambda c, t: Find(_required(c, t, "/find needs some text")),
+    "/find": lambda c, t: Find(t.strip()),
     "/go": lambda c, t: Go(_choose(c, t, SCREENS, "screen")),
     "/undo": lambda c, t: Undo(list_only=True) if t.strip().lower() == "list" else _bare(c, t, Undo()),
     "/help": lambda c, t: Help(_help_topic(t)),
     "/log": lambda c, t: _bare(c, t, ShowLog()),
-    "/search": lambda c, t: Search(t.strip()),
 }

@@ -147,6 +147,7 @@ FRI_9 = datetime(2026, 11, 27, 9, 0)
         ("/find acme", Find("acme")),
         ("/find @gmail.com", Find("@gmail.com")),
         ("/find Ann Lee", Find("Ann Lee")),
+        ("/find", Find("")),  # the search screen, empty: ctrl+f typed as a command
         ("/go today", Go("today")),
         ("/go cust", Go("customers")),
         ("/go P", Go("pipeline")),
@@ -238,7 +239,6 @@ def test_parse_accepts(text, expected):
         ("/add Ann a@x.com b@y.com", "/add takes one email, got a@x.com and b@y.com"),
         ("/add Ann 0612345678 Lee 0698765432", "/add takes one phone number"),
         ('/add "Ann Lee ann@example.com', "unclosed quote"),
-        ("/find", "/find needs some text"),
         ("/go", "/go needs a screen"),
         ("/go settings", 'unknown screen "settings": use today, customers, pipeline, insights'),
         ("/go today now", 'unknown screen "today now"'),
