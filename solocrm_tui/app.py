@@ -27,6 +27,7 @@ from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.screens.customers import CustomersScreen
 from solocrm_tui.screens.insights import InsightsScreen
 from solocrm_tui.screens.pipeline import PipelineScreen
+from solocrm_tui.screens.search import SearchScreen
 from solocrm_tui.screens.today import TodayScreen
 from solocrm_tui.session import ComposerSession
 from solocrm_tui.themes import KeepsTheme
@@ -48,6 +49,7 @@ class SoloCRMApp(RunsJobs, KeepsTheme, App):
         Binding("slash", "focus_composer", "Composer", id="composer.focus"),
         Binding("ctrl+z", "undo", "Undo", show=False, id="undo"),
         Binding("ctrl+l", "show_log", "Composer log", show=False, id="log"),
+        Binding("ctrl+f", "screen.search", "Find anything", show=False, id="search"),
         Binding("question_mark", "toggle_help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -134,6 +136,10 @@ class SoloCRMApp(RunsJobs, KeepsTheme, App):
 
         work.load(self, lambda: read_detail(customer_id, focus),
                   lambda detail: self.push_screen(CustomerScreen(customer_id, detail, focus)), group="open-customer")
+
+    def action_search(self, text: str = "") -> None:
+        """Find anything, pushed over the screen showing (Esc comes back); see CRMScreen.action_search."""
+        self.push_screen(SearchScreen(text))
 
     def on_data_changed(self, message: DataChanged) -> None:
         if isinstance(self.screen, CRMScreen):

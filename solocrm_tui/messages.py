@@ -22,11 +22,3 @@ class DataChanged(Message):
         super().__init__()
         self.customer_id = customer_id
         self.what = frozenset((what,) if isinstance(what, str) else what)
-
-
-class SearchEverything(Message):
-    """Open the search screen on `text` (`/find`); the screen showing handles it."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text

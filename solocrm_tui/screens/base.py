@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Header
 
 from solocrm_tui import work
-from solocrm_tui.messages import SearchEverything
 from solocrm_tui.widgets.composer import Composer
 from solocrm_tui.widgets.footer import CRMFooter
 from solocrm_tui.work import ReportWorkerErrors
 
 
 class CRMScreen(ReportWorkerErrors, Screen):
-    BINDINGS = [Binding("ctrl+f", "search", "Search", show=False, id="search")]
     _restyle_on_resume = False
 
     def compose(self) -> ComposeResult:
@@ -46,13 +43,9 @@ class CRMScreen(ReportWorkerErrors, Screen):
             composer.catch_up()
 
     def action_search(self, text: str = "") -> None:
-        """ctrl+f or /find: the search screen over everything written, pushed over this one."""
-        from solocrm_tui.screens.search import SearchScreen
-
-        self.app.push_screen(SearchScreen(text))
-
-    def on_search_everything(self, message: SearchEverything) -> None:
-        self.action_search(message.text)
+        """ctrl+f and /find: find anything over this screen; the search screen itself takes
+        the new query instead of opening a second one."""
+        self.app.action_search(text)
 
     def cannot(self, why: str) -> None:
         """A key that can do nothing here says why in one line, instead of nothing at all."""

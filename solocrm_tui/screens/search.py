@@ -83,7 +83,7 @@ class SearchScreen(CRMScreen):
         self.app.pop_screen()
 
     def action_search(self, text: str = "") -> None:
-        """ctrl+f or /find here: a new query in this screen, not a second screen on top."""
+        """ctrl+f or /find here: the query (a new one with /find), not a second screen on top."""
         box = self.query_one("#search-box", SearchBox)
         if text:
             box.value = text

@@ -27,7 +27,6 @@ from solocrm_tui import work
 from solocrm_tui.core.composer import execute, grammar
 from solocrm_tui.core.contacts.search import find_by_name
 from solocrm_tui.core.errors import CRMError, DatabaseBusy
-from solocrm_tui.messages import SearchEverything
 from solocrm_tui.widgets.line_view import LineView
 from solocrm_tui.work import ReportWorkerErrors
 
@@ -255,7 +254,7 @@ class Composer(ReportWorkerErrors, Vertical):
         if outcome.go:
             self.app.action_go(outcome.go)
         if outcome.find is not None:
-            self.post_message(SearchEverything(outcome.find))
+            self.screen.action_search(outcome.find)
 
     def step_history(self, step: int) -> None:
         history = self.app.session.history
