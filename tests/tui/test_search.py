@@ -15,7 +15,7 @@ from solocrm_tui.screens.today import TodayScreen
 from solocrm_tui.widgets.fitted_table import FittedTable
 from solocrm_tui.widgets.timeline import Timeline
 
-from .conftest import settle
+from .conftest import settle, wait_until
 from .test_layout import screen_lines
 
 SIZE = (120, 35)
@@ -121,3 +121,15 @@ async def test_find_lists_customers_by_name_first_and_enter_opens_one(make_app, 
         await pilot.press("down", "enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, CustomerScreen) and pilot.app.screen.customer_id == ann.id
+
+
+async def test_the_palette_offers_find_anything(make_app, now):
+    customers.create_customer(now, name="Ann Lee")
+    app = make_app("pipeline")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"find anything")
+        await wait_until(pilot, lambda: "Find anything" in str(
+            app.screen.query("CommandList").first().get_option_at_index(0).prompt), "the command")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen), "the search screen")
