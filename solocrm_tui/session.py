@@ -65,7 +65,8 @@ class ComposerSession:
     def tail(self, now: datetime) -> list[LogLine]:
         """The lines the small log under a screen shows. What was typed stays as long as
         something said about it does (or while it is still being answered), so a command
-        whose only answer was a status (`/find`, `/go`) leaves with that status."""
+        whose only answer was a status (`/go`) leaves with that status, and one that opened
+        a screen instead of answering (`/find`, `/help`) leaves with its turn."""
         kept = {index for index, line in enumerate(self.log) if line.kind != "echo" and self._in_tail(line, now)}
         answered = {self.log[index].turn for index in kept}
         return [line for index, line in enumerate(self.log)
