@@ -16,13 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from solocrm_tui.core import validate
 from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.composer import grammar as c
 from solocrm_tui.core.contacts import customers, followups, lifecycle, timeline
-from solocrm_tui.core.contacts.search import find_by_name
+from solocrm_tui.core.contacts.search import find_by_name, resolve_mention
 from solocrm_tui.core.dates import format_due
-from solocrm_tui.core.errors import NotFound, ValidationError
+from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.sales import campaigns, deals, orders
 from solocrm_tui.core.service import tickets
 
@@ -51,18 +50,8 @@ def resolve_customer(target: str | None, ctx: Context) -> tuple[int, str]:
         if ctx.focus_customer_id is None:
             raise ValidationError("no customer in focus: open or select one, or name one with @name")
         return ctx.focus_customer_id, _called(ctx.focus_customer_id, customers.get_customer(ctx.focus_customer_id).name)
-    if target.startswith("#") and target[1:].isdigit():  # @#42: by id, for people who share a name
-        customer_id = validate.record_id(target, "customer")
-        return customer_id, _called(customer_id, customers.get_customer(customer_id).name)
-    matches = find_by_name(target, limit=6)
-    exact = [m for m in matches if m.name.lower() == target.lower()]
-    if len(exact) == 1 or len(matches) == 1:
-        hit = exact[0] if len(exact) == 1 else matches[0]
-        return hit.id, _called(hit.id, hit.name)
-    if not matches:
-        raise NotFound(f'no customer matches @{target}')
-    names = ", ".join(f"{m.name} @#{m.id}" for m in matches[:5])
-    raise ValidationError(f"@{target} matches several customers ({names}): be more specific")
+    customer_id, name = resolve_mention(target)
+    return customer_id, _called(customer_id, name)
 
 
 def _called(customer_id: int, name: str) -> str:

@@ -23,7 +23,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from solocrm_tui.core.contacts.search import find_by_name, fts_expression
+from solocrm_tui.core.contacts.search import fts_expression, resolve_mention
+from solocrm_tui.core.errors import CRMError, NotFound
 from solocrm_tui.core.storage.models import database
 
 SOURCES = {  # code in the rowid -> (source, table, when, text, customer, kind)
@@ -149,18 +150,14 @@ def _customer_rowids() -> str:
 
 
 def _resolve_customer(text: str) -> tuple[int | None, str]:
-    if re.fullmatch(r"#\d+", text):
-        cid = int(text[1:])
-        exists = database.execute_sql("SELECT 1 FROM customer WHERE id = ?", (cid,)).fetchone()
-        return (cid, "") if exists else (None, f"no customer #{cid}")
-    matches = find_by_name(text, limit=6)
-    exact = [m for m in matches if m.name.lower() == text.lower()]
-    if len(exact) == 1 or len(matches) == 1:
-        return (exact or matches)[0].id, ""
-    if not matches:
-        return None, f'no customer matches "@{text}"'
-    names = ", ".join(f"{m.name} @#{m.id}" for m in matches[:5])  # the composer's rule: never a guess
-    return None, f"@{text} matches several customers ({names}): be more specific"
+    """The composer's @mention rule; what it refuses becomes the hint (a name nobody has
+    is quoted, as the search screen's other hints quote what was typed)."""
+    try:
+        return resolve_mention(text)[0], ""
+    except NotFound as missing:
+        return None, str(missing) if text.startswith("#") else f'no customer matches "@{text}"'
+    except CRMError as refused:
+        return None, str(refused)
 
 
 def find_everything(query: str, now: datetime, limit: int = 200) -> Found:

@@ -112,7 +112,7 @@ def _purchase_days(now: datetime, customer_ids: list[int] | None = None
     scope = Order.customer.is_null(False) if customer_ids is None else Order.customer.in_(customer_ids)
     rows = (Order.select(Order.customer, Order.ordered_at).where(scope & (Order.ordered_at <= now))
             .order_by(Order.customer, Order.ordered_at).tuples())
-    current, days, last = None, [], now  # `last` is set with the first row, before any yield
+    current, days, last = None, [], None
     for customer_id, ordered_at in rows.iterator():
         if customer_id != current:
             if current is not None:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from peewee import SQL, NodeList, fn
 
-from solocrm_tui.core.contacts.customers import split_tags
-from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core import validate
+from solocrm_tui.core.contacts.customers import get_customer, split_tags
+from solocrm_tui.core.errors import NotFound, ValidationError
 from solocrm_tui.core.stages import CUSTOMER_STAGES
 from solocrm_tui.core.storage.models import Customer as CustomerModel
 from solocrm_tui.core.storage.models import database
@@ -220,3 +221,21 @@ def find_by_name(text: str, limit: int = 10) -> list[CustomerRow]:
     seen = {r[0] for r in exact}
     rows = [_row(r) for r in exact] + [r for r in rest if r.id not in seen]
     return rows[:limit]
+
+
+def resolve_mention(target: str) -> tuple[int, str]:
+    """(id, name) of the one customer an @mention names: `#42` by id, else the exact name,
+    else the only match; several matches are an error listing their ids, never a guess.
+    The composer's @name and find anything's @name follow this one rule."""
+    if target.startswith("#") and target[1:].isdigit():
+        customer_id = validate.record_id(target, "customer")
+        return customer_id, get_customer(customer_id).name
+    matches = find_by_name(target, limit=6)
+    exact = [m for m in matches if m.name.lower() == target.lower()]
+    if len(exact) == 1 or len(matches) == 1:
+        hit = exact[0] if len(exact) == 1 else matches[0]
+        return hit.id, hit.name
+    if not matches:
+        raise NotFound(f"no customer matches @{target}")
+    names = ", ".join(f"{m.name} @#{m.id}" for m in matches[:5])
+    raise ValidationError(f"@{target} matches several customers ({names}): be more specific")
