@@ -153,7 +153,10 @@ class Customer(BaseModel):
     phone = CharField(null=True)
     phone_norm = CharField(null=True, index=True)
     opt_out = BooleanField(default=False)
+    street = CharField(null=True)  # the postal address (migration 0009): street, postcode, city, region, country
+    postcode = CharField(null=True)
     city = CharField(null=True)
+    region = CharField(null=True)
     country = CharField(null=True)
     birthday = DateField(null=True)
     birthday_md = CharField(null=True, index=True)  # "MM-DD", so today's birthdays are an index hit
@@ -209,6 +212,17 @@ class Order(BaseModel):
     class Meta:
         table_name = "orders"
         indexes = ((("customer", "ordered_at"), False),)
+
+
+class OrderLine(BaseModel):
+    """One item of an order as the shop listed it; the order's amount stays what was paid."""
+
+    order = ForeignKeyField(Order, backref="lines", on_delete="CASCADE")
+    position = IntegerField()
+    name = CharField()
+    sku = CharField(null=True)
+    quantity = IntegerField()
+    unit_price_cents = IntegerField(null=True)
 
 
 class Deal(BaseModel):
@@ -349,6 +363,14 @@ class QueueDismissal(BaseModel):
     until = DateTimeField(index=True)
 
 
-ALL_MODELS = (Customer, Interaction, Order, Deal, DealStageChange, FollowUp, Campaign,
+class Setting(BaseModel):
+    """What the database itself must remember across processes (e.g. the phone region its
+    phone keys were made with)."""
+
+    key = CharField(primary_key=True)
+    value = TextField()
+
+
+ALL_MODELS = (Customer, Interaction, Order, OrderLine, Deal, DealStageChange, FollowUp, Campaign,
               CampaignTarget, Ticket, StageChange, ModelRun, Batch, BatchChange, Erasure, JobState,
-              QueueDismissal)
+              QueueDismissal, Setting)
