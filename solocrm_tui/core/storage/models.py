@@ -238,6 +238,8 @@ class Deal(BaseModel):
     updated_at = DateTimeField()
     closed_at = DateTimeField(null=True)
     last_activity_at = DateTimeField()
+    external_id = CharField(null=True, unique=True)  # its id in the CRM it was imported from (migration 0009)
+    batch_id = CharField(null=True, index=True)  # the import that brought it
 
 
 class DealStageChange(BaseModel):
