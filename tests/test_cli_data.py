@@ -90,10 +90,10 @@ CDNOW = Path(__file__).resolve().parent / "data" / "CDNOW_sample.txt"
 def cdnow_orders_csv(folder: Path, extra: tuple[str, ...] = ()) -> Path:
     """The real CDNOW sample as an orders file without order ids: 21 of its 6,919 rows repeat
     an earlier one (same customer, day and amount), real repeat purchases on one day."""
-    lines = ["customer_external_id,date,amount"]
+    lines = ["customer_external_id,customer_name,date,amount"]
     for record in CDNOW.read_text().splitlines():
         customer, _, day, _, dollars = record.split()
-        lines.append(f"C{customer},{day[:4]}-{day[4:6]}-{day[6:]},{dollars}")
+        lines.append(f"C{customer},Buyer {customer},{day[:4]}-{day[4:6]}-{day[6:]},{dollars}")
     path = folder / "cdnow_orders.csv"
     path.write_text("\n".join([*lines, *extra]) + "\n")
     return path
@@ -117,7 +117,7 @@ def test_identical_orders_without_an_order_id_are_kept_once_and_reimports_add_no
     assert code == 0 and "inserted 0, updated 0, skipped 6,919" in out and "no batch was recorded" in out
     assert count(db, "SELECT COUNT(*) FROM orders") == 6919
 
-    one_more = cdnow_orders_csv(tmp_path, extra=("C01668,1997-07-31,9.77",))
+    one_more = cdnow_orders_csv(tmp_path, extra=("C01668,Buyer 01668,1997-07-31,9.77",))
     code, out, _ = run(capsys, "--db", str(db), "import", "orders", str(one_more))
     assert code == 0 and "inserted 1, updated 0, skipped 6,919" in out
     assert "22 rows repeat an earlier row" in out
@@ -144,9 +144,14 @@ def test_orders_with_map_and_create_missing(capsys, db, tmp_path):
             "--map", "Betrag=amount", "--map", "Datum=date")
     code, out, _ = run(capsys, *args)
     assert code == 1 and "unknown customer (external id K1)" in out
-    code, out, _ = run(capsys, *args, "--create-missing")
+    code, out, _ = run(capsys, *args, "--create-missing")  # a customer is never named after an id
+    assert code == 1 and "no name, email or phone to create them from" in out
+    assert count(db, "SELECT COUNT(*) FROM customer") == 0
+    path.write_text("Kunde-Nr\tKunde\tBetrag\tDatum\nK1\tAnn Kühn\t12,50\t2026-01-05\n")
+    code, out, _ = run(capsys, *args, "--map", "Kunde=customer_name", "--create-missing")
     assert code == 0 and "1 new customer created" in out
     assert count(db, "SELECT revenue_cents FROM customer WHERE external_id = 'K1'") == 1250
+    assert count(db, "SELECT name FROM customer WHERE external_id = 'K1'") == "Ann Kühn"
 
 
 @pytest.mark.parametrize("setup, argv, message", [

@@ -2,7 +2,9 @@
 
 A row names its customer by external id, email or phone; an unknown customer is
 rejected unless `create_missing` (then created, named after the name column, the
-id or the email). Re-importing is idempotent: an order with an order id is matched
+email or the phone; never after an id, which would put "#1002" or "cus_9x…" in
+the owner's customer list). Order rows are read by `order_rows`: line items grouped
+into their order, refunded and cancelled orders left out of revenue. Re-importing is idempotent: an order with an order id is matched
 on it (and updated if it changed). Without an order id, identical rows (customer,
 date, amount, currency and text) are separate orders, because real customers do buy
 the same thing twice on a day: the k-th such row of a file is matched to the k-th
@@ -26,8 +28,8 @@ from datetime import datetime
 
 from solocrm_tui.core import validate
 from solocrm_tui.core.contacts.lifecycle import Rules, restage
+from solocrm_tui.core.counts import count
 from solocrm_tui.core.data_io.cells import (
-    cents,
     direction,
     kind,
     moment,
@@ -36,6 +38,7 @@ from solocrm_tui.core.data_io.cells import (
 )
 from solocrm_tui.core.data_io.columns import ColumnMap
 from solocrm_tui.core.data_io.customers import Existing, insert_customers
+from solocrm_tui.core.data_io.order_rows import Excluded, grouped, order_cleaner
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.sales.campaign_results import attribute_conversions
 from solocrm_tui.core.sales.orders import refresh_customer_totals
@@ -43,14 +46,17 @@ from solocrm_tui.core.storage.batches import (
     STEP_SECONDS,
     chunks,
     dumps,
+    fetch_rows,
     in_steps,
+    insert_recorded,
     marks,
     record,
 )
-from solocrm_tui.core.storage.bulk_index import indexed_in_bulk
 from solocrm_tui.core.storage.models import database
 
 ORDER_COLUMNS = ("customer_id", "amount_cents", "currency", "description", "ordered_at", "cost_cents", "external_id")
+EXTERNAL = 5  # the order id's place in an order's values (`order_rows.order_cleaner`); its lines follow it
+LINE_COLUMNS = ("name", "sku", "quantity", "unit_price_cents")
 INTERACTION_COLUMNS = ("customer_id", "kind", "direction", "body", "occurred_at")
 SEARCH_TRIGGER = {"interaction": "entry_fts_interaction_ai", "orders": "entry_fts_order_ai"}  # find-anything
 
@@ -65,8 +71,7 @@ class Resolver:
 
     def resolve(self, cells: list[str], cmap: ColumnMap, line: int) -> int:
         def cell(name: str) -> str:
-            index = cmap.fields.get(name)
-            return cells[index].strip() if index is not None and index < len(cells) else ""
+            return cmap.cell(cells, name)
 
         ext = short(cell("customer_external_id"), "customer external id") or None
         email, email_norm = validate.email(cell("customer_email") or None)
@@ -90,7 +95,10 @@ class Resolver:
             raise ValidationError("no customer: the external id, email and phone cells are all empty")
         if not self.create_missing:
             raise ValidationError(f"unknown customer ({given}): import them first or use --create-missing")
-        name = short(cell("customer_name"), "customer name") or ext or email or phone
+        name = short(cell("customer_name"), "customer name") or email or phone
+        if not name:
+            raise ValidationError(f"unknown customer ({given}) and no name, email or phone to create them from: "
+                                  "import the customers first")
         rec = {"name": name, "external_id": ext, "email": email, "email_norm": email_norm, "phone": phone,
                "phone_norm": phone_norm, "_line": line}
         self.pending.append({k: v for k, v in rec.items() if v is not None})
@@ -105,34 +113,8 @@ def _who(cid: int) -> str:
     return f"customer #{cid}" if cid > 0 else "a customer created by this import"
 
 
-def _cell_getter(cmap: ColumnMap) -> Callable[[list[str], str], str]:
-    def cell(cells: list[str], name: str) -> str:
-        index = cmap.fields.get(name)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
-    return cell
-
-
-def order_cleaner(cmap: ColumnMap, now: datetime, currency: str) -> Callable[[list[str]], tuple]:
-    cell, default_currency = _cell_getter(cmap), validate.currency(currency)
-
-    def clean(cells: list[str]) -> tuple:
-        amount = cell(cells, "amount")
-        if not amount:
-            raise ValidationError("amount is empty")
-        when = cell(cells, "ordered_at")
-        if not when:
-            raise ValidationError("order date is empty")
-        cost = cell(cells, "cost")
-        code = cell(cells, "currency")
-        return (cents(amount), validate.currency(code) if code else default_currency,
-                short(cell(cells, "description"), "description"),
-                str(not_future(moment(when, "order date"), now, "order date")),
-                cents(cost, "cost") if cost else None, short(cell(cells, "order_id"), "order id") or None)
-    return clean
-
-
 def interaction_cleaner(cmap: ColumnMap, now: datetime) -> Callable[[list[str]], tuple]:
-    cell = _cell_getter(cmap)
+    cell = cmap.cell
 
     def clean(cells: list[str]) -> tuple:
         body, when = cell(cells, "body"), cell(cells, "occurred_at")
@@ -159,12 +141,19 @@ def _existing_keys(kind_: str, customer_ids: set[int]) -> Counter:
 
 
 def _existing_orders(external_ids: list[str]) -> dict[str, tuple]:
+    """order id -> (row id, the stored ORDER_COLUMNS but the id, its lines as `order_rows` reads them)."""
     conn, out = database.connection(), {}
     for part in chunks(external_ids):
         rows = conn.execute(f"SELECT external_id, id, {', '.join(ORDER_COLUMNS[:-1])} FROM orders INDEXED BY orders_external_id "
                             f"WHERE external_id IN ({marks(len(part))})", tuple(part))
-        out.update({row[0]: row[1:] for row in rows})
-    return out
+        out.update({row[0]: (*row[1:], []) for row in rows})
+    by_id = {found[0]: found[-1] for found in out.values()}
+    for part in chunks(sorted(by_id)):
+        for order_id, *line in conn.execute(f"SELECT order_id, {', '.join(LINE_COLUMNS)} FROM order_line "
+                                            f"WHERE order_id IN ({marks(len(part))}) ORDER BY order_id, position",
+                                            tuple(part)):
+            by_id[order_id].append(tuple(line))
+    return {external: (*found[:-1], tuple(found[-1])) for external, found in out.items()}
 
 
 def plan(kind_: str, parsed: list[tuple[int, int, tuple]], issues) -> tuple[list, list, int]:
@@ -174,12 +163,12 @@ def plan(kind_: str, parsed: list[tuple[int, int, tuple]], issues) -> tuple[list
     occurrence (`issues.repeat`); occurrence k is skipped when the book already holds k
     orders with that key."""
     known = _existing_keys(kind_, {cid for _, cid, _ in parsed if cid > 0})
-    by_external = _existing_orders([v[-1] for _, _, v in parsed if v[-1]]) if kind_ == "orders" else {}
+    by_external = _existing_orders([v[EXTERNAL] for _, _, v in parsed if v[EXTERNAL]]) if kind_ == "orders" else {}
     inserts, updates, skipped = [], [], 0
     first_seen: dict[tuple, tuple[int, tuple]] = {}
     occurrences: Counter = Counter()
     for line, cid, values in parsed:
-        external = values[-1] if kind_ == "orders" else None
+        external = values[EXTERNAL] if kind_ == "orders" else None
         key = ("id", external) if external else ((cid, values[3], values[0], values[1], values[2])
                                                  if kind_ == "orders" else (cid, values[0], values[3], values[2]))
         full = (cid, *values)
@@ -197,8 +186,8 @@ def plan(kind_: str, parsed: list[tuple[int, int, tuple]], issues) -> tuple[list
             issues.repeat(line)
         first_seen.setdefault(key, (line, full))
         if external and external in by_external:
-            order_id, *stored = by_external[external]
-            if tuple(stored) == full[:-1]:
+            order_id, *stored, lines = by_external[external]
+            if tuple(stored) == full[:EXTERNAL + 1] and (lines == full[-1] or not full[-1]):
                 skipped += 1
             else:
                 updates.append((order_id, full, dict(zip(ORDER_COLUMNS, stored))))
@@ -211,9 +200,23 @@ def plan(kind_: str, parsed: list[tuple[int, int, tuple]], issues) -> tuple[list
 
 def prepare(kind_: str, records: Iterable[tuple[int, list[str]]], cmap: ColumnMap, now: datetime, currency: str,
             issues) -> list[tuple[int, list[str], tuple]]:
-    """Validate the values of every row before the write transaction starts: (line, cells, values)."""
-    clean = order_cleaner(cmap, now, currency) if kind_ == "orders" else interaction_cleaner(cmap, now)
+    """Validate the values of every row before the write transaction starts: (line, cells, values).
+    Orders that are not revenue go to `issues.excluded`."""
     out = []
+    if kind_ == "orders":
+        clean_order = order_cleaner(cmap, now, currency)
+        for group in grouped(records, cmap, issues):
+            try:
+                values = clean_order(group)
+            except ValidationError as exc:
+                issues.reject(group.line, str(exc))
+                continue
+            if isinstance(values, Excluded):
+                issues.excluded.append(values)
+            else:
+                out.append((group.line, group.cells, values))
+        return out
+    clean = interaction_cleaner(cmap, now)
     for line, cells in records:
         try:
             out.append((line, cells, clean(cells)))
@@ -234,6 +237,7 @@ def run(kind_: str, prepared: list, cmap: ColumnMap, now: datetime, batch_id: st
             except ValidationError as exc:
                 issues.reject(line, str(exc))
         inserts, updates, skipped = plan(kind_, parsed, issues)
+        gone = _existing_orders(sorted({e.order_id for e in issues.excluded if e.order_id})) if kind_ == "orders" else {}
     used = {cid for cid, *_ in inserts} | {full[0] for _, full, _ in updates}
     new_people = [(-(i + 1), rec) for i, rec in enumerate(resolver.pending) if -(i + 1) in used]
     if batch_id is not None:
@@ -244,33 +248,42 @@ def run(kind_: str, prepared: list, cmap: ColumnMap, now: datetime, batch_id: st
             real.update((temp, cid) for (temp, _), cid in zip(part, ids))
 
         in_steps(new_people, create_step, step_seconds)
-        _apply(kind_, inserts, updates, real, now, batch_id, rules, step_seconds)
-    return {"inserted": len(inserts), "updated": len(updates), "skipped": skipped, "created": len(new_people)}
+        _apply(kind_, inserts, updates, [found[0] for found in gone.values()], real, now, batch_id, rules,
+               step_seconds)
+    return {"inserted": len(inserts), "updated": len(updates), "skipped": skipped, "created": len(new_people),
+            "removed": len(gone)}
 
 
-def _apply(kind_: str, inserts: list, updates: list, real: dict[int, int], now: datetime, batch_id: str,
-           rules: Rules, step_seconds: float) -> None:
+def _apply(kind_: str, inserts: list, updates: list, gone: list[int], real: dict[int, int], now: datetime,
+           batch_id: str, rules: Rules, step_seconds: float) -> None:
     conn = database.connection()
     table, names = ("orders", ORDER_COLUMNS) if kind_ == "orders" else ("interaction", INTERACTION_COLUMNS)
-    rows = [(real.get(full[0], full[0]), *full[1:], batch_id) for full in inserts]
+    width = len(names)  # an order's values are followed by its lines
+    rows = [((real.get(full[0], full[0]), *full[1:width]), full[width:]) for full in inserts]
 
     def insert_step(part: list[tuple]) -> None:
-        start = conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
-        with indexed_in_bulk(conn, table, (SEARCH_TRIGGER[table],), start, len(part)):
-            conn.executemany(f"INSERT INTO {table} ({', '.join(names)}, batch_id) VALUES ({marks(len(names) + 1)})",
-                             part)
-        new_ids = [r[0] for r in conn.execute(f"SELECT id FROM {table} WHERE id > ? AND batch_id = ? ORDER BY id",
-                                              (start, batch_id))]
-        record(batch_id, ((table, i, "insert", None) for i in new_ids))
+        ids = insert_recorded(table, names, [row for row, _ in part], batch_id, (SEARCH_TRIGGER[table],))
+        if kind_ == "orders":
+            add_lines(zip(ids, (lines for _, (lines,) in part)))
 
     def update_step(part: list[tuple]) -> None:
         for order_id, full, _before in part:
             conn.execute(f"UPDATE orders SET {', '.join(f'{n} = ?' for n in ORDER_COLUMNS)} WHERE id = ?",
-                         (real.get(full[0], full[0]), *full[1:], order_id))
+                         (real.get(full[0], full[0]), *full[1:width], order_id))
         record(batch_id, (("orders", order_id, "update", dumps(before)) for order_id, _, before in part))
+        replace_lines([(order_id, full[width]) for order_id, full, _before in part if full[width]], batch_id)
 
-    touched = Counter(row[0] for row in rows)
+    def remove_step(part: list[int]) -> None:
+        for order_id, removed in fetch_rows("orders", part).items():
+            lines = list(fetch_lines([order_id]).values())
+            record(batch_id, [("orders", order_id, "delete",
+                               dumps({"row": {"id": order_id, **removed}, "children": {"order_line": lines}}))])
+            taken_out[removed["customer_id"]] += 1
+        conn.execute(f"DELETE FROM orders WHERE id IN ({marks(len(part))})", tuple(part))
+
+    touched = Counter(row[0] for row, _ in rows)
     changed: Counter = Counter()
+    taken_out: Counter = Counter()
     for _order_id, full, before in updates:
         changed[real.get(full[0], full[0])] += 1
         if before["customer_id"] is not None:
@@ -282,6 +295,7 @@ def _apply(kind_: str, inserts: list, updates: list, real: dict[int, int], now: 
         for cid in customers:
             parts = [f"imported {touched[cid]} {noun}{'s' * (touched[cid] != 1)}"] if touched[cid] else []
             parts += [f"updated {changed[cid]} {noun}{'s' * (changed[cid] != 1)}"] if changed[cid] else []
+            parts += [f"took out {count(taken_out[cid], 'order')} refunded or cancelled since"] if taken_out[cid] else []
             if parts:
                 entries.append((cid, f"{' and '.join(parts)} (batch {batch_id})", str(now), batch_id))
         conn.executemany("INSERT INTO interaction (customer_id, kind, direction, body, occurred_at, batch_id) "
@@ -290,7 +304,38 @@ def _apply(kind_: str, inserts: list, updates: list, real: dict[int, int], now: 
 
     in_steps(rows, insert_step, step_seconds)
     in_steps(updates, update_step, step_seconds)
-    in_steps(sorted(set(touched) | set(changed)), finish_step, step_seconds)
+    in_steps(gone, remove_step, step_seconds)
+    in_steps(sorted((set(touched) | set(changed) | set(taken_out)) - {None}), finish_step, step_seconds)
+
+
+def fetch_lines(order_ids: list[int]) -> dict[int, dict]:
+    """The stored lines of the orders, by line id, as the change log keeps deleted rows."""
+    conn, out = database.connection(), {}
+    for part in chunks(order_ids):
+        cursor = conn.execute(f"SELECT * FROM order_line WHERE order_id IN ({marks(len(part))})", tuple(part))
+        header = [d[0] for d in cursor.description]
+        out.update({row[0]: dict(zip(header, row)) for row in cursor})
+    return out
+
+
+def add_lines(orders: Iterable[tuple[int, tuple]]) -> list[int]:
+    """Store each order's lines in order; returns the new line ids."""
+    conn = database.connection()
+    start = conn.execute("SELECT COALESCE(MAX(id), 0) FROM order_line").fetchone()[0]
+    conn.executemany(f"INSERT INTO order_line (order_id, position, {', '.join(LINE_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",
+                     ((order_id, position, *line) for order_id, lines in orders
+                      for position, line in enumerate(lines, 1)))
+    return [r[0] for r in conn.execute("SELECT id FROM order_line WHERE id > ? ORDER BY id", (start,))]
+
+
+def replace_lines(orders: list[tuple[int, tuple]], batch_id: str) -> None:
+    """A re-imported order whose lines changed gets the file's lines; the old ones are kept
+    in the change log, so undoing the import brings them back."""
+    old = fetch_lines([order_id for order_id, _ in orders])
+    record(batch_id, (("order_line", line_id, "delete", dumps({"row": row})) for line_id, row in old.items()))
+    if old:
+        database.connection().execute(f"DELETE FROM order_line WHERE id IN ({marks(len(old))})", tuple(old))
+    record(batch_id, (("order_line", line_id, "insert", None) for line_id in add_lines(orders)))
 
 
 def refresh_after(kind_: str, customer_ids: list[int], now: datetime, rules: Rules | None) -> None:

@@ -1,8 +1,14 @@
-"""Which CSV column feeds which field: synonyms, `--map` overrides, required columns.
+"""Which CSV column feeds which field: presets, synonyms, `--map` overrides, required columns.
 
 Headers are compared after `csv_reading.normalise` (case, spaces and punctuation
-ignored), so "E-mail", "Email Address" and "MAIL" all mean email. An explicit
-`--map "Source Column=field"` always wins; `field` may be `ignore`.
+ignored), so "E-mail", "Email Address" and "MAIL" all mean email. A file another tool
+exported is read with that tool's preset (`presets`); an explicit `--map "Source
+Column=field"` always wins; `field` may be `ignore`.
+
+Some fields may come from several columns (`MULTI`): Outlook writes three email and
+a dozen phone columns, Shopify two street lines. The first such column is the field's
+`fields` entry, the others are listed in `more`, and the row cleaning decides how the
+values combine (the first phone is the phone, the rest are kept).
 """
 
 from __future__ import annotations
@@ -10,34 +16,41 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from solocrm_tui.core import validate
+from solocrm_tui.core.data_io.presets import IGNORE, Preset
 from solocrm_tui.core.data_io.reading import normalise
 from solocrm_tui.core.errors import ValidationError
 
 KINDS = ("customers", "orders", "interactions")
-IGNORE = "ignore"
 
 _CUSTOMER_REF = {
     "customer_external_id": "customerexternalid customerid externalcustomerid clientid customernumber customerno "
                             "customerref accountid",
     "customer_email": "customeremail email emailaddress mail email1 clientemail contactemail",
     "customer_phone": "customerphone phone mobile tel telephone phonenumber",
-    "customer_name": "customername customer name fullname client clientname contact contactname",
+    "customer_name": "customername customer name fullname client clientname contact contactname billingname",
 }
 _SYNONYMS: dict[str, dict[str, str]] = {
     "customers": {
         "name": "name fullname customer customername contact contactname client clientname person",
         "first_name": "firstname givenname forename first",
+        "middle_name": "middlename additionalname secondname",
         "last_name": "lastname surname familyname last",
         "company": "company organisation organization org companyname business employer account",
         "email": "email emailaddress mail email1 emailaddr mailaddress",
         "phone": "phone mobile tel telephone phonenumber mobilephone mobilenumber cell cellphone",
         "external_id": "id externalid customerid extid clientid customernumber customerno reference ref",
+        "street": "street streetaddress address address1 address2 addressline1 addressline2 street1 street2",
+        "postcode": "postcode postalcode zip zipcode plz postcodezip",
         "city": "city town locality",
-        "country": "country countrycode nation",
+        "region": "region state province county stateregion stateprovince",
+        "country": "country countrycode nation countryregion",
         "birthday": "birthday birthdate dateofbirth dob born",
         "source": "source acquisitionsource leadsource origin referral channel",
-        "tags": "tags tag labels label categories groups",
+        "tags": "tags tag",
+        "labels": "labels label categories category groups groupmembership",
         "opt_out": "optout optedout unsubscribed donotcontact donotemail nomarketing",
+        "accepts_marketing": "acceptsmarketing acceptsemailmarketing emailoptin marketingoptin newsletteroptin",
+        "notes": "notes note comments comment remarks",
         "custom": "custom customfields",
     },
     "orders": {
@@ -48,6 +61,14 @@ _SYNONYMS: dict[str, dict[str, str]] = {
         "ordered_at": "date orderedat orderdate purchasedate purchasedat created createdat datetime timestamp when",
         "description": "description product item productname title details",
         "cost": "cost cogs costprice unitcost",
+        "line_name": "lineitemname itemname lineitem",
+        "line_sku": "sku lineitemsku itemsku productsku articlenumber",
+        "line_quantity": "quantity qty lineitemquantity",
+        "line_price": "unitprice lineitemprice itemprice priceeach",
+        "status": "status financialstatus paymentstatus orderstatus",
+        "refunded": "refunded refundedamount amountrefunded refundamount",
+        "cancelled_at": "cancelledat canceledat",
+        "captured": "captured",
     },
     "interactions": {
         **_CUSTOMER_REF,
@@ -64,6 +85,9 @@ FIELDS = {kind: tuple(table) for kind, table in _SYNONYMS.items()}
 _EXPORTED = "solocrmid solocrmcustomerid createdat updatedat archivedat revenue ordercount lastorderat " \
             "lastcontactat stage stagechangedat segment churnrisk palive expectedpurchases clv"
 _REFS = ("customer_external_id", "customer_email", "customer_phone")
+# Fields several columns may feed (see the module docstring); any other field takes one column.
+MULTI = frozenset({"name", "company", "email", "phone", "street", "postcode", "city", "region", "country", "source",
+                   "labels", "notes"})
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "customers": (("name", "first_name", "last_name"),),
     "orders": (("amount",), ("ordered_at",), _REFS),
@@ -76,6 +100,22 @@ class ColumnMap:
     fields: dict[str, int] = field(default_factory=dict)  # field -> column index
     custom: list[tuple[int, str]] = field(default_factory=list)  # (column index, header) kept as custom fields
     ignored: list[str] = field(default_factory=list)  # human notes on columns not imported
+    more: dict[str, list[int]] = field(default_factory=dict)  # MULTI field -> its further columns, in order
+    preset: Preset | None = None
+    unused: list[str] = field(default_factory=list)  # the preset's bookkeeping columns, left out on purpose
+    headers: tuple[str, ...] = ()
+
+    def columns_of(self, name: str) -> list[int]:
+        """Every column feeding `name`, the primary one first."""
+        return [self.fields[name], *self.more.get(name, ())] if name in self.fields else []
+
+    def header_of(self, index: int) -> str:
+        return self.headers[index] if index < len(self.headers) else f"column {index + 1}"
+
+    def cell(self, cells: list[str], name: str) -> str:
+        """The row's value for field `name`, stripped; "" when the file has no such column."""
+        index = self.fields.get(name)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
 
 
 def parse_map(items: list[str] | None) -> dict[str, str]:
@@ -101,7 +141,8 @@ def _field_name(kind: str, target: str) -> str:
     raise ValidationError(f'--map: "{target}" is not a {kind} field: use one of {", ".join(FIELDS[kind])} or ignore')
 
 
-def map_columns(kind: str, headers: tuple[str, ...], overrides: dict[str, str] | None = None) -> ColumnMap:
+def map_columns(kind: str, headers: tuple[str, ...], overrides: dict[str, str] | None = None,
+                preset: Preset | None = None) -> ColumnMap:
     if kind not in KINDS:
         raise ValidationError(f'cannot import "{kind}": use {", ".join(KINDS)}')
     overrides = dict(overrides or {})
@@ -109,7 +150,7 @@ def map_columns(kind: str, headers: tuple[str, ...], overrides: dict[str, str] |
     for source in overrides:
         if source not in keys:
             raise ValidationError(f'--map: the file has no column like "{source}" (columns: {", ".join(headers)})')
-    result = ColumnMap()
+    result = ColumnMap(preset=preset, headers=headers)
     explicit = {src: _field_name(kind, target) for src, target in overrides.items()}
     for index, (header, key) in enumerate(zip(headers, keys)):
         if key in explicit and explicit[key] != IGNORE:
@@ -121,11 +162,18 @@ def map_columns(kind: str, headers: tuple[str, ...], overrides: dict[str, str] |
             if explicit[key] == IGNORE:
                 result.ignored.append(f'"{header}" (--map ignore)')
             continue
-        name = SYNONYMS[kind].get(key)
+        name = preset.field_for(key) if preset else None
+        if name == IGNORE:
+            result.unused.append(header)
+            continue
+        if name is None or name in explicit.values():
+            name = SYNONYMS[kind].get(key)
         if not header:
             result.ignored.append(f"column {index + 1} (no header)")
         elif name and name not in result.fields:
             result.fields[name] = index
+        elif name and name in MULTI and name not in explicit.values():
+            result.more.setdefault(name, []).append(index)
         elif name:
             result.ignored.append(f'"{header}" (another column already gives {name})')
         elif kind == "customers" and key not in _EXPORTED.split():

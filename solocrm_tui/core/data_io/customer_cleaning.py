@@ -1,7 +1,13 @@
 """Customer rows from a CSV: cells -> stored values, and repeats inside the file merged.
 
 Cleaning returns only the non-empty cells, because an empty cell never erases what
-a customer already has. Rows about the same person (same external id, email or
+a customer already has. Exports from other tools bring a few shapes of their own:
+several values in one cell (Google's `a ::: b`), several columns for one field
+(Outlook's three emails), labels instead of tags, first/middle/last names, and notes.
+The first email or phone is the customer's, the others are kept as the custom fields
+"other emails"/"other phones"; labels become tags (`VIP Customers` → `vip-customers`,
+Google's own `* myContacts` dropped); a Notes cell becomes a note on the timeline
+(`_notes`, written by `customers.run`), not a custom field. Rows about the same person (same external id, email or
 phone; or, for rows with none of those, the same name and company) are merged into
 the first one: its empty fields are filled, tags and custom fields combined, and a
 contradiction in a unique id (two different emails for one external id) rejects the
@@ -11,6 +17,7 @@ later row.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 
 from solocrm_tui.core import validate
@@ -19,7 +26,11 @@ from solocrm_tui.core.data_io.columns import ColumnMap
 from solocrm_tui.core.errors import ValidationError
 
 TEXT_LABELS = {"name": "name", "company": "company", "external_id": "external id", "city": "city",
-               "country": "country", "source": "source", "first_name": "first name", "last_name": "last name"}
+               "country": "country", "source": "source", "first_name": "first name", "last_name": "last name",
+               "middle_name": "middle name", "street": "street", "postcode": "postcode", "region": "region"}
+MULTI_VALUE = ":::"  # Google Contacts' separator of several values in one cell
+OTHER = {"email": "other emails", "phone": "other phones"}
+_NAME_PARTS = ("first_name", "middle_name", "last_name")
 KEY_LABELS = {"external_id": "external id", "email_norm": "email", "phone_norm": "phone"}
 
 
@@ -36,12 +47,57 @@ def _text(name: str, label: str) -> Callable[[str, dict], None]:
     return handle
 
 
-def _email(value: str, rec: dict) -> None:
-    rec["email"], rec["email_norm"] = validate.email(value)
+def _listed(name: str, check: Callable[[str], tuple[str | None, str | None]]) -> Callable[[str, dict], None]:
+    """Email or phone: the first value is the customer's; the others (`a ::: b`, or further
+    columns joined by `_combine`) are kept under OTHER[name] as written, one of each."""
+    def handle(value: str, rec: dict) -> None:
+        if MULTI_VALUE not in value:
+            rec[name], rec[f"{name}_norm"] = check(value)
+            return
+        first, *rest = [part.strip() for part in value.split(MULTI_VALUE) if part.strip()] or [""]
+        rec[name], rec[f"{name}_norm"] = check(first)
+        others = []
+        for part in rest:
+            try:
+                key = check(part)[1]
+            except ValidationError:
+                key = None
+            if key != rec[f"{name}_norm"] and part not in others:
+                others.append(validate.printable(part, OTHER[name]))
+        if others:
+            rec.setdefault("custom", {})[OTHER[name]] = ", ".join(others)
+    return handle
 
 
-def _phone(value: str, rec: dict) -> None:
-    rec["phone"], rec["phone_norm"] = validate.phone(value)
+_email = _listed("email", validate.email)
+_phone = _listed("phone", validate.phone)
+
+
+def label_tag(label: str) -> str | None:
+    """A label as other tools write it -> a tag, or None for the tool's own system labels
+    (Google's `* myContacts`, `* starred`) and labels with nothing left to keep."""
+    label = label.strip()
+    if not label or label.startswith("*"):
+        return None
+    words = "-".join("".join(ch for ch in word if ch.isalnum() or ch in "-_") for word in label.casefold().split())
+    words = "-".join(part for part in words.split("-") if part)[:40].strip("-_")
+    return words or None
+
+
+def _labels(value: str, rec: dict) -> None:
+    found = {tag for part in re.split(r":::|[,;]", value) if (tag := label_tag(part))}
+    if found:
+        rec["tags"] = rec.get("tags", set()) | found
+
+
+def _notes(value: str, rec: dict) -> None:
+    text = validate.text(value, "notes", limit=validate.MAX_TEXT)
+    if text:
+        rec["_notes"] = f"{rec['_notes']}\n\n{text}" if "_notes" in rec else text
+
+
+def _accepts_marketing(value: str, rec: dict) -> None:
+    rec["opt_out"] = 1 - flag(value, "accepts marketing")
 
 
 def _birthday(value: str, rec: dict) -> None:
@@ -63,14 +119,44 @@ def _custom(value: str, rec: dict) -> None:
 
 
 _HANDLERS = {"email": _email, "phone": _phone, "birthday": _birthday, "tags": _tags, "opt_out": _opt_out,
-             "custom": _custom, **{name: _text(name, label) for name, label in TEXT_LABELS.items()}}
+             "custom": _custom, "labels": _labels, "notes": _notes, "accepts_marketing": _accepts_marketing,
+             **{name: _text(name, label) for name, label in TEXT_LABELS.items()}}
+
+
+def _combine(name: str, cmap: ColumnMap) -> Callable[[list[str], dict], None]:
+    """A field fed by several columns (`ColumnMap.more`): emails and phones are listed
+    (first one wins), street lines joined, labels and notes gathered; for any other field
+    the first non-empty value wins and a different later one is kept as a custom field
+    under its own header, so nothing the file holds is dropped."""
+    handle, columns = _HANDLERS[name], cmap.columns_of(name)
+
+    def combine(cells: list[str], rec: dict) -> None:
+        found = [(index, cells[index].strip()) for index in columns if index < len(cells) and cells[index].strip()]
+        if not found:
+            return
+        if name in OTHER:
+            handle(f" {MULTI_VALUE} ".join(value for _, value in found), rec)
+        elif name == "street":
+            handle(", ".join(value for _, value in found), rec)
+        elif name in ("labels", "notes"):
+            for _, value in found:
+                handle(value, rec)
+        else:
+            handle(found[0][1], rec)
+            for index, value in found[1:]:
+                if value != found[0][1]:
+                    header = cmap.header_of(index)
+                    rec.setdefault("custom", {})[header] = validate.printable(value, header)
+    return combine
 
 
 def row_cleaner(cmap: ColumnMap) -> Callable[[list[str]], dict]:
     """cells -> {column: stored value} for the non-empty cells; raises ValidationError."""
-    plan = [(index, _HANDLERS[name]) for name, index in cmap.fields.items()]
+    plan = [(index, _HANDLERS[name]) for name, index in cmap.fields.items() if name not in cmap.more]
+    combined = [_combine(name, cmap) for name in cmap.more]
     custom_columns = cmap.custom
-    names = "first_name" in cmap.fields or "last_name" in cmap.fields
+    names = any(part in cmap.fields for part in _NAME_PARTS)
+    fallback = "name" not in cmap.fields
 
     def clean(cells: list[str]) -> dict:
         rec: dict = {}
@@ -80,15 +166,19 @@ def row_cleaner(cmap: ColumnMap) -> Callable[[list[str]], dict]:
                 value = cells[index]
                 if value and not value.isspace():
                     handle(value, rec)
+        for combine in combined:
+            combine(cells, rec)
         for index, header in custom_columns:
             value = cells[index].strip() if index < size else ""
             if value:
                 rec.setdefault("custom", {})[header] = value if value.isprintable() else \
                     validate.printable(value, f"custom field {header}", lines=True)
         if names:
-            first, last = rec.pop("first_name", None), rec.pop("last_name", None)
-            if "name" not in rec and (first or last):
-                rec["name"] = " ".join(f"{first or ''} {last or ''}".split())
+            parts = [rec.pop(part) for part in _NAME_PARTS if part in rec]
+            if "name" not in rec and parts:
+                rec["name"] = " ".join(" ".join(parts).split())
+        if fallback and "name" not in rec and ("company" in rec or "email" in rec):
+            rec["_fallback_name"] = rec.get("company") or rec["email"]
         return rec
 
     return clean
@@ -115,6 +205,8 @@ def absorb(first: dict, rec: dict, why: str) -> None:
     for column, value in rec.items():
         if column == "tags":
             first["tags"] = first.get("tags", set()) | value
+        elif column == "_notes" and column in first and value not in first[column]:
+            first[column] = f"{first[column]}\n\n{value}"
         elif column == "custom":
             first["custom"] = {**value, **first.get("custom", {})}
         elif column not in first:

@@ -38,16 +38,16 @@ from solocrm_tui.core.storage.batches import (
     dumps,
     fetch_rows,
     in_steps,
+    insert_recorded,
     marks,
     record,
 )
 from solocrm_tui.core.storage.bulk_index import indexed_in_bulk
 from solocrm_tui.core.storage.models import database
 
-INSERT_COLUMNS = ("name", "company", "email", "email_norm", "external_id", "phone", "phone_norm", "opt_out", "city",
-                  "country", "birthday", "birthday_md", "source", "tags", "custom", "created_at", "updated_at",
-                  "revenue_cents", "order_count", "stage")
-UPDATABLE = INSERT_COLUMNS[:15]
+UPDATABLE = ("name", "company", "email", "email_norm", "external_id", "phone", "phone_norm", "opt_out", "street",
+             "postcode", "city", "region", "country", "birthday", "birthday_md", "source", "tags", "custom")
+INSERT_COLUMNS = (*UPDATABLE, "created_at", "updated_at", "revenue_cents", "order_count", "stage")
 _INSERT_SQL = f"INSERT INTO customer ({', '.join(INSERT_COLUMNS)}) VALUES ({','.join('?' * len(INSERT_COLUMNS))})"
 
 
@@ -125,7 +125,7 @@ def diff(current: dict, rec: dict, now: datetime) -> tuple[dict, dict]:
     """(changes, previous values) turning `current` into `current` + the non-empty cells of `rec`."""
     changes, before = {}, {}
     for column, value in rec.items():
-        if column == "_line":
+        if column.startswith("_"):  # the row's line, its notes: not customer columns
             continue
         if column == "tags":
             value = join_tags(set(current["tags"].split()) | value)
@@ -154,7 +154,9 @@ def plan(records: list[dict], existing: Existing, issues) -> tuple[list[dict], l
             if via == "phone" and cid in claimed and contradicts(claimed[cid], rec):
                 cid = None  # someone else who shares that phone
             if cid is None and "name" not in rec:
-                raise ValidationError("name is empty (a new customer needs one)")
+                if "_fallback_name" not in rec:
+                    raise ValidationError("name is empty (a new customer needs one)")
+                rec["name"] = rec["_fallback_name"]
             if cid in claimed:
                 reason = f"matches the same customer #{cid} as line {claimed[cid]['_line']}"
                 absorb(claimed[cid], rec, reason)
@@ -199,9 +201,9 @@ def insert_customers(records: list[dict], now: datetime, batch_id: str) -> list[
     start = conn.execute("SELECT COALESCE(MAX(id), 0) FROM customer").fetchone()[0]
     stamp = str(now)
     rows = [(r["name"], r.get("company"), r.get("email"), r.get("email_norm"), r.get("external_id"), r.get("phone"),
-             r.get("phone_norm"), r.get("opt_out", 0), r.get("city"), r.get("country"), r.get("birthday"),
-             r.get("birthday_md"), r.get("source"), join_tags(r["tags"]) if "tags" in r else "",
-             custom_json(r["custom"]) if "custom" in r else "{}",
+             r.get("phone_norm"), r.get("opt_out", 0), r.get("street"), r.get("postcode"), r.get("city"),
+             r.get("region"), r.get("country"), r.get("birthday"), r.get("birthday_md"), r.get("source"),
+             join_tags(r["tags"]) if "tags" in r else "", custom_json(r["custom"]) if "custom" in r else "{}",
              stamp, stamp, 0, 0, "lead") for r in records]
     with indexed_in_bulk(conn, "customer", ("customer_fts_ai",), start, len(rows)):
         conn.executemany(_INSERT_SQL, rows)
@@ -230,6 +232,25 @@ def update_customers(updates: list, now: datetime, batch_id: str) -> None:
           str(now), batch_id) for cid, changes, _before in updates))
 
 
+def new_notes(pairs: Iterable[tuple[int, dict]]) -> list[tuple[int, str]]:
+    """(customer id, text) for the rows' notes that their customer's timeline does not hold
+    yet, so importing the same address book again adds no second copy."""
+    wanted = [(cid, rec["_notes"]) for cid, rec in pairs if "_notes" in rec]
+    held: set[tuple[int, str]] = set()
+    conn = database.connection()
+    for part in chunks(sorted({cid for cid, _ in wanted if cid is not None})):
+        held.update(conn.execute(f"SELECT customer_id, body FROM interaction WHERE kind = 'note' "
+                                 f"AND customer_id IN ({marks(len(part))})", tuple(part)))
+    return [note for note in wanted if note not in held]
+
+
+def add_notes(notes: list[tuple[int, str]], now: datetime, batch_id: str) -> None:
+    """The file's notes as timeline notes, dated the import: an address book's note is
+    background, not a contact, so it leaves the customer's last contact where it was."""
+    insert_recorded("interaction", ("customer_id", "kind", "direction", "body", "occurred_at"),
+                    [(cid, "note", "out", body, str(now)) for cid, body in notes], batch_id)
+
+
 def prepare(records: Iterable[tuple[int, list[str]]], cmap: ColumnMap, issues) -> tuple[list[dict], int]:
     """Clean and merge the rows before the write transaction starts (no database needed)."""
     clean = row_cleaner(cmap)
@@ -251,11 +272,13 @@ def run(prepared: tuple[list[dict], int], now: datetime, batch_id: str | None, i
     with database.atomic("DEFERRED"):
         inserts, claimed, skipped = plan(people, Existing.load(), issues)
         updates, unchanged = changes(claimed, now, issues)
-    counts = {"inserted": len(inserts), "updated": len(updates), "skipped": skipped + merged + unchanged}
+        notes = len(new_notes(claimed)) + sum("_notes" in rec for rec in inserts)
+    counts = {"inserted": len(inserts), "updated": len(updates), "skipped": skipped + merged + unchanged,
+              "notes": notes}
     if batch_id is None:
         return counts
-    counts["updated"] = 0  # counted again as each step diffs its customers as they are by then
-    changing = {cid for cid, _change, _before in updates}
+    counts["updated"] = counts["notes"] = 0  # counted again as each step sees its customers as they are by then
+    changing = {cid for cid, _change, _before in updates} | {cid for cid, rec in claimed if "_notes" in rec}
     claimed = [(cid, rec) for cid, rec in claimed if cid in changing]
 
     def update_step(part: list[tuple[int, dict]]) -> None:
@@ -263,6 +286,9 @@ def run(prepared: tuple[list[dict], int], now: datetime, batch_id: str | None, i
         update_customers(updates, now, batch_id)
         counts["updated"] += len(updates)
         counts["skipped"] += unchanged
+        written = new_notes(part)
+        add_notes(written, now, batch_id)
+        counts["notes"] += len(written)
 
     def insert_step(part: list[dict]) -> None:
         existing, late = Existing.holding(part), []
@@ -279,7 +305,10 @@ def run(prepared: tuple[list[dict], int], now: datetime, batch_id: str | None, i
             else:  # someone else added this customer since the plan was made
                 late.append((cid, rec))
                 counts["inserted"] -= 1
-        insert_customers(fresh, now, batch_id)
+        ids = insert_customers(fresh, now, batch_id)
+        written = [(cid, rec["_notes"]) for cid, rec in zip(ids, fresh) if "_notes" in rec]
+        add_notes(written, now, batch_id)
+        counts["notes"] += len(written)
         update_step(late)
 
     in_steps(inserts, insert_step, step_seconds)

@@ -16,16 +16,21 @@ plans exactly the same way and writes nothing.
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
+from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.contacts.lifecycle import Rules
 from solocrm_tui.core.counts import count
-from solocrm_tui.core.data_io import activity, customers
+from solocrm_tui.core.data_io import activity, customers, presets
 from solocrm_tui.core.data_io.columns import ColumnMap, map_columns, parse_map
 from solocrm_tui.core.data_io.formats import FORMULA_START
+from solocrm_tui.core.data_io.order_rows import Excluded
 from solocrm_tui.core.data_io.reading import MAX_CELL, NAMES, Table, read_table
 from solocrm_tui.core.errors import DatabaseError
 from solocrm_tui.core.storage.batches import (
@@ -53,6 +58,7 @@ class Issues:
         self.items: list[RowIssue] = []
         self.rejected = 0
         self.repeats: list[int] = []
+        self.excluded: list[Excluded] = []  # orders that are not revenue (order_rows)
 
     def reject(self, line: int, message: str) -> None:
         self.items.append(RowIssue(line, message, True))
@@ -85,6 +91,13 @@ class ImportReport:
     dry_run: bool
     recovered: tuple[str, ...] = ()
     repeats: tuple[int, ...] = ()
+    preset: str | None = None
+    unused_columns: tuple[str, ...] = ()
+    notes: int = 0
+    excluded: tuple[Excluded, ...] = ()
+    removed: int = 0
+    mapping: tuple[tuple[str, str], ...] = ()  # (column, field) as read, for the dry run
+    sample: tuple[tuple[int, str], ...] = ()  # (line, the row as it would be stored), for the dry run
 
     @property
     def ok(self) -> bool:
@@ -94,16 +107,31 @@ class ImportReport:
         head = (f"{self.kind} from {self.file}: {count(self.rows, 'row')}, "
                 f"{NAMES[self.delimiter]}-separated{' (dry run)' if self.dry_run else ''}")
         out = [*self.recovered, head]
+        if self.preset:
+            out.append(f"read as a {self.preset} export (another reading: --preset NAME or --preset none)")
+        if self.dry_run and self.mapping:
+            out.append("columns: " + "; ".join(f"{column} → {name}" for column, name in self.mapping))
+        if self.dry_run and self.sample:
+            out.append("the first rows as they would be stored:")
+            out += [f"  line {line}: {text}" for line, text in self.sample]
         for issue in self.issues:
             out.append(f"  line {issue.line}: {'rejected: ' if issue.rejected else ''}{issue.message}")
         if self.repeats:
             out.append(_repeats_line(self.repeats))
+        if self.excluded:
+            out.append(_excluded_line(self.excluded))
         if self.custom_columns:
             out.append(f"kept as custom fields: {', '.join(self.custom_columns)}")
         if self.ignored_columns:
             out.append(f"ignored columns: {', '.join(self.ignored_columns)}")
+        if self.unused_columns:
+            out.append(f"not used: {count(len(self.unused_columns), 'column')} of {self.preset}'s own bookkeeping"
+                       f"{' (' + ', '.join(self.unused_columns) + ')' if self.dry_run else ''}")
         would = "would be " if self.dry_run else ""
         created = f", {count(self.customers_created, 'new customer')} {would}created" if self.customers_created else ""
+        created += f", {count(self.notes, 'note')} {would}added to timelines" if self.notes else ""
+        created += (f", {count(self.removed, 'order')} imported earlier {would}taken out (refunded or cancelled "
+                    "since)") if self.removed else ""
         out.append(f"{would}inserted {self.inserted:,}, {would}updated {self.updated:,}, skipped {self.skipped:,} "
                    f"(unchanged or repeated), rejected {self.rejected:,}{created}")
         if self.rejected:
@@ -122,11 +150,14 @@ class ImportReport:
 
 def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str] | dict[str, str] | None = None,
                 dry_run: bool = False, create_missing: bool = False, currency: str = "EUR",
-                rules: Rules | None = None, step_seconds: float = STEP_SECONDS) -> ImportReport:
-    """Import a CSV of customers, orders or interactions; see the module docstring for the rules."""
+                rules: Rules | None = None, step_seconds: float = STEP_SECONDS,
+                preset: str | None = None) -> ImportReport:
+    """Import a CSV of customers, orders or interactions; see the module docstring for the rules.
+    `preset` forces a tool's column map (a `presets.BY_KEY` key, or "none")."""
     overrides = mapping if isinstance(mapping, dict) else parse_map(mapping)
     table = read_table(path)
-    cmap = map_columns(kind, table.headers, overrides)
+    chosen = presets.choose(kind, table.headers, preset, table.path.name)
+    cmap = map_columns(kind, table.headers, overrides, chosen)
     issues, counter = Issues(), [0]
     records = _records(table, cmap, issues, counter)
     if kind == "customers":
@@ -144,12 +175,13 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
             else:
                 counts = activity.run(kind, prepared, cmap, now, batch_id, issues, create_missing=create_missing,
                                       rules=rules or Rules(), step_seconds=step_seconds)
-            if batch_id and not (counts["inserted"] or counts["updated"] or counts.get("created")):
+            if batch_id and not any(counts.get(k) for k in ("inserted", "updated", "created", "notes", "removed")):
                 discard_unfinished(batch_id, now)
                 batch_id = None
             elif batch_id:
                 with database.atomic():
-                    update_summary(batch_id, {"kind": kind, "file": table.path.name, **counts,
+                    update_summary(batch_id, {"kind": kind, "file": table.path.name,
+                                              **{k: n for k, n in counts.items() if n or k not in ("notes", "removed")},
                                               "rejected": issues.rejected,
                                               **({"repeats": len(issues.repeats)} if issues.repeats else {})})
     except BaseException as exc:
@@ -160,7 +192,49 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
     return ImportReport(kind, table.path.name, table.delimiter, counter[0], counts["inserted"], counts["updated"],
                         counts["skipped"], issues.rejected, tuple(sorted(issues.items, key=lambda i: i.line)),
                         tuple(h for _, h in cmap.custom), tuple(cmap.ignored), counts.get("created", 0),
-                        batch_id, dry_run, recovered, tuple(issues.repeats))
+                        batch_id, dry_run, recovered, tuple(issues.repeats), chosen.name if chosen else None,
+                        tuple(cmap.unused), counts.get("notes", 0), tuple(issues.excluded), counts.get("removed", 0),
+                        _mapping(cmap) if dry_run else (), _sample(kind, prepared) if dry_run else ())
+
+
+def _mapping(cmap: ColumnMap) -> tuple[tuple[str, str], ...]:
+    """(column, field) for every column the import reads, in the file's order."""
+    read = [(index, name) for name, index in cmap.fields.items()]
+    read += [(index, name) for name, more in cmap.more.items() for index in more]
+    read += [(index, "custom field") for index, _ in cmap.custom]
+    return tuple((cmap.header_of(index), name) for index, name in sorted(read))
+
+
+def _sample(kind: str, prepared, shown: int = 3) -> tuple[tuple[int, str], ...]:
+    """The first rows as they would be stored, so a wrong reading shows before anything is written."""
+    if kind == "customers":
+        people, _merged = prepared
+        return tuple((rec["_line"], " · ".join(f"{name.removeprefix('_')}={_shown(value)}" for name, value in rec.items()
+                                              if name not in ("_line", "email_norm", "_fallback_name")))
+                     for rec in people[:shown])
+    if kind == "orders":
+        return tuple((line, f"order {values[5] or '(no id)'} · {format_money(Decimal(values[0]) / 100)} {values[1]} · "
+                            f"{values[3][:16]} · {values[2] or '(no text)'}"
+                            + (f" · {count(len(values[6]), 'line')}" if values[6] else ""))
+                     for line, _cells, values in prepared[:shown])
+    return tuple((line, f"{values[0]} {values[1]} · {values[3][:16]} · {_shown(values[2])}")
+                 for line, _cells, values in prepared[:shown])
+
+
+def _shown(value) -> str:
+    text = ", ".join(sorted(value)) if isinstance(value, set) else (
+        json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value))
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _excluded_line(excluded: tuple[Excluded, ...], shown: int = 5) -> str:
+    """Orders left out of revenue, by reason, with lines to find them."""
+    reasons = Counter(e.reason for e in excluded)
+    why = ", ".join(f"{n} {reason}" for reason, n in reasons.most_common())
+    where = ", ".join(str(e.line) for e in excluded[:shown]) + (", …" if len(excluded) > shown else "")
+    return (f"{count(len(excluded), 'order')} not counted as revenue ({why}): not imported "
+            f"(line{'s' * (len(excluded) != 1)} {where})")
 
 
 def _repeats_line(lines: tuple[int, ...], shown: int = 5) -> str:

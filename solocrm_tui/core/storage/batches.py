@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from solocrm_tui.core.storage.bulk_index import indexed_in_bulk
 from solocrm_tui.core.storage.models import database
 from solocrm_tui.core.storage.owners import this_process
 
@@ -133,6 +134,24 @@ def record(batch_id: str, changes: Iterable[Change]) -> None:
     database.connection().executemany(
         'INSERT INTO batch_change (batch_id, "table", row_id, action, before) VALUES (?, ?, ?, ?, ?)',
         ((batch_id, table, row_id, action, before) for table, row_id, action, before in changes))
+
+
+def insert_recorded(table: str, names: Sequence[str], rows: Sequence[tuple], batch_id: str,
+                    triggers: tuple[str, ...] = ()) -> list[int]:
+    """Insert `rows` (values for `names`) tagged with `batch_id`, record each insert in the
+    batch so undo deletes it, and return the new ids in insertion order; `triggers` are
+    search-index triggers to run once over all the rows (`bulk_index`)."""
+    if not rows:
+        return []
+    conn = database.connection()
+    start = conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
+    with indexed_in_bulk(conn, table, triggers, start, len(rows)):
+        conn.executemany(f"INSERT INTO {table} ({', '.join(names)}, batch_id) VALUES ({marks(len(names) + 1)})",
+                         [(*row, batch_id) for row in rows])
+    new_ids = [r[0] for r in conn.execute(f"SELECT id FROM {table} WHERE id > ? AND batch_id = ? ORDER BY id",
+                                          (start, batch_id))]
+    record(batch_id, ((table, i, "insert", None) for i in new_ids))
+    return new_ids
 
 
 def columns(table: str) -> set[str]:

@@ -174,7 +174,9 @@ def _restore(changes: list, force: bool) -> tuple[dict[str, list[int]], int]:
         values = json.loads(before or "{}")
         if action == "delete":
             _reinsert(table, values, allowed)
-            touched["customer"].append(values["row"]["customer_id"] if table != "customer" else row_id)
+            owner = row_id if table == "customer" else values["row"].get("customer_id")  # order lines have none
+            if owner is not None:
+                touched["customer"].append(owner)
         else:
             names = allowed(table, values)
             done = conn.execute(f'UPDATE "{table}" SET {", ".join(f"{n} = ?" for n in names)} WHERE id = ?',

@@ -75,7 +75,7 @@ def test_commas_with_quoted_fields_spanning_lines_keep_line_numbers(core_db, tmp
     path = write(tmp_path, 'name,email,notes\n"Ann","ann@x.com","line one\nline two"\nBob,not-an-email,\n')
     report = import_file("customers", path, t0)
     assert rejected(report) == {4: '"not-an-email" is not a valid email address'}
-    assert rows("SELECT custom FROM customer") == [('{"notes": "line one\\nline two"}',)]
+    assert rows("SELECT kind, body FROM interaction") == [("note", "line one\nline two")]
 
 
 def test_latin1_file_is_refused_naming_the_line(core_db, tmp_path, t0, unchanged):
