@@ -32,6 +32,17 @@ phone, Customer ID -> external_id, Total/Price -> amount, Date -> ordered_at, ..
 --map "Your Column=field" overrides (field "ignore" skips a column). For customers,
 unknown columns become custom fields; for orders and interactions they are ignored.
 
+Exports of other tools are recognised from their headers and read with that tool's
+preset:
+{presets}
+--preset NAME forces one, --preset none reads the file with the synonyms only; --map
+still wins. Google's "a ::: b" cells, labels (to tags), first/middle/last names,
+addresses and year-less birthdays are understood; a Notes column becomes a note on
+the timeline. Order files may list line items (one row per item, rows sharing the
+order id are one order); cancelled, failed and fully refunded orders are not revenue
+and are left out, partly refunded ones count what was kept. --dry-run shows the
+preset, how each column is read and the first rows as they would be stored.
+
 Matching: customers match existing ones on external id, then email, then phone, and
 are updated (empty cells never erase anything); repeats inside the file are merged.
 Orders and interactions find their customer by customer_external_id, customer_email
@@ -48,12 +59,19 @@ in short steps so other instances keep working; Ctrl-C or an error takes it all 
 and an import killed outright is taken back by the next import or `solocrm doctor`."""
 
 
+def _import_help() -> str:
+    from solocrm_tui.core.data_io.presets import PRESETS
+
+    return IMPORT_HELP.format(presets="\n".join(f"  {p.key:<16}{p.name}: solocrm import {p.kind}" for p in PRESETS))
+
+
 def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     imp = command("import", "import customers, orders or interactions from a CSV file (undoable)")
-    imp.formatter_class, imp.epilog = argparse.RawDescriptionHelpFormatter, IMPORT_HELP
+    imp.formatter_class, imp.epilog = argparse.RawDescriptionHelpFormatter, _import_help()
     imp.add_argument("kind", nargs="?", choices=("customers", "orders", "interactions"), help="what the file holds")
     imp.add_argument("file", nargs="?", metavar="FILE", help="the CSV file")
     imp.add_argument("--map", action="append", metavar="COLUMN=FIELD", help="read COLUMN as FIELD (repeatable)")
+    imp.add_argument("--preset", metavar="NAME", help="read the file as this tool's export (or none); see below")
     imp.add_argument("--dry-run", action="store_true", help="print the same report but change nothing")
     imp.add_argument("--create-missing", action="store_true", help="create customers that orders/interactions name")
     imp.add_argument("--undo", metavar="BATCH", help="undo the import with this batch id")
@@ -100,7 +118,7 @@ def cmd_import(args, now: datetime) -> int:
 
     rules, currency = _rules_and_currency()
     if args.undo:
-        if args.kind or args.file or args.map or args.dry_run:
+        if args.kind or args.file or args.map or args.dry_run or args.preset:
             raise ValidationError("--undo takes only a batch id (and --force)")
         open_db(args, create=False)
         result = undo_batch(args.undo, now, kind="import", force=args.force, rules=rules)
@@ -111,7 +129,7 @@ def cmd_import(args, now: datetime) -> int:
     check_file(args.file)
     open_db(args, create=True)
     report = import_file(args.kind, args.file, now, mapping=args.map, dry_run=args.dry_run,
-                         create_missing=args.create_missing, currency=currency, rules=rules)
+                         create_missing=args.create_missing, currency=currency, rules=rules, preset=args.preset)
     print("\n".join(report.lines()))
     return 0 if report.ok else 1
 

@@ -14,13 +14,15 @@ from solocrm_tui.core.storage.records import Customer
 from solocrm_tui.modals.form import FormScreen
 
 FIELDS = (("name", "Name *"), ("company", "Company"), ("email", "Email"), ("phone", "Phone"),
-          ("city", "City"), ("country", "Country"), ("birthday", "Birthday (YYYY-MM-DD)"),
+          ("street", "Street"), ("postcode", "Postcode"), ("city", "City"), ("region", "Region"),
+          ("country", "Country"), ("birthday", "Birthday (YYYY-MM-DD)"),
           ("source", "Source"), ("tags", "Tags (space separated)"))
 
 
 def _shown(c: Customer) -> dict[str, str]:
     return {"name": c.name, "company": c.company or "", "email": c.email or "", "phone": c.phone or "",
-            "city": c.city or "", "country": c.country or "",
+            "street": c.street or "", "postcode": c.postcode or "", "city": c.city or "",
+            "region": c.region or "", "country": c.country or "",
             "birthday": c.birthday.isoformat() if c.birthday else "", "source": c.source or "",
             "tags": " ".join(c.tags)}
 

@@ -52,7 +52,7 @@ class ProfileCard(Static):
             label(c.company or ""),
             None,
             line("email", c.email), line("phone", c.phone),
-            line("city", ", ".join(x for x in (c.city, c.country) if x)),
+            _address_line(line, c),
             line("birthday", day(c.birthday, now, weekday=False) if c.birthday else None),
             line("source", c.source),
             line("tags", " ".join(f"#{t}" for t in c.tags)),
@@ -145,3 +145,11 @@ def _purchases(expected: float | None, low: float | None, high: float | None) ->
     if expected is None:
         return None
     return _with_range(f"{expected:.1f}", low, high, lambda k: f"{k:.0f}")
+
+
+def _address_line(line, c) -> Field | None:
+    """"Torstraße 140, 10119 Berlin, BE, DE" under "address"; just "Berlin, DE" under "city"
+    when the city and country are all that is known."""
+    town = " ".join(x for x in (c.postcode, c.city) if x)
+    whole = ", ".join(x for x in (c.street, town, c.region, c.country) if x)
+    return line("address" if c.street or c.postcode or c.region else "city", whole)

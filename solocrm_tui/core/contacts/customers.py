@@ -18,8 +18,8 @@ from solocrm_tui.core.storage.models import Customer as CustomerModel
 from solocrm_tui.core.storage.models import database
 from solocrm_tui.core.storage.records import Customer, cents_to_decimal
 
-EDITABLE = ("name", "company", "email", "external_id", "phone", "opt_out", "city", "country",
-            "birthday", "source", "tags", "custom")
+EDITABLE = ("name", "company", "email", "external_id", "phone", "opt_out", "street", "postcode", "city", "region",
+            "country", "birthday", "source", "tags", "custom")
 
 
 def split_tags(stored: str) -> tuple[str, ...]:
@@ -45,6 +45,7 @@ def to_record(row: dict[str, Any]) -> Customer:
         p_alive=row["p_alive"], expected_purchases=row["expected_purchases"], clv=row["clv"],
         expected_purchases_low=row["expected_purchases_low"], expected_purchases_high=row["expected_purchases_high"],
         clv_low=row["clv_low"], clv_high=row["clv_high"], churn_why=row["churn_why"],
+        street=row["street"], postcode=row["postcode"], region=row["region"],
     )
 
 

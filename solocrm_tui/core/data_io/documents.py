@@ -15,7 +15,8 @@ from solocrm_tui.core.errors import NotFound
 from solocrm_tui.core.storage.models import database
 from solocrm_tui.core.storage.records import cents_to_decimal
 
-CUSTOMER_COLUMNS = ("id", "name", "company", "email", "external_id", "phone", "opt_out", "city", "country",
+CUSTOMER_COLUMNS = ("id", "name", "company", "email", "external_id", "phone", "opt_out", "street", "postcode",
+                    "city", "region", "country",
                     "birthday", "source", "tags", "custom", "created_at", "updated_at", "archived_at",
                     "revenue_cents", "order_count", "last_order_at", "last_contact_at", "stage", "stage_changed_at",
                     "segment", "churn_risk", "p_alive", "expected_purchases", "clv")
@@ -48,7 +49,8 @@ def customer_dict(row: dict) -> dict:
     item["tags"] = item["tags"].split()
     item["custom"] = json.loads(item["custom"] or "{}")
     item["revenue"] = money(item.pop("revenue_cents"))
-    order = ("id", "name", "company", "email", "external_id", "phone", "opt_out", "city", "country", "birthday",
+    order = ("id", "name", "company", "email", "external_id", "phone", "opt_out", "street", "postcode", "city",
+             "region", "country", "birthday",
              "source", "tags", "custom", "created_at", "updated_at", "archived_at", "revenue", "order_count",
              "last_order_at", "last_contact_at", "stage", "stage_changed_at", "segment", "churn_risk", "p_alive",
              "expected_purchases", "clv")

@@ -66,8 +66,9 @@ def vcard(customer: dict) -> str:
         props.append(("EMAIL", escape(customer["email"])))
     if customer.get("phone"):
         props.append(("TEL", escape(customer["phone"])))
-    if customer.get("city") or customer.get("country"):
-        props.append(("ADR", f";;;{escape(customer.get('city') or '')};;;{escape(customer.get('country') or '')}"))
+    address = [customer.get(part) or "" for part in ("street", "city", "region", "postcode", "country")]
+    if any(address):
+        props.append(("ADR", ";;" + ";".join(escape(part) for part in address)))
     if customer.get("birthday"):
         props.append(("BDAY", str(customer["birthday"]).replace("-", "")))
     if customer.get("tags"):

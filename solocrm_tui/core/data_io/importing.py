@@ -108,7 +108,8 @@ class ImportReport:
                 f"{NAMES[self.delimiter]}-separated{' (dry run)' if self.dry_run else ''}")
         out = [*self.recovered, head]
         if self.preset:
-            out.append(f"read as a {self.preset} export (another reading: --preset NAME or --preset none)")
+            out.append(f"preset: {self.preset}, recognised from the headers (--preset NAME or --preset none "
+                       "reads it otherwise)")
         if self.dry_run and self.mapping:
             out.append("columns: " + "; ".join(f"{column} → {name}" for column, name in self.mapping))
         if self.dry_run and self.sample:
@@ -125,7 +126,7 @@ class ImportReport:
         if self.ignored_columns:
             out.append(f"ignored columns: {', '.join(self.ignored_columns)}")
         if self.unused_columns:
-            out.append(f"not used: {count(len(self.unused_columns), 'column')} of {self.preset}'s own bookkeeping"
+            out.append(f"not used: {count(len(self.unused_columns), 'column')} only {self.preset} needs"
                        f"{' (' + ', '.join(self.unused_columns) + ')' if self.dry_run else ''}")
         would = "would be " if self.dry_run else ""
         created = f", {count(self.customers_created, 'new customer')} {would}created" if self.customers_created else ""

@@ -64,7 +64,7 @@ _GOOGLE_COMMON = _patterns(
     (r"address1city", "city"), (r"address1(region)", "region"), (r"address1postalcode", "postcode"),
     (r"address1country", "country"), (r"address\d+(formatted|countrycode)", IGNORE),
     (r"address[2-9](street|streetaddress|extendedaddress|pobox|city|region|postalcode|country)", IGNORE),
-    (r"website\d+value", IGNORE), (r"phonetic.*|.*yomi", IGNORE),
+    (r"website\d+value", IGNORE), (r"phonetic.*|.*yomi.*", IGNORE),
 )
 
 PRESETS: tuple[Preset, ...] = (
@@ -75,7 +75,7 @@ PRESETS: tuple[Preset, ...] = (
                     "Name Prefix=ignore; Name Suffix=ignore; Nickname=ignore; File As=ignore; Photo=ignore; "
                     "Birthday=birthday; Notes=notes; Labels=labels"),
            _GOOGLE_COMMON),
-    Preset("google-legacy", "Google Contacts (Google CSV)", "customers",
+    Preset("google-legacy", "Google Contacts, Google CSV", "customers",
            frozenset({"name", "givenname", "familyname", "groupmembership"}),
            _columns("Name=name; Given Name=first_name; Additional Name=middle_name; Family Name=last_name; "
                     "Organization 1 - Name=company; Organization 1 - Title=ignore; Organization 1 - Type=ignore; "
@@ -158,7 +158,7 @@ PRESETS: tuple[Preset, ...] = (
            frozenset({"id", "description", "email", "createdutc"}),
            _columns("id=external_id; Name=name; Description=notes; Email=email; Phone=phone; "
                     "Created (UTC)=ignore; Address Line1=street; Address Line2=street; Address City=city; "
-                    "Address State=region; Address Postal Code=postcode; Address Country=country; "
+                    "Address State=region; Address Postal Code=postcode; Address Zip=postcode; Address Country=country; "
                     "Shipping Name=ignore; Shipping Address Line1=ignore; Shipping Address Line2=ignore; "
                     "Shipping Address City=ignore; Shipping Address State=ignore; "
                     "Shipping Address Postal Code=ignore; Shipping Address Country=ignore; Delinquent=ignore; "
@@ -176,7 +176,8 @@ PRESETS: tuple[Preset, ...] = (
                     "Converted Amount=ignore; Converted Amount Refunded=ignore; Converted Currency=ignore; "
                     "Decline Reason=ignore; Fee=ignore; Refunded date (UTC)=ignore; Statement Descriptor=ignore; "
                     "Seller Message=ignore; Taxes On Fee=ignore; Card ID=ignore; Invoice ID=ignore; "
-                    "Transfer=ignore; PaymentIntent ID=ignore; Payment Source Type=ignore")),
+                    "Transfer=ignore; PaymentIntent ID=ignore; Payment Source Type=ignore"),
+           _patterns((r"card.*|tax|taxes|disputed.*|dispute.*", IGNORE))),
     Preset("contacts", "contacts (first/last name)", "customers", frozenset({"firstname", "lastname"})),
 )
 BY_KEY = {preset.key: preset for preset in PRESETS}

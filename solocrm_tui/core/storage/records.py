@@ -68,6 +68,9 @@ class Customer:
     expected_purchases_low: float | None = None
     expected_purchases_high: float | None = None
     clv_low: float | None = None
+    street: str | None = None  # the postal address beside city and country (schema 9)
+    postcode: str | None = None
+    region: str | None = None
     clv_high: float | None = None
     churn_why: str | None = None
 
