@@ -23,7 +23,7 @@ from pathlib import Path
 
 from solocrm_tui.core.contacts.lifecycle import Rules
 from solocrm_tui.core.counts import count
-from solocrm_tui.core.data_io import activity, customers
+from solocrm_tui.core.data_io import activity, customers, deals
 from solocrm_tui.core.data_io.columns import ColumnMap, map_columns, parse_map
 from solocrm_tui.core.data_io.formats import FORMULA_START
 from solocrm_tui.core.data_io.reading import MAX_CELL, NAMES, Table, read_table
@@ -123,7 +123,7 @@ class ImportReport:
 def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str] | dict[str, str] | None = None,
                 dry_run: bool = False, create_missing: bool = False, currency: str = "EUR",
                 rules: Rules | None = None, step_seconds: float = STEP_SECONDS) -> ImportReport:
-    """Import a CSV of customers, orders or interactions; see the module docstring for the rules."""
+    """Import a CSV of customers, orders, interactions or deals; see the module docstring for the rules."""
     overrides = mapping if isinstance(mapping, dict) else parse_map(mapping)
     table = read_table(path)
     cmap = map_columns(kind, table.headers, overrides)
@@ -131,6 +131,8 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
     records = _records(table, cmap, issues, counter)
     if kind == "customers":
         prepared = customers.prepare(records, cmap, issues)
+    elif kind == "deals":
+        prepared = deals.prepare(records, cmap, now, currency, issues)
     else:
         prepared = activity.prepare(kind, records, cmap, now, currency, issues)
     recovered = () if dry_run else tuple(roll_back_unfinished(now))
@@ -141,6 +143,9 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
         with checkpoint_after():
             if kind == "customers":
                 counts = customers.run(prepared, now, batch_id, issues, step_seconds)
+            elif kind == "deals":
+                counts = deals.run(prepared, now, batch_id, issues, create_missing=create_missing,
+                                   step_seconds=step_seconds)
             else:
                 counts = activity.run(kind, prepared, cmap, now, batch_id, issues, create_missing=create_missing,
                                       rules=rules or Rules(), step_seconds=step_seconds)
