@@ -120,7 +120,8 @@ def test_reimport_changes_nothing_and_a_changed_deal_is_updated_undoably(contact
     won = deal("9001")
     assert (won["stage"], won["value_cents"], str(won["closed_at"])[:10]) == ("won", 135000, "2026-12-15")
     assert rows("SELECT h.from_stage, h.to_stage, h.reason FROM deal_stage_change h JOIN deal d ON d.id = h.deal_id "
-                "WHERE d.external_id = '9001' ORDER BY h.id") == [(None, "lead", "imported"), ("lead", "won", "imported")]
+                "WHERE d.external_id = '9001' ORDER BY h.id") == [(None, "lead", "imported"),
+                                                                   ("lead", "won", "imported")]
     undo_batch(update.batch_id, later, kind="import")
     assert table_dump() == {**before, "batch": table_dump()["batch"], "batch_change": table_dump()["batch_change"]}
 
