@@ -144,7 +144,11 @@ def prepare(records: Iterable[tuple[int, list[str]]], cmap: ColumnMap, now: date
 
 
 def _resolve(resolver: Resolver, refs: list[str], line: int, create_missing: bool) -> int:
-    """The Resolver's answer, except that an id alone never creates a customer."""
+    """The Resolver's answer, except that an id alone never creates a customer and a name
+    alone (HubSpot's Associated Contact without its email) is refused with its own reason."""
+    if refs[3] and not any(refs[:3]):
+        raise ValidationError(f'no customer: a name alone ("{refs[3]}") matches nobody for sure; '
+                              "give the contact's id, email or phone")
     named = any(refs[1:])
     resolver.create_missing = create_missing and named
     try:

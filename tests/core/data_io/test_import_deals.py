@@ -153,7 +153,7 @@ def test_create_missing_creates_from_name_and_email_never_from_an_id(core_db, t0
     report = import_file("deals", path, t0, create_missing=True)
     assert rejected(report) == {
         3: "unknown customer (external id 502): a new customer needs a name or an email, not just an id",
-        4: "no customer: the external id, email and phone cells are all empty",
+        4: 'no customer: a name alone ("Finn Roe") matches nobody for sure; give the contact\'s id, email or phone',
     }
     assert (report.inserted, report.customers_created) == (1, 1)
     assert rows("SELECT name, email, external_id FROM customer") == [("Eve Moss", "eve@example.com", "501")]
