@@ -14,6 +14,7 @@ from solocrm_tui.core.data_io.columns import map_columns
 from solocrm_tui.core.data_io.importing import import_file
 from solocrm_tui.core.data_io.reading import read_table
 from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.sales.board import build_board
 from solocrm_tui.core.sales.deals import move_deal
 from solocrm_tui.core.storage import bulk_index
 from solocrm_tui.core.storage.models import database
@@ -179,3 +180,11 @@ def test_values_written_like_a_person_would(contacts, t0, tmp_path):
     assert deal("A1")["value_cents"] == 125000 and deal("A1")["currency"] == "USD"
     assert (deal("A1")["probability"], deal("A2")["probability"]) == (40, 60)
     assert deal("A2")["value_cents"] == 8000 and str(deal("A2")["created_at"])[:16] == "2026-11-22 10:30"
+
+
+def test_imported_won_deals_count_their_days_from_creation_to_close(contacts, t0):
+    """The history of an imported won deal starts at won; its days to close are still known."""
+    import_file("deals", DEALS, t0)
+    forecast = build_board(t0).forecast
+    assert (forecast.closed_90d, forecast.win_rate_90d) == (2, 0.5)
+    assert forecast.avg_days_to_close == pytest.approx(69.625)  # 2026-09-01 09:00 -> 2026-11-10
