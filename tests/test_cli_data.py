@@ -176,12 +176,36 @@ def test_import_errors_are_one_line(capsys, db, tmp_path, monkeypatch, setup, ar
     assert message in one_line_error(code, err)
 
 
+IMPORTS = Path(__file__).resolve().parent / "data" / "imports"
+
+
+def test_import_deals_from_a_hubspot_export_then_undo(capsys, db):
+    code, _, err = run(capsys, "--db", str(db), "import", "customers", str(IMPORTS / "hubspot_contacts_for_deals.csv"),
+                       "--map", "Record ID=external_id")
+    assert code == 0, err
+    deals = str(IMPORTS / "hubspot_deals.csv")
+    code, out, _ = run(capsys, "--db", str(db), "import", "deals", deals)
+    assert code == 1
+    assert "deals from hubspot_deals.csv: 10 rows, comma-separated" in out
+    assert 'line 8: rejected: unknown stage "Waiting For Budget": use lead, qualified' in out
+    assert "inserted 7, updated 0, skipped 0 (unchanged or repeated), rejected 3" in out
+    assert count(db, "SELECT COUNT(*) FROM deal WHERE stage = 'won' AND closed_at IS NOT NULL") == 1
+    batch = batch_of(out)
+    code, out, _ = run(capsys, "--db", str(db), "import", "deals", deals)
+    assert "inserted 0, updated 0, skipped 7" in out and "nothing changed, so no batch was recorded" in out
+    code, out, _ = run(capsys, "--db", str(db), "import", "--undo", batch)
+    assert code == 0 and f"undid import {batch}" in out
+    assert count(db, "SELECT COUNT(*) FROM deal") == 0 and count(db, "SELECT COUNT(*) FROM deal_stage_change") == 0
+    _, out, _ = run(capsys, "import", "--help")
+    assert "{customers,orders,interactions,deals}" in out and "Associated Contact" in out
+
+
 def test_missing_file_does_not_create_a_database(capsys, db):
     run(capsys, "--db", str(db), "import", "customers", "missing.csv")
     assert not db.exists()
 
 
-@pytest.mark.parametrize("argv", [("import", "deals", "f.csv"), ("export", "deals"), ("export", "customers", "--format", "xls"),
+@pytest.mark.parametrize("argv", [("import", "tickets", "f.csv"), ("export", "deals"), ("export", "customers", "--format", "xls"),
                                   ("merge", "one", "2"), ("forget", "x")])
 def test_usage_errors_are_one_line(capsys, db, argv):
     code, _, err = run(capsys, "--db", str(db), *argv)

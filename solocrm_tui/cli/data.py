@@ -45,9 +45,17 @@ preset, how each column is read and the first rows as they would be stored.
 
 Matching: customers match existing ones on external id, then email, then phone, and
 are updated (empty cells never erase anything); repeats inside the file are merged.
-Orders and interactions find their customer by customer_external_id, customer_email
+Orders, interactions and deals find their customer by customer_external_id, customer_email
 or customer_phone; --create-missing adds unknown customers instead of rejecting the
-rows. Importing the same file again changes nothing.
+rows (from a name or email; deals never create one from an id alone). Importing the
+same file again changes nothing.
+
+Deals (e.g. HubSpot's deals export): Record ID -> external id (a re-import updates a
+changed deal), Deal Name, Deal Stage, Amount, Close Date, Create Date; the customer from
+Associated Contact IDs or Associated Contact ("Ann Lee (ann@example.com)"; the first
+of several). Stages: lead, qualified, proposal, negotiation, won, lost, or HubSpot's
+default pipeline (Appointment Scheduled, Qualified To Buy, Presentation Scheduled,
+Decision Maker Bought-In, Contract Sent, Closed Won, Closed Lost); any other is rejected.
 
 Rejected rows: every bad row (bad email, negative amount, impossible date, unknown
 customer, a cell over 10,000 characters, ...) is listed with its line number and
@@ -66,14 +74,15 @@ def _import_help() -> str:
 
 
 def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    imp = command("import", "import customers, orders or interactions from a CSV file (undoable)")
+    imp = command("import", "import customers, orders, interactions or deals from a CSV file (undoable)")
     imp.formatter_class, imp.epilog = argparse.RawDescriptionHelpFormatter, _import_help()
-    imp.add_argument("kind", nargs="?", choices=("customers", "orders", "interactions"), help="what the file holds")
+    imp.add_argument("kind", nargs="?", choices=("customers", "orders", "interactions", "deals"),
+                     help="what the file holds")
     imp.add_argument("file", nargs="?", metavar="FILE", help="the CSV file")
     imp.add_argument("--map", action="append", metavar="COLUMN=FIELD", help="read COLUMN as FIELD (repeatable)")
     imp.add_argument("--preset", metavar="NAME", help="read the file as this tool's export (or none); see below")
     imp.add_argument("--dry-run", action="store_true", help="print the same report but change nothing")
-    imp.add_argument("--create-missing", action="store_true", help="create customers that orders/interactions name")
+    imp.add_argument("--create-missing", action="store_true", help="create the customers the rows name")
     imp.add_argument("--undo", metavar="BATCH", help="undo the import with this batch id")
     imp.add_argument("--force", action="store_true", help="with --undo: undo even if later changes depend on it")
     batches = command("batches", "list the imports and merges that can be undone, newest first")

@@ -108,6 +108,24 @@ class Resolver:
                 self.pending_keys[(short_name, key)] = temp
         return temp
 
+    def used(self, customer_ids: set[int]) -> list[tuple[int, dict]]:
+        """The planned new customers that a row to be written names, as (temporary id, record):
+        a customer planned only for rows that were then skipped is not created."""
+        return [(-(i + 1), rec) for i, rec in enumerate(self.pending) if -(i + 1) in customer_ids]
+
+
+def create_customers(people: list[tuple[int, dict]], now: datetime, batch_id: str,
+                     step_seconds: float) -> dict[int, int]:
+    """Create the planned customers in steps; returns temporary id -> real id."""
+    real: dict[int, int] = {}
+
+    def create_step(part: list[tuple[int, dict]]) -> None:
+        ids = insert_customers([rec for _, rec in part], now, batch_id)
+        real.update((temp, cid) for (temp, _), cid in zip(part, ids))
+
+    in_steps(people, create_step, step_seconds)
+    return real
+
 
 def _who(cid: int) -> str:
     return f"customer #{cid}" if cid > 0 else "a customer created by this import"
@@ -238,16 +256,9 @@ def run(kind_: str, prepared: list, cmap: ColumnMap, now: datetime, batch_id: st
                 issues.reject(line, str(exc))
         inserts, updates, skipped = plan(kind_, parsed, issues)
         gone = _existing_orders(sorted({e.order_id for e in issues.excluded if e.order_id})) if kind_ == "orders" else {}
-    used = {cid for cid, *_ in inserts} | {full[0] for _, full, _ in updates}
-    new_people = [(-(i + 1), rec) for i, rec in enumerate(resolver.pending) if -(i + 1) in used]
+    new_people = resolver.used({cid for cid, *_ in inserts} | {full[0] for _, full, _ in updates})
     if batch_id is not None:
-        real: dict[int, int] = {}
-
-        def create_step(part: list[tuple[int, dict]]) -> None:
-            ids = insert_customers([rec for _, rec in part], now, batch_id)
-            real.update((temp, cid) for (temp, _), cid in zip(part, ids))
-
-        in_steps(new_people, create_step, step_seconds)
+        real = create_customers(new_people, now, batch_id, step_seconds)
         _apply(kind_, inserts, updates, [found[0] for found in gone.values()], real, now, batch_id, rules,
                step_seconds)
     return {"inserted": len(inserts), "updated": len(updates), "skipped": skipped, "created": len(new_people),

@@ -20,7 +20,7 @@ from solocrm_tui.core.data_io.presets import IGNORE, Preset
 from solocrm_tui.core.data_io.reading import normalise
 from solocrm_tui.core.errors import ValidationError
 
-KINDS = ("customers", "orders", "interactions")
+KINDS = ("customers", "orders", "interactions", "deals")
 
 _CUSTOMER_REF = {
     "customer_external_id": "customerexternalid customerid externalcustomerid clientid customernumber customerno "
@@ -77,6 +77,22 @@ _SYNONYMS: dict[str, dict[str, str]] = {
         "body": "body text note notes message content summary details description subject comment",
         "occurred_at": "occurredat date datetime time timestamp when createdat at",
     },
+    "deals": {  # HubSpot's deals export: Record ID, Deal Name, Deal Stage, Amount, Close Date, Associated Contact…
+        **_CUSTOMER_REF,
+        "customer_external_id": f"{_CUSTOMER_REF['customer_external_id']} associatedcontactids associatedcontactid "
+                                "contactid contactids",
+        "customer_name": f"{_CUSTOMER_REF['customer_name']} associatedcontact associatedcontacts",
+        "external_id": "recordid dealid id externalid hsobjectid",
+        "title": "dealname title deal subject opportunity opportunityname",
+        "value": "amount value dealamount dealvalue total",
+        "currency": "currency currencycode dealcurrencycode cur",
+        "stage": "dealstage stage status pipelinestage",
+        "probability": "probability dealprobability winprobability",
+        "expected_close": "closedate expectedclose expectedclosedate closingdate",
+        "created_at": "createdate createdat created datecreated createddate",
+        "last_activity_at": "lastactivitydate lastactivity lastactivityat",
+        "lost_reason": "closedlostreason lostreason",
+    },
 }
 SYNONYMS = {kind: {word: name for name, words in table.items() for word in words.split()}
             for kind, table in _SYNONYMS.items()}
@@ -92,6 +108,7 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "customers": (("name", "first_name", "last_name"),),
     "orders": (("amount",), ("ordered_at",), _REFS),
     "interactions": (("body",), ("occurred_at",), _REFS),
+    "deals": (("title",), ("stage",), (*_REFS, "customer_name")),  # HubSpot names contacts as "Ann (ann@x.com)"
 }
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.contacts.lifecycle import Rules
 from solocrm_tui.core.counts import count
-from solocrm_tui.core.data_io import activity, customers, presets
+from solocrm_tui.core.data_io import activity, customers, deals, presets
 from solocrm_tui.core.data_io.columns import ColumnMap, map_columns, parse_map
 from solocrm_tui.core.data_io.formats import FORMULA_START
 from solocrm_tui.core.data_io.order_rows import Excluded
@@ -153,7 +153,7 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
                 dry_run: bool = False, create_missing: bool = False, currency: str = "EUR",
                 rules: Rules | None = None, step_seconds: float = STEP_SECONDS,
                 preset: str | None = None) -> ImportReport:
-    """Import a CSV of customers, orders or interactions; see the module docstring for the rules.
+    """Import a CSV of customers, orders, interactions or deals; see the module docstring for the rules.
     `preset` forces a tool's column map (a `presets.BY_KEY` key, or "none")."""
     overrides = mapping if isinstance(mapping, dict) else parse_map(mapping)
     table = read_table(path)
@@ -163,6 +163,8 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
     records = _records(table, cmap, issues, counter)
     if kind == "customers":
         prepared = customers.prepare(records, cmap, issues)
+    elif kind == "deals":
+        prepared = deals.prepare(records, cmap, now, currency, issues)
     else:
         prepared = activity.prepare(kind, records, cmap, now, currency, issues)
     recovered = () if dry_run else tuple(roll_back_unfinished(now))
@@ -173,6 +175,9 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
         with checkpoint_after():
             if kind == "customers":
                 counts = customers.run(prepared, now, batch_id, issues, step_seconds)
+            elif kind == "deals":
+                counts = deals.run(prepared, now, batch_id, issues, create_missing=create_missing,
+                                   step_seconds=step_seconds)
             else:
                 counts = activity.run(kind, prepared, cmap, now, batch_id, issues, create_missing=create_missing,
                                       rules=rules or Rules(), step_seconds=step_seconds)
@@ -218,6 +223,9 @@ def _sample(kind: str, prepared, shown: int = 3) -> tuple[tuple[int, str], ...]:
                             f"{values[3][:16]} · {values[2] or '(no text)'}"
                             + (f" · {count(len(values[6]), 'line')}" if values[6] else ""))
                      for line, _cells, values in prepared[:shown])
+    if kind == "deals":
+        return tuple((line, f"deal {values[0]} · {format_money(Decimal(values[1]) / 100)} {values[2]} · {values[3]}")
+                     for line, _refs, values in prepared[:shown])
     return tuple((line, f"{values[0]} {values[1]} · {values[3][:16]} · {_shown(values[2])}")
                  for line, _cells, values in prepared[:shown])
 

@@ -131,8 +131,8 @@ PRESETS: tuple[Preset, ...] = (
            frozenset({"recordid", "dealname", "dealstage"}),
            _columns("Record ID=external_id; Deal Name=title; Deal Stage=stage; Amount=value; Close Date=expected_close; "
                     "Create Date=created_at; Associated Contact IDs=customer_external_id; "
-                    "Associated Contact=customer_contact; Pipeline=ignore; Deal owner=ignore; "
-                    "Last Activity Date=ignore; Associated Company=ignore; Associated Company IDs=ignore")),
+                    "Associated Contact=customer_name; Pipeline=ignore; Deal owner=ignore; "
+                    "Last Activity Date=last_activity_at; Associated Company=ignore; Associated Company IDs=ignore")),
     Preset("shopify", "Shopify customers", "customers",
            frozenset({"email", "totalspent", "totalorders"}),
            _columns("Customer ID=external_id; First Name=first_name; Last Name=last_name; Email=email; "

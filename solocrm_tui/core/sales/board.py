@@ -152,9 +152,9 @@ def forecast(now: datetime, columns: tuple[Column, ...],
     closed = [(deal_id, stage) for deal_id, stage, at in closings if since <= at <= now]
     won_ids = [deal_id for deal_id, stage in closed if stage == "won"]
     durations = []
-    if won_ids:  # days from the first stage entry to the move to won, from stage history
-        spans = (H.select(H.deal, fn.MIN(H.at), fn.MAX(fn.IIF(H.to_stage == "won", H.at, None)))
-                 .where(H.deal.in_(won_ids)).group_by(H.deal).tuples())
+    if won_ids:  # days from the deal's creation to its move to won (an imported deal's history starts at won)
+        spans = (H.select(H.deal, D.created_at, fn.MAX(fn.IIF(H.to_stage == "won", H.at, None)))
+                 .join(D, on=(H.deal == D.id)).where(H.deal.in_(won_ids)).group_by(H.deal).tuples())
         durations = [(_dt(won_at) - _dt(first)).total_seconds() / 86400 for _, first, won_at in spans if won_at]
     month_start = datetime.combine(this_start, datetime.min.time())
     closed_this_month = {deal_id: stage for deal_id, stage, at in closings if month_start <= at <= now}

@@ -35,7 +35,8 @@ from solocrm_tui.core.storage.owners import is_dead
 
 _KIND_NAMES = {"import": "an import", "merge": "a merge"}
 _DEPENDENTS = (("orders", "later order", "batch_id IS NOT ?"), ("interaction", "later timeline entry",
-               "kind != 'system' AND batch_id IS NOT ?"), ("deal", "deal", None), ("followup", "follow-up", None),
+               "kind != 'system' AND batch_id IS NOT ?"), ("deal", "later deal", "batch_id IS NOT ?"),
+               ("followup", "follow-up", None),
                ("ticket", "ticket", None), ("campaign_target", "campaign target", None))
 
 
@@ -151,6 +152,11 @@ def dependents(batch_id: str, created_at: str, changes: list) -> list[str]:
         for (cid,) in conn.execute(f"SELECT id FROM customer WHERE id IN ({marks(len(part))}) AND updated_at > ? "
                                    "LIMIT 3", (*part, created_at)):
             problems.append(f"customer #{cid} was edited after this batch (undo would overwrite that)")
+    deals = [row_id for table, row_id, _action, _ in changes if table == "deal"]
+    for part in chunks(deals):
+        for (did,) in conn.execute(f"SELECT id FROM deal WHERE id IN ({marks(len(part))}) AND updated_at > ? "
+                                   "LIMIT 3", (*part, created_at)):
+            problems.append(f"deal #{did} was changed after this batch (undo would lose that)")
     return problems
 
 
