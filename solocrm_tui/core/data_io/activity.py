@@ -114,6 +114,7 @@ def _cell_getter(cmap: ColumnMap) -> Callable[[list[str], str], str]:
 
 def order_cleaner(cmap: ColumnMap, now: datetime, currency: str) -> Callable[[list[str]], tuple]:
     cell, default_currency = _cell_getter(cmap), validate.currency(currency)
+    order, decimal = cmap.date_order.get("ordered_at"), cmap.decimal.get
 
     def clean(cells: list[str]) -> tuple:
         amount = cell(cells, "amount")
@@ -124,15 +125,15 @@ def order_cleaner(cmap: ColumnMap, now: datetime, currency: str) -> Callable[[li
             raise ValidationError("order date is empty")
         cost = cell(cells, "cost")
         code = cell(cells, "currency")
-        return (cents(amount), validate.currency(code) if code else default_currency,
+        return (cents(amount, "amount", decimal("amount")), validate.currency(code) if code else default_currency,
                 short(cell(cells, "description"), "description"),
-                str(not_future(moment(when, "order date"), now, "order date")),
-                cents(cost, "cost") if cost else None, short(cell(cells, "order_id"), "order id") or None)
+                str(not_future(moment(when, "order date", order), now, "order date")),
+                cents(cost, "cost", decimal("cost")) if cost else None, short(cell(cells, "order_id"), "order id") or None)
     return clean
 
 
 def interaction_cleaner(cmap: ColumnMap, now: datetime) -> Callable[[list[str]], tuple]:
-    cell = _cell_getter(cmap)
+    cell, order = _cell_getter(cmap), cmap.date_order.get("occurred_at")
 
     def clean(cells: list[str]) -> tuple:
         body, when = cell(cells, "body"), cell(cells, "occurred_at")
@@ -143,7 +144,7 @@ def interaction_cleaner(cmap: ColumnMap, now: datetime) -> Callable[[list[str]],
         how = cell(cells, "kind")
         way = cell(cells, "direction")
         return (kind(how) if how else "note", direction(way) if way else "out",
-                validate.printable(body, "text", lines=True), str(not_future(moment(when, "date"), now, "date")))
+                validate.printable(body, "text", lines=True), str(not_future(moment(when, "date", order), now, "date")))
     return clean
 
 

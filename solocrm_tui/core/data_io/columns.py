@@ -76,6 +76,8 @@ class ColumnMap:
     fields: dict[str, int] = field(default_factory=dict)  # field -> column index
     custom: list[tuple[int, str]] = field(default_factory=list)  # (column index, header) kept as custom fields
     ignored: list[str] = field(default_factory=list)  # human notes on columns not imported
+    date_order: dict[str, str] = field(default_factory=dict)  # date field -> "dmy" | "mdy" (column_formats)
+    decimal: dict[str, str] = field(default_factory=dict)  # amount field -> "comma" | "point" (column_formats)
 
 
 def parse_map(items: list[str] | None) -> dict[str, str]:

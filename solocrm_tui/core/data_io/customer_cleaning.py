@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterable
 
 from solocrm_tui.core import validate
-from solocrm_tui.core.data_io.cells import day, flag, tags
+from solocrm_tui.core.data_io.cells import flag, month_day, tags
 from solocrm_tui.core.data_io.columns import ColumnMap
 from solocrm_tui.core.errors import ValidationError
 
@@ -44,9 +44,13 @@ def _phone(value: str, rec: dict) -> None:
     rec["phone"], rec["phone_norm"] = validate.phone(value)
 
 
-def _birthday(value: str, rec: dict) -> None:
-    rec["birthday"] = day(value, "birthday")
-    rec["birthday_md"] = rec["birthday"][5:]
+def _birthday(order: str | None) -> Callable[[str, dict], None]:
+    """Birthdays in the column's day/month order; a year-less one keeps only its 'MM-DD'."""
+    def handle(value: str, rec: dict) -> None:
+        birthday, md = month_day(value, "birthday", order)
+        if md:
+            rec["birthday"], rec["birthday_md"] = birthday, md
+    return handle
 
 
 def _tags(value: str, rec: dict) -> None:
@@ -62,13 +66,14 @@ def _custom(value: str, rec: dict) -> None:
     rec["custom"] = {**_custom_cell(value), **rec.get("custom", {})}
 
 
-_HANDLERS = {"email": _email, "phone": _phone, "birthday": _birthday, "tags": _tags, "opt_out": _opt_out,
+_HANDLERS = {"email": _email, "phone": _phone, "tags": _tags, "opt_out": _opt_out,
              "custom": _custom, **{name: _text(name, label) for name, label in TEXT_LABELS.items()}}
 
 
 def row_cleaner(cmap: ColumnMap) -> Callable[[list[str]], dict]:
     """cells -> {column: stored value} for the non-empty cells; raises ValidationError."""
-    plan = [(index, _HANDLERS[name]) for name, index in cmap.fields.items()]
+    handlers = {**_HANDLERS, "birthday": _birthday(cmap.date_order.get("birthday"))}
+    plan = [(index, handlers[name]) for name, index in cmap.fields.items()]
     custom_columns = cmap.custom
     names = "first_name" in cmap.fields or "last_name" in cmap.fields
 
