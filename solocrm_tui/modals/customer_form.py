@@ -14,14 +14,15 @@ from solocrm_tui.core.storage.records import Customer
 from solocrm_tui.modals.form import FormScreen
 
 FIELDS = (("name", "Name *"), ("company", "Company"), ("email", "Email"), ("phone", "Phone"),
-          ("city", "City"), ("country", "Country"), ("birthday", "Birthday (YYYY-MM-DD)"),
+          ("city", "City"), ("country", "Country"), ("birthday", "Birthday (YYYY-MM-DD or --MM-DD)"),
           ("source", "Source"), ("tags", "Tags (space separated)"))
 
 
 def _shown(c: Customer) -> dict[str, str]:
     return {"name": c.name, "company": c.company or "", "email": c.email or "", "phone": c.phone or "",
             "city": c.city or "", "country": c.country or "",
-            "birthday": c.birthday.isoformat() if c.birthday else "", "source": c.source or "",
+            "birthday": c.birthday.isoformat() if c.birthday else f"--{c.birthday_md}" if c.birthday_md else "",
+            "source": c.source or "",
             "tags": " ".join(c.tags)}
 
 

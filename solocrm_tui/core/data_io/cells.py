@@ -22,9 +22,8 @@ from solocrm_tui.core.errors import ValidationError
 
 NUMERIC_DATE = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{2,4})"
                           r"(?:,?[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp])\.?[Mm]\.?)?)?")
-YEARLESS = re.compile(r"--(\d{2})-?(\d{2})|(\d{1,2})([./])(\d{1,2})\.?")
+YEARLESS = re.compile(r"(\d{1,2})([./])(\d{1,2})\.?")  # 23.07. or 07/23; --07-23 is validate.birthday's
 _OFFSET_AFTER_SPACE = re.compile(r"(\d) ([+-]\d{2}:?\d{2})")
-_LEAP_YEAR = 2000  # a year-less day is checked against a leap year, so 29 February exists
 _TAG_SPLIT = re.compile(r"[,;|\s]+")
 TRUE = {"1", "yes", "y", "true", "t", "x", "ja", "oui", "optout", "optedout", "unsubscribed"}
 FALSE = {"0", "no", "n", "false", "f", "nein", "non", ""}
@@ -63,18 +62,12 @@ def month_day(value: str, field: str, order: str | None = None) -> tuple[str | N
     """A birthday as stored: (date or None when the year is unknown, 'MM-DD'); (None, None)
     for Outlook's "no date"."""
     raw = value.strip()
+    if raw[:2] == "--":
+        return validate.birthday(raw, field)
     if match := YEARLESS.fullmatch(raw):
-        google_month, google_day, first, separator, second = match.groups()
-        if google_month:
-            month, day_ = int(google_month), int(google_day)
-        else:
-            day_, month = (int(first), int(second)) if _day_first(separator, order, raw, field) else \
-                (int(second), int(first))
-        try:
-            date(_LEAP_YEAR, month, day_)
-        except ValueError:
-            raise ValidationError(f'{field} "{raw}" is not a real date (use YYYY-MM-DD or --MM-DD)') from None
-        return None, f"{month:02d}-{day_:02d}"
+        first, separator, second = match.groups()
+        day_, month = (first, second) if _day_first(separator, order, raw, field) else (second, first)
+        return None, validate.month_day(int(month), int(day_), raw, field)
     moment_ = _parse(value, field, dates_only=True, order=order)
     if moment_ is None:
         return None, None

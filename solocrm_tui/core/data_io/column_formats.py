@@ -87,7 +87,7 @@ def _date_order(raw: str) -> str | None:
     if match := NUMERIC_DATE.match(raw):
         first, second, separator = int(match.group(1)), int(match.group(3)), match.group(2)
     elif match := YEARLESS.fullmatch(raw):
-        first, second, separator = int(match.group(3)), int(match.group(5)), match.group(4)
+        first, second, separator = int(match.group(1)), int(match.group(3)), match.group(2)
     else:
         return None
     if first > 12:

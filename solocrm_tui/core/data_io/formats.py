@@ -69,7 +69,8 @@ def vcard(customer: dict) -> str:
     if customer.get("city") or customer.get("country"):
         props.append(("ADR", f";;;{escape(customer.get('city') or '')};;;{escape(customer.get('country') or '')}"))
     if customer.get("birthday"):
-        props.append(("BDAY", str(customer["birthday"]).replace("-", "")))
+        born = str(customer["birthday"])
+        props.append(("BDAY", "--" + born[2:].replace("-", "") if born[:2] == "--" else born.replace("-", "")))
     if customer.get("tags"):
         props.append(("CATEGORIES", ",".join(escape(t) for t in customer["tags"])))
     note = [f"Stage: {customer['stage']}"] if customer.get("stage") else []

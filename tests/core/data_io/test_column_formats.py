@@ -260,3 +260,18 @@ def test_shopify_and_stripe_timestamps_import(core_db, tmp_path, t0):
     """)
     report = import_file("orders", path, t0, create_missing=True)
     assert (report.inserted, report.rejected) == (2, 0), report.lines()
+
+
+def test_a_year_less_birthday_is_typed_as_mm_dd_and_exported_as_vcard_bday(core_db, t0):
+    import io
+
+    from solocrm_tui.core.contacts.customers import create_customer
+    from solocrm_tui.core.data_io import exporting
+
+    ann = create_customer(t0, name="Ann Lee", birthday="--02-29")
+    assert (ann.birthday, ann.birthday_md) == (None, "02-29")
+    with pytest.raises(ValidationError, match="not a real date"):
+        create_customer(t0, name="Bob", birthday="--02-30")
+    out = io.StringIO(newline="")
+    exporting.write("customers", "vcf", out, t0)
+    assert "BDAY:--0229" in out.getvalue()
