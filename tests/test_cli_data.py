@@ -84,6 +84,19 @@ def test_import_with_rejected_rows_exits_1_and_lists_lines(capsys, db, tmp_path)
     assert "1 row was rejected" in out and "inserted 1" in out
 
 
+def test_import_asks_for_dates_and_reads_them_as_told(capsys, db, tmp_path):
+    path = tmp_path / "outlook.csv"
+    path.write_text("name,birthday\nAnn,01/02/1980\nBob,03/04/1980\n")
+    code, _, err = run(capsys, "--db", str(db), "import", "customers", str(path))
+    assert "say which with --dates dmy or --dates mdy" in one_line_error(code, err)
+    code, out, err = run(capsys, "--db", str(db), "import", "customers", str(path), "--dates", "dmy", "--decimal", "comma")
+    assert code == 0, err
+    assert "inserted 2" in out
+    assert count(db, "SELECT COUNT(*) FROM customer WHERE birthday = '1980-02-01'") == 1
+    code, _, err = run(capsys, "--db", str(db), "import", "customers", str(path), "--dates", "ymd")
+    assert "--dates" in one_line_error(code, err, usage=True)
+
+
 CDNOW = Path(__file__).resolve().parent / "data" / "CDNOW_sample.txt"
 
 

@@ -57,6 +57,13 @@ of several). Stages: lead, qualified, proposal, negotiation, won, lost, or HubSp
 default pipeline (Appointment Scheduled, Qualified To Buy, Presentation Scheduled,
 Decision Maker Bought-In, Contract Sent, Closed Won, Closed Lost); any other is rejected.
 
+Dates and amounts: each date column's day/month order is read from the column
+(14/03/1980 is day-first, 03/14/1980 month-first; ISO 1980-03-14 always works); a column
+where nothing decides stops the import and asks for --dates dmy or --dates mdy. The
+same for the decimal mark of each amount column (12,5 and 1.234,50 are decimal commas,
+12.50 and 1,234.50 decimal points): a column of only 1,234-style values asks for
+--decimal comma or --decimal point.
+
 Rejected rows: every bad row (bad email, negative amount, impossible date, unknown
 customer, a cell over 10,000 characters, ...) is listed with its line number and
 reason and left out, while the good rows ARE imported; the exit status is then 1.
@@ -81,6 +88,8 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     imp.add_argument("file", nargs="?", metavar="FILE", help="the CSV file")
     imp.add_argument("--map", action="append", metavar="COLUMN=FIELD", help="read COLUMN as FIELD (repeatable)")
     imp.add_argument("--preset", metavar="NAME", help="read the file as this tool's export (or none); see below")
+    imp.add_argument("--dates", choices=("dmy", "mdy"), help="read numeric dates day-first (dmy) or month-first (mdy)")
+    imp.add_argument("--decimal", choices=("comma", "point"), help="the decimal mark of the amount columns")
     imp.add_argument("--dry-run", action="store_true", help="print the same report but change nothing")
     imp.add_argument("--create-missing", action="store_true", help="create the customers the rows name")
     imp.add_argument("--undo", metavar="BATCH", help="undo the import with this batch id")
@@ -127,7 +136,7 @@ def cmd_import(args, now: datetime) -> int:
 
     rules, currency = _rules_and_currency()
     if args.undo:
-        if args.kind or args.file or args.map or args.dry_run or args.preset:
+        if args.kind or args.file or args.map or args.dry_run or args.preset or args.dates or args.decimal:
             raise ValidationError("--undo takes only a batch id (and --force)")
         open_db(args, create=False)
         result = undo_batch(args.undo, now, kind="import", force=args.force, rules=rules)
@@ -138,7 +147,8 @@ def cmd_import(args, now: datetime) -> int:
     check_file(args.file)
     open_db(args, create=True)
     report = import_file(args.kind, args.file, now, mapping=args.map, dry_run=args.dry_run,
-                         create_missing=args.create_missing, currency=currency, rules=rules, preset=args.preset)
+                         create_missing=args.create_missing, currency=currency, rules=rules, preset=args.preset,
+                         dates=args.dates, decimal=args.decimal)
     print("\n".join(report.lines()))
     return 0 if report.ok else 1
 

@@ -4,7 +4,11 @@ The composer, the CLI and the importers all read amounts, so one parser decides 
 is accepted. Floats never appear: totals and CLV are summed from these Decimals. A
 comma is a thousands separator before groups of three digits and a decimal comma
 (European style) only when exactly two digits follow a single comma, so `1,200` is
-twelve hundred and `1200,50` is twelve hundred and a half: nothing is guessed.
+twelve hundred and `1200,50` is twelve hundred and a half: nothing is guessed. A file
+column tells more than one cell (`decimal_mark`): an import that saw `12,5` or
+`1.234,50` in a column reads the whole column with `decimal="comma"`, so its `1.000`
+is a thousand; there digits may also be grouped with spaces (`1 234,50`), as many
+languages do (a typed `1 200` stays refused: the composer splits words on spaces).
 
 Shown, money reads one way everywhere (format_money): thousands separators, whole units
 unless the exact amount matters (an order, a deal: then always cents), the currency
@@ -26,11 +30,15 @@ CENT = Decimal("0.01")
 _PLAIN = re.compile(r"(\d+)(?:\.(\d+))?")
 _GROUPED = re.compile(r"(\d{1,3}(?:,\d{3})+)(?:\.(\d+))?")
 _DECIMAL_COMMA = re.compile(r"(\d+),(\d{2})")
+_WITH_MARK = {"comma": re.compile(r"(\d{1,3}(?:[. ]\d{3})+|\d+)(?:,(\d+))?"),
+              "point": re.compile(r"(\d{1,3}(?:[, ]\d{3})+|\d+)(?:\.(\d+))?")}
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
 
 
-def parse_amount(text: str) -> Decimal:
-    """Parse a non-negative amount with at most 2 decimals, returned rounded to cents."""
-    number = _strip_symbol(text.strip())
+def parse_amount(text: str, decimal: str | None = None) -> Decimal:
+    """Parse a non-negative amount with at most 2 decimals, returned rounded to cents;
+    `decimal` ("comma" or "point") is the mark the amount's column was found to use."""
+    number = _strip_symbol(text.strip().translate(_SPACES))
     if not number:
         raise ValidationError(f"missing amount: {USAGE}")
     if number.startswith("-"):
@@ -38,7 +46,7 @@ def parse_amount(text: str) -> Decimal:
     thousands = number[-1:] in ("k", "K")
     if thousands:
         number = number[:-1]
-    whole, fraction = _split_number(number, text)
+    whole, fraction = _split_number(number, text, decimal)
     value = Decimal(f"{whole}.{fraction or 0}") * (1000 if thousands else 1)
     if value > LIMIT:  # first: quantize() raises InvalidOperation beyond 28 digits
         raise ValidationError(f'amount "{text.strip()}" is too large (at most 1,000,000,000,000)')
@@ -104,8 +112,34 @@ def _strip_symbol(text: str) -> str:
     return sign + text
 
 
-def _split_number(number: str, original: str) -> tuple[str, str | None]:
+def decimal_mark(text: str) -> str | None:
+    """What one amount proves about its column's decimal mark: "comma" (`12,5`, `1.234,50`,
+    `1.234.567`), "point" (`12.50`, `1,234.50`, `1,234,567`), "either" (`1,234` and `1.234`:
+    a thousand or a decimal) or None (no mark at all)."""
+    number = _strip_symbol(text.strip().translate(_SPACES)).rstrip("kK")
+    comma, point = number.rfind(","), number.rfind(".")
+    if comma < 0 and point < 0:
+        return None
+    if comma >= 0 and point >= 0:
+        return "comma" if comma > point else "point"
+    mark, at = (",", comma) if comma >= 0 else (".", point)
+    if number.count(mark) > 1:
+        return "point" if mark == "," else "comma"
+    digits = len(number) - at - 1
+    if digits == 3:
+        return "either"
+    if mark == ",":
+        return "comma"
+    return "point" if digits <= 2 else None
+
+
+def _split_number(number: str, original: str, decimal: str | None = None) -> tuple[str, str | None]:
     """Return (whole digits, fraction digits or None) for one of the accepted shapes."""
+    if decimal is not None:
+        if match := _WITH_MARK[decimal].fullmatch(number):
+            return re.sub(r"\D", "", match.group(1)), match.group(2)
+        raise ValidationError(f'not an amount "{original.strip()}": this column writes amounts like '
+                              f'{"1.234,50" if decimal == "comma" else "1,234.50"}')
     if match := _PLAIN.fullmatch(number):
         return match.group(1), match.group(2)
     if match := _GROUPED.fullmatch(number):

@@ -93,6 +93,12 @@ def format_day(day: date, now: datetime, *, weekday: bool = True) -> str:
     return text if day.year == now.year else f"{text} {day.year}"
 
 
+def format_month_day(month_day: str) -> str:
+    """`23 Jul` for a stored 'MM-DD': a birthday whose year is unknown, shown like format_day's."""
+    month, day_ = month_day.split("-")
+    return f"{int(day_)} {_MONTH_ABBR[int(month) - 1]}"
+
+
 def days_ago(days: int) -> str:
     """`today`, `yesterday`, `12 days ago`: how long ago in a sentence ("last bought 0 days
     ago" beside an order placed today read like a mistake)."""

@@ -167,6 +167,29 @@ def day(value: date | str | None, field: str, *, key: str | None = None) -> date
         raise ValidationError(f'{field} "{value}" is not a real date (use YYYY-MM-DD)', field=key) from None
 
 
+_YEAR_LESS = re.compile(r"--(\d{2})-?(\d{2})")
+LEAP_YEAR = 2000  # a day without a year is checked against a leap year, so 29 February exists
+
+
+def month_day(month: int, day_: int, raw: str, field: str, *, key: str | None = None) -> str:
+    """'MM-DD' of a day without a year (a birthday whose year nobody told)."""
+    try:
+        date(LEAP_YEAR, month, day_)
+    except ValueError:
+        raise ValidationError(f'{field} "{raw}" is not a real date (use YYYY-MM-DD or --MM-DD)', field=key) from None
+    return f"{month:02d}-{day_:02d}"
+
+
+def birthday(value: date | str | None, field: str = "birthday", *,
+             key: str | None = None) -> tuple[date | None, str | None]:
+    """(date, 'MM-DD') of a birthday; one without a year (`--07-23`, vCard's `--0723`) has no
+    date but still its 'MM-DD', which is what reminders and Today's birthdays read."""
+    if isinstance(value, str) and (match := _YEAR_LESS.fullmatch(value.strip())):
+        return None, month_day(int(match[1]), int(match[2]), value.strip(), field, key=key)
+    found = day(value, field, key=key)
+    return found, found.strftime("%m-%d") if found else None
+
+
 def moment(value: datetime | str | None, field: str) -> datetime | None:
     if blank(value):
         return None

@@ -15,7 +15,7 @@ from solocrm_tui.modals.form import FormScreen
 
 FIELDS = (("name", "Name *"), ("company", "Company"), ("email", "Email"), ("phone", "Phone"),
           ("street", "Street"), ("postcode", "Postcode"), ("city", "City"), ("region", "Region"),
-          ("country", "Country"), ("birthday", "Birthday (YYYY-MM-DD)"),
+          ("country", "Country"), ("birthday", "Birthday (YYYY-MM-DD or --MM-DD)"),
           ("source", "Source"), ("tags", "Tags (space separated)"))
 
 
@@ -23,7 +23,8 @@ def _shown(c: Customer) -> dict[str, str]:
     return {"name": c.name, "company": c.company or "", "email": c.email or "", "phone": c.phone or "",
             "street": c.street or "", "postcode": c.postcode or "", "city": c.city or "",
             "region": c.region or "", "country": c.country or "",
-            "birthday": c.birthday.isoformat() if c.birthday else "", "source": c.source or "",
+            "birthday": c.birthday.isoformat() if c.birthday else f"--{c.birthday_md}" if c.birthday_md else "",
+            "source": c.source or "",
             "tags": " ".join(c.tags)}
 
 

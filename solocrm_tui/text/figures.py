@@ -14,8 +14,9 @@ from solocrm_tui.core.amounts import format_money as money
 from solocrm_tui.core.counts import count
 from solocrm_tui.core.dates import format_day as day
 from solocrm_tui.core.dates import format_due as due
+from solocrm_tui.core.dates import format_month_day as month_day
 
-__all__ = ["ago", "count", "day", "due", "money", "percent"]
+__all__ = ["ago", "count", "day", "due", "money", "month_day", "percent"]
 
 
 def percent(value: float | None) -> str:

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from solocrm_tui.core.contacts.detail import CustomerDetail
 from solocrm_tui.core.sales.margin import CustomerMargin, Margin
-from solocrm_tui.text.figures import ago, count, day, money, percent
+from solocrm_tui.text.figures import ago, count, day, money, month_day, percent
 from solocrm_tui.text.visible import visible
 from solocrm_tui.widgets.cells import label
 
@@ -53,7 +53,8 @@ class ProfileCard(Static):
             None,
             line("email", c.email), line("phone", c.phone),
             _address_line(line, c),
-            line("birthday", day(c.birthday, now, weekday=False) if c.birthday else None),
+            line("birthday", day(c.birthday, now, weekday=False) if c.birthday else
+                 month_day(c.birthday_md) if c.birthday_md else None),
             line("source", c.source),
             line("tags", " ".join(f"#{t}" for t in c.tags)),
             line("opted out", "yes" if c.opt_out else None),

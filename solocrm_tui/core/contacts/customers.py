@@ -36,7 +36,8 @@ def to_record(row: dict[str, Any]) -> Customer:
     return Customer(
         id=row["id"], name=row["name"], company=row["company"], email=row["email"],
         external_id=row["external_id"], phone=row["phone"], opt_out=bool(row["opt_out"]),
-        city=row["city"], country=row["country"], birthday=row["birthday"], source=row["source"],
+        city=row["city"], country=row["country"], birthday=row["birthday"], birthday_md=row["birthday_md"],
+        source=row["source"],
         tags=split_tags(row["tags"]), custom=json.loads(row["custom"] or "{}"),
         created_at=row["created_at"], updated_at=row["updated_at"], archived_at=row["archived_at"],
         revenue=cents_to_decimal(row["revenue_cents"]), order_count=row["order_count"],
@@ -63,8 +64,7 @@ def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
         elif key == "phone":
             out["phone"], out["phone_norm"] = validate.phone(value)
         elif key == "birthday":
-            out["birthday"] = validate.day(value, "birthday", key="birthday")
-            out["birthday_md"] = out["birthday"].strftime("%m-%d") if out["birthday"] else None
+            out["birthday"], out["birthday_md"] = validate.birthday(value, key="birthday")
         elif key == "tags":
             out["tags"] = join_tags(value or ())
         elif key == "custom":

@@ -132,7 +132,7 @@ def _who(cid: int) -> str:
 
 
 def interaction_cleaner(cmap: ColumnMap, now: datetime) -> Callable[[list[str]], tuple]:
-    cell = cmap.cell
+    cell, order = cmap.cell, cmap.date_order.get("occurred_at")
 
     def clean(cells: list[str]) -> tuple:
         body, when = cell(cells, "body"), cell(cells, "occurred_at")
@@ -143,7 +143,7 @@ def interaction_cleaner(cmap: ColumnMap, now: datetime) -> Callable[[list[str]],
         how = cell(cells, "kind")
         way = cell(cells, "direction")
         return (kind(how) if how else "note", direction(way) if way else "out",
-                validate.printable(body, "text", lines=True), str(not_future(moment(when, "date"), now, "date")))
+                validate.printable(body, "text", lines=True), str(not_future(moment(when, "date", order), now, "date")))
     return clean
 
 

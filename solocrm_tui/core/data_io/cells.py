@@ -1,8 +1,14 @@
 """Cell values as other systems write them -> what SoloCRM stores, or a reason to reject the row.
 
-Dates are ISO (`2026-03-05`, `2026-03-05 14:30`, `…T14:30:00Z`) or day-first with
-dots (`05.03.2026`); slashed dates like 03/05/2026 are refused because nobody can
-tell March from May. Amounts go through the same parser as the composer.
+Dates are ISO (`2026-03-05`, `2026-03-05 14:30`, `…T14:30:00Z`, Shopify's `… +0100`) or
+numeric with dots, slashes or dashes (`05.03.2026`, `3/14/2026 2:05 PM`, `14-03-2026`).
+Whether `03/05` is March or May is decided for the whole column before the rows are
+cleaned (`column_formats`) and passed in as `order` ("dmy" or "mdy"); without one, dots
+are day-first (nobody writes month-first with dots) and slashes are refused as
+ambiguous. Years have four digits: `3/14/80` is refused rather than put in a century,
+except Outlook's "no date" (`0/0/00`), which is an empty cell. Birthdays may have no
+year (`--07-23`, vCard `--0723`, `23.07.`, `07/23`). Amounts go through the same parser
+as the composer, with the decimal mark the column was found to use.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ from solocrm_tui.core import validate
 from solocrm_tui.core.amounts import parse_amount
 from solocrm_tui.core.errors import ValidationError
 
-_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
-_SLASHED = re.compile(r"\d{1,4}/\d{1,2}/\d{1,4}")
+NUMERIC_DATE = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{2,4})"
+                          r"(?:,?[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp])\.?[Mm]\.?)?)?")
+YEARLESS = re.compile(r"(\d{1,2})([./])(\d{1,2})\.?")  # 23.07. or 07/23; --07-23 is validate.birthday's
+_OFFSET_AFTER_SPACE = re.compile(r"(\d) ([+-]\d{2}:?\d{2})")
 _TAG_SPLIT = re.compile(r"[,;|\s]+")
 TRUE = {"1", "yes", "y", "true", "t", "x", "ja", "oui", "optout", "optedout", "unsubscribed"}
 FALSE = {"0", "no", "n", "false", "f", "nein", "non", ""}
@@ -36,7 +44,7 @@ def short(value: str, field: str) -> str:
     return cleaned if cleaned.isprintable() else validate.printable(cleaned, field)
 
 
-def day(value: str, field: str) -> str:
+def day(value: str, field: str, order: str | None = None) -> str:
     """A calendar date as stored ('YYYY-MM-DD')."""
     raw = value.strip()
     if len(raw) == 10 and raw[4] == "-" and "1900" <= raw[:4] <= "2200":  # the common ISO case, fast
@@ -44,28 +52,67 @@ def day(value: str, field: str) -> str:
             return date.fromisoformat(raw).isoformat()
         except ValueError:
             pass
-    moment_ = _parse(value, field, dates_only=True)
+    moment_ = _parse(value, field, dates_only=True, order=order)
+    if moment_ is None:
+        raise ValidationError(f'{field} "{raw}" is not a real date (use YYYY-MM-DD)')
     return moment_.date().isoformat()
 
 
-def moment(value: str, field: str) -> datetime:
-    return _parse(value, field, dates_only=False)
+def month_day(value: str, field: str, order: str | None = None) -> tuple[str | None, str | None]:
+    """A birthday as stored: (date or None when the year is unknown, 'MM-DD'); (None, None)
+    for Outlook's "no date"."""
+    raw = value.strip()
+    if raw[:2] == "--":
+        return validate.birthday(raw, field)
+    if match := YEARLESS.fullmatch(raw):
+        first, separator, second = match.groups()
+        day_, month = (first, second) if _day_first(separator, order, raw, field) else (second, first)
+        return None, validate.month_day(int(month), int(day_), raw, field)
+    moment_ = _parse(value, field, dates_only=True, order=order)
+    if moment_ is None:
+        return None, None
+    return moment_.date().isoformat(), f"{moment_:%m-%d}"
 
 
-def _parse(value: str, field: str, *, dates_only: bool) -> datetime:
+def moment(value: str, field: str, order: str | None = None) -> datetime:
+    parsed = _parse(value, field, dates_only=False, order=order)
+    if parsed is None:
+        raise ValidationError(f"{field} is empty")
+    return parsed
+
+
+def _day_first(separator: str, order: str | None, raw: str, field: str) -> bool:
+    if order is not None:
+        return order == "dmy"
+    if separator == ".":
+        return True
+    raise ValidationError(f'{field} "{raw}" is ambiguous (is 03/05 March or May?): use YYYY-MM-DD')
+
+
+def _parse(value: str, field: str, *, dates_only: bool, order: str | None) -> datetime | None:
+    """The moment a cell names, or None for Outlook's "no date" (`0/0/00`)."""
     raw = value.strip()
     hint = "use YYYY-MM-DD" + ("" if dates_only else " or YYYY-MM-DD HH:MM")
-    if match := _DOTTED.fullmatch(raw):
-        d, m, y, hh, mm, ss = match.groups()
+    if match := NUMERIC_DATE.fullmatch(raw):
+        first, separator, second, year, hh, mm, ss, half = match.groups()
+        if int(first) == int(second) == int(year) == 0:
+            return None
+        if len(year) != 4:
+            raise ValidationError(f'{field} "{raw}" has a 2-digit year: write the year with 4 digits')
+        d, m = (first, second) if _day_first(separator, order, raw, field) else (second, first)
+        hour = int(hh or 0)
+        if half and not 1 <= hour <= 12:
+            raise ValidationError(f'{field} "{raw}" is not a real date ({hint})')
+        if half:
+            hour = hour % 12 + (12 if half in "Pp" else 0)
         try:
-            parsed = datetime(int(y), int(m), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+            parsed = datetime(int(year), int(m), int(d), hour, int(mm or 0), int(ss or 0))
         except ValueError:
             raise ValidationError(f'{field} "{raw}" is not a real date ({hint})') from None
-    elif _SLASHED.fullmatch(raw):
-        raise ValidationError(f'{field} "{raw}" is ambiguous (is 03/05 March or May?): {hint}')
     else:
+        iso = raw.replace("Z", "+00:00") if raw.endswith("Z") else _OFFSET_AFTER_SPACE.sub(r"\1\2", raw)
         try:
-            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
+            parsed = datetime.fromisoformat(iso)
         except ValueError:
             raise ValidationError(f'{field} "{raw}" is not a real date ({hint})') from None
         if parsed.tzinfo is not None:
@@ -81,9 +128,9 @@ def not_future(when: datetime, now: datetime, field: str) -> datetime:
     return when
 
 
-def cents(value: str, field: str = "amount") -> int:
+def cents(value: str, field: str = "amount", decimal: str | None = None) -> int:
     try:
-        amount = parse_amount(value)
+        amount = parse_amount(value, decimal)
     except ValidationError as exc:
         raise ValidationError(str(exc) if field == "amount" else f"{field}: {exc}") from None
     return int(amount * 100)

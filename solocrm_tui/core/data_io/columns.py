@@ -121,6 +121,8 @@ class ColumnMap:
     preset: Preset | None = None
     unused: list[str] = field(default_factory=list)  # the preset's bookkeeping columns, left out on purpose
     headers: tuple[str, ...] = ()
+    date_order: dict[str, str] = field(default_factory=dict)  # date field -> "dmy" | "mdy" (column_formats)
+    decimal: dict[str, str] = field(default_factory=dict)  # amount field -> "comma" | "point" (column_formats)
 
     def columns_of(self, name: str) -> list[int]:
         """Every column feeding `name`, the primary one first."""

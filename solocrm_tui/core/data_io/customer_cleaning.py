@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from solocrm_tui.core import validate
-from solocrm_tui.core.data_io.cells import day, flag, tags
+from solocrm_tui.core.data_io.cells import flag, month_day, tags
 from solocrm_tui.core.data_io.columns import ColumnMap
 from solocrm_tui.core.errors import ValidationError
 
@@ -100,9 +100,13 @@ def _accepts_marketing(value: str, rec: dict) -> None:
     rec["opt_out"] = 1 - flag(value, "accepts marketing")
 
 
-def _birthday(value: str, rec: dict) -> None:
-    rec["birthday"] = day(value, "birthday")
-    rec["birthday_md"] = rec["birthday"][5:]
+def _birthday(order: str | None) -> Callable[[str, dict], None]:
+    """Birthdays in the column's day/month order; a year-less one keeps only its 'MM-DD'."""
+    def handle(value: str, rec: dict) -> None:
+        birthday, md = month_day(value, "birthday", order)
+        if md:
+            rec["birthday"], rec["birthday_md"] = birthday, md
+    return handle
 
 
 def _tags(value: str, rec: dict) -> None:
@@ -118,17 +122,17 @@ def _custom(value: str, rec: dict) -> None:
     rec["custom"] = {**_custom_cell(value), **rec.get("custom", {})}
 
 
-_HANDLERS = {"email": _email, "phone": _phone, "birthday": _birthday, "tags": _tags, "opt_out": _opt_out,
+_HANDLERS = {"email": _email, "phone": _phone, "tags": _tags, "opt_out": _opt_out,
              "custom": _custom, "labels": _labels, "notes": _notes, "accepts_marketing": _accepts_marketing,
              **{name: _text(name, label) for name, label in TEXT_LABELS.items()}}
 
 
-def _combine(name: str, cmap: ColumnMap) -> Callable[[list[str], dict], None]:
+def _combine(name: str, cmap: ColumnMap, handlers: dict) -> Callable[[list[str], dict], None]:
     """A field fed by several columns (`ColumnMap.more`): emails and phones are listed
     (first one wins), street lines joined, labels and notes gathered; for any other field
     the first non-empty value wins and a different later one is kept as a custom field
     under its own header, so nothing the file holds is dropped."""
-    handle, columns = _HANDLERS[name], cmap.columns_of(name)
+    handle, columns = handlers[name], cmap.columns_of(name)
 
     def combine(cells: list[str], rec: dict) -> None:
         found = [(index, cells[index].strip()) for index in columns if index < len(cells) and cells[index].strip()]
@@ -152,8 +156,9 @@ def _combine(name: str, cmap: ColumnMap) -> Callable[[list[str], dict], None]:
 
 def row_cleaner(cmap: ColumnMap) -> Callable[[list[str]], dict]:
     """cells -> {column: stored value} for the non-empty cells; raises ValidationError."""
-    plan = [(index, _HANDLERS[name]) for name, index in cmap.fields.items() if name not in cmap.more]
-    combined = [_combine(name, cmap) for name in cmap.more]
+    handlers = {**_HANDLERS, "birthday": _birthday(cmap.date_order.get("birthday"))}
+    plan = [(index, handlers[name]) for name, index in cmap.fields.items() if name not in cmap.more]
+    combined = [_combine(name, cmap, handlers) for name in cmap.more]
     custom_columns = cmap.custom
     names = any(part in cmap.fields for part in _NAME_PARTS)
     fallback = "name" not in cmap.fields

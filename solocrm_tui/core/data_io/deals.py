@@ -85,15 +85,11 @@ def probability(value: str) -> int | None:
 
 
 def _cleaner(cmap: ColumnMap, now: datetime, currency: str):
-    default_currency = validate.currency(currency)
-
-    def cell(cells: list[str], name: str) -> str:
-        index = cmap.fields.get(name)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
+    default_currency, cell, order, decimal = validate.currency(currency), cmap.cell, cmap.date_order.get, cmap.decimal
 
     def when(cells: list[str], name: str, label: str) -> str | None:
         text = cell(cells, name)
-        return str(not_future(moment(text, label), now, label)) if text else None
+        return str(not_future(moment(text, label, order(name)), now, label)) if text else None
 
     def clean(cells: list[str]) -> tuple:
         """(title, value, currency, stage, probability, expected close, created, closed, last activity,
@@ -103,10 +99,11 @@ def _cleaner(cmap: ColumnMap, now: datetime, currency: str):
             raise ValidationError("deal title is empty")
         stage_ = stage(cell(cells, "stage"))
         amount, code, close = cell(cells, "value"), cell(cells, "currency"), cell(cells, "expected_close")
-        expected = day(close, "close date") if close else None
-        closed = str(moment(close, "close date")) if close and stage_ in CLOSED_DEAL_STAGES else None
+        expected = day(close, "close date", order("expected_close")) if close else None
+        closed = str(moment(close, "close date", order("expected_close"))) if close and stage_ in CLOSED_DEAL_STAGES \
+            else None
         reason = short(cell(cells, "lost_reason"), "lost reason") if stage_ == "lost" else ""
-        return (title, cents(amount) if amount else 0, validate.currency(code) if code else default_currency, stage_,
+        return (title, cents(amount, "amount", decimal.get("value")) if amount else 0, validate.currency(code) if code else default_currency, stage_,
                 probability(cell(cells, "probability")), expected, when(cells, "created_at", "create date"), closed,
                 when(cells, "last_activity_at", "last activity date"), reason or None,
                 short(cell(cells, "external_id"), "deal id") or None)

@@ -17,7 +17,7 @@ from solocrm_tui.core.storage.records import cents_to_decimal
 
 CUSTOMER_COLUMNS = ("id", "name", "company", "email", "external_id", "phone", "opt_out", "street", "postcode",
                     "city", "region", "country",
-                    "birthday", "source", "tags", "custom", "created_at", "updated_at", "archived_at",
+                    "birthday", "birthday_md", "source", "tags", "custom", "created_at", "updated_at", "archived_at",
                     "revenue_cents", "order_count", "last_order_at", "last_contact_at", "stage", "stage_changed_at",
                     "segment", "churn_risk", "p_alive", "expected_purchases", "clv")
 _LINKED = {
@@ -49,6 +49,9 @@ def customer_dict(row: dict) -> dict:
     item["tags"] = item["tags"].split()
     item["custom"] = json.loads(item["custom"] or "{}")
     item["revenue"] = money(item.pop("revenue_cents"))
+    year_less = item.pop("birthday_md", None)
+    if not item["birthday"] and year_less:  # written as vCard and Google write it, and as imports read it
+        item["birthday"] = f"--{year_less}"
     order = ("id", "name", "company", "email", "external_id", "phone", "opt_out", "street", "postcode", "city",
              "region", "country", "birthday",
              "source", "tags", "custom", "created_at", "updated_at", "archived_at", "revenue", "order_count",

@@ -70,7 +70,8 @@ def vcard(customer: dict) -> str:
     if any(address):
         props.append(("ADR", ";;" + ";".join(escape(part) for part in address)))
     if customer.get("birthday"):
-        props.append(("BDAY", str(customer["birthday"]).replace("-", "")))
+        born = str(customer["birthday"])
+        props.append(("BDAY", "--" + born[2:].replace("-", "") if born[:2] == "--" else born.replace("-", "")))
     if customer.get("tags"):
         props.append(("CATEGORIES", ",".join(escape(t) for t in customer["tags"])))
     note = [f"Stage: {customer['stage']}"] if customer.get("stage") else []

@@ -11,7 +11,9 @@ Rows that fail validation are *reported and left out*
 while the good rows are imported, so one typo does not block a 10,000-row file;
 the report names each rejected row's line and reason, and re-importing the fixed
 file is safe because rows already imported are matched and skipped. A dry run
-plans exactly the same way and writes nothing.
+plans exactly the same way and writes nothing. Before any row is cleaned, the date
+and amount columns are scanned for their day/month order and decimal mark
+(`column_formats`): a column that cannot be read one way stops the file there.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.contacts.lifecycle import Rules
 from solocrm_tui.core.counts import count
 from solocrm_tui.core.data_io import activity, customers, deals, presets
+from solocrm_tui.core.data_io.column_formats import detect
 from solocrm_tui.core.data_io.columns import ColumnMap, map_columns, parse_map
 from solocrm_tui.core.data_io.formats import FORMULA_START
 from solocrm_tui.core.data_io.order_rows import Excluded
@@ -152,15 +155,17 @@ class ImportReport:
 def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str] | dict[str, str] | None = None,
                 dry_run: bool = False, create_missing: bool = False, currency: str = "EUR",
                 rules: Rules | None = None, step_seconds: float = STEP_SECONDS,
-                preset: str | None = None) -> ImportReport:
+                preset: str | None = None, dates: str | None = None, decimal: str | None = None) -> ImportReport:
     """Import a CSV of customers, orders, interactions or deals; see the module docstring for the rules.
-    `preset` forces a tool's column map (a `presets.BY_KEY` key, or "none")."""
+    `preset` forces a tool's column map (a `presets.BY_KEY` key, or "none"); `dates` ("dmy"/"mdy")
+    and `decimal` ("comma"/"point") force what the column scan decides."""
     overrides = mapping if isinstance(mapping, dict) else parse_map(mapping)
     table = read_table(path)
     chosen = presets.choose(kind, table.headers, preset, table.path.name)
     cmap = map_columns(kind, table.headers, overrides, chosen)
     issues, counter = Issues(), [0]
-    records = _records(table, cmap, issues, counter)
+    records = list(_records(table, cmap, issues, counter))
+    detect(records, cmap, table.headers, dates=dates, decimal=decimal)
     if kind == "customers":
         prepared = customers.prepare(records, cmap, issues)
     elif kind == "deals":

@@ -51,8 +51,9 @@ class Group:
     lines: list[tuple] = field(default_factory=list)
 
 
-def line_item(cells: list[str], cell: Callable[[list[str], str], str]) -> tuple | None:
+def line_item(cells: list[str], cmap: ColumnMap) -> tuple | None:
     """(name, sku, quantity, unit price in cents or None) of the row's line item, if it has one."""
+    cell = cmap.cell
     name, sku = short(cell(cells, "line_name"), "line item name"), short(cell(cells, "line_sku"), "SKU")
     quantity, price = cell(cells, "line_quantity"), cell(cells, "line_price")
     if not (name or sku or quantity or price):
@@ -65,7 +66,8 @@ def line_item(cells: list[str], cell: Callable[[list[str], str], str]) -> tuple 
             raise ValidationError(f'quantity "{quantity}" is not a whole number') from None
         if not 1 <= count <= MAX_QUANTITY:
             raise ValidationError(f"quantity {count} must be between 1 and {MAX_QUANTITY:,}")
-    return (name or sku or "item", sku or None, count, cents(price, "line item price") if price else None)
+    return (name or sku or "item", sku or None, count,
+            cents(price, "line item price", cmap.decimal.get("line_price")) if price else None)
 
 
 def grouped(records: Iterable[tuple[int, list[str]]], cmap: ColumnMap, issues) -> Iterator[Group]:
@@ -81,7 +83,7 @@ def grouped(records: Iterable[tuple[int, list[str]]], cmap: ColumnMap, issues) -
     order_level = [cmap.fields[name] for name in ORDER_FIELDS if name in cmap.fields]
     for line, cells in records:
         try:
-            item = line_item(cells, cell)
+            item = line_item(cells, cmap)
         except ValidationError as exc:
             issues.reject(line, str(exc))
             continue
@@ -115,13 +117,14 @@ def describe(lines: list[tuple]) -> str:
 
 def order_cleaner(cmap: ColumnMap, now: datetime, currency: str) -> Callable[[Group], tuple]:
     """Group -> (amount, currency, description, ordered_at, cost, order id, lines) or Excluded."""
-    cell, default_currency = cmap.cell, validate.currency(currency)
+    cell, default_currency, decimal = cmap.cell, validate.currency(currency), cmap.decimal.get
+    order = cmap.date_order.get("ordered_at")
 
     def clean(group: Group) -> tuple | Excluded:
         cells, lines = group.cells, tuple(group.lines)
         amount = cell(cells, "amount")
         if amount:
-            paid = cents(amount)
+            paid = cents(amount, "amount", decimal("amount"))
         elif lines and all(price is not None for *_, price in lines):
             paid = sum(qty * price for _name, _sku, qty, price in lines)
         else:
@@ -131,8 +134,8 @@ def order_cleaner(cmap: ColumnMap, now: datetime, currency: str) -> Callable[[Gr
             raise ValidationError("order date is empty")
         cost, code, refunded = cell(cells, "cost"), cell(cells, "currency"), cell(cells, "refunded")
         order_id = short(cell(cells, "order_id"), "order id") or None
-        ordered_at = str(not_future(moment(when, "order date"), now, "order date"))
-        refund = cents(refunded, "refunded amount") if refunded else 0
+        ordered_at = str(not_future(moment(when, "order date", order), now, "order date"))
+        refund = cents(refunded, "refunded amount", decimal("refunded")) if refunded else 0
         status = "".join(ch for ch in cell(cells, "status").casefold() if ch.isalpha())
         captured = cell(cells, "captured")
         reason = ("cancelled" if cell(cells, "cancelled_at") else NOT_REVENUE.get(status)
@@ -142,5 +145,5 @@ def order_cleaner(cmap: ColumnMap, now: datetime, currency: str) -> Callable[[Gr
             return Excluded(group.line, order_id, reason)
         return (paid - refund, validate.currency(code) if code else default_currency,
                 short(cell(cells, "description"), "description") or describe(list(lines)), ordered_at,
-                cents(cost, "cost") if cost else None, order_id, lines)
+                cents(cost, "cost", decimal("cost")) if cost else None, order_id, lines)
     return clean

@@ -73,6 +73,7 @@ class Customer:
     region: str | None = None
     clv_high: float | None = None
     churn_why: str | None = None
+    birthday_md: str | None = None  # "MM-DD"; the only birthday there is when the year is unknown
 
 
 @dataclass(frozen=True, slots=True)
