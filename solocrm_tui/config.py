@@ -17,11 +17,11 @@ from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from solocrm_tui.core import validate
 from solocrm_tui.core.analytics.runs import Settings as Analytics
 from solocrm_tui.core.contacts.lifecycle import Rules as Lifecycle
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.stages import DEFAULT_PROBABILITIES, OPEN_DEAL_STAGES
-from solocrm_tui.core import validate
 from solocrm_tui.core.validate import setting
 
 # [lifecycle] and [analytics] are the core's own rule and settings classes, so their

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import field as dataclass_field
-from functools import lru_cache
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from solocrm_tui.core.errors import ValidationError
 

@@ -473,7 +473,7 @@ async def test_markup_typed_into_a_wrong_field_is_shown_as_text(make_app, now):
         await pilot.press(*"Ada", "tab", "tab", *"[/]", "enter")
         await settle(pilot)
         assert app.screen is form
-        assert label_text(form.query_one("#error-email", Label)) == '"[/]" is not a valid email address'
+        assert label_text(form.query_one("#error-email", Label)) == '"[/]" is not a valid email address (an email address must have an @-sign)'
         assert CustomerModel.select().count() == 0
 
 
