@@ -184,19 +184,31 @@ def phone(value: str | None, region: str | None = None) -> tuple[str | None, str
         return None, None
     if _NOT_PHONE.search(cleaned):
         raise ValidationError(f'"{cleaned}" is not a phone number', field="phone")
-    digits = _NON_DIGITS.sub("", cleaned)
-    if cleaned.startswith("+"):
-        dialled = "+" + digits
-    elif digits.startswith("00"):
-        dialled = "+" + digits[2:]
-    else:
-        dialled = digits
+    dialled = _dialled(cleaned)
     if not 6 <= len(dialled.lstrip("+")) <= 15:
         raise ValidationError(f'"{cleaned}" is not a phone number (needs 6 to 15 digits)', field="phone")
     key, problem = _phone_key(dialled, region or _phone_region)
     if problem:
         raise ValidationError(f'"{cleaned}" is not a phone number ({problem})', field="phone")
     return cleaned, key
+
+
+def stored_phone_key(phone_typed: str) -> str:
+    """The key for a phone already stored: its E.164 key in this process's region, or,
+    when it no longer passes (a rule got stricter), its digits, `+` kept, so re-keying
+    never loses or refuses data."""
+    try:
+        return phone(phone_typed)[1] or ""
+    except ValidationError:
+        return _dialled(phone_typed)
+
+
+def _dialled(typed: str) -> str:
+    """`+` and the digits for a number with a country code (`+` or `00`), else the digits."""
+    digits = _NON_DIGITS.sub("", typed)
+    if typed.lstrip().startswith("+"):
+        return "+" + digits
+    return "+" + digits[2:] if digits.startswith("00") else digits
 
 
 @lru_cache(maxsize=1 << 16)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from solocrm_tui.core import validate
 from solocrm_tui.core.contacts.customers import (
     create_customer,
     get_customer,
@@ -222,6 +223,23 @@ def test_in_file_duplicates_are_merged_and_reported(core_db, tmp_path, t0):
         ("Ann Smith", "ann@x.com", "+33 1 23 45 67 89", "Acme", "OTHER-ID"),
         ("Bob", "bob@x.com", "+49 30 1234567", "Bob Corp", None),
         ("Cid", "cid@x.com", None, None, "A-9")]
+
+
+def test_one_phone_in_three_spellings_is_one_customer_in_region_de(core_db, tmp_path, t0, monkeypatch):
+    monkeypatch.setattr(validate, "_phone_region", "DE")
+    path = write(tmp_path, """
+        name,phone
+        Ann Lee,+49 170 1234567
+        Ann Lee,0170 1234567
+        Ann Lee,+49 (0)170 1234567
+    """)
+    report = import_file("customers", path, t0)
+    assert report.inserted == 1 and report.rejected == 0
+    assert {i.line: i.message for i in report.issues} == {3: "repeats line 2 (same phone); merged into it",
+                                                         4: "repeats line 2 (same phone); merged into it"}
+    assert rows("SELECT name, phone, phone_norm FROM customer") == [("Ann Lee", "+49 170 1234567", "+491701234567")]
+    again = import_file("customers", write(tmp_path, "name,phone\nAnn L.,0170/123 45 67\n", "again.csv"), t0)
+    assert (again.inserted, rows("SELECT count(*) FROM customer")) == (0, [(1,)])
 
 
 def test_conflicting_duplicate_in_file_is_rejected(core_db, tmp_path, t0):
