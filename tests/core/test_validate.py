@@ -190,20 +190,20 @@ def test_garbage_phones_are_refused_in_one_line(value, region, message):
     assert (str(refused.value), refused.value.field) == (message, "phone")
 
 
-def test_the_fast_phone_path_builds_what_phonenumbers_parses():
+def test_the_fast_phone_path_gives_what_phonenumbers_gives():
     """Every country code, national numbers with and without what parse would strip."""
     import phonenumbers
 
     tried = 0
     for country_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-        for national in ("1701234567", "212555010", "6123456", "15123456789", "80012345", "9876543"):
+        for national in ("1701234567", "212555010", "6123456", "15123456789", "80012345", "9876543", "0301234567"):
             dialled = f"+{country_code}{national}"[:16]
-            fast = validate._international(dialled)
-            if fast is not None:
+            if validate._plain_international(dialled):
                 parsed = phonenumbers.parse(dialled, None)
-                assert (fast.country_code, fast.national_number) == (parsed.country_code, parsed.national_number)
+                assert phonenumbers.is_possible_number_with_reason(parsed) == phonenumbers.ValidationResult.IS_POSSIBLE
+                assert phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == dialled
                 tried += 1
-    assert tried > 1000
+    assert tried > 300
 
 
 def test_blank_phone_is_not_given():
