@@ -143,6 +143,7 @@ def open_database(path: Path | str, *, create: bool = True, cache_kib: int | Non
     path = Path(path).expanduser().absolute()
     close_database()
     _check_file(path, create=create)
+    fresh = not path.exists() or not path.stat().st_size
     if not path.exists():
         if not create:
             raise DatabaseError(f"no database at {path} (run `solocrm demo` or open the app to create one)")
@@ -156,7 +157,10 @@ def open_database(path: Path | str, *, create: bool = True, cache_kib: int | Non
         database.adopt_file()
         database.connect(reuse_if_open=True)
         chosen, region = validate.chosen_phone_region()
-        if chosen:
+        if fresh:  # no phones yet: keyed in any region, recorded as this process's
+            database.execute_sql("INSERT OR IGNORE INTO setting (key, value) VALUES ('phone_keys', ?)",
+                                 (region or "",))
+        elif chosen:
             key_phones(region or "")
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"cannot open {path}: {exc}") from None
@@ -174,8 +178,8 @@ def key_phones(region: str) -> None:
     All keys change in one transaction, checked again inside it in case another process
     re-keyed meanwhile. It is no user's change: not a change set, nothing to undo."""
     made_with = "SELECT value FROM setting WHERE key = 'phone_keys'"
-    if database.execute_sql(made_with).fetchone() == (region,):
-        return
+    if database.execute_sql(made_with).fetchone() == (region,) or not os.access(database.database, os.W_OK):
+        return  # a read-only file is read with the keys it has: reading must not need a write
     with database.atomic():
         if database.execute_sql(made_with).fetchone() == (region,):
             return
