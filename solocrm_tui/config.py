@@ -17,6 +17,7 @@ from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from solocrm_tui.core import validate
 from solocrm_tui.core.analytics.runs import Settings as Analytics
 from solocrm_tui.core.contacts.lifecycle import Rules as Lifecycle
 from solocrm_tui.core.errors import ValidationError
@@ -67,6 +68,7 @@ class Config:
     )
     keys: dict[str, str] = field(default_factory=dict)
     theme: str | None = None  # a Textual theme name; checked where Textual is loaded (themes.py)
+    phone_region: str | None = None  # the region (DE) of phone numbers written without a country code
 
 
 _SECTIONS = {"lifecycle": Lifecycle, "jobs": Jobs, "notifications": Notifications,
@@ -141,6 +143,13 @@ def parse_config(raw: dict[str, Any]) -> Config:
             config = replace(config, keys=_string_map(key, value, str))
         elif key == "theme":
             config = replace(config, theme=_check_type(key, value, str))
+        elif key == "phone_region":
+            typed = _check_type(key, value, str)
+            try:
+                region = validate.phone_region_code(typed)
+            except ValidationError as exc:
+                raise ValidationError(f"config: phone_region {exc}") from None
+            config = replace(config, phone_region=region)
         else:
             raise ValidationError(f"config: unknown key {key}")
     if config.notifications.desktop not in ("off", "osc9", "osc777"):
@@ -149,7 +158,15 @@ def parse_config(raw: dict[str, Any]) -> Config:
 
 
 def load_config(path: Path) -> Config:
-    """Missing file means defaults; a broken file is a one-line error."""
+    """Missing file means defaults; a broken file is a one-line error. The config's
+    phone_region becomes the process's (every entry point loads the config before it
+    opens the database, which re-keys stored phones made with another region)."""
+    config = _read_config(path)
+    validate.use_phone_region(config.phone_region)
+    return config
+
+
+def _read_config(path: Path) -> Config:
     if not path.exists():
         return Config()
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from solocrm_tui.core import validate
 from solocrm_tui.core.storage.db import close_database, open_database
 
 NOW = datetime(2026, 11, 22, 10, 30)
@@ -40,6 +41,9 @@ def _isolated_environment(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("SOLOCRM_DB", raising=False)
     monkeypatch.delenv("TMUX", raising=False)  # the notification bytes differ inside tmux
     monkeypatch.setenv("COLORTERM", "truecolor")  # the default theme follows the terminal's colours
+    # A test that loads a config chooses the phone region for the process: back to none chosen after it.
+    monkeypatch.setattr(validate, "_phone_region", None)
+    monkeypatch.setattr(validate, "_phone_region_chosen", False)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from solocrm_tui.config import Config, load_config, parse_config
+from solocrm_tui.core import validate
 from solocrm_tui.core.errors import ValidationError
 
 
@@ -238,3 +239,33 @@ def test_new_days_is_a_lifecycle_setting_with_a_range():
     for bad in (0, 366):
         with pytest.raises(ValidationError, match="lifecycle.new_days"):
             parse_config({"lifecycle": {"new_days": bad}})
+
+
+# --- phone_region -------------------------------------------------------------------
+
+
+def test_phone_region_defaults_to_none_and_is_upper_cased():
+    assert Config().phone_region is None
+    assert parse_config({"phone_region": "de"}).phone_region == "DE"
+
+
+@pytest.mark.parametrize("value, message", [
+    ("XX", 'config: phone_region "XX" is not a region code phonenumbers knows (like DE, GB or US)'),
+    ("Germany", 'config: phone_region "Germany" is not a region code phonenumbers knows (like DE, GB or US)'),
+    (49, "config: phone_region must be str, got 49"),
+])
+def test_an_unknown_phone_region_is_one_error_naming_the_key(value, message):
+    with pytest.raises(ValidationError) as refused:
+        parse_config({"phone_region": value})
+    assert str(refused.value) == message
+
+
+def test_loading_the_config_makes_its_region_the_one_phones_are_read_in(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('phone_region = "DE"\n', encoding="utf-8")
+    load_config(path)
+    assert validate.chosen_phone_region() == (True, "DE")
+    assert validate.phone("0170 1234567")[1] == "+491701234567"
+    load_config(tmp_path / "missing.toml")
+    assert validate.chosen_phone_region() == (True, None)
+    assert validate.phone("0170 1234567")[1] == "01701234567"

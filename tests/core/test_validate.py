@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solocrm_tui.core import validate
 from solocrm_tui.core.errors import ValidationError
@@ -95,6 +97,33 @@ def test_invalid_emails(value):
         validate.email(value)
 
 
+@pytest.mark.parametrize("value, reason", [
+    ("ann..lee@example.com", "an email address cannot have two periods in a row"),
+    (".ann@example.com", "an email address cannot start with a period"),
+    ("ann@example", "the part after the @-sign is not valid. It should have a period"),
+    ("ann@shop.test", "the part after the @-sign is a special-use or reserved name that cannot be used with email"),
+])
+def test_an_invalid_email_is_refused_with_email_validators_reason(value, reason):
+    with pytest.raises(ValidationError) as refused:
+        validate.email(value)
+    assert str(refused.value) == f'"{value}" is not a valid email address ({reason})'
+    assert refused.value.field == "email"
+
+
+def test_an_international_domain_has_one_key_as_unicode_or_punycode():
+    assert validate.email("Ann@xn--mller-kva.de") == ("Ann@xn--mller-kva.de", "ann@müller.de")
+    assert validate.email("ann@MÜLLER.de")[1] == "ann@müller.de"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(validate._PLAIN_EMAIL, fullmatch=True))
+def test_the_fast_email_check_accepts_only_what_email_validator_accepts(address):
+    from email_validator import validate_email
+
+    if validate.plain_email(address):
+        assert validate_email(address, check_deliverability=False).normalized.lower() == address.lower()
+
+
 # --- phone --------------------------------------------------------------------------
 
 
@@ -105,7 +134,9 @@ def test_invalid_emails(value):
     ("030 / 123 45 67", "0301234567"),
     ("(555) 123.4567", "5551234567"),
     ("123456", "123456"),
-    ("+123456789012345", "+123456789012345"),
+    ("+1 555 0000 999", "+15550000999"),
+    ("+44 20 7946 0958", "+442079460958"),
+    ("+49 (0)30 1234567", "+49301234567"),
 ])
 def test_phone_numbers_and_their_keys(value, key):
     typed, norm = validate.phone(value)
@@ -118,10 +149,61 @@ def test_same_number_written_differently_has_one_key():
     assert keys == {"+49301234567"}
 
 
-@pytest.mark.parametrize("value", ["12345", "1234567890123456", "call me", "+49 30 12345x", "555-CALL-NOW", "12@34567"])
+@pytest.mark.parametrize("value", ["12345", "1234567890123456", "call me", "+49 30 12345x", "555-CALL-NOW", "12@34567",
+                                   "+123456789012345"])
 def test_invalid_phones(value):
     with pytest.raises(ValidationError, match="phone"):
         validate.phone(value)
+
+
+SPELLINGS = ("+49 170 1234567", "0170 1234567", "+49 (0)170 1234567", "0049 170 1234567", "+49-170-123 45 67",
+             "+49 0170 1234567")
+
+
+@pytest.mark.parametrize("value", SPELLINGS)
+def test_one_german_mobile_in_every_spelling_has_one_e164_key_in_region_de(value):
+    assert validate.phone(value, "DE") == (value, "+491701234567")
+
+
+def test_the_process_region_is_the_default(monkeypatch):
+    monkeypatch.setattr(validate, "_phone_region", "DE")
+    assert validate.phone("0170 1234567") == ("0170 1234567", "+491701234567")
+    assert validate.phone("(555) 123-4567", "US")[1] == "+15551234567"
+
+
+def test_without_a_region_a_national_number_keeps_a_digits_key_and_is_not_refused():
+    assert validate.phone("0170 1234567") == ("0170 1234567", "01701234567")
+    assert validate.phone("+49 (0)170 1234567") == ("+49 (0)170 1234567", "+491701234567")
+
+
+@pytest.mark.parametrize("value, region, message", [
+    ("12", "DE", '"12" is not a phone number (needs 6 to 15 digits)'),
+    ("abc", "DE", '"abc" is not a phone number'),
+    ("+49 170 1234567 1234567", "DE", '"+49 170 1234567 1234567" is not a phone number (needs 6 to 15 digits)'),
+    ("+33 6 12 34 56 78 9", None, '"+33 6 12 34 56 78 9" is not a phone number (too long for +33)'),
+    ("+41 44 123 45 6", None, '"+41 44 123 45 6" is not a phone number (too short for +41)'),
+    ("+999 1234 5678", None, '"+999 1234 5678" is not a phone number (no country has its calling code)'),
+])
+def test_garbage_phones_are_refused_in_one_line(value, region, message):
+    with pytest.raises(ValidationError) as refused:
+        validate.phone(value, region)
+    assert (str(refused.value), refused.value.field) == (message, "phone")
+
+
+def test_the_fast_phone_path_gives_what_phonenumbers_gives():
+    """Every country code, national numbers with and without what parse would strip."""
+    import phonenumbers
+
+    tried = 0
+    for country_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        for national in ("1701234567", "212555010", "6123456", "15123456789", "80012345", "9876543", "0301234567"):
+            dialled = f"+{country_code}{national}"[:16]
+            if validate._plain_international(dialled):
+                parsed = phonenumbers.parse(dialled, None)
+                assert phonenumbers.is_possible_number_with_reason(parsed) == phonenumbers.ValidationResult.IS_POSSIBLE
+                assert phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == dialled
+                tried += 1
+    assert tried > 300
 
 
 def test_blank_phone_is_not_given():

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from textual.widgets import Input
 
+from solocrm_tui.core import validate
 from solocrm_tui.core.composer.grammar import COMMANDS
 from solocrm_tui.core.contacts import customers, followups
 from solocrm_tui.core.contacts.timeline import page_timeline
@@ -453,3 +454,32 @@ async def test_a_command_word_typed_without_its_slash_is_not_logged_as_a_note(ma
         assert pilot.app.session.lines[-1] == (
             "✗ “help” is a command: type /help (for a one-word note: /note help)", "error")
         assert db_state() == before
+
+
+async def test_add_with_a_bad_email_answers_with_email_validators_reason(make_app, people):
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = db_state()
+        await pilot.press("slash")
+        await pilot.press(*"/add Ann ann..lee@example.com", "enter")
+        await settle(pilot)
+        assert last_line(app) == ('✗ "ann..lee@example.com" is not a valid email address '
+                                  "(an email address cannot have two periods in a row)", "error")
+        assert db_state() == before
+
+
+async def test_add_keys_the_phone_in_e164_in_the_configured_region(make_app, people, monkeypatch):
+    monkeypatch.setattr(validate, "_phone_region", "DE")
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"/add Ann Lee 0170 1234567", "enter")
+        await settle(pilot)
+        assert ok(last_line(app)).startswith("✓ added Ann Lee")
+        ann = CustomerModel.get(CustomerModel.name == "Ann Lee")
+        assert (ann.phone, ann.phone_norm) == ("0170 1234567", "+491701234567")
+        await pilot.press(*"/add Ann Other +33 6 12 34 56 78 9", "enter")
+        await settle(pilot)
+        assert last_line(app) == ('✗ "+33 6 12 34 56 78 9" is not a phone number (too long for +33)', "error")

@@ -473,7 +473,7 @@ async def test_markup_typed_into_a_wrong_field_is_shown_as_text(make_app, now):
         await pilot.press(*"Ada", "tab", "tab", *"[/]", "enter")
         await settle(pilot)
         assert app.screen is form
-        assert label_text(form.query_one("#error-email", Label)) == '"[/]" is not a valid email address'
+        assert label_text(form.query_one("#error-email", Label)) == '"[/]" is not a valid email address (an email address must have an @-sign)'
         assert CustomerModel.select().count() == 0
 
 
@@ -518,3 +518,20 @@ async def test_bulk_tag_and_archive_act_on_exactly_the_marked_customers(make_app
         assert archived == {ids[1], ids[2]}
         assert table_ids(table) == [ids[0], ids[3], ids[4], ids[5]]
         assert status_text(screen).startswith(" 4 customers")
+
+
+async def test_the_form_puts_email_and_phone_refusals_under_their_fields(make_app, now):
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        await pilot.press(*"Ann Lee", "tab", "tab", *"ann..lee@example.com", "tab", *"+33 6 12 34 56 78 9", "enter")
+        await settle(pilot)
+        assert app.screen is form
+        assert label_text(form.query_one("#error-email", Label)) == (
+            '"ann..lee@example.com" is not a valid email address (an email address cannot have two periods in a row)')
+        assert label_text(form.query_one("#error-phone", Label)) == (
+            '"+33 6 12 34 56 78 9" is not a phone number (too long for +33)')
+        assert CustomerModel.select().count() == 0

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from peewee import PeeweeException
 
+from solocrm_tui.core import validate
 from solocrm_tui.core.errors import DatabaseBusy, DatabaseError
 from solocrm_tui.core.storage.models import SQLITE_MAGIC, database
 from solocrm_tui.core.storage.schema import (
@@ -142,6 +143,7 @@ def open_database(path: Path | str, *, create: bool = True, cache_kib: int | Non
     path = Path(path).expanduser().absolute()
     close_database()
     _check_file(path, create=create)
+    fresh = not path.exists() or not path.stat().st_size
     if not path.exists():
         if not create:
             raise DatabaseError(f"no database at {path} (run `solocrm demo` or open the app to create one)")
@@ -154,11 +156,37 @@ def open_database(path: Path | str, *, create: bool = True, cache_kib: int | Non
         database.init(str(path), pragmas=pragmas, timeout=busy_ms / 1000)
         database.adopt_file()
         database.connect(reuse_if_open=True)
+        chosen, region = validate.chosen_phone_region()
+        if fresh:  # no phones yet: keyed in any region, recorded as this process's
+            database.execute_sql("INSERT OR IGNORE INTO setting (key, value) VALUES ('phone_keys', ?)",
+                                 (region or "",))
+        elif chosen:
+            key_phones(region or "")
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"cannot open {path}: {exc}") from None
     except UnicodeDecodeError:  # a damaged page can make a PRAGMA answer garbage bytes
         raise DatabaseError(f"cannot open {path}: the file is damaged") from None
     return path
+
+
+def key_phones(region: str) -> None:
+    """Make every stored phone key one of `region` ("" for none), unless the database says
+    its keys already are: one SELECT when nothing changed.
+
+    A national number's key depends on the region (0170 1234567 is +491701234567 in DE and
+    its digits without one), so keys made under another region would match nothing.
+    All keys change in one transaction, checked again inside it in case another process
+    re-keyed meanwhile. It is no user's change: not a change set, nothing to undo."""
+    made_with = "SELECT value FROM setting WHERE key = 'phone_keys'"
+    if database.execute_sql(made_with).fetchone() == (region,) or not os.access(database.database, os.W_OK):
+        return  # a read-only file is read with the keys it has: reading must not need a write
+    with database.atomic():
+        if database.execute_sql(made_with).fetchone() == (region,):
+            return
+        rows = database.execute_sql("SELECT id, phone, phone_norm FROM customer WHERE phone IS NOT NULL").fetchall()
+        changed = [(key, cid) for cid, phone, old in rows if (key := validate.stored_phone_key(phone) or None) != old]
+        database.cursor().executemany("UPDATE customer SET phone_norm = ? WHERE id = ?", changed)
+        database.execute_sql("INSERT OR REPLACE INTO setting (key, value) VALUES ('phone_keys', ?)", (region,))
 
 
 def close_database() -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from solocrm_tui.core import validate
 from solocrm_tui.core.contacts.customers import (
     create_customer,
     get_customer,
@@ -74,7 +75,7 @@ def test_tabs_are_detected(core_db, tmp_path, t0):
 def test_commas_with_quoted_fields_spanning_lines_keep_line_numbers(core_db, tmp_path, t0):
     path = write(tmp_path, 'name,email,notes\n"Ann","ann@x.com","line one\nline two"\nBob,not-an-email,\n')
     report = import_file("customers", path, t0)
-    assert rejected(report) == {4: '"not-an-email" is not a valid email address'}
+    assert rejected(report) == {4: '"not-an-email" is not a valid email address (an email address must have an @-sign)'}
     assert rows("SELECT kind, body FROM interaction") == [("note", "line one\nline two")]
 
 
@@ -139,7 +140,7 @@ def test_bad_rows_are_reported_with_line_numbers_and_good_rows_imported(core_db,
     report = import_file("customers", path, t0)
     assert report.inserted == 1 and report.rejected == 7 and not report.ok
     assert rejected(report) == {
-        3: '"bob(at)x.com" is not a valid email address',
+        3: '"bob(at)x.com" is not a valid email address (an email address must have an @-sign)',
         4: 'birthday "1990-02-30" is not a real date (use YYYY-MM-DD)',
         6: '"call me" is not a phone number',
         7: '"name" has 10,001 characters (at most 10,000)',
@@ -205,7 +206,7 @@ def test_in_file_duplicates_are_merged_and_reported(core_db, tmp_path, t0):
         name,email,phone,company,external_id
         Ann Smith,ann@x.com,,,
         Bob,bob@x.com,+49 30 1234567,,
-        ann smith,ANN@x.com,+33 1 2345678,Acme,
+        ann smith,ANN@x.com,+33 1 23 45 67 89,Acme,
         Robert,,0049 30 1234567,Bob Corp,
         Ann S,ann@x.com,,,OTHER-ID
         Cid,cid@x.com,,,A-9
@@ -219,9 +220,26 @@ def test_in_file_duplicates_are_merged_and_reported(core_db, tmp_path, t0):
                      8: "repeats line 7 (same external id); merged into it"}
     assert report.inserted == 3 and report.skipped == 4 and report.rejected == 0
     assert rows("SELECT name, email, phone, company, external_id FROM customer ORDER BY id") == [
-        ("Ann Smith", "ann@x.com", "+33 1 2345678", "Acme", "OTHER-ID"),
+        ("Ann Smith", "ann@x.com", "+33 1 23 45 67 89", "Acme", "OTHER-ID"),
         ("Bob", "bob@x.com", "+49 30 1234567", "Bob Corp", None),
         ("Cid", "cid@x.com", None, None, "A-9")]
+
+
+def test_one_phone_in_three_spellings_is_one_customer_in_region_de(core_db, tmp_path, t0, monkeypatch):
+    monkeypatch.setattr(validate, "_phone_region", "DE")
+    path = write(tmp_path, """
+        name,phone
+        Ann Lee,+49 170 1234567
+        Ann Lee,0170 1234567
+        Ann Lee,+49 (0)170 1234567
+    """)
+    report = import_file("customers", path, t0)
+    assert report.inserted == 1 and report.rejected == 0
+    assert {i.line: i.message for i in report.issues} == {3: "repeats line 2 (same phone); merged into it",
+                                                         4: "repeats line 2 (same phone); merged into it"}
+    assert rows("SELECT name, phone, phone_norm FROM customer") == [("Ann Lee", "+49 170 1234567", "+491701234567")]
+    again = import_file("customers", write(tmp_path, "name,phone\nAnn L.,0170/123 45 67\n", "again.csv"), t0)
+    assert (again.inserted, rows("SELECT count(*) FROM customer")) == (0, [(1,)])
 
 
 def test_conflicting_duplicate_in_file_is_rejected(core_db, tmp_path, t0):
