@@ -62,6 +62,11 @@ def month_day(value: str, field: str, order: str | None = None) -> tuple[str | N
     """A birthday as stored: (date or None when the year is unknown, 'MM-DD'); (None, None)
     for Outlook's "no date"."""
     raw = value.strip()
+    if len(raw) == 10 and raw[4] == "-" and "1900" <= raw[:4] <= "2200":  # the common ISO case, fast
+        try:
+            return date.fromisoformat(raw).isoformat(), raw[5:]
+        except ValueError:
+            pass
     if raw[:2] == "--":
         return validate.birthday(raw, field)
     if match := YEARLESS.fullmatch(raw):

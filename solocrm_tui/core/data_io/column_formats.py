@@ -16,6 +16,7 @@ skipped with a character test, and a forced `--dates`/`--decimal` skips the scan
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from solocrm_tui.core.amounts import decimal_mark
 from solocrm_tui.core.data_io.cells import NUMERIC_DATE, YEARLESS
@@ -98,4 +99,14 @@ def _date_order(raw: str) -> str | None:
 
 
 def _decimal_mark(raw: str) -> str | None:
-    return decimal_mark(raw) if "," in raw or "." in raw else None
+    return _mark_of_shape(raw.translate(_DIGITS_AS_NINE)) if "," in raw or "." in raw else None
+
+
+_DIGITS_AS_NINE = str.maketrans("012345678", "999999999")
+
+
+@lru_cache(maxsize=4096)
+def _mark_of_shape(shape: str) -> str | None:
+    """`decimal_mark` decides by where the marks stand, not by the digits: a column of
+    100,000 amounts has a handful of shapes ("999,99", "9.999,99"), each decided once."""
+    return decimal_mark(shape)

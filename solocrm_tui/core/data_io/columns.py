@@ -13,6 +13,7 @@ values combine (the first phone is the phone, the rest are kept).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from solocrm_tui.core import validate
@@ -135,6 +136,13 @@ class ColumnMap:
         """The row's value for field `name`, stripped; "" when the file has no such column."""
         index = self.fields.get(name)
         return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    def getter(self, name: str) -> Callable[[list[str]], str]:
+        """`cell` for one field, looked up once: the per-row cost of a field the file lacks is nil."""
+        index = self.fields.get(name)
+        if index is None:
+            return lambda cells: ""
+        return lambda cells: cells[index].strip() if index < len(cells) else ""
 
 
 def parse_map(items: list[str] | None) -> dict[str, str]:

@@ -40,6 +40,9 @@ def custom_json(values: dict) -> str:
 
 def _text(name: str, label: str) -> Callable[[str, dict], None]:
     def handle(value: str, rec: dict) -> None:
+        if validate.tidy(value) and len(value) <= validate.MAX_FIELD:
+            rec[name] = value
+            return
         cleaned = " ".join(value.split())
         if len(cleaned) > validate.MAX_FIELD:
             raise ValidationError(f"{label} is too long ({len(cleaned):,} characters, at most {validate.MAX_FIELD})")

@@ -293,4 +293,4 @@ def _records(table: Table, cmap: ColumnMap, issues: Issues, counter: list[int]) 
             name = table.headers[index] if index < width else f"column {index + 1}"
             issues.reject(line, f'"{name}" has {len(cells[index]):,} characters (at most {MAX_CELL:,})')
             continue
-        yield line, cells
+        yield line, tuple(cells)

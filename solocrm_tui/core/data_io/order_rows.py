@@ -117,33 +117,35 @@ def describe(lines: list[tuple]) -> str:
 
 def order_cleaner(cmap: ColumnMap, now: datetime, currency: str) -> Callable[[Group], tuple]:
     """Group -> (amount, currency, description, ordered_at, cost, order id, lines) or Excluded."""
-    cell, default_currency, decimal = cmap.cell, validate.currency(currency), cmap.decimal.get
-    order = cmap.date_order.get("ordered_at")
+    default_currency, decimal, order = validate.currency(currency), cmap.decimal.get, cmap.date_order.get("ordered_at")
+    (amount_of, ordered_at_of, cost_of, currency_of, refunded_of, order_id_of, status_of, captured_of, cancelled_of,
+     description_of) = (cmap.getter(name) for name in ("amount", "ordered_at", "cost", "currency", "refunded",
+                                                       "order_id", "status", "captured", "cancelled_at", "description"))
 
     def clean(group: Group) -> tuple | Excluded:
         cells, lines = group.cells, tuple(group.lines)
-        amount = cell(cells, "amount")
+        amount = amount_of(cells)
         if amount:
             paid = cents(amount, "amount", decimal("amount"))
         elif lines and all(price is not None for *_, price in lines):
             paid = sum(qty * price for _name, _sku, qty, price in lines)
         else:
             raise ValidationError("amount is empty")
-        when = cell(cells, "ordered_at")
+        when = ordered_at_of(cells)
         if not when:
             raise ValidationError("order date is empty")
-        cost, code, refunded = cell(cells, "cost"), cell(cells, "currency"), cell(cells, "refunded")
-        order_id = short(cell(cells, "order_id"), "order id") or None
+        cost, code, refunded = cost_of(cells), currency_of(cells), refunded_of(cells)
+        order_id = short(order_id_of(cells), "order id") or None
         ordered_at = str(not_future(moment(when, "order date", order), now, "order date"))
         refund = cents(refunded, "refunded amount", decimal("refunded")) if refunded else 0
-        status = "".join(ch for ch in cell(cells, "status").casefold() if ch.isalpha())
-        captured = cell(cells, "captured")
-        reason = ("cancelled" if cell(cells, "cancelled_at") else NOT_REVENUE.get(status)
+        status = "".join(ch for ch in status_of(cells).casefold() if ch.isalpha())
+        captured = captured_of(cells)
+        reason = ("cancelled" if cancelled_of(cells) else NOT_REVENUE.get(status)
                   or ("not captured" if captured and not flag(captured, "captured") else None)
                   or ("refunded" if refund and refund >= paid else None))
         if reason:
             return Excluded(group.line, order_id, reason)
         return (paid - refund, validate.currency(code) if code else default_currency,
-                short(cell(cells, "description"), "description") or describe(list(lines)), ordered_at,
+                short(description_of(cells), "description") or describe(list(lines)), ordered_at,
                 cents(cost, "cost", decimal("cost")) if cost else None, order_id, lines)
     return clean
