@@ -220,8 +220,8 @@ def _sample(kind: str, prepared, shown: int = 3) -> tuple[tuple[int, str], ...]:
     """The first rows as they would be stored, so a wrong reading shows before anything is written."""
     if kind == "customers":
         people, _merged = prepared
-        return tuple((rec["_line"], " · ".join(f"{name.removeprefix('_')}={_shown(value)}" for name, value in rec.items()
-                                              if name not in ("_line", "email_norm", "_fallback_name")))
+        return tuple((rec["_line"], " · ".join(f"{name.removeprefix('_')}={_shown(_stored(rec, name))}"
+                                              for name in _SHOWN_FIELDS if _stored(rec, name) is not None))
                      for rec in people[:shown])
     if kind == "orders":
         return tuple((line, f"order {values[5] or '(no id)'} · {format_money(Decimal(values[0]) / 100)} {values[1]} · "
@@ -233,6 +233,17 @@ def _sample(kind: str, prepared, shown: int = 3) -> tuple[tuple[int, str], ...]:
                      for line, _refs, values in prepared[:shown])
     return tuple((line, f"{values[0]} {values[1]} · {values[3][:16]} · {_shown(values[2])}")
                  for line, _cells, values in prepared[:shown])
+
+
+_SHOWN_FIELDS = ("name", "company", "email", "phone", "street", "postcode", "city", "region", "country", "birthday",
+                 "external_id", "source", "opt_out", "tags", "_notes", "custom")
+
+
+def _stored(rec: dict, name: str):
+    """A cleaned customer row's value for `name` as the customer will show it."""
+    if name == "birthday" and rec.get("birthday") is None and rec.get("birthday_md"):
+        return f"--{rec['birthday_md']}"
+    return rec.get(name, rec.get("_fallback_name") if name == "name" else None)
 
 
 def _shown(value) -> str:

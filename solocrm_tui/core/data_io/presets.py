@@ -153,7 +153,10 @@ PRESETS: tuple[Preset, ...] = (
                     "Lineitem quantity=line_quantity; Lineitem name=line_name; Lineitem price=line_price; "
                     "Lineitem sku=line_sku; Billing Name=customer_name; Billing Phone=customer_phone; "
                     "Phone=customer_phone; Cancelled at=cancelled_at; Refunded Amount=refunded; Id=ignore; "
-                    "Notes=ignore; Tags=ignore; Source=ignore; Vendor=ignore")),
+                    "Notes=ignore; Tags=ignore; Source=ignore; Vendor=ignore"),
+           _patterns((r"lineitem.*|billing.*|shipping.*|tax\d*(name|value)|payment.*|discount.*|fulfill.*", IGNORE),
+                     (r"outstandingbalance|employee|location|deviceid|risklevel|receiptnumber|duties|nextpaymentdueat"
+                      r"|paidat|acceptsmarketing|subtotal|taxes|noteattributes", IGNORE))),
     Preset("stripe", "Stripe customers", "customers",
            frozenset({"id", "description", "email", "createdutc"}),
            _columns("id=external_id; Name=name; Description=notes; Email=email; Phone=phone; "
@@ -219,6 +222,6 @@ def choose(kind: str, headers: tuple[str, ...], forced: str | None, file: str) -
     if preset.kind != kind:
         if preset.key == "contacts":
             return None
-        raise ValidationError(f"{file} looks like a {preset.name} export, which holds {preset.kind}: "
+        raise ValidationError(f"{file} holds {preset.kind}, by its headers ({preset.name}): "
                               f"import it with `solocrm import {preset.kind} {file}` (or --preset none)")
     return preset
