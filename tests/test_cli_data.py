@@ -335,3 +335,17 @@ def test_batches_lists_what_can_be_undone_newest_first(capsys, db, people):
 
 def test_batches_on_a_missing_database_is_one_line(capsys, tmp_path):
     one_line_error(*run(capsys, "--db", str(tmp_path / "none.db"), "batches")[:3:2])
+
+
+def test_import_preset_on_the_command_line(capsys, db, tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_text("First Name,Last Name,Categories,E-mail Address\nAnn,Lee,Clients;VIP,ann@example.com\n")
+    code, out, err = run(capsys, "--db", str(db), "import", "customers", str(path), "--preset", "outlook")
+    assert code == 0, err
+    assert "preset: Outlook" in out and count(db, "SELECT tags FROM customer") == " clients vip "
+    code, _, err = run(capsys, "--db", str(db), "import", "customers", str(path), "--preset", "nope")
+    assert code != 0 and 'no preset "nope"' in err
+    code, _, err = run(capsys, "--db", str(db), "import", "--undo", batch_of(out), "--preset", "outlook")
+    assert code != 0 and "--undo takes only a batch id" in err
+    code, out, err = run(capsys, "import", "--help")
+    assert "shopify-orders  Shopify orders: solocrm import orders" in out

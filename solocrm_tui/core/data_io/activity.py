@@ -343,10 +343,10 @@ def replace_lines(orders: list[tuple[int, tuple]], batch_id: str) -> None:
     """A re-imported order whose lines changed gets the file's lines; the old ones are kept
     in the change log, so undoing the import brings them back."""
     old = fetch_lines([order_id for order_id, _ in orders])
-    record(batch_id, (("order_line", line_id, "delete", dumps({"row": row})) for line_id, row in old.items()))
-    if old:
-        database.connection().execute(f"DELETE FROM order_line WHERE id IN ({marks(len(old))})", tuple(old))
     record(batch_id, (("order_line", line_id, "insert", None) for line_id in add_lines(orders)))
+    record(batch_id, (("order_line", line_id, "delete", dumps({"row": row})) for line_id, row in old.items()))
+    if old:  # after the new lines took their ids, so undo can put the old ones back under theirs
+        database.connection().execute(f"DELETE FROM order_line WHERE id IN ({marks(len(old))})", tuple(old))
 
 
 def refresh_after(kind_: str, customer_ids: list[int], now: datetime, rules: Rules | None) -> None:

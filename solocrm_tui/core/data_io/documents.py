@@ -92,4 +92,10 @@ def everything(customer_id: int, now: datetime) -> dict:
                     f"({','.join('?' * len(deal_ids))}) ORDER BY at, id", tuple(deal_ids)) if deal_ids else []
     for deal in document["deals"]:
         deal["stage_history"] = [c for c in changes if c["deal_id"] == deal["id"]]
+    lines = _rows("SELECT l.order_id, l.name, l.sku, l.quantity, l.unit_price_cents FROM order_line l JOIN orders o "
+                  "ON o.id = l.order_id WHERE o.customer_id = ? ORDER BY l.order_id, l.position", (customer_id,))
+    for order in document["orders"]:
+        order["lines"] = [{"name": line["name"], "sku": line["sku"], "quantity": line["quantity"],
+                           "unit_price": line["unit_price"]}
+                          for line in lines if line["order_id"] == order["id"]]
     return document
