@@ -316,7 +316,9 @@ class TodayScreen(CRMScreen):
     def show_import_report(self, report) -> None:
         """The import's summary in a short toast; the CLI's dry run lists every row's problem
         (the whole report covered the screen at 80 columns)."""
-        lines = [f"added {report.inserted:,}, updated {report.updated:,}"]
+        notes = f", {count(report.notes, 'note')} on timelines" if report.notes else ""
+        lines = [f"{report.preset + ': ' if report.preset else ''}added {report.inserted:,}, "
+                 f"updated {report.updated:,}{notes}"]
         if report.rejected:
             lines.append(f"{count(report.rejected, 'row')} refused: to see why, run")
         elif report.issues or report.recovered:

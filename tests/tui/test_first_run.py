@@ -89,6 +89,24 @@ async def test_i_imports_a_csv_and_shows_its_report(make_app, tmp_path):
         assert not first_steps(app).display
 
 
+async def test_i_reads_another_tools_export_with_its_preset(make_app, tmp_path):
+    csv = tmp_path / "contacts.csv"
+    csv.write_text("First Name,Last Name,Labels,Organization Name,E-mail 1 - Value,Notes\n"
+                   "Ann,Lee,* myContacts ::: Clients,Lee & Co,ann@example.com,Met at the fair\n", encoding="utf-8")
+    notes = Notes()
+    app = make_app("today")
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        app.screen.query_one("#prompt-input", Input).value = str(csv)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [n for (n,) in CustomerModel.select(CustomerModel.name).tuples()] == ["Ann Lee"]
+        toast = [n for n in notes if n.severity == "information"][-1]
+        assert toast.message.splitlines() == ["Google Contacts: added 1, updated 0, 1 note on timelines"]
+
+
 async def test_a_broken_csv_is_one_line_and_changes_nothing(make_app, tmp_path):
     csv = tmp_path / "broken.csv"
     csv.write_bytes(b"\xff\xfe\x00garbage\x00\n")
