@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from solocrm_tui.core.contacts.customers import address_text
 from solocrm_tui.core.contacts.detail import CustomerDetail
 from solocrm_tui.core.sales.margin import CustomerMargin, Margin
 from solocrm_tui.text.figures import ago, count, day, money, month_day, percent
@@ -151,6 +152,5 @@ def _purchases(expected: float | None, low: float | None, high: float | None) ->
 def _address_line(line, c) -> Field | None:
     """"Torstraße 140, 10119 Berlin, BE, DE" under "address"; just "Berlin, DE" under "city"
     when the city and country are all that is known."""
-    town = " ".join(x for x in (c.postcode, c.city) if x)
-    whole = ", ".join(x for x in (c.street, town, c.region, c.country) if x)
+    whole = address_text(c.street, c.postcode, c.city, c.region, c.country)
     return line("address" if c.street or c.postcode or c.region else "city", whole)

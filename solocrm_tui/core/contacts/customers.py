@@ -22,6 +22,15 @@ EDITABLE = ("name", "company", "email", "external_id", "phone", "opt_out", "stre
             "country", "birthday", "source", "tags", "custom")
 
 
+def address_text(street: str | None, postcode: str | None, city: str | None, region: str | None,
+                 country: str | None) -> str:
+    """"Torstraße 140, 10119 Berlin, BE, DE" as people write an address on one line; a region
+    that only repeats the city (Berlin, Berlin) is said once."""
+    town = " ".join(x for x in (postcode, city) if x)
+    region = None if region and city and region.casefold() == city.casefold() else region
+    return ", ".join(x for x in (street, town, region, country) if x)
+
+
 def split_tags(stored: str) -> tuple[str, ...]:
     return tuple(stored.split())
 

@@ -52,6 +52,8 @@ _SYNONYMS: dict[str, dict[str, str]] = {
         "opt_out": "optout optedout unsubscribed donotcontact donotemail nomarketing",
         "accepts_marketing": "acceptsmarketing acceptsemailmarketing emailoptin marketingoptin newsletteroptin",
         "notes": "notes note comments comment remarks",
+        "home_street": "homestreet homeaddress", "home_postcode": "homepostalcode homepostcode homezip",
+        "home_city": "homecity", "home_region": "homestate homeregion", "home_country": "homecountry homecountryregion",
         "custom": "custom customfields",
     },
     "orders": {
@@ -104,7 +106,7 @@ _EXPORTED = "solocrmid solocrmcustomerid createdat updatedat archivedat revenue 
 _REFS = ("customer_external_id", "customer_email", "customer_phone")
 # Fields several columns may feed (see the module docstring); any other field takes one column.
 MULTI = frozenset({"name", "company", "email", "phone", "street", "postcode", "city", "region", "country", "source",
-                   "labels", "notes"})
+                   "labels", "notes", "home_street"})
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "customers": (("name", "first_name", "last_name"),),
     "orders": (("amount",), ("ordered_at",), _REFS),

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from solocrm_tui.core import validate
+from solocrm_tui.core.contacts.customers import address_text
 from solocrm_tui.core.data_io.cells import flag, month_day, tags
 from solocrm_tui.core.data_io.columns import ColumnMap
 from solocrm_tui.core.errors import ValidationError
@@ -29,6 +30,8 @@ TEXT_LABELS = {"name": "name", "company": "company", "external_id": "external id
                "country": "country", "source": "source", "first_name": "first name", "last_name": "last name",
                "middle_name": "middle name", "street": "street", "postcode": "postcode", "region": "region"}
 MULTI_VALUE = ":::"  # Google Contacts' separator of several values in one cell
+ADDRESS = ("street", "postcode", "city", "region", "country")
+HOME = {f"home_{part}": part for part in ADDRESS}  # Outlook's second address, used when the first is empty
 OTHER = {"email": "other emails", "phone": "other phones"}
 _NAME_PARTS = ("first_name", "middle_name", "last_name")
 KEY_LABELS = {"external_id": "external id", "email_norm": "email", "phone_norm": "phone"}
@@ -125,9 +128,28 @@ def _custom(value: str, rec: dict) -> None:
     rec["custom"] = {**_custom_cell(value), **rec.get("custom", {})}
 
 
+def _home(part: str) -> Callable[[str, dict], None]:
+    handle = _text(part, f"home {TEXT_LABELS[part]}")
+
+    def keep(value: str, rec: dict) -> None:
+        handle(value, rec.setdefault("_home", {}))
+    return keep
+
+
+def _settle_home(rec: dict) -> None:
+    """Outlook's home address is the customer's address when the business one is empty;
+    beside a business address it is kept as the custom field "home address"."""
+    home = rec.pop("_home")
+    if any(part in rec for part in ADDRESS):
+        rec.setdefault("custom", {})["home address"] = address_text(*(home.get(part) for part in ADDRESS))
+    else:
+        rec.update(home)
+
+
 _HANDLERS = {"email": _email, "phone": _phone, "tags": _tags, "opt_out": _opt_out,
              "custom": _custom, "labels": _labels, "notes": _notes, "accepts_marketing": _accepts_marketing,
-             **{name: _text(name, label) for name, label in TEXT_LABELS.items()}}
+             **{name: _text(name, label) for name, label in TEXT_LABELS.items()},
+             **{name: _home(part) for name, part in HOME.items()}}
 
 
 def _combine(name: str, cmap: ColumnMap, handlers: dict) -> Callable[[list[str], dict], None]:
@@ -143,7 +165,7 @@ def _combine(name: str, cmap: ColumnMap, handlers: dict) -> Callable[[list[str],
             return
         if name in OTHER:
             handle(f" {MULTI_VALUE} ".join(value for _, value in found), rec)
-        elif name == "street":
+        elif name in ("street", "home_street"):
             handle(", ".join(value for _, value in found), rec)
         elif name in ("labels", "notes"):
             for _, value in found:
@@ -185,6 +207,8 @@ def row_cleaner(cmap: ColumnMap) -> Callable[[list[str]], dict]:
             parts = [rec.pop(part) for part in _NAME_PARTS if part in rec]
             if "name" not in rec and parts:
                 rec["name"] = " ".join(" ".join(parts).split())
+        if "_home" in rec:
+            _settle_home(rec)
         if fallback and "name" not in rec and ("company" in rec or "email" in rec):
             rec["_fallback_name"] = rec.get("company") or rec["email"]
         return rec

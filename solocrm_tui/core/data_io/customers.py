@@ -278,7 +278,10 @@ def run(prepared: tuple[list[dict], int], now: datetime, batch_id: str | None, i
     if batch_id is None:
         return counts
     counts["updated"] = counts["notes"] = 0  # counted again as each step sees its customers as they are by then
-    changing = {cid for cid, _change, _before in updates} | {cid for cid, rec in claimed if "_notes" in rec}
+    changing = {cid for cid, _change, _before in updates}
+    noted = {cid for cid, rec in claimed if "_notes" in rec} - changing
+    counts["skipped"] -= len(noted)  # unchanged, counted once more by the step that adds their notes
+    changing |= noted
     claimed = [(cid, rec) for cid, rec in claimed if cid in changing]
 
     def update_step(part: list[tuple[int, dict]]) -> None:

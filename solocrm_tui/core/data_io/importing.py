@@ -46,6 +46,8 @@ from solocrm_tui.core.storage.batches import (
 from solocrm_tui.core.storage.models import database
 from solocrm_tui.core.storage.undo import discard_unfinished, roll_back_unfinished
 
+UNUSED_NAMED = 8  # a preset's left-out columns are named in the report up to this many
+
 
 @dataclass(frozen=True)
 class RowIssue:
@@ -95,6 +97,7 @@ class ImportReport:
     recovered: tuple[str, ...] = ()
     repeats: tuple[int, ...] = ()
     preset: str | None = None
+    preset_forced: bool = False
     unused_columns: tuple[str, ...] = ()
     notes: int = 0
     excluded: tuple[Excluded, ...] = ()
@@ -110,13 +113,15 @@ class ImportReport:
         head = (f"{self.kind} from {self.file}: {count(self.rows, 'row')}, "
                 f"{NAMES[self.delimiter]}-separated{' (dry run)' if self.dry_run else ''}")
         out = [*self.recovered, head]
-        if self.preset:
+        if self.preset and self.preset_forced:
+            out.append(f"preset: {self.preset}, as --preset asked")
+        elif self.preset:
             out.append(f"preset: {self.preset}, recognised from the headers (--preset NAME or --preset none "
                        "reads it otherwise)")
         if self.dry_run and self.mapping:
             out.append("columns: " + "; ".join(f"{column} → {name}" for column, name in self.mapping))
         if self.dry_run and self.sample:
-            out.append("the first rows as they would be stored:")
+            out.append("the first rows as read (the report below says which are then refused):")
             out += [f"  line {line}: {text}" for line, text in self.sample]
         for issue in self.issues:
             out.append(f"  line {issue.line}: {'rejected: ' if issue.rejected else ''}{issue.message}")
@@ -129,8 +134,9 @@ class ImportReport:
         if self.ignored_columns:
             out.append(f"ignored columns: {', '.join(self.ignored_columns)}")
         if self.unused_columns:
-            out.append(f"not used: {count(len(self.unused_columns), 'column')} only {self.preset} needs"
-                       f"{' (' + ', '.join(self.unused_columns) + ')' if self.dry_run else ''}")
+            named = self.dry_run or len(self.unused_columns) <= UNUSED_NAMED
+            out.append(f"left out: {count(len(self.unused_columns), 'column')} that only {self.preset} uses "
+                       + (f"({', '.join(self.unused_columns)})" if named else "(--dry-run names them)"))
         would = "would be " if self.dry_run else ""
         created = f", {count(self.customers_created, 'new customer')} {would}created" if self.customers_created else ""
         created += f", {count(self.notes, 'note')} {would}added to timelines" if self.notes else ""
@@ -204,6 +210,7 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
                         counts["skipped"], issues.rejected, tuple(sorted(issues.items, key=lambda i: i.line)),
                         tuple(h for _, h in cmap.custom), tuple(cmap.ignored), counts.get("created", 0),
                         batch_id, dry_run, recovered, tuple(issues.repeats), chosen.name if chosen else None,
+                        bool(chosen and preset and preset.strip().casefold() != presets.NONE),
                         tuple(cmap.unused), counts.get("notes", 0), tuple(issues.excluded), counts.get("removed", 0),
                         _mapping(cmap) if dry_run else (), _sample(kind, prepared) if dry_run else ())
 
@@ -224,12 +231,13 @@ def _sample(kind: str, prepared, shown: int = 3) -> tuple[tuple[int, str], ...]:
                                               for name in _SHOWN_FIELDS if _stored(rec, name) is not None))
                      for rec in people[:shown])
     if kind == "orders":
-        return tuple((line, f"order {values[5] or '(no id)'} · {format_money(Decimal(values[0]) / 100)} {values[1]} · "
+        return tuple((line, f"order {values[5] or '(no id)'} · {format_money(Decimal(values[0]) / 100, cents=True)} {values[1]} · "
                             f"{values[3][:16]} · {values[2] or '(no text)'}"
                             + (f" · {count(len(values[6]), 'line')}" if values[6] else ""))
                      for line, _cells, values in prepared[:shown])
     if kind == "deals":
-        return tuple((line, f"deal {values[0]} · {format_money(Decimal(values[1]) / 100)} {values[2]} · {values[3]}")
+        return tuple((line, f"deal {values[0]} · {format_money(Decimal(values[1]) / 100, cents=True)} {values[2]} · "
+                            f"{values[3]}")
                      for line, _refs, values in prepared[:shown])
     return tuple((line, f"{values[0]} {values[1]} · {values[3][:16]} · {_shown(values[2])}")
                  for line, _cells, values in prepared[:shown])

@@ -8,7 +8,8 @@ written twice, as before. The order's amount is what was paid (the Total column)
 the sum of its lines when the file has no total.
 
 Revenue is money that stayed: an order that was cancelled, voided, failed, not
-captured or refunded in full is not an order SoloCRM counts (`Excluded`), and if an
+captured or refunded in full is not an order SoloCRM counts (`Excluded`), nor is one
+not paid yet (pending, authorized: it arrives with a later export, once paid); if an
 earlier import brought it while it was still paid, the import takes it out again. A
 partial refund leaves the order at what was paid minus what was refunded.
 """
@@ -27,9 +28,13 @@ from solocrm_tui.core.errors import ValidationError
 LINE_FIELDS = ("line_name", "line_sku", "line_quantity", "line_price")
 ORDER_FIELDS = ("amount", "currency", "ordered_at", "description", "cost", "status", "refunded", "cancelled_at",
                 "captured", "customer_external_id", "customer_email", "customer_phone", "customer_name")
-# Statuses (Shopify's financial status, Stripe's status) of an order whose money did not stay.
+# Statuses (Shopify's financial status, Stripe's status) of an order whose money did not
+# stay, or has not come yet: an order still pending arrives with the export after it is paid.
 NOT_REVENUE = {"refunded": "refunded", "voided": "voided", "void": "voided", "cancelled": "cancelled",
-               "canceled": "cancelled", "failed": "failed", "declined": "failed", "expired": "expired"}
+               "canceled": "cancelled", "failed": "failed", "declined": "failed", "expired": "expired",
+               "pending": "not paid yet", "authorized": "not paid yet", "unpaid": "not paid yet",
+               "incomplete": "not paid yet", "requirespaymentmethod": "not paid yet",
+               "requiresaction": "not paid yet", "uncaptured": "not captured"}
 MAX_QUANTITY = 1_000_000
 
 

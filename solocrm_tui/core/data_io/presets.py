@@ -64,15 +64,14 @@ _GOOGLE_COMMON = _patterns(
     (r"address1city", "city"), (r"address1(region)", "region"), (r"address1postalcode", "postcode"),
     (r"address1country", "country"), (r"address\d+(formatted|countrycode)", IGNORE),
     (r"address[2-9](street|streetaddress|extendedaddress|pobox|city|region|postalcode|country)", IGNORE),
-    (r"website\d+value", IGNORE), (r"phonetic.*|.*yomi.*", IGNORE),
+    (r"phonetic.*|.*yomi.*", IGNORE),
 )
 
 PRESETS: tuple[Preset, ...] = (
     Preset("google", "Google Contacts", "customers",
            frozenset({"firstname", "lastname", "labels", "organizationname"}),
            _columns("First Name=first_name; Middle Name=middle_name; Last Name=last_name; "
-                    "Organization Name=company; Organization Title=ignore; Organization Department=ignore; "
-                    "Name Prefix=ignore; Name Suffix=ignore; Nickname=ignore; File As=ignore; Photo=ignore; "
+                    "Organization Name=company; Name Prefix=ignore; Name Suffix=ignore; File As=ignore; Photo=ignore; "
                     "Birthday=birthday; Notes=notes; Labels=labels"),
            _GOOGLE_COMMON),
     Preset("google-legacy", "Google Contacts, Google CSV", "customers",
@@ -98,20 +97,16 @@ PRESETS: tuple[Preset, ...] = (
                     "Mobile Phone=phone; Primary Phone=phone; Business Phone=phone; Business Phone 2=phone; "
                     "Home Phone=phone; Home Phone 2=phone; Other Phone=phone; Company Main Phone=phone; "
                     "Car Phone=phone; Callback=ignore; Radio Phone=ignore; Telex=ignore; TTY/TDD Phone=ignore; "
-                    "Pager=ignore; Business Fax=ignore; Home Fax=ignore; Other Fax=ignore; ISDN=ignore; "
-                    "Assistant's Phone=ignore; IMAddress=ignore; "
-                    "Company=company; Department=ignore; Office Location=ignore; Manager's Name=ignore; "
-                    "Assistant's Name=ignore; "
+                    "ISDN=ignore; Company=company; "
                     "Business Street=street; Business Street 2=street; Business Street 3=street; "
                     "Business City=city; Business State=region; Business Postal Code=postcode; "
                     "Business Country/Region=country; Business Country=country; Business PO Box=ignore; "
-                    "Home Street=ignore; Home Street 2=ignore; Home Street 3=ignore; Home City=ignore; "
-                    "Home State=ignore; Home Postal Code=ignore; Home Country/Region=ignore; Home Country=ignore; "
-                    "Home PO Box=ignore; Other Street=ignore; Other Street 2=ignore; Other Street 3=ignore; "
+                    "Home Street=home_street; Home Street 2=home_street; Home Street 3=home_street; "
+                    "Home City=home_city; Home State=home_region; Home Postal Code=home_postcode; "
+                    "Home Country/Region=home_country; Home Country=home_country; Home PO Box=ignore; "
+                    "Other Street=ignore; Other Street 2=ignore; Other Street 3=ignore; "
                     "Other City=ignore; Other State=ignore; Other Postal Code=ignore; Other Country/Region=ignore; "
-                    "Other Country=ignore; Other PO Box=ignore; Personal Web Page=ignore; Web Page=ignore; "
-                    "Spouse=ignore; Children=ignore; Schools=ignore; Hobby=ignore; Location=ignore; "
-                    "Anniversary=ignore; Gender=ignore; Language=ignore; Initials=ignore; Keywords=ignore; "
+                    "Other Country=ignore; Other PO Box=ignore; Initials=ignore; "
                     "Mileage=ignore; Billing Information=ignore; Directory Server=ignore; Internet Free Busy=ignore; "
                     "Organizational ID Number=ignore; Account=ignore; Government ID Number=ignore; "
                     "Priority=ignore; Private=ignore; Sensitivity=ignore; Referred By=source; "
@@ -171,11 +166,12 @@ PRESETS: tuple[Preset, ...] = (
                     "Total Spend=ignore; Payment Count=ignore; Refunded Volume=ignore; Dispute Losses=ignore; "
                     "Tax Exempt=ignore; Preferred Locales=ignore; Language=ignore")),
     Preset("stripe-payments", "Stripe payments", "orders",
-           frozenset({"id", "createdutc", "amount", "amountrefunded", "currency", "status"}),
+           frozenset({"id", "amount", "amountrefunded", "currency", "status"}),
            _columns("id=order_id; Created (UTC)=ordered_at; Created date (UTC)=ordered_at; Amount=amount; "
                     "Amount Refunded=refunded; Currency=currency; Captured=captured; Status=status; "
                     "Description=description; Customer ID=customer_external_id; Customer Email=customer_email; "
-                    "Customer Description=customer_name; Customer Name=customer_name; Customer Phone=customer_phone; "
+                    "Customer Description=ignore; Customer Name=customer_name; Card Name=customer_name; "
+                    "Customer Phone=customer_phone; "
                     "Converted Amount=ignore; Converted Amount Refunded=ignore; Converted Currency=ignore; "
                     "Decline Reason=ignore; Fee=ignore; Refunded date (UTC)=ignore; Statement Descriptor=ignore; "
                     "Seller Message=ignore; Taxes On Fee=ignore; Card ID=ignore; Invoice ID=ignore; "

@@ -147,11 +147,11 @@ def test_changed_lines_are_replaced_and_undo_brings_the_old_ones_back(core_db, t
 
 def test_stripe_payments_not_captured_failed_and_partly_refunded(core_db, tmp_path, t0):
     path = write(tmp_path, """\
-        id,Created (UTC),Amount,Amount Refunded,Currency,Captured,Status,Customer ID,Customer Email,Customer Description
-        ch_1,2026-01-05 10:00,"200,00","50,00",eur,true,Paid,cus_1,ann@example.com,Ann Lee
-        ch_2,2026-01-06 10:00,"80,00","0,00",eur,false,Paid,cus_1,ann@example.com,Ann Lee
-        ch_3,2026-01-07 10:00,"1.234,50","0,00",eur,true,Failed,cus_1,ann@example.com,Ann Lee
-        ch_4,2026-01-08 10:00,"12,50","0,00",eur,true,Paid,cus_2,,
+        id,Created date (UTC),Amount,Amount Refunded,Currency,Captured,Status,Customer ID,Customer Email,Customer Description,Card Name
+        ch_1,2026-01-05 10:00,"200,00","50,00",eur,true,Paid,cus_1,ann@example.com,Trial from the webinar,Ann Lee
+        ch_2,2026-01-06 10:00,"80,00","0,00",eur,false,Paid,cus_1,ann@example.com,,Ann Lee
+        ch_3,2026-01-07 10:00,"1.234,50","0,00",eur,true,Failed,cus_1,ann@example.com,,Ann Lee
+        ch_4,2026-01-08 10:00,"12,50","0,00",eur,true,Paid,cus_2,,,
         """)
     report = import_file("orders", path, t0, create_missing=True)
     assert report.preset == "Stripe payments"
@@ -170,5 +170,40 @@ def test_the_dry_run_shows_the_preset_the_columns_and_the_first_rows(core_db, tm
     assert ("columns: First Name → first_name; Last Name → last_name; Labels → labels; Organization Name → company; "
             "E-mail 1 - Value → email; Birthday → birthday") in lines
     assert "  line 2: name=Ann Lee · company=Lee & Co · email=ann@example.com · birthday=--07-23 · tags=clients" in lines
-    assert "not used: 1 column only Google Contacts needs (Photo)" in lines
+    assert "left out: 1 column that only Google Contacts uses (Photo)" in lines
     assert rows("SELECT COUNT(*) FROM customer") == [(0,)]
+
+
+def test_pending_orders_wait_for_the_export_that_has_them_paid(core_db, tmp_path, t0):
+    pending = write(tmp_path, SHOPIFY + "#7,ann@example.com,pending,,EUR,80,80,2026-01-05 10:00,1,Grinder,80,G1,Ann Lee,,,7\n"
+                                        "#8,ann@example.com,authorized,,EUR,45,45,2026-01-06 10:00,1,Scale,45,S1,Ann Lee,,,8\n",
+                    name="pending.csv")
+    report = import_file("orders", pending, t0, create_missing=True)
+    assert [e.reason for e in report.excluded] == ["not paid yet", "not paid yet"] and report.inserted == 0
+    paid = write(tmp_path, SHOPIFY + "#7,ann@example.com,paid,,EUR,80,80,2026-01-05 10:00,1,Grinder,80,G1,Ann Lee,,,7\n",
+                 name="paid.csv")
+    assert import_file("orders", paid, t0, create_missing=True).inserted == 1
+    assert rows("SELECT revenue_cents FROM customer") == [(8000,)]
+
+
+def test_a_re_import_that_only_adds_notes_counts_each_row_once(core_db, tmp_path, t0):
+    first = write(tmp_path, "name,email\nAnn,ann@example.com\nBob,bob@example.com\n", name="first.csv")
+    import_file("customers", first, t0)
+    noted = write(tmp_path, "name,email,notes\nAnn,ann@example.com,Likes oat milk\nBob,bob@example.com,\n",
+                  name="noted.csv")
+    report = import_file("customers", noted, t0)
+    assert (report.inserted, report.updated, report.skipped, report.notes) == (0, 0, 2, 1)
+
+
+def test_outlooks_home_address_when_the_business_one_is_empty(core_db, tmp_path, t0):
+    path = write(tmp_path, """\
+        First Name,Last Name,E-mail Address,E-mail 2 Address,Mobile Phone,Business Street,Business City,Business Postal Code,Business Country/Region,Home Street,Home Street 2,Home City,Home State,Home Postal Code,Home Country/Region,Web Page,Spouse
+        Maria,Huber,maria@huber.at,,,,,,,Hauptstraße 5,Stiege 2,Graz,Steiermark,8010,Austria,https://huber.at,Franz
+        Karl,Berg,karl@berg.de,,,Am Hafen 1,Hamburg,20457,Germany,Elbchaussee 9,,Hamburg,Hamburg,22763,Germany,,
+        """)
+    assert import_file("customers", path, t0).ok
+    assert rows("SELECT name, street, postcode, city, region, country, custom FROM customer ORDER BY id") == [
+        ("Maria Huber", "Hauptstraße 5, Stiege 2", "8010", "Graz", "Steiermark", "Austria",
+         '{"Spouse": "Franz", "Web Page": "https://huber.at"}'),
+        ("Karl Berg", "Am Hafen 1", "20457", "Hamburg", None, "Germany",
+         '{"home address": "Elbchaussee 9, 22763 Hamburg, Germany"}')]
