@@ -22,7 +22,7 @@ are not yet brought up to date.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import ChainMap, Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -66,6 +66,8 @@ class Resolver:
 
     def __init__(self, existing: Existing, create_missing: bool) -> None:
         self.existing, self.create_missing = existing, create_missing
+        self.emails = ChainMap(existing.email, existing.other_email)  # a customer's own key wins over a kept one
+        self.phones = ChainMap(existing.phone, existing.other_phone)
         self.pending: list[dict] = []
         self.pending_keys: dict[tuple[str, str], int] = {}
 
@@ -76,8 +78,8 @@ class Resolver:
         ext = short(cell("customer_external_id"), "customer external id") or None
         email, email_norm = validate.email(cell("customer_email") or None)
         phone, phone_norm = validate.phone(cell("customer_phone") or None)
-        keys = [("external id", ext, self.existing.ext, "ext"), ("email", email_norm, self.existing.email, "email"),
-                ("phone", phone_norm, self.existing.phone, "phone")]
+        keys = [("external id", ext, self.existing.ext, "ext"), ("email", email_norm, self.emails, "email"),
+                ("phone", phone_norm, self.phones, "phone")]
         found: dict[int, str] = {}
         for label, key, table, short_name in keys:
             if not key:

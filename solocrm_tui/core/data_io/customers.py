@@ -21,9 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from solocrm_tui.core import validate
 from solocrm_tui.core.contacts.customers import join_tags
 from solocrm_tui.core.data_io.columns import ColumnMap
 from solocrm_tui.core.data_io.customer_cleaning import (
+    OTHER,
     absorb,
     contradicts,
     custom_json,
@@ -66,10 +68,31 @@ class Existing:
     phone: dict[str, int] = field(default_factory=dict)
     keys: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
     names: dict[str, int] = field(default_factory=dict)  # name_key -> id (0 when several share it)
+    other_email: dict[str, int] = field(default_factory=dict)  # the "other emails" an earlier import kept
+    other_phone: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> Existing:
-        return cls().add(database.connection().execute(f"SELECT {_KEY_COLUMNS} FROM customer ORDER BY id"))
+        conn = database.connection()
+        found = cls().add(conn.execute(f"SELECT {_KEY_COLUMNS} FROM customer ORDER BY id"))
+        found.add_others(conn.execute(f"SELECT id, custom FROM customer WHERE custom LIKE '%\"{OTHER['email']}\"%' "
+                                      f"OR custom LIKE '%\"{OTHER['phone']}\"%' ORDER BY id"))
+        return found
+
+    def add_others(self, rows) -> None:
+        """Index the second emails and phones kept from Google's or Outlook's extra columns, so
+        an order paid from Anna's private address finds Anna (a primary key always wins)."""
+        for cid, custom in rows:
+            values = json.loads(custom or "{}")
+            for name, check, table in (("email", validate.email, self.other_email),
+                                       ("phone", validate.phone, self.other_phone)):
+                for written in str(values.get(OTHER[name], "")).split(","):
+                    try:
+                        key = check(written.strip() or None)[1]
+                    except ValidationError:
+                        continue
+                    if key:
+                        table.setdefault(key, cid)
 
     @classmethod
     def holding(cls, records: list[dict]) -> Existing:
@@ -105,6 +128,10 @@ def match(rec: dict, existing: Existing) -> tuple[int | None, str]:
     ext, email_norm = rec.get("external_id"), rec.get("email_norm")
     by_ext = existing.ext.get(ext) if ext else None
     by_email = existing.email.get(email_norm) if email_norm else None
+    if email_norm and not by_ext and not by_email and email_norm in existing.other_email:
+        hit = existing.other_email[email_norm]
+        if not ext or not existing.keys[hit][0]:
+            return hit, "other email"
     if by_ext and by_email and by_ext != by_email:
         raise ValidationError(f"external id {ext} is customer #{by_ext} but email {rec['email']} is customer #{by_email}")
     if by_ext or by_email:
@@ -113,11 +140,12 @@ def match(rec: dict, existing: Existing) -> tuple[int | None, str]:
         if ext and their_ext and their_ext != ext:
             raise ValidationError(f"email {rec['email']} is customer #{hit}, whose external id is {their_ext}, not {ext}")
         return hit, "external id" if by_ext else "email"
-    candidate = existing.phone.get(rec["phone_norm"]) if "phone_norm" in rec else None
+    candidate = existing.phone.get(rec["phone_norm"], existing.other_phone.get(rec["phone_norm"])) \
+        if "phone_norm" in rec else None
     if candidate is not None:
         their_ext, their_email = existing.keys[candidate]
         if (not ext or not their_ext) and (not email_norm or not their_email):
-            return candidate, "phone"
+            return candidate, "phone" if rec["phone_norm"] in existing.phone else "other phone"
     return None, ""
 
 
@@ -153,6 +181,9 @@ def plan(records: list[dict], existing: Existing, issues) -> tuple[list[dict], l
             cid, via = match(rec, existing)
             if via == "phone" and cid in claimed and contradicts(claimed[cid], rec):
                 cid = None  # someone else who shares that phone
+            if via in ("other email", "other phone"):  # known already: it does not replace their own
+                for key in ("email", "email_norm") if via == "other email" else ("phone", "phone_norm"):
+                    rec.pop(key, None)
             if cid is None and "name" not in rec:
                 if "_fallback_name" not in rec:
                     raise ValidationError("name is empty (a new customer needs one)")
@@ -168,6 +199,10 @@ def plan(records: list[dict], existing: Existing, issues) -> tuple[list[dict], l
             continue
         if cid is None:
             inserts.append(rec)
+            sharer = existing.phone.get(rec.get("phone_norm"))
+            if sharer is not None:
+                issues.note(rec["_line"], f"shares its phone with customer #{sharer}, who has another email or "
+                                          "external id: added as someone else (solocrm duplicates lists such pairs)")
         else:
             claimed[cid] = rec
     return inserts, list(claimed.items()), skipped

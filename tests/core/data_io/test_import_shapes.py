@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from solocrm_tui.core import validate
 from solocrm_tui.core.data_io import exporting
 from solocrm_tui.core.data_io.importing import import_file
 from solocrm_tui.core.errors import ValidationError
@@ -207,3 +208,33 @@ def test_outlooks_home_address_when_the_business_one_is_empty(core_db, tmp_path,
          '{"Spouse": "Franz", "Web Page": "https://huber.at"}'),
         ("Karl Berg", "Am Hafen 1", "20457", "Hamburg", None, "Germany",
          '{"home address": "Elbchaussee 9, 22763 Hamburg, Germany"}')]
+
+
+def test_a_second_email_or_phone_kept_from_an_address_book_finds_the_customer(core_db, tmp_path, t0):
+    validate.use_phone_region("DE")
+    book = write(tmp_path, "First Name,Last Name,Labels,Organization Name,E-mail 1 - Value,Phone 1 - Value\n"
+                           "Anna,Schmidt,,,anna@feinkost.de ::: anna.m@gmail.com,+49 151 23456789 ::: +49 30 90182077\n",
+                 name="google.csv")
+    import_file("customers", book, t0)
+    orders = write(tmp_path, "order id,email,phone,name,date,total\n"
+                             "A1,anna.m@gmail.com,,Anna S.,2026-01-05,10.00\n"
+                             "A2,,030 90182077,Anna S.,2026-01-06,20.00\n", name="orders.csv")
+    report = import_file("orders", orders, t0, create_missing=True)
+    assert (report.inserted, report.customers_created) == (2, 0)
+    people = write(tmp_path, "name,email,city\nAnna Schmidt,anna.m@gmail.com,Berlin\n", name="people.csv")
+    report = import_file("customers", people, t0)
+    assert (report.inserted, report.updated) == (0, 1)
+    assert rows("SELECT email, city FROM customer WHERE name = 'Anna Schmidt'") == [("anna@feinkost.de", "Berlin")]
+    assert rows("SELECT o.external_id, c.email FROM orders o JOIN customer c ON c.id = o.customer_id "
+                "ORDER BY o.id") == [("A1", "anna@feinkost.de"), ("A2", "anna@feinkost.de")]
+
+
+def test_a_new_customer_sharing_a_phone_is_added_with_a_word(core_db, tmp_path, t0):
+    import_file("customers", write(tmp_path, "name,email,phone\nJonas Becker,jonas@becker.de,+49 170 1234567\n",
+                                   name="one.csv"), t0)
+    report = import_file("customers", write(tmp_path, "name,email,phone\nJonas B.,jb@events.de,+49 170 1234567\n",
+                                            name="two.csv"), t0)
+    assert report.inserted == 1 and report.ok
+    assert [(i.line, i.message) for i in report.issues] == [
+        (2, "shares its phone with customer #1, who has another email or external id: added as someone else "
+            "(solocrm duplicates lists such pairs)")]
