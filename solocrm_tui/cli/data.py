@@ -47,7 +47,8 @@ Matching: customers match existing ones on external id, then email, then phone, 
 are updated (empty cells never erase anything); repeats inside the file are merged.
 Orders, interactions and deals find their customer by customer_external_id, customer_email
 or customer_phone; --create-missing adds unknown customers instead of rejecting the
-rows (from a name or email; deals never create one from an id alone). Importing the
+rows (a row still needs an id, email or phone to tell who they are; the new customer is
+named from its name column, else its email or phone, never from an id). Importing the
 same file again changes nothing.
 
 Deals (e.g. HubSpot's deals export): Record ID -> external id (a re-import updates a

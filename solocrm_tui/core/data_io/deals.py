@@ -114,8 +114,7 @@ def _refs(cells: list[str], cmap: ColumnMap, line: int, issues) -> list[str]:
     """The row's customer cells as the Resolver reads them (in `_REF_MAP`'s order), with
     HubSpot's association columns reduced to their first contact."""
     def cell(name: str) -> str:
-        index = cmap.fields.get(name)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
+        return cmap.cell(cells, name)
 
     ids = [part.strip() for part in re.split(r"[;,]", cell("customer_external_id")) if part.strip()]
     names = [part.strip() for part in cell("customer_name").split(";") if part.strip()]
@@ -125,6 +124,8 @@ def _refs(cells: list[str], cmap: ColumnMap, line: int, issues) -> list[str]:
     name, email = (names[0] if names else ""), cell("customer_email")
     if match := _NAME_AND_EMAIL.fullmatch(name):
         name, email = match["name"], email or match["email"].strip()
+    elif "@" in name and " " not in name:  # HubSpot names a contact without a name by their email
+        name, email = "", email or name
     return [ids[0] if ids else "", email, cell("customer_phone"), name or email]
 
 

@@ -150,14 +150,16 @@ def test_create_missing_creates_from_name_and_email_never_from_an_id(core_db, t0
     path.write_text("Record ID,Deal Name,Deal Stage,Amount,Associated Contact,Associated Contact IDs\n"
                     "1,Intro call,lead,100,Eve Moss (eve@example.com),501\n"
                     "2,Follow-on,lead,200,,502\n"
-                    "3,Catalogue,won,50,Finn Roe,\n")
+                    "3,Catalogue,won,50,Finn Roe,\n"
+                    "4,Workshop,lead,80,max@example.com,\n")
     report = import_file("deals", path, t0, create_missing=True)
     assert rejected(report) == {
         3: "unknown customer (external id 502): a new customer needs a name or an email, not just an id",
         4: 'no customer: a name alone ("Finn Roe") matches nobody for sure; give the contact\'s id, email or phone',
     }
-    assert (report.inserted, report.customers_created) == (1, 1)
-    assert rows("SELECT name, email, external_id FROM customer") == [("Eve Moss", "eve@example.com", "501")]
+    assert (report.inserted, report.customers_created) == (2, 2)
+    assert rows("SELECT name, email, external_id FROM customer") == [("Eve Moss", "eve@example.com", "501"),
+                                                                      ("max@example.com", "max@example.com", None)]
     undo_batch(report.batch_id, t0, kind="import")
     assert rows("SELECT COUNT(*) FROM customer") == [(0,)] and rows("SELECT COUNT(*) FROM deal") == [(0,)]
 
