@@ -22,6 +22,11 @@ EDITABLE = ("name", "company", "email", "external_id", "phone", "opt_out", "stre
             "country", "birthday", "source", "tags", "custom")
 
 
+# The custom fields that keep a customer's further emails and phones (an address book's
+# second columns): imports match on them, the vCard export lists them as EMAIL and TEL.
+OTHER = {"email": "other emails", "phone": "other phones"}
+
+
 def address_text(street: str | None, postcode: str | None, city: str | None, region: str | None,
                  country: str | None) -> str:
     """"Torstraße 140, 10119 Berlin, BE, DE" as people write an address on one line; a region

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from solocrm_tui.core import validate
-from solocrm_tui.core.contacts.customers import address_text
+from solocrm_tui.core.contacts.customers import OTHER, address_text
 from solocrm_tui.core.data_io.cells import flag, month_day, tags
 from solocrm_tui.core.data_io.columns import ColumnMap
 from solocrm_tui.core.errors import ValidationError
@@ -32,7 +32,6 @@ TEXT_LABELS = {"name": "name", "company": "company", "external_id": "external id
 MULTI_VALUE = ":::"  # Google Contacts' separator of several values in one cell
 ADDRESS = ("street", "postcode", "city", "region", "country")
 HOME = {f"home_{part}": part for part in ADDRESS}  # Outlook's second address, used when the first is empty
-OTHER = {"email": "other emails", "phone": "other phones"}
 _NAME_PARTS = ("first_name", "middle_name", "last_name")
 KEY_LABELS = {"external_id": "external id", "email_norm": "email", "phone_norm": "phone"}
 

@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from solocrm_tui.core import validate
-from solocrm_tui.core.contacts.customers import join_tags
+from solocrm_tui.core.contacts.customers import OTHER, join_tags
 from solocrm_tui.core.data_io.columns import ColumnMap
 from solocrm_tui.core.data_io.customer_cleaning import (
-    OTHER,
     absorb,
     contradicts,
     custom_json,

@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 
 from solocrm_tui import __version__
+from solocrm_tui.core.contacts.customers import OTHER
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CRLF = "\r\n"
@@ -62,10 +63,11 @@ def vcard(customer: dict) -> str:
              ("FN", escape(name)), ("N", f"{escape(family)};{escape(given)};;;")]
     if customer.get("company"):
         props.append(("ORG", escape(customer["company"])))
-    if customer.get("email"):
-        props.append(("EMAIL", escape(customer["email"])))
-    if customer.get("phone"):
-        props.append(("TEL", escape(customer["phone"])))
+    custom = dict(customer.get("custom") or {})
+    others = {prop: [v.strip() for v in str(custom.pop(OTHER[field], "")).split(",") if v.strip()]
+              for prop, field in (("EMAIL", "email"), ("TEL", "phone"))}
+    for prop, field in (("EMAIL", "email"), ("TEL", "phone")):
+        props += [(prop, escape(value)) for value in ([customer[field]] if customer.get(field) else []) + others[prop]]
     address = [customer.get(part) or "" for part in ("street", "city", "region", "postcode", "country")]
     if any(address):
         props.append(("ADR", ";;" + ";".join(escape(part) for part in address)))
@@ -77,7 +79,7 @@ def vcard(customer: dict) -> str:
     note = [f"Stage: {customer['stage']}"] if customer.get("stage") else []
     note += [f"Source: {customer['source']}"] if customer.get("source") else []
     note += [f"{k}: {v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}"
-             for k, v in sorted((customer.get("custom") or {}).items())]
+             for k, v in sorted(custom.items())]
     if note:
         props.append(("NOTE", escape("\n".join(note))))
     props.append(("END", "VCARD"))

@@ -137,6 +137,18 @@ def test_vcard_is_valid_4_0(book, t0):
         assert {"VERSION", "FN", "N", "UID"} <= set(card)
 
 
+def test_vcard_lists_the_other_emails_and_phones_an_address_book_brought(core_db, t0):
+    create_customer(t0, name="Anna Schmidt", email="anna@feinkost.de", phone="+49 151 23456789", street="Torstr. 1",
+                    postcode="10119", city="Berlin", region="BE", country="DE",
+                    custom={"other emails": "anna.m@gmail.com, a@b.de", "other phones": "+49 30 90182077",
+                            "size": "M"})
+    card = components(unfold(export("customers", "vcf", t0)), "VCARD")[0]
+    assert card["EMAIL"] == ["anna@feinkost.de", "anna.m@gmail.com", "a@b.de"]
+    assert card["TEL"] == ["+49 151 23456789", "+49 30 90182077"]
+    assert card["ADR"] == [";;Torstr. 1;Berlin;BE;10119;DE"]
+    assert card["NOTE"] == ["Stage: lead\\nsize: M"]
+
+
 def test_icalendar_has_open_followups_only(book, t0):
     lines = unfold(export("followups", "ics", t0))
     assert lines[0] == "BEGIN:VCALENDAR" and lines[-1] == "END:VCALENDAR"
