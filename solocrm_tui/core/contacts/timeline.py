@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from peewee import fn
-
 from solocrm_tui.core import validate
 from solocrm_tui.core.errors import NotFound, ValidationError
 from solocrm_tui.core.storage.models import Customer as CustomerModel
@@ -96,10 +94,15 @@ def delete_interaction(interaction_id: int) -> None:
         recompute_last_contact(row[0])
 
 
+# The entries that are a contact with the customer: not the app's system lines, and not the
+# notes an address book brought with an import of customers (background, however recent).
+CONTACTS = ("kind != 'system' AND NOT (kind = 'note' AND batch_id IS NOT NULL AND batch_id IN "
+            "(SELECT id FROM batch WHERE json_extract(summary, '$.kind') = 'customers'))")
+LAST_CONTACT_SQL = f"(SELECT MAX(occurred_at) FROM interaction WHERE customer_id = customer.id AND {CONTACTS})"
+
+
 def recompute_last_contact(customer_id: int) -> None:
-    I = InteractionModel
-    latest = (I.select(fn.MAX(I.occurred_at)).where((I.customer == customer_id) & (I.kind != "system")))
-    CustomerModel.update(last_contact_at=latest).where(CustomerModel.id == customer_id).execute()
+    database.execute_sql(f"UPDATE customer SET last_contact_at = {LAST_CONTACT_SQL} WHERE id = ?", (customer_id,))
 
 
 def page_timeline(customer_id: int, before: tuple | None = None, limit: int = 50) -> Page[Interaction]:

@@ -28,6 +28,7 @@ from datetime import datetime
 
 from solocrm_tui.core import validate
 from solocrm_tui.core.contacts.lifecycle import Rules, restage
+from solocrm_tui.core.contacts.timeline import LAST_CONTACT_SQL
 from solocrm_tui.core.counts import count
 from solocrm_tui.core.data_io.cells import (
     direction,
@@ -361,8 +362,7 @@ def refresh_after(kind_: str, customer_ids: list[int], now: datetime, rules: Rul
         if kind_ == "orders":
             refresh_customer_totals(list(part))
         else:
-            conn.execute("UPDATE customer SET last_contact_at = (SELECT MAX(occurred_at) FROM interaction "
-                         "WHERE customer_id = customer.id AND kind != 'system') "
+            conn.execute(f"UPDATE customer SET last_contact_at = {LAST_CONTACT_SQL} "
                          f"WHERE id IN ({marks(len(part))})", tuple(part))
     if kind_ == "orders":
         attribute_conversions(now, customer_ids)

@@ -238,3 +238,15 @@ def test_a_new_customer_sharing_a_phone_is_added_with_a_word(core_db, tmp_path, 
     assert [(i.line, i.message) for i in report.issues] == [
         (2, "shares its phone with customer #1, who has another email or external id: added as someone else "
             "(solocrm duplicates lists such pairs)")]
+
+
+def test_undoing_a_later_import_leaves_last_contact_as_it_was(core_db, tmp_path, t0):
+    google = write(tmp_path, "First Name,Last Name,Labels,Organization Name,E-mail 1 - Value,Notes\n"
+                             "Anna,Schmidt,,,anna@feinkost.de,Met at Anuga\n", name="google.csv")
+    import_file("customers", google, t0)
+    shopify = write(tmp_path, "First Name,Last Name,Email,Total Spent,Total Orders,City\n"
+                              "Anna,Schmidt,anna@feinkost.de,0,0,Berlin\n", name="shopify.csv")
+    later = import_file("customers", shopify, t0)
+    assert later.updated == 1
+    undo_batch(later.batch_id, t0, kind="import")
+    assert rows("SELECT city, last_contact_at FROM customer") == [(None, None)]
