@@ -99,6 +99,12 @@ def format_month_day(month_day: str) -> str:
     return f"{int(day_)} {_MONTH_ABBR[int(month) - 1]}"
 
 
+def every_days(days: float) -> str:
+    """`every day`, `every 12 days`: a rhythm in a sentence ("usually every 1 days" read wrong)."""
+    whole = round(days)
+    return "every day" if whole <= 1 else f"every {whole} days"
+
+
 def days_ago(days: int) -> str:
     """`today`, `yesterday`, `12 days ago`: how long ago in a sentence ("last bought 0 days
     ago" beside an order placed today read like a mistake)."""

@@ -193,7 +193,7 @@ class TodayScreen(CRMScreen):
         overdue = sum(1 for i in items if i.kind == "followup" and i.due_at and i.due_at.date() < now.date())
         due = sum(1 for i in items if i.kind == "followup") - overdue
         suggestions = len(items) - overdue - due
-        return f" {day(now, now)} · {overdue} overdue · {due} due today · {suggestions} suggestions"
+        return f" {day(now, now)} · {overdue} overdue · {due} due today · {count(suggestions, 'suggestion')}"
 
     def current(self) -> QueueItem | None:
         table = self.query_one("#queue", DataTable)

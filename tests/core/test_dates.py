@@ -7,6 +7,7 @@ import pytest
 from solocrm_tui.core.dates import (
     add_months,
     days_ago,
+    every_days,
     format_due,
     parse_when,
     split_when,
@@ -234,3 +235,8 @@ def test_never_reads_the_clock():
 @pytest.mark.parametrize(("days", "said"), [(0, "today"), (1, "yesterday"), (2, "2 days ago"), (1200, "1,200 days ago")])
 def test_days_ago_reads_like_a_sentence(days, said):
     assert days_ago(days) == said
+
+
+def test_a_rhythm_reads_as_a_sentence():
+    assert [every_days(n) for n in (0.6, 1, 1.4, 2, 12.5)] == [
+        "every day", "every day", "every day", "every 2 days", "every 12 days"]

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from statistics import median
 
-from solocrm_tui.core.dates import days_ago
+from solocrm_tui.core.dates import days_ago, every_days
 from solocrm_tui.core.storage.models import Customer, Order
 from solocrm_tui.core.storage.records import cents_to_decimal
 
@@ -59,7 +59,7 @@ def at_risk(now: datetime, limit: int = 20, *, not_contacted_days: int = 0, min_
     for cid, name, risk, clv, last_order, last_contact in query.tuples():
         gap = usual_gap(cid)
         silent = f"last bought {days_ago((now - last_order).days)}" if last_order else "never bought"
-        rhythm = f"; usually every {gap:.0f} days" if gap else ""
+        rhythm = f"; usually {every_days(gap)}" if gap else ""
         out.append(AtRisk(cid, name, risk, clv, risk * clv, last_order, last_contact, gap,
                           f"{silent}{rhythm}; churn risk {risk:.0%}, {clv:,.0f} predicted value"))
     return out

@@ -37,7 +37,7 @@ from typing import Iterator
 
 from peewee import fn
 
-from solocrm_tui.core.dates import days_ago
+from solocrm_tui.core.dates import days_ago, every_days
 from solocrm_tui.core.stages import RISK_LEVELS, risk_level
 from solocrm_tui.core.storage.models import (
     Customer,
@@ -73,7 +73,7 @@ def stage_for(days: list[date], today: date, rules: Rules, churn_risk: float | N
     silence = (today - days[-1]).days
     if len(days) >= 2:
         gap = median((b - a).days for a, b in zip(days, days[1:]))
-        rhythm = f"usually every {gap:.0f} days"
+        rhythm = f"usually {every_days(gap)}"
     else:
         rhythm = "one purchase so far"
     last = f"last bought {days_ago(silence)} ({rhythm})"
