@@ -91,14 +91,14 @@ def toast(app: App, message: str, *, lines: bool = False, **options) -> None:
     app.notify(visible(message, lines=lines), markup=False, **options)
 
 
-def _not_done(app: App, error: CRMError) -> None:
+def not_done(app: App, error: CRMError) -> None:
     """The one toast for something the owner can fix: what core said."""
     toast(app, str(error), severity="error", title="Not done")
 
 
 def _refused(node: DOMNode, error: CRMError, refused, toast: bool) -> None:
     if toast:
-        _not_done(node.app, error)
+        not_done(node.app, error)
     if refused is not None:
         refused(error)
 
@@ -124,7 +124,7 @@ def report_failure(app: App, event: Worker.StateChanged) -> None:
         return
     error = event.worker.error
     if isinstance(error, CRMError):
-        _not_done(app, error)
+        not_done(app, error)
     else:
         log.error("worker %s failed", event.worker.name, exc_info=error)
         toast(app, f"{type(error).__name__}: {error}", severity="error", title="Something went wrong")

@@ -12,6 +12,7 @@ from solocrm_tui.core.contacts.customers import create_customer
 from solocrm_tui.core.demo import generate
 from solocrm_tui.core.storage.models import Customer as CustomerModel
 from solocrm_tui.core.storage.models import FollowUp
+from solocrm_tui.modals.composer_log import FullLog, LogScreen
 from solocrm_tui.modals.customer_form import CustomerForm
 from solocrm_tui.modals.prompt import Prompt
 from solocrm_tui.screens import today
@@ -83,8 +84,14 @@ async def test_i_imports_a_csv_and_shows_its_report(make_app, tmp_path):
         assert [n for (n,) in CustomerModel.select(CustomerModel.name).tuples()] == ["Ann Lee"]
         toast = [n for n in notes if n.severity == "warning"][-1]
         # the summary, not the CLI's whole report (it covered the screen at 80 columns for 30 s)
-        assert toast.message.splitlines() == ["added 1, updated 0", "1 row refused: to see why, run",
-                                              "solocrm import customers FILE --dry-run"]
+        assert toast.message.splitlines() == ["added 1, updated 0", "1 row refused: ctrl+l shows which and why"]
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, LogScreen)
+        assert ('  line 3: rejected: "not-an-email" is not a valid email address (an email address must have an '
+                '@-sign)', "error") in app.screen.query_one(FullLog).items
+        await pilot.press("escape")
+        await settle(pilot)
         assert toast.timeout == app.NOTIFICATION_TIMEOUT
         assert not first_steps(app).display
 
@@ -168,3 +175,29 @@ async def test_the_first_steps_fit_at_every_size(make_app, size):
         panel = first_steps(app)
         assert panel.region.height >= len(text_of(panel).splitlines())
         assert panel.region.right <= size[0]
+
+
+async def test_i_asks_how_to_read_dates_that_read_both_ways(make_app, tmp_path):
+    csv = tmp_path / "contacts.csv"
+    csv.write_text("name,email,birthday\nAnn Lee,ann@example.com,01/02/1980\nBo Berg,bo@example.com,03/04/1975\n",
+                   encoding="utf-8")
+    notes = Notes()
+    app = make_app("today")
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        app.screen.query_one("#prompt-input", Input).value = str(csv)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, Prompt)
+        assert 'dates like "01/02/1980" that read both ways' in text_of(app.screen.query_one(Label))
+        await pilot.press("x", "enter")
+        await settle(pilot)
+        assert text_of(app.screen.query_one("#prompt-error", Label)) == "type d or m"
+        assert CustomerModel.select().count() == 0
+        await pilot.press("backspace", "m", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, Prompt)
+        assert [(c.name, str(c.birthday)) for c in CustomerModel.select().order_by(CustomerModel.id)] == [
+            ("Ann Lee", "1980-01-02"), ("Bo Berg", "1975-03-04")]

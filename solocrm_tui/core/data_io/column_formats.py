@@ -30,6 +30,16 @@ _MARKS = {"comma": "decimal commas", "point": "decimal points"}
 _FITS, _EITHER = "fits", "either"  # a value that reads the same either way / that could be read both ways
 
 
+class Undecided(ValidationError):
+    """A column whose values read two ways and prove neither: the owner must say which.
+    `option` is the import option that answers ("dates" or "decimal"), `example` one value
+    as written, so an app can ask the question in its own words."""
+
+    def __init__(self, message: str, option: str, header: str, example: str) -> None:
+        super().__init__(message)
+        self.option, self.header, self.example = option, header, example
+
+
 def detect(records: Sequence[tuple[int, list[str]]], cmap: ColumnMap, headers: Sequence[str], *,
            dates: str | None = None, decimal: str | None = None) -> None:
     """Fill `cmap.date_order` and `cmap.decimal` for the file's date and amount columns."""
@@ -37,6 +47,7 @@ def detect(records: Sequence[tuple[int, list[str]]], cmap: ColumnMap, headers: S
         if field in cmap.fields:
             index = cmap.fields[field]
             order = dates or _decide(records, index, _date_order, _ORDERS, default="dmy", header=headers[index],
+                                     option="dates",
                                      ask='dates like "{raw}" (line {line}) that read as day/month or month/day: '
                                          "say which with --dates dmy or --dates mdy")
             if order:
@@ -45,6 +56,7 @@ def detect(records: Sequence[tuple[int, list[str]]], cmap: ColumnMap, headers: S
         if field in cmap.fields:
             index = cmap.fields[field]
             mark = decimal or _decide(records, index, _decimal_mark, _MARKS, default=None, header=headers[index],
+                                      option="decimal",
                                       ask='amounts like "{raw}" (line {line}) that read as a thousand or as a '
                                           "decimal: say which with --decimal comma or --decimal point")
             if mark:
@@ -52,7 +64,7 @@ def detect(records: Sequence[tuple[int, list[str]]], cmap: ColumnMap, headers: S
 
 
 def _decide(records: Sequence[tuple[int, list[str]]], index: int, classify: Callable[[str], str | None],
-            kinds: dict[str, str], *, default: str | None, header: str, ask: str) -> str | None:
+            kinds: dict[str, str], *, default: str | None, header: str, option: str, ask: str) -> str | None:
     """The one of `kinds` the column's values prove; `default` when its values read the same
     either way, None when it has none to read."""
     proof: dict[str, tuple[int, str]] = {}
@@ -77,7 +89,7 @@ def _decide(records: Sequence[tuple[int, list[str]]], index: int, classify: Call
         return next(iter(proof))
     if either:
         line, raw = either
-        raise ValidationError(f'the "{header}" column has {ask.format(raw=raw, line=line)}')
+        raise Undecided(f'the "{header}" column has {ask.format(raw=raw, line=line)}', option, header, raw)
     return default if seen else None
 
 
