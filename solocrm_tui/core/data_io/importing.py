@@ -155,12 +155,14 @@ class ImportReport:
 def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str] | dict[str, str] | None = None,
                 dry_run: bool = False, create_missing: bool = False, currency: str = "EUR",
                 rules: Rules | None = None, step_seconds: float = STEP_SECONDS,
-                preset: str | None = None, dates: str | None = None, decimal: str | None = None) -> ImportReport:
+                preset: str | None = None, dates: str | None = None, decimal: str | None = None,
+                encoding: str | None = None) -> ImportReport:
     """Import a CSV of customers, orders, interactions or deals; see the module docstring for the rules.
     `preset` forces a tool's column map (a `presets.BY_KEY` key, or "none"); `dates` ("dmy"/"mdy")
-    and `decimal` ("comma"/"point") force what the column scan decides."""
+    and `decimal` ("comma"/"point") force what the column scan decides; `encoding` reads a file
+    that is not UTF-8 (`reading`)."""
     overrides = mapping if isinstance(mapping, dict) else parse_map(mapping)
-    table = read_table(path)
+    table = read_table(path, encoding)
     chosen = presets.choose(kind, table.headers, preset, table.path.name)
     cmap = map_columns(kind, table.headers, overrides, chosen)
     issues, counter = Issues(), [0]

@@ -81,7 +81,8 @@ def test_commas_with_quoted_fields_spanning_lines_keep_line_numbers(core_db, tmp
 
 def test_latin1_file_is_refused_naming_the_line(core_db, tmp_path, t0, unchanged):
     path = write(tmp_path, "name,city\nAnn,Berlin\nBob,Paris\nZoë,Köln\n", encoding="latin-1")
-    with unchanged(), pytest.raises(ValidationError, match=r"not UTF-8: line 4 has byte 0xeb — save the file as UTF-8"):
+    with unchanged(), pytest.raises(ValidationError, match=r"not UTF-8: line 4 has byte 0xeb — save it as UTF-8, or "
+                                                               r"import with --encoding cp1252"):
         import_file("customers", path, t0)
 
 

@@ -1,0 +1,97 @@
+"""What real exports bring besides their headers: a Windows code page instead of UTF-8,
+Exchange directory paths where an email should be, Shopify's `'` before long ids, dates
+in the right shape that do not exist, and rows longer than their header."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from solocrm_tui.core.data_io.importing import import_file
+from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.storage.models import database
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "imports"
+OUTLOOK_HEADER = (DATA / "outlook_contacts.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+
+
+def rows(sql: str, *params) -> list[tuple]:
+    return [tuple(r) for r in database.execute_sql(sql, params)]
+
+
+def rejected(report) -> dict[int, str]:
+    return {i.line: i.message for i in report.issues if i.rejected}
+
+
+def outlook_file(folder: Path, *people: dict[str, str]) -> Path:
+    """An Outlook for Windows contacts export holding `people` (header -> cell)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, OUTLOOK_HEADER, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(people)
+    path = folder / "outlook.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+# --- the file's encoding --------------------------------------------------------------------------
+
+WINDOWS_TEXT = "First Name,Last Name,E-mail Address\r\nJürgen,Müller,jm@example.de\r\nZoë,Brontë,zb@example.co.uk\r\n"
+
+
+def test_a_windows_file_is_refused_with_the_option_that_reads_it(core_db, tmp_path, t0, unchanged):
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(WINDOWS_TEXT.encode("cp1252"))
+    with unchanged(), pytest.raises(ValidationError) as caught:
+        import_file("customers", path, t0)
+    assert str(caught.value) == ("contacts.csv is not UTF-8: line 2 has byte 0xfc — save it as UTF-8, or import "
+                                 "with --encoding cp1252 if it came from Windows (Outlook, Excel)")
+
+
+def test_a_windows_file_imports_with_its_encoding(core_db, tmp_path, t0):
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(WINDOWS_TEXT.encode("cp1252"))
+    report = import_file("customers", path, t0, encoding="cp1252")
+    assert (report.inserted, report.rejected) == (2, 0)
+    assert rows("SELECT name FROM customer ORDER BY id") == [("Jürgen Müller",), ("Zoë Brontë",)]
+
+
+def test_a_utf16_file_with_a_bom_imports_with_encoding_utf16(core_db, tmp_path, t0, unchanged):
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(WINDOWS_TEXT.encode("utf-16"))
+    with unchanged(), pytest.raises(ValidationError, match="is UTF-16, not UTF-8: .* --encoding utf-16"):
+        import_file("customers", path, t0)
+    report = import_file("customers", path, t0, encoding="utf-16")
+    assert (report.inserted, report.rejected) == (2, 0)
+    assert rows("SELECT name, email FROM customer ORDER BY id") == [("Jürgen Müller", "jm@example.de"),
+                                                                    ("Zoë Brontë", "zb@example.co.uk")]
+
+
+def test_utf8_named_explicitly_still_drops_excels_bom(core_db, tmp_path, t0):
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + WINDOWS_TEXT.encode("utf-8"))
+    assert import_file("customers", path, t0, encoding="UTF-8").inserted == 2
+    assert rows("SELECT COUNT(*) FROM customer WHERE custom != '{}'") == [(0,)]
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("klingon", 'unknown encoding "klingon": use a name Python knows, such as cp1252, latin-1 or utf-16'),
+    ("rot13", 'unknown encoding "rot13": use a name Python knows, such as cp1252, latin-1 or utf-16'),
+])
+def test_an_unknown_encoding_is_one_clear_error(core_db, tmp_path, t0, unchanged, name, message):
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(WINDOWS_TEXT.encode("cp1252"))
+    with unchanged(), pytest.raises(ValidationError) as caught:
+        import_file("customers", path, t0, encoding=name)
+    assert str(caught.value) == message
+
+
+def test_bytes_the_named_encoding_does_not_have_are_refused_with_their_line(core_db, tmp_path, t0, unchanged):
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(b"name\r\nAnn\r\nB\x81b\r\n")  # 0x81 is undefined in cp1252
+    with unchanged(), pytest.raises(ValidationError) as caught:
+        import_file("customers", path, t0, encoding="cp1252")
+    assert str(caught.value) == "contacts.csv is not cp1252: line 3 has byte 0x81 — check the file's encoding"
