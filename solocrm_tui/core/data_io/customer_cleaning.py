@@ -50,14 +50,23 @@ def _text(name: str, label: str) -> Callable[[str, dict], None]:
     return handle
 
 
-def _listed(name: str, check: Callable[[str], tuple[str | None, str | None]]) -> Callable[[str, dict], None]:
+def exchange_path(value: str) -> bool:
+    """Outlook exports a colleague on the same Exchange server with the directory path
+    (`/o=ExchangeLabs/ou=…/cn=Recipients/cn=…`, E-mail Type `EX`) where the address
+    belongs; it is no address, so it is passed over rather than rejecting the row."""
+    return value.lstrip()[:3].casefold() == "/o="
+
+
+def _listed(name: str, check: Callable[[str], tuple[str | None, str | None]],
+            skip: Callable[[str], bool] = lambda value: False) -> Callable[[str, dict], None]:
     """Email or phone: the first value is the customer's; the others (`a ::: b`, or further
-    columns joined by `_combine`) are kept under OTHER[name] as written, one of each."""
+    columns joined by `_combine`) are kept under OTHER[name] as written, one of each.
+    Values `skip` names are not addresses at all and are left out."""
     def handle(value: str, rec: dict) -> None:
-        if MULTI_VALUE not in value:
+        if MULTI_VALUE not in value and not skip(value):
             rec[name], rec[f"{name}_norm"] = check(value)
             return
-        first, *rest = [part.strip() for part in value.split(MULTI_VALUE) if part.strip()] or [""]
+        first, *rest = [part.strip() for part in value.split(MULTI_VALUE) if part.strip() and not skip(part)] or [""]
         rec[name], rec[f"{name}_norm"] = check(first)
         others = []
         for part in rest:
@@ -72,7 +81,7 @@ def _listed(name: str, check: Callable[[str], tuple[str | None, str | None]]) ->
     return handle
 
 
-_email = _listed("email", validate.email)
+_email = _listed("email", validate.email, exchange_path)
 _phone = _listed("phone", validate.phone)
 
 

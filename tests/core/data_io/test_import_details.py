@@ -16,6 +16,8 @@ from solocrm_tui.core.storage.models import database
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "imports"
 OUTLOOK_HEADER = (DATA / "outlook_contacts.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+EXCHANGE = ("/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/"
+            "cn=4f2a9c1e0b7d4e3f8a6b5c2d1e0f9a8b-Karl Weber")
 
 
 def rows(sql: str, *params) -> list[tuple]:
@@ -95,3 +97,21 @@ def test_bytes_the_named_encoding_does_not_have_are_refused_with_their_line(core
     with unchanged(), pytest.raises(ValidationError) as caught:
         import_file("customers", path, t0, encoding="cp1252")
     assert str(caught.value) == "contacts.csv is not cp1252: line 3 has byte 0x81 — check the file's encoding"
+
+
+# --- Outlook's Exchange addresses -----------------------------------------------------------------
+
+
+def test_an_exchange_directory_path_is_no_email_and_the_next_address_is_the_customers(core_db, tmp_path, t0):
+    path = outlook_file(
+        tmp_path,
+        {"First Name": "Karl", "Last Name": "Weber", "E-mail Address": EXCHANGE, "E-mail Type": "EX",
+         "E-mail Display Name": "Karl Weber", "E-mail 2 Address": "karl@firma.de", "E-mail 2 Type": "SMTP"},
+        {"First Name": "Uta", "Last Name": "Rein", "E-mail Address": EXCHANGE.upper(),
+         "E-mail Type": "EX"},
+        {"First Name": "Ole", "Last Name": "Berg", "E-mail Address": "ole@firma.de", "E-mail 2 Address": EXCHANGE},
+    )
+    report = import_file("customers", path, t0)
+    assert (report.inserted, rejected(report)) == (3, {})
+    assert rows("SELECT name, email, custom FROM customer ORDER BY id") == [
+        ("Karl Weber", "karl@firma.de", "{}"), ("Uta Rein", None, "{}"), ("Ole Berg", "ole@firma.de", "{}")]
