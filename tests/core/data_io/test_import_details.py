@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from solocrm_tui.core.data_io.cells import day, moment, month_day
 from solocrm_tui.core.data_io.importing import import_file
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.storage.models import database
@@ -115,3 +116,42 @@ def test_an_exchange_directory_path_is_no_email_and_the_next_address_is_the_cust
     assert (report.inserted, rejected(report)) == (3, {})
     assert rows("SELECT name, email, custom FROM customer ORDER BY id") == [
         ("Karl Weber", "karl@firma.de", "{}"), ("Uta Rein", None, "{}"), ("Ole Berg", "ole@firma.de", "{}")]
+
+
+# --- dates in an accepted shape that do not exist --------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "order", "message"), [
+    ("1985-02-30", None, 'birthday "1985-02-30" is not a real date (February has no 30th)'),
+    ("1985-02-29", None, 'birthday "1985-02-29" is not a real date (February 1985 has no 29th)'),
+    ("1985-04-31", None, 'birthday "1985-04-31" is not a real date (April has no 31st)'),
+    ("1985-13-01", None, 'birthday "1985-13-01" is not a real date (there is no month 13)'),
+    ("1985-00-10", None, 'birthday "1985-00-10" is not a real date (there is no month 0)'),
+    ("1985-01-00", None, 'birthday "1985-01-00" is not a real date (there is no day 0)'),
+    ("1985-01-32", None, 'birthday "1985-01-32" is not a real date (no month has 32 days)'),
+    ("31.06.1985", None, 'birthday "31.06.1985" is not a real date (June has no 31st)'),
+    ("14/03/1980", "mdy", 'birthday "14/03/1980" is not a real date (there is no month 14)'),
+    ("someday", None, 'birthday "someday" is not a real date (use YYYY-MM-DD)'),
+])
+def test_a_date_in_an_accepted_shape_is_told_why_it_does_not_exist(value, order, message):
+    with pytest.raises(ValidationError) as caught:
+        day(value, "birthday", order)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("2026-13-01", 'order date "2026-13-01" is not a real date (there is no month 13)'),
+    ("2026-02-30 14:00", 'order date "2026-02-30 14:00" is not a real date (February has no 30th)'),
+    ("30.02.2026 14:00", 'order date "30.02.2026 14:00" is not a real date (February has no 30th)'),
+    ("yesterday", 'order date "yesterday" is not a real date (use YYYY-MM-DD or YYYY-MM-DD HH:MM)'),
+])
+def test_a_moment_in_an_accepted_shape_is_told_why_it_does_not_exist(value, message):
+    with pytest.raises(ValidationError) as caught:
+        moment(value, "order date", "dmy")
+    assert str(caught.value) == message
+
+
+def test_a_year_less_birthday_that_never_exists_says_why():
+    with pytest.raises(ValidationError) as caught:
+        month_day("31.04.", "birthday")
+    assert str(caught.value) == 'birthday "31.04." is not a real date (April has no 31st)'
