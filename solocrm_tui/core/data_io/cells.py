@@ -46,6 +46,13 @@ def short(value: str, field: str) -> str:
     return cleaned if cleaned.isprintable() else validate.printable(cleaned, field)
 
 
+def unquoted_id(value: str) -> str:
+    """`'7210448301122` -> `7210448301122`: Shopify writes long numeric ids with a `'` in
+    front so Excel keeps them as text instead of rounding them; the id is the digits."""
+    cleaned = value.strip()
+    return cleaned[1:] if cleaned[:1] == "'" and cleaned[1:].isdecimal() and cleaned.isascii() else value
+
+
 def day(value: str, field: str, order: str | None = None) -> str:
     """A calendar date as stored ('YYYY-MM-DD')."""
     raw = value.strip()

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from solocrm_tui.core import validate
-from solocrm_tui.core.data_io.cells import flag, month_day, tags
+from solocrm_tui.core.data_io.cells import flag, month_day, tags, unquoted_id
 from solocrm_tui.core.data_io.columns import ColumnMap
 from solocrm_tui.core.errors import ValidationError
 
@@ -121,6 +121,10 @@ def _birthday(order: str | None) -> Callable[[str, dict], None]:
     return handle
 
 
+def _external_id(value: str, rec: dict) -> None:
+    _text("external_id", TEXT_LABELS["external_id"])(unquoted_id(value), rec)
+
+
 def _tags(value: str, rec: dict) -> None:
     if found := tags(value):
         rec["tags"] = found
@@ -136,7 +140,7 @@ def _custom(value: str, rec: dict) -> None:
 
 _HANDLERS = {"email": _email, "phone": _phone, "tags": _tags, "opt_out": _opt_out,
              "custom": _custom, "labels": _labels, "notes": _notes, "accepts_marketing": _accepts_marketing,
-             **{name: _text(name, label) for name, label in TEXT_LABELS.items()}}
+             **{name: _text(name, label) for name, label in TEXT_LABELS.items()}, "external_id": _external_id}
 
 
 def _combine(name: str, cmap: ColumnMap, handlers: dict) -> Callable[[list[str], dict], None]:

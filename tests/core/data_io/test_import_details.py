@@ -155,3 +155,26 @@ def test_a_year_less_birthday_that_never_exists_says_why():
     with pytest.raises(ValidationError) as caught:
         month_day("31.04.", "birthday")
     assert str(caught.value) == 'birthday "31.04." is not a real date (April has no 31st)'
+
+
+# --- Shopify's text mark before long numbers ------------------------------------------------------
+
+
+def test_shopify_customer_ids_are_stored_without_the_text_mark(core_db, tmp_path, t0):
+    import_file("customers", DATA / "shopify_customers.csv", t0)
+    assert rows("SELECT external_id FROM customer WHERE email_norm = 'anna.schmidt@schmidt-feinkost.de'") == [
+        ("7210448301122",)]
+    assert rows("SELECT COUNT(*) FROM customer WHERE external_id LIKE '''%'") == [(0,)]
+
+
+def test_order_rows_find_their_customer_and_keep_their_id_without_the_text_mark(core_db, tmp_path, t0):
+    people = tmp_path / "people.csv"
+    people.write_text("Customer ID,First Name,Last Name,Email\n'7210448301122,Anna,Schmidt,anna@example.de\n",
+                      encoding="utf-8")
+    import_file("customers", people, t0)
+    orders = tmp_path / "orders.csv"
+    orders.write_text("Order ID,Customer ID,Total,Created at\n'5512001,'7210448301122,12.50,2026-03-05\n"
+                      "'A-17,'7210448301122,3.00,2026-03-06\n", encoding="utf-8")
+    report = import_file("orders", orders, t0)
+    assert (report.inserted, rejected(report)) == (2, {})
+    assert rows("SELECT external_id FROM orders ORDER BY id") == [("5512001",), ("'A-17",)]  # only digits lose it
