@@ -290,16 +290,21 @@ def unprotect(cell: str) -> str:
 
 
 def _records(table: Table, cmap: ColumnMap, issues: Issues, counter: list[int]) -> Iterator[tuple[int, list[str]]]:
-    """Data records with the file-level checks every kind shares: cell count and size."""
+    """Data records with the file-level checks every kind shares: cell count and size.
+    Nameless columns at the header's end (Excel's `name;email;;`) count as beyond it: a
+    value there is a row that spilled over, not a column to drop."""
     width = len(table.headers)
+    named = max((index + 1 for index, header in enumerate(table.headers) if header), default=0)
     protected = any(f"'{start}" in table.text for start in FORMULA_START)
     for line, cells in table.records():
         counter[0] += 1
         if protected:
             cells = [unprotect(c) for c in cells]
-        if len(cells) > width and any(c.strip() for c in cells[width:]):
-            issues.reject(line, f"has {len(cells)} cells but the header has {width} "
-                                f"(a value with a '{table.delimiter}' that is not in quotes?)")
+        if len(cells) > named and any(c.strip() for c in cells[named:]):
+            spilled = next(index for index in range(named, len(cells)) if cells[index].strip())
+            issues.reject(line, (f"has {len(cells)} cells but the header has {width}" if spilled >= width else
+                                 f"has a value in column {spilled + 1}, which has no header")
+                          + f" (a value with a '{table.delimiter}' that is not in quotes?)")
             continue
         if max(map(len, cells)) > MAX_CELL:
             index = max(range(len(cells)), key=lambda i: len(cells[i]))

@@ -178,3 +178,26 @@ def test_order_rows_find_their_customer_and_keep_their_id_without_the_text_mark(
     report = import_file("orders", orders, t0)
     assert (report.inserted, rejected(report)) == (2, {})
     assert rows("SELECT external_id FROM orders ORDER BY id") == [("5512001",), ("'A-17",)]  # only digits lose it
+
+
+# --- rows longer than the header ------------------------------------------------------------------
+
+
+def test_cells_beyond_the_header_are_rejected_unless_empty(core_db, tmp_path, t0):
+    path = tmp_path / "people.csv"
+    path.write_text("name,email\nAnn,ann@x.com,,\nBob,bob@x.com,,Acme\nCid,cid@x.com, \n", encoding="utf-8")
+    report = import_file("customers", path, t0)
+    assert rejected(report) == {3: "has 4 cells but the header has 2 (a value with a ',' that is not in quotes?)"}
+    assert rows("SELECT name, custom FROM customer ORDER BY id") == [("Ann", "{}"), ("Cid", "{}")]
+
+
+def test_a_value_under_a_nameless_last_column_is_rejected_like_one_beyond_the_header(core_db, tmp_path, t0):
+    """Excel writes `name;email;;` when cells right of the table were ever touched: a value
+    there is a row that spilled over (an unquoted delimiter), not a column to drop quietly."""
+    path = tmp_path / "people.csv"
+    path.write_text("name;email;;\nAnn;ann@x.com;;\nBob;bob@x.com;;Acme\nCid;cid@x.com;Acme;\n", encoding="utf-8")
+    report = import_file("customers", path, t0)
+    assert rejected(report) == {
+        3: "has a value in column 4, which has no header (a value with a ';' that is not in quotes?)",
+        4: "has a value in column 3, which has no header (a value with a ';' that is not in quotes?)"}
+    assert rows("SELECT name FROM customer ORDER BY id") == [("Ann",)]
