@@ -97,6 +97,33 @@ def test_import_asks_for_dates_and_reads_them_as_told(capsys, db, tmp_path):
     assert "--dates" in one_line_error(code, err, usage=True)
 
 
+def test_import_reads_a_windows_file_when_told_its_encoding(capsys, db, tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_bytes("First Name,Last Name,E-mail Address\r\nJürgen,Müller,jm@example.de\r\nZoë,Brontë,zb@example.uk\r\n"
+                     .encode("cp1252"))
+    code, _, err = run(capsys, "--db", str(db), "import", "customers", str(path))
+    assert one_line_error(code, err).endswith("contacts.csv is not UTF-8: line 2 has byte 0xfc — save it as UTF-8, "
+                                              "or import with --encoding cp1252 if it came from Windows (Outlook, Excel)")
+    code, _, err = run(capsys, "--db", str(db), "import", "customers", str(path), "--encoding", "klingon")
+    assert 'unknown encoding "klingon"' in one_line_error(code, err)
+    code, out, err = run(capsys, "--db", str(db), "import", "customers", str(path), "--encoding", "cp1252")
+    assert code == 0, err
+    assert "inserted 2" in out
+    assert count(db, "SELECT group_concat(name, '|') FROM customer") == "Jürgen Müller|Zoë Brontë"
+    code, _, err = run(capsys, "--db", str(db), "import", "--undo", batch_of(out), "--encoding", "cp1252")
+    assert "--undo takes only a batch id" in one_line_error(code, err)
+    code, out, _ = run(capsys, "import", "--help")
+    assert "--encoding cp1252" in out
+
+
+def test_an_unknown_encoding_creates_no_database(capsys, tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_text("name\nAnn\n", encoding="utf-8")
+    code, _, err = run(capsys, "--db", str(tmp_path / "new.db"), "import", "customers", str(path), "--encoding", "x")
+    assert 'unknown encoding "x"' in one_line_error(code, err)
+    assert not (tmp_path / "new.db").exists()
+
+
 CDNOW = Path(__file__).resolve().parent / "data" / "CDNOW_sample.txt"
 
 

@@ -26,11 +26,15 @@ from solocrm_tui.text.figures import count
 
 IMPORT_HELP = """\
 File: UTF-8 CSV, with or without a BOM (Excel's "CSV UTF-8"); the delimiter (comma,
-semicolon or tab) is detected. Headers are matched ignoring case, spaces and
-punctuation, with common synonyms (E-mail/Mail -> email, Full name -> name, Mobile ->
-phone, Customer ID -> external_id, Total/Price -> amount, Date -> ordered_at, ...);
---map "Your Column=field" overrides (field "ignore" skips a column). For customers,
-unknown columns become custom fields; for orders and interactions they are ignored.
+semicolon or tab) is detected. A file in another encoding is refused (guessing would
+garble names) unless --encoding names it: classic Outlook for Windows and Excel's plain
+"CSV" write the Windows code page, --encoding cp1252 in Western Europe (cp1250 in
+Central Europe); a UTF-16 file takes --encoding utf-16. Headers are matched ignoring
+case, spaces and punctuation, with common synonyms (E-mail/Mail -> email, Full name ->
+name, Mobile -> phone, Customer ID -> external_id, Total/Price -> amount, Date ->
+ordered_at, ...); --map "Your Column=field" overrides (field "ignore" skips a
+column). For customers, unknown columns become custom fields; for orders and
+interactions they are ignored.
 
 Exports of other tools are recognised from their headers and read with that tool's
 preset:
@@ -91,6 +95,7 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     imp.add_argument("--preset", metavar="NAME", help="read the file as this tool's export (or none); see below")
     imp.add_argument("--dates", choices=("dmy", "mdy"), help="read numeric dates day-first (dmy) or month-first (mdy)")
     imp.add_argument("--decimal", choices=("comma", "point"), help="the decimal mark of the amount columns")
+    imp.add_argument("--encoding", metavar="NAME", help="the file's encoding if not UTF-8 (e.g. cp1252, utf-16)")
     imp.add_argument("--dry-run", action="store_true", help="print the same report but change nothing")
     imp.add_argument("--create-missing", action="store_true", help="create the customers the rows name")
     imp.add_argument("--undo", metavar="BATCH", help="undo the import with this batch id")
@@ -132,12 +137,13 @@ def _rules_and_currency():
 
 def cmd_import(args, now: datetime) -> int:
     from solocrm_tui.core.data_io.importing import import_file
-    from solocrm_tui.core.data_io.reading import check_file
+    from solocrm_tui.core.data_io.reading import check_encoding, check_file
     from solocrm_tui.core.storage.undo import undo_batch
 
     rules, currency = _rules_and_currency()
     if args.undo:
-        if args.kind or args.file or args.map or args.dry_run or args.preset or args.dates or args.decimal:
+        if (args.kind or args.file or args.map or args.dry_run or args.preset or args.dates or args.decimal
+                or args.encoding):
             raise ValidationError("--undo takes only a batch id (and --force)")
         open_db(args, create=False)
         result = undo_batch(args.undo, now, kind="import", force=args.force, rules=rules)
@@ -146,10 +152,12 @@ def cmd_import(args, now: datetime) -> int:
     if not args.kind or not args.file:
         raise ValidationError("say what to import and from which file, e.g. `solocrm import customers people.csv`")
     check_file(args.file)
+    if args.encoding:
+        check_encoding(args.encoding)
     open_db(args, create=True)
     report = import_file(args.kind, args.file, now, mapping=args.map, dry_run=args.dry_run,
                          create_missing=args.create_missing, currency=currency, rules=rules, preset=args.preset,
-                         dates=args.dates, decimal=args.decimal)
+                         dates=args.dates, decimal=args.decimal, encoding=args.encoding)
     print("\n".join(report.lines()))
     return 0 if report.ok else 1
 

@@ -36,6 +36,7 @@ from solocrm_tui.core.data_io.cells import (
     moment,
     not_future,
     short,
+    unquoted_id,
 )
 from solocrm_tui.core.data_io.columns import ColumnMap
 from solocrm_tui.core.data_io.customers import Existing, insert_customers
@@ -76,7 +77,7 @@ class Resolver:
         def cell(name: str) -> str:
             return cmap.cell(cells, name)
 
-        ext = short(cell("customer_external_id"), "customer external id") or None
+        ext = short(unquoted_id(cell("customer_external_id")), "customer external id") or None
         email, email_norm = validate.email(cell("customer_email") or None)
         phone, phone_norm = validate.phone(cell("customer_phone") or None)
         keys = [("external id", ext, self.existing.ext, "ext"), ("email", email_norm, self.emails, "email"),

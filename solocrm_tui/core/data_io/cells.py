@@ -14,6 +14,7 @@ as the composer, with the decimal mark the column was found to use.
 from __future__ import annotations
 
 import re
+from calendar import month_name, monthrange
 from datetime import date, datetime, timedelta
 
 from solocrm_tui.core import validate
@@ -23,6 +24,7 @@ from solocrm_tui.core.errors import ValidationError
 NUMERIC_DATE = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{2,4})"
                           r"(?:,?[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp])\.?[Mm]\.?)?)?")
 YEARLESS = re.compile(r"(\d{1,2})([./])(\d{1,2})\.?")  # 23.07. or 07/23; --07-23 is validate.birthday's
+ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?=$|[T ])")
 _OFFSET_AFTER_SPACE = re.compile(r"(\d) ([+-]\d{2}:?\d{2})")
 _TAG_SPLIT = re.compile(r"[,;|\s]+")
 TRUE = {"1", "yes", "y", "true", "t", "x", "ja", "oui", "optout", "optedout", "unsubscribed"}
@@ -44,6 +46,13 @@ def short(value: str, field: str) -> str:
     return cleaned if cleaned.isprintable() else validate.printable(cleaned, field)
 
 
+def unquoted_id(value: str) -> str:
+    """`'7210448301122` -> `7210448301122`: Shopify writes long numeric ids with a `'` in
+    front so Excel keeps them as text instead of rounding them; the id is the digits."""
+    cleaned = value.strip()
+    return cleaned[1:] if cleaned[:1] == "'" and cleaned[1:].isdecimal() and cleaned.isascii() else value
+
+
 def day(value: str, field: str, order: str | None = None) -> str:
     """A calendar date as stored ('YYYY-MM-DD')."""
     raw = value.strip()
@@ -56,6 +65,24 @@ def day(value: str, field: str, order: str | None = None) -> str:
     if moment_ is None:
         raise ValidationError(f'{field} "{raw}" is not a real date (use YYYY-MM-DD)')
     return moment_.date().isoformat()
+
+
+def missing_day(year: int, month: int, day_: int) -> str | None:
+    """Why a date written in a shape the import reads does not exist ("February has no
+    30th"), or None if it does: the owner wrote the shape asked for, so repeating the
+    shape would send them looking for the wrong mistake."""
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    if day_ < 1:
+        return f"there is no day {day_}"
+    if day_ > 31:
+        return f"no month has {day_} days"
+    last = monthrange(year, month)[1]
+    if day_ <= last:
+        return None
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(day_ % 10 if day_ // 10 != 1 else 0, "th")
+    leap_only = month == 2 and day_ == 29
+    return f"{month_name[month]}{f' {year}' if leap_only else ''} has no {day_}{suffix}"
 
 
 def month_day(value: str, field: str, order: str | None = None) -> tuple[str | None, str | None]:
@@ -72,6 +99,8 @@ def month_day(value: str, field: str, order: str | None = None) -> tuple[str | N
     if match := YEARLESS.fullmatch(raw):
         first, separator, second = match.groups()
         day_, month = (first, second) if _day_first(separator, order, raw, field) else (second, first)
+        if why := missing_day(2000, int(month), int(day_)):  # a leap year: 29.02. is a birthday
+            raise ValidationError(f'{field} "{raw}" is not a real date ({why})')
         return None, validate.month_day(int(month), int(day_), raw, field)
     moment_ = _parse(value, field, dates_only=True, order=order)
     if moment_ is None:
@@ -110,6 +139,8 @@ def _parse(value: str, field: str, *, dates_only: bool, order: str | None) -> da
             raise ValidationError(f'{field} "{raw}" is not a real date ({hint})')
         if half:
             hour = hour % 12 + (12 if half in "Pp" else 0)
+        if why := missing_day(int(year), int(m), int(d)):
+            raise ValidationError(f'{field} "{raw}" is not a real date ({why})')
         try:
             parsed = datetime(int(year), int(m), int(d), hour, int(mm or 0), int(ss or 0))
         except ValueError:
@@ -119,7 +150,9 @@ def _parse(value: str, field: str, *, dates_only: bool, order: str | None) -> da
         try:
             parsed = datetime.fromisoformat(iso)
         except ValueError:
-            raise ValidationError(f'{field} "{raw}" is not a real date ({hint})') from None
+            shaped = ISO_DAY.match(raw)
+            why = shaped and missing_day(*map(int, shaped.groups()))
+            raise ValidationError(f'{field} "{raw}" is not a real date ({why or hint})') from None
         if parsed.tzinfo is not None:
             parsed = parsed.astimezone().replace(tzinfo=None)
     if not 1900 <= parsed.year <= 2200:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 
 from solocrm_tui.core import validate
 from solocrm_tui.core.contacts.customers import OTHER, address_text
-from solocrm_tui.core.data_io.cells import flag, month_day, tags
+from solocrm_tui.core.data_io.cells import flag, month_day, tags, unquoted_id
 from solocrm_tui.core.data_io.columns import ColumnMap
 from solocrm_tui.core.errors import ValidationError
 
@@ -52,14 +52,23 @@ def _text(name: str, label: str) -> Callable[[str, dict], None]:
     return handle
 
 
-def _listed(name: str, check: Callable[[str], tuple[str | None, str | None]]) -> Callable[[str, dict], None]:
+def exchange_path(value: str) -> bool:
+    """Outlook exports a colleague on the same Exchange server with the directory path
+    (`/o=ExchangeLabs/ou=…/cn=Recipients/cn=…`, E-mail Type `EX`) where the address
+    belongs; it is no address, so it is passed over rather than rejecting the row."""
+    return value.lstrip()[:3].casefold() == "/o="
+
+
+def _listed(name: str, check: Callable[[str], tuple[str | None, str | None]],
+            skip: Callable[[str], bool] = lambda value: False) -> Callable[[str, dict], None]:
     """Email or phone: the first value is the customer's; the others (`a ::: b`, or further
-    columns joined by `_combine`) are kept under OTHER[name] as written, one of each."""
+    columns joined by `_combine`) are kept under OTHER[name] as written, one of each.
+    Values `skip` names are not addresses at all and are left out."""
     def handle(value: str, rec: dict) -> None:
-        if MULTI_VALUE not in value:
+        if MULTI_VALUE not in value and not skip(value):
             rec[name], rec[f"{name}_norm"] = check(value)
             return
-        first, *rest = [part.strip() for part in value.split(MULTI_VALUE) if part.strip()] or [""]
+        first, *rest = [part.strip() for part in value.split(MULTI_VALUE) if part.strip() and not skip(part)] or [""]
         rec[name], rec[f"{name}_norm"] = check(first)
         others = []
         for part in rest:
@@ -74,7 +83,7 @@ def _listed(name: str, check: Callable[[str], tuple[str | None, str | None]]) ->
     return handle
 
 
-_email = _listed("email", validate.email)
+_email = _listed("email", validate.email, exchange_path)
 _phone = _listed("phone", validate.phone)
 
 
@@ -114,6 +123,10 @@ def _birthday(order: str | None) -> Callable[[str, dict], None]:
     return handle
 
 
+def _external_id(value: str, rec: dict) -> None:
+    _text("external_id", TEXT_LABELS["external_id"])(unquoted_id(value), rec)
+
+
 def _tags(value: str, rec: dict) -> None:
     if found := tags(value):
         rec["tags"] = found
@@ -147,7 +160,7 @@ def _settle_home(rec: dict) -> None:
 
 _HANDLERS = {"email": _email, "phone": _phone, "tags": _tags, "opt_out": _opt_out,
              "custom": _custom, "labels": _labels, "notes": _notes, "accepts_marketing": _accepts_marketing,
-             **{name: _text(name, label) for name, label in TEXT_LABELS.items()},
+             **{name: _text(name, label) for name, label in TEXT_LABELS.items()}, "external_id": _external_id,
              **{name: _home(part) for name, part in HOME.items()}}
 
 

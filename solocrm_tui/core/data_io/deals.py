@@ -29,7 +29,14 @@ from datetime import datetime
 
 from solocrm_tui.core import validate
 from solocrm_tui.core.data_io.activity import Resolver, create_customers
-from solocrm_tui.core.data_io.cells import cents, day, moment, not_future, short
+from solocrm_tui.core.data_io.cells import (
+    cents,
+    day,
+    moment,
+    not_future,
+    short,
+    unquoted_id,
+)
 from solocrm_tui.core.data_io.columns import ColumnMap
 from solocrm_tui.core.data_io.customers import Existing
 from solocrm_tui.core.errors import ValidationError
@@ -106,7 +113,7 @@ def _cleaner(cmap: ColumnMap, now: datetime, currency: str):
         return (title, cents(amount, "amount", decimal.get("value")) if amount else 0, validate.currency(code) if code else default_currency, stage_,
                 probability(cell(cells, "probability")), expected, when(cells, "created_at", "create date"), closed,
                 when(cells, "last_activity_at", "last activity date"), reason or None,
-                short(cell(cells, "external_id"), "deal id") or None)
+                short(unquoted_id(cell(cells, "external_id")), "deal id") or None)
     return clean
 
 

@@ -161,12 +161,14 @@ class ImportReport:
 def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str] | dict[str, str] | None = None,
                 dry_run: bool = False, create_missing: bool = False, currency: str = "EUR",
                 rules: Rules | None = None, step_seconds: float = STEP_SECONDS,
-                preset: str | None = None, dates: str | None = None, decimal: str | None = None) -> ImportReport:
+                preset: str | None = None, dates: str | None = None, decimal: str | None = None,
+                encoding: str | None = None) -> ImportReport:
     """Import a CSV of customers, orders, interactions or deals; see the module docstring for the rules.
     `preset` forces a tool's column map (a `presets.BY_KEY` key, or "none"); `dates` ("dmy"/"mdy")
-    and `decimal` ("comma"/"point") force what the column scan decides."""
+    and `decimal` ("comma"/"point") force what the column scan decides; `encoding` reads a file
+    that is not UTF-8 (`reading`)."""
     overrides = mapping if isinstance(mapping, dict) else parse_map(mapping)
-    table = read_table(path)
+    table = read_table(path, encoding)
     chosen = presets.choose(kind, table.headers, preset, table.path.name)
     cmap = map_columns(kind, table.headers, overrides, chosen)
     issues, counter = Issues(), [0]
@@ -296,16 +298,21 @@ def unprotect(cell: str) -> str:
 
 
 def _records(table: Table, cmap: ColumnMap, issues: Issues, counter: list[int]) -> Iterator[tuple[int, list[str]]]:
-    """Data records with the file-level checks every kind shares: cell count and size."""
+    """Data records with the file-level checks every kind shares: cell count and size.
+    Nameless columns at the header's end (Excel's `name;email;;`) count as beyond it: a
+    value there is a row that spilled over, not a column to drop."""
     width = len(table.headers)
+    named = max((index + 1 for index, header in enumerate(table.headers) if header), default=0)
     protected = any(f"'{start}" in table.text for start in FORMULA_START)
     for line, cells in table.records():
         counter[0] += 1
         if protected:
             cells = [unprotect(c) for c in cells]
-        if len(cells) > width and any(c.strip() for c in cells[width:]):
-            issues.reject(line, f"has {len(cells)} cells but the header has {width} "
-                                f"(a value with a '{table.delimiter}' that is not in quotes?)")
+        if len(cells) > named and any(c.strip() for c in cells[named:]):
+            spilled = next(index for index in range(named, len(cells)) if cells[index].strip())
+            issues.reject(line, (f"has {len(cells)} cells but the header has {width}" if spilled >= width else
+                                 f"has a value in column {spilled + 1}, which has no header")
+                          + f" (a value with a '{table.delimiter}' that is not in quotes?)")
             continue
         if max(map(len, cells)) > MAX_CELL:
             index = max(range(len(cells)), key=lambda i: len(cells[i]))

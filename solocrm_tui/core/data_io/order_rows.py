@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from solocrm_tui.core import validate
-from solocrm_tui.core.data_io.cells import cents, flag, moment, not_future, short
+from solocrm_tui.core.data_io.cells import (
+    cents,
+    flag,
+    moment,
+    not_future,
+    short,
+    unquoted_id,
+)
 from solocrm_tui.core.data_io.columns import ColumnMap
 from solocrm_tui.core.errors import ValidationError
 
@@ -140,7 +147,7 @@ def order_cleaner(cmap: ColumnMap, now: datetime, currency: str) -> Callable[[Gr
         if not when:
             raise ValidationError("order date is empty")
         cost, code, refunded = cost_of(cells), currency_of(cells), refunded_of(cells)
-        order_id = short(order_id_of(cells), "order id") or None
+        order_id = short(unquoted_id(order_id_of(cells)), "order id") or None
         ordered_at = str(not_future(moment(when, "order date", order), now, "order date"))
         refund = cents(refunded, "refunded amount", decimal("refunded")) if refunded else 0
         status = "".join(ch for ch in status_of(cells).casefold() if ch.isalpha())

@@ -2,8 +2,11 @@
 
 Files are UTF-8 (a BOM from Excel is fine); anything else is refused with the line
 and byte where decoding failed, because guessing an encoding silently corrupts
-names. The delimiter (`,`, `;` or tab) is sniffed, with a fallback that counts the
-candidates in the header line. Every record keeps the file line it starts on, so a
+names. A file in another encoding (classic Outlook for Windows and Excel's plain "CSV"
+write the Windows code page, cp1252 in Western Europe) is read when the owner names
+its encoding: they know where the file came from, the bytes do not. The delimiter
+(`,`, `;` or tab) is sniffed, with a fallback that counts the candidates in the
+header line. Every record keeps the file line it starts on, so a
 rejected row can be found in the editor that made it. A quote that never closes is
 refused with its line: the csv module would quietly read the rest of the file into
 that one cell and the later rows would vanish from the import.
@@ -63,13 +66,27 @@ def check_file(path: Path | str) -> Path:
     return path
 
 
-def read_table(path: Path | str) -> Table:
+def check_encoding(name: str) -> str:
+    """The codec name if Python can decode text with it, or a one-line reason why not
+    (`rot13` is a codec too, but one from text to text)."""
+    try:
+        b"\x00\x00\x00\x00".decode(name, errors="replace")  # an empty string is decoded without a lookup
+    except LookupError:
+        raise ValidationError(f'unknown encoding "{name}": use a name Python knows, such as cp1252, latin-1 '
+                              "or utf-16") from None
+    return name
+
+
+def read_table(path: Path | str, encoding: str | None = None) -> Table:
+    """The file as a table; `encoding` None means UTF-8, refusing anything else."""
+    if encoding is not None:
+        check_encoding(encoding)
     path = check_file(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ValidationError(f"cannot read {path}: {exc.strerror}") from None
-    text = decode(data, path.name)
+    text = decode(data, path.name) if encoding is None else decode_as(data, path.name, encoding)
     if not text.strip():
         raise ValidationError(f"{path.name} is empty")
     csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
@@ -80,15 +97,33 @@ def read_table(path: Path | str) -> Table:
 
 def decode(data: bytes, name: str) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ValidationError(f"{name} is UTF-16, not UTF-8: save the file as UTF-8 (CSV UTF-8 in Excel)")
+        raise ValidationError(f"{name} is UTF-16, not UTF-8: save the file as UTF-8 (CSV UTF-8 in Excel), "
+                              "or import with --encoding utf-16")
     if b"\x00" in data[:4096]:
         raise ValidationError(f"{name} looks like a binary file, not a CSV text file")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ValidationError(f"{name} is not UTF-8: line {line} has byte 0x{data[exc.start]:02x} "
-                              "— save the file as UTF-8") from None
+        raise ValidationError(f"{name} is not UTF-8: {_where(data, exc, 'utf-8')} — save it as UTF-8, or import "
+                              "with --encoding cp1252 if it came from Windows (Outlook, Excel)") from None
+
+
+def decode_as(data: bytes, name: str, encoding: str) -> str:
+    """The text of a file in the encoding its owner named; a BOM that encoding writes
+    (Excel's UTF-8 one, UTF-16's) is not part of the first header."""
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"{name} is not {encoding}: {_where(data, exc, encoding)} "
+                              "— check the file's encoding") from None
+    if "\x00" in text[:4096]:
+        raise ValidationError(f"{name} looks like a binary file, not a CSV text file")
+    return text.removeprefix("\ufeff")
+
+
+def _where(data: bytes, exc: UnicodeDecodeError, encoding: str) -> str:
+    line = data[:exc.start].decode(encoding, errors="replace").count("\n") + 1
+    return f"line {line} has byte 0x{data[exc.start]:02x}"
 
 
 def detect_delimiter(text: str) -> str:
