@@ -319,13 +319,14 @@ class TodayScreen(CRMScreen):
                           refused=lambda error: self.ask_how_to_read(error, path, told), toast_refusal=False)
 
     def ask_how_to_read(self, error, path: str, told: dict[str, str]) -> None:
-        from solocrm_tui.core.data_io.column_formats import Undecided
+        from solocrm_tui.core.data_io.reading import Undecided
         from solocrm_tui.modals.prompt import Prompt
 
         if not isinstance(error, Undecided) or error.option in told:
             work.not_done(self.app, error)
             return
         question, answers = READING_QUESTIONS[error.option]
+        answers = {key: value.format(example=error.example) for key, value in answers.items()}
         self.app.push_screen(
             Prompt(question.format(header=error.header, example=error.example), placeholder="/".join(answers),
                    check=lambda text: _answer(text, answers)),
@@ -370,9 +371,11 @@ class TodayScreen(CRMScreen):
                           group="today-demo")
 
 
-# How the app asks what `--dates` and `--decimal` tell on the command line: the question,
-# and each one-letter answer with the option's value.
+# How the app asks what `--encoding`, `--dates` and `--decimal` tell on the command line:
+# the question, and each one-letter answer with the option's value.
 READING_QUESTIONS = {
+    "encoding": ("The file is not UTF-8. Type y to read it as {example} (Windows programs such as Outlook "
+                 "and Excel write cp1252).", {"y": "{example}"}),
     "dates": ('The "{header}" column has dates like "{example}" that read both ways. '
               "Type d if the day comes first, m if the month does.", {"d": "dmy", "m": "mdy"}),
     "decimal": ('The "{header}" column has amounts like "{example}" that read both ways. '

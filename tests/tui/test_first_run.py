@@ -126,6 +126,9 @@ async def test_a_broken_csv_is_one_line_and_changes_nothing(make_app, tmp_path):
         app.screen.query_one("#prompt-input", Input).value = str(csv)
         await pilot.press("enter")
         await settle(pilot)
+        assert "Type y to read it as utf-16" in text_of(app.screen.query_one(Label))  # it starts with that BOM
+        await pilot.press("y", "enter")
+        await settle(pilot)
         errors = notes.texts("error")
         assert len(errors) == 1 and "\n" not in errors[0]
         assert CustomerModel.select().count() == 0
@@ -201,3 +204,21 @@ async def test_i_asks_how_to_read_dates_that_read_both_ways(make_app, tmp_path):
         assert not isinstance(app.screen, Prompt)
         assert [(c.name, str(c.birthday)) for c in CustomerModel.select().order_by(CustomerModel.id)] == [
             ("Ann Lee", "1980-01-02"), ("Bo Berg", "1975-03-04")]
+
+
+async def test_i_offers_to_read_a_windows_file(make_app, tmp_path):
+    csv = tmp_path / "outlook.csv"
+    csv.write_bytes("name,email\nZoë Müller,zoe@example.com\n".encode("cp1252"))
+    app = make_app("today")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        app.screen.query_one("#prompt-input", Input).value = str(csv)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, Prompt)
+        assert "Type y to read it as cp1252" in text_of(app.screen.query_one(Label))
+        await pilot.press("y", "enter")
+        await settle(pilot)
+        assert [c.name for c in CustomerModel.select()] == ["Zoë Müller"]

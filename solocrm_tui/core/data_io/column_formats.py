@@ -21,6 +21,7 @@ from functools import lru_cache
 from solocrm_tui.core.amounts import decimal_mark
 from solocrm_tui.core.data_io.cells import NUMERIC_DATE, YEARLESS
 from solocrm_tui.core.data_io.columns import ColumnMap
+from solocrm_tui.core.data_io.reading import Undecided
 from solocrm_tui.core.errors import ValidationError
 
 DATE_FIELDS = ("birthday", "ordered_at", "occurred_at", "expected_close", "created_at", "last_activity_at")
@@ -30,14 +31,6 @@ _MARKS = {"comma": "decimal commas", "point": "decimal points"}
 _FITS, _EITHER = "fits", "either"  # a value that reads the same either way / that could be read both ways
 
 
-class Undecided(ValidationError):
-    """A column whose values read two ways and prove neither: the owner must say which.
-    `option` is the import option that answers ("dates" or "decimal"), `example` one value
-    as written, so an app can ask the question in its own words."""
-
-    def __init__(self, message: str, option: str, header: str, example: str) -> None:
-        super().__init__(message)
-        self.option, self.header, self.example = option, header, example
 
 
 def detect(records: Sequence[tuple[int, list[str]]], cmap: ColumnMap, headers: Sequence[str], *,

@@ -95,17 +95,29 @@ def read_table(path: Path | str, encoding: str | None = None) -> Table:
     return Table(path, delimiter, headers, line, text)
 
 
+class Undecided(ValidationError):
+    """A file or column that reads more than one way, which the owner must settle: `option`
+    is the import option that answers ("encoding", "dates", "decimal"), `header` the
+    column, `example` a value as written (for the encoding: the one to suggest), so an app
+    can ask the question in its own words."""
+
+    def __init__(self, message: str, option: str, header: str, example: str) -> None:
+        super().__init__(message)
+        self.option, self.header, self.example = option, header, example
+
+
 def decode(data: bytes, name: str) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ValidationError(f"{name} is UTF-16, not UTF-8: save the file as UTF-8 (CSV UTF-8 in Excel), "
-                              "or import with --encoding utf-16")
+        raise Undecided(f"{name} is UTF-16, not UTF-8: save the file as UTF-8 (CSV UTF-8 in Excel), "
+                        "or import with --encoding utf-16", "encoding", "", "utf-16")
     if b"\x00" in data[:4096]:
         raise ValidationError(f"{name} looks like a binary file, not a CSV text file")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValidationError(f"{name} is not UTF-8: {_where(data, exc, 'utf-8')} — save it as UTF-8, or import "
-                              "with --encoding cp1252 if it came from Windows (Outlook, Excel)") from None
+        raise Undecided(f"{name} is not UTF-8: {_where(data, exc, 'utf-8')} — save it as UTF-8, or import "
+                        "with --encoding cp1252 if it came from Windows (Outlook, Excel)", "encoding", "",
+                        "cp1252") from None
 
 
 def decode_as(data: bytes, name: str, encoding: str) -> str:
