@@ -239,12 +239,12 @@ def phone(value: str | None, region: str | None = None) -> tuple[str | None, str
     return cleaned, key
 
 
-def stored_phone_key(phone_typed: str) -> str:
-    """The key for a phone already stored: its E.164 key in this process's region, or,
-    when it no longer passes (a rule got stricter), its digits, `+` kept, so re-keying
-    never loses or refuses data."""
+def stored_phone_key(phone_typed: str, country: str | None = None) -> str:
+    """The key for a phone already stored: its E.164 key in its customer's country's region
+    or else this process's, or, when it no longer passes (a rule got stricter), its digits,
+    `+` kept, so re-keying never loses or refuses data."""
     try:
-        return phone(phone_typed)[1] or ""
+        return phone(phone_typed, country_region(country))[1] or ""
     except ValidationError:
         return _dialled(phone_typed)
 
