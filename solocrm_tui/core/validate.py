@@ -21,6 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from solocrm_tui.core.countries import region_named
 from solocrm_tui.core.errors import ValidationError
 
 MAX_TEXT = 10_000
@@ -45,6 +46,9 @@ _CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI}]")
 _CONTROL_IN_TEXT = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{BIDI}]")  # keeps newlines and tabs
 _NOT_PHONE = re.compile(r"[^\d\s+\-().\/]")
 _NON_DIGITS = re.compile(r"\D")
+# An extension after the number (`ext. 12`, `x12`, `#12`): part of what the owner dials,
+# not of the line, so it is kept as typed and left out of the key.
+_EXTENSION = re.compile(r"(?<=[\d)])\s*(?:(?:ext(?:ension)?|x)\.?|#)\s*\d{1,6}$", re.IGNORECASE)
 
 
 def setting(default: int | float, low: int | float, high: int | float):
@@ -189,10 +193,28 @@ def phone_region_code(value: str) -> str:
     return code
 
 
+@lru_cache(maxsize=1024)
+def country_region(country: str | None) -> str | None:
+    """The region of a contact's country cell (`US`, `de`, `United States`, `Österreich`),
+    so their numbers without a country code are read as that country's; None when it
+    cannot be read as one, and the process's region applies."""
+    if not country or not country.strip():
+        return None
+    code = country.strip().upper()
+    if len(code) == 2:
+        import phonenumbers
+
+        if code in phonenumbers.SUPPORTED_REGIONS:
+            return code
+    return region_named(country)
+
+
 def phone(value: str | None, region: str | None = None) -> tuple[str | None, str | None]:
     """Returns (phone as typed, E.164 key: `+491701234567`), the same key however it is
     written: `+49 170 1234567`, `0049 170 1234567`, `+49 (0)170 1234567` and, in region DE,
-    `0170 1234567`. `region` defaults to the process's (`use_phone_region`).
+    `0170 1234567`. `region` (the contact's country's, `country_region`) defaults to the
+    process's (`use_phone_region`). An extension (`ext. 12`, `x12`, `#12`) is kept in what
+    was typed but not in the key: it is the same line.
 
     A number is refused only when it cannot be one: letters, fewer than 6 or more than 15
     digits (E.164's limit), an unknown country code, or a length no number of its
@@ -203,9 +225,10 @@ def phone(value: str | None, region: str | None = None) -> tuple[str | None, str
     cleaned = text(value, "phone", key="phone")
     if cleaned is None:
         return None, None
-    if _NOT_PHONE.search(cleaned):
+    number = _EXTENSION.sub("", cleaned, count=1) if "x" in cleaned.lower() or "#" in cleaned else cleaned
+    if _NOT_PHONE.search(number):
         raise ValidationError(f'"{cleaned}" is not a phone number', field="phone")
-    dialled = _dialled(cleaned)
+    dialled = _dialled(number)
     if not 6 <= len(dialled) - (dialled[:1] == "+") <= 15:
         raise ValidationError(f'"{cleaned}" is not a phone number (needs 6 to 15 digits)', field="phone")
     if dialled[0] == "+" and _plain_international(dialled):
@@ -216,12 +239,12 @@ def phone(value: str | None, region: str | None = None) -> tuple[str | None, str
     return cleaned, key
 
 
-def stored_phone_key(phone_typed: str) -> str:
-    """The key for a phone already stored: its E.164 key in this process's region, or,
-    when it no longer passes (a rule got stricter), its digits, `+` kept, so re-keying
-    never loses or refuses data."""
+def stored_phone_key(phone_typed: str, country: str | None = None) -> str:
+    """The key for a phone already stored: its E.164 key in its customer's country's region
+    or else this process's, or, when it no longer passes (a rule got stricter), its digits,
+    `+` kept, so re-keying never loses or refuses data."""
     try:
-        return phone(phone_typed)[1] or ""
+        return phone(phone_typed, country_region(country))[1] or ""
     except ValidationError:
         return _dialled(phone_typed)
 

@@ -18,7 +18,7 @@ from textual.widgets import Input, Static
 
 from solocrm_tui import work
 from solocrm_tui.core.contacts.everything import Found, Hit, find_everything
-from solocrm_tui.core.contacts.search import page_customers, parse_filter
+from solocrm_tui.core.contacts.search import page_customers, parse_filter, with_phone
 from solocrm_tui.core.errors import CRMError
 from solocrm_tui.core.storage.records import CustomerRow
 from solocrm_tui.screens.base import CRMScreen
@@ -164,10 +164,14 @@ def highlighted(hit: Hit) -> Text:
 
 def named(text: str) -> tuple[CustomerRow, ...]:
     """Customers whose name, company or email match plain words, as the Customers filter
-    finds them; a query with filters (kind:, after:, @name) is about entries only."""
+    finds them, the ones whose phone the query is first; a query with filters (kind:,
+    after:, @name) is about entries only."""
     if ":" in text or "@" in text or not text.strip():
         return ()
-    return page_customers(parse_filter(text), None, NAMED).rows
+    query = parse_filter(text)
+    first = with_phone(query.phone, NAMED) if query.phone else []
+    seen = {person.id for person in first}
+    return tuple([*first, *(r for r in page_customers(query, None, NAMED).rows if r.id not in seen)][:NAMED])
 
 
 def status(people: tuple[CustomerRow, ...], found: Found | None) -> str:

@@ -206,6 +206,45 @@ def test_the_fast_phone_path_gives_what_phonenumbers_gives():
     assert tried > 300
 
 
+@pytest.mark.parametrize("value", ["+49 30 1234567 ext. 12", "+49 30 1234567 x12", "+49 30 1234567 ext 12",
+                                   "+49 30 1234567#12", "+49 30 1234567 # 12", "+49 30 1234567 Ext.12"])
+def test_an_extension_is_kept_as_typed_and_left_out_of_the_key(value):
+    """The key is the line's, so the same office number with or without an extension is one customer."""
+    assert validate.phone(value) == (value, "+49301234567")
+
+
+@pytest.mark.parametrize("value", ["+49 30 1234567 ext.", "+49 30 1234567 x", "ext 12", "+49 30 1234567 ext 1234567"])
+def test_an_extension_needs_digits_and_a_number_before_it(value):
+    with pytest.raises(ValidationError, match="is not a phone number"):
+        validate.phone(value)
+
+
+@pytest.mark.parametrize("country, region", [
+    ("US", "US"), ("de", "DE"), (" gb ", "GB"), ("United States", "US"), ("United States of America", "US"),
+    ("USA", "US"), ("U.S.A.", "US"), ("UK", "GB"), ("United Kingdom", "GB"), ("Great Britain", "GB"),
+    ("Germany", "DE"), ("Deutschland", "DE"), ("Österreich", "AT"), ("Oesterreich", "AT"), ("Schweiz", "CH"),
+    ("Suisse", "CH"), ("España", "ES"), ("Espana", "ES"), ("The Netherlands", "NL"), ("Nederland", "NL"),
+    ("Türkiye", "TR"), ("Turkey", "TR"), ("Norge", "NO"), ("Sverige", "SE"), ("Polska", "PL"),
+    ("Česká republika", "CZ"), ("Czechia", "CZ"), ("Ελλάδα", "GR"), ("Україна", "UA"), ("日本", "JP"),
+    ("New Zealand", "NZ"), ("South Africa", "ZA"), ("Brasil", "BR"), ("México", "MX"), ("Israel", "IL"),
+    ("Ísland", "IS"), ("Liechtenstein", "LI"), ("Luxembourg", "LU"), ("Éire", "IE"), ("India", "IN"),
+])
+def test_a_country_cell_names_the_region_of_its_phone_numbers(country, region):
+    assert validate.country_region(country) == region
+
+
+@pytest.mark.parametrize("country", [None, "", "Atlantis", "XX", "Europe", "U"])
+def test_an_unreadable_country_names_no_region(country):
+    assert validate.country_region(country) is None
+
+
+def test_a_national_number_belongs_to_the_given_region_not_the_process_one(monkeypatch):
+    monkeypatch.setattr(validate, "_phone_region", "DE")
+    assert validate.phone("(217) 555-3344", validate.country_region("United States")) == (
+        "(217) 555-3344", "+12175553344")
+    assert validate.phone("+49 170 1234567", "US")[1] == "+491701234567"  # a country code wins over the region
+
+
 def test_blank_phone_is_not_given():
     assert validate.phone(None) == (None, None)
     assert validate.phone("  ") == (None, None)

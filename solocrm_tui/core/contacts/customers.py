@@ -65,7 +65,8 @@ def to_record(row: dict[str, Any]) -> Customer:
 
 
 def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    """Validate user-editable fields and map them to columns (unknown names are refused)."""
+    """Validate user-editable fields and map them to columns (unknown names are refused).
+    A phone given with a country is read in that country (`validate.country_region`)."""
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise ValidationError(f"unknown customer field: {', '.join(sorted(unknown))}")
@@ -76,7 +77,7 @@ def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
         elif key == "email":
             out["email"], out["email_norm"] = validate.email(value)
         elif key == "phone":
-            out["phone"], out["phone_norm"] = validate.phone(value)
+            out["phone"], out["phone_norm"] = validate.phone(value, validate.country_region(fields.get("country")))
         elif key == "birthday":
             out["birthday"], out["birthday_md"] = validate.birthday(value, key="birthday")
         elif key == "tags":

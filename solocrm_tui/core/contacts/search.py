@@ -59,6 +59,7 @@ class CustomerQuery:
     descending: bool | None = None  # None = the column's natural direction
     hint: str = ""  # a `word:` the filter can't use, searched as text, and what it can use instead
     note: str = ""  # words or a phrase some timeline entry of the customer holds (`note:"barista course"`)
+    phone: str | None = None  # the key of a text that is a phone number: its customers are found too
 
     @property
     def is_descending(self) -> bool:
@@ -92,7 +93,19 @@ def parse_filter(raw: str, *, sort: str = "name", descending: bool | None = None
             text.append(word)
     if sort not in SORTS:
         raise ValidationError(f'cannot sort by "{sort}": use {", ".join(SORTS)}')
-    return CustomerQuery(" ".join(text), stage, segment, tuple(tags), archived, sort, descending, hint, note)
+    return CustomerQuery(" ".join(text), stage, segment, tuple(tags), archived, sort, descending, hint, note,
+                         phone_key(" ".join(text)))
+
+
+def phone_key(text: str) -> str | None:
+    """The key of a query that is a phone number, so `0170 1234567` finds the customer stored
+    as `+49 (0)170 1234567`: the words alone would not, the key is one indexed lookup."""
+    if not text or not any(ch.isdigit() for ch in text):
+        return None
+    try:
+        return validate.phone(text)[1]
+    except ValidationError:
+        return None
 
 
 def _field_hint(key: str) -> str:
@@ -140,12 +153,14 @@ def _filtered(query: CustomerQuery, *, breadth: str = "narrow"):
             "WHERE entry_fts MATCH ? AND f.rowid & 7 = 1)", (phrase,))))
     match = fts_expression(query.text)
     if match and breadth == "all":
-        select = select.where(NodeList((SQL("EXISTS (SELECT 1 FROM customer_fts WHERE customer_fts MATCH ? AND "
-                                            "customer_fts.rowid =", (match,)), M.id, SQL(")"))))
+        found = NodeList((SQL("EXISTS (SELECT 1 FROM customer_fts WHERE customer_fts MATCH ? AND "
+                              "customer_fts.rowid =", (match,)), M.id, SQL(")")))
     elif match:
         member = (M.id + 0) if breadth == "broad" else M.id  # `id + 0` cannot drive the query: the sort index does
-        select = select.where(member.in_(SQL(f"({_MATCHES})", (match,))))
-    return select
+        found = member.in_(SQL(f"({_MATCHES})", (match,)))
+    else:
+        return select
+    return select.where(found | (M.phone_norm == query.phone) if query.phone else found)
 
 
 def _breadth(query: CustomerQuery) -> str:
@@ -195,7 +210,7 @@ def page_customers(query: CustomerQuery, cursor: tuple | None = None, limit: int
 
 def count_customers(query: CustomerQuery) -> int:
     match = fts_expression(query.text)
-    if match and not (query.stage or query.segment or query.tags or query.archived or query.note):
+    if match and not (query.stage or query.segment or query.tags or query.archived or query.note or query.phone):
         # Counted in the search index, minus the (few, indexed) archived customers:
         # no lookup of each matching customer row.
         return database.execute_sql(
@@ -208,6 +223,13 @@ def _row(r: tuple) -> CustomerRow:
     cid, name, company, stage, segment, last_contact, revenue, clv, churn, tags = r
     return CustomerRow(cid, name, company, stage, segment, last_contact,
                        cents_to_decimal(revenue), clv, churn, split_tags(tags))
+
+
+def with_phone(key: str, limit: int = 10) -> list[CustomerRow]:
+    """The customers whose phone is the number `key` (`CustomerQuery.phone`), however stored:
+    find anything lists them before the customers the query's words find."""
+    M = CustomerModel
+    return [_row(r) for r in _filtered(CustomerQuery()).where(M.phone_norm == key).order_by(M.id).limit(limit).tuples()]
 
 
 def find_by_name(text: str, limit: int = 10) -> list[CustomerRow]:

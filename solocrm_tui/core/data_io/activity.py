@@ -83,7 +83,7 @@ class Resolver:
         keys = [("external id", ext, self.existing.ext, "ext"), ("email", email_norm, self.emails, "email"),
                 ("phone", phone_norm, self.phones, "phone")]
         found: dict[int, str] = {}
-        for label, key, table, short_name in keys:
+        for label, key, table, short_name in keys[:2]:
             if not key:
                 continue
             cid = table.get(key, self.pending_keys.get((short_name, key)))
@@ -92,8 +92,12 @@ class Resolver:
         if len(found) > 1:
             (a, why_a), (b, why_b) = list(found.items())[:2]
             raise ValidationError(f"the customer columns disagree: {why_a} is {_who(a)}, {why_b} is {_who(b)}")
-        if found:
+        if found:  # a billing phone is often shared (a switchboard, a family): the id or email decides
             return next(iter(found))
+        by_phone = self.phones.get(phone_norm, self.pending_keys.get(("phone", phone_norm))) \
+            if phone_norm else None
+        if by_phone is not None and not self._someone_else(by_phone, ext, email_norm):
+            return by_phone
         given = ", ".join(f"{label} {key}" for label, key, _, _ in keys if key)
         if not given:
             raise ValidationError("no customer: the external id, email and phone cells are all empty")
@@ -111,6 +115,16 @@ class Resolver:
             if key:
                 self.pending_keys[(short_name, key)] = temp
         return temp
+
+    def _someone_else(self, cid: int, ext: str | None, email_norm: str | None) -> bool:
+        """True when the customer a phone found has another external id or email than the
+        row: someone sharing the phone, as `customers.match` decides for customer rows."""
+        if cid > 0:
+            their_ext, their_email = self.existing.keys[cid]
+        else:
+            their_ext, their_email = (self.pending[-cid - 1].get(k) for k in ("external_id", "email_norm"))
+        return bool(ext and their_ext and ext != their_ext) or bool(email_norm and their_email
+                                                                    and email_norm != their_email)
 
     def used(self, customer_ids: set[int]) -> list[tuple[int, dict]]:
         """The planned new customers that a row to be written names, as (temporary id, record):

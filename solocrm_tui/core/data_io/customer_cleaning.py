@@ -59,21 +59,22 @@ def exchange_path(value: str) -> bool:
     return value.lstrip()[:3].casefold() == "/o="
 
 
-def _listed(name: str, check: Callable[[str], tuple[str | None, str | None]],
+def _listed(name: str, check: Callable[[str, dict], tuple[str | None, str | None]],
             skip: Callable[[str], bool] = lambda value: False) -> Callable[[str, dict], None]:
     """Email or phone: the first value is the customer's; the others (`a ::: b`, or further
     columns joined by `_combine`) are kept under OTHER[name] as written, one of each.
-    Values `skip` names are not addresses at all and are left out."""
+    `check` gets the row cleaned so far (a phone is read in the row's country); values
+    `skip` names are not addresses at all and are left out."""
     def handle(value: str, rec: dict) -> None:
         if MULTI_VALUE not in value and not skip(value):
-            rec[name], rec[f"{name}_norm"] = check(value)
+            rec[name], rec[f"{name}_norm"] = check(value, rec)
             return
         first, *rest = [part.strip() for part in value.split(MULTI_VALUE) if part.strip() and not skip(part)] or [""]
-        rec[name], rec[f"{name}_norm"] = check(first)
+        rec[name], rec[f"{name}_norm"] = check(first, rec)
         others = []
         for part in rest:
             try:
-                key = check(part)[1]
+                key = check(part, rec)[1]
             except ValidationError:
                 key = None
             if key != rec[f"{name}_norm"] and part not in others:
@@ -83,8 +84,9 @@ def _listed(name: str, check: Callable[[str], tuple[str | None, str | None]],
     return handle
 
 
-_email = _listed("email", validate.email, exchange_path)
-_phone = _listed("phone", validate.phone)
+_email = _listed("email", lambda value, rec: validate.email(value), exchange_path)
+# A national number is the row's country's (`row_cleaner` cleans phones after the country).
+_phone = _listed("phone", lambda value, rec: validate.phone(value, validate.country_region(rec.get("country"))))
 
 
 def label_tag(label: str) -> str | None:
@@ -194,8 +196,11 @@ def _combine(name: str, cmap: ColumnMap, handlers: dict) -> Callable[[list[str],
 def row_cleaner(cmap: ColumnMap) -> Callable[[list[str]], dict]:
     """cells -> {column: stored value} for the non-empty cells; raises ValidationError."""
     handlers = {**_HANDLERS, "birthday": _birthday(cmap.date_order.get("birthday"))}
-    plan = [(index, handlers[name]) for name, index in cmap.fields.items() if name not in cmap.more]
-    combined = [_combine(name, cmap, handlers) for name in cmap.more]
+    # Phones last: they are read in the row's country, which must be cleaned by then.
+    single = [(index, handlers[name], name == "phone") for name, index in cmap.fields.items() if name not in cmap.more]
+    plan = [(index, handle) for index, handle, phone in single if not phone]
+    phones = [(index, handle) for index, handle, phone in single if phone]
+    combined = [_combine(name, cmap, handlers) for name in sorted(cmap.more, key=lambda name: name == "phone")]
     custom_columns = cmap.custom
     names = any(part in cmap.fields for part in _NAME_PARTS)
     fallback = "name" not in cmap.fields
@@ -210,6 +215,9 @@ def row_cleaner(cmap: ColumnMap) -> Callable[[list[str]], dict]:
                     handle(value, rec)
         for combine in combined:
             combine(cells, rec)
+        for index, handle in phones:
+            if index < size and (value := cells[index]) and not value.isspace():
+                handle(value, rec)
         for index, header in custom_columns:
             value = cells[index].strip() if index < size else ""
             if value:

@@ -148,12 +148,17 @@ def match(rec: dict, existing: Existing) -> tuple[int | None, str]:
     return None, ""
 
 
+_SPELLED = {"phone": "phone_norm", "email": "email_norm"}  # a column typed as written -> its key
+
+
 def diff(current: dict, rec: dict, now: datetime) -> tuple[dict, dict]:
     """(changes, previous values) turning `current` into `current` + the non-empty cells of `rec`."""
     changes, before = {}, {}
     for column, value in rec.items():
         if column.startswith("_"):  # the row's line, its notes: not customer columns
             continue
+        if column in _SPELLED and rec[_SPELLED[column]] == current[_SPELLED[column]]:
+            continue  # the same number or address written another way: the stored spelling stays
         if column == "tags":
             value = join_tags(set(current["tags"].split()) | value)
         elif column == "custom":

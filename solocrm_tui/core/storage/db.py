@@ -183,8 +183,10 @@ def key_phones(region: str) -> None:
     with database.atomic():
         if database.execute_sql(made_with).fetchone() == (region,):
             return
-        rows = database.execute_sql("SELECT id, phone, phone_norm FROM customer WHERE phone IS NOT NULL").fetchall()
-        changed = [(key, cid) for cid, phone, old in rows if (key := validate.stored_phone_key(phone) or None) != old]
+        rows = database.execute_sql("SELECT id, phone, phone_norm, country FROM customer "
+                                    "WHERE phone IS NOT NULL").fetchall()
+        changed = [(key, cid) for cid, phone, old, country in rows
+                   if (key := validate.stored_phone_key(phone, country) or None) != old]
         database.cursor().executemany("UPDATE customer SET phone_norm = ? WHERE id = ?", changed)
         database.execute_sql("INSERT OR REPLACE INTO setting (key, value) VALUES ('phone_keys', ?)", (region,))
 

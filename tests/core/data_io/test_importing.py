@@ -263,12 +263,12 @@ def test_existing_customers_are_matched_and_updated_never_erased(core_db, tmp_pa
     report = import_file("customers", path, (later := datetime(2026, 11, 23, 9, 0)))
     assert (report.inserted, report.updated, report.skipped) == (0, 3, 0)
     a, b, c = get_customer(ann.id), get_customer(bob.id), get_customer(cid.id)
-    assert (a.name, a.email, a.city, a.tags, a.custom) == ("Ann", "ANN@X.COM", "Paris", ("newsletter", "vip"),
-                                                           {"shoe": "42", "size": "M"})
+    assert (a.name, a.email, a.city, a.tags, a.custom) == ("Ann", "ann@x.com", "Paris", ("newsletter", "vip"),
+                                                           {"shoe": "42", "size": "M"})  # same address: kept as stored
     assert (b.name, b.email, b.city, b.phone) == ("Bob B.", "bob@x.com", "Berlin", "+49 30 1234567")
     assert (c.city, c.updated_at) == ("Hamburg", later)
     entries = rows("SELECT customer_id, body FROM interaction WHERE kind = 'system' ORDER BY customer_id")
-    assert entries[0] == (ann.id, f"updated by import {report.batch_id}: custom, email, tags")
+    assert entries[0] == (ann.id, f"updated by import {report.batch_id}: custom, tags")
 
 
 def test_conflicting_match_is_rejected(core_db, tmp_path, t0):

@@ -46,6 +46,18 @@ def test_reopening_with_another_region_re_keys_every_phone(tmp_path, now):
     assert stored(path)["region"] == "" and stored(path)["keys"]["0170 1234567"] == "01701234567"
 
 
+def test_re_keying_reads_a_national_number_in_its_customers_country(tmp_path, now):
+    path = tmp_path / "crm.db"
+    validate.use_phone_region(None)
+    open_database(path)
+    create_customer(now, name="Jennifer", phone="(217) 555-3344", country="United States")
+    close_database()
+    validate.use_phone_region("DE")
+    open_database(path)
+    close_database()
+    assert stored(path)["keys"] == {"(217) 555-3344": "+12175553344"}
+
+
 def test_a_process_that_loaded_no_config_leaves_the_keys_alone(tmp_path, now):
     path = tmp_path / "crm.db"
     validate.use_phone_region("DE")
