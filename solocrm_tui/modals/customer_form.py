@@ -43,11 +43,12 @@ class CustomerForm(FormScreen):
     def validate(self, values: dict[str, str]) -> dict[str, str]:
         """Check each field on its own so every wrong field gets its own message."""
         errors = {}
-        for key, value in _fields(values).items():
-            try:
-                clean_fields({key: value})
+        fields = _fields(values)
+        for key, value in fields.items():
+            try:  # a phone is read in the customer's country, as saving reads it
+                clean_fields({key: value, "country": fields["country"]} if key == "phone" else {key: value})
             except CRMError as exc:
-                errors[key] = str(exc)
+                errors.setdefault(getattr(exc, "field", None) or key, str(exc))
         return errors
 
     def save(self, values: dict[str, str]) -> None:

@@ -11,6 +11,7 @@ import threading
 
 from textual.widgets import Input, Label, Static
 
+from solocrm_tui.core import validate
 from solocrm_tui.core.contacts import customers
 from solocrm_tui.core.contacts.search import CustomerQuery, count_customers
 from solocrm_tui.core.stages import CUSTOMER_STAGES
@@ -535,3 +536,23 @@ async def test_the_form_puts_email_and_phone_refusals_under_their_fields(make_ap
         assert label_text(form.query_one("#error-phone", Label)) == (
             '"+33 6 12 34 56 78 9" is not a phone number (too long for +33)')
         assert CustomerModel.select().count() == 0
+
+
+async def test_the_form_reads_a_phone_in_the_customers_country(make_app, now):
+    validate.use_phone_region("US")  # a German number is no American one
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#field-name", Input).value = "Karl Berg"
+        form.query_one("#field-phone", Input).value = "030 12345678"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form and "is not a phone number" in label_text(form.query_one("#error-phone", Label))
+        form.query_one("#field-country", Input).value = "Germany"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not form
+        assert [(c.phone, c.phone_norm) for c in CustomerModel.select()] == [("030 12345678", "+493012345678")]
