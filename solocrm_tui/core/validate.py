@@ -194,10 +194,12 @@ def phone_region_code(value: str) -> str:
 
 
 @lru_cache(maxsize=1024)
+@lru_cache(maxsize=1024)
 def country_region(country: str | None) -> str | None:
     """The region of a contact's country cell (`US`, `de`, `United States`, `Österreich`),
     so their numbers without a country code are read as that country's; None when it
-    cannot be read as one, and the process's region applies."""
+    cannot be read as one, and the process's region applies. Asked once per imported row,
+    of a handful of distinct countries: cached."""
     if not country or not country.strip():
         return None
     code = country.strip().upper()
