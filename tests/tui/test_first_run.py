@@ -62,6 +62,16 @@ async def test_an_empty_book_opens_on_the_first_steps_and_a_adds_a_customer(make
         assert CustomerModel.select().count() == 1
 
 
+async def import_from_today(pilot, app, path) -> None:
+    """Today's `i`, the file's path typed into its prompt, Enter."""
+    await settle(pilot)
+    await pilot.press("i")
+    await settle(pilot)
+    app.screen.query_one("#prompt-input", Input).value = str(path)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def test_i_imports_a_csv_and_shows_its_report(make_app, tmp_path):
     csv = tmp_path / "people.csv"
     csv.write_text("name,email\nAnn Lee,ann@example.com\nBo,not-an-email\n", encoding="utf-8")
@@ -103,12 +113,7 @@ async def test_i_reads_another_tools_export_with_its_preset(make_app, tmp_path):
     notes = Notes()
     app = make_app("today")
     async with app.run_test(size=SIZE, message_hook=notes) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
-        app.screen.query_one("#prompt-input", Input).value = str(csv)
-        await pilot.press("enter")
-        await settle(pilot)
+        await import_from_today(pilot, app, csv)
         assert [n for (n,) in CustomerModel.select(CustomerModel.name).tuples()] == ["Ann Lee"]
         toast = [n for n in notes if n.severity == "information"][-1]
         assert toast.message.splitlines() == ["Google Contacts: added 1, updated 0, 1 note on timelines"]
@@ -120,12 +125,7 @@ async def test_a_broken_csv_is_one_line_and_changes_nothing(make_app, tmp_path):
     notes = Notes()
     app = make_app("today")
     async with app.run_test(size=SIZE, message_hook=notes) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
-        app.screen.query_one("#prompt-input", Input).value = str(csv)
-        await pilot.press("enter")
-        await settle(pilot)
+        await import_from_today(pilot, app, csv)
         assert "Type y to read it as utf-16" in text_of(app.screen.query_one(Label))  # it starts with that BOM
         await pilot.press("y", "enter")
         await settle(pilot)
@@ -187,12 +187,7 @@ async def test_i_asks_how_to_read_dates_that_read_both_ways(make_app, tmp_path):
     notes = Notes()
     app = make_app("today")
     async with app.run_test(size=SIZE, message_hook=notes) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
-        app.screen.query_one("#prompt-input", Input).value = str(csv)
-        await pilot.press("enter")
-        await settle(pilot)
+        await import_from_today(pilot, app, csv)
         assert isinstance(app.screen, Prompt)
         assert 'dates like "01/02/1980" that read both ways' in text_of(app.screen.query_one(Label))
         await pilot.press("x", "enter")
@@ -211,12 +206,7 @@ async def test_i_offers_to_read_a_windows_file(make_app, tmp_path):
     csv.write_bytes("name,email\nZoë Müller,zoe@example.com\n".encode("cp1252"))
     app = make_app("today")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
-        app.screen.query_one("#prompt-input", Input).value = str(csv)
-        await pilot.press("enter")
-        await settle(pilot)
+        await import_from_today(pilot, app, csv)
         assert isinstance(app.screen, Prompt)
         assert "Type y to read it as cp1252" in text_of(app.screen.query_one(Label))
         await pilot.press("y", "enter")
