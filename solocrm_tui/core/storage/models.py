@@ -259,10 +259,22 @@ class FollowUp(BaseModel):
     snoozes = IntegerField(default=0)
     notified_at = DateTimeField(null=True)
     created_at = DateTimeField()
+    recurrence = CharField(null=True)  # an RRULE without DTSTART (migration 0010); NULL: once
+    recur_from = CharField(null=True)  # "due" or "done": what the next occurrence counts from
+    series_id = IntegerField(null=True, index=True)  # the first follow-up of its series
 
     class Meta:
         table_name = "followup"
         indexes = ((("done_at", "due_at"), False), (("notified_at", "due_at"), False))
+
+
+class Cadence(BaseModel):
+    """Keep in touch every `days`: with one customer, or with everyone who has `tag`."""
+
+    customer = ForeignKeyField(Customer, backref="cadences", on_delete="CASCADE", null=True, unique=True)
+    tag = CharField(null=True, unique=True)
+    days = IntegerField()
+    created_at = DateTimeField()
 
 
 class Campaign(BaseModel):
@@ -375,4 +387,4 @@ class Setting(BaseModel):
 
 ALL_MODELS = (Customer, Interaction, Order, OrderLine, Deal, DealStageChange, FollowUp, Campaign,
               CampaignTarget, Ticket, StageChange, ModelRun, Batch, BatchChange, Erasure, JobState,
-              QueueDismissal, Setting)
+              QueueDismissal, Setting, Cadence)
