@@ -40,7 +40,7 @@ _SQL = {
                      "FROM interaction i JOIN customer c ON c.id = i.customer_id ORDER BY i.id"),
     "followups": ("SELECT f.id AS solocrm_id, f.customer_id AS solocrm_customer_id, c.name AS customer_name, "
                   "c.external_id AS customer_external_id, c.email AS customer_email, f.deal_id, f.title, f.due_at, "
-                  "f.done_at, f.snoozes, f.notified_at, f.created_at "
+                  "f.done_at, f.snoozes, f.notified_at, f.created_at, f.recurrence, f.recur_from, f.series_id "
                   "FROM followup f LEFT JOIN customer c ON c.id = f.customer_id ORDER BY f.id"),
 }
 # Only the next open occurrence of a series goes into a calendar: the RRULE brings the rest.

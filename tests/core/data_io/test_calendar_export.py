@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -154,3 +155,11 @@ def test_the_local_zone_is_where_etc_localtime_points(tmp_path):
     assert local_zone({}, tmp_path).key == "Europe/Paris"
     (tmp_path / "timezone").unlink()
     assert local_zone({}, tmp_path) is None
+
+
+def test_csv_and_json_carry_the_rule_and_the_series(series, t0):
+    out = io.StringIO(newline="")
+    exporting.write("followups", "json", out, t0)
+    calls = [row for row in json.loads(out.getvalue()) if row["title"] == "Call Ann"]
+    assert [(row["recurrence"], row["recur_from"], row["series_id"]) for row in calls] == [
+        ("FREQ=WEEKLY;INTERVAL=2", "due", series.id)] * 2
