@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from solocrm_tui import cli
+from tests.core.data_io.test_exporting import components, unfold
 
 NOW = datetime(2026, 11, 22, 10, 30)
 PEOPLE = "\ufeffFull Name;E-Mail;Mobile;Company\nAnn Smith;ann@x.com;+49 30 1234567;Acme\nAnn Smyth;ann+2@x.com;;Acme\n"
@@ -288,7 +289,41 @@ def test_export_to_stdout_and_files(capsys, db, people, tmp_path):
     assert json.loads(out)["customer"]["email"] == "ann@x.com"
 
 
+def test_export_followups_as_calendar_events_in_the_local_zone(capsys, db, people, tmp_path, monkeypatch):
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    run(capsys, "--db", str(db), "import", "customers", str(people))
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("INSERT INTO followup (customer_id, title, due_at, created_at, snoozes, recurrence, recur_from) "
+                     "VALUES (1, 'Call Ann', '2026-11-27 09:00:00', '2026-11-20 09:00:00', 0, 'FREQ=WEEKLY;BYDAY=FR', 'due')")
+    conn.close()
+    code, out, err = run(capsys, "--db", str(db), "export", "followups", "--events", "-o", str(tmp_path / "f.ics"))
+    assert code == 0 and "exported 1 followups" in out and err == ""
+    lines = unfold((tmp_path / "f.ics").read_bytes().decode("utf-8"))
+    assert lines[0] == "BEGIN:VCALENDAR" and lines[-1] == "END:VCALENDAR"
+    for name in ("VCALENDAR", "VTIMEZONE", "STANDARD", "DAYLIGHT", "VEVENT", "VALARM"):
+        assert lines.count(f"BEGIN:{name}") == lines.count(f"END:{name}") >= 1
+    zone, = components(lines, "VTIMEZONE")
+    start = next(line for line in lines if line.startswith("DTSTART;"))
+    assert start == f"DTSTART;TZID={zone['TZID'][0]}:20261127T090000" and zone["TZID"] == ["Europe/Berlin"]
+    event, = components(lines, "VEVENT")
+    assert event["RRULE"] == ["FREQ=WEEKLY;BYDAY=FR"] and {"UID", "DTSTAMP", "DURATION", "SUMMARY"} <= set(event)
+
+
+def test_events_say_so_when_the_local_zone_has_no_name(capsys, db, people, tmp_path, monkeypatch):
+    monkeypatch.setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")
+    run(capsys, "--db", str(db), "import", "customers", str(people))
+    code, out, err = run(capsys, "--db", str(db), "export", "followups", "--format", "ics", "--events",
+                         "-o", str(tmp_path / "f.ics"))
+    assert code == 0 and "exported 0 followups" in out
+    assert err.strip().splitlines() == ["solocrm: note: this machine's time zone has no name (set TZ=Area/City): "
+                                        "event times are floating local times"]
+    assert b"TZID" not in (tmp_path / "f.ics").read_bytes()
+
+
 @pytest.mark.parametrize("argv, message", [
+    (("export", "orders", "--events"), "--events works only for `export followups --format ics`"),
+    (("export", "followups", "--format", "csv", "--events"), "--events works only for"),
     (("export", "orders", "--format", "vcf"), "--format vcf does not work for orders: use csv or json"),
     (("export", "customers", "--format", "ics"), "--format ics does not work for customers"),
     (("export", "all"), "give a directory with -o DIR"),

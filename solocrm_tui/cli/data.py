@@ -116,11 +116,17 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     exp.epilog = ("CSV cells starting with = + - @ tab or CR get a leading ' so spreadsheets never run them.\n"
                   "CSV files start with a UTF-8 BOM (Excel-friendly); CSV on stdout is plain UTF-8.\n"
                   "vcf works for customers, ics for followups (open ones); `all` writes one file per kind to -o DIR.\n"
+                  "A recurring follow-up is one calendar entry with its RRULE (its next open occurrence).\n"
+                  "--events writes follow-ups as events (VEVENT) for calendar apps that ignore tasks (VTODO):\n"
+                  "  15 minutes at the due time with a reminder, in this machine's time zone ($TZ or\n"
+                  "  /etc/localtime) with its VTIMEZONE; floating local times if the zone has no name.\n"
                   "--customer ID writes everything stored about one person as JSON (GDPR access request).")
     exp.add_argument("kind", nargs="?", choices=("customers", "orders", "interactions", "followups", "all", "campaign"))
     exp.add_argument("campaign", nargs="?", type=id_of("campaign"), metavar="CAMPAIGN_ID",
                      help="with `campaign`: mail-merge CSV of its targets (opted-out customers left out)")
     exp.add_argument("--format", choices=("csv", "json", "vcf", "ics"), help="default csv (json for --customer)")
+    exp.add_argument("--events", action="store_true",
+                     help="followups as calendar events (VEVENT) in the local time zone, not tasks; implies ics")
     exp.add_argument("-o", "--output", metavar="PATH", help="file (or directory for all); - or none for stdout")
     exp.add_argument("--customer", type=customer_id, metavar="ID", help="everything about one customer, as JSON")
     forget = command("forget", "erase a customer and everything about them (GDPR); orders stay anonymously")
@@ -225,8 +231,8 @@ def cmd_export(args, now: datetime) -> int:
         raise ValidationError("say what to export: customers, orders, interactions, followups or all (or --customer ID)")
     if args.kind == "campaign" or args.campaign is not None:
         return _export_campaign(args, to_stdout)
-    format_ = args.format or "csv"
-    exporting.check_format(args.kind, format_)
+    format_ = args.format or ("ics" if args.events and args.kind == "followups" else "csv")
+    exporting.check_format(args.kind, format_, events=args.events)
     if args.kind == "all":
         if to_stdout:
             raise ValidationError("`export all` writes one file per kind: give a directory with -o DIR")
@@ -235,12 +241,24 @@ def cmd_export(args, now: datetime) -> int:
             print(f"{count:>9,}  {path}")
         return 0
     open_db(args, create=False)
+    zone = _event_zone() if args.events else None
     if to_stdout:
-        exporting.write(args.kind, format_, stdout(), now)
+        exporting.write(args.kind, format_, stdout(), now, events=args.events, zone=zone)
     else:
-        count = exporting.write_file(args.kind, format_, Path(args.output), now)
+        count = exporting.write_file(args.kind, format_, Path(args.output), now, events=args.events, zone=zone)
         print(f"exported {count:,} {args.kind} to {args.output}")
     return 0
+
+
+def _event_zone():
+    """The zone events are placed in; when it has no name the calendar gets floating times, and the user is told."""
+    from solocrm_tui.core.data_io.timezones import local_zone
+
+    zone = local_zone()
+    if zone is None:
+        print("solocrm: note: this machine's time zone has no name (set TZ=Area/City): "
+              "event times are floating local times", file=sys.stderr)
+    return zone
 
 
 def _export_campaign(args, to_stdout: bool) -> int:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from solocrm_tui.core.data_io import documents
 from solocrm_tui.core.data_io import formats as fmt
@@ -39,16 +40,45 @@ _SQL = {
                      "FROM interaction i JOIN customer c ON c.id = i.customer_id ORDER BY i.id"),
     "followups": ("SELECT f.id AS solocrm_id, f.customer_id AS solocrm_customer_id, c.name AS customer_name, "
                   "c.external_id AS customer_external_id, c.email AS customer_email, f.deal_id, f.title, f.due_at, "
-                  "f.done_at, f.snoozes, f.notified_at, f.created_at "
+                  "f.done_at, f.snoozes, f.notified_at, f.created_at, f.recurrence, f.recur_from, f.series_id "
                   "FROM followup f LEFT JOIN customer c ON c.id = f.customer_id ORDER BY f.id"),
 }
+# Only the next open occurrence of a series goes into a calendar: the RRULE brings the rest.
+_OPEN_OCCURRENCES = (
+    "SELECT id, series_id, customer_id, customer_name, title, due_at, recurrence FROM ("
+    " SELECT f.id, COALESCE(f.series_id, f.id) AS series_id, f.customer_id, c.name AS customer_name, f.title,"
+    " f.due_at, f.recurrence,"
+    " ROW_NUMBER() OVER (PARTITION BY COALESCE(f.series_id, f.id) ORDER BY f.due_at, f.id) AS nth"
+    " FROM followup f LEFT JOIN customer c ON c.id = f.customer_id WHERE f.done_at IS NULL)"
+    " WHERE nth = 1 ORDER BY id")
 
 
-def check_format(kind: str, format_: str) -> None:
+def check_format(kind: str, format_: str, *, events: bool = False) -> None:
     if kind not in FORMATS:
         raise ValidationError(f'cannot export "{kind}": use {", ".join(KINDS)} or all')
     if format_ not in FORMATS[kind]:
         raise ValidationError(f"--format {format_} does not work for {kind}: use {' or '.join(FORMATS[kind])}")
+    if events and (kind, format_) != ("followups", "ics"):
+        raise ValidationError("--events works only for `export followups --format ics`")
+
+
+def _write_calendar(out: TextIO, now: datetime, events: bool, zone: ZoneInfo | None) -> int:
+    """The open occurrence of each follow-up series (and each one-shot), as VTODOs or as VEVENTs."""
+    connection = database.connection()
+    out.write(fmt.calendar_head())
+    first, last = connection.execute("SELECT MIN(due_at), MAX(due_at) FROM followup WHERE done_at IS NULL").fetchone()
+    if events and zone and first:
+        out.write(fmt.vtimezone(zone, datetime.fromisoformat(first).year - 1,
+                                max(datetime.fromisoformat(last).year, now.year) + 1))
+    cursor = connection.execute(_OPEN_OCCURRENCES)
+    names = [d[0] for d in cursor.description]
+    count = 0
+    for row in cursor:
+        item = dict(zip(names, row))
+        out.write(fmt.event(item, now, zone) if events else fmt.todo(item, now))
+        count += 1
+    out.write(fmt.calendar_tail())
+    return count
 
 
 def rows(kind: str) -> Iterator[dict]:
@@ -66,23 +96,22 @@ def rows(kind: str) -> Iterator[dict]:
         yield item
 
 
-def write(kind: str, format_: str, out: TextIO, now: datetime) -> int:
-    """Write every row of `kind` to `out`; returns how many."""
-    check_format(kind, format_)
+def write(kind: str, format_: str, out: TextIO, now: datetime, *, events: bool = False,
+          zone: ZoneInfo | None = None) -> int:
+    """Write every row of `kind` to `out`; returns how many.
+
+    A calendar holds open follow-ups only, as tasks, or with `events` as events whose
+    times are in `zone` (floating when None).
+    """
+    check_format(kind, format_, events=events)
     items = rows(kind)
     if format_ == "csv":
         return _write_csv(items, out)
     if format_ == "json":
         return _write_json(items, out)
-    count = 0
     if format_ == "ics":
-        out.write(fmt.calendar_head())
-        for item in items:
-            if item["done_at"] is None:
-                out.write(fmt.todo({**item, "id": item["solocrm_id"], "customer_id": item["solocrm_customer_id"]}, now))
-                count += 1
-        out.write(fmt.calendar_tail())
-        return count
+        return _write_calendar(out, now, events, zone)
+    count = 0
     for item in items:
         out.write(fmt.vcard(item))
         count += 1
@@ -146,10 +175,11 @@ def _to_file(path: Path | str, format_: str, body: Callable[[TextIO], int]) -> i
     return count
 
 
-def write_file(kind: str, format_: str, path: Path | str, now: datetime) -> int:
+def write_file(kind: str, format_: str, path: Path | str, now: datetime, *, events: bool = False,
+               zone: ZoneInfo | None = None) -> int:
     """Export to a file atomically; returns the row count."""
-    check_format(kind, format_)
-    return _to_file(path, format_, lambda out: write(kind, format_, out, now))
+    check_format(kind, format_, events=events)
+    return _to_file(path, format_, lambda out: write(kind, format_, out, now, events=events, zone=zone))
 
 
 def write_person_file(customer_id: int, path: Path | str, now: datetime) -> None:
