@@ -73,6 +73,8 @@ class QueueItem:
     due_at: datetime | None = None
     followup_id: int | None = None
     deal_id: int | None = None
+    silent_days: int | None = None  # keep in touch: days since the last contact ...
+    cadence_days: int | None = None  # ... and the cadence it has passed
 
 
 @dataclass(frozen=True)

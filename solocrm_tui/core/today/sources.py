@@ -183,7 +183,7 @@ def cadence_items(now: datetime, settings: Any) -> Iterable[QueueItem]:
         urgency = URGENCY["cadence"] + URGENCY["cadence_late"] * late + _extras(row.tags, None)
         yield QueueItem("cadence", row.customer_id, row.customer_name, "keep in touch",
                         (cadence.reason(row),) + _vip_reason(row.tags), round(urgency, 2),
-                        due_at=row.last_contact_at)
+                        due_at=row.last_contact_at, silent_days=row.silent_days, cadence_days=row.days)
 
 
 def _sql_time(value: datetime) -> str:
