@@ -65,6 +65,7 @@ class ProfileCard(Static):
             *_margin_lines(line, detail.margin, book),
             line("last order", ago(c.last_order_at, now) if c.last_order_at else "never"),
             line("last contact", ago(c.last_contact_at, now)),
+            *_cadence_lines(line, detail),
             *_risk_lines(line, detail, horizon_days),
             line(f"buy days {horizon_days}d", _purchases(c.expected_purchases, c.expected_purchases_low,
                                                          c.expected_purchases_high)),
@@ -137,6 +138,15 @@ def _margin_lines(line, m: CustomerMargin, book: Margin | None) -> list[Field]:
              if missing and m.orders_with_cost else None),
     ]
     return [item for item in lines if item is not None]
+
+
+def _cadence_lines(line, detail: CustomerDetail) -> list[Field]:
+    """"every 30 days (#vip)": the rhythm Today holds the customer to, and where it comes from;
+    no line at all without one (a None would be read as a blank separator)."""
+    found = detail.cadence
+    if found is None:
+        return []
+    return [line("in touch", f"every {count(found.days, 'day')}" + (f" (#{found.tag})" if found.tag else ""))]
 
 
 def _with_range(shown: str, low: float | None, high: float | None, fmt) -> str:

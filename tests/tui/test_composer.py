@@ -331,7 +331,7 @@ async def test_tab_completes_commands_and_names(make_app, people):
         await pilot.press(*"/c", "tab")  # /call and /close: both shown, nothing completed
         await settle(pilot)
         assert field.value == "/c"
-        assert last_line(app) == ("/call  /close", "hint")
+        assert last_line(app) == ("/cadence  /call  /close", "hint")
 
 
 async def test_up_recalls_previous_commands(make_app, people):

@@ -139,10 +139,10 @@ async def test_tab_options_leave_the_tail_at_the_next_line(make_app, ann):
         await settle(pilot)
         await pilot.press("slash", *"/c", "tab")
         await settle(pilot)
-        assert tail(app)[-1] == "/call  /close"
+        assert tail(app)[-1] == "/cadence  /call  /close"
         app.screen.query_one("#composer-input").value = ""
         await type_line(pilot, "@Ann_Lee hello")
-        assert "/call  /close" not in tail(app)
+        assert "/cadence  /call  /close" not in tail(app)
         assert tail(app)[-1] == "✓ note logged for Ann Lee"
 
 

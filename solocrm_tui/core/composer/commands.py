@@ -98,6 +98,17 @@ class Unarchive:
 
 
 @dataclass(frozen=True, slots=True)
+class KeepInTouch:
+    """`/cadence`: set (`days`), stop (`stop`) or, with neither, ask the keep-in-touch
+    cadence of the customer in focus, @who, or everyone with `tag`."""
+
+    days: int | None
+    tag: str | None = None
+    target: str | None = None
+    stop: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class AddCustomer:
     name: str
     email: str | None = None
@@ -131,5 +142,5 @@ class ShowLog:
 
 Command = (
     Note | LogInteraction | NewFollowUp | Buy | NewDeal | MoveStage | Won | Lost | OpenTicket
-    | CloseTicket | Responded | Tag | Untag | Unarchive | AddCustomer | Find | Go | Undo | Help | ShowLog
+    | CloseTicket | Responded | Tag | Untag | Unarchive | KeepInTouch | AddCustomer | Find | Go | Undo | Help | ShowLog
 )

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.composer import grammar as c
-from solocrm_tui.core.contacts import customers, followups, lifecycle, timeline
+from solocrm_tui.core.contacts import cadence, customers, followups, lifecycle, timeline
 from solocrm_tui.core.contacts.search import find_by_name, resolve_mention
 from solocrm_tui.core.dates import format_due
 from solocrm_tui.core.errors import ValidationError
@@ -144,6 +144,35 @@ def _unarchive(cmd, cid, name, ctx):
     return Outcome(f"✓ {name} is back on the customer list", cid, f"unarchiving {name}")
 
 
+def _cadence(cmd, cid, name, ctx):
+    if cmd.stop:
+        if not cadence.clear_cadence(customer_id=cid):
+            raise ValidationError(f"{name} has no cadence of their own")
+        return Outcome(f"✓ no cadence for {name} any more", cid, f"cadence for {name}")
+    if cmd.days is None:
+        found = cadence.cadence_of(cid)
+        if found is None:
+            return Outcome(f"{name} has no keep-in-touch cadence: set one with /cadence 30d", cid)
+        return Outcome(f"{name}: keep in touch every {found.days} days" + (f" (#{found.tag})" if found.tag else ""), cid)
+    cadence.set_cadence(cmd.days, ctx.now, customer_id=cid)
+    return Outcome(f"✓ keep in touch with {name} every {cmd.days} days", cid, f"cadence for {name}")
+
+
+def _tag_cadence(cmd: c.KeepInTouch, ctx: Context) -> Outcome:
+    """`/cadence #vip 30d`: everyone with the tag, now and later; the tag may have no one yet."""
+    if cmd.stop:
+        if not cadence.clear_cadence(tag=cmd.tag):
+            raise ValidationError(f"no cadence for #{cmd.tag} to stop")
+        return Outcome(f"✓ no cadence for #{cmd.tag} any more", undo_label=f"cadence for #{cmd.tag}")
+    if cmd.days is None:
+        days = cadence.tag_cadence(cmd.tag)
+        return Outcome(f"#{cmd.tag}: keep in touch every {days} days" if days else
+                       f"no cadence for #{cmd.tag}: set one with /cadence #{cmd.tag} 30d")
+    cadence.set_cadence(cmd.days, ctx.now, tag=cmd.tag)
+    return Outcome(f"✓ keep in touch with everyone tagged #{cmd.tag} every {cmd.days} days",
+                   undo_label=f"cadence for #{cmd.tag}")
+
+
 def _add(cmd, ctx):
     new = customers.create_customer(ctx.now, name=cmd.name, email=cmd.email, phone=cmd.phone)
     return Outcome(f"✓ added {new.name} (#{new.id})", new.id, f"adding {new.name}")
@@ -151,7 +180,8 @@ def _add(cmd, ctx):
 
 _ON_CUSTOMER = {c.Note: _log, c.LogInteraction: _log, c.NewFollowUp: _follow, c.Buy: _buy, c.NewDeal: _deal,
                 c.MoveStage: _stage, c.Won: _stage, c.Lost: _stage, c.OpenTicket: _ticket,
-                c.CloseTicket: _close, c.Responded: _responded, c.Tag: _tag, c.Untag: _tag, c.Unarchive: _unarchive}
+                c.CloseTicket: _close, c.Responded: _responded, c.Tag: _tag, c.Untag: _tag, c.Unarchive: _unarchive,
+                c.KeepInTouch: _cadence}
 
 
 def execute(command: c.Command, ctx: Context) -> Outcome:
@@ -169,6 +199,8 @@ def execute(command: c.Command, ctx: Context) -> Outcome:
     if isinstance(command, c.NewFollowUp) and (command.personal or command.target is None
                                                and ctx.focus_customer_id is None):
         return _personal_follow(command, ctx)
+    if isinstance(command, c.KeepInTouch) and command.tag is not None:
+        return _tag_cadence(command, ctx)
     handler = _ON_CUSTOMER.get(type(command))
     if handler is None:
         raise ValidationError("that command cannot be carried out here")

@@ -25,6 +25,7 @@ from solocrm_tui.core.composer.commands import (  # noqa: F401 - re-exported as 
     Find,
     Go,
     Help,
+    KeepInTouch,
     LogInteraction,
     Lost,
     MoveStage,
@@ -66,6 +67,7 @@ COMMANDS: dict[str, str] = {
     "/tag": "/tag [@who] TAG — add a tag",
     "/untag": "/untag [@who] TAG — remove a tag",
     "/unarchive": "/unarchive [@who] — bring an archived customer back to the list",
+    "/cadence": "/cadence [@who | #TAG] [30d | 4w | 2m | off] — keep in touch on a rhythm; alone, says the current one",
     "/add": "/add NAME [EMAIL] [PHONE] — add a customer",
     "/find": "/find [TEXT] — find anything: customers by name, and every note, call, follow-up, deal, ticket and order (also ctrl+f)",
     "/go": "/go today|customers|pipeline|insights — switch screen",
@@ -206,6 +208,27 @@ def _todo(cmd: str, text: str, target: str | None, now: datetime) -> NewFollowUp
     return replace(_follow(cmd, text, None, now), personal=True)
 
 
+_PERIOD = re.compile(r"(\d+)([dwm])")
+_PERIOD_DAYS = {"d": 1, "w": 7, "m": 30}  # a month of cadence is 30 days: a rhythm, not a calendar date
+
+
+def _cadence(cmd: str, text: str, target: str | None, now: datetime) -> KeepInTouch:
+    words = text.split()
+    tag = _tag_name(cmd, words.pop(0)) if words and words[0].startswith("#") else None
+    if tag is not None and target is not None:
+        raise ValidationError("a cadence is for one customer or one tag, not both: /cadence @who 30d or /cadence #tag 30d")
+    if len(words) > 1:
+        raise _usage(cmd, f'one period, got "{" ".join(words)}"')
+    if not words:
+        return KeepInTouch(None, tag, target)
+    if words[0].lower() == "off":
+        return KeepInTouch(None, tag, target, stop=True)
+    period = _PERIOD.fullmatch(words[0].lower())
+    if period is None:
+        raise ValidationError(f'a cadence is a period such as 30d, 4w or 2m, got "{words[0]}"')
+    return KeepInTouch(int(period[1]) * _PERIOD_DAYS[period[2]], tag, target)
+
+
 def _add(cmd: str, text: str) -> AddCustomer:
     quoted = ""
     if text.startswith('"'):
@@ -278,6 +301,7 @@ _on_customer: dict[str, Handler] = {
     "/tag": lambda c, t, who, now: Tag(_tag_name(c, t), who),
     "/untag": lambda c, t, who, now: Untag(_tag_name(c, t), who),
     "/unarchive": lambda c, t, who, now: _bare(c, t, Unarchive(who)),
+    "/cadence": _cadence,
 }
 _global: dict[str, Callable[[str, str], Command]] = {
     "/add": _add,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from solocrm_tui.core.contacts import customers, followups, lifecycle, timeline
+from solocrm_tui.core.contacts.cadence import CustomerCadence, cadence_of
 from solocrm_tui.core.sales import deals, margin, orders
 from solocrm_tui.core.sales.margin import CustomerMargin
 from solocrm_tui.core.service import tickets
@@ -38,6 +39,7 @@ class CustomerDetail:
     tickets: tuple[Ticket, ...]
     margin: CustomerMargin
     scored_as_of: datetime | None = None  # the moment the stored churn risks were computed as of
+    cadence: CustomerCadence | None = None  # keep in touch: the customer's own rhythm or their tag's
 
     @property
     def risk_is_current(self) -> bool:
@@ -74,4 +76,5 @@ def read_detail(customer_id: int, focus: tuple[str, int] | None = None) -> Custo
         tuple(followups.customer_followups(customer_id, include_done=True)),
         tuple(tickets.customer_tickets(customer_id)),
         margin.customer_margin(customer_id),
-        lifecycle.scored_as_of())
+        lifecycle.scored_as_of(),
+        cadence_of(customer_id))

@@ -13,6 +13,7 @@ so the ranking can be reasoned about (and tuned) in one place:
     stale deal  = stale_deal + stale_week * min(weeks past the threshold, cap) + value
     churn risk  = churn_risk + value_log10 * log10(1 + value at risk) + vip      (today.sources)
     old ticket  = old_ticket + ticket_day * min(days past the threshold, cap) + vip (today.sources)
+    keep in touch = cadence + cadence_late * min(cadences late beyond the first, cap) + vip
     extras      = vip (customer tagged vip) + value_log10 * log10(1 + money at stake)
 
 Suggestions (every source but follow-ups) are capped per kind at
@@ -47,6 +48,9 @@ URGENCY: dict[str, float] = {
     "old_ticket": 5.0,       # a ticket open longer than the configured days (today.sources) ...
     "ticket_day": 0.2,       # + per day beyond that ...
     "ticket_cap": 10.0,      # ... counted up to this many days
+    "cadence": 3.0,          # silent longer than the keep-in-touch cadence (customer's or tag's)
+    "cadence_late": 0.5,     # + per cadence late beyond the first ...
+    "cadence_cap": 6.0,      # ... counted up to this many cadences
 }
 # With these numbers a due follow-up (>= 10) outranks every suggestion (< 10 unless a
 # customer is worth millions): the owner's own promises come first.
@@ -60,7 +64,7 @@ UNKNOWN_BIRTH_YEAR = 1900          # a birthday stored in this year or before ha
 
 @dataclass(frozen=True, slots=True)
 class QueueItem:
-    kind: str  # "followup" | "birthday" | "repurchase" | "stale_deal" | …
+    kind: str  # "followup" | "birthday" | "repurchase" | "stale_deal" | "cadence" | …
     customer_id: int | None
     customer_name: str | None  # None for a personal to-do (a follow-up without a customer)
     title: str
@@ -69,6 +73,8 @@ class QueueItem:
     due_at: datetime | None = None
     followup_id: int | None = None
     deal_id: int | None = None
+    silent_days: int | None = None  # keep in touch: days since the last contact ...
+    cadence_days: int | None = None  # ... and the cadence it has passed
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ without what the owner dismissed. `todays_queue` is what the screen and `solocrm
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +39,28 @@ def build_queue(now: datetime, config_today: Any = None,
         if produced and produced[0].kind not in UNCAPPED_KINDS:
             produced = produced[:MAX_SUGGESTIONS_PER_KIND]
         items.extend(produced)
-    return sorted(items, key=_sort_key)
+    return sorted(_one_silence_row(items), key=_sort_key)
+
+
+def _one_silence_row(items: list[QueueItem]) -> list[QueueItem]:
+    """A customer both at churn risk and past their keep-in-touch cadence gets one row:
+    the churn row, its "no contact" reason worded as the cadence's, which says the rhythm
+    the owner chose (two rows saying "no contact" for one person read as a duplicate)."""
+    behind = {i.customer_id: i.reasons[0] for i in items if i.kind == "cadence"}
+    churning = {i.customer_id for i in items if i.kind == "churn_risk" and i.customer_id in behind}
+    merged = []
+    for item in items:
+        if item.kind == "cadence" and item.customer_id in churning:
+            continue
+        if item.kind == "churn_risk" and item.customer_id in churning:
+            silence = behind[item.customer_id]
+            item = replace(item, reasons=tuple(silence if _is_silence(r) else r for r in item.reasons))
+        merged.append(item)
+    return merged
+
+
+def _is_silence(reason: str) -> bool:
+    return reason.startswith(("no contact for", "never contacted"))
 
 
 def _sort_key(item: QueueItem) -> tuple:

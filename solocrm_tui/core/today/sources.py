@@ -20,6 +20,7 @@ from peewee import JOIN
 
 from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.analytics import attention
+from solocrm_tui.core.contacts import cadence
 from solocrm_tui.core.counts import count
 from solocrm_tui.core.dates import days_ago
 from solocrm_tui.core.stages import OPEN_DEAL_STAGES
@@ -28,6 +29,7 @@ from solocrm_tui.core.storage.models import Deal as D
 from solocrm_tui.core.storage.models import FollowUp as F
 from solocrm_tui.core.storage.models import Ticket, database
 from solocrm_tui.core.today.items import (
+    MAX_SUGGESTIONS_PER_KIND,
     REPURCHASE_MAX_SILENCE_DAYS,
     REPURCHASE_MIN_ORDERS,
     REPURCHASE_MIN_SILENCE_DAYS,
@@ -174,9 +176,19 @@ def old_ticket_items(now: datetime, settings: Any) -> Iterable[QueueItem]:
                         round(urgency, 2), due_at=opened)
 
 
+def cadence_items(now: datetime, settings: Any) -> Iterable[QueueItem]:
+    """Customers silent past their keep-in-touch cadence, leads and non-buyers too."""
+    for row in cadence.overdue(now, MAX_SUGGESTIONS_PER_KIND):
+        late = min(row.silent_days / row.days - 1, URGENCY["cadence_cap"])
+        urgency = URGENCY["cadence"] + URGENCY["cadence_late"] * late + _extras(row.tags, None)
+        yield QueueItem("cadence", row.customer_id, row.customer_name, "keep in touch",
+                        (cadence.reason(row),) + _vip_reason(row.tags), round(urgency, 2),
+                        due_at=row.last_contact_at, silent_days=row.silent_days, cadence_days=row.days)
+
+
 def _sql_time(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S")
 
 
 SOURCES: tuple[Source, ...] = (followup_items, birthday_items, repurchase_items, stale_deal_items,
-                               churn_risk_items, old_ticket_items)
+                               churn_risk_items, old_ticket_items, cadence_items)
