@@ -28,6 +28,7 @@ from solocrm_tui.core.contacts.recurrence import (
     phrase,
     split_every,
     starts_series,
+    suffix,
 )
 from solocrm_tui.core.dates import split_when
 from solocrm_tui.core.sales import deals, margin, orders
@@ -289,6 +290,10 @@ class CustomerScreen(CRMScreen):
             if text:
                 now = self.app.now()
                 when, rule, new_title = parsed(text)
+                current = self.series.get(followup_id)
+                if rule is not None and current is not None and rule == Recurrence(current.recurrence,
+                                                                                   current.recur_from or "due"):
+                    when = current.due_at  # the same rhythm (a new title): this occurrence stays where it is
 
                 def write():
                     if rule is None:
@@ -300,7 +305,7 @@ class CustomerScreen(CRMScreen):
                                   undo_as=f"rescheduling “{title}”")
 
         self.app.push_screen(Prompt(f"Reschedule “{title}” (when or every …, then the title):",
-                                    value=f"{typed_due} {title}", check=parsed,
+                                    value=f"{typed_due} {title}{self._typed_tail(followup_id)}", check=parsed,
                                     placeholder="fri 14:30 send the quote, or every fri 9:00 weekly call"), moved)
 
     @on(TabBar.Chosen)
@@ -356,11 +361,17 @@ class CustomerScreen(CRMScreen):
 
     def _typed_when(self, followup_id: int) -> str:
         """What the reschedule prompt starts from: the due moment, or a series' rhythm in
-        the composer's words (its `until`/`from done` are left for the owner to add again)."""
+        the composer's words."""
         f = self.series.get(followup_id)
         if f is None:
             return f"{self.due_at[followup_id]:%Y-%m-%d %H:%M}"
         return phrase(f.recurrence, f.recur_from, f.due_at)
+
+    def _typed_tail(self, followup_id: int) -> str:
+        """A series' ` until …` and ` from done`, which follow the title."""
+        f = self.series.get(followup_id)
+        tail = suffix(f.recurrence, f.recur_from) if f is not None else ""
+        return f" {tail}" if tail else ""
 
     def _selected_followup(self, verb: str) -> int | None:
         selected = self.selected_row()

@@ -90,3 +90,26 @@ async def test_d_on_a_series_brings_the_next_x_stops_it(make_app, ann, now):
         await pilot.press("d")
         await settle(pilot)
         assert followup_rows(screen) == [["Fri 20 Nov", "weekly call", "", "✓"]]  # no next one
+
+
+async def test_e_on_a_series_starts_from_its_rhythm_and_changes_it(make_app, ann, now):
+    first = followups.create_followup("weekly call", datetime(2026, 11, 27, 9, 0), now, customer_id=ann.id)
+    followups.repeat(first.id, datetime(2026, 11, 27, 9, 0), followups.Recurrence("FREQ=WEEKLY;BYDAY=FR"), now)
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_ann(pilot, ann)
+        await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        field = app.screen.query_one(Input)
+        assert field.value == "every fri 09:00 weekly call"
+        await pilot.press("end", *" now", "enter")  # the same rhythm, a new title: the occurrence stays
+        await settle(pilot)
+        assert followup_rows(screen) == [["Fri 27 Nov", "weekly call now", "every Friday 9:00", ""]]
+
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("ctrl+u", *"every month on the 1st invoice until 2027-06-30", "enter")
+        await settle(pilot)
+        assert followup_rows(screen) == [["Tue 1 Dec", "invoice", "every month on the 1st, until 30 Jun 2027", ""]]
