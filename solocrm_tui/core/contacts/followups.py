@@ -140,7 +140,8 @@ def repeat(followup_id: int, first_due: datetime, rule: Recurrence, now: datetim
 
 
 def snooze(ids: Iterable[int], until: datetime, now: datetime) -> int:
-    """Move follow-ups to `until`; they become due again and will notify again then."""
+    """Move follow-ups to `until`; they become due again and will notify again then. On a
+    series only this occurrence moves: the next one still follows the series' rhythm."""
     if until <= now:
         raise ValidationError("snooze needs a time in the future")
     ids = list(ids)
