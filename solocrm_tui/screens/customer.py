@@ -45,7 +45,7 @@ from solocrm_tui.widgets.timeline import Timeline
 TABS = {
     "orders": ("Date", "Amount", "Description"),
     "deals": ("Title", "Stage", "Value", "Prob.", "Close"),
-    "followups": ("Due", "Title", "Repeats", "Done"),
+    "followups": ("Due", "Title", "Done", "Repeats"),
     "tickets": ("Opened", "Subject", "Status", "Score"),
 }
 CHANGED = {"timeline": "interactions"}  # the DataChanged name of a tab's rows, where it differs
@@ -115,6 +115,12 @@ class CustomerScreen(CRMScreen):
         else:
             self.load()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """d and x act on follow-ups: in the footer only on their tab, where they mean something."""
+        if action in ("followup_done", "stop_series"):
+            return self.active_tab == "followups"
+        return True
+
     def focus_main(self) -> None:
         self.query_one("#tab-content", ContentSwitcher).visible_content.focus()
 
@@ -147,9 +153,9 @@ class CustomerScreen(CRMScreen):
                        for o in detail.orders],
             "deals": [(d.title, d.stage, money(d.value, cents=True, currency=d.currency), f"{d.probability}%",
                        day(d.expected_close, now) if d.expected_close else "") for d in detail.deals],
-            "followups": [(due(f.due_at, now), f.title,
-                           describe(f.recurrence, f.recur_from, f.due_at) if f.id in self.series else "",
-                           "✓" if f.done_at else "") for f in detail.followups],
+            "followups": [(due(f.due_at, now), f.title, "✓" if f.done_at else "",
+                           describe(f.recurrence, f.recur_from, f.due_at) if f.id in self.series else "")
+                          for f in detail.followups],
             "tickets": [(day(t.opened_at, now), t.subject, t.status, t.satisfaction or "")
                         for t in detail.tickets],
         }
@@ -175,6 +181,7 @@ class CustomerScreen(CRMScreen):
     async def show_tab(self, key: str) -> None:
         """Show the timeline or one of the tables; the table is filled from the loaded rows."""
         self.query_one(TabBar).active = key
+        self.refresh_bindings()  # d and x are the Follow-ups tab's
         content = self.query_one("#tab-content", ContentSwitcher)
         if key in TABS:
             if not content.query("#tab-table"):  # mounted on first use: most opens never need it

@@ -73,23 +73,23 @@ async def test_d_on_a_series_brings_the_next_x_stops_it(make_app, ann, now):
         await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")
         await settle(pilot)
         assert screen.active_tab == "followups"
-        assert followup_rows(screen) == [["Fri 20 Nov", "weekly call", "every Friday 9:00", ""]]
+        assert followup_rows(screen) == [["Fri 20 Nov", "weekly call", "", "every Friday 9:00"]]
 
         await pilot.press("d")
         await settle(pilot)
-        assert followup_rows(screen) == [["Fri 27 Nov", "weekly call", "every Friday 9:00", ""],
-                                         ["Fri 20 Nov", "weekly call", "", "✓"]]
+        assert followup_rows(screen) == [["Fri 27 Nov", "weekly call", "", "every Friday 9:00"],
+                                         ["Fri 20 Nov", "weekly call", "✓", ""]]
 
         await pilot.press("ctrl+z")  # the done and the next occurrence go back together
         await settle(pilot)
-        assert followup_rows(screen) == [["Fri 20 Nov", "weekly call", "every Friday 9:00", ""]]
+        assert followup_rows(screen) == [["Fri 20 Nov", "weekly call", "", "every Friday 9:00"]]
 
         await pilot.press("x")
         await settle(pilot)
         assert followup_rows(screen) == [["Fri 20 Nov", "weekly call", "", ""]]
         await pilot.press("d")
         await settle(pilot)
-        assert followup_rows(screen) == [["Fri 20 Nov", "weekly call", "", "✓"]]  # no next one
+        assert followup_rows(screen) == [["Fri 20 Nov", "weekly call", "✓", ""]]  # no next one
 
 
 async def test_e_on_a_series_starts_from_its_rhythm_and_changes_it(make_app, ann, now):
@@ -106,10 +106,10 @@ async def test_e_on_a_series_starts_from_its_rhythm_and_changes_it(make_app, ann
         assert field.value == "every fri 09:00 weekly call"
         await pilot.press("end", *" now", "enter")  # the same rhythm, a new title: the occurrence stays
         await settle(pilot)
-        assert followup_rows(screen) == [["Fri 27 Nov", "weekly call now", "every Friday 9:00", ""]]
+        assert followup_rows(screen) == [["Fri 27 Nov", "weekly call now", "", "every Friday 9:00"]]
 
         await pilot.press("e")
         await settle(pilot)
         await pilot.press("ctrl+u", *"every month on the 1st invoice until 2027-06-30", "enter")
         await settle(pilot)
-        assert followup_rows(screen) == [["Tue 1 Dec", "invoice", "every month on the 1st, until 30 Jun 2027", ""]]
+        assert followup_rows(screen) == [["Tue 1 Dec", "invoice", "", "every month on the 1st, until 30 Jun 2027"]]
