@@ -22,9 +22,18 @@ from solocrm_tui import work
 from solocrm_tui.core.amounts import split_amount
 from solocrm_tui.core.contacts import customers, followups, lifecycle, timeline
 from solocrm_tui.core.contacts.detail import TIMELINE_PAGE, CustomerDetail, read_detail
+from solocrm_tui.core.contacts.recurrence import (
+    Recurrence,
+    describe,
+    phrase,
+    split_every,
+    starts_series,
+    suffix,
+)
 from solocrm_tui.core.dates import split_when
 from solocrm_tui.core.sales import deals, margin, orders
 from solocrm_tui.core.service import tickets
+from solocrm_tui.core.storage.records import FollowUp
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.text.figures import day, due, money
 from solocrm_tui.text.visible import visible
@@ -36,7 +45,7 @@ from solocrm_tui.widgets.timeline import Timeline
 TABS = {
     "orders": ("Date", "Amount", "Description"),
     "deals": ("Title", "Stage", "Value", "Prob.", "Close"),
-    "followups": ("Due", "Title", "Done"),
+    "followups": ("Due", "Title", "Done", "Repeats"),
     "tickets": ("Opened", "Subject", "Status", "Score"),
 }
 CHANGED = {"timeline": "interactions"}  # the DataChanged name of a tab's rows, where it differs
@@ -57,7 +66,9 @@ def _order_fields(text: str) -> tuple[Decimal, str]:
 
 class CustomerScreen(CRMScreen):
     HELP = ("A customer: the profile, and the timeline (↑/↓ pick an entry, e rewrites it, del "
-            "deletes it, o loads older ones). [ and ] switch to orders, deals, follow-ups, tickets.")
+            "deletes it, o loads older ones). [ and ] switch to orders, deals, follow-ups, tickets. "
+            "On a follow-up: d marks it done (a repeating one brings its next occurrence), e changes "
+            "when, or the rhythm (every fri 9:00 …), x stops a series (the open one stays).")
     BINDINGS = [
         Binding("escape", "back", "Back", id="customer.back"),
         Binding("e", "edit", "Edit", id="customer.edit"),
@@ -65,6 +76,8 @@ class CustomerScreen(CRMScreen):
         Binding("c", "compose('/call ')", "Log call", id="customer.call"),
         Binding("n", "compose('')", "Note", id="customer.note"),
         Binding("f", "compose('/follow ')", "Follow-up", id="customer.follow"),
+        Binding("d", "followup_done", "Done", id="customer.followup_done"),
+        Binding("x", "stop_series", "Stop series", id="customer.stop_series"),
         Binding("left_square_bracket", "tab(-1)", "Prev tab", show=False, id="customer.prev_tab"),
         Binding("right_square_bracket", "tab(1)", "Next tab", show=False, id="customer.next_tab"),
     ]
@@ -82,6 +95,7 @@ class CustomerScreen(CRMScreen):
         self.tab_rows: dict[str, list[tuple]] = {key: [] for key in TABS}
         self.tab_ids: dict[str, list[int]] = {key: [] for key in TABS}
         self.due_at: dict[int, datetime] = {}
+        self.series: dict[int, FollowUp] = {}  # the open follow-ups that repeat, by id: e and x read them
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="detail"):
@@ -100,6 +114,12 @@ class CustomerScreen(CRMScreen):
                 self.call_later(self.go_to, *self._focus)
         else:
             self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """d and x act on follow-ups: in the footer only on their tab, where they mean something."""
+        if action in ("followup_done", "stop_series"):
+            return self.active_tab == "followups"
+        return True
 
     def focus_main(self) -> None:
         self.query_one("#tab-content", ContentSwitcher).visible_content.focus()
@@ -126,13 +146,15 @@ class CustomerScreen(CRMScreen):
         self.tab_ids = {"orders": [o.id for o in detail.orders], "deals": [d.id for d in detail.deals],
                         "followups": [f.id for f in detail.followups], "tickets": [t.id for t in detail.tickets]}
         self.due_at = {f.id: f.due_at for f in detail.followups}  # the tab shows it for reading, e types it
+        self.series = {f.id: f for f in detail.followups if f.recurrence is not None and f.done_at is None}
         now = self.app.now()
         self.tab_rows = {
             "orders": [(day(o.ordered_at, now), money(o.amount, cents=True, currency=o.currency), o.description)
                        for o in detail.orders],
             "deals": [(d.title, d.stage, money(d.value, cents=True, currency=d.currency), f"{d.probability}%",
                        day(d.expected_close, now) if d.expected_close else "") for d in detail.deals],
-            "followups": [(due(f.due_at, now), f.title, "✓" if f.done_at else "")
+            "followups": [(due(f.due_at, now), f.title, "✓" if f.done_at else "",
+                           describe(f.recurrence, f.recur_from, f.due_at) if f.id in self.series else "")
                           for f in detail.followups],
             "tickets": [(day(t.opened_at, now), t.subject, t.status, t.satisfaction or "")
                         for t in detail.tickets],
@@ -159,6 +181,7 @@ class CustomerScreen(CRMScreen):
     async def show_tab(self, key: str) -> None:
         """Show the timeline or one of the tables; the table is filled from the loaded rows."""
         self.query_one(TabBar).active = key
+        self.refresh_bindings()  # d and x are the Follow-ups tab's
         content = self.query_one("#tab-content", ContentSwitcher)
         if key in TABS:
             if not content.query("#tab-table"):  # mounted on first use: most opens never need it
@@ -257,23 +280,40 @@ class CustomerScreen(CRMScreen):
         return write_and_restage
 
     def reschedule(self, followup_id: int, typed_due: str, title: str) -> None:
-        """When, then the title, as /follow reads them; leaving the title out keeps it."""
+        """When, then the title, as /follow reads them; leaving the title out keeps it. A
+        rhythm (`every fri 9:00 …`) in place of the when gives the follow-up a new rhythm,
+        counted from its first occurrence from now; a plain date moves this occurrence only."""
         from solocrm_tui.modals.prompt import Prompt
 
-        def parsed(text: str) -> tuple[datetime, str]:
-            when, words = split_when(text.split(), self.app.now())
-            return when, " ".join(words) or title
+        def parsed(text: str) -> tuple[datetime, Recurrence | None, str]:
+            words = text.split()
+            if starts_series(words):
+                when, rule, words = split_every(words, self.app.now())
+                return when, rule, " ".join(words) or title
+            when, words = split_when(words, self.app.now())
+            return when, None, " ".join(words) or title
 
         def moved(text: str | None) -> None:
             if text:
                 now = self.app.now()
-                when, new_title = parsed(text)
-                work.apply_change(self, lambda: followups.reschedule(followup_id, when, now, new_title),
-                                  what="followups", done=f"“{new_title}” now due {due(when, self.app.now())}",
+                when, rule, new_title = parsed(text)
+                current = self.series.get(followup_id)
+                if rule is not None and current is not None and rule == Recurrence(current.recurrence,
+                                                                                   current.recur_from or "due"):
+                    when = current.due_at  # the same rhythm (a new title): this occurrence stays where it is
+
+                def write():
+                    if rule is None:
+                        return followups.reschedule(followup_id, when, now, new_title)
+                    return followups.repeat(followup_id, when, rule, now, new_title)
+
+                work.apply_change(self, write, what="followups",
+                                  done=f"“{new_title}” now due {due(when, self.app.now())}",
                                   undo_as=f"rescheduling “{title}”")
 
-        self.app.push_screen(Prompt(f"Reschedule “{title}” (when, then the title):", value=f"{typed_due} {title}",
-                                    placeholder="fri 14:30 send the quote", check=parsed), moved)
+        self.app.push_screen(Prompt(f"Reschedule “{title}” (when or every …, then the title):",
+                                    value=f"{typed_due} {title}{self._typed_tail(followup_id)}", check=parsed,
+                                    placeholder="fri 14:30 send the quote, or every fri 9:00 weekly call"), moved)
 
     @on(TabBar.Chosen)
     async def tab_chosen(self, message: TabBar.Chosen) -> None:
@@ -313,7 +353,7 @@ class CustomerScreen(CRMScreen):
 
         selected = self.selected_row()
         if selected is not None and selected[0] == "followups":
-            self.reschedule(selected[1], f"{self.due_at[selected[1]]:%Y-%m-%d %H:%M}", str(selected[2][1]))
+            self.reschedule(selected[1], self._typed_when(selected[1]), str(selected[2][1]))
             return
         if selected is not None and selected[0] == "timeline":
             self.rewrite(selected[1], selected[2][0], selected[2][1])
@@ -325,3 +365,48 @@ class CustomerScreen(CRMScreen):
         customer_id = self.customer_id
         work.load(self, lambda: customers.get_customer(customer_id), lambda record: edit_customer(self.app, record),
                   group="customer-edit")
+
+    def _typed_when(self, followup_id: int) -> str:
+        """What the reschedule prompt starts from: the due moment, or a series' rhythm in
+        the composer's words."""
+        f = self.series.get(followup_id)
+        if f is None:
+            return f"{self.due_at[followup_id]:%Y-%m-%d %H:%M}"
+        return phrase(f.recurrence, f.recur_from, f.due_at)
+
+    def _typed_tail(self, followup_id: int) -> str:
+        """A series' ` until …` and ` from done`, which follow the title."""
+        f = self.series.get(followup_id)
+        tail = suffix(f.recurrence, f.recur_from) if f is not None else ""
+        return f" {tail}" if tail else ""
+
+    def _selected_followup(self, verb: str) -> int | None:
+        selected = self.selected_row()
+        if selected is None or selected[0] != "followups":
+            self.cannot(f"nothing to {verb}: pick a follow-up on the Follow-ups tab first (] to get there)")
+            return None
+        return selected[1]
+
+    def action_followup_done(self) -> None:
+        """d: the highlighted follow-up is done; a repeating one brings its next occurrence."""
+        followup_id = self._selected_followup("mark done")
+        if followup_id is None:
+            return
+        title, now = str(self.tab_rows["followups"][self.tab_ids["followups"].index(followup_id)][1]), self.app.now()
+        repeats = followup_id in self.series
+        work.apply_change(self, lambda: followups.mark_done([followup_id], now), what="followups",
+                          done=f"“{title}” done" + (": the next one is on the list" if repeats else ""),
+                          undo_as=f"marking “{title}” done")
+
+    def action_stop_series(self) -> None:
+        """x: no further occurrences of the highlighted series; the open one stays."""
+        followup_id = self._selected_followup("stop")
+        if followup_id is None:
+            return
+        if followup_id not in self.series:
+            self.cannot("that follow-up does not repeat: nothing to stop")
+            return
+        title = self.series[followup_id].title
+        work.apply_change(self, lambda: followups.stop_series(followup_id), what="followups",
+                          done=f"“{title}” no longer repeats (this one stays: del removes it)",
+                          undo_as=f"stopping the series “{title}”")

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from solocrm_tui.core.contacts.recurrence import Recurrence
+
 
 @dataclass(frozen=True, slots=True)
 class Note:
@@ -29,6 +31,7 @@ class NewFollowUp:
     title: str
     target: str | None = None
     personal: bool = False  # /todo: the owner's own to-do, whoever is in focus
+    recurrence: Recurrence | None = None  # `every …`: the first occurrence of a series
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from datetime import datetime
 from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.composer import grammar as c
 from solocrm_tui.core.contacts import cadence, customers, followups, lifecycle, timeline
+from solocrm_tui.core.contacts.recurrence import describe
 from solocrm_tui.core.contacts.search import find_by_name, resolve_mention
 from solocrm_tui.core.dates import format_due
 from solocrm_tui.core.errors import ValidationError
@@ -72,15 +73,20 @@ def _log(cmd, cid, name, ctx):
 
 
 def _follow(cmd, cid, name, ctx):
-    f = followups.create_followup(cmd.title, cmd.due_at, ctx.now, customer_id=cid)
-    return Outcome(f"✓ follow-up set for {format_due(f.due_at, ctx.now)}: {f.title} ({name})", cid,
-                   f"follow-up {f.title}")
+    f = followups.create_followup(cmd.title, cmd.due_at, ctx.now, customer_id=cid, recurrence=cmd.recurrence)
+    return Outcome(f"✓ follow-up set for {_when(f, ctx)}: {f.title} ({name})", cid, f"follow-up {f.title}")
+
+
+def _when(f, ctx: Context) -> str:
+    """When it is due, and for a series its rhythm: `Fri 27 Nov, then every Friday 9:00`."""
+    first = format_due(f.due_at, ctx.now)
+    return first if f.recurrence is None else f"{first}, then {describe(f.recurrence, f.recur_from, f.due_at)}"
 
 
 def _personal_follow(cmd: c.NewFollowUp, ctx: Context) -> Outcome:
     """`/todo`, or `/follow` with no customer in focus and none named: the owner's own to-do."""
-    f = followups.create_followup(cmd.title, cmd.due_at, ctx.now)
-    return Outcome(f"✓ personal to-do set for {format_due(f.due_at, ctx.now)}: {f.title} (no customer)",
+    f = followups.create_followup(cmd.title, cmd.due_at, ctx.now, recurrence=cmd.recurrence)
+    return Outcome(f"✓ personal to-do set for {_when(f, ctx)}: {f.title} (no customer)",
                    undo_label=f"to-do {f.title}")
 
 

@@ -41,6 +41,7 @@ from solocrm_tui.core.composer.commands import (  # noqa: F401 - re-exported as 
     Untag,
     Won,
 )
+from solocrm_tui.core.contacts.recurrence import split_every, starts_series
 from solocrm_tui.core.dates import split_when
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.stages import DEAL_STAGES
@@ -54,8 +55,11 @@ COMMANDS: dict[str, str] = {
     "/email": "/email[<] [@who] TEXT — log an email (< when they wrote to you)",
     "/meet": "/meet[<] [@who] [TEXT] — log a meeting (< when they asked for it)",
     "/follow": "/follow [@who] WHEN TEXT — set a follow-up (WHEN: today, 3d, 2w, 1m, fri, 2026-12-01, + 14:30); "
-               "with no customer in focus or named, a personal to-do",
-    "/todo": "/todo WHEN TEXT — a personal to-do, never on a customer (renew the domain)",
+               "with no customer in focus or named, a personal to-do; repeating: every 2w, every month, "
+               "every fri 9:00, weekdays 8:30, every month on the 1st, then the text, optionally "
+               "until 2027-06-30 and from done (the next counts from when you mark it done)",
+    "/todo": "/todo WHEN TEXT — a personal to-do, never on a customer (renew the domain); "
+             "WHEN may repeat as for /follow (every fri 9:00 …)",
     "/buy": "/buy [@who] AMOUNT [TEXT] — record an order",
     "/deal": "/deal [@who] AMOUNT TITLE — open a deal",
     "/stage": "/stage [@who] STAGE — move the deal: lead, qualified, proposal, negotiation, won, lost",
@@ -198,7 +202,12 @@ def _interaction(cmd: str, text: str, target: str | None, now: datetime) -> LogI
 
 
 def _follow(cmd: str, text: str, target: str | None, now: datetime) -> NewFollowUp:
-    due, words = split_when(_required(cmd, text, f"{cmd} needs a date and a title").split(), now)
+    words = _required(cmd, text, f"{cmd} needs a date and a title").split()
+    if starts_series(words):
+        due, rule, words = split_every(words, now)
+        return NewFollowUp(due, _required(cmd, " ".join(words), f"{cmd} needs a title after the rhythm"), target,
+                           recurrence=rule)
+    due, words = split_when(words, now)
     return NewFollowUp(due, _required(cmd, " ".join(words), f"{cmd} needs a title after the date"), target)
 
 

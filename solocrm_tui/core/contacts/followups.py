@@ -13,6 +13,7 @@ from typing import Iterable
 from peewee import JOIN
 
 from solocrm_tui.core import validate
+from solocrm_tui.core.contacts.recurrence import Recurrence, next_due
 from solocrm_tui.core.contacts.timeline import system_entry
 from solocrm_tui.core.errors import NotFound, ValidationError
 from solocrm_tui.core.storage.models import Customer as CustomerModel
@@ -23,7 +24,8 @@ from solocrm_tui.core.storage.records import FollowUp
 
 F, C = FollowUpModel, CustomerModel
 CLOCK_SLACK = timedelta(minutes=5)  # claim stamps further ahead of now than this came from a wrong clock
-_COLUMNS = (F.id, F.customer, C.name, F.deal, F.title, F.due_at, F.done_at, F.snoozes, F.notified_at)
+_COLUMNS = (F.id, F.customer, C.name, F.deal, F.title, F.due_at, F.done_at, F.snoozes, F.notified_at,
+            F.recurrence, F.recur_from, F.series_id)
 
 
 def _select():
@@ -35,7 +37,8 @@ def _records(query) -> list[FollowUp]:
 
 
 def create_followup(title: str, due_at: datetime, now: datetime, *, customer_id: int | None = None,
-                    deal_id: int | None = None) -> FollowUp:
+                    deal_id: int | None = None, recurrence: Recurrence | None = None) -> FollowUp:
+    """A one-shot follow-up, or with `recurrence` the first occurrence of a series."""
     title = validate.text(title, "follow-up text", required=True)
     due_at = validate.moment(due_at, "due date")
     if due_at is None:
@@ -45,9 +48,17 @@ def create_followup(title: str, due_at: datetime, now: datetime, *, customer_id:
             raise NotFound(f"no customer #{customer_id}")
         if deal_id is not None and not DealModel.select().where(DealModel.id == deal_id).exists():
             raise NotFound(f"no deal #{deal_id}")
-        new_id = F.insert(customer=customer_id, deal=deal_id, title=title, due_at=due_at,
-                          created_at=now).execute()
+        new_id = F.insert(customer=customer_id, deal=deal_id, title=title, due_at=due_at, created_at=now,
+                          **_series_fields(recurrence)).execute()
+        if recurrence is not None:
+            F.update(series_id=new_id).where(F.id == new_id).execute()
     return get_followup(new_id)
+
+
+def _series_fields(recurrence: Recurrence | None) -> dict:
+    if recurrence is None:
+        return {"recurrence": None, "recur_from": None}
+    return {"recurrence": recurrence.rule, "recur_from": recurrence.recur_from}
 
 
 def get_followup(followup_id: int) -> FollowUp:
@@ -77,13 +88,60 @@ def customer_followups(customer_id: int, include_done: bool = False) -> list[Fol
 
 
 def mark_done(ids: Iterable[int], now: datetime, *, done: bool = True) -> int:
+    """Done (or open again); an open occurrence of a series that is done brings the next one,
+    in the same transaction, so the undo of the done takes the next one back with it."""
     ids = list(ids)
     with database.atomic():
-        return F.update(done_at=now if done else None).where(F.id.in_(ids)).execute()
+        rolling = _records(_select().where(F.id.in_(ids) & F.done_at.is_null() & F.recurrence.is_null(False))) \
+            if done else []
+        changed = F.update(done_at=now if done else None).where(F.id.in_(ids)).execute()
+        for occurrence in rolling:
+            _roll(occurrence, now)
+        return changed
+
+
+def _roll(occurrence: FollowUp, done_at: datetime) -> None:
+    """The series' next occurrence: one row, even when it is already overdue (a weekly call
+    done a month late brings one next call, not four missed ones); none once `until` is past."""
+    series_id = occurrence.series_id or occurrence.id
+    anchor = F.select(F.due_at).where(F.id == series_id).scalar() or occurrence.due_at
+    due = next_due(occurrence.recurrence, occurrence.due_at, anchor=anchor, done_at=done_at,
+                   recur_from=occurrence.recur_from or "due")
+    if due is not None:
+        F.insert(customer=occurrence.customer_id, deal=occurrence.deal_id, title=occurrence.title, due_at=due,
+                 created_at=done_at, recurrence=occurrence.recurrence, recur_from=occurrence.recur_from,
+                 series_id=series_id).execute()
+
+
+def stop_series(followup_id: int) -> FollowUp:
+    """No further occurrences: the open one stays, as a one-shot the owner can still do or delete."""
+    with database.atomic():
+        followup = get_followup(followup_id)
+        if followup.recurrence is None:
+            raise ValidationError(f"“{followup.title}” does not repeat: nothing to stop")
+        F.update(recurrence=None, recur_from=None).where(
+            (F.series_id == (followup.series_id or followup.id)) & F.done_at.is_null()).execute()
+    return get_followup(followup_id)
+
+
+def repeat(followup_id: int, first_due: datetime, rule: Recurrence, now: datetime,
+           title: str | None = None) -> FollowUp:
+    """Give an open follow-up a new rhythm (or its first): it becomes the first occurrence of a
+    new series, due at the rule's first occurrence, so the new rhythm counts from it."""
+    if title is not None:
+        title = validate.text(title, "title", required=True)
+    with database.atomic():
+        changed = (F.update(due_at=first_due, notified_at=None, series_id=followup_id, **_series_fields(rule),
+                            **({"title": title} if title is not None else {}))
+                   .where((F.id == followup_id) & F.done_at.is_null()).execute())
+        if not changed:
+            raise ValidationError(f"follow-up #{followup_id} is done or gone: nothing to repeat")
+    return get_followup(followup_id)
 
 
 def snooze(ids: Iterable[int], until: datetime, now: datetime) -> int:
-    """Move follow-ups to `until`; they become due again and will notify again then."""
+    """Move follow-ups to `until`; they become due again and will notify again then. On a
+    series only this occurrence moves: the next one still follows the series' rhythm."""
     if until <= now:
         raise ValidationError("snooze needs a time in the future")
     ids = list(ids)

@@ -125,6 +125,9 @@ class FollowUp:
     done_at: datetime | None
     snoozes: int
     notified_at: datetime | None
+    recurrence: str | None = None  # the series' RRULE; None for a one-shot
+    recur_from: str | None = None  # "due" | "done": what the next occurrence counts from
+    series_id: int | None = None  # the series' first follow-up
 
 
 @dataclass(frozen=True, slots=True)

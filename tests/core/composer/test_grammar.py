@@ -32,6 +32,7 @@ from solocrm_tui.core.composer.grammar import (
     complete_command,
     parse,
 )
+from solocrm_tui.core.contacts.recurrence import Recurrence
 from solocrm_tui.core.errors import ValidationError
 
 NOW = datetime(2026, 11, 22, 10, 30)  # a Sunday
@@ -85,6 +86,21 @@ FRI_9 = datetime(2026, 11, 27, 9, 0)
         ("/fu fri send quote", NewFollowUp(FRI_9, "send quote", None)),
         ("/follow fri send 5 boxes", NewFollowUp(FRI_9, "send 5 boxes", None)),
         ("/follow fri ask @carol for intro", NewFollowUp(FRI_9, "ask @carol for intro", None)),
+        # repeating follow-ups (the rules themselves: tests/core/contacts/test_recurrence.py)
+        ("/follow @ann every 2w check in", NewFollowUp(datetime(2026, 12, 6, 9, 0), "check in", "ann",
+                                                       recurrence=Recurrence("FREQ=WEEKLY;INTERVAL=2;BYDAY=SU"))),
+        ("/follow every fri 9:00 weekly call", NewFollowUp(FRI_9, "weekly call", None,
+                                                           recurrence=Recurrence("FREQ=WEEKLY;BYDAY=FR"))),
+        ("/follow every month on the 1st invoice", NewFollowUp(datetime(2026, 12, 1, 9, 0), "invoice", None,
+                                                               recurrence=Recurrence("FREQ=MONTHLY;BYMONTHDAY=1"))),
+        ("/follow weekdays 8:30 standup", NewFollowUp(datetime(2026, 11, 23, 8, 30), "standup", None,
+                                                      recurrence=Recurrence("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"))),
+        ("/follow every 3d water until 2027-06-30 from done",
+         NewFollowUp(datetime(2026, 11, 25, 9, 0), "water", None,
+                     recurrence=Recurrence("FREQ=DAILY;INTERVAL=3;UNTIL=20270630T235959", "done"))),
+        ("/todo every year renew the domain", NewFollowUp(datetime(2027, 11, 22, 9, 0), "renew the domain", None,
+                                                          personal=True,
+                                                          recurrence=Recurrence("FREQ=YEARLY;BYMONTH=11;BYMONTHDAY=22"))),
         # orders and deals
         ("/buy 1200", Buy(Decimal("1200"), "", None)),
         ("/buy 1200 two chairs", Buy(Decimal("1200"), "two chairs", None)),
@@ -194,6 +210,10 @@ def test_parse_accepts(text, expected):
         ("/follow", "/follow needs a date and a title: usage /follow [@who] WHEN TEXT"),
         ("/follow @bob", "/follow needs a date and a title"),
         ("/follow fri", "/follow needs a title after the date"),
+        ("/follow every fri 9:00", "/follow needs a title after the rhythm"),
+        ("/follow every 0d x", '"every 0d" must count at least 1'),
+        ("/follow every month on the 32nd x", "there is no 32nd day of a month"),
+        ("/follow every 2w x until 2026-01-01", "until 2026-01-01 is in the past"),
         ("/follow fri 14:30", "/follow needs a title after the date"),
         ("/follow frdi send quote", 'unknown date "frdi": use today, tomorrow, 3d, 2w, 1m, fri or 2026-12-01'),
         ("/follow send quote", 'unknown date "send"'),
