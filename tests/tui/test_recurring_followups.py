@@ -3,12 +3,13 @@ on the Follow-ups tab (the next occurrence appears), undone with ctrl+z, and sto
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from textual.widgets import DataTable, Input
 
 from solocrm_tui.core.contacts import customers, followups
+from solocrm_tui.core.contacts.recurrence import Recurrence
 from solocrm_tui.screens.customer import CustomerScreen
 
 from .conftest import settle
@@ -113,3 +114,21 @@ async def test_e_on_a_series_starts_from_its_rhythm_and_changes_it(make_app, ann
         await pilot.press("ctrl+u", *"every month on the 1st invoice until 2027-06-30", "enter")
         await settle(pilot)
         assert followup_rows(screen) == [["Tue 1 Dec", "invoice", "", "every month on the 1st, until 30 Jun 2027"]]
+
+
+async def test_d_on_today_rolls_a_series_and_ctrl_z_takes_both_back(make_app, ann, now):
+    first = followups.create_followup("weekly call", now.replace(hour=9, minute=0), now, customer_id=ann.id,
+                                      recurrence=Recurrence("FREQ=WEEKLY;BYDAY=" + "MOTUWETHFRSASU"[now.weekday() * 2:][:2]))
+    app = make_app("today")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.query_one("#queue", DataTable)
+        assert queue.row_count == 1
+        await pilot.press("d")
+        await settle(pilot)
+        series = followups.customer_followups(ann.id, include_done=True)
+        assert sorted((f.due_at, f.done_at is not None) for f in series) == [
+            (first.due_at, True), (first.due_at + timedelta(days=7), False)]
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert [(f.id, f.done_at) for f in followups.customer_followups(ann.id, include_done=True)] == [(first.id, None)]
