@@ -51,7 +51,7 @@ def create_followup(title: str, due_at: datetime, now: datetime, *, customer_id:
         new_id = F.insert(customer=customer_id, deal=deal_id, title=title, due_at=due_at, created_at=now,
                           **_series_fields(recurrence)).execute()
         if recurrence is not None:
-            F.update(series_id=new_id).where(F.id == new_id).execute()
+            F.update(series_id=new_id, anchor_at=due_at).where(F.id == new_id).execute()
     return get_followup(new_id)
 
 
@@ -104,7 +104,8 @@ def _roll(occurrence: FollowUp, done_at: datetime) -> None:
     """The series' next occurrence: one row, even when it is already overdue (a weekly call
     done a month late brings one next call, not four missed ones); none once `until` is past."""
     series_id = occurrence.series_id or occurrence.id
-    anchor = F.select(F.due_at).where(F.id == series_id).scalar() or occurrence.due_at
+    first = F.select(F.anchor_at, F.due_at).where(F.id == series_id).first()
+    anchor = (first.anchor_at or first.due_at) if first is not None else occurrence.due_at
     due = next_due(occurrence.recurrence, occurrence.due_at, anchor=anchor, done_at=done_at,
                    recur_from=occurrence.recur_from or "due")
     if due is not None:
@@ -131,7 +132,8 @@ def repeat(followup_id: int, first_due: datetime, rule: Recurrence, now: datetim
     if title is not None:
         title = validate.text(title, "title", required=True)
     with database.atomic():
-        changed = (F.update(due_at=first_due, notified_at=None, series_id=followup_id, **_series_fields(rule),
+        changed = (F.update(due_at=first_due, anchor_at=first_due, notified_at=None, series_id=followup_id,
+                            **_series_fields(rule),
                             **({"title": title} if title is not None else {}))
                    .where((F.id == followup_id) & F.done_at.is_null()).execute())
         if not changed:

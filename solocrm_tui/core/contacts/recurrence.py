@@ -86,8 +86,9 @@ def next_due(rule: str, due_at: datetime, *, anchor: datetime, done_at: datetime
         start = datetime.combine(done_at.date(), due_at.time())
         if "FREQ=MONTHLY" in rule and "BYMONTHDAY" not in rule:  # a month after the 31st: the month's end
             rule = _text(dict(part.split("=", 1) for part in rule.split(";")) | _month_days(start.day))
-        return _after(rule, start, start)
-    return _after(rule, anchor, max(due_at, anchor))
+        return _after(rule, start, max(start, due_at))  # done early: not the day it was due again
+    # Done late: the next one still to come, not the ones missed meanwhile (each due at once).
+    return _after(rule, anchor, max(due_at, anchor, done_at or due_at))
 
 
 def describe(rule: str, recur_from: str | None, due_at: datetime) -> str:
@@ -174,7 +175,7 @@ def _every(rest: list[str], now: datetime, recur_from: str) -> tuple[dict[str, s
         at = _time(rest, default=None)
         first = _first_after_interval(n, unit, at, now)
         parts = {"FREQ": _UNITS[unit]} | ({"INTERVAL": str(n)} if n > 1 else {})
-        return parts | (_day_of(unit, first.date()) if recur_from == "due" else {}), first
+        return parts | (_day_of(unit, first.date(), now.day) if recur_from == "due" else {}), first
     days = [_weekday(name) for name in word.split(",")]
     parts = {"FREQ": "WEEKLY", "BYDAY": ",".join(_BYDAY[d] for d in days)}
     return parts, _first_matching(parts, _time(rest), now)
@@ -212,16 +213,19 @@ def _after(rule: str, start: datetime, moment: datetime) -> datetime | None:
     return rrulestr(rule, dtstart=start).after(moment)
 
 
-def _day_of(unit: str, first: date) -> dict[str, str]:
+def _day_of(unit: str, first: date, day: int) -> dict[str, str]:
     """Counted from the due date, weekly, monthly and yearly rules name their day: a snoozed
     occurrence then leaves the series on its weekday, and the month's end clamps (see the
-    module note). Counted from done, "every 2w" means two weeks after it was done."""
+    module note). `day` is the day of the month the series keeps: the day it was set on,
+    so "every month" set on the 31st stays on the month's end after a February, not on the
+    28th its first occurrence was clamped to. Counted from done, "every 2w" means two
+    weeks after it was done."""
     if unit == "w":
         return {"BYDAY": _BYDAY[first.weekday()]}
     if unit == "m":
-        return _month_days(first.day)
+        return _month_days(day)
     if unit == "y":
-        return {"BYMONTH": str(first.month)} | _month_days(first.day if first.month != 2 else min(first.day, 29))
+        return {"BYMONTH": str(first.month)} | _month_days(day if first.month != 2 else min(day, 29))
     return {}
 
 

@@ -262,6 +262,7 @@ class FollowUp(BaseModel):
     recurrence = CharField(null=True)  # an RRULE without DTSTART (migration 0010); NULL: once
     recur_from = CharField(null=True)  # "due" or "done": what the next occurrence counts from
     series_id = IntegerField(null=True, index=True)  # the first follow-up of its series
+    anchor_at = DateTimeField(null=True)  # on a series' first row: the moment its rhythm counts from
 
     class Meta:
         table_name = "followup"

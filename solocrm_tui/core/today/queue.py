@@ -22,24 +22,26 @@ from solocrm_tui.core.validate import BIDI
 
 
 def todays_queue(now: datetime, settings: Any = None) -> list[QueueItem]:
-    hidden = hidden_keys(now)
-    return [item for item in build_queue(now, settings) if item_key(item) not in hidden]
+    return build_queue(now, settings, hidden=hidden_keys(now))
 
 
 UNCAPPED_KINDS = frozenset({"followup"})
 
 
-def build_queue(now: datetime, config_today: Any = None,
-                sources: tuple[Source, ...] = SOURCES) -> list[QueueItem]:
-    """Every source's items, suggestions capped per kind, most urgent first."""
+def build_queue(now: datetime, config_today: Any = None, sources: tuple[Source, ...] = SOURCES, *,
+                hidden: frozenset[str] | set[str] = frozenset()) -> list[QueueItem]:
+    """Every source's items but the `hidden` ones, suggestions capped per kind, most urgent
+    first. The cap comes last, after dismissals and merges, so a dismissed or merged row
+    never takes a place another row of its kind could have had."""
     settings = config_today or _Settings()
-    items: list[QueueItem] = []
-    for source in sources:
-        produced = sorted(source(now, settings), key=_sort_key)
-        if produced and produced[0].kind not in UNCAPPED_KINDS:
-            produced = produced[:MAX_SUGGESTIONS_PER_KIND]
-        items.extend(produced)
-    return sorted(_one_silence_row(items), key=_sort_key)
+    items = [item for source in sources for item in source(now, settings) if item_key(item) not in hidden]
+    shown: dict[str, int] = {}
+    capped = []
+    for item in sorted(_one_silence_row(items), key=_sort_key):
+        shown[item.kind] = shown.get(item.kind, 0) + 1
+        if item.kind in UNCAPPED_KINDS or shown[item.kind] <= MAX_SUGGESTIONS_PER_KIND:
+            capped.append(item)
+    return capped
 
 
 def _one_silence_row(items: list[QueueItem]) -> list[QueueItem]:

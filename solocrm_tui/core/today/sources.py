@@ -176,9 +176,13 @@ def old_ticket_items(now: datetime, settings: Any) -> Iterable[QueueItem]:
                         round(urgency, 2), due_at=opened)
 
 
+# More than the queue shows of a kind: some are dismissed, some merged into a churn row.
+CADENCE_ROWS = 10 * MAX_SUGGESTIONS_PER_KIND
+
+
 def cadence_items(now: datetime, settings: Any) -> Iterable[QueueItem]:
     """Customers silent past their keep-in-touch cadence, leads and non-buyers too."""
-    for row in cadence.overdue(now, MAX_SUGGESTIONS_PER_KIND):
+    for row in cadence.overdue(now, CADENCE_ROWS):
         late = min(row.silent_days / row.days - 1, URGENCY["cadence_cap"])
         urgency = URGENCY["cadence"] + URGENCY["cadence_late"] * late + _extras(row.tags, None)
         yield QueueItem("cadence", row.customer_id, row.customer_name, "keep in touch",

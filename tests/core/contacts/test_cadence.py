@@ -162,3 +162,12 @@ def test_a_churn_row_for_the_same_customer_carries_the_cadence_instead_of_a_seco
                                "no contact for 45 days (keep in touch every 30)", "bought twice")),
         ("cadence", "Bob", ("no contact for 45 days (keep in touch every 30)",)),
     ]
+
+
+def test_dismissed_rows_leave_their_places_to_the_next_ones(core_db, t0):
+    for n in range(13):
+        cadence.set_cadence(30, t0, customer_id=customer(t0, f"C{n:02d}", contacted_days_ago=100 - n))
+    shown = [i for i in todays_queue(t0) if i.kind == "cadence"]
+    assert len(shown) == 10
+    dismissals.done_or_dismiss(shown[:3], t0)
+    assert [name for name, _ in cadence_rows(t0)] == [f"C{n:02d}" for n in range(3, 13)]

@@ -193,10 +193,31 @@ def test_a_month_from_done_on_the_31st_is_the_next_month_end(ann):
     assert open_rows(ann) == [("pay", datetime(2027, 2, 28, 9, 0))]
 
 
-def test_done_very_late_brings_one_overdue_occurrence_not_a_burst(ann):
+def test_done_very_late_brings_the_next_one_to_come_not_the_missed_ones(ann):
     first = series(ann, "every fri 9:00 weekly call", WED)
     followups.mark_done([first.id], datetime(2027, 5, 1, 12, 0))  # five Fridays missed
-    assert open_rows(ann) == [("weekly call", datetime(2027, 4, 2, 9, 0))]
+    assert open_rows(ann) == [("weekly call", datetime(2027, 5, 7, 9, 0))]
+
+
+def test_snoozing_the_first_occurrence_leaves_the_series_time_alone(ann):
+    first = series(ann, "weekdays 22:00 wrap up", WED)  # Wed 24 Mar 22:00
+    followups.snooze([first.id], datetime(2027, 3, 25, 3, 30), WED)
+    followups.mark_done([first.id], datetime(2027, 3, 25, 8, 0))
+    assert open_rows(ann) == [("wrap up", datetime(2027, 3, 25, 22, 0))]
+
+
+def test_every_month_set_on_the_31st_keeps_the_months_end(ann):
+    first = series(ann, "every month rent", datetime(2027, 1, 31, 10, 0))
+    assert first.due_at == datetime(2027, 2, 28, 9, 0)
+    followups.mark_done([first.id], datetime(2027, 2, 28, 10, 0))
+    [second] = followups.customer_followups(ann)
+    assert second.due_at == datetime(2027, 3, 31, 9, 0)
+
+
+def test_a_series_from_done_finished_early_moves_on(ann):
+    first = series(ann, "every fri 9:00 call from done", WED)  # Fri 26 Mar
+    followups.mark_done([first.id], datetime(2027, 3, 23, 17, 0))  # done on the Tuesday before
+    assert open_rows(ann) == [("call", datetime(2027, 4, 2, 9, 0))]
 
 
 def test_a_snoozed_occurrence_keeps_the_rhythm_of_its_series(ann):
