@@ -99,6 +99,12 @@ def format_month_day(month_day: str) -> str:
     return f"{int(day_)} {_MONTH_ABBR[int(month) - 1]}"
 
 
+def ordinal(day: int) -> str:
+    """`1st`, `2nd`, `11th`, `23rd`: a day of the month in words."""
+    ending = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{ending}"
+
+
 def every_days(days: float) -> str:
     """`every day`, `every 12 days`: a rhythm in a sentence ("usually every 1 days" read wrong)."""
     whole = round(days)

@@ -31,6 +31,7 @@ from solocrm_tui.core.dates import (
     MORNING,
     WEEKDAYS,
     _parse_time,
+    ordinal,
     split_when,
 )
 from solocrm_tui.core.errors import ValidationError
@@ -105,7 +106,7 @@ def describe(rule: str, recur_from: str | None, due_at: datetime) -> str:
         days = [WEEKDAYS[_BYDAY.index(code)].capitalize() for code in parts["BYDAY"].split(",")]
         text = f"every {' and '.join(days)}{clock}"
     elif freq == "MONTHLY" and interval == 1 and "BYMONTHDAY" in parts:
-        text = f"every month on the {_ordinal(_month_day(parts))}"
+        text = f"every month on the {ordinal(_month_day(parts))}"
     else:
         text = f"every {noun}"
     if "UNTIL" in parts:
@@ -126,7 +127,7 @@ def phrase(rule: str, recur_from: str | None, due_at: datetime) -> str:
     elif "BYDAY" in parts:
         words = f"every {','.join(WEEKDAYS[_BYDAY.index(c)][:3] for c in parts['BYDAY'].split(','))}{clock}"
     elif freq == "MONTHLY" and interval == 1 and "BYMONTHDAY" in parts:
-        words = f"every month on the {_ordinal(_month_day(parts))}{clock}"
+        words = f"every month on the {ordinal(_month_day(parts))}{clock}"
     else:
         words = f"every {interval}{_NOUNS[freq][0]}{clock}"
     return words
@@ -237,11 +238,6 @@ def _month_days(day: int) -> dict[str, str]:
 
 def _month_day(parts: dict[str, str]) -> int:
     return max(int(d) for d in parts["BYMONTHDAY"].split(","))
-
-
-def _ordinal(day: int) -> str:
-    ending = "th" if 11 <= day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
-    return f"{day}{ending}"
 
 
 def _weekday(name: str) -> int:

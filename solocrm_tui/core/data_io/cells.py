@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 
 from solocrm_tui.core import validate
 from solocrm_tui.core.amounts import parse_amount
+from solocrm_tui.core.dates import ordinal
 from solocrm_tui.core.errors import ValidationError
 
 NUMERIC_DATE = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{2,4})"
@@ -80,9 +81,8 @@ def missing_day(year: int, month: int, day_: int) -> str | None:
     last = monthrange(year, month)[1]
     if day_ <= last:
         return None
-    suffix = {1: "st", 2: "nd", 3: "rd"}.get(day_ % 10 if day_ // 10 != 1 else 0, "th")
     leap_only = month == 2 and day_ == 29
-    return f"{month_name[month]}{f' {year}' if leap_only else ''} has no {day_}{suffix}"
+    return f"{month_name[month]}{f' {year}' if leap_only else ''} has no {ordinal(day_)}"
 
 
 def month_day(value: str, field: str, order: str | None = None) -> tuple[str | None, str | None]:
