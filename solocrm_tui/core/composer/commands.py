@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from solocrm_tui.core.contacts.recurrence import Recurrence
+from solocrm_tui.core.sales.products import Item
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +37,10 @@ class NewFollowUp:
 
 @dataclass(frozen=True, slots=True)
 class Buy:
-    amount: Decimal
+    amount: Decimal | None  # None: the sum of the items
     description: str
     target: str | None = None
+    items: tuple[Item, ...] = ()  # `/buy 2x EK43, 1x beans`: catalogue products, resolved when run
 
 
 @dataclass(frozen=True, slots=True)

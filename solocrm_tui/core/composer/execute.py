@@ -23,7 +23,7 @@ from solocrm_tui.core.contacts.recurrence import describe
 from solocrm_tui.core.contacts.search import find_by_name, resolve_mention
 from solocrm_tui.core.dates import format_due
 from solocrm_tui.core.errors import ValidationError
-from solocrm_tui.core.sales import campaigns, deals, orders
+from solocrm_tui.core.sales import campaigns, deals, orders, products
 from solocrm_tui.core.service import tickets
 
 
@@ -91,9 +91,12 @@ def _personal_follow(cmd: c.NewFollowUp, ctx: Context) -> Outcome:
 
 
 def _buy(cmd, cid, name, ctx):
-    o = orders.add_order(cid, cmd.amount, ctx.now, currency=ctx.currency, description=cmd.description)
+    lines = products.resolve(list(cmd.items)) if cmd.items else None
+    o = orders.add_order(cid, cmd.amount, ctx.now, currency=ctx.currency, description=cmd.description, lines=lines)
     lifecycle.restage(ctx.now, ctx.rules, [cid])
-    return Outcome(f"✓ order of {format_money(o.amount, cents=True, currency=o.currency)} recorded for {name}", cid, f"order {o.amount}")
+    what = f": {o.description}" if lines else ""
+    return Outcome(f"✓ order of {format_money(o.amount, cents=True, currency=o.currency)} recorded for {name}{what}",
+                   cid, f"order {o.amount}")
 
 
 def _deal(cmd, cid, name, ctx):

@@ -44,6 +44,7 @@ from solocrm_tui.core.composer.commands import (  # noqa: F401 - re-exported as 
 from solocrm_tui.core.contacts.recurrence import split_every, starts_series
 from solocrm_tui.core.dates import split_when
 from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.sales.products import parse_items, starts_items
 from solocrm_tui.core.stages import DEAL_STAGES
 
 STAGES = DEAL_STAGES
@@ -60,7 +61,8 @@ COMMANDS: dict[str, str] = {
                "until 2027-06-30 and from done (the next counts from when you mark it done)",
     "/todo": "/todo WHEN TEXT — a personal to-do, never on a customer (renew the domain); "
              "WHEN may repeat as for /follow (every fri 9:00 …)",
-    "/buy": "/buy [@who] AMOUNT [TEXT] — record an order",
+    "/buy": "/buy [@who] AMOUNT [TEXT] | /buy [@who] 2x PRODUCT[, 1x PRODUCT at PRICE …] — record an order "
+            "(products from the catalogue: Tab completes their names; at PRICE for another price)",
     "/deal": "/deal [@who] AMOUNT TITLE — open a deal",
     "/stage": "/stage [@who] STAGE — move the deal: lead, qualified, proposal, negotiation, won, lost",
     "/won": "/won [@who] — mark the open deal won",
@@ -276,6 +278,18 @@ def _find_phone(words: list[str], skip: set[str | None]) -> list[str]:
     return phones[0] if phones else []
 
 
+def _buy(cmd: str, text: str, target: str | None) -> Buy:
+    """An amount first (`/buy 1200 two chairs`) is a free-text order; anything else is
+    catalogue items (`/buy 2x EK43, beans`)."""
+    words = _required(cmd, text, f"{cmd} needs an amount or items").split()
+    if starts_items(words) or not _AMOUNT_START.match(words[0]):
+        return Buy(None, "", target, tuple(parse_items(text)))
+    return Buy(*_amount(cmd, text), target)
+
+
+_AMOUNT_START = re.compile(r"[\d€$£.,+-]")
+
+
 def _deal(cmd: str, text: str, target: str | None, now: datetime) -> NewDeal:
     amount, title = _amount(cmd, text)
     return NewDeal(amount, _required(cmd, title, "/deal needs a title after the amount"), target)
@@ -299,7 +313,7 @@ _on_customer: dict[str, Handler] = {
     "/meet": _interaction,
     "/follow": _follow,
     "/todo": _todo,
-    "/buy": lambda c, t, who, now: Buy(*_amount(c, t), who),
+    "/buy": lambda c, t, who, now: _buy(c, t, who),
     "/deal": _deal,
     "/stage": lambda c, t, who, now: MoveStage(_choose(c, t, STAGES, "stage"), who),
     "/won": lambda c, t, who, now: _bare(c, t, Won(who)),

@@ -13,10 +13,13 @@ from decimal import Decimal
 from peewee import fn
 
 from solocrm_tui.core import validate
-from solocrm_tui.core.errors import NotFound
+from solocrm_tui.core.errors import NotFound, ValidationError
+from solocrm_tui.core.sales import products
 from solocrm_tui.core.sales.campaign_results import attribute_conversions
+from solocrm_tui.core.sales.products import Line
 from solocrm_tui.core.storage.models import Customer as CustomerModel
 from solocrm_tui.core.storage.models import Order as OrderModel
+from solocrm_tui.core.storage.models import OrderLine as OrderLineModel
 from solocrm_tui.core.storage.models import database
 from solocrm_tui.core.storage.records import Order, cents_to_decimal
 
@@ -27,9 +30,18 @@ def _record(row: tuple) -> Order:
                  cents_to_decimal(cost))
 
 
-def add_order(customer_id: int, amount: Decimal | str, now: datetime, *, currency: str = "EUR",
+def add_order(customer_id: int, amount: Decimal | str | None, now: datetime, *, currency: str = "EUR",
               description: str = "", ordered_at: datetime | None = None,
-              cost: Decimal | str | None = None) -> Order:
+              cost: Decimal | str | None = None, lines: list[Line] | None = None,
+              deal_id: int | None = None) -> Order:
+    """Record an order. With `lines`, the amount, cost and description default to the lines':
+    their sum, their cost when every line's is known, and "2× EK43, 1× Beans"."""
+    if lines:
+        amount = products.lines_total(lines) if amount is None else amount
+        cost = products.lines_cost(lines) if cost is None else cost
+        description = description or products.describe(lines)
+    if amount is None:
+        raise ValidationError("an order needs an amount, or lines to sum")
     cents = validate.cents(amount)
     cost_cents = None if validate.blank(cost) else validate.cents(cost, "cost")
     currency = validate.currency(currency)
@@ -40,11 +52,30 @@ def add_order(customer_id: int, amount: Decimal | str, now: datetime, *, currenc
             raise NotFound(f"no customer #{customer_id}")
         new_id = OrderModel.insert(customer=customer_id, amount_cents=cents, currency=currency,
                                    description=description, ordered_at=when,
-                                   cost_cents=cost_cents).execute()
+                                   cost_cents=cost_cents, deal_id=deal_id).execute()
+        if lines:
+            write_lines(new_id, lines)
         refresh_customer_totals([customer_id])
         attribute_conversions(now, [customer_id])
     return Order(new_id, customer_id, cents_to_decimal(cents), currency, description, when,
                  cents_to_decimal(cost_cents))
+
+
+def write_lines(order_id: int, lines: list[Line]) -> None:
+    """The order's lines, in the order given, with what each unit cost at the time."""
+    OrderLineModel.insert_many([
+        {"order": order_id, "position": position, "name": line.name, "sku": line.sku, "quantity": line.quantity,
+         "unit_price_cents": validate.cents(line.unit_price, "price"), "product": line.product_id,
+         "unit_cost_cents": None if line.unit_cost is None else validate.cents(line.unit_cost, "cost")}
+        for position, line in enumerate(lines, 1)]).execute()
+
+
+def order_lines(order_id: int) -> list[Line]:
+    L = OrderLineModel
+    query = (L.select(L.name, L.quantity, L.unit_price_cents, L.unit_cost_cents, L.sku, L.product)
+             .where(L.order == order_id).order_by(L.position, L.id))
+    return [Line(name, quantity, cents_to_decimal(price) or Decimal(0), cents_to_decimal(cost), sku, product_id)
+            for name, quantity, price, cost, sku, product_id in query.tuples()]
 
 
 def update_order(order_id: int, amount: Decimal | str, description: str) -> None:

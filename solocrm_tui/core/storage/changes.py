@@ -30,14 +30,15 @@ T = TypeVar("T")
 
 # The tables a user action writes. Batches (imports, merges) have their own log and
 # undo; model runs, job state and erasure records are the app's, not the owner's.
-TRACKED = ("customer", "interaction", "orders", "deal", "deal_stage_change", "followup", "campaign",
-           "campaign_target", "ticket", "stage_change", "queue_dismissal", "cadence")
+TRACKED = ("customer", "interaction", "orders", "order_line", "deal", "deal_line", "deal_stage_change", "followup",
+           "campaign", "campaign_target", "ticket", "stage_change", "queue_dismissal", "cadence", "product", "quote")
 DERIVED = {"customer": {"updated_at", "revenue_cents", "order_count", "last_order_at", "last_contact_at", "stage",
                         "stage_changed_at", "segment", "churn_risk", "p_alive", "expected_purchases", "clv"}}
 LABELS = {"customer": "the customer", "interaction": "a timeline entry", "orders": "an order", "deal": "a deal",
           "deal_stage_change": "a deal's history", "followup": "a follow-up", "campaign": "a campaign",
           "campaign_target": "a campaign target", "ticket": "a ticket", "stage_change": "a stage change",
-          "queue_dismissal": "a Today dismissal", "cadence": "a keep-in-touch cadence"}
+          "queue_dismissal": "a Today dismissal", "cadence": "a keep-in-touch cadence",
+          "order_line": "an order's line", "deal_line": "a deal's line", "product": "a product", "quote": "a quote"}
 
 
 @dataclass(frozen=True)

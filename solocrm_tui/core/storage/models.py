@@ -14,6 +14,7 @@ import os
 from peewee import (
     BooleanField,
     CharField,
+    CompositeKey,
     DateField,
     DateTimeField,
     FloatField,
@@ -208,10 +209,24 @@ class Order(BaseModel):
     cost_cents = IntegerField(null=True)
     external_id = CharField(null=True, unique=True)
     batch_id = CharField(null=True, index=True)
+    deal_id = IntegerField(null=True, index=True)  # the deal whose win created it (migration 0011)
 
     class Meta:
         table_name = "orders"
         indexes = ((("customer", "ordered_at"), False),)
+
+
+class Product(BaseModel):
+    """A catalogue entry (migration 0011); name and SKU are unique in any case."""
+
+    name = CharField()
+    sku = CharField(null=True)
+    price_cents = IntegerField(null=True)
+    cost_cents = IntegerField(null=True)  # what one unit costs the owner; NULL: unknown, never free
+    active = BooleanField(default=True)
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+    batch_id = CharField(null=True, index=True)
 
 
 class OrderLine(BaseModel):
@@ -223,6 +238,8 @@ class OrderLine(BaseModel):
     sku = CharField(null=True)
     quantity = IntegerField()
     unit_price_cents = IntegerField(null=True)
+    product = ForeignKeyField(Product, null=True, on_delete="SET NULL", index=True)  # migration 0011
+    unit_cost_cents = IntegerField(null=True)
 
 
 class Deal(BaseModel):
@@ -240,6 +257,49 @@ class Deal(BaseModel):
     last_activity_at = DateTimeField()
     external_id = CharField(null=True, unique=True)  # its id in the CRM it was imported from (migration 0009)
     batch_id = CharField(null=True, index=True)  # the import that brought it
+
+
+class DealLine(BaseModel):
+    """What a deal offers, line by line (migration 0011); winning the deal copies its lines
+    into the order it creates."""
+
+    deal = ForeignKeyField(Deal, backref="lines", on_delete="CASCADE")
+    position = IntegerField()
+    product = ForeignKeyField(Product, null=True, on_delete="SET NULL")
+    name = CharField()
+    sku = CharField(null=True)
+    quantity = IntegerField()
+    unit_price_cents = IntegerField()
+    unit_cost_cents = IntegerField(null=True)
+
+
+class Quote(BaseModel):
+    """A quote as it was sent (migration 0011): its Markdown keeps that day's lines and details."""
+
+    number = CharField(unique=True)
+    customer = ForeignKeyField(Customer, backref="quotes", on_delete="CASCADE")
+    deal = ForeignKeyField(Deal, backref="quotes", on_delete="SET NULL", null=True)
+    created_at = DateTimeField()
+    valid_until = DateField(null=True)
+    currency = CharField()
+    total_cents = IntegerField()
+    markdown = TextField()
+    pdf_path = CharField(null=True)
+
+
+class ProductAffinity(BaseModel):
+    """Two products bought by the same customers, as the last refit measured it (migration 0011)."""
+
+    antecedent = ForeignKeyField(Product, on_delete="CASCADE")
+    consequent = ForeignKeyField(Product, on_delete="CASCADE")
+    customers = IntegerField()  # customers who bought both
+    support = FloatField()
+    confidence = FloatField()
+    lift = FloatField()
+    computed_at = DateTimeField()
+
+    class Meta:
+        primary_key = CompositeKey("antecedent", "consequent")
 
 
 class DealStageChange(BaseModel):
@@ -386,6 +446,6 @@ class Setting(BaseModel):
     value = TextField()
 
 
-ALL_MODELS = (Customer, Interaction, Order, OrderLine, Deal, DealStageChange, FollowUp, Campaign,
-              CampaignTarget, Ticket, StageChange, ModelRun, Batch, BatchChange, Erasure, JobState,
-              QueueDismissal, Setting, Cadence)
+ALL_MODELS = (Customer, Interaction, Order, Product, OrderLine, Deal, DealLine, Quote, ProductAffinity,
+              DealStageChange, FollowUp, Campaign, CampaignTarget, Ticket, StageChange, ModelRun, Batch,
+              BatchChange, Erasure, JobState, QueueDismissal, Setting, Cadence)

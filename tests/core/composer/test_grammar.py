@@ -34,6 +34,7 @@ from solocrm_tui.core.composer.grammar import (
 )
 from solocrm_tui.core.contacts.recurrence import Recurrence
 from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.sales.products import Item
 
 NOW = datetime(2026, 11, 22, 10, 30)  # a Sunday
 FRI_9 = datetime(2026, 11, 27, 9, 0)
@@ -110,6 +111,11 @@ FRI_9 = datetime(2026, 11, 27, 9, 0)
         ("/buy € 99 mug", Buy(Decimal("99"), "mug", None)),
         ("/buy 99 € mug", Buy(Decimal("99"), "mug", None)),
         ("/buy @bob 2.5k annual plan", Buy(Decimal("2500"), "annual plan", "bob")),
+        # Anything not starting with an amount is catalogue items, resolved when run.
+        ("/buy 2x EK43", Buy(None, "", None, (Item(2, "EK43"),))),
+        ("/buy @bob 2 x EK43, 3× beans 1kg at 12.50", Buy(None, "", "bob", (Item(2, "EK43"),
+                                                                              Item(3, "beans 1kg", Decimal("12.50"))))),
+        ("/buy lunch 12", Buy(None, "", None, (Item(1, "lunch 12"),))),
         ("/order 15 pens", Buy(Decimal("15"), "pens", None)),
         ("/deal 5000 website redesign", NewDeal(Decimal("5000"), "website redesign", None)),
         ("/deal @acme $12k support contract", NewDeal(Decimal("12000"), "support contract", "acme")),
@@ -221,11 +227,13 @@ def test_parse_accepts(text, expected):
         ("/follow fri 25:00 x", 'bad time "25:00"'),
         ("/follow 0w x", "at least 1"),
         ("/follow 3654d x", "too far ahead"),
-        ("/buy", "/buy needs an amount: usage /buy [@who] AMOUNT [TEXT]"),
-        ("/buy lunch 12", '/buy: not an amount "lunch"'),
+        ("/buy", "/buy needs an amount or items: usage /buy [@who] AMOUNT [TEXT]"),
+        ("/buy 2x", '"2x" names no product'),
+        ("/buy 0x EK43", "a quantity is a whole number from 1"),
+        ("/buy EK43 at lots", 'the price after "at" is not an amount'),
+        ("/buy EK43,, beans", "an empty item"),
         ("/buy -5 refund", "can't be negative"),
         ("/buy 12.345 x", "more than 2 decimals"),
-        ("/buy nan x", 'not an amount "nan"'),
         ("/buy 2e12 x", 'not an amount "2e12"'),
         ("/buy 2000000000k x", "too large"),
         ("/order", "/buy needs an amount"),
