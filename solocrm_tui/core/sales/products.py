@@ -180,9 +180,16 @@ def complete(prefix: str, limit: int = 8) -> list[Product]:
     return [_record(row) for row in query.tuples()]
 
 
+def _starting(condition) -> list[Product]:
+    query = _select().where(condition).order_by(P.active.desc(), fn.LOWER(P.name)).limit(6)
+    return [_record(row) for row in query.tuples()]
+
+
 def find_product(text: str) -> Product:
     """The product `text` names: its SKU or name in any case, else the one product whose
-    name or SKU starts with it. Two candidates, or none, is an error that says which."""
+    name or SKU starts with it, else the one with a word of its name starting with it
+    ("training" is the "Barista training day"). Two candidates, or none, is an error that
+    says which."""
     key = " ".join(text.split())
     if not key:
         raise ValidationError("which product? name one by its name or SKU")
@@ -190,9 +197,8 @@ def find_product(text: str) -> Product:
     exact = _select().where((fn.LOWER(P.sku) == lowered) | (fn.LOWER(P.name) == lowered)).tuples().first()
     if exact is not None:
         return _record(exact)
-    found = [_record(row) for row in _select().where(fn.LOWER(P.name).startswith(lowered)
-                                                     | fn.LOWER(P.sku).startswith(lowered))
-             .order_by(P.active.desc(), fn.LOWER(P.name)).limit(6).tuples()]
+    found = _starting(fn.LOWER(P.name).startswith(lowered) | fn.LOWER(P.sku).startswith(lowered))
+    found = found or _starting(fn.LOWER(P.name) ** f"% {lowered}%")
     active = [p for p in found if p.active] or found
     if len(active) == 1:
         return active[0]
