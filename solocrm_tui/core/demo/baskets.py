@@ -5,11 +5,12 @@ Amounts come first (people.py draws them from the book's stream, and the tests a
 models read them), lines second, from a stream of their own, so adding products left
 every customer, date and amount of a seed as it was. The rule that makes lines sum
 exactly: draw one to three products of the customer's taste whose list price fits the
-amount; give every line but the last a quantity that shares out the amount; scale the
-list prices by one factor (a discount or a surcharge of at most SLACK) so they meet the
-amount; the last line, one unit, takes the few cents rounding leaves. A single product
-is bought in the quantity its price fits when that divides the amount. When no draw
-fits, the order is one unit of the product whose price is nearest its amount.
+amount; give every line but the last a quantity that shares out the amount (equipment
+in ones and twos, at most MAX_GEAR); scale the list prices by one factor (a discount or
+a surcharge of at most SLACK) so they meet the amount; the last line, one unit, takes the
+few cents rounding leaves. A single product (not equipment) is bought in the quantity its
+price fits when that divides the amount. When no draw fits, the order is one unit of the
+product whose price is nearest its amount.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from peewee import fn
 from solocrm_tui.core.demo.words import (
     CAFE_WORDS,
     CATALOGUE,
+    GEAR,
     HOME_TASTES,
+    MAX_GEAR,
     RETIRED,
     RETIRED_DAYS,
     TASTES,
@@ -88,12 +91,15 @@ def fit(rng: random.Random, amount: int, picks: list[Stock]) -> list[Priced] | N
     """Lines of `picks` worth exactly `amount`, or None when their prices cannot meet it."""
     *main, last = picks
     if not main:
-        quantity = max(1, round(amount / last.price))
+        quantity = max(1, round(amount / last.price)) if last.name not in GEAR else 1
         unit, odd = divmod(amount, quantity)
         return [(last, quantity, unit)] if not odd and _near(unit, last.price) else None
-    weights = [rng.uniform(0.5, 1.5) for _ in main]
-    rest, share = amount - last.price, sum(weights)
-    quantities = [max(1, round(w / share * rest / p.price)) for w, p in zip(weights, main)]
+    rest = amount - last.price
+    gear = {p: max(1, min(MAX_GEAR, round(rng.uniform(0, 1) * rest / p.price))) for p in main if p.name in GEAR}
+    rest -= sum(q * p.price for p, q in gear.items())
+    weights = {p: rng.uniform(0.5, 1.5) for p in main if p not in gear}
+    share = sum(weights.values())
+    quantities = [gear[p] if p in gear else max(1, round(weights[p] / share * rest / p.price)) for p in main]
     factor = amount / (sum(q * p.price for q, p in zip(quantities, main)) + last.price)
     if abs(factor - 1) > SLACK:
         return None

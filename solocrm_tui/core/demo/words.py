@@ -98,6 +98,11 @@ CATALOGUE = {
     "Christmas blend 500g": ("BEAN-XMAS-500", 1800, 800), "Moka pot 3-cup": ("MOKA-3", 3500, 2200),
 }
 RETIRED = ("Christmas blend 500g", "Moka pot 3-cup")
+# Equipment and training: nobody orders fourteen milk jugs, so an order has at most MAX_GEAR
+# of one; beans, boxes, tablets and subscriptions take the rest of its amount
+GEAR = ("Cold brew kit", "Hand grinder", "Pour-over set", "Milk jug", "Moka pot 3-cup", "Espresso machine Linea Mini",
+        "Barista training day", "Café equipment package", "Grinder EK43")
+MAX_GEAR = 2
 RETIRED_DAYS = 365
 # What a customer tends to buy: taste -> product -> weight. Customers buy within their taste
 # (a few stray, see demo.baskets), so the products of one taste go together and products

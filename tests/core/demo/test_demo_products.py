@@ -4,7 +4,7 @@ offer lines, and customers buy within a taste, so cross-sell has real pairs to f
 from __future__ import annotations
 
 from solocrm_tui.core.demo.generate import generate_demo
-from solocrm_tui.core.demo.words import BIG_PRODUCTS, PRODUCTS
+from solocrm_tui.core.demo.words import BIG_PRODUCTS, GEAR, MAX_GEAR, PRODUCTS
 from solocrm_tui.core.sales import products
 from solocrm_tui.core.storage.models import database
 
@@ -53,6 +53,13 @@ def test_unit_prices_stay_near_the_list_price(demo):
         "SELECT l.unit_price_cents, p.price_cents FROM order_line l JOIN product p ON p.id = l.product_id")]
     near = sum(0.8 <= r <= 1.25 for r in ratios)
     assert near / len(ratios) >= 0.97, near / len(ratios)
+
+
+def test_equipment_comes_in_ones_and_twos(demo):
+    gear = ", ".join("?" * len(GEAR))
+    assert _scalar(f"SELECT MAX(quantity) FROM order_line WHERE name IN ({gear})", *GEAR) <= MAX_GEAR
+    assert _scalar(f"SELECT MAX(quantity) FROM deal_line WHERE name IN ({gear})", *GEAR) <= MAX_GEAR
+    assert _scalar("SELECT MAX(quantity) FROM order_line WHERE name = 'Espresso beans 1kg'") > MAX_GEAR
 
 
 def test_descriptions_say_what_the_lines_are(demo):
