@@ -20,7 +20,8 @@ from decimal import Decimal
 from peewee import chunked, fn
 
 from solocrm_tui.core.amounts import format_money
-from solocrm_tui.core.demo import DEFAULT_CUSTOMERS, MAX_CUSTOMERS
+from solocrm_tui.core.demo import DEFAULT_CUSTOMERS, MAX_CUSTOMERS, baskets
+from solocrm_tui.core.demo.baskets import deal_lines, line_row
 from solocrm_tui.core.demo.people import (
     Book,
     add_people,
@@ -44,13 +45,17 @@ from solocrm_tui.core.storage.models import (
     CampaignTarget,
     Customer,
     Deal,
+    DealLine,
     DealStageChange,
     FollowUp,
     Interaction,
     Order,
+    OrderLine,
     Ticket,
     database,
 )
+
+LISTED_DEALS = 0.7  # the share of open deals that list their lines
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,8 @@ def _add_deals(book: Book, first_deal_id: int) -> None:
         deal_id, person = first_deal_id + i, rng.choice(book.people)
         final = plan[i] if i < len(plan) else rng.choices(
             DEAL_STAGES, (12, 12, 14, 10, 30, 22))[0]
-        title = f"{rng.choice(BIG_PRODUCTS)} for {person.company or person.name.split()[0]}"
+        offered = rng.choice(BIG_PRODUCTS)
+        title = f"{offered} for {person.company or person.name.split()[0]}"
         value = rng.randint(5, 150) * 10000
         closed = final in ("won", "lost")
         if closed:
@@ -91,6 +97,8 @@ def _add_deals(book: Book, first_deal_id: int) -> None:
         middle = sorted(created + (end - created) * rng.random() for _ in path[2:])
         times = [created] + [t.replace(microsecond=0) for t in middle] + ([end] if len(path) > 1 else [])
         reason = rng.choice(LOST_REASONS) if final == "lost" else None
+        if not closed:
+            book.offers[deal_id] = offered
         book.rows[Deal].append((deal_id, person.id, title, value, book.currency, final, None,
                                 None if closed else (now + timedelta(days=rng.randint(7, 120))).date(),
                                 reason, created, end, end if closed else None, end))
@@ -100,6 +108,16 @@ def _add_deals(book: Book, first_deal_id: int) -> None:
             note = (f"deal opened: {title} ({format_money(Decimal(value) / 100, cents=True, currency=book.currency)})" if from_stage is None
                     else f"deal {title}: {from_stage} → {to_stage}" + (f" ({reason})" if lost else ""))
             book.interaction(person, "system", "out", note, at, deal_id)
+
+
+def _add_deal_lines(book: Book, catalogue: dict[str, baskets.Stock]) -> None:
+    """Most open deals list what they offer, worth the deal's value, so a quote and a win
+    have lines; the rest keep a value only, as deals typed in a hurry do."""
+    rng = book.lines_rng
+    for deal_id, offered in book.offers.items():
+        value = next(row[3] for row in book.rows[Deal] if row[0] == deal_id)
+        lines = deal_lines(rng, catalogue, offered, value) if rng.random() < LISTED_DEALS else None
+        book.rows[DealLine].extend(line_row(deal_id, n, line) for n, line in enumerate(lines or (), 1))
 
 
 def _add_followups(book: Book) -> None:
@@ -170,7 +188,7 @@ COLUMNS = {
     Customer: ("id", "name", "company", "email", "email_norm", "phone", "phone_norm", "opt_out", "city",
                "country", "birthday", "birthday_md", "source", "tags", "custom", "created_at", "updated_at",
                "stage", "stage_changed_at"),
-    Order: ("customer", "amount_cents", "currency", "description", "ordered_at", "cost_cents"),
+    Order: ("id", "customer", "amount_cents", "currency", "description", "ordered_at", "cost_cents"),
     Interaction: ("customer", "kind", "direction", "body", "occurred_at", "deal_id"),
     Deal: ("id", "customer", "title", "value_cents", "currency", "stage", "probability", "expected_close",
            "lost_reason", "created_at", "updated_at", "closed_at", "last_activity_at"),
@@ -178,6 +196,8 @@ COLUMNS = {
     FollowUp: ("customer", "deal", "title", "due_at", "done_at", "snoozes", "notified_at", "created_at"),
     Ticket: ("customer", "subject", "status", "satisfaction", "opened_at", "first_response_at", "closed_at"),
     CampaignTarget: ("campaign", "customer", "responded_at", "converted_at"),
+    OrderLine: ("order", "position", "product", "name", "sku", "quantity", "unit_price_cents", "unit_cost_cents"),
+    DealLine: ("deal", "position", "product", "name", "sku", "quantity", "unit_price_cents", "unit_cost_cents"),
 }
 
 
@@ -232,7 +252,9 @@ def generate_demo(now: datetime, customers: int = DEFAULT_CUSTOMERS, seed: int =
                                       currency=currency, started_at=started, target_filter="#newsletter",
                                       created_at=started - timedelta(days=2)).execute()
         _add_campaign(book, campaign_id, name, started)
-        finish_customers(book)
+        catalogue = baskets.write_catalogue(book.now)
+        finish_customers(book, catalogue, (Order.select(fn.MAX(Order.id)).scalar() or 0) + 1)
+        _add_deal_lines(book, catalogue)
         for model, rows in book.rows.items():
             _bulk_insert(model, rows)
         refresh_customer_totals()

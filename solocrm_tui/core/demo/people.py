@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from solocrm_tui.core.demo import baskets
 from solocrm_tui.core.demo.words import (
     ASCII,
     BEHAVIOURS,
@@ -26,14 +27,17 @@ from solocrm_tui.core.demo.words import (
     SOURCE_WEIGHTS,
     SOURCES,
 )
+from solocrm_tui.core.sales import products
 from solocrm_tui.core.storage.models import (
     CampaignTarget,
     Customer,
     Deal,
+    DealLine,
     DealStageChange,
     FollowUp,
     Interaction,
     Order,
+    OrderLine,
     Ticket,
 )
 
@@ -53,7 +57,7 @@ class Person:
     behaviour: str
     created: datetime
     left: bool = False  # stopped buying for good (their timeline goes quiet too)
-    orders: list[tuple[datetime, int, str]] = field(default_factory=list)
+    orders: list[tuple[datetime, int, str]] = field(default_factory=list)  # (when, cents, a product it may stray to)
 
 
 def clamp(value: int, low: int, high: int) -> int:
@@ -65,9 +69,15 @@ class Book:
 
     def __init__(self, now: datetime, seed: int, currency: str) -> None:
         self.now, self.rng, self.currency = now.replace(microsecond=0), random.Random(seed), currency
+        # products and lines draw from their own stream: the book's stays as it was before
+        # orders had lines, and with it every customer, date and amount of a seed
+        self.lines_rng = random.Random(f"{seed}-lines")
+        # lines after what they belong to: foreign keys are checked row by row
         self.rows: dict[type, list[tuple]] = {m: [] for m in (Customer, Order, Interaction, Deal, DealStageChange,
-                                                               FollowUp, Ticket, CampaignTarget)}
+                                                               FollowUp, Ticket, CampaignTarget, OrderLine,
+                                                               DealLine)}
         self.people: list[Person] = []
+        self.offers: dict[int, str] = {}  # open deal id -> the product its title offers
 
     def ago(self, low: float, high: float) -> datetime:
         """A moment `low`..`high` days before now, during working hours."""
@@ -188,15 +198,23 @@ def _stage(person: Person, now: datetime) -> tuple[str, datetime]:
     return ("loyal" if len(person.orders) >= 3 else "active"), last
 
 
-def finish_customers(book: Book) -> None:
-    """Orders rows, VIP tags for the top spenders, and a plausible lifecycle stage."""
+def finish_customers(book: Book, catalogue: dict[str, baskets.Stock], first_order_id: int) -> None:
+    """Order rows with their lines (within the customer's taste), VIP tags for the top
+    spenders, and a plausible lifecycle stage."""
     revenue = sorted((sum(c for _, c, _ in p.orders) for p in book.people), reverse=True)
     vip_floor = revenue[max(0, len(revenue) // 20 - 1)] if revenue and revenue[0] else None
+    rng, order_id = book.lines_rng, first_order_id
     for person, row in zip(book.people, book.rows[Customer]):
         person.orders.sort()
-        for when, cents, product in person.orders:
-            book.rows[Order].append((person.id, cents, book.currency, product, when,
-                                     int(cents * book.rng.uniform(0.35, 0.7))))
+        taste = baskets.taste_of(rng, person.behaviour, person.company)
+        for when, cents, stray in person.orders:
+            priced = baskets.order_lines(rng, catalogue, taste, cents, when, book.now, stray)
+            lines = baskets.as_lines(priced)
+            cost = products.lines_cost(lines)
+            book.rows[Order].append((order_id, person.id, cents, book.currency, products.describe(lines), when,
+                                     None if cost is None else int(cost * 100)))
+            book.rows[OrderLine].extend(baskets.line_row(order_id, n, line) for n, line in enumerate(priced, 1))
+            order_id += 1
         tags = row[13] + (["vip"] if vip_floor and sum(c for _, c, _ in person.orders) >= vip_floor else [])
         row[13] = f" {' '.join(sorted(set(tags)))} " if tags else ""
         stage, since = _stage(person, book.now)

@@ -82,3 +82,42 @@ BEHAVIOURS = (("frequent", 12), ("monthly", 18), ("big", 8), ("onetime", 20), ("
 # ones mostly leave after the first
 RHYTHMS = {"frequent": (18, 0.04), "monthly": (32, 0.05), "big": (110, 0.08), "onetime": (240, 0.65),
            "lapsed": (30, 0.2)}
+# The catalogue: name -> (SKU, list price, unit cost), in cents. Beans keep about half their
+# price, machines a quarter, a training day most of it. RETIRED products were sold until
+# RETIRED_DAYS ago and are marked inactive: old orders name them, new ones cannot.
+CATALOGUE = {
+    "Espresso beans 1kg": ("BEAN-ESP-1KG", 3200, 1500), "Filter roast 500g": ("BEAN-FLT-500", 1650, 750),
+    "Single origin Ethiopia 250g": ("BEAN-ETH-250", 1390, 620), "Decaf 500g": ("BEAN-DEC-500", 1700, 820),
+    "Tasting box": ("BOX-TASTE", 3900, 1900), "Cold brew kit": ("KIT-COLD", 4500, 2700),
+    "Hand grinder": ("GRIND-HAND", 8900, 5800), "Pour-over set": ("KIT-V60", 4900, 3000),
+    "Milk jug": ("JUG-MILK", 2400, 1200), "Descaling tablets": ("CARE-DESC", 950, 380),
+    "Office coffee subscription (quarter)": ("SUB-OFFICE-Q", 45000, 25000),
+    "Espresso machine Linea Mini": ("LINEA-MINI", 540000, 410000), "Barista training day": ("TRAIN-DAY", 65000, 19000),
+    "Wholesale beans 20kg": ("BEAN-WHS-20KG", 42000, 21000), "Café equipment package": ("PKG-CAFE", 1250000, 940000),
+    "Grinder EK43": ("EK43", 265000, 195000),
+    "Christmas blend 500g": ("BEAN-XMAS-500", 1800, 800), "Moka pot 3-cup": ("MOKA-3", 3500, 2200),
+}
+RETIRED = ("Christmas blend 500g", "Moka pot 3-cup")
+# Equipment and training: nobody orders fourteen milk jugs, so an order has at most MAX_GEAR
+# of one; beans, boxes, tablets and subscriptions take the rest of its amount
+GEAR = ("Cold brew kit", "Hand grinder", "Pour-over set", "Milk jug", "Moka pot 3-cup", "Espresso machine Linea Mini",
+        "Barista training day", "Café equipment package", "Grinder EK43")
+MAX_GEAR = 2
+RETIRED_DAYS = 365
+# What a customer tends to buy: taste -> product -> weight. Customers buy within their taste
+# (a few stray, see demo.baskets), so the products of one taste go together and products
+# of two tastes seldom do: cross-sell finds real pairs (lift well above 2) and ones near 1.
+TASTES = {
+    "espresso at home": {"Espresso beans 1kg": 5, "Milk jug": 2, "Hand grinder": 1, "Descaling tablets": 2,
+                         "Moka pot 3-cup": 1},
+    "filter": {"Filter roast 500g": 4, "Single origin Ethiopia 250g": 3, "Pour-over set": 1.5,
+               "Christmas blend 500g": 1},
+    "explorer": {"Tasting box": 3, "Single origin Ethiopia 250g": 2, "Cold brew kit": 2},
+    "decaf": {"Decaf 500g": 4, "Filter roast 500g": 2, "Milk jug": 1},
+    "office": {"Office coffee subscription (quarter)": 4, "Wholesale beans 20kg": 3, "Espresso beans 1kg": 1},
+    "café": {"Grinder EK43": 2, "Espresso machine Linea Mini": 1.5, "Barista training day": 3,
+             "Wholesale beans 20kg": 2, "Café equipment package": 0.5},
+}
+# small buyers' tastes and their shares; big buyers are cafés when their company serves coffee
+HOME_TASTES = {"espresso at home": 40, "filter": 30, "explorer": 18, "decaf": 12}
+CAFE_WORDS = ("café", "cafe", "kaffee", "bistro", "bakery", "bakkerij", "hotel", "kettle")

@@ -32,11 +32,6 @@ def _scalar(sql: str, *params):
     return database.execute_sql(sql, params).fetchone()[0]
 
 
-@pytest.fixture
-def demo(db_path, now):
-    return generate_demo(now, customers=300, seed=7)
-
-
 def test_summary_matches_the_rows(demo):
     assert demo.customers == Customer.select().count() == 300
     assert demo.orders == Order.select().count() > 1000
