@@ -23,7 +23,7 @@ from solocrm_tui.core.contacts.recurrence import describe
 from solocrm_tui.core.contacts.search import find_by_name, resolve_mention
 from solocrm_tui.core.dates import format_due
 from solocrm_tui.core.errors import ValidationError
-from solocrm_tui.core.sales import campaigns, deals, orders, products
+from solocrm_tui.core.sales import campaigns, deal_lines, deals, orders, products
 from solocrm_tui.core.service import tickets
 
 
@@ -104,6 +104,22 @@ def _deal(cmd, cid, name, ctx):
     return Outcome(f"✓ deal “{d.title}” ({format_money(d.value, cents=True, currency=d.currency)}) opened for {name}", cid, f"deal {d.title}")
 
 
+def _items(cmd, cid, name, ctx):
+    deal = _open_deal(cid, name)
+    if cmd.remove is not None:
+        before = deal_lines.deal_lines(deal.id)
+        lines = deal_lines.remove_line(deal.id, cmd.remove, ctx.now)
+        changed = f"took {products.describe([line for line in before if line not in lines])} off"
+    else:
+        added = products.resolve(list(cmd.items))
+        lines = deal_lines.add_lines(deal.id, added, ctx.now)
+        changed = f"added {products.describe(added)} to"
+    d = deals.get_deal(deal.id)
+    count = f"{len(lines)} line{'' if len(lines) == 1 else 's'}" if lines else "no lines"
+    return Outcome(f"✓ {changed} “{d.title}”: now {format_money(d.value, cents=True, currency=d.currency)}, {count}",
+                   cid, f"lines of {d.title}")
+
+
 def _open_deal(cid: int, name: str):
     deal = deals.latest_open_deal(cid)
     if deal is None:
@@ -117,8 +133,13 @@ def _stage(cmd, cid, name, ctx):
     reason = cmd.reason if isinstance(cmd, c.Lost) else None
     if stage == "lost" and not reason:
         raise ValidationError("/stage lost needs a reason: use /lost REASON")
-    d = deals.move_deal(before.id, stage, ctx.now, reason=reason)
-    return Outcome(f"✓ deal “{d.title}”: {before.stage} → {d.stage}", cid, f"stage of {d.title}")
+    amount = cmd.amount if isinstance(cmd, c.Won) else None
+    if stage == "won" and amount is None and not before.value and not deal_lines.deal_lines(before.id):
+        raise ValidationError(f"“{before.title}” has no value and no lines: type /won AMOUNT (what it was won for)")
+    d = deals.move_deal(before.id, stage, ctx.now, reason=reason, amount=amount, rules=ctx.rules)
+    order = orders.deal_order(d.id) if stage == "won" else None
+    made = f"; order of {format_money(order.amount, cents=True, currency=order.currency)} recorded" if order else ""
+    return Outcome(f"✓ deal “{d.title}”: {before.stage} → {d.stage}{made}", cid, f"stage of {d.title}")
 
 
 def _ticket(cmd, cid, name, ctx):
@@ -187,7 +208,7 @@ def _add(cmd, ctx):
     return Outcome(f"✓ added {new.name} (#{new.id})", new.id, f"adding {new.name}")
 
 
-_ON_CUSTOMER = {c.Note: _log, c.LogInteraction: _log, c.NewFollowUp: _follow, c.Buy: _buy, c.NewDeal: _deal,
+_ON_CUSTOMER = {c.Note: _log, c.LogInteraction: _log, c.NewFollowUp: _follow, c.Buy: _buy, c.NewDeal: _deal, c.DealItems: _items,
                 c.MoveStage: _stage, c.Won: _stage, c.Lost: _stage, c.OpenTicket: _ticket,
                 c.CloseTicket: _close, c.Responded: _responded, c.Tag: _tag, c.Untag: _tag, c.Unarchive: _unarchive,
                 c.KeepInTouch: _cadence}
