@@ -51,6 +51,13 @@ class NewDeal:
 
 
 @dataclass(frozen=True, slots=True)
+class QuoteDeal:
+    """`/quote`: the open deal as a numbered quote, Markdown and PDF."""
+
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MoveStage:
     stage: str
     target: str | None = None
@@ -156,6 +163,6 @@ class ShowLog:
 
 
 Command = (
-    Note | LogInteraction | NewFollowUp | Buy | NewDeal | DealItems | MoveStage | Won | Lost | OpenTicket
+    Note | LogInteraction | NewFollowUp | Buy | NewDeal | DealItems | QuoteDeal | MoveStage | Won | Lost | OpenTicket
     | CloseTicket | Responded | Tag | Untag | Unarchive | KeepInTouch | AddCustomer | Find | Go | Undo | Help | ShowLog
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.composer import grammar as c
@@ -23,7 +24,14 @@ from solocrm_tui.core.contacts.recurrence import describe
 from solocrm_tui.core.contacts.search import find_by_name, resolve_mention
 from solocrm_tui.core.dates import format_due
 from solocrm_tui.core.errors import ValidationError
-from solocrm_tui.core.sales import campaigns, deal_lines, deals, orders, products
+from solocrm_tui.core.sales import (
+    campaigns,
+    deal_lines,
+    deals,
+    orders,
+    products,
+    quotes,
+)
 from solocrm_tui.core.service import tickets
 
 
@@ -43,6 +51,8 @@ class Context:
     focus_customer_id: int | None = None
     currency: str = "EUR"
     rules: lifecycle.Rules = field(default_factory=lifecycle.Rules)  # the owner's [lifecycle] settings
+    owner: quotes.Owner = field(default_factory=quotes.Owner)  # [owner]: who quotes are from
+    quotes_dir: Path | None = None  # where quotes are written (beside the database)
 
 
 def resolve_customer(target: str | None, ctx: Context) -> tuple[int, str]:
@@ -127,6 +137,15 @@ def _open_deal(cid: int, name: str):
     return deal
 
 
+def _quote(cmd, cid, name, ctx):
+    if ctx.quotes_dir is None:
+        raise ValidationError("quotes cannot be written from here: no quotes folder")
+    deal = _open_deal(cid, name)
+    q = quotes.quote_deal(deal.id, ctx.now, ctx.owner, ctx.quotes_dir)
+    return Outcome(f"✓ quote {q.number} for “{deal.title}”: {format_money(q.total, cents=True, currency=q.currency)}"
+                   f" → {q.pdf_path}", cid, f"quote {q.number}")
+
+
 def _stage(cmd, cid, name, ctx):
     stage = "won" if isinstance(cmd, c.Won) else "lost" if isinstance(cmd, c.Lost) else cmd.stage
     before = _open_deal(cid, name)
@@ -208,7 +227,7 @@ def _add(cmd, ctx):
     return Outcome(f"✓ added {new.name} (#{new.id})", new.id, f"adding {new.name}")
 
 
-_ON_CUSTOMER = {c.Note: _log, c.LogInteraction: _log, c.NewFollowUp: _follow, c.Buy: _buy, c.NewDeal: _deal, c.DealItems: _items,
+_ON_CUSTOMER = {c.Note: _log, c.LogInteraction: _log, c.NewFollowUp: _follow, c.Buy: _buy, c.NewDeal: _deal, c.DealItems: _items, c.QuoteDeal: _quote,
                 c.MoveStage: _stage, c.Won: _stage, c.Lost: _stage, c.OpenTicket: _ticket,
                 c.CloseTicket: _close, c.Responded: _responded, c.Tag: _tag, c.Untag: _tag, c.Unarchive: _unarchive,
                 c.KeepInTouch: _cadence}

@@ -34,6 +34,7 @@ from solocrm_tui.core.composer.commands import (  # noqa: F401 - re-exported as 
     NewFollowUp,
     Note,
     OpenTicket,
+    QuoteDeal,
     Responded,
     ShowLog,
     Tag,
@@ -67,6 +68,7 @@ COMMANDS: dict[str, str] = {
     "/deal": "/deal [@who] AMOUNT TITLE — open a deal",
     "/item": "/item [@who] 2x PRODUCT[, 1x PRODUCT at PRICE …] | /item [@who] remove PRODUCT — add lines to the "
              "open deal, or take one off (its value is their sum)",
+    "/quote": "/quote [@who] — the open deal as a numbered quote (Markdown and PDF, in quotes/ beside the database)",
     "/stage": "/stage [@who] STAGE — move the deal: lead, qualified, proposal, negotiation, won, lost",
     "/won": "/won [@who] [AMOUNT] — mark the open deal won: its order is its lines, or its value, or AMOUNT",
     "/lost": "/lost [@who] REASON — mark the open deal lost",
@@ -337,6 +339,7 @@ _on_customer: dict[str, Handler] = {
     "/deal": _deal,
     "/stage": lambda c, t, who, now: MoveStage(_choose(c, t, STAGES, "stage"), who),
     "/item": lambda c, t, who, now: _items(c, t, who),
+    "/quote": lambda c, t, who, now: _bare(c, t, QuoteDeal(who)),
     "/won": lambda c, t, who, now: _won(c, t, who),
     "/lost": lambda c, t, who, now: Lost(_required(c, t, "/lost needs a reason"), who),
     "/ticket": lambda c, t, who, now: OpenTicket(_required(c, t, "/ticket needs a subject"), who),
