@@ -25,10 +25,19 @@ from solocrm_tui.core.storage.records import cents_to_decimal
 
 
 def deal_lines(deal_id: int) -> list[Line]:
-    query = (L.select(L.name, L.quantity, L.unit_price_cents, L.unit_cost_cents, L.sku, L.product)
-             .where(L.deal == deal_id).order_by(L.position, L.id))
-    return [Line(name, quantity, cents_to_decimal(price) or Decimal(0), cents_to_decimal(cost), sku, product_id)
-            for name, quantity, price, cost, sku, product_id in query.tuples()]
+    return list(lines_of_deals([deal_id]).get(deal_id, ()))
+
+
+def lines_of_deals(deal_ids: list[int]) -> dict[int, tuple[Line, ...]]:
+    """Each deal's lines (deals without lines are absent), for a customer's Deals tab."""
+    found: dict[int, list[Line]] = {}
+    for start in range(0, len(deal_ids), 500):
+        query = (L.select(L.deal, L.name, L.quantity, L.unit_price_cents, L.unit_cost_cents, L.sku, L.product)
+                 .where(L.deal.in_(deal_ids[start:start + 500])).order_by(L.deal, L.position, L.id))
+        for deal_id, name, quantity, price, cost, sku, product_id in query.tuples():
+            found.setdefault(deal_id, []).append(
+                Line(name, quantity, cents_to_decimal(price) or Decimal(0), cents_to_decimal(cost), sku, product_id))
+    return {deal_id: tuple(lines) for deal_id, lines in found.items()}
 
 
 def line_counts(deal_ids: list[int]) -> dict[int, int]:

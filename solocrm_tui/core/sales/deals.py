@@ -87,6 +87,9 @@ def update_deal(deal_id: int, now: datetime, **fields) -> Deal:
             raise ValidationError(f"unknown deal field: {key}")
     columns.update(updated_at=now, last_activity_at=now)
     with database.atomic():
+        lines = deal_lines.deal_lines(deal_id) if "value_cents" in columns else []
+        if lines and columns["value_cents"] != validate.cents(products.lines_total(lines)):
+            raise ValidationError("the deal has lines: its value is their sum (change them with /item)", field="value")
         if not D.update(**columns).where(D.id == deal_id).execute():
             raise NotFound(f"no deal #{deal_id}")
     return get_deal(deal_id)

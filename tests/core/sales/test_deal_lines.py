@@ -121,3 +121,11 @@ def test_leaving_won_removes_only_the_order_the_win_created(cafe, t0):
     assert (get_customer(cafe).revenue, get_customer(cafe).order_count) == (Decimal("99.00"), 1)
     assert orders.deal_order(deal.id) is None
     assert "deal Café refit: won → negotiation; order 2,700.00 EUR removed" in system_lines()
+
+
+def test_the_value_of_a_deal_with_lines_is_not_typed_over(cafe, t0, unchanged):
+    deal = deals.create_deal(cafe, "Café refit", "0", t0)
+    deal_lines.add_lines(deal.id, items("2x EK43"), t0)
+    with unchanged(), pytest.raises(ValidationError, match="the deal has lines: its value is their sum"):
+        deals.update_deal(deal.id, t0 + H, value="1000")
+    assert deals.update_deal(deal.id, t0 + H, title="Café Lumen refit", value="2700").value == Decimal("2700.00")
