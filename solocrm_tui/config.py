@@ -21,6 +21,7 @@ from solocrm_tui.core import validate
 from solocrm_tui.core.analytics.runs import Settings as Analytics
 from solocrm_tui.core.contacts.lifecycle import Rules as Lifecycle
 from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.sales.quotes import Owner
 from solocrm_tui.core.stages import DEFAULT_PROBABILITIES, OPEN_DEAL_STAGES
 from solocrm_tui.core.validate import setting
 
@@ -69,6 +70,7 @@ class Config:
     keys: dict[str, str] = field(default_factory=dict)
     theme: str | None = None  # a Textual theme name; checked where Textual is loaded (themes.py)
     phone_region: str | None = None  # the region (DE) of phone numbers written without a country code
+    owner: Owner = field(default_factory=Owner)  # who quotes are from
 
 
 _SECTIONS = {"lifecycle": Lifecycle, "jobs": Jobs, "notifications": Notifications,
@@ -112,6 +114,18 @@ def _build_section(name: str, cls: type, raw: Any) -> Any:
     return cls(**values)
 
 
+def _owner(raw: Any) -> Owner:
+    """[owner]: `address` is a list of lines (or one line); the rest as any section's."""
+    if not isinstance(raw, dict):
+        raise ValidationError("config: [owner] must be a table")
+    address = raw.get("address", [])
+    lines = [address] if isinstance(address, str) else address
+    if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+        raise ValidationError(f"config: owner.address must be a list of lines of text, got {address!r}")
+    owner = _build_section("owner", Owner, {k: v for k, v in raw.items() if k != "address"})
+    return replace(owner, address=tuple(line.strip() for line in lines if line.strip()))
+
+
 def _string_map(name: str, raw: Any, value_type: type) -> dict:
     if not isinstance(raw, dict):
         raise ValidationError(f"config: [{name}] must be a table")
@@ -139,6 +153,8 @@ def parse_config(raw: dict[str, Any]) -> Config:
                     raise ValidationError(f"config: deal_probabilities.{stage} must be a stage "
                                           f"({', '.join(OPEN_DEAL_STAGES)}) with a value 0-100")
             config = replace(config, deal_probabilities={**config.deal_probabilities, **probs})
+        elif key == "owner":
+            config = replace(config, owner=_owner(value))
         elif key == "keys":
             config = replace(config, keys=_string_map(key, value, str))
         elif key == "theme":

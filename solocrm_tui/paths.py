@@ -46,6 +46,11 @@ def backups_dir(db_path: Path) -> Path:
     return db_path.parent / "backups"
 
 
+def quotes_dir(db_path: Path) -> Path:
+    """Quotes sit beside the database that numbers them, as backups do."""
+    return db_path.parent / "quotes"
+
+
 def log_path(db_path: Path) -> Path:
     return db_path.parent / "solocrm.log"
 

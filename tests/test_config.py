@@ -269,3 +269,23 @@ def test_loading_the_config_makes_its_region_the_one_phones_are_read_in(tmp_path
     load_config(tmp_path / "missing.toml")
     assert validate.chosen_phone_region() == (True, None)
     assert validate.phone("0170 1234567")[1] == "01701234567"
+
+
+def test_owner_section_for_quotes():
+    owner = parse_config({"owner": {"name": "Rösterei Ærø", "address": ["Kaffeestraße 12", " ", "10115 Berlin"],
+                                    "vat_id": "DE123456789", "quote_valid_days": 14}}).owner
+    assert (owner.name, owner.address, owner.vat_id, owner.quote_valid_days) == (
+        "Rösterei Ærø", ("Kaffeestraße 12", "10115 Berlin"), "DE123456789", 14)
+    assert parse_config({"owner": {"address": "one line"}}).owner.address == ("one line",)
+    assert Config().owner.quote_valid_days == 30
+
+
+@pytest.mark.parametrize("owner, message", [
+    ({"nme": "x"}, "unknown key owner.nme"),
+    ({"address": ["ok", 3]}, "owner.address must be a list of lines of text"),
+    ({"quote_valid_days": 0}, "owner.quote_valid_days must be between 1 and 365, got 0"),
+    ({"email": 5}, "owner.email must be str"),
+])
+def test_bad_owner_section_is_one_line(owner, message):
+    with pytest.raises(ValidationError, match=message):
+        parse_config({"owner": owner})

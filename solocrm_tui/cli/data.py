@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from solocrm_tui import paths
 from solocrm_tui.cli.common import (
     customer_id,
     id_of,
@@ -21,6 +22,7 @@ from solocrm_tui.cli.common import (
     positive,
     stdout,
 )
+from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.text.figures import count
 
@@ -133,6 +135,9 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     forget.add_argument("customer", type=customer_id, metavar="CUSTOMER_ID")
     forget.add_argument("--purge", action="store_true", help="delete their orders too (revenue figures drop)")
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    quote = command("quote", "render a deal as a numbered quote (Markdown and PDF) and log it on the timeline")
+    quote.add_argument("deal", type=id_of("deal"), metavar="DEAL_ID")
+    quote.add_argument("--out", metavar="DIR", help="write the files here (default: quotes/ beside the database)")
 
 
 def _rules_and_currency():
@@ -315,5 +320,19 @@ def cmd_batches(args, now: datetime) -> int:
     return 0
 
 
+def cmd_quote(args, now: datetime) -> int:
+    from solocrm_tui.core.sales.quotes import quote_deal
+
+    owner = load_config().owner
+    db = open_db(args, create=False)
+    folder = Path(args.out).expanduser() if args.out else paths.quotes_dir(db)
+    quote = quote_deal(args.deal, now, owner, folder)
+    print(f"quote {quote.number}: {format_money(quote.total, cents=True, currency=quote.currency)}, "
+          f"valid until {quote.valid_until:%Y-%m-%d}")
+    print(quote.pdf_path)
+    print(quote.pdf_path.with_suffix(".md"))
+    return 0
+
+
 COMMANDS = {"import": cmd_import, "duplicates": cmd_duplicates, "merge": cmd_merge, "export": cmd_export,
-            "forget": cmd_forget, "batches": cmd_batches}
+            "forget": cmd_forget, "batches": cmd_batches, "quote": cmd_quote}

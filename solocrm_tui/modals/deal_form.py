@@ -9,15 +9,23 @@ from __future__ import annotations
 
 from datetime import date
 
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Input, Label
+
+from solocrm_tui import work
 from solocrm_tui.core import validate
 from solocrm_tui.core.amounts import parse_amount
 from solocrm_tui.core.composer.execute import Context, resolve_customer
 from solocrm_tui.core.dates import parse_when
 from solocrm_tui.core.errors import CRMError, ValidationError
-from solocrm_tui.core.sales import deals
+from solocrm_tui.core.sales import deal_lines, deals
+from solocrm_tui.core.sales.products import Line
 from solocrm_tui.core.stages import OPEN_DEAL_STAGES
 from solocrm_tui.core.storage.records import Deal
 from solocrm_tui.modals.form import FormScreen
+from solocrm_tui.text.figures import money
+from solocrm_tui.widgets.cells import cell
 
 FIELDS = (("customer", "Customer *"), ("title", "Title *"), ("value", "Value *"),
           ("stage", f"Stage ({', '.join(OPEN_DEAL_STAGES)})"), ("probability", "Probability % (blank: stage default)"),
@@ -31,6 +39,33 @@ class DealForm(FormScreen):
         fields = [f for f in FIELDS if not (deal and f[0] in NEW_ONLY)]
         super().__init__("Edit deal" if deal else "New deal", fields, values, errors)
         self.deal, self.customer_name, self.customer_id = deal, customer_name, customer_id
+        self.has_lines = False
+
+    def compose_fields(self) -> ComposeResult:
+        yield from super().compose_fields()
+        lines = Label("", id="deal-lines")
+        lines.display = False
+        yield lines
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.deal is not None:
+            deal_id = self.deal.id
+            work.load(self, lambda: deal_lines.deal_lines(deal_id), self.show_lines, group="deal-form-lines")
+
+    def show_lines(self, lines: list[Line]) -> None:
+        """A deal with lines is worth their sum: the lines are listed (changed with /item) and
+        the value cannot be typed over."""
+        self.has_lines = bool(lines)
+        if not lines:
+            return
+        shown = [f"{line.quantity}× {line.name} at {money(line.unit_price, cents=True)} = "
+                 f"{money(line.total, cents=True)}" for line in lines]
+        label = self.query_one("#deal-lines", Label)
+        label.update(Text("\n").join(cell(text) for text in ["Lines (the value is their sum; change them with /item):",
+                                                               *shown]))
+        label.display = True
+        self.query_one("#field-value", Input).disabled = True
 
     def validate(self, values: dict[str, str]) -> dict[str, str]:
         return clean(values, self.app.now())[1]
@@ -47,7 +82,9 @@ class DealForm(FormScreen):
                                          cleaned["value"], now, currency=currency, stage=cleaned["stage"],
                                          probability=cleaned["probability"], expected_close=cleaned["expected_close"])
         else:
-            fields = {"title": cleaned["title"], "value": cleaned["value"], "expected_close": cleaned["expected_close"]}
+            fields = {"title": cleaned["title"], "expected_close": cleaned["expected_close"]}
+            if not self.has_lines:
+                fields["value"] = cleaned["value"]
             # The form shows the effective probability (possibly the stage default); writing it back
             # unchanged would pin a default deal to it, so it would no longer follow its stage.
             if cleaned["probability"] != deal.probability:

@@ -31,7 +31,7 @@ from solocrm_tui.core.contacts.recurrence import (
     suffix,
 )
 from solocrm_tui.core.dates import split_when
-from solocrm_tui.core.sales import deals, margin, orders
+from solocrm_tui.core.sales import deals, margin, orders, products
 from solocrm_tui.core.service import tickets
 from solocrm_tui.core.storage.records import FollowUp
 from solocrm_tui.screens.base import CRMScreen
@@ -44,7 +44,7 @@ from solocrm_tui.widgets.timeline import Timeline
 
 TABS = {
     "orders": ("Date", "Amount", "Description"),
-    "deals": ("Title", "Stage", "Value", "Prob.", "Close"),
+    "deals": ("Title", "Stage", "Value", "Prob.", "Close", "Lines"),
     "followups": ("Due", "Title", "Done", "Repeats"),
     "tickets": ("Opened", "Subject", "Status", "Score"),
 }
@@ -152,7 +152,8 @@ class CustomerScreen(CRMScreen):
             "orders": [(day(o.ordered_at, now), money(o.amount, cents=True, currency=o.currency), o.description)
                        for o in detail.orders],
             "deals": [(d.title, d.stage, money(d.value, cents=True, currency=d.currency), f"{d.probability}%",
-                       day(d.expected_close, now) if d.expected_close else "") for d in detail.deals],
+                       day(d.expected_close, now) if d.expected_close else "",
+                       products.describe(list(detail.deal_lines.get(d.id, ())))) for d in detail.deals],
             "followups": [(due(f.due_at, now), f.title, "✓" if f.done_at else "",
                            describe(f.recurrence, f.recur_from, f.due_at) if f.id in self.series else "")
                           for f in detail.followups],

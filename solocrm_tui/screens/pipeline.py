@@ -18,6 +18,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from solocrm_tui import work
+from solocrm_tui.core.amounts import parse_amount
 from solocrm_tui.core.errors import CRMError
 from solocrm_tui.core.sales import deals
 from solocrm_tui.core.sales.board import RECENT_DAYS, Board, Card, Column, build_board
@@ -228,14 +229,15 @@ class PipelineScreen(CRMScreen):
             self.col = target
         self.show(replace(self.board, columns=tuple(columns)), select=card.deal.id)
 
-    def persist_move(self, card: Card, stage: str, reason: str | None, done: str | None = None) -> None:
+    def persist_move(self, card: Card, stage: str, reason: str | None, done: str | None = None,
+                     amount: str | None = None) -> None:
         """Save a move already drawn; if it is refused, the reload puts the card back. `done`
-        is said once it is saved."""
-        now, deal_id = self.app.now(), card.deal.id
+        is said once it is saved; `amount` is what a deal worth nothing was won for."""
+        now, deal_id, rules = self.app.now(), card.deal.id, self.app.config.lifecycle
 
         def move() -> None:
             try:
-                deals.move_deal(deal_id, stage, now, reason=reason)
+                deals.move_deal(deal_id, stage, now, reason=reason, amount=amount, rules=rules)
             except CRMError as exc:
                 raise CRMError(f"move not saved: {exc}") from exc
 
@@ -243,11 +245,24 @@ class PipelineScreen(CRMScreen):
                           undo_as=f"moving “{card.deal.title}” to {stage}")
 
     def action_won(self) -> None:
+        """A win is an order: a deal worth nothing (no value, no lines) asks what it was won for."""
+        from solocrm_tui.modals.prompt import Prompt
+
         card = self.selected_or_say()
-        if card is not None:
-            self._move_locally(card, self.col, None)
-            self.persist_move(card, "won", None)
-            work.toast(self.app, f"won: {card.deal.title}")
+        if card is None:
+            return
+        if card.deal.value:
+            self._win(card, None)
+            return
+        self.app.push_screen(Prompt(f"What was “{card.deal.title}” won for?", placeholder="the amount, e.g. 1200",
+                                    check=parse_amount,
+                                    empty="an amount is needed — Esc cancels"),
+                             lambda amount: amount and self._win(card, amount))
+
+    def _win(self, card: Card, amount: str | None) -> None:
+        self._move_locally(card, self.col, None)
+        self.persist_move(card, "won", None, amount=amount)
+        work.toast(self.app, f"won: {card.deal.title}")
 
     def action_lost(self) -> None:
         from solocrm_tui.modals.prompt import Prompt

@@ -23,7 +23,7 @@ from textual.timer import Timer
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from solocrm_tui import work
+from solocrm_tui import paths, work
 from solocrm_tui.core.composer import execute, grammar
 from solocrm_tui.core.contacts.search import find_by_name
 from solocrm_tui.core.errors import CRMError, DatabaseBusy
@@ -198,7 +198,8 @@ class Composer(ReportWorkerErrors, Vertical):
                 self._undo(command)
                 continue
             self.busy = True
-            ctx = execute.Context(now, focus, self.app.config.currency, self.app.config.lifecycle)
+            ctx = execute.Context(now, focus, self.app.config.currency, self.app.config.lifecycle,
+                                  self.app.config.owner, paths.quotes_dir(self.app.db_path))
             work.apply_change(self, lambda: execute.execute(command, ctx), what=_written, then=self._answered,
                               refused=lambda exc, typed=text: self._refused(typed, exc), toast_refusal=False,
                               undo_as=lambda outcome: outcome.undo_label, group="composer")

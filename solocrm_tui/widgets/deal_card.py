@@ -25,8 +25,9 @@ class DealCard(Static):
             late = "!" if deal.expected_close < today else ""
             close = f" · {day(deal.expected_close, today, weekday=False)}{late}"
         stale = f" · ⚠ {card.idle_days}d idle" if card.stale else ""
+        lines = f" · {card.lines} line{'' if card.lines == 1 else 's'}" if card.lines else ""
         text = Text("\n").join([cell(deal.title), cell(f"{deal.customer_name} · {money(deal.value, compact=True)} · "
-                                                        f"{deal.probability}%{close}{stale}")])
+                                                        f"{deal.probability}%{lines}{close}{stale}")])
         super().__init__(text, classes="deal-card" + (" stale" if card.stale else ""))
 
 

@@ -263,7 +263,8 @@ async def test_undo_won_puts_the_deal_back(make_app, people, now):
         timeline_before = [e.id for e in entries(alice.id)]
         ok(await send(pilot, "/won"))
         assert deals.get_deal(deal.id).stage == "won"
-        assert len(entries(alice.id)) == len(timeline_before) + 1  # the "→ won" system line
+        # the "→ won; order …" system line and the re-stage the win's order brings (issue 24)
+        assert len(entries(alice.id)) == len(timeline_before) + 2
 
         text, _ = await send(pilot, "/undo")
         assert text.startswith("↶ undid stage of Website")

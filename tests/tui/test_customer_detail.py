@@ -43,10 +43,9 @@ def alice(db_path, now):
     a = customers.create_customer(now, name="Alice Anderson", email="alice@example.com", company="Anderson Ltd",
                                   tags=["vip"])
     customers.create_customer(now, name="Bob Brown")
-    orders.add_order(a.id, "1000", now - timedelta(days=40), description="first order")
+    won = deals.create_deal(a.id, "Old project", "1000", now - timedelta(days=60))
+    deals.move_deal(won.id, "won", now - timedelta(days=40))  # the win is the first order (issue 24)
     orders.add_order(a.id, "234", now - timedelta(days=3), description="refill")
-    won = deals.create_deal(a.id, "Old project", "800", now - timedelta(days=60))
-    deals.move_deal(won.id, "won", now - timedelta(days=50))
     deals.create_deal(a.id, "Website", "5000", now - timedelta(days=2))
     followups.create_followup("send quote", now + timedelta(days=2), now, customer_id=a.id)
     done = followups.create_followup("call back", now - timedelta(days=5), now, customer_id=a.id)
@@ -324,7 +323,7 @@ async def test_tabs_show_orders_deals_followups_and_tickets(make_app, alice):
         assert screen.active_tab == "orders"
         assert app.focused is screen.query_one("#tab-table", DataTable)  # keys move in the table now
         assert screen.query_one(Timeline).display is False
-        assert [row[1:] for row in table_rows(screen)] == [["234.00 EUR", "refill"], ["1,000.00 EUR", "first order"]]
+        assert [row[1:] for row in table_rows(screen)] == [["234.00 EUR", "refill"], ["1,000.00 EUR", "Old project"]]
 
         await pilot.press("right_square_bracket")
         await pilot.pause()
@@ -412,12 +411,12 @@ async def test_an_old_entry_opens_highlighted_on_screen_and_o_still_pages_older(
 
 
 async def test_an_order_line_opens_highlighted(make_app, alice):
-    order_id = OrderModel.get(OrderModel.description == "first order").id
+    order_id = OrderModel.get(OrderModel.description == "Old project").id
     app = make_app("customers")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_at(pilot, alice.id, ("order", order_id))
         timeline = screen.query_one(Timeline)
-        assert any("order 1,000.00 EUR — first order" in line for line in on_screen(timeline))
+        assert any("order 1,000.00 EUR — Old project" in line for line in on_screen(timeline))
         block = next(b for b in timeline.blocks if b.entry is not None and b.entry.kind == "order"
                      and b.entry.id == order_id)
         selected = timeline.get_component_rich_style("timeline--selected")

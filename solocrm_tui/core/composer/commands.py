@@ -51,6 +51,13 @@ class NewDeal:
 
 
 @dataclass(frozen=True, slots=True)
+class QuoteDeal:
+    """`/quote`: the open deal as a numbered quote, Markdown and PDF."""
+
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MoveStage:
     stage: str
     target: str | None = None
@@ -58,6 +65,16 @@ class MoveStage:
 
 @dataclass(frozen=True, slots=True)
 class Won:
+    target: str | None = None
+    amount: Decimal | None = None  # `/won 1200`: what a deal without lines was won for
+
+
+@dataclass(frozen=True, slots=True)
+class DealItems:
+    """`/item 2x EK43, 1x beans` adds lines to the open deal; `/item remove EK43` takes one off."""
+
+    items: tuple[Item, ...] = ()
+    remove: str | None = None
     target: str | None = None
 
 
@@ -146,6 +163,6 @@ class ShowLog:
 
 
 Command = (
-    Note | LogInteraction | NewFollowUp | Buy | NewDeal | MoveStage | Won | Lost | OpenTicket
+    Note | LogInteraction | NewFollowUp | Buy | NewDeal | DealItems | QuoteDeal | MoveStage | Won | Lost | OpenTicket
     | CloseTicket | Responded | Tag | Untag | Unarchive | KeepInTouch | AddCustomer | Find | Go | Undo | Help | ShowLog
 )

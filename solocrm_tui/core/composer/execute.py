@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.composer import grammar as c
@@ -23,7 +24,14 @@ from solocrm_tui.core.contacts.recurrence import describe
 from solocrm_tui.core.contacts.search import find_by_name, resolve_mention
 from solocrm_tui.core.dates import format_due
 from solocrm_tui.core.errors import ValidationError
-from solocrm_tui.core.sales import campaigns, deals, orders, products
+from solocrm_tui.core.sales import (
+    campaigns,
+    deal_lines,
+    deals,
+    orders,
+    products,
+    quotes,
+)
 from solocrm_tui.core.service import tickets
 
 
@@ -43,6 +51,8 @@ class Context:
     focus_customer_id: int | None = None
     currency: str = "EUR"
     rules: lifecycle.Rules = field(default_factory=lifecycle.Rules)  # the owner's [lifecycle] settings
+    owner: quotes.Owner = field(default_factory=quotes.Owner)  # [owner]: who quotes are from
+    quotes_dir: Path | None = None  # where quotes are written (beside the database)
 
 
 def resolve_customer(target: str | None, ctx: Context) -> tuple[int, str]:
@@ -104,11 +114,36 @@ def _deal(cmd, cid, name, ctx):
     return Outcome(f"✓ deal “{d.title}” ({format_money(d.value, cents=True, currency=d.currency)}) opened for {name}", cid, f"deal {d.title}")
 
 
+def _items(cmd, cid, name, ctx):
+    deal = _open_deal(cid, name)
+    if cmd.remove is not None:
+        before = deal_lines.deal_lines(deal.id)
+        lines = deal_lines.remove_line(deal.id, cmd.remove, ctx.now)
+        changed = f"took {products.describe([line for line in before if line not in lines])} off"
+    else:
+        added = products.resolve(list(cmd.items))
+        lines = deal_lines.add_lines(deal.id, added, ctx.now)
+        changed = f"added {products.describe(added)} to"
+    d = deals.get_deal(deal.id)
+    count = f"{len(lines)} line{'' if len(lines) == 1 else 's'}" if lines else "no lines"
+    return Outcome(f"✓ {changed} “{d.title}”: now {format_money(d.value, cents=True, currency=d.currency)}, {count}",
+                   cid, f"lines of {d.title}")
+
+
 def _open_deal(cid: int, name: str):
     deal = deals.latest_open_deal(cid)
     if deal is None:
         raise ValidationError(f"{name} has no open deal: open one with /deal AMOUNT TITLE")
     return deal
+
+
+def _quote(cmd, cid, name, ctx):
+    if ctx.quotes_dir is None:
+        raise ValidationError("quotes cannot be written from here: no quotes folder")
+    deal = _open_deal(cid, name)
+    q = quotes.quote_deal(deal.id, ctx.now, ctx.owner, ctx.quotes_dir)
+    return Outcome(f"✓ quote {q.number} for “{deal.title}”: {format_money(q.total, cents=True, currency=q.currency)}"
+                   f" → {q.pdf_path}", cid, f"quote {q.number}")
 
 
 def _stage(cmd, cid, name, ctx):
@@ -117,8 +152,13 @@ def _stage(cmd, cid, name, ctx):
     reason = cmd.reason if isinstance(cmd, c.Lost) else None
     if stage == "lost" and not reason:
         raise ValidationError("/stage lost needs a reason: use /lost REASON")
-    d = deals.move_deal(before.id, stage, ctx.now, reason=reason)
-    return Outcome(f"✓ deal “{d.title}”: {before.stage} → {d.stage}", cid, f"stage of {d.title}")
+    amount = cmd.amount if isinstance(cmd, c.Won) else None
+    if stage == "won" and amount is None and not before.value and not deal_lines.deal_lines(before.id):
+        raise ValidationError(f"“{before.title}” has no value and no lines: type /won AMOUNT (what it was won for)")
+    d = deals.move_deal(before.id, stage, ctx.now, reason=reason, amount=amount, rules=ctx.rules)
+    order = orders.deal_order(d.id) if stage == "won" else None
+    made = f"; order of {format_money(order.amount, cents=True, currency=order.currency)} recorded" if order else ""
+    return Outcome(f"✓ deal “{d.title}”: {before.stage} → {d.stage}{made}", cid, f"stage of {d.title}")
 
 
 def _ticket(cmd, cid, name, ctx):
@@ -187,7 +227,7 @@ def _add(cmd, ctx):
     return Outcome(f"✓ added {new.name} (#{new.id})", new.id, f"adding {new.name}")
 
 
-_ON_CUSTOMER = {c.Note: _log, c.LogInteraction: _log, c.NewFollowUp: _follow, c.Buy: _buy, c.NewDeal: _deal,
+_ON_CUSTOMER = {c.Note: _log, c.LogInteraction: _log, c.NewFollowUp: _follow, c.Buy: _buy, c.NewDeal: _deal, c.DealItems: _items, c.QuoteDeal: _quote,
                 c.MoveStage: _stage, c.Won: _stage, c.Lost: _stage, c.OpenTicket: _ticket,
                 c.CloseTicket: _close, c.Responded: _responded, c.Tag: _tag, c.Untag: _tag, c.Unarchive: _unarchive,
                 c.KeepInTouch: _cadence}

@@ -22,6 +22,7 @@ from solocrm_tui.core.composer.commands import (  # noqa: F401 - re-exported as 
     Buy,
     CloseTicket,
     Command,
+    DealItems,
     Find,
     Go,
     Help,
@@ -33,6 +34,7 @@ from solocrm_tui.core.composer.commands import (  # noqa: F401 - re-exported as 
     NewFollowUp,
     Note,
     OpenTicket,
+    QuoteDeal,
     Responded,
     ShowLog,
     Tag,
@@ -64,8 +66,11 @@ COMMANDS: dict[str, str] = {
     "/buy": "/buy [@who] AMOUNT [TEXT] | /buy [@who] 2x PRODUCT[, 1x PRODUCT at PRICE …] — record an order "
             "(products from the catalogue: Tab completes their names; at PRICE for another price)",
     "/deal": "/deal [@who] AMOUNT TITLE — open a deal",
+    "/item": "/item [@who] 2x PRODUCT[, 1x PRODUCT at PRICE …] | /item [@who] remove PRODUCT — add lines to the "
+             "open deal, or take one off (its value is their sum)",
+    "/quote": "/quote [@who] — the open deal as a numbered quote (Markdown and PDF, in quotes/ beside the database)",
     "/stage": "/stage [@who] STAGE — move the deal: lead, qualified, proposal, negotiation, won, lost",
-    "/won": "/won [@who] — mark the open deal won",
+    "/won": "/won [@who] [AMOUNT] — mark the open deal won: its order is its lines, or its value, or AMOUNT",
     "/lost": "/lost [@who] REASON — mark the open deal lost",
     "/ticket": "/ticket [@who] SUBJECT — open a support ticket",
     "/close": "/close [@who] [SCORE] — close the open ticket (satisfaction score 1-5)",
@@ -81,6 +86,7 @@ COMMANDS: dict[str, str] = {
     "/log": "/log — the whole conversation, to scroll back through (also ctrl+l)",
     "/help": "/help [COMMAND] — the keys and commands of this screen, or one command explained",
 }
+ITEM_COMMANDS = ("/buy", "/item")  # the commands whose words are products: Tab completes their names
 ALIASES = {"/meeting": "/meet", "/fu": "/follow", "/order": "/buy"}
 _KINDS = {"/call": "call", "/email": "email", "/meet": "meeting"}
 
@@ -295,6 +301,22 @@ def _deal(cmd: str, text: str, target: str | None, now: datetime) -> NewDeal:
     return NewDeal(amount, _required(cmd, title, "/deal needs a title after the amount"), target)
 
 
+def _items(cmd: str, text: str, target: str | None) -> DealItems:
+    words = _required(cmd, text, f"{cmd} needs items").split()
+    if words[0].lower() == "remove":
+        return DealItems(remove=_required(cmd, " ".join(words[1:]), f"{cmd} remove needs a product"), target=target)
+    return DealItems(tuple(parse_items(text)), target=target)
+
+
+def _won(cmd: str, text: str, target: str | None) -> Won:
+    if not text:
+        return Won(target)
+    amount, rest = _amount(cmd, text)
+    if rest:
+        raise _usage(cmd, f'/won takes an amount only, got "{text}"')
+    return Won(target, amount)
+
+
 def _help_topic(text: str) -> str | None:
     if not text:
         return None
@@ -316,7 +338,9 @@ _on_customer: dict[str, Handler] = {
     "/buy": lambda c, t, who, now: _buy(c, t, who),
     "/deal": _deal,
     "/stage": lambda c, t, who, now: MoveStage(_choose(c, t, STAGES, "stage"), who),
-    "/won": lambda c, t, who, now: _bare(c, t, Won(who)),
+    "/item": lambda c, t, who, now: _items(c, t, who),
+    "/quote": lambda c, t, who, now: _bare(c, t, QuoteDeal(who)),
+    "/won": lambda c, t, who, now: _won(c, t, who),
     "/lost": lambda c, t, who, now: Lost(_required(c, t, "/lost needs a reason"), who),
     "/ticket": lambda c, t, who, now: OpenTicket(_required(c, t, "/ticket needs a subject"), who),
     "/close": _close,

@@ -17,6 +17,7 @@ from typing import Mapping
 from peewee import fn
 
 from solocrm_tui.core.dates import add_months
+from solocrm_tui.core.sales.deal_lines import line_counts
 from solocrm_tui.core.sales.deals import closed_deals, deals_by_id, open_deals
 from solocrm_tui.core.stages import DEFAULT_PROBABILITIES, OPEN_DEAL_STAGES
 from solocrm_tui.core.storage.models import Customer as CustomerModel
@@ -30,6 +31,7 @@ class Card:
     deal: Deal
     idle_days: int
     stale: bool
+    lines: int = 0  # how many lines the deal has (its value is their sum)
 
     @property
     def weighted(self) -> Decimal:
@@ -79,11 +81,12 @@ def build_board(now: datetime, probabilities: Mapping[str, int] | None = None, s
     deals = open_deals(limit=limit, probabilities=probabilities)
     contact = dict(CustomerModel.select(CustomerModel.id, CustomerModel.last_contact_at)
                    .where(CustomerModel.id.in_({d.customer_id for d in deals})).tuples()) if deals else {}
+    lines = line_counts([d.id for d in deals])
     by_stage: dict[str, list[Card]] = {stage: [] for stage in OPEN_DEAL_STAGES}
     for deal in deals:
         last = max(filter(None, (deal.last_activity_at, contact.get(deal.customer_id))))
         idle = max(0, (now - last).days)
-        by_stage[deal.stage].append(Card(deal, idle, idle >= stale_days))
+        by_stage[deal.stage].append(Card(deal, idle, idle >= stale_days, lines.get(deal.id, 0)))
     columns = tuple(Column(stage, tuple(cards)) for stage, cards in by_stage.items())
     recent = () if recent_days is None else tuple(
         closed_deals(now - timedelta(days=recent_days), now, recent_limit, probabilities))

@@ -11,13 +11,16 @@ from decimal import Decimal
 from typing import Mapping
 
 from solocrm_tui.core import validate
+from solocrm_tui.core.amounts import format_money
+from solocrm_tui.core.contacts import lifecycle
 from solocrm_tui.core.contacts.timeline import system_entry
 from solocrm_tui.core.errors import NotFound, ValidationError
+from solocrm_tui.core.sales import deal_lines, orders, products
 from solocrm_tui.core.stages import DEAL_STAGES, DEFAULT_PROBABILITIES, OPEN_DEAL_STAGES
 from solocrm_tui.core.storage.models import Customer as CustomerModel
 from solocrm_tui.core.storage.models import Deal as DealModel
 from solocrm_tui.core.storage.models import DealStageChange, database
-from solocrm_tui.core.storage.records import Deal, cents_to_decimal
+from solocrm_tui.core.storage.records import Deal, Order, cents_to_decimal
 
 D, C = DealModel, CustomerModel
 _COLUMNS = (D.id, D.customer, C.name, D.title, D.value_cents, D.currency, D.stage, D.probability,
@@ -84,13 +87,22 @@ def update_deal(deal_id: int, now: datetime, **fields) -> Deal:
             raise ValidationError(f"unknown deal field: {key}")
     columns.update(updated_at=now, last_activity_at=now)
     with database.atomic():
+        lines = deal_lines.deal_lines(deal_id) if "value_cents" in columns else []
+        if lines and columns["value_cents"] != validate.cents(products.lines_total(lines)):
+            raise ValidationError("the deal has lines: its value is their sum (change them with /item)", field="value")
         if not D.update(**columns).where(D.id == deal_id).execute():
             raise NotFound(f"no deal #{deal_id}")
     return get_deal(deal_id)
 
 
-def move_deal(deal_id: int, to_stage: str, now: datetime, *, reason: str | None = None) -> Deal:
-    """Move a deal to any stage; won/lost close it (lost needs a reason)."""
+def move_deal(deal_id: int, to_stage: str, now: datetime, *, reason: str | None = None,
+              amount: Decimal | str | None = None, rules: lifecycle.Rules | None = None) -> Deal:
+    """Move a deal to any stage; won/lost close it (lost needs a reason).
+
+    Winning creates the deal's order in the same transaction, so revenue, CLV and margin
+    see the win and undoing it takes the order back: its lines as order lines, or, for a
+    deal without lines, its value (`amount`, when given, is what it was won for). Leaving
+    won removes that order again, and only that one."""
     if to_stage not in DEAL_STAGES:
         raise ValidationError(f'unknown deal stage "{to_stage}": use {", ".join(DEAL_STAGES)}')
     reason = validate.text(reason, "reason")
@@ -109,8 +121,39 @@ def move_deal(deal_id: int, to_stage: str, now: datetime, *, reason: str | None 
         DealStageChange.insert(deal=deal_id, from_stage=from_stage, to_stage=to_stage, at=now,
                                reason=reason).execute()
         note = f"deal {title}: {from_stage} → {to_stage}" + (f" ({reason})" if reason else "")
+        if to_stage == "won":
+            order = _order_for_win(deal_id, title, amount, now)
+            note += f"; order {format_money(order.amount, cents=True, currency=order.currency)}"
+        elif amount is not None:
+            raise ValidationError(f"an amount is what a deal was won for: {to_stage} takes none")
+        elif from_stage == "won":
+            removed = orders.deal_order(deal_id)
+            if removed is not None:
+                orders.delete_order(removed.id)
+                note += f"; order {format_money(removed.amount, cents=True, currency=removed.currency)} removed"
         system_entry(customer_id, note, now)
+        if to_stage == "won" or from_stage == "won":
+            lifecycle.restage(now, rules or lifecycle.Rules(), [customer_id])
     return get_deal(deal_id)
+
+
+def _order_for_win(deal_id: int, title: str, amount: Decimal | str | None, now: datetime) -> Order:
+    customer_id, value_cents, currency = D.select(D.customer, D.value_cents, D.currency).where(
+        D.id == deal_id).tuples().first()
+    lines = deal_lines.deal_lines(deal_id)
+    if lines:
+        if amount is not None:
+            raise ValidationError(f"deal “{title}” has lines worth "
+                                  f"{format_money(products.lines_total(lines), cents=True, currency=currency)}: "
+                                  "its order is their sum (change the lines to change it)")
+        return orders.add_order(customer_id, None, now, currency=currency, description=title, lines=lines,
+                                deal_id=deal_id)
+    cents = value_cents if amount is None else validate.cents(amount, "amount won", key="amount")
+    if not cents:
+        raise ValidationError(f"deal “{title}” has no value and no lines: say what it was won for")
+    D.update(value_cents=cents).where(D.id == deal_id).execute()
+    return orders.add_order(customer_id, cents_to_decimal(cents), now, currency=currency, description=title,
+                            deal_id=deal_id)
 
 
 def delete_deal(deal_id: int) -> None:

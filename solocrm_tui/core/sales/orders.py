@@ -108,6 +108,14 @@ def list_orders(customer_id: int, limit: int = 200) -> list[Order]:
     return [_record(r) for r in query.tuples()]
 
 
+def deal_order(deal_id: int) -> Order | None:
+    """The order a deal's win created (None while the deal is not won)."""
+    O = OrderModel
+    row = (O.select(O.id, O.customer, O.amount_cents, O.currency, O.description, O.ordered_at, O.cost_cents)
+           .where(O.deal_id == deal_id).order_by(O.id.desc()).tuples().first())
+    return None if row is None else _record(row)
+
+
 def refresh_customer_totals(customer_ids: list[int] | None = None) -> None:
     """Recompute revenue, order count and last order from the orders table.
 

@@ -118,7 +118,8 @@ def test_move_through_the_pipeline_to_won(alice, t0):
         ("proposal", "negotiation", t0 + 3 * H, None), ("negotiation", "won", t0 + 4 * H, None)]
     assert system_lines(alice) == [
         "deal opened: Website (1000.00 EUR)", "deal Website: lead → qualified", "deal Website: qualified → proposal",
-        "deal Website: proposal → negotiation", "deal Website: negotiation → won"]
+        "deal Website: proposal → negotiation", "deal Website: negotiation → won; order 1,000.00 EUR",
+        "stage lead → new: first purchase today"]  # a win is an order (issue 24): revenue and stage follow
     assert DealModel.get_by_id(deal.id).updated_at == t0 + 4 * H
 
 

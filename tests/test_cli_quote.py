@@ -1,0 +1,45 @@
+"""`solocrm quote DEAL_ID`: the quote's files beside the database (or in --out), the owner
+from [owner] in config.toml; a bad deal id or config is one line and writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from solocrm_tui.core.contacts.customers import create_customer
+from solocrm_tui.core.sales import deals
+from solocrm_tui.core.storage.db import close_database, open_database
+
+from .test_cli import run
+
+pytestmark = pytest.mark.usefixtures("bugs_surface")
+
+
+@pytest.fixture
+def deal(tmp_path, now, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('[owner]\nname = "Rösterei Ærø"\naddress = ["Kaffeestraße 12", "10115 Berlin"]\n'
+                      "quote_valid_days = 14\n", encoding="utf-8")
+    monkeypatch.setenv("SOLOCRM_CONFIG", str(config))
+    db = open_database(tmp_path / "crm.db")
+    customer = create_customer(now, name="Lucía Dvořák").id
+    deal_id = deals.create_deal(customer, "Service plan", "480", now).id
+    close_database()
+    return db, deal_id
+
+
+def test_quote_writes_the_pdf_and_markdown_beside_the_database(capsys, deal, now, tmp_path):
+    db, deal_id = deal
+    code, out, err = run(capsys, "--db", str(db), "quote", str(deal_id), now=now)
+    assert (code, err) == (0, "")
+    pdf = tmp_path / "quotes" / "Q-2026-0001.pdf"
+    assert out.splitlines() == ["quote Q-2026-0001: 480.00 EUR, valid until 2026-12-06", str(pdf),
+                                str(pdf.with_suffix(".md"))]
+    assert "**Rösterei Ærø**" in pdf.with_suffix(".md").read_text(encoding="utf-8")
+
+
+def test_quote_out_dir_and_a_missing_deal(capsys, deal, now, tmp_path):
+    db, deal_id = deal
+    code, out, _ = run(capsys, "--db", str(db), "quote", str(deal_id), "--out", str(tmp_path / "sent"), now=now)
+    assert code == 0 and (tmp_path / "sent" / "Q-2026-0001.pdf").exists()
+    code, _, err = run(capsys, "--db", str(db), "quote", "99", now=now)
+    assert code != 0 and err.strip().endswith("no deal #99")
