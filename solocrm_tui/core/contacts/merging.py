@@ -31,7 +31,7 @@ from solocrm_tui.core.storage.undo import UndoResult, undo_batch
 FIELDS = ("name", "company", "email", "external_id", "phone", "street", "postcode", "city", "region", "country",
           "birthday", "source", "tags", "custom")
 _COMPANIONS = {"email": ("email_norm",), "phone": ("phone_norm",), "birthday": ("birthday_md",)}
-MOVED_TABLES = ("interaction", "orders", "deal", "followup", "ticket", "campaign_target")
+MOVED_TABLES = ("interaction", "orders", "deal", "followup", "ticket", "campaign_target", "quote")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """GDPR erasure: forget a customer and everything about them, keeping the books consistent.
 
 Deleted: the customer, their timeline, follow-ups (theirs and their deals'), deals
-with stage history, tickets, campaign targets and lifecycle history; the search
+with stage history and lines, quotes with their PDF and Markdown files, tickets,
+campaign targets and lifecycle history; the search
 index follows through its triggers. Their orders stay as anonymous sales
 (customer_id NULL: amount, currency, date, product and order id only) so revenue
 figures do not change, unless `purge` deletes them too. An `erasure` row records
@@ -25,12 +26,14 @@ import sqlite3
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from solocrm_tui.core.errors import NotFound
 from solocrm_tui.core.storage.batches import dumps
 from solocrm_tui.core.storage.models import database
 
 _LINKED = (
+    ("quote", "customer_id = ?"),
     ("interaction", "customer_id = ?"),
     ("followup", "customer_id = ? OR deal_id IN (SELECT id FROM deal WHERE customer_id = ?)"),
     ("deal_stage_change", "deal_id IN (SELECT id FROM deal WHERE customer_id = ?)"),
@@ -58,6 +61,7 @@ def forget_customer(customer_id: int, now: datetime, *, purge: bool = False) -> 
         with database.atomic():
             if conn.execute("SELECT 1 FROM customer WHERE id = ?", (customer_id,)).fetchone() is None:
                 raise NotFound(f"no customer #{customer_id}")
+            quote_files = _quote_files(conn, customer_id)
             deleted = 0
             for table, where in _LINKED:
                 deleted += conn.execute(f"DELETE FROM {table} WHERE {where}",
@@ -76,9 +80,19 @@ def forget_customer(customer_id: int, now: datetime, *, purge: bool = False) -> 
                          (str(now), anonymised, deleted))
     finally:
         conn.execute(f"PRAGMA secure_delete = {int(secure)}")
+    for path in quote_files:
+        path.unlink(missing_ok=True)
     with suppress(sqlite3.Error):  # another instance is reading: the WAL is recycled at its next checkpoint
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return ErasureResult(customer_id, deleted, anonymised, purged, scrubbed)
+
+
+def _quote_files(conn: sqlite3.Connection, customer_id: int) -> list[Path]:
+    """The PDF and Markdown of each of their quotes: they carry the person's name and
+    address, so they go with the rows (after the rows are gone for good)."""
+    paths = [Path(p) for (p,) in conn.execute("SELECT pdf_path FROM quote WHERE customer_id = ? AND pdf_path "
+                                              "IS NOT NULL", (customer_id,))]
+    return [file for path in paths for file in (path, path.with_suffix(".md"))]
 
 
 def _rewrite_search_indexes(conn: sqlite3.Connection) -> None:

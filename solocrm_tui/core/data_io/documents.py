@@ -34,6 +34,8 @@ _LINKED = {
     "campaigns": "SELECT c.name AS campaign, c.channel, c.started_at, t.responded_at, t.converted_at "
                  "FROM campaign_target t JOIN campaign c ON c.id = t.campaign_id WHERE t.customer_id = ? ORDER BY t.id",
     "stage_history": "SELECT from_stage, to_stage, at, reason FROM stage_change WHERE customer_id = ? ORDER BY at, id",
+    "quotes": "SELECT number, deal_id, created_at, valid_until, currency, total_cents, markdown FROM quote "
+              "WHERE customer_id = ? ORDER BY created_at, id",
 }
 
 
@@ -90,8 +92,12 @@ def everything(customer_id: int, now: datetime) -> dict:
     deal_ids = [d["id"] for d in document["deals"]]
     changes = _rows(f"SELECT deal_id, from_stage, to_stage, at, reason FROM deal_stage_change WHERE deal_id IN "
                     f"({','.join('?' * len(deal_ids))}) ORDER BY at, id", tuple(deal_ids)) if deal_ids else []
+    offered = _rows(f"SELECT deal_id, name, sku, quantity, unit_price_cents FROM deal_line WHERE deal_id IN "
+                    f"({','.join('?' * len(deal_ids))}) ORDER BY deal_id, position", tuple(deal_ids)) if deal_ids else []
     for deal in document["deals"]:
         deal["stage_history"] = [c for c in changes if c["deal_id"] == deal["id"]]
+        deal["lines"] = [{key: line[key] for key in ("name", "sku", "quantity", "unit_price")}
+                         for line in offered if line["deal_id"] == deal["id"]]
     lines = _rows("SELECT l.order_id, l.name, l.sku, l.quantity, l.unit_price_cents FROM order_line l JOIN orders o "
                   "ON o.id = l.order_id WHERE o.customer_id = ? ORDER BY l.order_id, l.position", (customer_id,))
     for order in document["orders"]:

@@ -16,6 +16,7 @@ from solocrm_tui.core.contacts.followups import create_followup
 from solocrm_tui.core.contacts.merging import merge_customers, parse_prefer, undo_merge
 from solocrm_tui.core.contacts.timeline import add_interaction
 from solocrm_tui.core.errors import NotFound, ValidationError
+from solocrm_tui.core.sales import quotes
 from solocrm_tui.core.sales.campaigns import create_campaign
 from solocrm_tui.core.sales.deals import create_deal
 from solocrm_tui.core.sales.orders import add_order
@@ -30,7 +31,7 @@ def count(sql: str, *params) -> int:
 
 
 @pytest.fixture
-def pair(core_db, t0):
+def pair(core_db, tmp_path, t0):
     """KEEP (#1) with little data, OTHER (#2) with one of everything."""
     keep = create_customer(t0, name="Ann Smith", company="Acme", tags=["vip"], custom={"size": "M"})
     other = create_customer(t0, name="Ann Smyth", email="ann@x.com", phone="+49 30 1234567", city="Berlin",
@@ -46,6 +47,7 @@ def pair(core_db, t0):
     database.execute_sql("UPDATE campaign_target SET responded_at = '2026-04-01 00:00:00' WHERE customer_id = ?",
                          (other.id,))
     StageChange.insert(customer=other.id, from_stage="lead", to_stage="new", at=t0, reason="x").execute()
+    quotes.quote_deal(deal.id, t0, quotes.Owner(name="Rösterei"), tmp_path)
     return keep, other, deal
 
 
@@ -53,7 +55,8 @@ def test_merge_moves_everything_and_fills_empty_fields(pair, t0):
     keep, other, _deal = pair
     entries = count("SELECT COUNT(*) FROM interaction WHERE customer_id = ?", other.id)
     result = merge_customers(keep.id, other.id, t0)
-    assert result.moved == {"interaction": entries, "orders": 1, "deal": 1, "followup": 1, "ticket": 1, "campaign_target": 1}
+    assert result.moved == {"interaction": entries, "orders": 1, "deal": 1, "followup": 1, "ticket": 1, "campaign_target": 1,
+                            "quote": 1}
     assert set(result.filled) == {"email", "phone", "city", "tags", "custom", "opt_out"}
     merged = get_customer(keep.id)
     assert (merged.name, merged.email, merged.phone, merged.city, merged.opt_out) == (
@@ -63,7 +66,7 @@ def test_merge_moves_everything_and_fills_empty_fields(pair, t0):
     assert merged.last_contact_at == datetime(2026, 10, 1)
     with pytest.raises(NotFound):
         get_customer(other.id)
-    for table in ("interaction", "orders", "deal", "followup", "ticket", "campaign_target"):
+    for table in ("interaction", "orders", "deal", "followup", "ticket", "campaign_target", "quote"):
         assert count(f"SELECT COUNT(*) FROM {table} WHERE customer_id = ?", other.id) == 0
     assert count("SELECT COUNT(*) FROM campaign_target WHERE customer_id = ?", keep.id) == 2
     assert count("SELECT COUNT(*) FROM campaign_target WHERE responded_at IS NOT NULL AND customer_id = ?", keep.id) == 2
@@ -88,7 +91,8 @@ def test_undo_merge_restores_both_exactly(pair, t0):
     undo = undo_merge(result.batch_id, datetime(2026, 11, 23))
     assert undo.restored > 0
     after = table_dump()
-    for table in ("customer", "orders", "deal", "followup", "ticket", "campaign_target", "stage_change", "interaction"):
+    for table in ("customer", "orders", "deal", "followup", "ticket", "campaign_target", "stage_change", "interaction",
+                  "quote"):
         assert after[table] == before[table], table
     assert count("SELECT COUNT(*) FROM customer_fts WHERE customer_fts MATCH 'smyth'") == 1
     with pytest.raises(ValidationError, match="already undone"):

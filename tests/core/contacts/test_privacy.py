@@ -16,6 +16,7 @@ from solocrm_tui.core.contacts.search import CustomerQuery, count_customers
 from solocrm_tui.core.contacts.timeline import add_interaction
 from solocrm_tui.core.data_io.importing import import_file
 from solocrm_tui.core.errors import NotFound, ValidationError
+from solocrm_tui.core.sales import deal_lines, products, quotes
 from solocrm_tui.core.sales.campaigns import create_campaign
 from solocrm_tui.core.sales.deals import create_deal, move_deal
 from solocrm_tui.core.sales.orders import add_order
@@ -99,3 +100,17 @@ def test_forget_scrubs_import_and_merge_logs(core_db, tmp_path, t0):
     undo_batch(update, t0, kind="import")  # nothing left to restore for her; fine
     undo_batch(batch, t0, kind="import")  # removes Bob; she is already gone
     assert scalar("SELECT COUNT(*) FROM customer") == 0
+
+
+def test_forget_deletes_their_quotes_with_the_files_and_their_deals_lines(core_db, tmp_path, t0):
+    zoe = create_customer(t0, name="Zoë Quartz")
+    products.add_product("Grinder EK43", t0, sku="EK43", price="1350")
+    deal = create_deal(zoe.id, "Café refit", "0", t0)
+    deal_lines.add_lines(deal.id, products.resolve(products.parse_items("2x ek43")), t0)
+    quote = quotes.quote_deal(deal.id, t0, quotes.Owner(name="Rösterei"), tmp_path)
+    files = [tmp_path / f"{quote.number}.pdf", tmp_path / f"{quote.number}.md"]
+    assert all(f.exists() for f in files)
+    forget_customer(zoe.id, t0)
+    assert scalar("SELECT COUNT(*) FROM quote") == 0 and scalar("SELECT COUNT(*) FROM deal_line") == 0
+    assert not any(f.exists() for f in files)  # a PDF with the person's name is personal data too
+    assert scalar("SELECT COUNT(*) FROM product") == 1

@@ -17,6 +17,7 @@ from solocrm_tui.core.data_io import exporting
 from solocrm_tui.core.data_io.formats import csv_safe, fold
 from solocrm_tui.core.data_io.importing import import_file
 from solocrm_tui.core.errors import NotFound, ValidationError
+from solocrm_tui.core.sales import deal_lines, products, quotes
 from solocrm_tui.core.sales.deals import create_deal
 from solocrm_tui.core.sales.orders import add_order
 from solocrm_tui.core.storage.models import database
@@ -226,3 +227,17 @@ def test_large_export_streams(core_db, tmp_path, t0):
     path = tmp_path / "all.vcf"
     assert exporting.write_file("customers", "vcf", path, t0) == 20_000
     assert path.read_text().count("BEGIN:VCARD") == 20_000
+
+
+def test_gdpr_access_export_has_their_deal_lines_and_quotes(core_db, tmp_path, t0):
+    ann = create_customer(t0, name="Lucía Dvořák")
+    products.add_product("Grinder EK43", t0, sku="EK43", price="1350")
+    deal = create_deal(ann.id, "Café refit", "0", t0)
+    deal_lines.add_lines(deal.id, products.resolve(products.parse_items("2x ek43")), t0)
+    quotes.quote_deal(deal.id, t0, quotes.Owner(name="Rösterei"), tmp_path)
+    out = io.StringIO()
+    exporting.write_person(ann.id, out, t0)
+    data = json.loads(out.getvalue())
+    assert data["deals"][0]["lines"] == [{"name": "Grinder EK43", "sku": "EK43", "quantity": 2, "unit_price": "1350.00"}]
+    [quote] = data["quotes"]
+    assert (quote["number"], quote["total"]) == ("Q-2026-0001", "2700.00") and "Lucía Dvořák" in quote["markdown"]
