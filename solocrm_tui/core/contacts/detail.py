@@ -12,7 +12,8 @@ from datetime import datetime
 
 from solocrm_tui.core.contacts import customers, followups, lifecycle, timeline
 from solocrm_tui.core.contacts.cadence import CustomerCadence, cadence_of
-from solocrm_tui.core.sales import deals, margin, orders
+from solocrm_tui.core.sales import cross_sell, deals, margin, orders
+from solocrm_tui.core.sales.cross_sell import Pair
 from solocrm_tui.core.sales.margin import CustomerMargin
 from solocrm_tui.core.service import tickets
 from solocrm_tui.core.stages import CLOSED_DEAL_STAGES
@@ -40,6 +41,7 @@ class CustomerDetail:
     margin: CustomerMargin
     scored_as_of: datetime | None = None  # the moment the stored churn risks were computed as of
     cadence: CustomerCadence | None = None  # keep in touch: the customer's own rhythm or their tag's
+    also_bought: tuple[Pair, ...] = ()  # cross-sell: what buyers of their products also bought
 
     @property
     def risk_is_current(self) -> bool:
@@ -77,4 +79,5 @@ def read_detail(customer_id: int, focus: tuple[str, int] | None = None) -> Custo
         tuple(tickets.customer_tickets(customer_id)),
         margin.customer_margin(customer_id),
         lifecycle.scored_as_of(),
-        cadence_of(customer_id))
+        cadence_of(customer_id),
+        tuple(cross_sell.also_bought(customer_id)))

@@ -76,8 +76,9 @@ def top_pairs(limit: int = 5) -> list[Pair]:
 
 def also_bought(customer_id: int, limit: int = 3) -> list[Pair]:
     """For the products the customer bought, the strongest pairs to a product they have not
-    bought (and the catalogue still sells), one per suggested product."""
-    sql = (_PAIRS + f" WHERE y.active AND a.antecedent_id IN ({_BOUGHT}) AND a.consequent_id NOT IN ({_BOUGHT})"
+    bought (and the catalogue still sells), one per suggested product. Only pairs bought
+    together more often than by chance (lift above 1): "as often as others" is no reason."""
+    sql = (_PAIRS + f" WHERE y.active AND a.lift > 1 AND a.antecedent_id IN ({_BOUGHT}) AND a.consequent_id NOT IN ({_BOUGHT})"
            + _STRONGEST)
     found: dict[int, Pair] = {}
     for row in database.execute_sql(sql, (customer_id, customer_id)):

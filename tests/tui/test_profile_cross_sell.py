@@ -1,0 +1,43 @@
+"""Pilot test: the profile says what this customer's fellow buyers also bought."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+
+from solocrm_tui.core.analytics import affinity, store
+from solocrm_tui.core.contacts import customers
+from solocrm_tui.core.sales import orders
+from solocrm_tui.core.sales.products import Line, add_product
+from solocrm_tui.widgets.profile_card import ProfileCard
+
+from .conftest import settle
+
+
+async def test_profile_shows_customers_who_bought_x_also_bought_y(make_app, db_path, now):
+    """Six buyers: Ann, Bob, Cid bought the grinder and beans, Dee the grinder alone, Eve and
+    Fay filter papers. grinder → beans: confidence 3/4 = 75%, lift 0.75 / (3/6) = 1.5."""
+    grinder = add_product("Grinder EK43", now, price="2400")
+    beans = add_product("Espresso beans 1kg", now, price="24")
+    papers = add_product("Filter papers", now, price="6")
+    bought = {"Ann": (grinder, beans), "Bob": (grinder, beans), "Cid": (grinder, beans), "Dee": (grinder,),
+              "Eve": (papers,), "Fay": (papers,)}
+    for name, products in bought.items():
+        cid = customers.create_customer(now, name=name).id
+        orders.add_order(cid, None, now, ordered_at=now - timedelta(days=9),
+                         lines=[Line(p.name, 1, p.price, product_id=p.id) for p in products])
+    store.write_figures(pd.DataFrame(), [], now, pairs=affinity.product_pairs(store.load_purchases(now), 0.01))
+    app = make_app("customers")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "down", "enter")  # sorted by name, Dee is fourth
+        await settle(pilot)
+        text = pilot.app.screen.query_one(ProfileCard).text
+        assert "Dee" in text
+        assert ("Customers who bought Grinder EK43 also bought Espresso beans 1kg: 75% of them, "
+                "1.5× as often as others") in text
+        await pilot.press("escape", "up", "up", "up", "enter")  # Ann bought both: nothing to suggest
+        await settle(pilot)
+        text = pilot.app.screen.query_one(ProfileCard).text
+        assert "Ann" in text and "also bought" not in text
