@@ -47,3 +47,29 @@ def test_today_json_has_the_cross_sell_rows(capsys, book, now):
             if i["kind"] == "cross_sell"]
     assert rows == [{"kind": "cross_sell", "customer_id": ids["Dee"], "title": "suggest Espresso beans 1kg",
                      "reasons": ["bought Grinder EK43; 75% of its buyers also bought Espresso beans 1kg (lift 2.0)"]}]
+
+
+def test_insights_prints_the_products_bought_together(capsys, book, now):
+    db, _ids = book
+    code, out, _ = run(capsys, "--db", str(db), "insights", now=now)
+    assert code == 0
+    together = out[out.index("Bought together"):].splitlines()
+    # beans → grinder: confidence 3/3 = 100%, lift 1.0 / (4/8) = 2.0, then grinder → beans at 75%
+    assert [line.split() for line in together[1:3]] == [
+        ["Espresso", "beans", "1kg", "→", "Grinder", "EK43", "3", "customers", "100%", "lift", "2.0"],
+        ["Grinder", "EK43", "→", "Espresso", "beans", "1kg", "3", "customers", "75%", "lift", "2.0"]]
+    code, out, _ = run(capsys, "--db", str(db), "insights", "--json", now=now)
+    assert [(p["antecedent"], p["consequent"], p["customers"]) for p in json.loads(out)["bought_together"]] == [
+        ("Espresso beans 1kg", "Grinder EK43", 3), ("Grinder EK43", "Espresso beans 1kg", 3)]
+
+
+def test_insights_as_of_a_past_date_measures_the_pairs_of_then(capsys, book, now):
+    """The orders were nine days ago: twenty days ago nobody had bought anything together."""
+    db, _ids = book
+    before = (now - timedelta(days=20)).strftime("%Y-%m-%d")
+    code, out, _ = run(capsys, "--db", str(db), "insights", "--as-of", before, "--json", now=now)
+    assert code == 0 and json.loads(out)["bought_together"] == []
+    yesterday = (now - timedelta(days=1)).strftime("%Y-%m-%d")
+    code, out, _ = run(capsys, "--db", str(db), "insights", "--as-of", yesterday, "--json", now=now)
+    assert [(p["antecedent"], p["confidence"], p["lift"]) for p in json.loads(out)["bought_together"]] == [
+        ("Espresso beans 1kg", 1.0, 2.0), ("Grinder EK43", 0.75, 2.0)]

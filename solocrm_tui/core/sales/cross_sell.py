@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from solocrm_tui.core.analytics.summary import ProductPair as Pair
 from solocrm_tui.core.storage.models import database
 
 # A suggestion needs at least three in ten of X's buyers to have bought Y: a high lift on a
@@ -22,20 +23,6 @@ MIN_CONFIDENCE = 0.3
 ACTIVE_DAYS = 365
 # The strongest pairs Today walks at most before it stops looking for more customers.
 MAX_PAIRS_WALKED = 50
-
-
-@dataclass(frozen=True, slots=True)
-class Pair:
-    """Customers who bought `antecedent` also bought `consequent`."""
-
-    antecedent_id: int
-    antecedent: str
-    consequent_id: int
-    consequent: str
-    customers: int
-    support: float
-    confidence: float
-    lift: float
 
 
 @dataclass(frozen=True, slots=True)
