@@ -21,11 +21,9 @@ from solocrm_tui.text.figures import count, money, percent
 
 
 def bought_together(pairs) -> list[str]:
-    """The strongest product pairs (core.sales.cross_sell.Pair): X → Y, how many customers
-    bought both, the share of X's buyers who bought Y, and the lift; nothing without pairs."""
-    if not pairs:
-        return []
-    return ["", "Bought together (customers who bought X also bought Y):"] + [
+    """One line per product pair (summary.ProductPair): X → Y, how many customers bought
+    both, the share of X's buyers who bought Y, and the lift."""
+    return [
         f"  {p.antecedent[:24] + ' → ' + p.consequent[:24]:<52}{count(p.customers, 'customer'):>14}"
         f"{percent(p.confidence):>6}  lift {p.lift:.1f}" for p in pairs]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pandas as pd
+from textual.widgets import Static
 
 from solocrm_tui.core.analytics import affinity, store
 from solocrm_tui.core.contacts import customers
@@ -41,3 +42,25 @@ async def test_profile_shows_customers_who_bought_x_also_bought_y(make_app, db_p
         await settle(pilot)
         text = pilot.app.screen.query_one(ProfileCard).text
         assert "Ann" in text and "also bought" not in text
+
+
+async def test_insights_overview_lists_the_products_bought_together(make_app, db_path, now):
+    """Eight buyers: three bought grinder and beans, one the grinder, four papers.
+    beans → grinder: 3/3 = 100%, lift 1.0 / (4/8) = 2.0; grinder → beans: 3/4 = 75%, lift 2.0."""
+    grinder = add_product("Grinder EK43", now, price="2400")
+    beans = add_product("Espresso beans 1kg", now, price="24")
+    papers = add_product("Filter papers", now, price="6")
+    bought = [(grinder, beans)] * 3 + [(grinder,)] + [(papers,)] * 4
+    for i, products in enumerate(bought):
+        cid = customers.create_customer(now, name=f"Customer {i}").id
+        orders.add_order(cid, None, now, ordered_at=now - timedelta(days=9),
+                         lines=[Line(p.name, 1, p.price, product_id=p.id) for p in products])
+    store.write_figures(pd.DataFrame(), [], now, pairs=affinity.product_pairs(store.load_purchases(now), 0.01))
+    app = make_app("insights")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        panel = app.screen.query_one("#bought-together", Static)
+        assert panel.display
+        assert [line.split() for line in str(panel.content).splitlines()] == [
+            ["Espresso", "beans", "1kg", "→", "Grinder", "EK43", "3", "customers", "100%", "lift", "2.0"],
+            ["Grinder", "EK43", "→", "Espresso", "beans", "1kg", "3", "customers", "75%", "lift", "2.0"]]
