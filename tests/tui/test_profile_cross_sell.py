@@ -10,10 +10,19 @@ from textual.widgets import Static
 from solocrm_tui.core.analytics import affinity, store
 from solocrm_tui.core.contacts import customers
 from solocrm_tui.core.sales import orders
-from solocrm_tui.core.sales.products import Line, add_product
+from solocrm_tui.core.sales.products import Line, Product, add_product
 from solocrm_tui.widgets.profile_card import ProfileCard
 
 from .conftest import settle
+
+
+def measure(now, bought: dict[str, tuple[Product, ...]]) -> None:
+    """Each customer's one order of those products nine days ago, then the pairs the refit stores."""
+    for name, products in bought.items():
+        cid = customers.create_customer(now, name=name).id
+        orders.add_order(cid, None, now, ordered_at=now - timedelta(days=9),
+                         lines=[Line(p.name, 1, p.price, product_id=p.id) for p in products])
+    store.write_figures(pd.DataFrame(), [], now, pairs=affinity.product_pairs(store.load_purchases(now), 0.01))
 
 
 async def test_profile_shows_customers_who_bought_x_also_bought_y(make_app, db_path, now):
@@ -22,13 +31,8 @@ async def test_profile_shows_customers_who_bought_x_also_bought_y(make_app, db_p
     grinder = add_product("Grinder EK43", now, price="2400")
     beans = add_product("Espresso beans 1kg", now, price="24")
     papers = add_product("Filter papers", now, price="6")
-    bought = {"Ann": (grinder, beans), "Bob": (grinder, beans), "Cid": (grinder, beans), "Dee": (grinder,),
-              "Eve": (papers,), "Fay": (papers,)}
-    for name, products in bought.items():
-        cid = customers.create_customer(now, name=name).id
-        orders.add_order(cid, None, now, ordered_at=now - timedelta(days=9),
-                         lines=[Line(p.name, 1, p.price, product_id=p.id) for p in products])
-    store.write_figures(pd.DataFrame(), [], now, pairs=affinity.product_pairs(store.load_purchases(now), 0.01))
+    measure(now, {"Ann": (grinder, beans), "Bob": (grinder, beans), "Cid": (grinder, beans), "Dee": (grinder,),
+                  "Eve": (papers,), "Fay": (papers,)})
     app = make_app("customers")
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
@@ -51,11 +55,7 @@ async def test_insights_overview_lists_the_products_bought_together(make_app, db
     beans = add_product("Espresso beans 1kg", now, price="24")
     papers = add_product("Filter papers", now, price="6")
     bought = [(grinder, beans)] * 3 + [(grinder,)] + [(papers,)] * 4
-    for i, products in enumerate(bought):
-        cid = customers.create_customer(now, name=f"Customer {i}").id
-        orders.add_order(cid, None, now, ordered_at=now - timedelta(days=9),
-                         lines=[Line(p.name, 1, p.price, product_id=p.id) for p in products])
-    store.write_figures(pd.DataFrame(), [], now, pairs=affinity.product_pairs(store.load_purchases(now), 0.01))
+    measure(now, {f"Customer {i}": products for i, products in enumerate(bought)})
     app = make_app("insights")
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
