@@ -14,6 +14,7 @@ from solocrm_tui.core.sales.products import Line, Product, add_product
 from solocrm_tui.widgets.profile_card import ProfileCard
 
 from .conftest import settle
+from .test_today import rows as today_rows
 
 
 def measure(now, bought: dict[str, tuple[Product, ...]]) -> None:
@@ -64,3 +65,21 @@ async def test_insights_overview_lists_the_products_bought_together(make_app, db
         assert [line.split() for line in str(panel.content).splitlines()] == [
             ["Espresso", "beans", "1kg", "→", "Grinder", "EK43", "3", "customers", "100%", "lift", "2.0"],
             ["Grinder", "EK43", "→", "Espresso", "beans", "1kg", "3", "customers", "75%", "lift", "2.0"]]
+
+
+async def test_today_suggests_the_product_and_d_dismisses_it(make_app, db_path, now):
+    """grinder → beans: 3/4 = 75% of grinder buyers, lift 0.75 / (3/8) = 2.0, the default
+    minimum: Dee, who bought the grinder alone nine days ago, is offered the beans."""
+    grinder = add_product("Grinder EK43", now, price="2400")
+    beans = add_product("Espresso beans 1kg", now, price="24")
+    papers = add_product("Filter papers", now, price="6")
+    measure(now, {"Ann": (grinder, beans), "Bob": (grinder, beans), "Cid": (grinder, beans), "Dee": (grinder,),
+                  **{name: (papers,) for name in ("Eve", "Fay", "Gus", "Hal")}})
+    app = make_app("today")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        assert today_rows(app) == [("3.7", "cross-sell", "Dee",
+                                    "bought Grinder EK43; 75% of its buyers also bought Espresso beans 1kg (lift 2.0)")]
+        await pilot.press("d")
+        await settle(pilot)
+        assert today_rows(app) == []
