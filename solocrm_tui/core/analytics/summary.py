@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from solocrm_tui.core.storage.records import ProductPair
+
 if TYPE_CHECKING:
     from solocrm_tui.core.analytics.runs import Settings
 
@@ -543,22 +545,6 @@ class Forecast:
                    data.get("method"),
                    {name: error for name, error in (data.get("backtest_errors") or {}).items() if error is not None},
                    _number(data.get("coverage")), int(data.get("backtest_months") or 0))
-
-
-@dataclass(frozen=True)
-class ProductPair:
-    """Customers who bought `antecedent` also bought `consequent`: the record of a stored
-    pair (core/sales/cross_sell.py reads them), defined here because the summary carries
-    them and this module loads no database layer."""
-
-    antecedent_id: int
-    antecedent: str
-    consequent_id: int
-    consequent: str
-    customers: int
-    support: float
-    confidence: float
-    lift: float
 
 
 @dataclass(frozen=True)

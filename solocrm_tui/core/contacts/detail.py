@@ -13,7 +13,6 @@ from datetime import datetime
 from solocrm_tui.core.contacts import customers, followups, lifecycle, timeline
 from solocrm_tui.core.contacts.cadence import CustomerCadence, cadence_of
 from solocrm_tui.core.sales import cross_sell, deals, margin, orders
-from solocrm_tui.core.sales.cross_sell import Pair
 from solocrm_tui.core.sales.margin import CustomerMargin
 from solocrm_tui.core.service import tickets
 from solocrm_tui.core.stages import CLOSED_DEAL_STAGES
@@ -24,6 +23,7 @@ from solocrm_tui.core.storage.records import (
     Interaction,
     Order,
     Page,
+    ProductPair,
     Ticket,
 )
 
@@ -41,7 +41,7 @@ class CustomerDetail:
     margin: CustomerMargin
     scored_as_of: datetime | None = None  # the moment the stored churn risks were computed as of
     cadence: CustomerCadence | None = None  # keep in touch: the customer's own rhythm or their tag's
-    also_bought: tuple[Pair, ...] = ()  # cross-sell: what buyers of their products also bought
+    also_bought: tuple[ProductPair, ...] = ()  # cross-sell: what buyers of their products also bought
 
     @property
     def risk_is_current(self) -> bool:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from solocrm_tui.core.analytics.summary import ProductPair as Pair
 from solocrm_tui.core.storage.models import database
+from solocrm_tui.core.storage.records import ProductPair
 
 # A suggestion needs at least three in ten of X's buyers to have bought Y: a high lift on a
 # rare Y (5 % of X's buyers against 1 % of everyone) is a curiosity, not something most
@@ -34,15 +34,15 @@ class Suggestion:
     tags: str | None
     revenue_cents: int | None
     last_order_at: datetime | None
-    pair: Pair
+    pair: ProductPair
 
 
-def profile_line(pair: Pair) -> str:
+def profile_line(pair: ProductPair) -> str:
     return (f"Customers who bought {pair.antecedent} also bought {pair.consequent}: "
             f"{pair.confidence:.0%} of them, {pair.lift:.1f}× as often as others")
 
 
-def reason(pair: Pair) -> str:
+def reason(pair: ProductPair) -> str:
     return (f"bought {pair.antecedent}; {pair.confidence:.0%} of its buyers also bought {pair.consequent} "
             f"(lift {pair.lift:.1f})")
 
@@ -56,20 +56,20 @@ _BOUGHT = """SELECT l.product_id FROM orders o JOIN order_line l ON l.order_id =
              WHERE o.customer_id = ? AND l.product_id IS NOT NULL"""
 
 
-def top_pairs(limit: int = 5) -> list[Pair]:
+def top_pairs(limit: int = 5) -> list[ProductPair]:
     """The strongest pairs of the book, one direction each way."""
-    return [Pair(*row) for row in database.execute_sql(_PAIRS + _STRONGEST + " LIMIT ?", (limit,))]
+    return [ProductPair(*row) for row in database.execute_sql(_PAIRS + _STRONGEST + " LIMIT ?", (limit,))]
 
 
-def also_bought(customer_id: int, limit: int = 3) -> list[Pair]:
+def also_bought(customer_id: int, limit: int = 3) -> list[ProductPair]:
     """For the products the customer bought, the strongest pairs to a product they have not
     bought (and the catalogue still sells), one per suggested product. Only pairs bought
     together more often than by chance (lift above 1): "as often as others" is no reason."""
     sql = (_PAIRS + f" WHERE y.active AND a.lift > 1 AND a.antecedent_id IN ({_BOUGHT}) AND a.consequent_id NOT IN ({_BOUGHT})"
            + _STRONGEST)
-    found: dict[int, Pair] = {}
+    found: dict[int, ProductPair] = {}
     for row in database.execute_sql(sql, (customer_id, customer_id)):
-        pair = Pair(*row)
+        pair = ProductPair(*row)
         found.setdefault(pair.consequent_id, pair)
         if len(found) == limit:
             break
@@ -100,7 +100,7 @@ def suggestions(now: datetime, min_lift: float, limit: int) -> list[Suggestion]:
     since = (now - timedelta(days=ACTIVE_DAYS)).strftime("%Y-%m-%d %H:%M:%S")
     found: dict[int, Suggestion] = {}
     for row in pairs:
-        pair = Pair(*row)
+        pair = ProductPair(*row)
         wanted = limit - len(found)
         for cid, name, tags, revenue, last in database.execute_sql(
                 _LACKING, (pair.antecedent_id, since, pair.consequent_id, wanted + len(found))):
