@@ -54,6 +54,9 @@ class Today:
     no_contact_days: int = setting(30, 1, TEN_YEARS_OF_DAYS)
     old_ticket_days: int = setting(7, 1, TEN_YEARS_OF_DAYS)
     repurchase_factor: float = setting(2.0, 1.0, 20.0)
+    # `[analytics] cross_sell_min_lift`, copied here by parse_config for the cross-sell
+    # source (Today's sources read this section; not settable in [today]).
+    cross_sell_min_lift: float = setting(2.0, 1.0, 1000.0)
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ def _string_map(name: str, raw: Any, value_type: type) -> dict:
 
 
 # Settings one section's class carries for another's sake: the owner sets them once, there.
-_SET_ELSEWHERE = {"analytics": {"new_days": "lifecycle"}}
+_SET_ELSEWHERE = {"analytics": {"new_days": "lifecycle"}, "today": {"cross_sell_min_lift": "analytics"}}
 
 
 def parse_config(raw: dict[str, Any]) -> Config:
@@ -170,7 +173,8 @@ def parse_config(raw: dict[str, Any]) -> Config:
             raise ValidationError(f"config: unknown key {key}")
     if config.notifications.desktop not in ("off", "osc9", "osc777"):
         raise ValidationError("config: notifications.desktop must be off, osc9 or osc777")
-    return replace(config, analytics=replace(config.analytics, new_days=config.lifecycle.new_days))
+    return replace(config, analytics=replace(config.analytics, new_days=config.lifecycle.new_days),
+                   today=replace(config.today, cross_sell_min_lift=config.analytics.cross_sell_min_lift))
 
 
 def load_config(path: Path) -> Config:

@@ -289,3 +289,16 @@ def test_owner_section_for_quotes():
 def test_bad_owner_section_is_one_line(owner, message):
     with pytest.raises(ValidationError, match=message):
         parse_config({"owner": owner})
+
+
+def test_cross_sell_settings_are_analytics_settings_with_ranges_and_today_reads_the_lift():
+    config = parse_config({})
+    assert (config.analytics.cross_sell_min_support, config.analytics.cross_sell_min_lift) == (0.01, 2.0)
+    config = parse_config({"analytics": {"cross_sell_min_support": 0.05, "cross_sell_min_lift": 3}})
+    assert (config.analytics.cross_sell_min_support, config.today.cross_sell_min_lift) == (0.05, 3.0)
+    with pytest.raises(ValidationError, match=r"^config: analytics.cross_sell_min_support must be between 0.0 and "
+                                              r"1.0, got 1.5$"):
+        parse_config({"analytics": {"cross_sell_min_support": 1.5}})
+    with pytest.raises(ValidationError, match=r"^config: today.cross_sell_min_lift is set as cross_sell_min_lift "
+                                              r"in \[analytics\]$"):
+        parse_config({"today": {"cross_sell_min_lift": 3}})

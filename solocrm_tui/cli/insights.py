@@ -16,6 +16,7 @@ from solocrm_tui.text.figures import count, money
 from solocrm_tui.text.insights import (
     NO_FIGURE,
     TILES,
+    bought_together,
     churn_leaderboard,
     forecast_words,
     kpi_value,
@@ -141,6 +142,8 @@ def render(s: Summary) -> str:
     if s.segment_check:
         lines.append(f"  checked on your book: {s.segment_check.note}")
     lines += _contribution(s.contribution)
+    if s.bought_together:
+        lines += ["", "Bought together (customers who bought X also bought Y):", *bought_together(s.bought_together)]
     lines += ["", model_text(s), "", "Revenue forecast: " + ", ".join(
         f"{m.month:%Y-%m} {money(m.forecast)} ({money(m.low)}–{money(m.high)})" for m in s.forecast.next_months)
         + f" — {forecast_words(s.forecast)[1]}"]

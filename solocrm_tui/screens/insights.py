@@ -30,7 +30,8 @@ from solocrm_tui.core.sales.margin import CustomerMargin, Margin
 from solocrm_tui.core.stages import CUSTOMER_STAGES
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.text.figures import count, due, money, percent
-from solocrm_tui.text.insights import segmentation_leaderboard
+from solocrm_tui.text.insights import bought_together, segmentation_leaderboard
+from solocrm_tui.text.visible import visible
 from solocrm_tui.widgets.cells import cell, cells
 from solocrm_tui.widgets.chart import Chart, bars, column_chart
 from solocrm_tui.widgets.insight_panels import (
@@ -83,6 +84,8 @@ class InsightsScreen(CRMScreen):
                     yield Static("", id="forecast-text")
                     yield Static("Customers by stage", classes="section-title")
                     yield Chart(id="stage-chart")
+                    yield Static("Bought together", id="bought-together-title", classes="section-title")
+                    yield Static("", id="bought-together", markup=False)  # product names are the owner's text
             with TabPane("Contact", id="contact"):
                 yield RowTable(id="contact-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Top CLV", id="top"):
@@ -177,6 +180,10 @@ class InsightsScreen(CRMScreen):
             column_chart([m.revenue for m in months], [f"{m.month:%m}" for m in (*months, *ahead)],
                          forecast=[(m.forecast, m.low, m.high) for m in ahead]) if months else "no revenue yet")
         self.query_one("#forecast-text", Static).update(forecast_text(s))
+        pairs = bought_together(s.bought_together)
+        for part in ("#bought-together-title", "#bought-together"):
+            self.query_one(part).display = bool(pairs)
+        self.query_one("#bought-together", Static).update(visible("\n".join(pairs), lines=True))
         segments = self.query_one("#segment-table", DataTable)
         segments.clear()
         for seg in s.segments:

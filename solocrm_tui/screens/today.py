@@ -37,7 +37,7 @@ from solocrm_tui.widgets.fitted_table import Col, FittedTable
 COLUMNS = (Col("mark", " ", 1), Col("urgency", "Urgency", 7, drop=1), Col("kind", "What", 10),
            Col("who", "Who", 20, narrow=14), Col("why", "Why", 40, flexible=True))
 KIND_LABEL = {"followup": "follow-up", "birthday": "birthday", "repurchase": "repurchase",
-              "stale_deal": "stale deal", "churn_risk": "churn risk", "ticket": "ticket"}
+              "stale_deal": "stale deal", "churn_risk": "churn risk", "ticket": "ticket", "cross_sell": "cross-sell"}
 EMPTY_QUEUE = "nothing to do here: the queue is empty"
 
 DEMO_CUSTOMERS = DEFAULT_CUSTOMERS

@@ -17,7 +17,16 @@ from solocrm_tui.core.analytics.summary import (
     SegmentationLab,
     Summary,
 )
-from solocrm_tui.text.figures import money, percent
+from solocrm_tui.text.figures import count, money, percent
+
+
+def bought_together(pairs) -> list[str]:
+    """One line per product pair (summary.ProductPair): X → Y, how many customers bought
+    both, the share of X's buyers who bought Y, and the lift."""
+    return [
+        f"  {p.antecedent[:24] + ' → ' + p.consequent[:24]:<52}{count(p.customers, 'customer'):>14}"
+        f"{percent(p.confidence):>6}  lift {p.lift:.1f}" for p in pairs]
+
 
 TILES = (  # (field of Summary.kpis, title, kind of figure)
     ("revenue_month", "Revenue this month", "money"), ("revenue_quarter", "Revenue this quarter", "money"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from solocrm_tui.core.today.items import QueueItem
 
 KIND_LABELS = {"followup": "follow-up", "birthday": "birthday", "repurchase": "repurchase",
-               "stale_deal": "stale deal"}
+               "stale_deal": "stale deal", "cross_sell": "cross-sell"}
 
 
 def format_table(items: list[QueueItem], width: int = 32) -> str:

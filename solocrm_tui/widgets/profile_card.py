@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from solocrm_tui.core.contacts.customers import address_text
 from solocrm_tui.core.contacts.detail import CustomerDetail
+from solocrm_tui.core.sales.cross_sell import profile_line
 from solocrm_tui.core.sales.margin import CustomerMargin, Margin
 from solocrm_tui.text.figures import ago, count, day, money, month_day, percent
 from solocrm_tui.text.visible import visible
@@ -77,6 +78,7 @@ class ProfileCard(Static):
         ]
         for key, value in sorted(c.custom.items()):
             lines.append(line(str(key)[:LABEL_WIDTH], value, lines=True))  # a custom value may span lines
+        lines += [None, *(label(profile_line(pair)) for pair in detail.also_bought)]  # product names are the owner's
         shown: list[Text | Field] = []
         for item in lines:  # no two blank lines in a row, none at either end
             if _says(item) or shown and _says(shown[-1]):

@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 from solocrm_tui.core.analytics.runs import Settings, order_stamp
 from solocrm_tui.core.counts import count
 
-from . import store
+from . import affinity, store
 from .churn import (
     CANDIDATES,
     MIN_BUYERS,
@@ -178,7 +178,8 @@ def _segments_run(features: pd.DataFrame, names: pd.Series, as_of, buyers: int, 
 
 def refit(now: datetime, settings: Settings, as_of: datetime | None = None,
           before_commit: Callable[[], None] | None = None) -> RefitResult:
-    """Load everything up to `as_of` (default now), compute, and store the figures and runs.
+    """Load everything up to `as_of` (default now), compute, and store the figures, runs and
+    the product pairs customers buy together (cross-sell).
 
     `before_commit` runs inside the write transaction, last: the analytics child uses it to
     stop (and roll the write back) if the app that asked for the fit has died meanwhile."""
@@ -188,5 +189,6 @@ def refit(now: datetime, settings: Settings, as_of: datetime | None = None,
     stamp = order_stamp()
     for run in result.runs:
         run.setdefault("parameters", {}).update(stamp)
-    store.write_figures(result.figures, result.runs, now, before_commit)
+    pairs = affinity.product_pairs(store.load_purchases(as_of), settings.cross_sell_min_support)
+    store.write_figures(result.figures, result.runs, now, before_commit, pairs)
     return result

@@ -26,6 +26,10 @@ class Settings:
     # The "New" segment's window: `[lifecycle] new_days`, copied here by config.parse_config so
     # the analytics child names segments as the stages are named (not settable in [analytics]).
     new_days: int = setting(30, 1, 365)
+    # Cross-sell: a product pair is kept when this share of the customers with any product
+    # bought both (affinity.py), and suggested on Today at this lift or more (today.sources).
+    cross_sell_min_support: float = setting(0.01, 0.0, 1.0)
+    cross_sell_min_lift: float = setting(2.0, 1.0, 1000.0)
 
 
 

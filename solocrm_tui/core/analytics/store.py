@@ -16,6 +16,8 @@ import pandas as pd
 
 from solocrm_tui.core.storage.models import ModelRun, database
 
+from .affinity import PAIR_COLUMNS
+
 FIGURE_COLUMNS = ("segment", "churn_risk", "p_alive", "expected_purchases", "clv", "expected_purchases_low",
                   "expected_purchases_high", "clv_low", "clv_high", "churn_why")
 # Rows are read and converted a chunk at a time: a million orders never exist at once as
@@ -92,6 +94,21 @@ def load_customers(as_of: datetime | None = None) -> pd.DataFrame:
     return frame
 
 
+def load_purchases(as_of: datetime | None = None) -> pd.DataFrame:
+    """customer_id, product_id: each catalogue product a customer (not archived) bought up to
+    `as_of`, once per customer however often they bought it (cross-sell counts buyers)."""
+    sql = ("SELECT DISTINCT o.customer_id, l.product_id FROM order_line l JOIN orders o ON o.id = l.order_id"
+           " JOIN customer c ON c.id = o.customer_id WHERE l.product_id IS NOT NULL AND c.archived_at IS NULL")
+    params: tuple = ()
+    if as_of is not None:
+        sql += " AND o.ordered_at <= ?"
+        params = (as_of.isoformat(sep=" "),)
+    frame = _frame(sql, params)
+    if frame.empty:
+        return pd.DataFrame({"customer_id": pd.Series(dtype="int64"), "product_id": pd.Series(dtype="int64")})
+    return frame.astype("int64")
+
+
 def load_segments() -> pd.Series:
     """The segment the last refit stored per customer (customer_id index), customers without one left out."""
     frame = _frame("SELECT id AS customer_id, segment FROM customer WHERE segment IS NOT NULL")
@@ -107,10 +124,12 @@ def _clean(value):
 
 
 def write_figures(figures: pd.DataFrame, runs: list[dict], now: datetime,
-                  before_commit: Callable[[], None] | None = None) -> None:
-    """Store per-customer figures (indexed by customer_id) and the model runs, atomically.
+                  before_commit: Callable[[], None] | None = None, pairs: pd.DataFrame | None = None) -> None:
+    """Store per-customer figures (indexed by customer_id), the model runs and the product
+    pairs (affinity.PAIR_COLUMNS; they replace the last refit's), atomically.
 
-    Customers without a row get NULL figures, so nobody keeps a stale score.
+    Customers without a row get NULL figures, so nobody keeps a stale score; with `pairs`,
+    a pair that no longer qualifies is gone, so nobody is offered a stale suggestion.
     `before_commit` is called last inside the transaction; if it raises or exits, nothing is stored.
     """
     rows = [(*(_clean(getattr(r, c)) for c in FIGURE_COLUMNS), int(r.Index))
@@ -119,6 +138,13 @@ def write_figures(figures: pd.DataFrame, runs: list[dict], now: datetime,
         database.execute_sql("UPDATE customer SET " + ", ".join(f"{c} = NULL" for c in FIGURE_COLUMNS))
         database.cursor().executemany(
             "UPDATE customer SET " + ", ".join(f"{c} = ?" for c in FIGURE_COLUMNS) + " WHERE id = ?", rows)
+        if pairs is not None:
+            database.execute_sql("DELETE FROM product_affinity")
+            database.cursor().executemany(
+                "INSERT INTO product_affinity (antecedent_id, consequent_id, customers, support, confidence, lift,"
+                " computed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(int(a), int(c), int(n), float(s), float(conf), float(lift), now.isoformat(sep=" "))
+                 for a, c, n, s, conf, lift in pairs[PAIR_COLUMNS].itertuples(index=False)])
         for run in runs:
             ModelRun.insert(kind=run["kind"], trained_at=now, as_of=run["as_of"], sample_size=run["sample_size"],
                             metrics=json.dumps(run.get("metrics", {}), default=str),

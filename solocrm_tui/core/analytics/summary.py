@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from solocrm_tui.core.storage.records import ProductPair
+
 if TYPE_CHECKING:
     from solocrm_tui.core.analytics.runs import Settings
 
@@ -563,6 +565,7 @@ class Summary:
     purchase_lab: PurchaseLab | None = None  # None before the first refit that ran the lab
     segment_lab: SegmentationLab | None = None  # None before the first refit that ran the lab
     contribution: Contribution | None = None
+    bought_together: tuple[ProductPair, ...] = ()  # cross-sell: the strongest product pairs, X → Y
 
     def to_json(self, indent: int | None = None) -> str:
         data = {
@@ -580,6 +583,7 @@ class Summary:
             "purchase_lab": self.purchase_lab.to_dict() if self.purchase_lab else None,
             "segment_lab": self.segment_lab.to_dict() if self.segment_lab else None,
             "contribution": asdict(self.contribution) if self.contribution else None,
+            "bought_together": [asdict(p) for p in self.bought_together],
         }
         return json.dumps(data, indent=indent, allow_nan=False)
 
@@ -601,6 +605,7 @@ class Summary:
             purchase_lab=PurchaseLab.from_dict(data["purchase_lab"]) if data.get("purchase_lab") else None,
             segment_lab=SegmentationLab.from_dict(data["segment_lab"]) if data.get("segment_lab") else None,
             contribution=Contribution.from_dict(data["contribution"]) if data.get("contribution") else None,
+            bought_together=tuple(ProductPair(**p) for p in data.get("bought_together") or ()),
         )
 
 
@@ -669,10 +674,30 @@ def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
         purchase_lab=PurchaseLab.from_run(latest["purchases"]) if latest.get("purchases") else None,
         segment_lab=SegmentationLab.from_dict(segments["lab"]) if segments.get("lab") else None,
         contribution=_contribution(margin.book_margin(moment), margin.top_by_margin(TOP_BY_MARGIN, moment)),
+        bought_together=_bought_together(as_of, settings),
     )
 
 
 TOP_BY_MARGIN = 10
+TOP_PAIRS = 5
+
+
+def _bought_together(as_of: datetime | None, settings: Settings) -> tuple[ProductPair, ...]:
+    """The pairs the last refit stored, which the profile and Today read too; for a past
+    date, measured afresh from the purchases up to it (nothing stored over today's)."""
+    from solocrm_tui.core.sales import cross_sell
+
+    if as_of is None:
+        return tuple(cross_sell.top_pairs(TOP_PAIRS))
+    from solocrm_tui.core.storage.models import database
+
+    from . import affinity, store
+
+    pairs = affinity.product_pairs(store.load_purchases(as_of), settings.cross_sell_min_support).head(TOP_PAIRS)
+    names = dict(database.execute_sql("SELECT id, name FROM product").fetchall())
+    return tuple(ProductPair(int(r.antecedent_id), names[r.antecedent_id], int(r.consequent_id), names[r.consequent_id],
+                      int(r.customers), float(r.support), float(r.confidence), float(r.lift))
+                 for r in pairs.itertuples())
 
 
 def _contribution(book, top) -> Contribution:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from solocrm_tui.core.contacts import customers, followups, lifecycle, timeline
 from solocrm_tui.core.contacts.cadence import CustomerCadence, cadence_of
-from solocrm_tui.core.sales import deal_lines, deals, margin, orders
+from solocrm_tui.core.sales import cross_sell, deal_lines, deals, margin, orders
 from solocrm_tui.core.sales.margin import CustomerMargin
 from solocrm_tui.core.sales.products import Line
 from solocrm_tui.core.service import tickets
@@ -25,6 +25,7 @@ from solocrm_tui.core.storage.records import (
     Interaction,
     Order,
     Page,
+    ProductPair,
     Ticket,
 )
 
@@ -43,6 +44,7 @@ class CustomerDetail:
     scored_as_of: datetime | None = None  # the moment the stored churn risks were computed as of
     cadence: CustomerCadence | None = None  # keep in touch: the customer's own rhythm or their tag's
     deal_lines: Mapping[int, tuple[Line, ...]] = field(default_factory=dict)  # by deal id; deals without are absent
+    also_bought: tuple[ProductPair, ...] = ()  # cross-sell: what buyers of their products also bought
 
     @property
     def risk_is_current(self) -> bool:
@@ -82,4 +84,5 @@ def read_detail(customer_id: int, focus: tuple[str, int] | None = None) -> Custo
         margin.customer_margin(customer_id),
         lifecycle.scored_as_of(),
         cadence_of(customer_id),
-        deal_lines.lines_of_deals([d.id for d in their_deals]))
+        deal_lines.lines_of_deals([d.id for d in their_deals]),
+        tuple(cross_sell.also_bought(customer_id)))

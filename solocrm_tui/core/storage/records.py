@@ -153,6 +153,22 @@ class Campaign:
     attribution_days: int
 
 
+@dataclass(frozen=True)
+class ProductPair:
+    """Customers who bought `antecedent` also bought `consequent`, as the last refit measured
+    it (core/analytics/affinity.py); the Insights summary carries them across the process
+    boundary, so plain fields only."""
+
+    antecedent_id: int
+    antecedent: str
+    consequent_id: int
+    consequent: str
+    customers: int
+    support: float
+    confidence: float
+    lift: float
+
+
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     """A slice of a long list; `cursor` continues after the last row (None at the end)."""

@@ -14,6 +14,7 @@ so the ranking can be reasoned about (and tuned) in one place:
     churn risk  = churn_risk + value_log10 * log10(1 + value at risk) + vip      (today.sources)
     old ticket  = old_ticket + ticket_day * min(days past the threshold, cap) + vip (today.sources)
     keep in touch = cadence + cadence_late * min(cadences late beyond the first, cap) + vip
+    cross-sell  = cross_sell + cross_sell_lift * min(lift - minimum lift, cap) + extras
     extras      = vip (customer tagged vip) + value_log10 * log10(1 + money at stake)
 
 Suggestions (every source but follow-ups) are capped per kind at
@@ -51,6 +52,9 @@ URGENCY: dict[str, float] = {
     "cadence": 3.0,          # silent longer than the keep-in-touch cadence (customer's or tag's)
     "cadence_late": 0.5,     # + per cadence late beyond the first ...
     "cadence_cap": 6.0,      # ... counted up to this many cadences
+    "cross_sell": 2.0,       # bought X, not yet Y, which X's buyers often buy: an idea, not a duty
+    "cross_sell_lift": 0.25, # + per unit of lift above the configured minimum ...
+    "cross_sell_cap": 8.0,   # ... counted up to this much
 }
 # With these numbers a due follow-up (>= 10) outranks every suggestion (< 10 unless a
 # customer is worth millions): the owner's own promises come first.

@@ -23,6 +23,7 @@ from solocrm_tui.core.analytics import attention
 from solocrm_tui.core.contacts import cadence
 from solocrm_tui.core.counts import count
 from solocrm_tui.core.dates import days_ago
+from solocrm_tui.core.sales import cross_sell
 from solocrm_tui.core.stages import OPEN_DEAL_STAGES
 from solocrm_tui.core.storage.models import Customer as C
 from solocrm_tui.core.storage.models import Deal as D
@@ -190,9 +191,24 @@ def cadence_items(now: datetime, settings: Any) -> Iterable[QueueItem]:
                         due_at=row.last_contact_at, silent_days=row.silent_days, cadence_days=row.days)
 
 
+CROSS_SELL_ROWS = CADENCE_ROWS  # spare rows for the same reason: dismissed ones leave their places
+
+
+def cross_sell_items(now: datetime, settings: Any) -> Iterable[QueueItem]:
+    """Customers who bought X and not yet Y, where X's buyers buy Y `cross_sell_min_lift`
+    times as often as everyone: one row per customer, their strongest pair."""
+    min_lift = float(getattr(settings, "cross_sell_min_lift", 2.0))
+    for row in cross_sell.suggestions(now, min_lift, CROSS_SELL_ROWS):
+        pair = row.pair
+        urgency = (URGENCY["cross_sell"] + URGENCY["cross_sell_lift"] * min(pair.lift - min_lift, URGENCY["cross_sell_cap"])
+                   + _extras(row.tags, row.revenue_cents))
+        yield QueueItem("cross_sell", row.customer_id, row.name, f"suggest {pair.consequent}",
+                        (cross_sell.reason(pair),) + _vip_reason(row.tags), round(urgency, 2), due_at=row.last_order_at)
+
+
 def _sql_time(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S")
 
 
 SOURCES: tuple[Source, ...] = (followup_items, birthday_items, repurchase_items, stale_deal_items,
-                               churn_risk_items, old_ticket_items, cadence_items)
+                               churn_risk_items, old_ticket_items, cadence_items, cross_sell_items)

@@ -13,6 +13,7 @@ import pytest
 from solocrm_tui.core.contacts.customers import archive_customers, create_customer
 from solocrm_tui.core.sales import margin
 from solocrm_tui.core.sales.orders import add_order
+from solocrm_tui.core.sales.products import Line
 
 
 @pytest.fixture
@@ -77,3 +78,22 @@ def test_no_share_when_the_book_has_no_positive_margin(core_db, t0):
     assert margin.book_margin().margin == Decimal("-20.00")
     assert margin.customer_margin(cid).share_of(margin.book_margin()) is None
     assert [row.share for row in margin.top_by_margin(5)] == [None]
+
+
+def test_orders_from_catalogue_lines_count_their_margin_only_when_every_line_has_a_cost(core_db, t0):
+    """Ann: 2 × EK43 at 2,400 (cost 1,500) + 3 × beans at 24 (cost 11): amount 4,872, cost
+    3,033, margin 1,839, rate 1,839 / 4,872 = 37.7 %. Bob: one EK43 (margin 900) and a scale
+    whose cost is unknown: that order's cost is unknown, so it is left out and counted, not
+    read as 900 + a free scale. Book margin 1,839 + 0 = 1,839; Ann's share 100 %."""
+    ek43 = Line("Grinder EK43", 2, Decimal("2400"), Decimal("1500"))
+    beans = Line("Espresso beans 1kg", 3, Decimal("24"), Decimal("11"))
+    ann, bob = (create_customer(t0, name=name).id for name in ("Ann", "Bob"))
+    add_order(ann, None, t0, lines=[ek43, beans])
+    add_order(bob, None, t0, lines=[Line("Grinder EK43", 1, Decimal("2400"), Decimal("1500")),
+                                    Line("Scale", 1, Decimal("60"))])
+    m = margin.customer_margin(ann)
+    assert (m.margin, m.revenue_with_cost) == (Decimal("1839.00"), Decimal("4872.00"))
+    assert m.rate == pytest.approx(1839 / 4872)
+    b = margin.customer_margin(bob)
+    assert (b.margin, b.orders_with_cost, b.orders_without_cost) == (None, 0, 1)
+    assert [(t.name, t.share) for t in margin.top_by_margin()] == [("Ann", pytest.approx(1.0))]
