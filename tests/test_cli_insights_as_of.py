@@ -94,4 +94,5 @@ def test_the_pipeline_is_rebuilt_from_stage_history(capsys, book):
 
 def test_orders_after_the_date_do_not_count(capsys, book):
     months = {m["month"]: m["revenue"] for m in insights(capsys, book, "--as-of", AS_OF)["forecast"]["monthly_revenue"]}
-    assert months == {"2026-02": 130.0, "2026-03": 0.0, "2026-04": 200.0, "2026-05": 0.0, "2026-06": 50.0}
+    # June: Ann's 50 and the Fence deal won for 400 on 20 June (a win is an order); Roof was won after the date
+    assert months == {"2026-02": 130.0, "2026-03": 0.0, "2026-04": 200.0, "2026-05": 0.0, "2026-06": 450.0}

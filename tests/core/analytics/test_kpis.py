@@ -126,10 +126,11 @@ def test_summary_kpis_come_from_the_stored_orders(db_path):
     assert s.as_of == datetime(2026, 11, 22, 10, 30)
     assert (s.customers, s.customers_with_orders) == (7, 5)  # customer 5 only bought after now
     k = s.kpis
-    assert (k.revenue_month.value, k.revenue_month.previous) == (170, 80)
-    assert k.revenue_quarter.value == 350
-    assert k.active_customers.value == 4
-    assert k.average_order_value.value == pytest.approx(450 / 7)
+    # The won deal is an order of 100 on the day it was won (NOW − 5 days), beside the 170 of orders
+    assert (k.revenue_month.value, k.revenue_month.previous) == (170 + 100, 80)
+    assert k.revenue_quarter.value == 350 + 100
+    assert k.active_customers.value == 4  # customer 1, who won it, was active already
+    assert k.average_order_value.value == pytest.approx((450 + 100) / 8)
     assert k.pipeline_win_rate == Kpi(label="deals closed in the last 90 days (2)", value=0.5)
     assert k.campaign_response_rate.value is None and k.csat.value is None
     months = {m.month: m.revenue for m in s.forecast.monthly_revenue}
