@@ -48,7 +48,7 @@ from solocrm_tui.core.sales.products import parse_items, starts_items
 from solocrm_tui.core.stages import DEAL_STAGES
 
 STAGES = DEAL_STAGES
-SCREENS = ("today", "customers", "pipeline", "insights")
+SCREENS = ("today", "customers", "pipeline", "insights", "products")
 
 COMMANDS: dict[str, str] = {
     "/note": "/note [@who] TEXT — add a note (plain text without / does the same)",
@@ -76,7 +76,7 @@ COMMANDS: dict[str, str] = {
     "/cadence": "/cadence [@who | #TAG] [30d | 4w | 2m | off] — keep in touch on a rhythm; alone, says the current one",
     "/add": "/add NAME [EMAIL] [PHONE] — add a customer",
     "/find": "/find [TEXT] — find anything: customers by name, and every note, call, follow-up, deal, ticket and order (also ctrl+f)",
-    "/go": "/go today|customers|pipeline|insights — switch screen",
+    "/go": "/go today|customers|pipeline|insights|products — switch screen",
     "/undo": "/undo — undo the last change (also ctrl+z); /undo list — what can be undone",
     "/log": "/log — the whole conversation, to scroll back through (also ctrl+l)",
     "/help": "/help [COMMAND] — the keys and commands of this screen, or one command explained",

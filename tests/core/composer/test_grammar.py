@@ -172,7 +172,8 @@ FRI_9 = datetime(2026, 11, 27, 9, 0)
         ("/find", Find("")),  # the search screen, empty: ctrl+f typed as a command
         ("/go today", Go("today")),
         ("/go cust", Go("customers")),
-        ("/go P", Go("pipeline")),
+        ("/go Pi", Go("pipeline")),  # "/go p" is pipeline or products now: a clear "ambiguous" refusal
+        ("/go pr", Go("products")),
         ("/go ins", Go("insights")),
         ("/go t", Go("today")),
         ("/undo", Undo()),
