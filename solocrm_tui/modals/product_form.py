@@ -11,10 +11,9 @@ from decimal import Decimal
 
 from solocrm_tui.core import validate
 from solocrm_tui.core.amounts import parse_amount
-from solocrm_tui.core.errors import CRMError
 from solocrm_tui.core.sales import products
 from solocrm_tui.core.sales.products import Product
-from solocrm_tui.modals.form import FormScreen
+from solocrm_tui.modals.form import FormScreen, check_fields
 
 FIELDS = (("name", "Name *"), ("sku", "SKU"), ("price", "Price (blank: none yet)"),
           ("cost", "Cost of one (blank: unknown)"))
@@ -40,18 +39,13 @@ class ProductForm(FormScreen):
                      undo_as=f"{'editing' if product else 'adding'} product {values['name']}")
 
 
+CHECKS = {"name": lambda v: validate.text(v, "product name", required=True),
+          "sku": lambda v: validate.text(v, "SKU") or None, "price": lambda v: _amount(v), "cost": lambda v: _amount(v)}
+
+
 def clean(values: dict[str, str]) -> tuple[dict, dict[str, str]]:
     """Field-by-field checks that need no database: every wrong field at once."""
-    cleaned: dict = {}
-    errors: dict[str, str] = {}
-    checks = {"name": lambda v: validate.text(v, "product name", required=True),
-              "sku": lambda v: validate.text(v, "SKU") or None, "price": _amount, "cost": _amount}
-    for key, value in values.items():
-        try:
-            cleaned[key] = checks[key](value)
-        except CRMError as exc:
-            errors[key] = str(exc)
-    return cleaned, errors
+    return check_fields(values, CHECKS)
 
 
 def _amount(value: str) -> Decimal | None:

@@ -20,6 +20,7 @@ from solocrm_tui.core.sales import products
 from solocrm_tui.core.sales.products import Product
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.screens.csv_import import ImportsCSV
+from solocrm_tui.screens.customers import FilterBox
 from solocrm_tui.text.figures import count
 from solocrm_tui.widgets.cells import cell
 from solocrm_tui.widgets.fitted_table import Col, FittedTable
@@ -49,20 +50,6 @@ def _money(value) -> str:
     return "—" if value is None else format_money(value, cents=True)
 
 
-class ProductFilter(Input):
-    BINDINGS = [Binding("escape", "clear_or_leave", "Clear", id="products.filter.clear"),
-                Binding("down", "leave", "To the list", show=False, id="products.filter.leave")]
-
-    def action_clear_or_leave(self) -> None:
-        if self.value:
-            self.value = ""
-        else:
-            self.action_leave()
-
-    def action_leave(self) -> None:
-        self.screen.focus_main()
-
-
 class ProductsScreen(ImportsCSV, CRMScreen):
     HELP = ("Products: the catalogue, filtered as you type (f) by name or SKU. n adds a product, e or "
             "Enter edits it, a marks it no longer sold (or sold again), d deletes it (order lines keep "
@@ -86,7 +73,7 @@ class ProductsScreen(ImportsCSV, CRMScreen):
         self.loading_more = False
 
     def compose_body(self) -> ComposeResult:
-        yield ProductFilter(placeholder="filter: name or SKU", id="product-filter")
+        yield FilterBox(placeholder="filter: name or SKU", id="product-filter")
         yield FittedTable(COLUMNS, id="products", cursor_type="row", zebra_stripes=True)
         yield Static("", id="products-status")
 
