@@ -140,6 +140,23 @@ def complete_command(prefix: str) -> list[str]:
     return found or sorted(word for word in ALIASES if word.startswith(key))
 
 
+# The commands whose text is catalogue items (`2x EK43, beans`): Tab completes product names in them.
+ITEM_COMMANDS = ("/buy",)
+_ITEM_HEAD = re.compile(r"^(?P<head>\S+(?:\s+@\S+)?(?:.*(?:,|\s\+))?\s*(?:\d+\s*[x×*](?=\s))?)\s*(?P<typed>[^,+]*)$",
+                        re.IGNORECASE)
+
+
+def item_being_typed(value: str) -> tuple[str, str] | None:
+    """For Tab in an item command: (what comes before the product being typed, what of it is
+    typed so far): `/buy beans, 1x gr` → ("/buy beans, 1x", "gr"); None anywhere else."""
+    if value.split(" ", 1)[0].lower() not in ITEM_COMMANDS or " " not in value:
+        return None
+    found = _ITEM_HEAD.match(value)
+    if found is None or not found["typed"].strip() or found["typed"].startswith("@"):
+        return None
+    return found["head"].rstrip(), found["typed"].strip()
+
+
 def _usage(cmd: str, problem: str) -> ValidationError:
     return ValidationError(f"{problem}: usage {COMMANDS[cmd].split(' — ')[0]}")
 
