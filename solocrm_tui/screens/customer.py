@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -43,7 +44,7 @@ from solocrm_tui.widgets.tab_bar import TabBar
 from solocrm_tui.widgets.timeline import Timeline
 
 TABS = {
-    "orders": ("Date", "Amount", "Description"),
+    "orders": ("Date", "Amount", "Description", "Margin"),
     "deals": ("Title", "Stage", "Value", "Prob.", "Close"),
     "followups": ("Due", "Title", "Done", "Repeats"),
     "tickets": ("Opened", "Subject", "Status", "Score"),
@@ -95,6 +96,7 @@ class CustomerScreen(CRMScreen):
         self.tab_rows: dict[str, list[tuple]] = {key: [] for key in TABS}
         self.tab_ids: dict[str, list[int]] = {key: [] for key in TABS}
         self.due_at: dict[int, datetime] = {}
+        self.order_lines: dict[int, list[str]] = {}  # order id -> its lines as shown under it
         self.series: dict[int, FollowUp] = {}  # the open follow-ups that repeat, by id: e and x read them
 
     def compose_body(self) -> ComposeResult:
@@ -145,11 +147,14 @@ class CustomerScreen(CRMScreen):
         self.older_cursor = page.cursor
         self.tab_ids = {"orders": [o.id for o in detail.orders], "deals": [d.id for d in detail.deals],
                         "followups": [f.id for f in detail.followups], "tickets": [t.id for t in detail.tickets]}
+        self.order_lines = {order_id: [f"  {line.quantity}× {line.name} · {money(line.total, cents=True)}"
+                                       for line in lines] for order_id, lines in detail.order_lines.items()}
         self.due_at = {f.id: f.due_at for f in detail.followups}  # the tab shows it for reading, e types it
         self.series = {f.id: f for f in detail.followups if f.recurrence is not None and f.done_at is None}
         now = self.app.now()
         self.tab_rows = {
-            "orders": [(day(o.ordered_at, now), money(o.amount, cents=True, currency=o.currency), o.description)
+            "orders": [(day(o.ordered_at, now), money(o.amount, cents=True, currency=o.currency), o.description,
+                        "cost unknown" if o.cost is None else money(o.amount - o.cost, cents=True))
                        for o in detail.orders],
             "deals": [(d.title, d.stage, money(d.value, cents=True, currency=d.currency), f"{d.probability}%",
                        day(d.expected_close, now) if d.expected_close else "") for d in detail.deals],
@@ -195,7 +200,11 @@ class CustomerScreen(CRMScreen):
         table.clear(columns=True)
         table.add_columns(*TABS[key])
         for row_id, row in zip(self.tab_ids[key], self.tab_rows[key], strict=True):
-            table.add_row(*cells(*row), key=str(row_id))
+            shown = cells(*row)
+            lines = self.order_lines.get(row_id, []) if key == "orders" else []
+            if lines:  # each line of the order under its description, one table line each
+                shown[2] = Text("\n").join([shown[2], *cells(*lines)])
+            table.add_row(*shown, key=str(row_id), height=1 + len(lines))
 
     def selected_row(self) -> tuple[str, int, tuple] | None:
         """(tab, id, shown cells) of the highlighted timeline entry or tab-table row, if any."""

@@ -7,13 +7,15 @@ the whole customer instead of an empty screen that fills in a frame or two later
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from solocrm_tui.core.contacts import customers, followups, lifecycle, timeline
 from solocrm_tui.core.contacts.cadence import CustomerCadence, cadence_of
 from solocrm_tui.core.sales import deals, margin, orders
 from solocrm_tui.core.sales.margin import CustomerMargin
+from solocrm_tui.core.sales.products import Line
 from solocrm_tui.core.service import tickets
 from solocrm_tui.core.stages import CLOSED_DEAL_STAGES
 from solocrm_tui.core.storage.records import (
@@ -40,6 +42,7 @@ class CustomerDetail:
     margin: CustomerMargin
     scored_as_of: datetime | None = None  # the moment the stored churn risks were computed as of
     cadence: CustomerCadence | None = None  # keep in touch: the customer's own rhythm or their tag's
+    order_lines: Mapping[int, list[Line]] = field(default_factory=dict)  # order id -> its lines, if it has any
 
     @property
     def risk_is_current(self) -> bool:
@@ -68,13 +71,15 @@ def read_detail(customer_id: int, focus: tuple[str, int] | None = None) -> Custo
         history = timeline.page_history_around(customer_id, *focus, limit=TIMELINE_PAGE)
     else:
         history = timeline.page_history(customer_id, None, TIMELINE_PAGE)
+    bought = tuple(orders.list_orders(customer_id))
     return CustomerDetail(
         customers.get_customer(customer_id),
         history,
-        tuple(orders.list_orders(customer_id)),
+        bought,
         tuple(deals.customer_deals(customer_id)),
         tuple(followups.customer_followups(customer_id, include_done=True)),
         tuple(tickets.customer_tickets(customer_id)),
         margin.customer_margin(customer_id),
         lifecycle.scored_as_of(),
-        cadence_of(customer_id))
+        cadence_of(customer_id),
+        orders.lines_by_order([o.id for o in bought]))
