@@ -29,9 +29,11 @@ PAGE = 100
 PREFETCH = 25
 EMPTY = "no products yet: n adds one, i imports a CSV"
 NO_ROW = "no product here: n adds one"
-COLUMNS = (Col("name", "Product", 24, narrow=18, flexible=True), Col("sku", "SKU", 10, narrow=8, drop=2),
-           Col("price", "Price", 10), Col("cost", "Cost", 10, drop=3), Col("margin", "Margin", 10),
-           Col("sold", "Sold", 7, drop=1), Col("state", "Sold now?", 15, narrow=9, drop=4))
+# At 80 columns the SKU goes first: units sold and "no longer sold" say more about a product.
+COLUMNS = (Col("name", "Product", 24, narrow=18, flexible=True), Col("sku", "SKU", 10, narrow=8, drop=1),
+           Col("price", "Price", 10, narrow=9), Col("cost", "Cost", 10, narrow=9, drop=2),
+           Col("margin", "Margin", 10, narrow=9), Col("sold", "Sold", 7, drop=3),
+           Col("state", "Sold now?", 14, drop=4))
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class ProductsScreen(ImportsCSV, CRMScreen):
     BINDINGS = [
         Binding("f", "focus_filter", "Filter", id="products.filter"),
         Binding("n", "new", "New", id="products.new"),
-        Binding("e,enter", "edit", "Edit", id="products.edit"),
+        Binding("e", "edit", "Edit", id="products.edit"),
         Binding("a", "toggle_active", "Sold/not", id="products.active"),
         Binding("d", "delete", "Delete", id="products.delete"),
         Binding("i", "import_products", "Import CSV", id="products.import"),
@@ -170,6 +172,10 @@ class ProductsScreen(ImportsCSV, CRMScreen):
             self.cannot(NO_ROW)
         else:
             edit_product(self.app, product)
+
+    def action_open(self) -> None:
+        """Enter on a row (the table's "Open"): a product opens in its form."""
+        self.action_edit()
 
     def action_toggle_active(self) -> None:
         product = self.current()

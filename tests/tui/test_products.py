@@ -90,12 +90,17 @@ async def test_a_toggles_d_deletes_after_confirm_and_ctrl_z_restores(make_app, n
         assert status(app).strip().startswith("1 product")
 
 
-async def test_e_edits_and_a_taken_name_is_shown_under_the_name(make_app, now):
+async def test_enter_and_e_edit_and_a_taken_name_is_shown_under_the_name(make_app, now):
     products.add_product("Grinder EK43", now, sku="EK43", price="1350")
     products.add_product("Milk jug", now, price="12.50")
     app = make_app("products")
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: len(rows(app)) == 2, "the catalogue")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ProductForm), "the form on Enter")
+        assert app.screen.query_one("#field-name", Input).value == "Grinder EK43"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ProductForm), "the form closed")
         await pilot.press("e")
         await wait_until(pilot, lambda: isinstance(app.screen, ProductForm), "the form")
         app.screen.query_one("#field-name", Input).value = "milk JUG"
