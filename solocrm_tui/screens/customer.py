@@ -44,7 +44,7 @@ from solocrm_tui.widgets.tab_bar import TabBar
 from solocrm_tui.widgets.timeline import Timeline
 
 TABS = {
-    "orders": ("Date", "Amount", "Description", "Margin"),
+    "orders": ("Date", "Amount", "Margin", "Description"),  # the margin before the text: 80 columns cut the text
     "deals": ("Title", "Stage", "Value", "Prob.", "Close"),
     "followups": ("Due", "Title", "Done", "Repeats"),
     "tickets": ("Opened", "Subject", "Status", "Score"),
@@ -153,8 +153,8 @@ class CustomerScreen(CRMScreen):
         self.series = {f.id: f for f in detail.followups if f.recurrence is not None and f.done_at is None}
         now = self.app.now()
         self.tab_rows = {
-            "orders": [(day(o.ordered_at, now), money(o.amount, cents=True, currency=o.currency), o.description,
-                        "cost unknown" if o.cost is None else money(o.amount - o.cost, cents=True))
+            "orders": [(day(o.ordered_at, now), money(o.amount, cents=True, currency=o.currency),
+                        "cost unknown" if o.cost is None else money(o.amount - o.cost, cents=True), o.description)
                        for o in detail.orders],
             "deals": [(d.title, d.stage, money(d.value, cents=True, currency=d.currency), f"{d.probability}%",
                        day(d.expected_close, now) if d.expected_close else "") for d in detail.deals],
@@ -203,7 +203,7 @@ class CustomerScreen(CRMScreen):
             shown = cells(*row)
             lines = self.order_lines.get(row_id, []) if key == "orders" else []
             if lines:  # each line of the order under its description, one table line each
-                shown[2] = Text("\n").join([shown[2], *cells(*lines)])
+                shown[3] = Text("\n").join([shown[3], *cells(*lines)])
             table.add_row(*shown, key=str(row_id), height=1 + len(lines))
 
     def selected_row(self) -> tuple[str, int, tuple] | None:
@@ -257,7 +257,7 @@ class CustomerScreen(CRMScreen):
             return
         if tab == "orders":
             question, value, check = ("Correct the order (amount, then what it was):",
-                                      f"{cells[1].split()[0]} {cells[2]}".strip(), _order_fields)
+                                      f"{cells[1].split()[0]} {cells[3]}".strip(), _order_fields)
         else:
             question, value, check = "Rename the ticket:", str(cells[1]), None
 

@@ -33,7 +33,7 @@ async def test_orders_tab_shows_lines_and_margin(make_app, now):
         table = app.screen.query_one("#tab-table", DataTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert [row[1:] for row in rows] == [
-            ["2,773.50 EUR", "2× Grinder EK43, 3× Espresso beans 1kg\n  2× Grinder EK43 · 2,700.00\n"
-                             "  3× Espresso beans 1kg · 73.50", "946.50"],
-            ["40.00 EUR", "[red]gift[/red] card", "cost unknown"]]
+            ["2,773.50 EUR", "946.50", "2× Grinder EK43, 3× Espresso beans 1kg\n  2× Grinder EK43 · 2,700.00\n"
+                             "  3× Espresso beans 1kg · 73.50"],
+            ["40.00 EUR", "cost unknown", "[red]gift[/red] card"]]
         assert table.rows[table.coordinate_to_cell_key((0, 0)).row_key].height == 3
