@@ -38,7 +38,7 @@ from solocrm_tui.core.storage.records import FollowUp
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.text.figures import day, due, money
 from solocrm_tui.text.visible import visible
-from solocrm_tui.widgets.cells import cells
+from solocrm_tui.widgets.cells import cell, cells
 from solocrm_tui.widgets.profile_card import ProfileCard
 from solocrm_tui.widgets.tab_bar import TabBar
 from solocrm_tui.widgets.timeline import Timeline
@@ -97,6 +97,7 @@ class CustomerScreen(CRMScreen):
         self.tab_ids: dict[str, list[int]] = {key: [] for key in TABS}
         self.due_at: dict[int, datetime] = {}
         self.order_lines: dict[int, list[str]] = {}  # order id -> its lines as shown under it
+        self.order_margins: dict[int, str] = {}  # shown in the table, not part of the row's words (delete, e)
         self.series: dict[int, FollowUp] = {}  # the open follow-ups that repeat, by id: e and x read them
 
     def compose_body(self) -> ComposeResult:
@@ -149,12 +150,13 @@ class CustomerScreen(CRMScreen):
                         "followups": [f.id for f in detail.followups], "tickets": [t.id for t in detail.tickets]}
         self.order_lines = {order_id: [f"  {line.quantity}× {line.name} · {money(line.total, cents=True)}"
                                        for line in lines] for order_id, lines in detail.order_lines.items()}
+        self.order_margins = {o.id: "cost unknown" if o.cost is None else money(o.amount - o.cost, cents=True)
+                              for o in detail.orders}
         self.due_at = {f.id: f.due_at for f in detail.followups}  # the tab shows it for reading, e types it
         self.series = {f.id: f for f in detail.followups if f.recurrence is not None and f.done_at is None}
         now = self.app.now()
         self.tab_rows = {
-            "orders": [(day(o.ordered_at, now), money(o.amount, cents=True, currency=o.currency),
-                        "cost unknown" if o.cost is None else money(o.amount - o.cost, cents=True), o.description)
+            "orders": [(day(o.ordered_at, now), money(o.amount, cents=True, currency=o.currency), o.description)
                        for o in detail.orders],
             "deals": [(d.title, d.stage, money(d.value, cents=True, currency=d.currency), f"{d.probability}%",
                        day(d.expected_close, now) if d.expected_close else "") for d in detail.deals],
@@ -200,10 +202,10 @@ class CustomerScreen(CRMScreen):
         table.clear(columns=True)
         table.add_columns(*TABS[key])
         for row_id, row in zip(self.tab_ids[key], self.tab_rows[key], strict=True):
-            shown = cells(*row)
-            lines = self.order_lines.get(row_id, []) if key == "orders" else []
-            if lines:  # each line of the order under its description, one table line each
-                shown[3] = Text("\n").join([shown[3], *cells(*lines)])
+            shown, lines = cells(*row), []
+            if key == "orders":  # its margin before the text, and each line of it under the text
+                lines = self.order_lines.get(row_id, [])
+                shown = [*shown[:2], cell(self.order_margins[row_id]), Text("\n").join([shown[2], *cells(*lines)])]
             table.add_row(*shown, key=str(row_id), height=1 + len(lines))
 
     def selected_row(self) -> tuple[str, int, tuple] | None:
@@ -257,7 +259,7 @@ class CustomerScreen(CRMScreen):
             return
         if tab == "orders":
             question, value, check = ("Correct the order (amount, then what it was):",
-                                      f"{cells[1].split()[0]} {cells[3]}".strip(), _order_fields)
+                                      f"{cells[1].split()[0]} {cells[2]}".strip(), _order_fields)
         else:
             question, value, check = "Rename the ticket:", str(cells[1]), None
 
