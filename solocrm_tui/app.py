@@ -27,6 +27,7 @@ from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.screens.customers import CustomersScreen
 from solocrm_tui.screens.insights import InsightsScreen
 from solocrm_tui.screens.pipeline import PipelineScreen
+from solocrm_tui.screens.products import ProductsScreen
 from solocrm_tui.screens.search import SearchScreen
 from solocrm_tui.screens.today import TodayScreen
 from solocrm_tui.session import ComposerSession
@@ -40,12 +41,13 @@ class SoloCRMApp(RunsJobs, KeepsTheme, App):
     TITLE = "SoloCRM"
     COMMANDS = App.COMMANDS | {CRMCommands}
     MODES = {"today": TodayScreen, "customers": CustomersScreen, "pipeline": PipelineScreen,
-             "insights": InsightsScreen}
+             "insights": InsightsScreen, "products": ProductsScreen}
     BINDINGS = [
         Binding("1", "go('today')", "Today", show=False, id="go.today"),
         Binding("2", "go('customers')", "Customers", show=False, id="go.customers"),
         Binding("3", "go('pipeline')", "Pipeline", show=False, id="go.pipeline"),
         Binding("4", "go('insights')", "Insights", show=False, id="go.insights"),
+        Binding("5", "go('products')", "Products", show=False, id="go.products"),
         Binding("slash", "focus_composer", "Composer", id="composer.focus"),
         Binding("ctrl+z", "undo", "Undo", show=False, id="undo"),
         Binding("ctrl+l", "show_log", "Composer log", show=False, id="log"),

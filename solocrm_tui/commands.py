@@ -17,6 +17,7 @@ ACTIONS = (
     ("Go to Customers", "go('customers')", "search and sort customers"),
     ("Go to Pipeline", "go('pipeline')", "deals by stage"),
     ("Go to Insights", "go('insights')", "KPIs, segments, churn risk"),
+    ("Go to Products", "go('products')", "the catalogue: prices, costs, margins, units sold (5)"),
     ("Find anything", "screen.search", "customers by name, and every note, follow-up, deal, ticket, order (ctrl+f, /find)"),
     ("Add customer", "add_customer", "open the new-customer form"),
     ("Focus composer", "focus_composer", "type a note or a /command"),

@@ -238,7 +238,7 @@ def test_import_deals_from_a_hubspot_export_then_undo(capsys, db):
     assert code == 0 and f"undid import {batch}" in out
     assert count(db, "SELECT COUNT(*) FROM deal") == 0 and count(db, "SELECT COUNT(*) FROM deal_stage_change") == 0
     _, out, _ = run(capsys, "import", "--help")
-    assert "{customers,orders,interactions,deals}" in out and "Associated Contact" in out
+    assert "{customers,orders,interactions,deals,products}" in out and "Associated Contact" in out
 
 
 def test_missing_file_does_not_create_a_database(capsys, db):
@@ -284,7 +284,7 @@ def test_export_to_stdout_and_files(capsys, db, people, tmp_path):
     assert (tmp_path / "c.vcf").read_bytes().count(b"BEGIN:VCARD\r\n") == 2
     code, out, _ = run(capsys, "--db", str(db), "export", "all", "-o", str(tmp_path / "dump"))
     assert code == 0 and sorted(p.name for p in (tmp_path / "dump").iterdir()) == [
-        "customers.csv", "followups.csv", "interactions.csv", "orders.csv"]
+        "customers.csv", "followups.csv", "interactions.csv", "orders.csv", "products.csv"]
     code, out, _ = run(capsys, "--db", str(db), "export", "--customer", "1")
     assert json.loads(out)["customer"]["email"] == "ann@x.com"
 

@@ -64,6 +64,12 @@ of several). Stages: lead, qualified, proposal, negotiation, won, lost, or HubSp
 default pipeline (Appointment Scheduled, Qualified To Buy, Presentation Scheduled,
 Decision Maker Bought-In, Contract Sent, Closed Won, Closed Lost); any other is rejected.
 
+Products (the catalogue; SoloCRM's export, Shopify's or WooCommerce's products file):
+name, sku, price, cost, active (yes/no, or a shop's status: active, draft, archived).
+A row updates the product with its SKU, else with its name in any case; the others are
+added. A row without a name, with a negative price or with a SKU an earlier row had is
+rejected; Shopify's image and variant rows (no name, SKU or price) are skipped.
+
 Dates and amounts: each date column's day/month order is read from the column
 (14/03/1980 is day-first, 03/14/1980 month-first; ISO 1980-03-14 always works); a column
 where nothing decides stops the import and asks for --dates dmy or --dates mdy. The
@@ -88,9 +94,9 @@ def _import_help() -> str:
 
 
 def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    imp = command("import", "import customers, orders, interactions or deals from a CSV file (undoable)")
+    imp = command("import", "import customers, orders, interactions, deals or products from a CSV file (undoable)")
     imp.formatter_class, imp.epilog = argparse.RawDescriptionHelpFormatter, _import_help()
-    imp.add_argument("kind", nargs="?", choices=("customers", "orders", "interactions", "deals"),
+    imp.add_argument("kind", nargs="?", choices=("customers", "orders", "interactions", "deals", "products"),
                      help="what the file holds")
     imp.add_argument("file", nargs="?", metavar="FILE", help="the CSV file")
     imp.add_argument("--map", action="append", metavar="COLUMN=FIELD", help="read COLUMN as FIELD (repeatable)")
@@ -102,6 +108,8 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     imp.add_argument("--create-missing", action="store_true", help="create the customers the rows name")
     imp.add_argument("--undo", metavar="BATCH", help="undo the import with this batch id")
     imp.add_argument("--force", action="store_true", help="with --undo: undo even if later changes depend on it")
+    catalogue = command("products", "list the product catalogue: price, cost, unit margin, units sold")
+    catalogue.add_argument("--json", action="store_true", help="print one JSON object per product, as a list")
     batches = command("batches", "list the imports and merges that can be undone, newest first")
     batches.add_argument("--all", action="store_true", help="also list the ones already undone")
     dup = command("duplicates", "list likely duplicate customers (same email or phone, or similar names)")
@@ -123,7 +131,8 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
                   "  15 minutes at the due time with a reminder, in this machine's time zone ($TZ or\n"
                   "  /etc/localtime) with its VTIMEZONE; floating local times if the zone has no name.\n"
                   "--customer ID writes everything stored about one person as JSON (GDPR access request).")
-    exp.add_argument("kind", nargs="?", choices=("customers", "orders", "interactions", "followups", "all", "campaign"))
+    exp.add_argument("kind", nargs="?",
+                     choices=("customers", "orders", "interactions", "followups", "products", "all", "campaign"))
     exp.add_argument("campaign", nargs="?", type=id_of("campaign"), metavar="CAMPAIGN_ID",
                      help="with `campaign`: mail-merge CSV of its targets (opted-out customers left out)")
     exp.add_argument("--format", choices=("csv", "json", "vcf", "ics"), help="default csv (json for --customer)")
@@ -171,6 +180,37 @@ def cmd_import(args, now: datetime) -> int:
                          dates=args.dates, decimal=args.decimal, encoding=args.encoding)
     print("\n".join(report.lines()))
     return 0 if report.ok else 1
+
+
+def cmd_products(args, now: datetime) -> int:
+    """The whole catalogue, as the Products screen shows it (a CLI listing is not paged)."""
+    import json
+
+    from solocrm_tui.core.amounts import format_money
+    from solocrm_tui.core.sales.products import list_products, units_sold
+
+    open_db(args, create=False)
+    catalogue = list_products(limit=-1)
+    sold = units_sold([p.id for p in catalogue])
+    if args.json:
+        print(json.dumps([{"id": p.id, "name": p.name, "sku": p.sku, "price": _decimal(p.price),
+                           "cost": _decimal(p.cost), "margin": _decimal(p.margin), "active": p.active,
+                           "units_sold": sold.get(p.id, 0)} for p in catalogue], indent=2, ensure_ascii=False))
+        return 0
+    if not catalogue:
+        print("no products yet: `solocrm import products FILE`, or n on the Products screen (5)")
+        return 0
+    for p in catalogue:
+        figures = " · ".join(f"{label} {format_money(value, cents=True) or '—'}"
+                             for label, value in (("price", p.price), ("cost", p.cost), ("margin", p.margin)))
+        state = "" if p.active else " · no longer sold"
+        print(f"{p.name}{f' [{p.sku}]' if p.sku else ''} · {figures} · {sold.get(p.id, 0):,} sold{state}")
+    print(count(len(catalogue), "product"))
+    return 0
+
+
+def _decimal(value) -> str | None:
+    return None if value is None else str(value)
 
 
 def cmd_duplicates(args, now: datetime) -> int:
@@ -335,4 +375,4 @@ def cmd_quote(args, now: datetime) -> int:
 
 
 COMMANDS = {"import": cmd_import, "duplicates": cmd_duplicates, "merge": cmd_merge, "export": cmd_export,
-            "forget": cmd_forget, "batches": cmd_batches, "quote": cmd_quote}
+            "forget": cmd_forget, "batches": cmd_batches, "quote": cmd_quote, "products": cmd_products}

@@ -6,11 +6,11 @@ from __future__ import annotations
 from solocrm_tui.core import validate
 from solocrm_tui.core.amounts import parse_amount
 from solocrm_tui.core.contacts.search import parse_filter
-from solocrm_tui.core.errors import CRMError, ValidationError
+from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.sales.campaign_results import campaign_results
 from solocrm_tui.core.sales.campaigns import create_campaign
 from solocrm_tui.core.storage.records import Campaign
-from solocrm_tui.modals.form import FormScreen
+from solocrm_tui.modals.form import FormScreen, check_fields
 
 FIELDS = (("name", "Name *", ""), ("channel", "Channel", "email"), ("cost", "Cost", "0"),
           ("attribution_days", "Attribution window (days)", "30"),
@@ -30,13 +30,7 @@ CHECKS = {"name": lambda v: validate.text(v, "campaign name", required=True),
 
 
 def _checked(values: dict[str, str]) -> tuple[dict, dict[str, str]]:
-    cleaned, errors = {}, {}
-    for key, value in values.items():
-        try:
-            cleaned[key] = CHECKS[key](value)
-        except CRMError as exc:
-            errors[key] = str(exc)
-    return cleaned, errors
+    return check_fields(values, CHECKS)
 
 
 class CampaignForm(FormScreen):

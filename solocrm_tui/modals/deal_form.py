@@ -23,7 +23,7 @@ from solocrm_tui.core.sales import deal_lines, deals
 from solocrm_tui.core.sales.products import Line
 from solocrm_tui.core.stages import OPEN_DEAL_STAGES
 from solocrm_tui.core.storage.records import Deal
-from solocrm_tui.modals.form import FormScreen
+from solocrm_tui.modals.form import FormScreen, check_fields
 from solocrm_tui.text.figures import money
 from solocrm_tui.widgets.cells import cell
 
@@ -106,21 +106,14 @@ def _customer_id(name: str, now) -> int:
 
 def clean(values: dict[str, str], now) -> tuple[dict, dict[str, str]]:
     """Field-by-field checks that need no database."""
-    cleaned, errors = {}, {}
-    checks = {
+    return check_fields(values, {
         "customer": lambda v: validate.text(v, "customer", required=True),
         "title": lambda v: validate.text(v, "title", required=True),
         "value": _value,
         "stage": _stage,
         "probability": validate.probability,
         "expected_close": lambda v: _close_date(v, now),
-    }
-    for key, value in values.items():
-        try:
-            cleaned[key] = checks[key](value)
-        except CRMError as exc:
-            errors[key] = str(exc)
-    return cleaned, errors
+    })
 
 
 def _value(value: str):

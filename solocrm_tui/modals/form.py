@@ -32,6 +32,17 @@ T = TypeVar("T")
 GENERAL = "form"  # the message line above the buttons: a refusal about no one field of the form
 
 
+def check_fields(values: Mapping[str, str], checks: Mapping[str, Callable[[str], Any]]) -> tuple[dict, dict[str, str]]:
+    """(cleaned values, errors by field): every field checked, so every wrong one shows at once."""
+    cleaned, errors = {}, {}
+    for key, value in values.items():
+        try:
+            cleaned[key] = checks[key](value)
+        except CRMError as exc:
+            errors[key] = str(exc)
+    return cleaned, errors
+
+
 class FormScreen(ModalScreen[Any]):
     """A concrete form gives its fields as (key, label), `validate` for the checks that need
     no database (every wrong field at once, before anything is written) and `save`, which

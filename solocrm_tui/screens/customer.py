@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -37,13 +38,13 @@ from solocrm_tui.core.storage.records import FollowUp
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.text.figures import day, due, money
 from solocrm_tui.text.visible import visible
-from solocrm_tui.widgets.cells import cells
+from solocrm_tui.widgets.cells import cell, cells
 from solocrm_tui.widgets.profile_card import ProfileCard
 from solocrm_tui.widgets.tab_bar import TabBar
 from solocrm_tui.widgets.timeline import Timeline
 
 TABS = {
-    "orders": ("Date", "Amount", "Description"),
+    "orders": ("Date", "Amount", "Margin", "Description"),  # the margin before the text: 80 columns cut the text
     "deals": ("Title", "Stage", "Value", "Prob.", "Close", "Lines"),
     "followups": ("Due", "Title", "Done", "Repeats"),
     "tickets": ("Opened", "Subject", "Status", "Score"),
@@ -95,6 +96,8 @@ class CustomerScreen(CRMScreen):
         self.tab_rows: dict[str, list[tuple]] = {key: [] for key in TABS}
         self.tab_ids: dict[str, list[int]] = {key: [] for key in TABS}
         self.due_at: dict[int, datetime] = {}
+        self.order_lines: dict[int, list[str]] = {}  # order id -> its lines as shown under it
+        self.order_margins: dict[int, str] = {}  # shown in the table, not part of the row's words (delete, e)
         self.series: dict[int, FollowUp] = {}  # the open follow-ups that repeat, by id: e and x read them
 
     def compose_body(self) -> ComposeResult:
@@ -145,6 +148,10 @@ class CustomerScreen(CRMScreen):
         self.older_cursor = page.cursor
         self.tab_ids = {"orders": [o.id for o in detail.orders], "deals": [d.id for d in detail.deals],
                         "followups": [f.id for f in detail.followups], "tickets": [t.id for t in detail.tickets]}
+        self.order_lines = {order_id: [f"  {line.quantity}× {line.name} · {money(line.total, cents=True)}"
+                                       for line in lines] for order_id, lines in detail.order_lines.items()}
+        self.order_margins = {o.id: "cost unknown" if o.cost is None else money(o.amount - o.cost, cents=True)
+                              for o in detail.orders}
         self.due_at = {f.id: f.due_at for f in detail.followups}  # the tab shows it for reading, e types it
         self.series = {f.id: f for f in detail.followups if f.recurrence is not None and f.done_at is None}
         now = self.app.now()
@@ -196,7 +203,11 @@ class CustomerScreen(CRMScreen):
         table.clear(columns=True)
         table.add_columns(*TABS[key])
         for row_id, row in zip(self.tab_ids[key], self.tab_rows[key], strict=True):
-            table.add_row(*cells(*row), key=str(row_id))
+            shown, lines = cells(*row), []
+            if key == "orders":  # its margin before the text, and each line of it under the text
+                lines = self.order_lines.get(row_id, [])
+                shown = [*shown[:2], cell(self.order_margins[row_id]), Text("\n").join([shown[2], *cells(*lines)])]
+            table.add_row(*shown, key=str(row_id), height=1 + len(lines))
 
     def selected_row(self) -> tuple[str, int, tuple] | None:
         """(tab, id, shown cells) of the highlighted timeline entry or tab-table row, if any."""

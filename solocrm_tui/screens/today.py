@@ -23,13 +23,12 @@ from solocrm_tui import work
 from solocrm_tui.core.contacts.customers import book_is_empty
 from solocrm_tui.core.dates import parse_when
 from solocrm_tui.core.demo import DEFAULT_CUSTOMERS
-from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.today import dismissals, queue
 from solocrm_tui.core.today.items import QueueItem, item_key
 from solocrm_tui.screens.base import CRMScreen
+from solocrm_tui.screens.csv_import import ImportsCSV
 from solocrm_tui.text.figures import count, day, due
 from solocrm_tui.widgets.cells import cell
-from solocrm_tui.widgets.composer import Composer
 from solocrm_tui.widgets.fitted_table import Col, FittedTable
 
 # "Why" is what the owner reads: it takes the room left, at least 40 cells. At 80 columns
@@ -87,7 +86,7 @@ def _finished(items: list[QueueItem]) -> str:
     return " · ".join(parts)
 
 
-class TodayScreen(CRMScreen):
+class TodayScreen(ImportsCSV, CRMScreen):
     HELP = ("Today: your follow-ups and the app's suggestions, most urgent first. Urgency ranks "
             "each row: a follow-up due today scores 10 or more (+1 a day overdue), so your own "
             "promises come before every suggestion (birthdays, repurchases, stale deals, churn risk).")
@@ -300,53 +299,8 @@ class TodayScreen(CRMScreen):
         self.app.action_add_customer()
 
     def action_import_customers(self) -> None:
-        from solocrm_tui.core.data_io.reading import check_file
-        from solocrm_tui.modals.prompt import Prompt
-
-        self.app.push_screen(Prompt("Import customers from which CSV file?", placeholder="~/contacts.csv",
-                                    check=check_file),
-                             lambda path: path and self.import_customers(path))
-
-    def import_customers(self, path: str, **told: str) -> None:
-        """The CLI's import (same matching, same report); the report comes back as one toast.
-        A column that reads two ways is asked about here, as `--dates`/`--decimal` answer it
-        on the command line (`told` holds the answers so far)."""
-        from solocrm_tui.core.data_io.importing import import_file
-
-        now, currency = self.app.now(), self.app.config.currency
-        work.apply_change(self, lambda: import_file("customers", path, now, currency=currency, **told),
-                          what=("customers", "today"), then=self.show_import_report, group="today-import",
-                          refused=lambda error: self.ask_how_to_read(error, path, told), toast_refusal=False)
-
-    def ask_how_to_read(self, error, path: str, told: dict[str, str]) -> None:
-        from solocrm_tui.core.data_io.reading import Undecided
-        from solocrm_tui.modals.prompt import Prompt
-
-        if not isinstance(error, Undecided) or error.option in told:
-            work.not_done(self.app, error)
-            return
-        question, answers = READING_QUESTIONS[error.option]
-        answers = {key: value.format(example=error.example) for key, value in answers.items()}
-        self.app.push_screen(
-            Prompt(question.format(header=error.header, example=error.example), placeholder="/".join(answers),
-                   check=lambda text: _answer(text, answers)),
-            lambda text: text and self.import_customers(path, **told, **{error.option: _answer(text, answers)}))
-
-    def show_import_report(self, report) -> None:
-        """The import's summary in a short toast (the whole report covered the screen at 80
-        columns); the whole report goes to the composer log, where ctrl+l reads it."""
-        notes = f", {count(report.notes, 'note')} on timelines" if report.notes else ""
-        lines = [f"{report.preset + ': ' if report.preset else ''}added {report.inserted:,}, "
-                 f"updated {report.updated:,}{notes}"]
-        if report.rejected:
-            lines.append(f"{count(report.rejected, 'row')} refused: ctrl+l shows which and why")
-        elif report.issues or report.recovered:
-            lines.append(f"{count(len(report.issues) + len(report.recovered), 'note')}: ctrl+l shows them")
-        composer = self.query_one(Composer)
-        for line in report.lines():
-            composer.say(line, "error" if line.lstrip().startswith("line ") and "rejected:" in line else "hint")
-        work.toast(self.app, "\n".join(lines), lines=True, title="Import",
-                   severity="information" if report.ok else "warning")
+        self.ask_for_csv("customers", "Import customers from which CSV file?", "~/contacts.csv",
+                         what=("customers", "today"))
 
     def action_load_demo(self) -> None:
         """The CLI's demo generator, in a worker: a few seconds for the default book."""
@@ -369,22 +323,3 @@ class TodayScreen(CRMScreen):
                           what=("customers", "orders", "deals", "followups", "today"), then=loaded,
                           refused=refused, done=lambda summary: f"demo book loaded: {summary.line()}",
                           group="today-demo")
-
-
-# How the app asks what `--encoding`, `--dates` and `--decimal` tell on the command line:
-# the question, and each one-letter answer with the option's value.
-READING_QUESTIONS = {
-    "encoding": ("The file is not UTF-8. Type y to read it as {example} (Windows programs such as Outlook "
-                 "and Excel write cp1252).", {"y": "{example}"}),
-    "dates": ('The "{header}" column has dates like "{example}" that read both ways. '
-              "Type d if the day comes first, m if the month does.", {"d": "dmy", "m": "mdy"}),
-    "decimal": ('The "{header}" column has amounts like "{example}" that read both ways. '
-                "Type c if its comma marks the decimals, p if its point does.", {"c": "comma", "p": "point"}),
-}
-
-
-def _answer(text: str, answers: dict[str, str]) -> str:
-    key = text.strip().casefold()[:1]
-    if key not in answers:
-        raise ValidationError(f"type {' or '.join(answers)}")
-    return answers[key]

@@ -27,6 +27,7 @@ from solocrm_tui import paths, work
 from solocrm_tui.core.composer import execute, grammar
 from solocrm_tui.core.contacts.search import find_by_name
 from solocrm_tui.core.errors import CRMError, DatabaseBusy
+from solocrm_tui.core.sales import products
 from solocrm_tui.widgets.line_view import LineView
 from solocrm_tui.work import ReportWorkerErrors
 
@@ -269,14 +270,20 @@ class Composer(ReportWorkerErrors, Vertical):
         field.cursor_position = len(field.value)
 
     def complete(self, value: str) -> None:
-        """Tab: a command completes at once; an @name asks the database for matching customers."""
+        """Tab: a command completes at once; an @name asks the database for matching customers,
+        the item being typed in /buy for matching products."""
         head, _, last = value.rpartition(" ")
+        item = grammar.item_being_typed(value)
         if " " not in value and value.startswith("/"):
             self._completed(value, head, [w + " " for w in grammar.complete_command(value)])
         elif last.startswith("@") and len(last) > 1:
             typed = last[1:].replace("_", " ").strip('"')
             work.load(self, lambda: find_by_name(typed, 8),
                       lambda names: self._completed(value, head, _mentions(names)), group="composer-complete")
+        elif item is not None:
+            before, typed = item
+            work.load(self, lambda: [p.name for p in products.complete(typed)],
+                      lambda names: self._completed(value, before, names), group="composer-complete")
 
     def _completed(self, value: str, head: str, options: list[str]) -> None:
         field = self.query_one(ComposerInput)

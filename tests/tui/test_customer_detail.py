@@ -323,7 +323,8 @@ async def test_tabs_show_orders_deals_followups_and_tickets(make_app, alice):
         assert screen.active_tab == "orders"
         assert app.focused is screen.query_one("#tab-table", DataTable)  # keys move in the table now
         assert screen.query_one(Timeline).display is False
-        assert [row[1:] for row in table_rows(screen)] == [["234.00 EUR", "refill"], ["1,000.00 EUR", "Old project"]]
+        assert [row[1:] for row in table_rows(screen)] == [["234.00 EUR", "cost unknown", "refill"],
+                                                           ["1,000.00 EUR", "cost unknown", "Old project"]]
 
         await pilot.press("right_square_bracket")
         await pilot.pause()
@@ -363,7 +364,7 @@ async def test_the_open_tab_refreshes_when_data_changes(make_app, alice, now):
         await settle(pilot)
         assert screen.active_tab == "orders"
         assert screen.query_one(TabBar).labels["orders"] == "Orders (3)"
-        assert [row[1:] for row in table_rows(screen)][0] == ["99.00 EUR", "beans"]
+        assert [row[1:] for row in table_rows(screen)][0] == ["99.00 EUR", "cost unknown", "beans"]
 
 
 # Opening a customer at one entry, as a search hit does: the entry is loaded however old it

@@ -50,7 +50,7 @@ from solocrm_tui.core.sales.products import parse_items, starts_items
 from solocrm_tui.core.stages import DEAL_STAGES
 
 STAGES = DEAL_STAGES
-SCREENS = ("today", "customers", "pipeline", "insights")
+SCREENS = ("today", "customers", "pipeline", "insights", "products")
 
 COMMANDS: dict[str, str] = {
     "/note": "/note [@who] TEXT — add a note (plain text without / does the same)",
@@ -81,12 +81,11 @@ COMMANDS: dict[str, str] = {
     "/cadence": "/cadence [@who | #TAG] [30d | 4w | 2m | off] — keep in touch on a rhythm; alone, says the current one",
     "/add": "/add NAME [EMAIL] [PHONE] — add a customer",
     "/find": "/find [TEXT] — find anything: customers by name, and every note, call, follow-up, deal, ticket and order (also ctrl+f)",
-    "/go": "/go today|customers|pipeline|insights — switch screen",
+    "/go": "/go today|customers|pipeline|insights|products — switch screen",
     "/undo": "/undo — undo the last change (also ctrl+z); /undo list — what can be undone",
     "/log": "/log — the whole conversation, to scroll back through (also ctrl+l)",
     "/help": "/help [COMMAND] — the keys and commands of this screen, or one command explained",
 }
-ITEM_COMMANDS = ("/buy", "/item")  # the commands whose words are products: Tab completes their names
 ALIASES = {"/meeting": "/meet", "/fu": "/follow", "/order": "/buy"}
 _KINDS = {"/call": "call", "/email": "email", "/meet": "meeting"}
 
@@ -144,6 +143,23 @@ def complete_command(prefix: str) -> list[str]:
         return []
     found = sorted(word for word in COMMANDS if word.startswith(key))
     return found or sorted(word for word in ALIASES if word.startswith(key))
+
+
+# The commands whose text is catalogue items (`2x EK43, beans`): Tab completes product names in them.
+ITEM_COMMANDS = ("/buy", "/item")
+_ITEM_HEAD = re.compile(r"^(?P<head>\S+(?:\s+@\S+)?(?:.*(?:,|\s\+))?\s*(?:\d+\s*[x×*](?=\s))?)\s*(?P<typed>[^,+]*)$",
+                        re.IGNORECASE)
+
+
+def item_being_typed(value: str) -> tuple[str, str] | None:
+    """For Tab in an item command: (what comes before the product being typed, what of it is
+    typed so far): `/buy beans, 1x gr` → ("/buy beans, 1x", "gr"); None anywhere else."""
+    if value.split(" ", 1)[0].lower() not in ITEM_COMMANDS or " " not in value:
+        return None
+    found = _ITEM_HEAD.match(value)
+    if found is None or not found["typed"].strip() or found["typed"].startswith("@"):
+        return None
+    return found["head"].rstrip(), found["typed"].strip()
 
 
 def _usage(cmd: str, problem: str) -> ValidationError:

@@ -45,6 +45,7 @@ class CustomerDetail:
     cadence: CustomerCadence | None = None  # keep in touch: the customer's own rhythm or their tag's
     deal_lines: Mapping[int, tuple[Line, ...]] = field(default_factory=dict)  # by deal id; deals without are absent
     also_bought: tuple[ProductPair, ...] = ()  # cross-sell: what buyers of their products also bought
+    order_lines: Mapping[int, list[Line]] = field(default_factory=dict)  # order id -> its lines, if it has any
 
     @property
     def risk_is_current(self) -> bool:
@@ -73,11 +74,12 @@ def read_detail(customer_id: int, focus: tuple[str, int] | None = None) -> Custo
         history = timeline.page_history_around(customer_id, *focus, limit=TIMELINE_PAGE)
     else:
         history = timeline.page_history(customer_id, None, TIMELINE_PAGE)
+    bought = tuple(orders.list_orders(customer_id))
     their_deals = tuple(deals.customer_deals(customer_id))
     return CustomerDetail(
         customers.get_customer(customer_id),
         history,
-        tuple(orders.list_orders(customer_id)),
+        bought,
         their_deals,
         tuple(followups.customer_followups(customer_id, include_done=True)),
         tuple(tickets.customer_tickets(customer_id)),
@@ -85,4 +87,5 @@ def read_detail(customer_id: int, focus: tuple[str, int] | None = None) -> Custo
         lifecycle.scored_as_of(),
         cadence_of(customer_id),
         deal_lines.lines_of_deals([d.id for d in their_deals]),
-        tuple(cross_sell.also_bought(customer_id)))
+        tuple(cross_sell.also_bought(customer_id)),
+        orders.lines_by_order([o.id for o in bought]))

@@ -58,7 +58,8 @@ from solocrm_tui.core.storage.models import database
 
 ORDER_COLUMNS = ("customer_id", "amount_cents", "currency", "description", "ordered_at", "cost_cents", "external_id")
 EXTERNAL = 5  # the order id's place in an order's values (`order_rows.order_cleaner`); its lines follow it
-LINE_COLUMNS = ("name", "sku", "quantity", "unit_price_cents")
+LINE_COLUMNS = ("name", "sku", "quantity", "unit_price_cents", "product_id", "unit_cost_cents")
+COST = 4  # the order's cost in its values (`order_rows.order_cleaner`)
 INTERACTION_COLUMNS = ("customer_id", "kind", "direction", "body", "occurred_at")
 SEARCH_TRIGGER = {"interaction": "entry_fts_interaction_ai", "orders": "entry_fts_order_ai"}  # find-anything
 
@@ -192,6 +193,26 @@ def _existing_orders(external_ids: list[str]) -> dict[str, tuple]:
     return {external: (*found[:-1], tuple(found[-1])) for external, found in out.items()}
 
 
+def link_lines(parsed: list[tuple[int, int, tuple]]) -> list[tuple[int, int, tuple]]:
+    """Each order line with the catalogue product it names (by SKU, else by name in any case)
+    and that product's unit cost; an order whose file gives no cost costs what its lines cost,
+    when every line's cost is known, so its margin is seen."""
+    by_sku, by_name = {}, {}
+    for pid, name, sku, cost in database.connection().execute("SELECT id, name, sku, cost_cents FROM product"):
+        by_name[name.casefold()] = (pid, cost)
+        if sku:
+            by_sku[sku.casefold()] = (pid, cost)
+    out = []
+    for line, cid, values in parsed:
+        lines = tuple((*item, *(by_sku.get((item[1] or "").casefold()) or by_name.get(item[0].casefold())
+                                or (None, None))) for item in values[-1])
+        cost = values[COST]
+        if cost is None and lines and all(item[-1] is not None for item in lines):
+            cost = sum(item[2] * item[-1] for item in lines)
+        out.append((line, cid, (*values[:COST], cost, *values[COST + 1:-1], lines)))
+    return out
+
+
 def plan(kind_: str, parsed: list[tuple[int, int, tuple]], issues) -> tuple[list, list, int]:
     """(rows to insert as (customer, values), [(order id, new row, before)], skipped).
 
@@ -272,6 +293,8 @@ def run(kind_: str, prepared: list, cmap: ColumnMap, now: datetime, batch_id: st
                 parsed.append((line, resolver.resolve(cells, cmap, line), values))
             except ValidationError as exc:
                 issues.reject(line, str(exc))
+        if kind_ == "orders":
+            parsed = link_lines(parsed)
         inserts, updates, skipped = plan(kind_, parsed, issues)
         gone = _existing_orders(sorted({e.order_id for e in issues.excluded if e.order_id})) if kind_ == "orders" else {}
     new_people = resolver.used({cid for cid, *_ in inserts} | {full[0] for _, full, _ in updates})
@@ -351,7 +374,8 @@ def add_lines(orders: Iterable[tuple[int, tuple]]) -> list[int]:
     """Store each order's lines in order; returns the new line ids."""
     conn = database.connection()
     start = conn.execute("SELECT COALESCE(MAX(id), 0) FROM order_line").fetchone()[0]
-    conn.executemany(f"INSERT INTO order_line (order_id, position, {', '.join(LINE_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",
+    conn.executemany(f"INSERT INTO order_line (order_id, position, {', '.join(LINE_COLUMNS)}) "
+                     f"VALUES ({marks(len(LINE_COLUMNS) + 2)})",
                      ((order_id, position, *line) for order_id, lines in orders
                       for position, line in enumerate(lines, 1)))
     return [r[0] for r in conn.execute("SELECT id FROM order_line WHERE id > ? ORDER BY id", (start,))]

@@ -25,7 +25,7 @@ from solocrm_tui.core.data_io.reading import Undecided
 from solocrm_tui.core.errors import ValidationError
 
 DATE_FIELDS = ("birthday", "ordered_at", "occurred_at", "expected_close", "created_at", "last_activity_at")
-AMOUNT_FIELDS = ("amount", "cost", "refunded", "line_price", "value")
+AMOUNT_FIELDS = ("amount", "cost", "refunded", "line_price", "value", "price")
 _ORDERS = {"dmy": "day-first dates", "mdy": "month-first dates"}
 _MARKS = {"comma": "decimal commas", "point": "decimal points"}
 _FITS, _EITHER = "fits", "either"  # a value that reads the same either way / that could be read both ways

@@ -21,7 +21,7 @@ from solocrm_tui.core.data_io.presets import IGNORE, Preset
 from solocrm_tui.core.data_io.reading import normalise
 from solocrm_tui.core.errors import ValidationError
 
-KINDS = ("customers", "orders", "interactions", "deals")
+KINDS = ("customers", "orders", "interactions", "deals", "products")
 
 _CUSTOMER_REF = {
     "customer_external_id": "customerexternalid customerid externalcustomerid clientid customernumber customerno "
@@ -96,6 +96,13 @@ _SYNONYMS: dict[str, dict[str, str]] = {
         "last_activity_at": "lastactivitydate lastactivity lastactivityat",
         "lost_reason": "closedlostreason lostreason",
     },
+    "products": {  # Shopify: Title, Variant SKU, Variant Price, Cost per item, Status; WooCommerce: Name, SKU, Regular price
+        "name": "name title productname product item itemname",
+        "sku": "sku variantsku productsku articlenumber itemsku productcode code",
+        "price": "price variantprice regularprice unitprice listprice amount unitamount",
+        "cost": "cost costperitem unitcost costprice cogs",
+        "active": "active status published enabled",
+    },
 }
 SYNONYMS = {kind: {word: name for name, words in table.items() for word in words.split()}
             for kind, table in _SYNONYMS.items()}
@@ -112,6 +119,7 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "orders": (("amount",), ("ordered_at",), _REFS),
     "interactions": (("body",), ("occurred_at",), _REFS),
     "deals": (("title",), ("stage",), (*_REFS, "customer_name")),  # HubSpot names contacts as "Ann (ann@x.com)"
+    "products": (("name",),),
 }
 
 

@@ -25,8 +25,9 @@ from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.storage.files import check_output
 from solocrm_tui.core.storage.models import database
 
-KINDS = ("customers", "orders", "interactions", "followups")
+KINDS = ("customers", "orders", "interactions", "followups", "products")
 FORMATS = {"customers": ("csv", "json", "vcf"), "orders": ("csv", "json"), "interactions": ("csv", "json"),
+           "products": ("csv", "json"),
            "followups": ("csv", "json", "ics"), "all": ("csv", "json")}
 EXTENSIONS = {"csv": "csv", "json": "json", "vcf": "vcf", "ics": "ics"}
 _SQL = {
@@ -38,6 +39,8 @@ _SQL = {
                      "c.external_id AS customer_external_id, c.email AS customer_email, c.name AS customer_name, "
                      "i.kind, i.direction, i.body, i.occurred_at "
                      "FROM interaction i JOIN customer c ON c.id = i.customer_id ORDER BY i.id"),
+    "products": ("SELECT id AS solocrm_id, name, sku, price_cents AS price, cost_cents AS cost, "
+                 "CASE WHEN active THEN 'yes' ELSE 'no' END AS active FROM product ORDER BY id"),
     "followups": ("SELECT f.id AS solocrm_id, f.customer_id AS solocrm_customer_id, c.name AS customer_name, "
                   "c.external_id AS customer_external_id, c.email AS customer_email, f.deal_id, f.title, f.due_at, "
                   "f.done_at, f.snoozes, f.notified_at, f.created_at, f.recurrence, f.recur_from, f.series_id "
@@ -90,6 +93,8 @@ def rows(kind: str) -> Iterator[dict]:
     names = [d[0] for d in cursor.description]
     for row in cursor:
         item = dict(zip(names, row))
+        if kind == "products":
+            item["price"], item["cost"] = documents.money(item["price"]), documents.money(item["cost"])
         if kind == "orders":
             item["amount"] = documents.money(item["amount"])
             item["cost"] = documents.money(item["cost"])

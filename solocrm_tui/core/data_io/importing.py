@@ -29,7 +29,7 @@ from pathlib import Path
 from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.contacts.lifecycle import Rules
 from solocrm_tui.core.counts import count
-from solocrm_tui.core.data_io import activity, customers, deals, presets
+from solocrm_tui.core.data_io import activity, customers, deals, presets, products
 from solocrm_tui.core.data_io.column_formats import detect
 from solocrm_tui.core.data_io.columns import ColumnMap, map_columns, parse_map
 from solocrm_tui.core.data_io.formats import FORMULA_START
@@ -163,7 +163,7 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
                 rules: Rules | None = None, step_seconds: float = STEP_SECONDS,
                 preset: str | None = None, dates: str | None = None, decimal: str | None = None,
                 encoding: str | None = None) -> ImportReport:
-    """Import a CSV of customers, orders, interactions or deals; see the module docstring for the rules.
+    """Import a CSV of customers, orders, interactions, deals or products; see the module docstring for the rules.
     `preset` forces a tool's column map (a `presets.BY_KEY` key, or "none"); `dates` ("dmy"/"mdy")
     and `decimal` ("comma"/"point") force what the column scan decides; `encoding` reads a file
     that is not UTF-8 (`reading`)."""
@@ -178,6 +178,8 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
         prepared = customers.prepare(records, cmap, issues)
     elif kind == "deals":
         prepared = deals.prepare(records, cmap, now, currency, issues)
+    elif kind == "products":
+        prepared = products.prepare(records, cmap, issues)
     else:
         prepared = activity.prepare(kind, records, cmap, now, currency, issues)
     recovered = () if dry_run else tuple(roll_back_unfinished(now))
@@ -191,6 +193,8 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
             elif kind == "deals":
                 counts = deals.run(prepared, now, batch_id, issues, create_missing=create_missing,
                                    step_seconds=step_seconds)
+            elif kind == "products":
+                counts = products.run(prepared, now, batch_id, issues, step_seconds)
             else:
                 counts = activity.run(kind, prepared, cmap, now, batch_id, issues, create_missing=create_missing,
                                       rules=rules or Rules(), step_seconds=step_seconds)
@@ -237,12 +241,20 @@ def _sample(kind: str, prepared, shown: int = 3) -> tuple[tuple[int, str], ...]:
                             f"{values[3][:16]} · {values[2] or '(no text)'}"
                             + (f" · {count(len(values[6]), 'line')}" if values[6] else ""))
                      for line, _cells, values in prepared[:shown])
+    if kind == "products":
+        return tuple((line, f"{name}{f' [{sku}]' if sku else ''} · price {_cents(price)} · cost {_cents(cost)}"
+                            + ("" if active is None else f" · {'active' if active else 'no longer sold'}"))
+                     for line, (name, sku, price, cost, active) in prepared[:shown])
     if kind == "deals":
         return tuple((line, f"deal {values[0]} · {format_money(Decimal(values[1]) / 100, cents=True)} {values[2]} · "
                             f"{values[3]}")
                      for line, _refs, values in prepared[:shown])
     return tuple((line, f"{values[0]} {values[1]} · {values[3][:16]} · {_shown(values[2])}")
                  for line, _cells, values in prepared[:shown])
+
+
+def _cents(value: int | None) -> str:
+    return "—" if value is None else format_money(Decimal(value) / 100, cents=True)
 
 
 _SHOWN_FIELDS = ("name", "company", "email", "phone", "street", "postcode", "city", "region", "country", "birthday",

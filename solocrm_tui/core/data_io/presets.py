@@ -177,6 +177,16 @@ PRESETS: tuple[Preset, ...] = (
                     "Seller Message=ignore; Taxes On Fee=ignore; Card ID=ignore; Invoice ID=ignore; "
                     "Transfer=ignore; PaymentIntent ID=ignore; Payment Source Type=ignore"),
            _patterns((r"card.*|tax|taxes|disputed.*|dispute.*", IGNORE))),
+    Preset("shopify-products", "Shopify products", "products",
+           frozenset({"handle", "title", "variantsku", "variantprice"}),
+           _columns("Title=name; Variant SKU=sku; Variant Price=price; Cost per item=cost; Status=active; "
+                    "Published=ignore; Handle=ignore; Type=ignore; Tags=ignore; Vendor=ignore"),
+           _patterns((r"variant.*|option\d.*|image.*|seo.*|giftcard|googleshopping.*|body.*|productcategory"
+                      r"|includedin.*|pricein.*|compareatpricein.*", IGNORE))),
+    Preset("woocommerce-products", "WooCommerce products", "products",
+           frozenset({"sku", "name", "regularprice", "published"}),
+           _columns("Name=name; SKU=sku; Regular price=price; Published=active; Sale price=ignore; ID=ignore; "
+                    "Type=ignore")),
     Preset("contacts", "contacts (first/last name)", "customers", frozenset({"firstname", "lastname"})),
 )
 BY_KEY = {preset.key: preset for preset in PRESETS}

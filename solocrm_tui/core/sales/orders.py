@@ -71,11 +71,19 @@ def write_lines(order_id: int, lines: list[Line]) -> None:
 
 
 def order_lines(order_id: int) -> list[Line]:
+    return lines_by_order([order_id]).get(order_id, [])
+
+
+def lines_by_order(order_ids: list[int]) -> dict[int, list[Line]]:
+    """The lines of several orders in one query (a customer's Orders tab), in their order."""
     L = OrderLineModel
-    query = (L.select(L.name, L.quantity, L.unit_price_cents, L.unit_cost_cents, L.sku, L.product)
-             .where(L.order == order_id).order_by(L.position, L.id))
-    return [Line(name, quantity, cents_to_decimal(price) or Decimal(0), cents_to_decimal(cost), sku, product_id)
-            for name, quantity, price, cost, sku, product_id in query.tuples()]
+    query = (L.select(L.order, L.name, L.quantity, L.unit_price_cents, L.unit_cost_cents, L.sku, L.product)
+             .where(L.order.in_(order_ids)).order_by(L.order, L.position, L.id))
+    out: dict[int, list[Line]] = {}
+    for order_id, name, quantity, price, cost, sku, product_id in query.tuples():
+        out.setdefault(order_id, []).append(Line(name, quantity, cents_to_decimal(price) or Decimal(0),
+                                                 cents_to_decimal(cost), sku, product_id))
+    return out
 
 
 def update_order(order_id: int, amount: Decimal | str, description: str) -> None:

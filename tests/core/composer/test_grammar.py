@@ -31,6 +31,7 @@ from solocrm_tui.core.composer.grammar import (
     Untag,
     Won,
     complete_command,
+    item_being_typed,
     parse,
 )
 from solocrm_tui.core.contacts.recurrence import Recurrence
@@ -178,7 +179,8 @@ FRI_9 = datetime(2026, 11, 27, 9, 0)
         ("/find", Find("")),  # the search screen, empty: ctrl+f typed as a command
         ("/go today", Go("today")),
         ("/go cust", Go("customers")),
-        ("/go P", Go("pipeline")),
+        ("/go Pi", Go("pipeline")),  # "/go p" is pipeline or products now: a clear "ambiguous" refusal
+        ("/go pr", Go("products")),
         ("/go ins", Go("insights")),
         ("/go t", Go("today")),
         ("/undo", Undo()),
@@ -358,3 +360,18 @@ def test_amounts_are_decimals_not_floats():
     command = parse("/buy 0.10 gum", NOW)
     assert isinstance(command.amount, Decimal)
     assert command.amount * 3 == Decimal("0.30")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("/buy 2x ek", ("/buy 2x", "ek")),
+    ("/buy beans, 1x gr", ("/buy beans, 1x", "gr")),
+    ("/buy @ann 2x grinder e", ("/buy @ann 2x", "grinder e")),
+    ("/buy beans + 3 x esp", ("/buy beans + 3 x", "esp")),
+    ("/BUY ek", ("/BUY", "ek")),
+    ("/item 2x ek", ("/item 2x", "ek")),  # lines on the open deal are products too
+    ("/buy ek, ", None),  # the next item is not begun
+    ("/buy @an", None),  # a customer is being named: @name completion's
+    ("/note gr", None),  # not an item command
+])
+def test_item_being_typed(value, expected):
+    assert item_being_typed(value) == expected

@@ -193,7 +193,7 @@ def test_export_all_writes_one_file_per_kind(book, tmp_path, t0):
     written = exporting.write_all(tmp_path / "dump", "json", t0)
     assert [(p.name, n) for p, n in written] == [("customers.json", 2), ("orders.json", 1),
                                                  ("interactions.json", len(json.loads(written[2][0].read_text()))),
-                                                 ("followups.json", 2)]
+                                                 ("followups.json", 2), ("products.json", 0)]
 
 
 def test_exported_customers_csv_imports_back_unchanged(book, tmp_path, t0):

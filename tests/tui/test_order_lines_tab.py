@@ -1,0 +1,39 @@
+"""The customer's Orders tab shows each order's lines under it and the order's margin
+(amount − cost; "cost unknown" when none). Hand-worked: 2 × 1,350.00 + 3 × 24.50 = 2,773.50,
+cost 2 × 900 + 3 × 9 = 1,827.00, margin 946.50."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from textual.widgets import DataTable
+
+from solocrm_tui.core.contacts import customers
+from solocrm_tui.core.sales import orders
+from solocrm_tui.core.sales.products import Line
+from solocrm_tui.screens.customer import CustomerScreen
+
+from .conftest import settle, wait_until
+
+
+async def test_orders_tab_shows_lines_and_margin(make_app, now):
+    ann = customers.create_customer(now, name="Ann [b]Lee[/b]")
+    orders.add_order(ann.id, None, now - timedelta(days=2), lines=[
+        Line("Grinder EK43", 2, Decimal("1350.00"), Decimal("900.00"), "EK43"),
+        Line("Espresso beans 1kg", 3, Decimal("24.50"), Decimal("9.00"))])
+    orders.add_order(ann.id, "40", now - timedelta(days=9), description="[red]gift[/red] card")
+    app = make_app("customers")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CustomerScreen), "the customer")
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        table = app.screen.query_one("#tab-table", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [row[1:] for row in rows] == [
+            ["2,773.50 EUR", "946.50", "2× Grinder EK43, 3× Espresso beans 1kg\n  2× Grinder EK43 · 2,700.00\n"
+                             "  3× Espresso beans 1kg · 73.50"],
+            ["40.00 EUR", "cost unknown", "[red]gift[/red] card"]]
+        assert table.rows[table.coordinate_to_cell_key((0, 0)).row_key].height == 3
