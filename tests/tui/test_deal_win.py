@@ -45,7 +45,9 @@ async def test_w_on_a_deal_with_lines_records_its_order(cafe, make_app):
         await pilot.press("right_square_bracket")
         await pilot.pause()
         table = app.screen.query_one("#tab-table", DataTable)
-        assert [str(cell) for cell in table.get_row_at(0)][1:] == ["2,700.00 EUR", "Café refit"]
+        # margin 2,700 − 2 × 900 of cost; the order's lines under its text
+        assert [str(cell) for cell in table.get_row_at(0)][1:] == ["2,700.00 EUR", "900.00",
+                                                                   "Café refit\n  2× Grinder EK43 · 2,700.00"]
 
         await pilot.press("ctrl+z")
         await settle(pilot)

@@ -16,7 +16,10 @@ async def test_tab_completes_the_item_being_typed(make_app, now):
     app = make_app("today")
     async with app.run_test(size=SIZE) as pilot:
         field = composer_input(app)
-        await pilot.press("slash", *"/buy 2x ek", "tab")
+        await settle(pilot)  # Today's first load done: a key pressed during it may find no composer yet
+        await pilot.press("slash")
+        await settle(pilot)
+        await pilot.press(*"/buy 2x ek", "tab")
         await settle(pilot)
         assert field.value == "/buy 2x Grinder EK43"
         assert app.focused is field
