@@ -46,7 +46,7 @@ def test_today_json_has_the_cross_sell_rows(capsys, book, now):
     rows = [{k: i[k] for k in ("kind", "customer_id", "title", "reasons")} for i in json.loads(out)
             if i["kind"] == "cross_sell"]
     assert rows == [{"kind": "cross_sell", "customer_id": ids["Dee"], "title": "suggest Espresso beans 1kg",
-                     "reasons": ["bought Grinder EK43; 75% of its buyers also bought Espresso beans 1kg (lift 2.0)"]}]
+                     "reasons": ["offer Espresso beans 1kg: 75% of Grinder EK43 buyers bought it too (lift 2.0)"]}]
 
 
 def test_insights_prints_the_products_bought_together(capsys, book, now):

@@ -79,7 +79,7 @@ async def test_today_suggests_the_product_and_d_dismisses_it(make_app, db_path, 
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
         assert today_rows(app) == [("3.7", "cross-sell", "Dee",
-                                    "bought Grinder EK43; 75% of its buyers also bought Espresso beans 1kg (lift 2.0)")]
+                                    "offer Espresso beans 1kg: 75% of Grinder EK43 buyers bought it too (lift 2.0)")]
         await pilot.press("d")
         await settle(pilot)
         assert today_rows(app) == []

@@ -43,8 +43,9 @@ def profile_line(pair: ProductPair) -> str:
 
 
 def reason(pair: ProductPair) -> str:
-    return (f"bought {pair.antecedent}; {pair.confidence:.0%} of its buyers also bought {pair.consequent} "
-            f"(lift {pair.lift:.1f})")
+    """What to offer first: a narrow Today row cuts the end of the line, and the product to
+    offer is what the owner acts on; the product it follows and the evidence come after."""
+    return f"offer {pair.consequent}: {pair.confidence:.0%} of {pair.antecedent} buyers bought it too (lift {pair.lift:.1f})"
 
 
 _PAIRS = """

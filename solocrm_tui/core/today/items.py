@@ -54,7 +54,8 @@ URGENCY: dict[str, float] = {
     "cadence_cap": 6.0,      # ... counted up to this many cadences
     "cross_sell": 2.0,       # bought X, not yet Y, which X's buyers often buy: an idea, not a duty
     "cross_sell_lift": 0.25, # + per unit of lift above the configured minimum ...
-    "cross_sell_cap": 8.0,   # ... counted up to this much
+    "cross_sell_cap": 4.0,   # ... counted up to this much: at most 3 before extras, below a birthday
+                             # and level with an overdue repurchase (a sale that may be, not one missed)
 }
 # With these numbers a due follow-up (>= 10) outranks every suggestion (< 10 unless a
 # customer is worth millions): the owner's own promises come first.

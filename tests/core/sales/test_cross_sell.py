@@ -12,13 +12,13 @@ import pytest
 from solocrm_tui.core import jobs
 from solocrm_tui.core.analytics import affinity, store
 from solocrm_tui.core.analytics.runs import Settings
-from solocrm_tui.core.contacts.customers import archive_customers, create_customer
+from solocrm_tui.core.contacts.customers import archive_customers, create_customer, get_customer
 from solocrm_tui.core.sales import cross_sell
 from solocrm_tui.core.sales.orders import add_order
 from solocrm_tui.core.sales.products import Line, Product, add_product, update_product
 from solocrm_tui.core.storage.models import database
 from solocrm_tui.core.today import dismissals
-from solocrm_tui.core.today.items import MAX_SUGGESTIONS_PER_KIND
+from solocrm_tui.core.today.items import MAX_SUGGESTIONS_PER_KIND, URGENCY, _extras
 from solocrm_tui.core.today.queue import build_queue
 from solocrm_tui.core.today.sources import cross_sell_items
 
@@ -105,8 +105,18 @@ def test_today_suggests_the_missing_product_to_recent_buyers_only(book, now):
     items = list(cross_sell_items(now, type("T", (), {"cross_sell_min_lift": 2.0})()))
     assert [(i.kind, i.customer_name, i.title, i.reasons) for i in items] == [
         ("cross_sell", "Dee", "suggest Espresso beans 1kg",
-         ("bought Grinder EK43; 60% of its buyers also bought Espresso beans 1kg (lift 2.0)",))]
+         ("offer Espresso beans 1kg: 60% of Grinder EK43 buyers bought it too (lift 2.0)",))]
     assert not list(cross_sell_items(now, type("T", (), {"cross_sell_min_lift": 2.1})()))
+
+
+def test_a_strong_lift_still_ranks_a_cross_sell_below_a_birthday(book, now):
+    """Lift 2.0 over a minimum of 0.5 is 1.5 above it: 2.0 + 0.25 × 1.5 = 2.375 (plus the bonus for
+    the money she spent, as every suggestion has). Lift counts only up to 4 above the minimum: at most 3.0, while a
+    birthday alone is 6.0: a sale that may be waits behind a person's day."""
+    measure(now)
+    [item] = cross_sell_items(now, type("T", (), {"cross_sell_min_lift": 0.5})())
+    assert item.urgency == pytest.approx(2.0 + 0.25 * 1.5 + _extras(None, int(get_customer(book["Dee"]).revenue * 100)), abs=0.01)
+    assert URGENCY["cross_sell"] + URGENCY["cross_sell_lift"] * URGENCY["cross_sell_cap"] == 3.0 < URGENCY["birthday"]
 
 
 def test_a_dismissed_suggestion_stays_away_until_tomorrow(book, now):
