@@ -105,8 +105,20 @@ def _buy(cmd, cid, name, ctx):
     o = orders.add_order(cid, cmd.amount, ctx.now, currency=ctx.currency, description=cmd.description, lines=lines)
     lifecycle.restage(ctx.now, ctx.rules, [cid])
     what = f": {o.description}" if lines else ""
-    return Outcome(f"✓ order of {format_money(o.amount, cents=True, currency=o.currency)} recorded for {name}{what}",
-                   cid, f"order {o.amount}")
+    return Outcome(f"✓ order of {format_money(o.amount, cents=True, currency=o.currency)} recorded for {name}{what}"
+                   + _quantity_hint(cmd), cid, f"order {o.amount}")
+
+
+def _quantity_hint(cmd: c.Buy) -> str:
+    """`/buy 3 milk jug` records 3.00 as typed; when the text is a catalogue product and the
+    amount a small whole number, the owner may have meant 3 of them: say how, and how back."""
+    if cmd.items or not cmd.description or cmd.amount is None or cmd.amount != int(cmd.amount) or cmd.amount > 100:
+        return ""
+    product = products.named(cmd.description)
+    if product is None:
+        return ""
+    return (f" — for {int(cmd.amount)} of the catalogue's {product.name}, type /buy {int(cmd.amount)}x "
+            f"{cmd.description} (ctrl+z takes this one back)")
 
 
 def _deal(cmd, cid, name, ctx):

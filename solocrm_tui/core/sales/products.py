@@ -226,10 +226,11 @@ _PRICE = re.compile(r"\s+at\s+(\S+(?:\s*[€$£])?)$", re.IGNORECASE)
 
 
 def parse_items(text: str) -> list[Item]:
-    """`2x EK43, 3 x beans at 12.50` → items. Items are separated by commas or " + "; each
+    """`2x EK43, 3 x beans at 12,50` → items. Items are separated by commas or " + "; each
     is an optional quantity (`2x`, `2 x`, `2×`), the product as typed, and an optional
-    `at PRICE` for a price other than the catalogue's."""
-    parts = [part.strip() for part in re.split(r",|\s\+\s", text)]
+    `at PRICE` for a price other than the catalogue's. A comma followed by a digit is a
+    decimal comma (`at 12,50`, `at 2.500,00`), not the end of an item."""
+    parts = [part.strip() for part in re.split(r",(?!\d)|\s\+\s", text)]
     if not any(parts):
         raise ValidationError("no items: type them as 2x EK43, 1x beans")
     items = []
@@ -290,6 +291,14 @@ def _amount(word: str) -> Decimal | None:
         return parse_amount(word)
     except ValidationError:
         return None
+
+
+def named(text: str) -> Product | None:
+    """The active product `text` names exactly (name or SKU, any case), if any: `/buy 3 milk
+    jug` is an order of 3.00, but the owner may have meant three jugs, and is told so."""
+    key = " ".join(text.split()).lower()
+    row = _select().where(((fn.LOWER(P.name) == key) | (fn.LOWER(P.sku) == key)) & (P.active == True)).tuples().first()  # noqa: E712
+    return None if row is None else _record(row)
 
 
 def lines_total(lines: list[Line]) -> Decimal:

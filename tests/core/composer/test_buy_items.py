@@ -106,3 +106,18 @@ def test_completion_finds_a_word_of_the_name_or_the_sku_and_leaves_inactive_ones
     assert [p.name for p in products.complete("ek")] == ["Grinder EK43"]
     assert [p.name for p in products.complete("bean")] == ["Espresso beans 1kg"]
     assert products.complete("dec") == []
+
+
+def test_a_decimal_comma_after_at_is_a_price_not_the_next_item(catalogue, t0):
+    ann = customers.create_customer(t0, name="Ann").id
+    _run("/buy 2x EK43, espresso beans at 12,50", t0, focus=ann)
+    _run("/buy 1x EK43 at 2500,00", t0, focus=ann)
+    assert [o.amount for o in orders.list_orders(ann)] == [Decimal("2500.00"), Decimal("2712.50")]  # 2 × 1350 + 12.50
+
+
+def test_an_amount_before_a_products_name_records_the_amount_and_says_how_to_buy_that_many(catalogue, t0):
+    ann = customers.create_customer(t0, name="Ann").id
+    outcome, _ = _run("/buy 3 milk jug", t0, focus=ann)
+    assert outcome.message == ("✓ order of 3.00 EUR recorded for Ann — for 3 of the catalogue's Milk jug, "
+                               "type /buy 3x milk jug (ctrl+z takes this one back)")
+    assert "catalogue" not in _run("/buy 300 two chairs", t0, focus=ann)[0].message
