@@ -12,7 +12,11 @@ import pytest
 from solocrm_tui.core import jobs
 from solocrm_tui.core.analytics import affinity, store
 from solocrm_tui.core.analytics.runs import Settings
-from solocrm_tui.core.contacts.customers import archive_customers, create_customer, get_customer
+from solocrm_tui.core.contacts.customers import (
+    archive_customers,
+    create_customer,
+    get_customer,
+)
 from solocrm_tui.core.sales import cross_sell
 from solocrm_tui.core.sales.orders import add_order
 from solocrm_tui.core.sales.products import Line, Product, add_product, update_product
