@@ -55,6 +55,11 @@ class ComposerSession:
         self.log.append(LogLine(text, kind, now, self.turn, self.visit, transient))
         del self.log[:-MAX_LINES]
 
+    def drop_hints(self) -> None:
+        """Tab's list of candidates is answered by the next Tab: a stale list would name
+        products or people the owner has moved past."""
+        self.log = [line for line in self.log if not (line.kind == "hint" and line.transient)]
+
     def entered(self, screen: int) -> None:
         """A composer became visible on `screen` (an identity): a different screen than
         the last one starts a new visit, which drops the status lines from the tail."""

@@ -289,6 +289,8 @@ class Composer(ReportWorkerErrors, Vertical):
         field = self.query_one(ComposerInput)
         if field.value != value:
             return  # the owner kept typing; the completion is stale
+        self.app.session.drop_hints()
+        self.show_tail()
         if len(options) == 1:
             field.value = (head + " " if head else "") + options[0]
             field.cursor_position = len(field.value)

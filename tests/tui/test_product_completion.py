@@ -36,6 +36,12 @@ async def test_tab_completes_the_item_being_typed(make_app, now):
         assert log_lines(app)[-1] == ("Espresso beans 1kg  Espresso beans 250g", "hint")
 
         field.value = ""
+        await pilot.press(*"/buy 3x espresso beans 2", "tab")  # one product now
+        await settle(pilot)
+        assert field.value == "/buy 3x Espresso beans 250g"
+        assert ("Espresso beans 1kg  Espresso beans 250g", "hint") not in log_lines(app)  # answered: gone
+
+        field.value = ""
         await pilot.press(*"/note gr", "tab")
         await settle(pilot)
         assert field.value == "/note gr"  # only item commands complete products
