@@ -161,6 +161,17 @@ def _stage(cmd, cid, name, ctx):
     return Outcome(f"✓ deal “{d.title}”: {before.stage} → {d.stage}{made}", cid, f"stage of {d.title}")
 
 
+def _reopen(cmd, cid, name, ctx):
+    closed = deals.latest_closed_deal(cid)
+    if closed is None:
+        raise ValidationError(f"{name} has no won or lost deal to reopen")
+    plan = deals.reopening(closed.id)
+    d = deals.reopen_deal(closed.id, ctx.now, rules=ctx.rules)
+    removed = (f"; its order of {format_money(plan.order.amount, cents=True, currency=plan.order.currency)} removed"
+               if plan.order else "")
+    return Outcome(f"✓ deal “{d.title}” reopened: {closed.stage} → {d.stage}{removed}", cid, f"reopening {d.title}")
+
+
 def _ticket(cmd, cid, name, ctx):
     t = tickets.open_ticket(cid, cmd.subject, ctx.now)
     return Outcome(f"✓ ticket opened for {name}: {t.subject}", cid, f"ticket {t.subject}")
@@ -228,7 +239,7 @@ def _add(cmd, ctx):
 
 
 _ON_CUSTOMER = {c.Note: _log, c.LogInteraction: _log, c.NewFollowUp: _follow, c.Buy: _buy, c.NewDeal: _deal, c.DealItems: _items, c.QuoteDeal: _quote,
-                c.MoveStage: _stage, c.Won: _stage, c.Lost: _stage, c.OpenTicket: _ticket,
+                c.MoveStage: _stage, c.Won: _stage, c.Lost: _stage, c.Reopen: _reopen, c.OpenTicket: _ticket,
                 c.CloseTicket: _close, c.Responded: _responded, c.Tag: _tag, c.Untag: _tag, c.Unarchive: _unarchive,
                 c.KeepInTouch: _cadence}
 
