@@ -53,6 +53,7 @@ class Context:
     rules: lifecycle.Rules = field(default_factory=lifecycle.Rules)  # the owner's [lifecycle] settings
     owner: quotes.Owner = field(default_factory=quotes.Owner)  # [owner]: who quotes are from
     quotes_dir: Path | None = None  # where quotes are written (beside the database)
+    config_file: Path | None = None  # where [owner] belongs, for a quote refused for want of it
 
 
 def resolve_customer(target: str | None, ctx: Context) -> tuple[int, str]:
@@ -141,7 +142,7 @@ def _quote(cmd, cid, name, ctx):
     if ctx.quotes_dir is None:
         raise ValidationError("quotes cannot be written from here: no quotes folder")
     deal = _open_deal(cid, name)
-    q = quotes.quote_deal(deal.id, ctx.now, ctx.owner, ctx.quotes_dir)
+    q = quotes.quote_deal(deal.id, ctx.now, ctx.owner, ctx.quotes_dir, config_file=ctx.config_file)
     return Outcome(f"✓ quote {q.number} for “{deal.title}”: {format_money(q.total, cents=True, currency=q.currency)}"
                    f" → {q.pdf_path}", cid, f"quote {q.number}")
 
