@@ -126,6 +126,10 @@ def _owner(raw: Any) -> Owner:
     if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
         raise ValidationError(f"config: owner.address must be a list of lines of text, got {address!r}")
     owner = _build_section("owner", Owner, {k: v for k, v in raw.items() if k != "address"})
+    try:
+        validate.email(owner.email or None)  # a quote's sender address, checked as a customer's is
+    except ValidationError as exc:
+        raise ValidationError(f"config: owner.email {exc}") from None
     return replace(owner, address=tuple(line.strip() for line in lines if line.strip()))
 
 

@@ -8,6 +8,7 @@ import pytest
 from solocrm_tui.core.contacts.customers import create_customer
 from solocrm_tui.core.sales import deals
 from solocrm_tui.core.storage.db import close_database, open_database
+from solocrm_tui.core.storage.models import Interaction, Quote
 
 from .test_cli import run
 
@@ -43,3 +44,35 @@ def test_quote_out_dir_and_a_missing_deal(capsys, deal, now, tmp_path):
     assert code == 0 and (tmp_path / "sent" / "Q-2026-0001.pdf").exists()
     code, _, err = run(capsys, "--db", str(db), "quote", "99", now=now)
     assert code != 0 and err.strip().endswith("no deal #99")
+
+
+def quotes_and_timeline(db) -> tuple[int, int]:
+    open_database(db)
+    try:
+        return Quote.select().count(), Interaction.select().count()
+    finally:
+        close_database()
+
+
+def test_a_won_deal_is_refused_in_one_line_and_nothing_is_written(capsys, deal, now, tmp_path):
+    db, deal_id = deal
+    open_database(db)
+    deals.move_deal(deal_id, "won", now)
+    close_database()
+    before = quotes_and_timeline(db)
+    code, out, err = run(capsys, "--db", str(db), "quote", str(deal_id), now=now)
+    assert quotes_and_timeline(db) == before
+    assert (code, out) == (1, "")
+    assert err.strip().endswith(f"deal #{deal_id} “Service plan” is won: quotes are for open deals; /reopen it first")
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "quotes").exists()
+
+
+def test_without_an_owner_the_refusal_names_the_config_file(capsys, deal, now, tmp_path):
+    db, deal_id = deal
+    (tmp_path / "config.toml").write_text("currency = \"EUR\"\n", encoding="utf-8")
+    before = quotes_and_timeline(db)
+    code, _, err = run(capsys, "--db", str(db), "quote", str(deal_id), now=now)
+    assert quotes_and_timeline(db) == before
+    assert code == 1 and not (tmp_path / "quotes").exists()
+    assert err.strip().endswith(f'quotes need your details: add [owner] with at least name = "…" to '
+                                f'{tmp_path / "config.toml"}')

@@ -302,3 +302,10 @@ def test_cross_sell_settings_are_analytics_settings_with_ranges_and_today_reads_
     with pytest.raises(ValidationError, match=r"^config: today.cross_sell_min_lift is set as cross_sell_min_lift "
                                               r"in \[analytics\]$"):
         parse_config({"today": {"cross_sell_min_lift": 3}})
+
+
+def test_owner_email_is_checked_like_a_customers():
+    with pytest.raises(ValidationError) as refused:
+        parse_config({"owner": {"name": "Rösterei", "email": "hallo@"}})
+    assert str(refused.value).startswith("config: owner.email ") and "\n" not in str(refused.value)
+    assert parse_config({"owner": {"email": "hallo@roesterei.example"}}).owner.email == "hallo@roesterei.example"

@@ -366,7 +366,7 @@ def cmd_quote(args, now: datetime) -> int:
     owner = load_config().owner
     db = open_db(args, create=False)
     folder = Path(args.out).expanduser() if args.out else paths.quotes_dir(db)
-    quote = quote_deal(args.deal, now, owner, folder)
+    quote = quote_deal(args.deal, now, owner, folder, config_file=paths.config_path())
     print(f"quote {quote.number}: {format_money(quote.total, cents=True, currency=quote.currency)}, "
           f"valid until {quote.valid_until:%Y-%m-%d}")
     print(quote.pdf_path)

@@ -4,7 +4,8 @@ A move is drawn at once (the card jumps columns) and persisted in a worker; if t
 write fails the board is reloaded from the database, so the card goes back, and the
 error is shown. With no open deal the board gives way to one line saying how to add
 one; `r` shows the deals won and lost lately below it (off at first, kept while the
-app runs: the screen lives as long as the app).
+app runs: the screen lives as long as the app) and takes the cursor there: j/k select
+a closed deal, `o` reopens it, `r` again goes back to the board.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from solocrm_tui import work
-from solocrm_tui.core.amounts import parse_amount
+from solocrm_tui.core.amounts import format_money, parse_amount
 from solocrm_tui.core.errors import CRMError
 from solocrm_tui.core.sales import deals
 from solocrm_tui.core.sales.board import RECENT_DAYS, Board, Card, Column, build_board
@@ -31,13 +32,15 @@ from solocrm_tui.widgets.deal_card import DealCard, StageColumn
 from solocrm_tui.widgets.phrases import Phrases
 
 NEEDS_A_DEAL = frozenset({"column", "card", "move", "won", "lost", "edit", "open"})  # hidden while none is open
+BOARD_ONLY = frozenset({"column", "move", "won", "lost", "edit"})  # resting while the cursor is in the won/lost list
 NO_DEALS = ("No open deals. Press n for a new deal, or type /deal AMOUNT TITLE in the composer "
             "(on a customer, or /deal @name AMOUNT TITLE).")
 
 
 class PipelineScreen(CRMScreen):
     HELP = ("Pipeline: open deals by stage, with totals and weighted totals. H and L move the "
-            "selected deal a stage back or on; w marks it won, x lost (asks why).")
+            "selected deal a stage back or on; w marks it won, x lost (asks why). r lists the deals "
+            "won and lost lately: j/k select one, o reopens it where it closed, r goes back.")
     AUTO_FOCUS = ""  # the board has no focusable widget: keys go to the screen, not the composer
     BINDINGS = [
         Binding("h,left", "column(-1)", "◀ Column", id="pipeline.left"),
@@ -52,6 +55,7 @@ class PipelineScreen(CRMScreen):
         Binding("e", "edit", "Edit", id="pipeline.edit"),
         Binding("enter", "open", "Open customer", id="pipeline.open"),
         Binding("r", "toggle_recent", "Won/lost", id="pipeline.recent"),
+        Binding("o", "reopen", "Reopen", id="pipeline.reopen"),
     ]
 
     def __init__(self) -> None:
@@ -59,7 +63,8 @@ class PipelineScreen(CRMScreen):
         self.board: Board | None = None
         self.col = 0
         self.rows = [0] * len(OPEN_DEAL_STAGES)
-        self.show_recent = False
+        self.show_recent = False  # the won/lost list is shown, and the cursor is in it
+        self.recent_row = 0
 
     def compose_body(self) -> ComposeResult:
         no_deals, recent = Static(NO_DEALS, id="pipeline-empty", markup=False), Static(id="recent")
@@ -75,8 +80,11 @@ class PipelineScreen(CRMScreen):
         self.load()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """With no open deal the footer offers only what works: a new deal, the recent ones."""
-        return not (action in NEEDS_A_DEAL and self.no_open_deals())
+        """With no open deal the footer offers only what works: a new deal, the recent ones;
+        in the won/lost list, what acts on a closed deal."""
+        if self.show_recent:
+            return action not in BOARD_ONLY and (action not in ("card", "open", "reopen") or self.recent_deal() is not None)
+        return action != "reopen" and not (action in NEEDS_A_DEAL and self.no_open_deals())
 
     def no_open_deals(self) -> bool:
         """The board has been read and holds no open deal."""
@@ -142,21 +150,30 @@ class PipelineScreen(CRMScreen):
         panel.display = self.show_recent
         if not self.show_recent:
             return
-        lines = [Text(f"Won and lost in the last {RECENT_DAYS} days" + ("" if recent else ": none"),
-                      style="bold")]
+        self.recent_row = min(self.recent_row, max(0, len(recent) - 1))
+        keys = " — j/k select, o reopens, r back to the board" if recent else ""
+        lines = [Text(f"Won and lost in the last {RECENT_DAYS} days" + (keys or ": none"), style="bold")]
         now = self.app.now()
         days = [day(deal.closed_at, now, weekday=False) for deal in recent]
         width = max(map(len, days), default=0)  # `4 Nov` under `30 Nov`, so the titles line up
         for deal, closed in zip(recent, days):
             mark = "✓ won " if deal.stage == "won" else "✗ lost"
             reason = f" — {deal.lost_reason}" if deal.lost_reason else ""
-            lines.append(cell(f"{mark} {closed:>{width}}  {deal.title} · {deal.customer_name} · "
-                              f"{money(deal.value)}{reason}"))
+            line = cell(f"{mark} {closed:>{width}}  {deal.title} · {deal.customer_name} · {money(deal.value)}{reason}")
+            if deal is self.recent_deal():
+                line.stylize("reverse")
+            lines.append(line)
         panel.update(Text("\n").join(lines))  # one line per deal, cut by the CSS, never wrapped
 
     def action_toggle_recent(self) -> None:
         self.show_recent = not self.show_recent
         self.load()
+
+    def recent_deal(self) -> Deal | None:
+        """The closed deal selected in the won/lost list (None while it is hidden or empty)."""
+        if not self.show_recent or self.board is None or not self.board.recent:
+            return None
+        return self.board.recent[min(self.recent_row, len(self.board.recent) - 1)]
 
     # selection --------------------------------------------------------------------------
 
@@ -174,6 +191,9 @@ class PipelineScreen(CRMScreen):
         return card
 
     def focused_customer_id(self) -> int | None:
+        if self.show_recent:
+            closed = self.recent_deal()
+            return closed.customer_id if closed else None
         card = self.selected()
         return card.deal.customer_id if card else None
 
@@ -183,7 +203,7 @@ class PipelineScreen(CRMScreen):
         for index, column in enumerate(self.query(StageColumn)):
             column.set_class(index == self.col, "-active")
         widget = self.query_one(f"#col-{OPEN_DEAL_STAGES[self.col]}", StageColumn).card_widget(self.rows[self.col])
-        if widget is not None:
+        if widget is not None and not self.show_recent:
             widget.add_class("-selected")
             widget.scroll_visible(animate=False)
 
@@ -193,6 +213,10 @@ class PipelineScreen(CRMScreen):
 
     def action_card(self, step: int) -> None:
         if self.board is None:
+            return
+        if self.show_recent:
+            self.recent_row = max(0, min(len(self.board.recent) - 1, self.recent_row + step))
+            self.show_recent_deals(self.board.recent)
             return
         count = len(self.board.columns[self.col].cards)
         if count:
@@ -292,7 +316,37 @@ class PipelineScreen(CRMScreen):
         if card is not None:
             edit_deal(self.app, card.deal)
 
+    def action_reopen(self) -> None:
+        """Back to the stage it closed from; removing a win's order is asked first (ctrl+z
+        brings the win and the order back either way)."""
+        closed = self.recent_deal()
+        if closed is None:
+            return
+
+        def ask(plan: deals.Reopening) -> None:
+            if plan.order is None:
+                self._reopen(plan)
+                return
+            from solocrm_tui.modals.confirm import Confirm
+
+            removed = format_money(plan.order.amount, cents=True, currency=plan.order.currency)
+            self.app.push_screen(Confirm(f"Reopening “{closed.title}” removes its order of {removed}: "
+                                         f"back to {plan.stage}?"), lambda yes: yes and self._reopen(plan))
+
+        work.load(self, lambda: deals.reopening(closed.id), ask, group="pipeline-reopen")
+
+    def _reopen(self, plan: deals.Reopening) -> None:
+        now, rules, title = self.app.now(), self.app.config.lifecycle, plan.deal.title
+        work.apply_change(self, lambda: deals.reopen_deal(plan.deal.id, now, rules=rules), what="deals",
+                          done=f"reopened “{title}”: back in {plan.stage}", group="pipeline-write",
+                          undo_as=f"reopening “{title}”")
+
     def action_open(self) -> None:
+        if self.show_recent:
+            closed = self.recent_deal()
+            if closed is not None:
+                self.app.open_customer(closed.customer_id)
+            return
         card = self.selected_or_say()
         if card is not None:
             self.app.open_customer(card.deal.customer_id)

@@ -70,6 +70,13 @@ class Won:
 
 
 @dataclass(frozen=True, slots=True)
+class Reopen:
+    """`/reopen`: the customer's most recently closed deal back to the stage it closed from."""
+
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DealItems:
     """`/item 2x EK43, 1x beans` adds lines to the open deal; `/item remove EK43` takes one off."""
 

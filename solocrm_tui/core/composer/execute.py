@@ -53,6 +53,7 @@ class Context:
     rules: lifecycle.Rules = field(default_factory=lifecycle.Rules)  # the owner's [lifecycle] settings
     owner: quotes.Owner = field(default_factory=quotes.Owner)  # [owner]: who quotes are from
     quotes_dir: Path | None = None  # where quotes are written (beside the database)
+    config_file: Path | None = None  # where [owner] belongs, for a quote refused for want of it
 
 
 def resolve_customer(target: str | None, ctx: Context) -> tuple[int, str]:
@@ -153,7 +154,7 @@ def _quote(cmd, cid, name, ctx):
     if ctx.quotes_dir is None:
         raise ValidationError("quotes cannot be written from here: no quotes folder")
     deal = _open_deal(cid, name)
-    q = quotes.quote_deal(deal.id, ctx.now, ctx.owner, ctx.quotes_dir)
+    q = quotes.quote_deal(deal.id, ctx.now, ctx.owner, ctx.quotes_dir, config_file=ctx.config_file)
     return Outcome(f"✓ quote {q.number} for “{deal.title}”: {format_money(q.total, cents=True, currency=q.currency)}"
                    f" → {q.pdf_path}", cid, f"quote {q.number}")
 
@@ -171,6 +172,17 @@ def _stage(cmd, cid, name, ctx):
     order = orders.deal_order(d.id) if stage == "won" else None
     made = f"; order of {format_money(order.amount, cents=True, currency=order.currency)} recorded" if order else ""
     return Outcome(f"✓ deal “{d.title}”: {before.stage} → {d.stage}{made}", cid, f"stage of {d.title}")
+
+
+def _reopen(cmd, cid, name, ctx):
+    closed = deals.latest_closed_deal(cid)
+    if closed is None:
+        raise ValidationError(f"{name} has no won or lost deal to reopen")
+    plan = deals.reopening(closed.id)
+    d = deals.reopen_deal(closed.id, ctx.now, rules=ctx.rules)
+    removed = (f"; its order of {format_money(plan.order.amount, cents=True, currency=plan.order.currency)} removed"
+               if plan.order else "")
+    return Outcome(f"✓ deal “{d.title}” reopened: {closed.stage} → {d.stage}{removed}", cid, f"reopening {d.title}")
 
 
 def _ticket(cmd, cid, name, ctx):
@@ -240,7 +252,7 @@ def _add(cmd, ctx):
 
 
 _ON_CUSTOMER = {c.Note: _log, c.LogInteraction: _log, c.NewFollowUp: _follow, c.Buy: _buy, c.NewDeal: _deal, c.DealItems: _items, c.QuoteDeal: _quote,
-                c.MoveStage: _stage, c.Won: _stage, c.Lost: _stage, c.OpenTicket: _ticket,
+                c.MoveStage: _stage, c.Won: _stage, c.Lost: _stage, c.Reopen: _reopen, c.OpenTicket: _ticket,
                 c.CloseTicket: _close, c.Responded: _responded, c.Tag: _tag, c.Untag: _tag, c.Unarchive: _unarchive,
                 c.KeepInTouch: _cadence}
 

@@ -6,6 +6,7 @@ and to the customer's timeline as a system entry (so the chat shows what happene
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Mapping
@@ -154,6 +155,40 @@ def _order_for_win(deal_id: int, title: str, amount: Decimal | str | None, now: 
     D.update(value_cents=cents).where(D.id == deal_id).execute()
     return orders.add_order(customer_id, cents_to_decimal(cents), now, currency=currency, description=title,
                             deal_id=deal_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Reopening:
+    """What reopening a closed deal does: the stage it goes back to, and the order its win
+    created, which reopening removes (None for a lost deal)."""
+
+    deal: Deal
+    stage: str
+    order: Order | None
+
+
+def reopening(deal_id: int) -> Reopening:
+    """The stage a closed deal was last open in (its history always starts in an open
+    stage), so reopening puts it back where the negotiation stopped."""
+    deal = get_deal(deal_id)
+    if deal.stage not in ("won", "lost"):
+        raise ValidationError(f"deal “{deal.title}” is open ({deal.stage}): only a won or lost deal reopens")
+    S = DealStageChange
+    stage = (S.select(S.to_stage).where((S.deal == deal_id) & S.to_stage.in_(OPEN_DEAL_STAGES))
+             .order_by(S.at.desc(), S.id.desc()).scalar())
+    return Reopening(deal, stage or OPEN_DEAL_STAGES[0], orders.deal_order(deal_id) if deal.stage == "won" else None)
+
+
+def reopen_deal(deal_id: int, now: datetime, *, rules: lifecycle.Rules | None = None) -> Deal:
+    """Move a won or lost deal back to the stage it was in before it closed."""
+    with database.atomic():
+        return move_deal(deal_id, reopening(deal_id).stage, now, rules=rules)
+
+
+def latest_closed_deal(customer_id: int) -> Deal | None:
+    rows = _records(_select().where((D.customer == customer_id) & D.stage.in_(("won", "lost")))
+                    .order_by(D.closed_at.desc(), D.id.desc()).limit(1))
+    return rows[0] if rows else None
 
 
 def delete_deal(deal_id: int) -> None:

@@ -30,6 +30,7 @@ from solocrm_tui.core.dates import format_day
 from solocrm_tui.core.errors import NotFound, ValidationError
 from solocrm_tui.core.sales import deal_lines, deals
 from solocrm_tui.core.sales.products import Line, lines_total
+from solocrm_tui.core.stages import OPEN_DEAL_STAGES
 from solocrm_tui.core.storage.models import Quote as QuoteModel
 from solocrm_tui.core.storage.models import database
 from solocrm_tui.core.storage.records import cents_to_decimal
@@ -100,13 +101,23 @@ def next_number(year: int) -> str:
     return f"{prefix}{(highest or 0) + 1:04d}"
 
 
-def quote_deal(deal_id: int, now: datetime, owner: Owner, folder: Path) -> Quote:
+def quote_deal(deal_id: int, now: datetime, owner: Owner, folder: Path, *, config_file: Path | None = None) -> Quote:
     """Number, render, store and log a quote for the deal; its .md and .pdf go to `folder`.
+
+    A quote is an offer still being negotiated, so a won or lost deal is refused, and so is
+    a quote with no sender (`config_file` is where the owner's [owner] section belongs):
+    both before a number is taken.
 
     The files are written inside the transaction, so a quote whose PDF could not be
     written is not stored either. Undoing the quote removes its row; the files stay, as
     a sent document does (the number is then free, and its next quote overwrites them)."""
     deal = deals.get_deal(deal_id)
+    if deal.stage not in OPEN_DEAL_STAGES:
+        raise ValidationError(f"deal #{deal.id} “{deal.title}” is {deal.stage}: quotes are for open deals; "
+                              "/reopen it first")
+    if not owner.name:
+        raise ValidationError('quotes need your details: add [owner] with at least name = "…" to '
+                              f"{config_file or 'config.toml'}")
     lines = deal_lines.deal_lines(deal_id) or [Line(deal.title, 1, deal.value)]
     if not lines_total(lines):
         raise ValidationError(f"deal “{deal.title}” is worth nothing yet: add lines with /item 2x PRODUCT, "
@@ -153,15 +164,25 @@ def _day(day: date) -> str:
     return format_day(day, datetime.min, weekday=False)
 
 
+_MARKUP = re.compile(r"([\\`*_\[\]<>#|~])")
+_LINE_START = re.compile(r"^(\s*)([-+=>]|\d+(?=[.)]))")
+
+
+def _md(text: str) -> str:
+    """The owner's and customer's words as Markdown that prints them literally: "**Sale**"
+    stays two asterisks, a name starting "- " is no list item, a pipe does not end a cell."""
+    return _LINE_START.sub(r"\1\\\2", _MARKUP.sub(r"\\\1", text))
+
+
 def _cell(text: str) -> str:
-    """Text in a Markdown table cell: a pipe or a line break would end the cell."""
-    return re.sub(r"\s+", " ", text).replace("|", "\\|")
+    """Text in a Markdown table cell: a line break would end the cell."""
+    return _md(re.sub(r"\s+", " ", text))
 
 
 def render_markdown(sheet: Sheet) -> str:
     out = [f"# Quote {sheet.number}", ""]
-    out += [f"**{line}**  " if i == 0 else f"{line}  " for i, line in enumerate(sheet.heading())]
-    out += ["", f"**For:** {', '.join(sheet.customer)}  ", f"**Date:** {_day(sheet.issued)}  ",
+    out += [f"**{_cell(line)}**  " if i == 0 else f"{_cell(line)}  " for i, line in enumerate(sheet.heading())]
+    out += ["", f"**For:** {_cell(', '.join(sheet.customer))}  ", f"**Date:** {_day(sheet.issued)}  ",
             f"**Valid until:** {_day(sheet.valid_until)}", "", f"## {_cell(sheet.title)}", "",
             f"| Item | Qty | Unit price ({sheet.currency}) | Total ({sheet.currency}) |", "|---|---:|---:|---:|"]
     for line in sheet.lines:
@@ -169,7 +190,7 @@ def render_markdown(sheet: Sheet) -> str:
         out.append(f"| {_cell(name)} | {line.quantity} | {sheet.money(line.unit_price)} | {sheet.money(line.total)} |")
     out += ["", f"**Total: {format_money(sheet.total, cents=True, currency=sheet.currency)}**"]
     if sheet.owner.payment_terms:
-        out += ["", f"Payment terms: {sheet.owner.payment_terms}"]
+        out += ["", f"Payment terms: {_cell(sheet.owner.payment_terms)}"]
     return "\n".join(out) + "\n"
 
 

@@ -113,3 +113,36 @@ def test_quote_in_the_composer_and_undo_removes_the_row_not_the_file(refit, t0, 
     changes.undo(change, t0)
     assert Quote.select().count() == 0
     assert (tmp_path / "Q-2026-0001.pdf").exists()  # a sent document stays; the number is free again
+
+
+@pytest.mark.parametrize("stage, reason", [("won", None), ("lost", "price")])
+def test_a_closed_deal_is_not_quoted(refit, t0, tmp_path, unchanged, stage, reason):
+    deals.move_deal(refit, stage, t0, reason=reason)
+    with unchanged(), pytest.raises(ValidationError) as refused:
+        quotes.quote_deal(refit, t0, OWNER, tmp_path / "quotes")
+    assert str(refused.value) == (f"deal #{refit} “Café refit” is {stage}: quotes are for open deals; /reopen it first")
+    assert not (tmp_path / "quotes").exists()
+
+
+def test_without_the_owners_name_nothing_is_numbered_or_written(refit, t0, tmp_path, unchanged):
+    config = tmp_path / "conf" / "config.toml"
+    with unchanged(), pytest.raises(ValidationError) as refused:
+        quotes.quote_deal(refit, t0, quotes.Owner(email="a@b.example"), tmp_path / "quotes", config_file=config)
+    assert str(refused.value) == f'quotes need your details: add [owner] with at least name = "…" to {config}'
+    assert not (tmp_path / "quotes").exists()
+
+
+def test_markdown_in_names_prints_literally_and_the_pdf_shows_them_as_typed(core_db, t0, tmp_path):
+    products.add_product("**Sale** grinder_x", t0, sku="G#1", price="100")
+    customer = create_customer(t0, name="[Bar](http://x) Nord", company="`Tick` & Co").id
+    deal = deals.create_deal(customer, "# Big *refit*", "0", t0)
+    deal_lines.add_lines(deal.id, products.resolve(products.parse_items("1x G#1")), t0)
+    owner = quotes.Owner(name="_Röst_ <b>", address=("- Hof 2",))
+    quote = quotes.quote_deal(deal.id, t0, owner, tmp_path)
+    assert "| \\*\\*Sale\\*\\* grinder\\_x (G\\#1) | 1 | 100.00 | 100.00 |" in quote.markdown
+    assert "## \\# Big \\*refit\\*" in quote.markdown
+    assert "**For:** \\[Bar\\](http://x) Nord, \\`Tick\\` & Co  " in quote.markdown
+    assert "**\\_Röst\\_ \\<b\\>**  \n\\- Hof 2  " in quote.markdown
+    text = pdf_text(quote.pdf_path)
+    for typed in ("**Sale** grinder_x (G#1)", "# Big *refit*", "[Bar](http://x) Nord", "_Röst_ <b>"):
+        assert typed in text
