@@ -146,7 +146,9 @@ def _items(cmd, cid, name, ctx):
 def _open_deal(cid: int, name: str):
     deal = deals.latest_open_deal(cid)
     if deal is None:
-        raise ValidationError(f"{name} has no open deal: open one with /deal AMOUNT TITLE")
+        closed = deals.latest_closed_deal(cid)
+        again = f", or /reopen “{closed.title}” ({closed.stage})" if closed is not None else ""
+        raise ValidationError(f"{name} has no open deal: open one with /deal AMOUNT TITLE{again}")
     return deal
 
 

@@ -121,3 +121,13 @@ def test_an_amount_before_a_products_name_records_the_amount_and_says_how_to_buy
     assert outcome.message == ("✓ order of 3.00 EUR recorded for Ann — for 3 of the catalogue's Milk jug, "
                                "type /buy 3x milk jug (ctrl+z takes this one back)")
     assert "catalogue" not in _run("/buy 300 two chairs", t0, focus=ann)[0].message
+
+
+def test_no_open_deal_names_the_closed_one_to_reopen(core_db, t0):
+    from solocrm_tui.core.sales import deals
+
+    ann = customers.create_customer(t0, name="Ann").id
+    deals.move_deal(deals.create_deal(ann, "Café refit", "100", t0).id, "won", t0)
+    with pytest.raises(ValidationError, match=r"Ann has no open deal: open one with /deal AMOUNT TITLE, "
+                                              r"or /reopen “Café refit” \(won\)"):
+        _run("/won", t0, focus=ann)
