@@ -30,7 +30,11 @@ from solocrm_tui.core.sales.margin import CustomerMargin, Margin
 from solocrm_tui.core.stages import CUSTOMER_STAGES
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.text.figures import count, due, money, percent
-from solocrm_tui.text.insights import bought_together, segmentation_leaderboard
+from solocrm_tui.text.insights import (
+    bought_together,
+    segment_note,
+    segmentation_leaderboard,
+)
 from solocrm_tui.text.visible import visible
 from solocrm_tui.widgets.cells import cell, cells
 from solocrm_tui.widgets.chart import Chart, bars, column_chart
@@ -98,6 +102,7 @@ class InsightsScreen(CRMScreen):
                 yield RowTable(id="margin-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Segments", id="segments"):
                 with VerticalScroll():
+                    yield Static("", id="segment-note")
                     yield DataTable(id="segment-table", cursor_type="row", show_cursor=False)
                     yield Chart(id="segment-chart")
                     yield Static("", id="kmeans-text")
@@ -195,6 +200,9 @@ class InsightsScreen(CRMScreen):
                          forecast=[(m.forecast, m.low, m.high) for m in ahead]) if months else "no revenue yet")
         self.query_one("#forecast-text", Static).update(forecast_text(s))
         self.show_bought_together()
+        note = self.query_one("#segment-note", Static)
+        note.update(segment_note(s))
+        note.display = bool(note.content)
         segments = self.query_one("#segment-table", DataTable)
         segments.clear()
         for seg in s.segments:

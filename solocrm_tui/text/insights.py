@@ -61,6 +61,16 @@ TILES = (  # (field of Summary.kpis, title, kind of figure)
 NO_FIGURE = Kpi(label="", value=None)  # a tile's figure before it exists (customer figures need an order)
 
 
+def segment_note(s: Summary) -> str:
+    """Segments come from the last refit, margins from the orders of now: say so, so segment
+    margins adding up to less than the book's margin do not look like an error."""
+    if s.fitted_at is None or not s.segments:
+        return ""
+    since = (f"; {count(s.unsegmented_buyers, 'customer')} who bought since "
+             f"{'is' if s.unsegmented_buyers == 1 else 'are'} in none" if s.unsegmented_buyers else "")
+    return f"segments as of the last refit, {s.fitted_at:%-d %b %H:%M}{since}"
+
+
 def moment(when: datetime) -> str:
     """2026-11-22 10:30:00: when the figures are as of, when the models were fitted."""
     return when.isoformat(sep=" ")
