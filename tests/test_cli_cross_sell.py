@@ -73,3 +73,23 @@ def test_insights_as_of_a_past_date_measures_the_pairs_of_then(capsys, book, now
     code, out, _ = run(capsys, "--db", str(db), "insights", "--as-of", yesterday, "--json", now=now)
     assert [(p["antecedent"], p["confidence"], p["lift"]) for p in json.loads(out)["bought_together"]] == [
         ("Espresso beans 1kg", 1.0, 2.0), ("Grinder EK43", 0.75, 2.0)]
+
+
+def test_insights_prints_long_product_names_whole_when_they_fit(capsys, tmp_path, now, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    db = open_database(tmp_path / "crm.db")
+    office = add_product("Office coffee subscription (monthly)", now, price="90")
+    beans = add_product("Espresso beans 1kg", now, price="24")
+    for name in ("Ann", "Bob", "Eve"):
+        add_order(create_customer(now, name=name).id, None, now, ordered_at=now - timedelta(days=9),
+                  lines=[Line(p.name, 1, p.price, product_id=p.id) for p in (office, beans)])
+    add_order(create_customer(now, name="Cid").id, None, now, ordered_at=now - timedelta(days=9),
+              lines=[Line(beans.name, 1, beans.price, product_id=beans.id)])
+    papers = add_product("Filter papers", now, price="6")
+    add_order(create_customer(now, name="Dee").id, None, now, ordered_at=now - timedelta(days=9),
+              lines=[Line(papers.name, 1, papers.price, product_id=papers.id)])
+    store.write_figures(pd.DataFrame(), [], now, pairs=affinity.product_pairs(store.load_purchases(now), 0.01))
+    close_database()
+    code, out, _ = run(capsys, "--db", str(db), "insights", now=now)
+    assert code == 0
+    assert "  Office coffee subscription (monthly) → Espresso beans 1kg" in out

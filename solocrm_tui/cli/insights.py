@@ -5,6 +5,7 @@ models said at a past date against what happened."""
 from __future__ import annotations
 
 import argparse
+import shutil
 from datetime import datetime, timedelta
 
 from solocrm_tui.cli.common import db_path, load_config, open_db
@@ -143,7 +144,7 @@ def render(s: Summary) -> str:
         lines.append(f"  checked on your book: {s.segment_check.note}")
     lines += _contribution(s.contribution)
     if s.bought_together:
-        lines += ["", "Bought together (customers who bought X also bought Y):", *bought_together(s.bought_together)]
+        lines += ["", "Bought together (customers who bought X also bought Y):", *bought_together(s.bought_together, shutil.get_terminal_size().columns)]
     lines += ["", model_text(s), "", "Revenue forecast: " + ", ".join(
         f"{m.month:%Y-%m} {money(m.forecast)} ({money(m.low)}–{money(m.high)})" for m in s.forecast.next_months)
         + f" — {forecast_words(s.forecast)[1]}"]

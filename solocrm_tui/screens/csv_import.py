@@ -60,8 +60,11 @@ class ImportsCSV:
         """The import's summary in a short toast (the whole report covered the screen at 80
         columns); the whole report goes to the composer log, where ctrl+l reads it."""
         notes = f", {count(report.notes, 'note')} on timelines" if report.notes else ""
+        renamed = f" (renamed {report.renamed:,})" if report.renamed else ""
         lines = [f"{report.preset + ': ' if report.preset else ''}added {report.inserted:,}, "
-                 f"updated {report.updated:,}{notes}"]
+                 f"updated {report.updated:,}{renamed}{notes}"]
+        if report.unread_columns:
+            lines.append(report.unread_hint)
         if report.rejected:
             lines.append(f"{count(report.rejected, 'row')} refused: ctrl+l shows which and why")
         elif report.issues or report.recovered:

@@ -30,7 +30,11 @@ from solocrm_tui.core.sales.margin import CustomerMargin, Margin
 from solocrm_tui.core.stages import CUSTOMER_STAGES
 from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.text.figures import count, due, money, percent
-from solocrm_tui.text.insights import bought_together, segmentation_leaderboard
+from solocrm_tui.text.insights import (
+    bought_together,
+    segment_note,
+    segmentation_leaderboard,
+)
 from solocrm_tui.text.visible import visible
 from solocrm_tui.widgets.cells import cell, cells
 from solocrm_tui.widgets.chart import Chart, bars, column_chart
@@ -55,6 +59,9 @@ def refit_models(db_path: Path, now: datetime, settings: Analytics) -> dict[str,
         return jobs.refit_in_process(db_path, now, settings)
     except RuntimeError as error:
         raise CRMError(str(error)) from error
+
+
+BOUGHT_TOGETHER_PADDING = 4  # the tab's padding and the overview's scrollbar
 
 
 class InsightsScreen(CRMScreen):
@@ -95,6 +102,7 @@ class InsightsScreen(CRMScreen):
                 yield RowTable(id="margin-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Segments", id="segments"):
                 with VerticalScroll():
+                    yield Static("", id="segment-note")
                     yield DataTable(id="segment-table", cursor_type="row", show_cursor=False)
                     yield Chart(id="segment-chart")
                     yield Static("", id="kmeans-text")
@@ -115,9 +123,11 @@ class InsightsScreen(CRMScreen):
         self.load()
 
     def on_resize(self, event) -> None:
-        """Four KPI tiles a row on a wide terminal, fewer on a narrow one so they stay readable."""
+        """Four KPI tiles a row on a wide terminal, fewer on a narrow one so they stay readable;
+        the product pairs take the new width."""
         width = event.size.width
         self.query_one("#kpi-grid", Grid).styles.grid_size_columns = 4 if width >= 110 else 3 if width >= 72 else 2
+        self.show_bought_together()
 
     def reload(self) -> None:
         self.load()
@@ -167,6 +177,15 @@ class InsightsScreen(CRMScreen):
                                  f"{row.share:.1%}" if row.share is not None else "",
                                  percent(row.rate), row.orders_without_cost or ""), key=str(row.customer_id))
 
+    def show_bought_together(self) -> None:
+        """The pairs in the width the screen has (the overview scrolls vertically, so a line
+        wider than the screen would be cut without an ellipsis)."""
+        pairs = bought_together(self.summary.bought_together, self.size.width - BOUGHT_TOGETHER_PADDING) \
+            if self.summary else []
+        for part in ("#bought-together-title", "#bought-together"):
+            self.query_one(part).display = bool(pairs)
+        self.query_one("#bought-together", Static).update(visible("\n".join(pairs), lines=True))
+
     def show_summary(self, summary: Summary) -> None:
         self.summary = s = summary
         self.show_status()
@@ -180,10 +199,10 @@ class InsightsScreen(CRMScreen):
             column_chart([m.revenue for m in months], [f"{m.month:%m}" for m in (*months, *ahead)],
                          forecast=[(m.forecast, m.low, m.high) for m in ahead]) if months else "no revenue yet")
         self.query_one("#forecast-text", Static).update(forecast_text(s))
-        pairs = bought_together(s.bought_together)
-        for part in ("#bought-together-title", "#bought-together"):
-            self.query_one(part).display = bool(pairs)
-        self.query_one("#bought-together", Static).update(visible("\n".join(pairs), lines=True))
+        self.show_bought_together()
+        note = self.query_one("#segment-note", Static)
+        note.update(segment_note(s))
+        note.display = bool(note.content)
         segments = self.query_one("#segment-table", DataTable)
         segments.clear()
         for seg in s.segments:

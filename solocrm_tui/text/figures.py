@@ -16,7 +16,13 @@ from solocrm_tui.core.dates import format_day as day
 from solocrm_tui.core.dates import format_due as due
 from solocrm_tui.core.dates import format_month_day as month_day
 
-__all__ = ["ago", "count", "day", "due", "money", "month_day", "percent"]
+__all__ = ["ago", "count", "day", "due", "money", "month_day", "percent", "shorten"]
+
+
+def shorten(text: str, width: int) -> str:
+    """`text` whole when it fits in `width` characters, else cut with an ellipsis, so a cut
+    name never reads as a whole one."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
 def percent(value: float | None) -> str:

@@ -17,15 +17,36 @@ from solocrm_tui.core.analytics.summary import (
     SegmentationLab,
     Summary,
 )
-from solocrm_tui.text.figures import count, money, percent
+from solocrm_tui.text.figures import count, money, percent, shorten
 
 
-def bought_together(pairs) -> list[str]:
+def bought_together(pairs, width: int | None = None) -> list[str]:
     """One line per product pair (summary.ProductPair): X → Y, how many customers bought
-    both, the share of X's buyers who bought Y, and the lift."""
-    return [
-        f"  {p.antecedent[:24] + ' → ' + p.consequent[:24]:<52}{count(p.customers, 'customer'):>14}"
-        f"{percent(p.confidence):>6}  lift {p.lift:.1f}" for p in pairs]
+    both, the share of X's buyers who bought Y, and the lift. The names get the width
+    there is (`width` of the whole line; None: no limit) and an ellipsis where they are cut."""
+    tails = [f"{count(p.customers, 'customer'):>14}{percent(p.confidence):>6}  lift {p.lift:.1f}" for p in pairs]
+    room = None if width is None or not tails else max(width - 2 - max(map(len, tails)), PAIR_MIN)
+    names = [_pair(p.antecedent, p.consequent, room) for p in pairs]
+    column = max(map(len, names), default=0)
+    return [f"  {name:<{column}}{tail}" for name, tail in zip(names, tails)]
+
+
+PAIR_MIN = 21  # "Grinder … → Espresso …": below this a pair says nothing
+
+
+def _pair(first: str, second: str, room: int | None) -> str:
+    """"X → Y" in `room` characters: the shorter name whole when it fits in half, the longer
+    one cut to what is left; both cut to half when neither fits."""
+    arrow = " → "
+    if room is None or len(first) + len(second) + len(arrow) <= room:
+        return f"{first}{arrow}{second}"
+    names = room - len(arrow)
+    half = names // 2
+    if len(first) <= half:
+        return f"{first}{arrow}{shorten(second, names - len(first))}"
+    if len(second) <= half:
+        return f"{shorten(first, names - len(second))}{arrow}{second}"
+    return f"{shorten(first, half)}{arrow}{shorten(second, names - half)}"
 
 
 TILES = (  # (field of Summary.kpis, title, kind of figure)
@@ -38,6 +59,16 @@ TILES = (  # (field of Summary.kpis, title, kind of figure)
     ("loyalty_rate", "Loyalty rate", "pct"), ("gross_margin", "Margin (90d)", "money"),
 )
 NO_FIGURE = Kpi(label="", value=None)  # a tile's figure before it exists (customer figures need an order)
+
+
+def segment_note(s: Summary) -> str:
+    """Segments come from the last refit, margins from the orders of now: say so, so segment
+    margins adding up to less than the book's margin do not look like an error."""
+    if s.fitted_at is None or not s.segments:
+        return ""
+    since = (f"; {count(s.unsegmented_buyers, 'customer')} who bought since "
+             f"{'is' if s.unsegmented_buyers == 1 else 'are'} in none" if s.unsegmented_buyers else "")
+    return f"segments as of the last refit, {s.fitted_at:%-d %b %H:%M}{since}"
 
 
 def moment(when: datetime) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from solocrm_tui.core.today.items import QueueItem
+from solocrm_tui.text.figures import shorten
 
 KIND_LABELS = {"followup": "follow-up", "birthday": "birthday", "repurchase": "repurchase",
                "stale_deal": "stale deal", "cross_sell": "cross-sell"}
@@ -12,12 +13,8 @@ def format_table(items: list[QueueItem], width: int = 32) -> str:
     """A plain aligned table for `solocrm today` (a login shell or a cron mail)."""
     if not items:
         return "Nothing in today's queue."
-
-    def cut(text: str) -> str:
-        return text if len(text) <= width else text[: width - 1] + "…"
-
     rows = [(f"{i.urgency:.1f}", KIND_LABELS.get(i.kind, i.kind.replace("_", " ")),
-             cut(i.customer_name or "—"), cut(i.title), "; ".join(i.reasons)) for i in items]
+             shorten(i.customer_name or "—", width), shorten(i.title, width), "; ".join(i.reasons)) for i in items]
     header = ("URG", "KIND", "WHO", "WHAT", "WHY")
     widths = [max(len(r[n]) for r in rows + [header]) for n in range(4)]
     lines = []

@@ -27,16 +27,19 @@ class Col:
     narrow: int | None = None  # tried before any column is dropped
     drop: int = 0  # 1 goes first, then 2, …; 0 stays at any width
     flexible: bool = False
+    grow: int = 0  # widens to its longest cell up to this width, from the flexible column's spare room
 
 
 Fitted = tuple[tuple[str, str, int], ...]  # (key, label, width) of the shown columns
 
 
-def fit_columns(columns: Sequence[Col], room: int, padding: int) -> Fitted:
+def fit_columns(columns: Sequence[Col], room: int, padding: int, content: dict[str, int] | None = None) -> Fitted:
     """The columns that fit in `room` cells (each also takes `padding`), in their order.
 
     Tried in turn until one fits: every column at full width, the narrowable ones narrow,
-    then without the columns marked drop=1, drop=2, …; the flexible column gets the rest."""
+    then without the columns marked drop=1, drop=2, …; a column that may `grow` then widens
+    to its longest cell (`content`: key -> width) while the flexible column keeps its own
+    width, and the flexible column gets the rest."""
     droppable = sorted({c.drop for c in columns if c.drop})
     attempts = [(False, set()), (True, set())]
     attempts += [(True, set(droppable[:n])) for n in range(1, len(droppable) + 1)]
@@ -47,6 +50,11 @@ def fit_columns(columns: Sequence[Col], room: int, padding: int) -> Fitted:
         if spare >= 0:
             break
     flexible = next((i for i, c in enumerate(kept) if c.flexible), None)
+    for i, c in enumerate(kept):
+        wider = min(c.grow, (content or {}).get(c.key, 0)) - widths[i]
+        if wider > 0 and spare > 0:
+            widths[i] += min(wider, spare)
+            spare -= min(wider, spare)
     if flexible is not None and spare > 0:
         widths[flexible] += spare
     return tuple((c.key, c.label, width) for c, width in zip(kept, widths, strict=True))
@@ -61,6 +69,7 @@ class FittedTable(RowTable):
         self.fitted: Fitted = ()
         self.kept_rows: dict[str, dict[str, object]] = {}
         self.markers: dict[str, str] = {}  # column key -> what its header carries after the label (a sort arrow)
+        self.content: dict[str, int] = {}  # key of a column that may grow -> its longest cell so far
 
     def on_mount(self) -> None:
         self.fit(self.app.size.width)  # a first guess; the first Resize gives the real width
@@ -70,7 +79,7 @@ class FittedTable(RowTable):
 
     def fit(self, width: int) -> None:
         room = width - self.styles.scrollbar_size_vertical
-        fitted = fit_columns(self.all_columns, room, 2 * self.cell_padding)
+        fitted = fit_columns(self.all_columns, room, 2 * self.cell_padding, self.content)
         if fitted == self.fitted:
             return
         self.fitted = fitted
@@ -87,7 +96,24 @@ class FittedTable(RowTable):
         assert key is not None, "a fitted table's rows need a key: they are added again when it is refitted"
         row = {column.key: value for column, value in zip(self.all_columns, cells, strict=True)}
         self.kept_rows[key] = row
-        return super().add_row(*(row[k] for k, _, _ in self.fitted), height=height, key=key, label=label)
+        added = super().add_row(*(row[k] for k, _, _ in self.fitted), height=height, key=key, label=label)
+        self._measure(row)
+        return added
+
+    def _measure(self, row: dict[str, object]) -> None:
+        """A growing column's cell wider than the column: fit again once this batch of rows is in."""
+        for column in self.all_columns:
+            if column.grow:
+                text = row[column.key]
+                width = text.cell_len if isinstance(text, Text) else len(str(text))
+                if width > self.content.get(column.key, 0):
+                    self.content[column.key] = width
+                    self.call_after_refresh(self.refit)
+
+    def refit(self) -> None:
+        """Fit again at the present width (a growing column's content changed)."""
+        if self.size.width:
+            self.fit(self.size.width)
 
     def update_cell(self, row_key: RowKey | str, column_key: ColumnKey | str, value: object, *,
                     update_width: bool = False) -> None:
@@ -109,4 +135,5 @@ class FittedTable(RowTable):
     def clear(self, columns: bool = False):
         """Rows only: the columns belong to the fitting."""
         self.kept_rows.clear()
+        self.content.clear()
         return super().clear()

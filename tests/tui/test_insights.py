@@ -400,3 +400,21 @@ def test_the_churn_leaderboard_shows_fit_time_n_and_why_a_heavy_candidate_was_cu
     assert "  svm: fitted on a random 3,000 of 95,957 training customers" in lines
     assert "  knn: skipped: 400,000 customers is above the 300,000 k-NN scores in time" in lines
     assert "why: bgnbd beat the recency rule" in lines
+
+
+async def test_segments_tab_says_they_are_as_of_the_last_refit_and_who_bought_since(db_path, make_app, now):
+    """The refit yesterday labels the demo's buyers; Hal buys after it, so his margin is in
+    the book's but in no segment's."""
+    from solocrm_tui.core.demo.generate import generate_demo
+
+    generate_demo(now - D, 40)
+    refit.refit(now - D, Settings())
+    add_order(create_customer(now, name="Hal Hart").id, "90", now, ordered_at=now, cost="30")
+    app = make_app("insights")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(TABS.index("segments")):
+            await pilot.press("right_square_bracket")
+        assert active_tab(app) == "segments"
+        assert text(app, "#segment-note") == ("segments as of the last refit, 21 Nov 10:30; "
+                                              "1 customer who bought since is in none")

@@ -207,3 +207,14 @@ async def test_a_long_queue_scrolls_inside_its_table_and_end_shows_the_last_row(
         composer_top = next(i for i, line in enumerate(lines) if line.startswith("─"))
         assert any("task 00" in line for line in lines[:composer_top]), "\n".join(lines)
         assert pilot.app.screen.scroll_y == 0
+
+
+async def test_the_products_sku_column_fits_its_longest_sku(make_app, now):
+    from solocrm_tui.core.sales import products
+
+    products.add_product("Espresso beans 1kg", now, sku="BEAN-ESP-1KG", price="24", cost="11")
+    products.add_product("Grinder EK43", now, sku="EK43", price="2450")
+    async with make_app("products").run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        row = next(line for line in screen_lines(pilot.app) if "Espresso beans 1kg" in line)
+        assert "BEAN-ESP-1KG" in row, row

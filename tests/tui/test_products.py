@@ -12,7 +12,7 @@ from solocrm_tui.modals.product_form import ProductForm
 from solocrm_tui.modals.prompt import Prompt
 from solocrm_tui.widgets.fitted_table import FittedTable
 
-from .conftest import wait_until
+from .conftest import Notes, wait_until
 
 SIZE = (120, 35)
 
@@ -123,3 +123,17 @@ async def test_i_imports_a_csv(make_app, tmp_path):
         app.screen.query_one(Input).value = str(path)
         await pilot.press("enter")
         await wait_until(pilot, lambda: rows(app) == ["Grinder EK43"], "the imported product")
+
+
+async def test_an_import_that_reads_no_price_says_which_columns_it_did_not_read(make_app, tmp_path):
+    path = tmp_path / "produkte.csv"
+    path.write_text("Artikel;Prijs;Kostprijs\nGrinder EK43;1350;900\n", encoding="utf-8")
+    app, notes = make_app("products"), Notes()
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await wait_until(pilot, lambda: "no products yet" in status(app), "the empty hint")
+        await pilot.press("i")
+        await wait_until(pilot, lambda: isinstance(app.screen, Prompt), "the prompt")
+        app.screen.query_one(Input).value = str(path)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: any("added 1" in text for text in notes.texts()), "the import's toast")
+        assert 'columns not read: Prijs, Kostprijs — map them with --map "Prijs=price"' in notes.texts()[-1]

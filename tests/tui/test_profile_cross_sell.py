@@ -83,3 +83,23 @@ async def test_today_suggests_the_product_and_d_dismisses_it(make_app, db_path, 
         await pilot.press("d")
         await settle(pilot)
         assert today_rows(app) == []
+
+
+async def test_bought_together_gives_long_names_the_width_there_is_and_an_ellipsis(make_app, db_path, now):
+    """At 120 columns "Office coffee subscription (monthly)" → "Espresso beans 1kg" fits whole;
+    at 80 the longer name is cut with an ellipsis and the shorter one stays whole."""
+    office = add_product("Office coffee subscription (monthly)", now, price="90")
+    beans = add_product("Espresso beans 1kg", now, price="24")
+    papers = add_product("Filter papers", now, price="6")
+    bought = [(office, beans)] * 3 + [(beans,)] * 2 + [(papers,)] * 3
+    measure(now, {f"Customer {i}": products for i, products in enumerate(bought)})
+    app = make_app("insights")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        panel = app.screen.query_one("#bought-together", Static)
+        assert "  Office coffee subscription (monthly) → Espresso beans 1kg   " in str(panel.content)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        lines = str(panel.content).splitlines()
+        assert lines[0].startswith("  Office coffee subscrip… → Espresso beans 1kg "), lines
+        assert all(len(line) <= 76 for line in lines), lines

@@ -566,6 +566,9 @@ class Summary:
     segment_lab: SegmentationLab | None = None  # None before the first refit that ran the lab
     contribution: Contribution | None = None
     bought_together: tuple[ProductPair, ...] = ()  # cross-sell: the strongest product pairs, X → Y
+    # buyers in no segment: they bought since the refit that labelled the others (their
+    # margin is in the book's, not in any segment's)
+    unsegmented_buyers: int = 0
 
     def to_json(self, indent: int | None = None) -> str:
         data = {
@@ -584,6 +587,7 @@ class Summary:
             "segment_lab": self.segment_lab.to_dict() if self.segment_lab else None,
             "contribution": asdict(self.contribution) if self.contribution else None,
             "bought_together": [asdict(p) for p in self.bought_together],
+            "unsegmented_buyers": self.unsegmented_buyers,
         }
         return json.dumps(data, indent=indent, allow_nan=False)
 
@@ -606,6 +610,7 @@ class Summary:
             segment_lab=SegmentationLab.from_dict(data["segment_lab"]) if data.get("segment_lab") else None,
             contribution=Contribution.from_dict(data["contribution"]) if data.get("contribution") else None,
             bought_together=tuple(ProductPair(**p) for p in data.get("bought_together") or ()),
+            unsegmented_buyers=int(data.get("unsegmented_buyers") or 0),
         )
 
 
@@ -636,6 +641,9 @@ def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
         latest = runs.latest_runs()
         labels = store.load_segments()
     margins = kpis.segment_margins(orders, labels)
+    segmented = labels.dropna().index if len(labels) else pd.Index([])
+    unsegmented = int((~orders["customer_id"].drop_duplicates().isin(segmented)).sum()) \
+        if len(orders) and len(segmented) else 0
     ts = pd.Timestamp(moment)
     series = monthly_revenue(orders, ts, months=24) if len(orders) else pd.Series(dtype=float)
     ahead = forecast_revenue(series, horizon=3) if len(series) >= 3 else None
@@ -675,6 +683,7 @@ def summary(now: datetime, settings: Settings, *, as_of: datetime | None = None,
         segment_lab=SegmentationLab.from_dict(segments["lab"]) if segments.get("lab") else None,
         contribution=_contribution(margin.book_margin(moment), margin.top_by_margin(TOP_BY_MARGIN, moment)),
         bought_together=_bought_together(as_of, settings),
+        unsegmented_buyers=unsegmented,
     )
 
 

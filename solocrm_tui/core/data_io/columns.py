@@ -96,12 +96,19 @@ _SYNONYMS: dict[str, dict[str, str]] = {
         "last_activity_at": "lastactivitydate lastactivity lastactivityat",
         "lost_reason": "closedlostreason lostreason",
     },
-    "products": {  # Shopify: Title, Variant SKU, Variant Price, Cost per item, Status; WooCommerce: Name, SKU, Regular price
-        "name": "name title productname product item itemname",
-        "sku": "sku variantsku productsku articlenumber itemsku productcode code",
-        "price": "price variantprice regularprice unitprice listprice amount unitamount",
-        "cost": "cost costperitem unitcost costprice cogs",
-        "active": "active status published enabled",
+    "products": {  # Shopify: Title, Variant SKU, Variant Price, Cost per item, Status; WooCommerce: Name, SKU,
+        # Regular price; and the usual German, French and Spanish spreadsheet headers
+        "name": "name title productname product item itemname bezeichnung artikel artikelname produktname produkt "
+                "designation désignation nom nomduproduit produit libelle libellé nombre nombredelproducto producto articulo artículo descripcion descripción",
+        "price": "price variantprice regularprice unitprice listprice amount unitamount preis verkaufspreis vkpreis "
+                 "einzelpreis listenpreis prix prixdevente prixunitaire prixht precio preciodeventa preciounitario pvp",
+        "cost": "cost costperitem unitcost costprice cogs kosten einkaufspreis ekpreis selbstkosten cout coût coutunitaire coûtunitaire "
+                "prixdachat prixdrevient coste costo preciodecompra",
+        "sku": "sku variantsku productsku articlenumber itemsku productcode code artikelnummer artnr artikelnr "
+               "reference référence ref codearticle referencia codigo código",
+        "active": "active status published enabled aktiv actif activo",
+        # Shopify's products export: a handle's rows are one product's variants and images (`products`)
+        "handle": "handle", "option1": "option1value", "option2": "option2value", "option3": "option3value",
     },
 }
 SYNONYMS = {kind: {word: name for name, words in table.items() for word in words.split()}
@@ -114,6 +121,7 @@ _REFS = ("customer_external_id", "customer_email", "customer_phone")
 # Fields several columns may feed (see the module docstring); any other field takes one column.
 MULTI = frozenset({"name", "company", "email", "phone", "street", "postcode", "city", "region", "country", "source",
                    "labels", "notes", "home_street"})
+PRESET_ONLY = frozenset({"handle", "option1", "option2", "option3"})
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "customers": (("name", "first_name", "last_name"),),
     "orders": (("amount",), ("ordered_at",), _REFS),
@@ -128,6 +136,7 @@ class ColumnMap:
     fields: dict[str, int] = field(default_factory=dict)  # field -> column index
     custom: list[tuple[int, str]] = field(default_factory=list)  # (column index, header) kept as custom fields
     ignored: list[str] = field(default_factory=list)  # human notes on columns not imported
+    unread: list[str] = field(default_factory=list)  # headers no field is known by: the owner may mean one
     more: dict[str, list[int]] = field(default_factory=dict)  # MULTI field -> its further columns, in order
     preset: Preset | None = None
     unused: list[str] = field(default_factory=list)  # the preset's bookkeeping columns, left out on purpose
@@ -153,6 +162,12 @@ class ColumnMap:
         if index is None:
             return lambda cells: ""
         return lambda cells: cells[index].strip() if index < len(cells) else ""
+
+
+def missing_fields(kind: str, cmap: ColumnMap) -> tuple[str, ...]:
+    """The kind's fields no column gives, those a shop's preset alone reads (Shopify's handle
+    and option values) left out: what an unread column might be meant as."""
+    return tuple(name for name in FIELDS[kind] if name not in cmap.fields and name not in PRESET_ONLY)
 
 
 def parse_map(items: list[str] | None) -> dict[str, str]:
@@ -219,7 +234,7 @@ def map_columns(kind: str, headers: tuple[str, ...], overrides: dict[str, str] |
             else:  # a custom field's name is shown like its value: the same rule applies
                 result.ignored.append(f'"{header}" (its name contains a control character)')
         else:
-            result.ignored.append(f'"{header}"')
+            result.unread.append(header)
     _check_required(kind, headers, result)
     return result
 

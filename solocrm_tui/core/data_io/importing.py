@@ -31,7 +31,12 @@ from solocrm_tui.core.contacts.lifecycle import Rules
 from solocrm_tui.core.counts import count
 from solocrm_tui.core.data_io import activity, customers, deals, presets, products
 from solocrm_tui.core.data_io.column_formats import detect
-from solocrm_tui.core.data_io.columns import ColumnMap, map_columns, parse_map
+from solocrm_tui.core.data_io.columns import (
+    ColumnMap,
+    map_columns,
+    missing_fields,
+    parse_map,
+)
 from solocrm_tui.core.data_io.formats import FORMULA_START
 from solocrm_tui.core.data_io.order_rows import Excluded
 from solocrm_tui.core.data_io.reading import MAX_CELL, NAMES, Table, read_table
@@ -64,6 +69,11 @@ class Issues:
         self.rejected = 0
         self.repeats: list[int] = []
         self.excluded: list[Excluded] = []  # orders that are not revenue (order_rows)
+        self.left_out: Counter[tuple[str, str]] = Counter()  # (what the row is, why it is left out) -> rows
+
+    def leave_out(self, what: str, why: str) -> None:
+        """A row that holds no record (Shopify's image rows): counted in one report line."""
+        self.left_out[(what, why)] += 1
 
     def reject(self, line: int, message: str) -> None:
         self.items.append(RowIssue(line, message, True))
@@ -104,10 +114,23 @@ class ImportReport:
     removed: int = 0
     mapping: tuple[tuple[str, str], ...] = ()  # (column, field) as read, for the dry run
     sample: tuple[tuple[int, str], ...] = ()  # (line, the row as it would be stored), for the dry run
+    left_out: tuple[tuple[str, int, str], ...] = ()  # (what a row was, how many, why): rows holding no record
+    unread_columns: tuple[str, ...] = ()  # headers no field is known by
+    missing_fields: tuple[str, ...] = ()  # the kind's fields no column gives, for the --map hint
+    renamed: int = 0  # products whose name a re-import changed
 
     @property
     def ok(self) -> bool:
         return self.rejected == 0
+
+    @property
+    def unread_hint(self) -> str:
+        """The columns the import did not read and how to have them read: a header in another
+        language or spelling would otherwise leave prices out without a word."""
+        first = self.unread_columns[0]
+        example = f"{first}={self.missing_fields[0]}" if self.missing_fields else f"{first}=FIELD"
+        return (f"columns not read: {', '.join(self.unread_columns)} — map them with --map \"{example}\""
+                + (f" (fields not in the file: {', '.join(self.missing_fields)})" if self.missing_fields else ""))
 
     def lines(self) -> list[str]:
         head = (f"{self.kind} from {self.file}: {count(self.rows, 'row')}, "
@@ -133,6 +156,10 @@ class ImportReport:
             out.append(f"kept as custom fields: {', '.join(self.custom_columns)}")
         if self.ignored_columns:
             out.append(f"ignored columns: {', '.join(self.ignored_columns)}")
+        if self.unread_columns:
+            out.append(self.unread_hint)
+        for what, many, why in self.left_out:
+            out.append(f"left out: {count(many, what)} ({why})")
         if self.unused_columns:
             named = self.dry_run or len(self.unused_columns) <= UNUSED_NAMED
             out.append(f"left out: {count(len(self.unused_columns), 'column')} that only {self.preset} uses "
@@ -142,7 +169,8 @@ class ImportReport:
         created += f", {count(self.notes, 'note')} {would}added to timelines" if self.notes else ""
         created += (f", {count(self.removed, 'order')} imported earlier {would}taken out (refunded or cancelled "
                     "since)") if self.removed else ""
-        out.append(f"{would}inserted {self.inserted:,}, {would}updated {self.updated:,}, skipped {self.skipped:,} "
+        renamed = f" ({would}renamed {self.renamed:,})" if self.renamed else ""
+        out.append(f"{would}inserted {self.inserted:,}, {would}updated {self.updated:,}{renamed}, skipped {self.skipped:,} "
                    f"(unchanged or repeated), rejected {self.rejected:,}{created}")
         if self.rejected:
             rest = ("the other rows " + ("would be imported" if self.dry_run else "were imported")
@@ -218,7 +246,10 @@ def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str
                         batch_id, dry_run, recovered, tuple(issues.repeats), chosen.name if chosen else None,
                         bool(chosen and preset and preset.strip().casefold() != presets.NONE),
                         tuple(cmap.unused), counts.get("notes", 0), tuple(issues.excluded), counts.get("removed", 0),
-                        _mapping(cmap) if dry_run else (), _sample(kind, prepared) if dry_run else ())
+                        _mapping(cmap) if dry_run else (), _sample(kind, prepared) if dry_run else (),
+                        tuple((what, many, why) for (what, why), many in issues.left_out.items()),
+                        tuple(cmap.unread), missing_fields(kind, cmap) if cmap.unread else (),
+                        counts.get("renamed", 0))
 
 
 def _mapping(cmap: ColumnMap) -> tuple[tuple[str, str], ...]:

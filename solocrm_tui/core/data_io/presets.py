@@ -180,7 +180,8 @@ PRESETS: tuple[Preset, ...] = (
     Preset("shopify-products", "Shopify products", "products",
            frozenset({"handle", "title", "variantsku", "variantprice"}),
            _columns("Title=name; Variant SKU=sku; Variant Price=price; Cost per item=cost; Status=active; "
-                    "Published=ignore; Handle=ignore; Type=ignore; Tags=ignore; Vendor=ignore"),
+                    "Published=ignore; Handle=handle; Option1 Value=option1; Option2 Value=option2; "
+                    "Option3 Value=option3; Type=ignore; Tags=ignore; Vendor=ignore"),
            _patterns((r"variant.*|option\d.*|image.*|seo.*|giftcard|googleshopping.*|body.*|productcategory"
                       r"|includedin.*|pricein.*|compareatpricein.*", IGNORE))),
     Preset("woocommerce-products", "WooCommerce products", "products",

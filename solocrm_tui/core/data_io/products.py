@@ -4,13 +4,21 @@ A row is a product (name, SKU, price, cost, active). It updates the product it a
 is, matched by SKU, else by name in any case, and adds the others, so re-importing a
 shop's export after a price change updates the prices and adds what is new. A bad row (no
 name, a negative price, a SKU an earlier row of the file already had) is rejected with
-its line and the others are imported. Shopify writes one row per variant and image: a
-row with neither name, SKU nor price is one of those and is skipped without a word.
+its line and the others are imported. A re-import matched by SKU keeps the stored name
+when the file's differs only in case (a shop's export lowercasing "Grinder EK43" is not a
+rename); a real rename is applied and counted.
+
+Shopify writes one row per variant and per extra image, all under the product's Handle,
+with the Title on the first row only: a variant row takes its handle's title, and when
+the handle has several variants each is named "Title — 1kg / Filter" from its option
+values ("Default Title" means no variants). A row with neither name, SKU, price nor
+option is an image row: skipped, and counted in the report.
 Every write goes to the import's batch, so `solocrm import --undo` takes it back.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -26,6 +34,7 @@ from solocrm_tui.core.storage.batches import (
 )
 from solocrm_tui.core.storage.models import database
 
+DEFAULT_TITLE = "Default Title"
 COLUMNS = ("name", "sku", "price_cents", "cost_cents", "active")
 # Status words of shop exports: Shopify's active/draft/archived, WooCommerce's publish/draft/private.
 ACTIVE_WORDS = {"active": True, "publish": True, "published": True, "1": True, "yes": True, "y": True,
@@ -51,14 +60,21 @@ def _amount(value: str, field: str, decimal: str | None) -> int | None:
 def prepare(records: Iterable[tuple[int, list[str]]], cmap: ColumnMap, issues) -> list[tuple[int, tuple]]:
     """(line, (name, sku, price cents, cost cents, active)) for every good row, in file order."""
     cell, out, skus = cmap.cell, [], {}
+    records = list(records)
+    titles, variants = _handles(records, cmap)
     for line, cells in records:
         name, sku = short(cell(cells, "name"), "product name"), short(cell(cells, "sku"), "SKU") or None
-        price = cell(cells, "price")
-        if not (name or sku or price.strip()):
+        price, handle, options = cell(cells, "price"), cell(cells, "handle"), _options(cells, cmap)
+        if not (name or sku or price.strip() or options):
+            if handle:
+                issues.leave_out("image row", "Shopify writes a row per extra image")
             continue
         try:
+            name = name or titles.get(handle, "")
             if not name:
                 raise ValidationError("no product name")
+            if variants[handle] > 1 and options:
+                name = short(f"{name} — {' / '.join(options)}", "product name")
             values = (name, sku, _amount(price, "price", cmap.decimal.get("price")),
                       _amount(cell(cells, "cost"), "cost", cmap.decimal.get("cost")), active(cell(cells, "active")))
             if sku and sku.casefold() in skus:
@@ -72,13 +88,34 @@ def prepare(records: Iterable[tuple[int, list[str]]], cmap: ColumnMap, issues) -
     return out
 
 
-def plan(prepared: list[tuple[int, tuple]], issues) -> tuple[list[tuple], list[tuple[int, tuple, dict]], int]:
-    """(rows to add, [(product id, new row, the row before)], skipped) from one look at the catalogue."""
+def _options(cells: list[str], cmap: ColumnMap) -> list[str]:
+    """A Shopify variant's option values; "Default Title" is how Shopify says a product has no variants."""
+    values = [value for value in (cmap.cell(cells, f"option{n}") for n in (1, 2, 3)) if value]
+    return [] if values == [DEFAULT_TITLE] else values
+
+
+def _handles(records: list[tuple[int, list[str]]], cmap: ColumnMap) -> tuple[dict[str, str], Counter[str]]:
+    """Per Shopify handle, its first row's title (the later variant rows leave it blank) and
+    how many variants it has (rows with a SKU, price or option: the others are its images)."""
+    titles: dict[str, str] = {}
+    variants: Counter[str] = Counter()
+    for _line, cells in records:
+        handle = cmap.cell(cells, "handle")
+        if not handle:
+            continue
+        titles.setdefault(handle, cmap.cell(cells, "name"))
+        if cmap.cell(cells, "sku") or cmap.cell(cells, "price") or _options(cells, cmap):
+            variants[handle] += 1
+    return titles, variants
+
+
+def plan(prepared: list[tuple[int, tuple]], issues) -> tuple[list[tuple], list[tuple[int, tuple, dict]], int, int]:
+    """(rows to add, [(product id, new row, the row before)], skipped, renamed) from one look at the catalogue."""
     conn = database.connection()
     stored = {row[0]: row for row in conn.execute(f"SELECT id, {', '.join(COLUMNS)} FROM product")}
     by_sku = {row[2].casefold(): pid for pid, row in stored.items() if row[2]}
     by_name = {row[1].casefold(): pid for pid, row in stored.items()}
-    inserts, updates, skipped, names = [], [], 0, {}
+    inserts, updates, skipped, renamed, names = [], [], 0, 0, {}
     for line, (name, sku, price, cost, active_) in prepared:
         pid = by_sku.get(sku.casefold()) if sku else None
         pid = pid if pid is not None else by_name.get(name.casefold())
@@ -91,6 +128,10 @@ def plan(prepared: list[tuple[int, tuple]], issues) -> tuple[list[tuple], list[t
         if other is not None and other != pid:
             issues.reject(line, f'the name "{name}" is already the product with SKU {stored[other][2] or "(none)"}')
             continue
+        if old is not None and old["name"].casefold() == name.casefold():
+            name = old["name"]
+        elif old is not None:
+            renamed += 1
         row = (name, sku if sku or old is None else old["sku"], price if price is not None or old is None
                else old["price_cents"], cost if cost is not None or old is None else old["cost_cents"],
                int(active_ if active_ is not None else (True if old is None else old["active"])))
@@ -100,14 +141,14 @@ def plan(prepared: list[tuple[int, tuple]], issues) -> tuple[list[tuple], list[t
             skipped += 1
         else:
             updates.append((pid, row, old))
-    return inserts, updates, skipped
+    return inserts, updates, skipped, renamed
 
 
 def run(prepared: list[tuple[int, tuple]], now: datetime, batch_id: str | None, issues,
         step_seconds: float = STEP_SECONDS) -> dict[str, int]:
     """Plan from one snapshot, then (unless a dry run, batch_id None) write in steps."""
     with database.atomic("DEFERRED"):
-        inserts, updates, skipped = plan(prepared, issues)
+        inserts, updates, skipped, renamed = plan(prepared, issues)
     if batch_id is not None:
         conn = database.connection()
 
@@ -126,4 +167,4 @@ def run(prepared: list[tuple[int, tuple]], now: datetime, batch_id: str | None, 
 
         in_steps(inserts, insert_step, step_seconds)
         in_steps(updates, update_step, step_seconds)
-    return {"inserted": len(inserts), "updated": len(updates), "skipped": skipped}
+    return {"inserted": len(inserts), "updated": len(updates), "skipped": skipped, "renamed": renamed}

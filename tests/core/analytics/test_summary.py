@@ -89,7 +89,7 @@ def test_the_json_keeps_the_shape_users_script_against(book, now):
     data = json.loads(summary(now, Settings()).to_json())
     assert list(data) == ["as_of", "customers", "customers_with_orders", "kpis", "segments", "kmeans", "churn",
                           "clv", "forecast", "fitted_at", "segment_check", "purchase_lab", "segment_lab",
-                          "contribution", "bought_together"]
+                          "contribution", "bought_together", "unsegmented_buyers"]
     assert data["as_of"] == "2026-11-22 10:30:00" and data["fitted_at"] is None and data["segment_check"] is None
     assert data["purchase_lab"] is None and data["segment_lab"] is None
     assert list(data["kpis"]) == ["revenue_month", "revenue_quarter", "active_customers", "new_customers",

@@ -70,10 +70,56 @@ def test_reimport_matches_by_sku_then_name_in_any_case_and_undo_restores(core_db
     assert (dry.inserted, dry.updated) == (1, 2) and len(catalogue()) == 2
     report = import_file("products", path, t0)
     assert catalogue() == {"Grinder EK43 (white)": ("ek43", Decimal("1350.00"), Decimal("900.00"), True),
-                           "espresso BEANS 1kg": ("BEANS1", Decimal("24.50"), None, True),
+                           "Espresso beans 1kg": ("BEANS1", Decimal("24.50"), None, True),
                            "Milk jug": ("JUG", Decimal("12.50"), None, True)}
+    assert report.renamed == 1
     again = import_file("products", path, t0)
     assert (again.inserted, again.updated, again.skipped) == (0, 0, 3)
     undo_batch(report.batch_id, t0, kind="import")
     assert catalogue() == {"Grinder EK43": ("EK43", Decimal("1300.00"), Decimal("900.00"), True),
                            "Espresso beans 1kg": (None, Decimal("22.00"), None, True)}
+
+
+FIXTURES = Path(__file__).parents[2] / "data" / "imports"
+
+
+def test_shopify_products_export_names_variants_and_counts_image_rows(core_db, t0):
+    """The grinder has one variant ("Default Title") and two extra images; the beans three
+    variants on two options and one extra image. Variant rows repeat only the Handle."""
+    report = import_file("products", FIXTURES / "shopify_products.csv", t0)
+    assert report.preset == "Shopify products" and report.issues == ()
+    assert catalogue() == {
+        "Grinder EK43": ("EK43", Decimal("2450.00"), Decimal("1710.00"), True),
+        "Espresso beans — 250g / Whole bean": ("BEAN-ESP-250", Decimal("8.50"), Decimal("3.40"), True),
+        "Espresso beans — 1kg / Whole bean": ("BEAN-ESP-1KG", Decimal("26.00"), Decimal("11.80"), True),
+        "Espresso beans — 1kg / Filter": ("BEAN-ESP-1KG-F", Decimal("26.00"), Decimal("11.80"), True)}
+    assert (report.inserted, report.rejected, report.left_out) == (4, 0, (("image row", 3, "Shopify writes a row per extra image"),))
+    assert "left out: 3 image rows (Shopify writes a row per extra image)" in report.lines()
+
+
+def test_unread_columns_are_named_with_the_map_hint(core_db, tmp_path, t0):
+    path = write(tmp_path, "name;Prijs;Kostprijs\nGrinder EK43;1350;900\n")
+    report = import_file("products", path, t0)
+    assert report.unread_columns == ("Prijs", "Kostprijs")
+    assert ('columns not read: Prijs, Kostprijs — map them with --map "Prijs=price" '
+            "(fields not in the file: price, cost, sku, active)") in report.lines()
+
+
+def test_german_french_and_spanish_headers(core_db, tmp_path, t0):
+    for name, header in (("de.csv", "Artikelnummer;Bezeichnung;Preis;Einkaufspreis"),
+                         ("fr.csv", "Référence;Désignation;Prix;Coût"),
+                         ("es.csv", "Referencia;Nombre;Precio;Coste")):
+        report = import_file("products", write(tmp_path, f"{header}\nEK43;Grinder EK43;1350;900\n", name), t0)
+        assert report.unread_columns == (), header
+        assert catalogue() == {"Grinder EK43": ("EK43", Decimal("1350.00"), Decimal("900.00"), True)}, header
+
+
+def test_a_reimport_by_sku_keeps_the_name_when_only_its_case_differs(core_db, tmp_path, t0):
+    products.add_product("Grinder EK43", t0, sku="EK43", price="1300")
+    products.add_product("Milk jug", t0, sku="JUG", price="12")
+    path = write(tmp_path, "name,sku,price\ngrinder ek43,EK43,1350\nMilk jug 0.6l,JUG,12\n")
+    report = import_file("products", path, t0)
+    assert catalogue() == {"Grinder EK43": ("EK43", Decimal("1350.00"), None, True),
+                           "Milk jug 0.6l": ("JUG", Decimal("12.00"), None, True)}
+    assert (report.updated, report.renamed) == (2, 1)
+    assert "inserted 0, updated 2 (renamed 1), skipped 0 (unchanged or repeated), rejected 0" in report.lines()
