@@ -32,7 +32,7 @@ from solocrm_tui.core.contacts.recurrence import (
     suffix,
 )
 from solocrm_tui.core.dates import split_when
-from solocrm_tui.core.sales import deals, margin, orders, products
+from solocrm_tui.core.sales import deals, margin, orders
 from solocrm_tui.core.service import tickets
 from solocrm_tui.core.storage.records import FollowUp
 from solocrm_tui.screens.base import CRMScreen
@@ -45,7 +45,7 @@ from solocrm_tui.widgets.timeline import Timeline
 
 TABS = {
     "orders": ("Date", "Amount", "Margin", "Description"),  # the margin before the text: 80 columns cut the text
-    "deals": ("Title", "Stage", "Value", "Prob.", "Close", "Lines"),
+    "deals": ("Title", "Stage", "Value", "Prob.", "Close"),
     "followups": ("Due", "Title", "Done", "Repeats"),
     "tickets": ("Opened", "Subject", "Status", "Score"),
 }
@@ -54,9 +54,19 @@ ROW_NAMES = {"timeline": "entry", "orders": "order", "deals": "deal", "followups
 # What `del` calls for a row of each tab; each write is one undoable change set.
 DELETE = {"timeline": timeline.delete_interaction, "orders": orders.delete_order, "deals": deals.delete_deal,
           "followups": followups.delete_followup, "tickets": tickets.delete_ticket}
+# Below this width (the tab's, beside the profile: ~46 at 80 columns) an order or a deal is
+# one cell, figures on its first line and its text and lines under them: in columns, the
+# text and the lines start too far right to be read ("1× B").
+STACKED_BELOW = 70
+STACKED = {"orders": "Order", "deals": "Deal"}
+COST_UNKNOWN = "cost unknown"  # an order's margin when a line's cost is not known: never read as free
 FOCUS_TABS = {"followup": "followups", "deal": "deals", "ticket": "tickets"}  # a search hit's source → its tab
 TITLES = {"timeline": "Timeline", "orders": "Orders", "deals": "Deals", "followups": "Follow-ups",
           "tickets": "Tickets"}
+
+
+def _shown_lines(lines) -> list[str]:
+    return [f"  {line.quantity}× {line.name} · {money(line.total, cents=True)}" for line in lines]
 
 
 def _order_fields(text: str) -> tuple[Decimal, str]:
@@ -97,6 +107,7 @@ class CustomerScreen(CRMScreen):
         self.tab_ids: dict[str, list[int]] = {key: [] for key in TABS}
         self.due_at: dict[int, datetime] = {}
         self.order_lines: dict[int, list[str]] = {}  # order id -> its lines as shown under it
+        self.deal_lines: dict[int, list[str]] = {}  # deal id -> its lines as shown under its title
         self.order_margins: dict[int, str] = {}  # shown in the table, not part of the row's words (delete, e)
         self.series: dict[int, FollowUp] = {}  # the open follow-ups that repeat, by id: e and x read them
 
@@ -148,9 +159,9 @@ class CustomerScreen(CRMScreen):
         self.older_cursor = page.cursor
         self.tab_ids = {"orders": [o.id for o in detail.orders], "deals": [d.id for d in detail.deals],
                         "followups": [f.id for f in detail.followups], "tickets": [t.id for t in detail.tickets]}
-        self.order_lines = {order_id: [f"  {line.quantity}× {line.name} · {money(line.total, cents=True)}"
-                                       for line in lines] for order_id, lines in detail.order_lines.items()}
-        self.order_margins = {o.id: "cost unknown" if o.cost is None else money(o.amount - o.cost, cents=True)
+        self.order_lines = {order_id: _shown_lines(lines) for order_id, lines in detail.order_lines.items()}
+        self.deal_lines = {deal_id: _shown_lines(lines) for deal_id, lines in detail.deal_lines.items()}
+        self.order_margins = {o.id: COST_UNKNOWN if o.cost is None else money(o.amount - o.cost, cents=True)
                               for o in detail.orders}
         self.due_at = {f.id: f.due_at for f in detail.followups}  # the tab shows it for reading, e types it
         self.series = {f.id: f for f in detail.followups if f.recurrence is not None and f.done_at is None}
@@ -159,8 +170,7 @@ class CustomerScreen(CRMScreen):
             "orders": [(day(o.ordered_at, now), money(o.amount, cents=True, currency=o.currency), o.description)
                        for o in detail.orders],
             "deals": [(d.title, d.stage, money(d.value, cents=True, currency=d.currency), f"{d.probability}%",
-                       day(d.expected_close, now) if d.expected_close else "",
-                       products.describe(list(detail.deal_lines.get(d.id, ())))) for d in detail.deals],
+                       day(d.expected_close, now) if d.expected_close else "") for d in detail.deals],
             "followups": [(due(f.due_at, now), f.title, "✓" if f.done_at else "",
                            describe(f.recurrence, f.recur_from, f.due_at) if f.id in self.series else "")
                           for f in detail.followups],
@@ -201,13 +211,32 @@ class CustomerScreen(CRMScreen):
     def fill_table(self, key: str) -> None:
         table = self.query_one("#tab-table", DataTable)
         table.clear(columns=True)
-        table.add_columns(*TABS[key])
+        stacked = key in STACKED and self.query_one("#tab-content").size.width < STACKED_BELOW
+        table.add_columns(*((STACKED[key],) if stacked else TABS[key]))
         for row_id, row in zip(self.tab_ids[key], self.tab_rows[key], strict=True):
-            shown, lines = cells(*row), []
+            shown, lines = cells(*row), self.order_lines.get(row_id, []) if key == "orders" else []
+            if key == "deals":
+                lines = self.deal_lines.get(row_id, [])
+            if stacked:  # the figures first, then the text, then the lines
+                margin = self.order_margins.get(row_id, "")
+                margin = margin if margin in ("", COST_UNKNOWN) else f"margin {margin}"
+                head = row[:2] + (margin,) if key == "orders" else row[1:]
+                text = row[2] if key == "orders" else row[0]
+                figures = " · ".join(str(value) for value in head if value)
+                shown = [Text("\n").join([cell(text), cell(figures)] if key == "deals" else [cell(figures), cell(text)])]
+                table.add_row(Text("\n").join([*shown, *cells(*lines)]), key=str(row_id), height=2 + len(lines))
+                continue
             if key == "orders":  # its margin before the text, and each line of it under the text
-                lines = self.order_lines.get(row_id, [])
                 shown = [*shown[:2], cell(self.order_margins[row_id]), Text("\n").join([shown[2], *cells(*lines)])]
+            elif key == "deals":  # each line under the title
+                shown = [Text("\n").join([shown[0], *cells(*lines)]), *shown[1:]]
             table.add_row(*shown, key=str(row_id), height=1 + len(lines))
+
+    def on_resize(self) -> None:
+        """A narrower or wider terminal may switch an order or a deal between one stacked cell
+        and columns."""
+        if self.active_tab in STACKED and self.query("#tab-table"):
+            self.fill_table(self.active_tab)
 
     def selected_row(self) -> tuple[str, int, tuple] | None:
         """(tab, id, shown cells) of the highlighted timeline entry or tab-table row, if any."""

@@ -10,7 +10,7 @@ from decimal import Decimal
 from textual.widgets import DataTable
 
 from solocrm_tui.core.contacts import customers
-from solocrm_tui.core.sales import orders
+from solocrm_tui.core.sales import deal_lines, deals, orders
 from solocrm_tui.core.sales.products import Line
 from solocrm_tui.screens.customer import CustomerScreen
 
@@ -37,3 +37,29 @@ async def test_orders_tab_shows_lines_and_margin(make_app, now):
                              "  3× Espresso beans 1kg · 73.50"],
             ["40.00 EUR", "cost unknown", "[red]gift[/red] card"]]
         assert table.rows[table.coordinate_to_cell_key((0, 0)).row_key].height == 3
+
+
+async def test_at_80_columns_each_order_and_deal_is_one_readable_cell(make_app, now):
+    """At 80×24 the profile leaves the tab ~46 columns: four columns cut the lines to "1× B".
+    Each order (and deal) is then one cell, its figures on the first line and its text and
+    lines under them."""
+    ann = customers.create_customer(now, name="Ann Lee")
+    orders.add_order(ann.id, None, now - timedelta(days=2), lines=[
+        Line("Grinder EK43", 2, Decimal("1350.00"), Decimal("900.00"), "EK43")])
+    deal = deals.create_deal(ann.id, "Café refit", "0", now)
+    deal_lines.add_lines(deal.id, [Line("Grinder EK43", 1, Decimal("1350.00"))], now)
+    app = make_app("customers")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CustomerScreen), "the customer")
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        table = app.screen.query_one("#tab-table", DataTable)
+        assert [str(column.label) for column in table.columns.values()] == ["Order"]
+        assert str(table.get_row_at(0)[0]) == ("Fri 20 Nov · 2,700.00 EUR · margin 900.00\n"
+                                               "2× Grinder EK43\n  2× Grinder EK43 · 2,700.00")
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert [str(column.label) for column in table.columns.values()] == ["Deal"]
+        assert str(table.get_row_at(0)[0]) == "Café refit\nlead · 1,350.00 EUR · 10%\n  1× Grinder EK43 · 1,350.00"
