@@ -53,6 +53,7 @@ class PipelineScreen(CRMScreen):
         Binding("enter", "open", "Open customer", id="pipeline.open"),
         Binding("r", "toggle_recent", "Won/lost", id="pipeline.recent"),
     ]
+    READ_ON_RETURN = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -81,10 +82,6 @@ class PipelineScreen(CRMScreen):
     def no_open_deals(self) -> bool:
         """The board has been read and holds no open deal."""
         return self.board is not None and not any(column.cards for column in self.board.columns)
-
-    def on_screen_resume(self) -> None:
-        if self.board is not None:
-            self.load()
 
     def reload(self) -> None:
         self.load()
