@@ -30,6 +30,7 @@ from solocrm_tui.screens.csv_import import ImportsCSV
 from solocrm_tui.text.figures import count, day, due
 from solocrm_tui.widgets.cells import cell
 from solocrm_tui.widgets.fitted_table import Col, FittedTable
+from solocrm_tui.widgets.row_table import cursor_kept
 
 # "Why" is what the owner reads: it takes the room left, at least 40 cells. At 80 columns
 # the urgency figure goes (the rows are ranked by it) and the name narrows.
@@ -145,7 +146,12 @@ class TodayScreen(ImportsCSV, CRMScreen):
         self.items = items
         self.shown_once = True
         self.marked &= {item_key(i) for i in items}
-        table.clear()
+        with cursor_kept(table, lambda: next((i for i, item in enumerate(items) if item_key(item) == keep), None)):
+            table.clear()
+            self.add_rows(table, items)
+        self.query_one("#today-summary", Static).update(self.summary(items))
+
+    def add_rows(self, table: DataTable, items: list[QueueItem]) -> None:
         for index, item in enumerate(items):
             why = "; ".join(item.reasons)
             title = f"{item.title} — {why}" if item.kind == "followup" else why
@@ -153,9 +159,6 @@ class TodayScreen(ImportsCSV, CRMScreen):
                           cell(f"{item.urgency:4.1f}", justify="right"), KIND_LABEL.get(item.kind, item.kind),
                           cell(_who(item), overflow="ellipsis", no_wrap=True),
                           cell(title, overflow="ellipsis", no_wrap=True), key=str(index))
-            if item_key(item) == keep:
-                table.move_cursor(row=index, animate=False)
-        self.query_one("#today-summary", Static).update(self.summary(items))
 
     def show_first_steps(self, empty_book: bool) -> None:
         """The first steps instead of the queue while the book is empty (no customer and
