@@ -16,7 +16,7 @@ from solocrm_tui.work import ReportWorkerErrors
 
 class CRMScreen(ReportWorkerErrors, Screen):
     _restyle_on_resume = False
-    _shown_before = False
+    _hidden = False  # suspended since last shown: the next resume is a return
     READ_ON_RETURN = False  # read again every time the screen is shown again, changed or not
     stale = False  # data changed while the screen was hidden: it reads again when shown
 
@@ -59,17 +59,21 @@ class CRMScreen(ReportWorkerErrors, Screen):
         else:
             self.stale = True
 
+    @on(events.ScreenSuspend)
+    def hidden(self) -> None:
+        self._hidden = True
+
     @on(events.ScreenResume)
     def read_again_if_stale(self) -> None:
         """Shown again: read again only what changed meanwhile, so switching screens costs
-        no reads. The first resume follows the mount's own load. Screens with READ_ON_RETURN
-        (the lists, cheap to read) read on every return: time moves their "due" and "days
-        ago", and another app or the CLI may have written to the book. Never on the first
-        resume: two loads at start-up ran side by side, each twice as slow (one GIL)."""
-        first, self._shown_before = not self._shown_before, True
-        if not first and (self.stale or self.READ_ON_RETURN):
+        no reads. Screens with READ_ON_RETURN (the lists, cheap to read) read on every
+        return: time moves their "due" and "days ago", and another app or the CLI may have
+        written to the book. Never on the resumes of start-up, which follow the mount's own
+        load: two loads side by side each ran twice as slow (one GIL)."""
+        if self._hidden and (self.stale or self.READ_ON_RETURN):
             self.stale = False
             self.reload()
+        self._hidden = False
 
     def action_search(self, text: str = "") -> None:
         """ctrl+f and /find: find anything over this screen; the search screen itself takes
