@@ -14,6 +14,7 @@ from pathlib import Path
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.signal import Signal
 from textual.worker import Worker
 
 from solocrm_tui import work
@@ -23,7 +24,6 @@ from solocrm_tui.core.contacts.detail import read_detail
 from solocrm_tui.idle_gc import IdleCollector
 from solocrm_tui.jobs.host import RunsJobs
 from solocrm_tui.messages import DataChanged
-from solocrm_tui.screens.base import CRMScreen
 from solocrm_tui.screens.customers import CustomersScreen
 from solocrm_tui.screens.insights import InsightsScreen
 from solocrm_tui.screens.pipeline import PipelineScreen
@@ -68,6 +68,7 @@ class SoloCRMApp(RunsJobs, KeepsTheme, App):
         self.sub_title = self.db_path.name
         self.with_jobs = with_jobs
         self.collector = IdleCollector()
+        self.data_changed: Signal[DataChanged] = Signal(self, "data-changed")
 
     def now(self) -> datetime:
         return self.clock()
@@ -144,8 +145,7 @@ class SoloCRMApp(RunsJobs, KeepsTheme, App):
         self.push_screen(SearchScreen(text))
 
     def on_data_changed(self, message: DataChanged) -> None:
-        if isinstance(self.screen, CRMScreen):
-            self.screen.reload()
+        self.data_changed.publish(message)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         work.report_failure(self, event)

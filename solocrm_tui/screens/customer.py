@@ -9,6 +9,7 @@ owner opens customers all day and Textual's cost is per widget.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 from decimal import Decimal
 
@@ -40,6 +41,7 @@ from solocrm_tui.text.figures import day, due, money
 from solocrm_tui.text.visible import visible
 from solocrm_tui.widgets.cells import cell, cells
 from solocrm_tui.widgets.profile_card import ProfileCard
+from solocrm_tui.widgets.row_table import cursor_kept
 from solocrm_tui.widgets.tab_bar import TabBar
 from solocrm_tui.widgets.timeline import Timeline
 
@@ -103,6 +105,7 @@ class CustomerScreen(CRMScreen):
         self._preloaded = detail
         self._focus = focus
         self.older_cursor = None
+        self.table_tab: str | None = None  # whose rows the tab table holds
         self.tab_rows: dict[str, list[tuple]] = {key: [] for key in TABS}
         self.tab_ids: dict[str, list[int]] = {key: [] for key in TABS}
         self.due_at: dict[int, datetime] = {}
@@ -209,8 +212,15 @@ class CustomerScreen(CRMScreen):
         content.visible_content.focus()
 
     def fill_table(self, key: str) -> None:
+        """The table shows one tab's rows; refilled with the same tab's (data changed), the
+        cursor stays on its row (see cursor_kept), and on another tab's it starts at the top."""
         table = self.query_one("#tab-table", DataTable)
-        table.clear(columns=True)
+        same_tab, self.table_tab = self.table_tab == key, key
+        with cursor_kept(table) if same_tab else nullcontext():
+            table.clear(columns=True)
+            self.add_rows(table, key)
+
+    def add_rows(self, table: DataTable, key: str) -> None:
         stacked = key in STACKED and self.query_one("#tab-content").size.width < STACKED_BELOW
         table.add_columns(*((STACKED[key],) if stacked else TABS[key]))
         for row_id, row in zip(self.tab_ids[key], self.tab_rows[key], strict=True):

@@ -71,6 +71,7 @@ class CustomersScreen(CustomerListActions, CRMScreen):
         Binding("s", "cycle_sort", "Sort", id="customers.sort"),
         Binding("S", "reverse_sort", "Reverse", show=False, id="customers.reverse"),
     ]
+    READ_ON_RETURN = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -195,10 +196,6 @@ class CustomersScreen(CustomerListActions, CRMScreen):
 
     def reload(self) -> None:
         self.load(keep_rows=self.query_one(CustomerTable).row_count)
-
-    def on_screen_resume(self) -> None:
-        if self.is_mounted and self.query_one(CustomerTable).row_count:
-            self.reload()
 
     # actions -------------------------------------------------------------------------
 

@@ -57,6 +57,7 @@ class PipelineScreen(CRMScreen):
         Binding("r", "toggle_recent", "Won/lost", id="pipeline.recent"),
         Binding("o", "reopen", "Reopen", id="pipeline.reopen"),
     ]
+    READ_ON_RETURN = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -89,10 +90,6 @@ class PipelineScreen(CRMScreen):
     def no_open_deals(self) -> bool:
         """The board has been read and holds no open deal."""
         return self.board is not None and not any(column.cards for column in self.board.columns)
-
-    def on_screen_resume(self) -> None:
-        if self.board is not None:
-            self.load()
 
     def reload(self) -> None:
         self.load()

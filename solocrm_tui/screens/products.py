@@ -65,6 +65,7 @@ class ProductsScreen(ImportsCSV, CRMScreen):
         Binding("d", "delete", "Delete", id="products.delete"),
         Binding("i", "import_products", "Import CSV", id="products.import"),
     ]
+    READ_ON_RETURN = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -88,10 +89,6 @@ class ProductsScreen(ImportsCSV, CRMScreen):
 
     def reload(self) -> None:
         self.load(max(PAGE, len(self.shown)))
-
-    def on_screen_resume(self) -> None:
-        if self.is_mounted:
-            self.reload()
 
     # loading -------------------------------------------------------------------------
 

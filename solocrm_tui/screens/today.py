@@ -30,6 +30,7 @@ from solocrm_tui.screens.csv_import import ImportsCSV
 from solocrm_tui.text.figures import count, day, due
 from solocrm_tui.widgets.cells import cell
 from solocrm_tui.widgets.fitted_table import Col, FittedTable
+from solocrm_tui.widgets.row_table import cursor_kept
 
 # "Why" is what the owner reads: it takes the room left, at least 40 cells. At 80 columns
 # the urgency figure goes (the rows are ranked by it) and the name narrows.
@@ -103,6 +104,7 @@ class TodayScreen(ImportsCSV, CRMScreen):
         Binding("i", "import_customers", "Import CSV", id="today.import_customers"),
         Binding("t", "load_demo", "Try the demo", id="today.load_demo"),
     ]
+    READ_ON_RETURN = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -131,13 +133,6 @@ class TodayScreen(ImportsCSV, CRMScreen):
     def reload(self) -> None:
         self.load()
 
-    def on_screen_resume(self) -> None:
-        """Coming back from another screen: reload. Not on the first resume, which follows
-        on_mount's load at once; two loads at start-up ran side by side and each took twice
-        as long (one GIL), so the queue of a 100k book appeared after 2.9 s instead of 1.2 s."""
-        if self.shown_once:
-            self.load()
-
     def load(self) -> None:
         now, settings = self.app.now(), self.app.config.today
         work.load(self, lambda: (queue.todays_queue(now, settings), book_is_empty()),
@@ -151,7 +146,12 @@ class TodayScreen(ImportsCSV, CRMScreen):
         self.items = items
         self.shown_once = True
         self.marked &= {item_key(i) for i in items}
-        table.clear()
+        with cursor_kept(table, lambda: next((i for i, item in enumerate(items) if item_key(item) == keep), None)):
+            table.clear()
+            self.add_rows(table, items)
+        self.query_one("#today-summary", Static).update(self.summary(items))
+
+    def add_rows(self, table: DataTable, items: list[QueueItem]) -> None:
         for index, item in enumerate(items):
             why = "; ".join(item.reasons)
             title = f"{item.title} — {why}" if item.kind == "followup" else why
@@ -159,9 +159,6 @@ class TodayScreen(ImportsCSV, CRMScreen):
                           cell(f"{item.urgency:4.1f}", justify="right"), KIND_LABEL.get(item.kind, item.kind),
                           cell(_who(item), overflow="ellipsis", no_wrap=True),
                           cell(title, overflow="ellipsis", no_wrap=True), key=str(index))
-            if item_key(item) == keep:
-                table.move_cursor(row=index, animate=False)
-        self.query_one("#today-summary", Static).update(self.summary(items))
 
     def show_first_steps(self, empty_book: bool) -> None:
         """The first steps instead of the queue while the book is empty (no customer and

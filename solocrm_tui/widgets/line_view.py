@@ -63,9 +63,13 @@ class LineView(ScrollView):
         """Drop anything cached for the old width or theme (subclasses that cache)."""
 
     def relayout(self) -> None:
-        """Rebuild the lines; before the view has a size this waits for the first resize."""
+        """Rebuild the lines; without a size (before the first layout, or hidden, as the
+        customer's timeline is while another tab shows) this waits for the next one. The
+        width laid out for is forgotten then: a timeline changed while hidden came back at
+        its old width and kept the old lines (an undone note still showed)."""
         width = self.content_width
         if width <= 0:
+            self._laid_out_width = 0
             return
         if width != self._laid_out_width:
             self.forget_rendering()

@@ -17,6 +17,7 @@ from textual.worker import WorkerCancelled
 
 from solocrm_tui.cli import make_app as build_app
 from solocrm_tui.config import Config
+from solocrm_tui.screens.customer import CustomerScreen
 
 DEADLINE = 60.0  # seconds; only reached when something is broken
 
@@ -92,3 +93,12 @@ def make_app(db_path, clock):
         return build_app(db_path, config or Config(), clock=clock, jobs=with_jobs, start_mode=start_mode)
 
     return build
+
+
+async def open_first_customer(pilot):
+    """Enter on the customer list's first row: its customer screen, once loaded."""
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CustomerScreen)
+    return pilot.app.screen

@@ -12,8 +12,10 @@ from solocrm_tui.core.contacts.customers import create_customer, get_customer
 from solocrm_tui.core.sales import deal_lines, deals, products
 from solocrm_tui.modals.prompt import Prompt
 from solocrm_tui.screens.customer import CustomerScreen
+from solocrm_tui.widgets.profile_card import ProfileCard
+from solocrm_tui.widgets.tab_bar import TabBar
 
-from .conftest import settle
+from .conftest import open_first_customer, settle
 
 SIZE = (120, 35)
 
@@ -69,3 +71,44 @@ async def test_w_on_a_deal_worth_nothing_asks_for_the_amount(db_path, now, make_
         await pilot.press(*"1200", "enter")
         await settle(pilot)
         assert get_customer(customer).revenue == Decimal("1200.00")
+
+
+def card_lines(screen) -> list[str]:
+    return [line.strip() for line in screen.query_one(ProfileCard).text.splitlines()]
+
+
+async def test_a_win_on_the_pipeline_shows_on_the_customer_left_open(cafe, make_app):
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first_customer(pilot)
+        assert "open deals   1" in card_lines(screen)
+        assert screen.query_one(TabBar).labels["orders"] == "Orders (0)"
+
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("l", "l", "l", "w")  # negotiation: Café refit
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+
+        assert app.screen is screen
+        assert "revenue      2,700 (1 order)" in card_lines(screen)
+        assert not any(line.startswith("open deals") for line in card_lines(screen))
+        assert screen.query_one(TabBar).labels["orders"] == "Orders (1)"
+
+
+async def test_switching_screens_with_nothing_changed_does_not_read_the_customer_again(cafe, make_app,
+                                                                                       monkeypatch):
+    from solocrm_tui.screens import customer as customer_screen
+
+    app = make_app("customers")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first_customer(pilot)
+        reads = []
+        real = customer_screen.read_detail
+        monkeypatch.setattr(customer_screen, "read_detail", lambda *a: reads.append(a) or real(*a))
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        assert app.screen is screen and reads == []
