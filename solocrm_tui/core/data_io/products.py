@@ -9,7 +9,7 @@ when the file's differs only in case (a shop's export lowercasing "Grinder EK43"
 rename); a real rename is applied and counted.
 
 Shopify writes one row per variant and per extra image, all under the product's Handle,
-with the Title on the first row only: a variant row takes its handle's title, and when
+with the Title and Status on the first row only: a variant row takes its handle's, and when
 the handle has several variants each is named "Title — 1kg / Filter" from its option
 values ("Default Title" means no variants). A row with neither name, SKU, price nor
 option is an image row: skipped, and counted in the report.
@@ -61,7 +61,7 @@ def prepare(records: Iterable[tuple[int, list[str]]], cmap: ColumnMap, issues) -
     """(line, (name, sku, price cents, cost cents, active)) for every good row, in file order."""
     cell, out, skus = cmap.cell, [], {}
     records = list(records)
-    titles, variants = _handles(records, cmap)
+    titles, statuses, variants = _handles(records, cmap)
     for line, cells in records:
         name, sku = short(cell(cells, "name"), "product name"), short(cell(cells, "sku"), "SKU") or None
         price, handle, options = cell(cells, "price"), cell(cells, "handle"), _options(cells, cmap)
@@ -76,7 +76,8 @@ def prepare(records: Iterable[tuple[int, list[str]]], cmap: ColumnMap, issues) -
             if variants[handle] > 1 and options:
                 name = short(f"{name} — {' / '.join(options)}", "product name")
             values = (name, sku, _amount(price, "price", cmap.decimal.get("price")),
-                      _amount(cell(cells, "cost"), "cost", cmap.decimal.get("cost")), active(cell(cells, "active")))
+                      _amount(cell(cells, "cost"), "cost", cmap.decimal.get("cost")),
+                      active(cell(cells, "active") or statuses.get(handle, "")))
             if sku and sku.casefold() in skus:
                 raise ValidationError(f'SKU "{sku}" is already on line {skus[sku.casefold()]}')
         except ValidationError as exc:
@@ -94,19 +95,23 @@ def _options(cells: list[str], cmap: ColumnMap) -> list[str]:
     return [] if values == [DEFAULT_TITLE] else values
 
 
-def _handles(records: list[tuple[int, list[str]]], cmap: ColumnMap) -> tuple[dict[str, str], Counter[str]]:
-    """Per Shopify handle, its first row's title (the later variant rows leave it blank) and
-    how many variants it has (rows with a SKU, price or option: the others are its images)."""
+def _handles(records: list[tuple[int, list[str]]],
+             cmap: ColumnMap) -> tuple[dict[str, str], dict[str, str], Counter[str]]:
+    """Per Shopify handle, its first row's title and status (the later variant rows leave
+    them blank) and how many variants it has (rows with a SKU, price or option: the others
+    are its images)."""
     titles: dict[str, str] = {}
+    statuses: dict[str, str] = {}
     variants: Counter[str] = Counter()
     for _line, cells in records:
         handle = cmap.cell(cells, "handle")
         if not handle:
             continue
         titles.setdefault(handle, cmap.cell(cells, "name"))
+        statuses.setdefault(handle, cmap.cell(cells, "active"))
         if cmap.cell(cells, "sku") or cmap.cell(cells, "price") or _options(cells, cmap):
             variants[handle] += 1
-    return titles, variants
+    return titles, statuses, variants
 
 
 def plan(prepared: list[tuple[int, tuple]], issues) -> tuple[list[tuple], list[tuple[int, tuple, dict]], int, int]:

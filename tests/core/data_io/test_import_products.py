@@ -97,6 +97,17 @@ def test_shopify_products_export_names_variants_and_counts_image_rows(core_db, t
     assert "left out: 3 image rows (Shopify writes a row per extra image)" in report.lines()
 
 
+def test_a_shopify_variant_row_takes_its_products_status(core_db, tmp_path, t0):
+    """Shopify writes Status on a product's first row only: a draft product's later variants
+    are drafts too, not products on sale."""
+    path = write(tmp_path, "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price,Cost per item,Status\n"
+                           "cap,Cap,Size,S,CAP-S,12.99,5,draft\n"
+                           "cap,,,M,CAP-M,12.99,5,\n")
+    import_file("products", path, t0)
+    assert catalogue() == {"Cap — S": ("CAP-S", Decimal("12.99"), Decimal("5.00"), False),
+                           "Cap — M": ("CAP-M", Decimal("12.99"), Decimal("5.00"), False)}
+
+
 def test_unread_columns_are_named_with_the_map_hint(core_db, tmp_path, t0):
     path = write(tmp_path, "name;Prijs;Kostprijs\nGrinder EK43;1350;900\n")
     report = import_file("products", path, t0)
