@@ -93,12 +93,16 @@ class Sheet:
         return [part for part in (self.owner.name, *self.owner.address, contact, vat) if part]
 
 
-def next_number(year: int) -> str:
-    """The next free number of `year`: one past the highest, gaps left as they are."""
+def next_number(year: int, folder: Path) -> str:
+    """The next free number of `year`: one past the highest stored or written to `folder`,
+    gaps left as they are. An undone quote's files stay (it may have been sent), so its
+    number is never given to another quote, whose files would replace it."""
     prefix = f"Q-{year}-"
     highest = (QuoteModel.select(fn.MAX(Cast(fn.SUBSTR(QuoteModel.number, len(prefix) + 1), "INTEGER")))
-               .where(QuoteModel.number.startswith(prefix)).scalar())
-    return f"{prefix}{(highest or 0) + 1:04d}"
+               .where(QuoteModel.number.startswith(prefix)).scalar()) or 0
+    written = [int(found[1]) for path in folder.glob(f"{prefix}*")
+               if (found := re.fullmatch(rf"{re.escape(prefix)}(\d+)\.(?:pdf|md)", path.name))]
+    return f"{prefix}{max([highest, *written]) + 1:04d}"
 
 
 def quote_deal(deal_id: int, now: datetime, owner: Owner, folder: Path, *, config_file: Path | None = None) -> Quote:
@@ -110,7 +114,7 @@ def quote_deal(deal_id: int, now: datetime, owner: Owner, folder: Path, *, confi
 
     The files are written inside the transaction, so a quote whose PDF could not be
     written is not stored either. Undoing the quote removes its row; the files stay, as
-    a sent document does (the number is then free, and its next quote overwrites them)."""
+    a sent document does, and so does its number (see next_number)."""
     deal = deals.get_deal(deal_id)
     if deal.stage not in OPEN_DEAL_STAGES:
         raise ValidationError(f"deal #{deal.id} “{deal.title}” is {deal.stage}: quotes are for open deals; "
@@ -126,7 +130,7 @@ def quote_deal(deal_id: int, now: datetime, owner: Owner, folder: Path, *, confi
     valid_until = now.date() + timedelta(days=owner.quote_valid_days)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     for _ in range(NUMBER_TRIES):
-        number = next_number(now.year)
+        number = next_number(now.year, folder)
         sheet = Sheet(number, owner, tuple(p for p in (customer.name, customer.company, customer.email) if p),
                       deal.title, tuple(lines), deal.currency, now.date(), valid_until)
         markdown = render_markdown(sheet)

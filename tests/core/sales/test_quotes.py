@@ -101,7 +101,7 @@ def test_a_number_taken_meanwhile_is_retried_with_the_next(refit, t0, tmp_path, 
     Quote.insert(number="Q-2026-0001", customer=1, created_at=t0, currency="EUR", total_cents=1,
                  markdown="").execute()
     real, stale = quotes.next_number, iter(["Q-2026-0001"])
-    monkeypatch.setattr(quotes, "next_number", lambda year: next(stale, None) or real(year))
+    monkeypatch.setattr(quotes, "next_number", lambda year, folder: next(stale, None) or real(year, folder))
     assert quotes.quote_deal(refit, t0, OWNER, tmp_path).number == "Q-2026-0002"
 
 
@@ -112,7 +112,10 @@ def test_quote_in_the_composer_and_undo_removes_the_row_not_the_file(refit, t0, 
     assert outcome.message == f"✓ quote Q-2026-0001 for “Café refit”: 2,798.00 EUR → {tmp_path / 'Q-2026-0001.pdf'}"
     changes.undo(change, t0)
     assert Quote.select().count() == 0
-    assert (tmp_path / "Q-2026-0001.pdf").exists()  # a sent document stays; the number is free again
+    sent = (tmp_path / "Q-2026-0001.pdf").read_bytes()  # a sent document stays ...
+    again, _ = changes.record(lambda: execute.execute(grammar.parse("/quote", t0), ctx), "/quote")
+    assert "Q-2026-0002" in again.message  # ... and keeps its number: the next quote is not written over it
+    assert (tmp_path / "Q-2026-0001.pdf").read_bytes() == sent
 
 
 @pytest.mark.parametrize("stage, reason", [("won", None), ("lost", "price")])
