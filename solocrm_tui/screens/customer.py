@@ -37,7 +37,7 @@ from solocrm_tui.core.sales import deals, margin, orders
 from solocrm_tui.core.service import tickets
 from solocrm_tui.core.storage.records import FollowUp
 from solocrm_tui.screens.base import CRMScreen
-from solocrm_tui.text.figures import day, due, money
+from solocrm_tui.text.figures import day, due, money, shorten
 from solocrm_tui.text.visible import visible
 from solocrm_tui.widgets.cells import cell, cells
 from solocrm_tui.widgets.profile_card import ProfileCard
@@ -221,26 +221,31 @@ class CustomerScreen(CRMScreen):
             self.add_rows(table, key)
 
     def add_rows(self, table: DataTable, key: str) -> None:
-        stacked = key in STACKED and self.query_one("#tab-content").size.width < STACKED_BELOW
+        width = self.query_one("#tab-content").size.width
+        stacked = key in STACKED and width < STACKED_BELOW
         table.add_columns(*((STACKED[key],) if stacked else TABS[key]))
         for row_id, row in zip(self.tab_ids[key], self.tab_rows[key], strict=True):
             shown, lines = cells(*row), self.order_lines.get(row_id, []) if key == "orders" else []
             if key == "deals":
                 lines = self.deal_lines.get(row_id, [])
-            if stacked:  # the figures first, then the text, then the lines
-                margin = self.order_margins.get(row_id, "")
-                margin = margin if margin in ("", COST_UNKNOWN) else f"margin {margin}"
-                head = row[:2] + (margin,) if key == "orders" else row[1:]
-                text = row[2] if key == "orders" else row[0]
-                figures = " · ".join(str(value) for value in head if value)
-                shown = [Text("\n").join([cell(text), cell(figures)] if key == "deals" else [cell(figures), cell(text)])]
-                table.add_row(Text("\n").join([*shown, *cells(*lines)]), key=str(row_id), height=2 + len(lines))
+            if stacked:
+                table.add_row(self._stacked(key, row_id, row, lines, width - 2), key=str(row_id), height=2 + len(lines))
                 continue
             if key == "orders":  # its margin before the text, and each line of it under the text
                 shown = [*shown[:2], cell(self.order_margins[row_id]), Text("\n").join([shown[2], *cells(*lines)])]
             elif key == "deals":  # each line under the title
                 shown = [Text("\n").join([shown[0], *cells(*lines)]), *shown[1:]]
             table.add_row(*shown, key=str(row_id), height=1 + len(lines))
+
+    def _stacked(self, key: str, row_id: int, row: tuple, lines: list[str], width: int) -> Text:
+        """An order as its figures, then its text, then its lines; a deal as its title, then
+        its figures, then its lines: each line cut with an ellipsis to the tab's width."""
+        margin = self.order_margins.get(row_id, "")
+        margin = margin if margin in ("", COST_UNKNOWN) else f"margin {margin}"
+        figures = " · ".join(str(value) for value in (row[:2] + (margin,) if key == "orders" else row[1:]) if value)
+        text = str(row[2] if key == "orders" else row[0])
+        parts = [text, figures] if key == "deals" else [figures, text]
+        return Text("\n").join(cells(*(shorten(part, width) for part in (*parts, *lines))))
 
     def on_resize(self) -> None:
         """A narrower or wider terminal may switch an order or a deal between one stacked cell

@@ -244,7 +244,7 @@ async def test_undo_an_order_restores_the_revenue(make_app, people):
         ok(await send(pilot, "/buy 50.25 extra"))
         assert customers.get_customer(alice.id).revenue == Decimal("150.25")
         text, kind = await send(pilot, "/undo")
-        assert text == "↶ undid order 50.25" and kind == "answer"
+        assert text == "↶ undid order of 50.25 EUR" and kind == "answer"  # money as the answer wrote it
         record = customers.get_customer(alice.id)
         assert (record.revenue, record.order_count) == (Decimal("100.00"), 1)
         assert db_state() == before

@@ -46,6 +46,7 @@ async def test_at_80_columns_each_order_and_deal_is_one_readable_cell(make_app, 
     ann = customers.create_customer(now, name="Ann Lee")
     orders.add_order(ann.id, None, now - timedelta(days=2), lines=[
         Line("Grinder EK43", 2, Decimal("1350.00"), Decimal("900.00"), "EK43")])
+    deals.create_deal(ann.id, "Café refit and a second espresso bar on the first floor", "90", now - timedelta(days=1))
     deal = deals.create_deal(ann.id, "Café refit", "0", now)
     deal_lines.add_lines(deal.id, [Line("Grinder EK43", 1, Decimal("1350.00"))], now)
     app = make_app("customers")
@@ -63,3 +64,6 @@ async def test_at_80_columns_each_order_and_deal_is_one_readable_cell(make_app, 
         await settle(pilot)
         assert [str(column.label) for column in table.columns.values()] == ["Deal"]
         assert str(table.get_row_at(0)[0]) == "Café refit\nlead · 1,350.00 EUR · 10%\n  1× Grinder EK43 · 1,350.00"
+        width = app.screen.query_one("#tab-content").size.width - 2
+        long_title = str(table.get_row_at(1)[0]).split("\n")[0]  # cut where it is cut, and saying so
+        assert long_title.endswith("…") and len(long_title) == width

@@ -107,7 +107,7 @@ def _buy(cmd, cid, name, ctx):
     lifecycle.restage(ctx.now, ctx.rules, [cid])
     what = f": {o.description}" if lines else ""
     return Outcome(f"✓ order of {format_money(o.amount, cents=True, currency=o.currency)} recorded for {name}{what}"
-                   + _quantity_hint(cmd), cid, f"order {o.amount}")
+                   + _quantity_hint(cmd), cid, f"order of {format_money(o.amount, cents=True, currency=o.currency)}")
 
 
 def _quantity_hint(cmd: c.Buy) -> str:
