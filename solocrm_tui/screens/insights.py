@@ -262,10 +262,11 @@ class InsightsScreen(CRMScreen):
 
     @on(TabbedContent.TabActivated)
     def tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        """Keys of a tab's panel (close ticket, new campaign) need focus inside it."""
-        tables = event.pane.query(DataTable)
-        if tables:
-            tables.first().focus()
+        """Keys of a tab's panel (close ticket, new campaign) need focus inside it; a panel
+        of text and charts (Overview, Models) takes ↑↓, PgUp/PgDn, Home and End to scroll."""
+        found = event.pane.query(DataTable) or event.pane.query(VerticalScroll)
+        if found:
+            found.first().focus()
 
     def action_refit(self) -> None:
         if self.refitting:

@@ -65,6 +65,10 @@ async def test_insights_overview_lists_the_products_bought_together(make_app, db
         assert [line.split() for line in str(panel.content).splitlines()] == [
             ["Espresso", "beans", "1kg", "→", "Grinder", "EK43", "3", "customers", "100%", "lift", "2.0"],
             ["Grinder", "EK43", "→", "Espresso", "beans", "1kg", "3", "customers", "75%", "lift", "2.0"]]
+        assert panel.region.y >= 35 - 4  # below the charts, under the composer: out of sight ...
+        await pilot.press("end")  # ... until the keys scroll the overview to it
+        await settle(pilot)
+        assert 0 < panel.region.y < 35 - 4
 
 
 async def test_today_suggests_the_product_and_d_dismisses_it(make_app, db_path, now):
