@@ -42,6 +42,12 @@ class Prompt(ModalScreen[str | None]):
         yield CRMFooter(compact=True)
 
     def action_answer(self) -> None:
+        """A priority binding runs as the key arrives, while keys typed just before it may
+        still wait in the Input's queue (a burst from tmux, or one SSH packet): the answer is
+        read after them."""
+        self.query_one("#prompt-input", Input).call_later(self._answer)
+
+    def _answer(self) -> None:
         text = self.query_one("#prompt-input", Input).value.strip()
         if not text:
             if self.empty:

@@ -50,7 +50,9 @@ class ComposerInput(Input):
     ]
 
     def action_complete(self) -> None:
-        self.parent.complete(self.value)  # type: ignore[union-attr]
+        """Tab is a priority binding (it would move focus otherwise), so it runs as it arrives:
+        what was typed just before it, in the same burst, is read once the field has it."""
+        self.call_later(lambda: self.parent.complete(self.value))  # type: ignore[union-attr]
 
     def action_history(self, step: int) -> None:
         self.parent.step_history(step)  # type: ignore[union-attr]
