@@ -300,7 +300,7 @@ async def test_undo_list_names_what_can_be_undone_newest_first(make_app, ann):
         await type_line(pilot, "first note")
         await type_line(pilot, "/buy 12 beans")
         await type_line(pilot, "/undo list")
-        assert log_lines(app)[-3:] == ["ctrl+z or /undo takes back, newest first (2):", "  order 12.00",
+        assert log_lines(app)[-3:] == ["ctrl+z or /undo takes back, newest first (2):", "  order of 12.00 EUR",
                                        "  note for Ann Archer"]
         assert len(orders.list_orders(ann.id)) == 1  # listing undid nothing
 
