@@ -17,6 +17,16 @@ from solocrm_tui.screens.customer import CustomerScreen
 from .conftest import settle, wait_until
 
 
+async def orders_tab(app, pilot) -> DataTable:
+    """The first customer's Orders tab, opened from the list as the owner does."""
+    await settle(pilot)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, CustomerScreen), "the customer")
+    await pilot.press("right_square_bracket")
+    await settle(pilot)
+    return app.screen.query_one("#tab-table", DataTable)
+
+
 async def test_orders_tab_shows_lines_and_margin(make_app, now):
     ann = customers.create_customer(now, name="Ann [b]Lee[/b]")
     orders.add_order(ann.id, None, now - timedelta(days=2), lines=[
@@ -25,12 +35,7 @@ async def test_orders_tab_shows_lines_and_margin(make_app, now):
     orders.add_order(ann.id, "40", now - timedelta(days=9), description="[red]gift[/red] card")
     app = make_app("customers")
     async with app.run_test(size=(120, 35)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, CustomerScreen), "the customer")
-        await pilot.press("right_square_bracket")
-        await settle(pilot)
-        table = app.screen.query_one("#tab-table", DataTable)
+        table = await orders_tab(app, pilot)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert [row[1:] for row in rows] == [
             ["2,773.50 EUR", "946.50", "2× Grinder EK43, 3× Espresso beans 1kg\n  2× Grinder EK43 · 2,700.00\n"
@@ -51,12 +56,7 @@ async def test_at_80_columns_each_order_and_deal_is_one_readable_cell(make_app, 
     deal_lines.add_lines(deal.id, [Line("Grinder EK43", 1, Decimal("1350.00"))], now)
     app = make_app("customers")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, CustomerScreen), "the customer")
-        await pilot.press("right_square_bracket")
-        await settle(pilot)
-        table = app.screen.query_one("#tab-table", DataTable)
+        table = await orders_tab(app, pilot)
         assert [str(column.label) for column in table.columns.values()] == ["Order"]
         assert str(table.get_row_at(0)[0]) == ("Fri 20 Nov · 2,700.00 EUR · margin 900.00\n"
                                                "2× Grinder EK43\n  2× Grinder EK43 · 2,700.00")
