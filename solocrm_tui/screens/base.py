@@ -94,3 +94,8 @@ class CRMScreen(ReportWorkerErrors, Screen):
     def focused_customer_id(self) -> int | None:
         """The customer the composer acts on when no @name is given."""
         return None
+
+    def focused_deal_id(self) -> int | None:
+        """The deal selected here, which /won, /item, /quote and /reopen act on when it is the
+        customer's (else the deal last worked on)."""
+        return None

@@ -144,6 +144,13 @@ class CustomerScreen(CRMScreen):
     def focused_customer_id(self) -> int:
         return self.customer_id
 
+    def focused_deal_id(self) -> int | None:
+        """The Deals tab's highlighted row, while that tab shows."""
+        if self.active_tab != "deals" or not self.tab_ids["deals"]:
+            return None
+        table = self.query_one("#tab-table", DataTable)
+        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
     def reload(self) -> None:
         self.load()
 

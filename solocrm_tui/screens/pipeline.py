@@ -187,6 +187,13 @@ class PipelineScreen(CRMScreen):
             self.cannot(f"no deal in {OPEN_DEAL_STAGES[self.col]}")
         return card
 
+    def focused_deal_id(self) -> int | None:
+        if self.show_recent:
+            closed = self.recent_deal()
+            return closed.id if closed else None
+        card = self.selected()
+        return card.deal.id if card else None
+
     def focused_customer_id(self) -> int | None:
         if self.show_recent:
             closed = self.recent_deal()

@@ -137,7 +137,7 @@ class Composer(ReportWorkerErrors, Vertical):
     def __init__(self) -> None:
         super().__init__(id="composer")
         self._history_index: int | None = None
-        self.pending: deque[tuple[str, int | None]] = deque()
+        self.pending: deque[tuple[str, int | None, int | None]] = deque()
         self.busy = False
         self._still_saving: Timer | None = None
 
@@ -173,12 +173,12 @@ class Composer(ReportWorkerErrors, Vertical):
             return
         self._history_index = None
         self.app.session.remember(text)
-        self.run(text, self.screen.focused_customer_id())
+        self.run(text, self.screen.focused_customer_id(), self.screen.focused_deal_id())
 
-    def run(self, text: str, focus: int | None) -> None:
+    def run(self, text: str, focus: int | None, deal: int | None = None) -> None:
         """Queue one line; lines run strictly in order, one at a time, each answered once.
-        `focus` is the customer in focus when the line was typed."""
-        self.pending.append((text, focus))
+        `focus` is the customer in focus when the line was typed, `deal` the deal selected."""
+        self.pending.append((text, focus, deal))
         self._next()
 
     def undo(self) -> None:
@@ -189,7 +189,7 @@ class Composer(ReportWorkerErrors, Vertical):
         """Start queued lines until one needs a worker; lines answered on the spot (a typo,
         /undo list, nothing to undo) don't wait, and a long pasted block doesn't recurse."""
         while not self.busy and self.pending:
-            text, focus = self.pending.popleft()
+            text, focus, deal = self.pending.popleft()
             self.say(f"› {text}", "echo")
             now = self.app.now()
             try:
@@ -203,7 +203,7 @@ class Composer(ReportWorkerErrors, Vertical):
             self.busy = True
             ctx = execute.Context(now, focus, self.app.config.currency, self.app.config.lifecycle,
                                   self.app.config.owner, paths.quotes_dir(self.app.db_path),
-                                  paths.config_path())
+                                  paths.config_path(), deal)
             work.apply_change(self, lambda: execute.execute(command, ctx), what=_written, then=self._answered,
                               refused=lambda exc, typed=text: self._refused(typed, exc), toast_refusal=False,
                               undo_as=lambda outcome: outcome.undo_label, group="composer")

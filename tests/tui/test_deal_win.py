@@ -112,3 +112,19 @@ async def test_switching_screens_with_nothing_changed_does_not_read_the_customer
         await pilot.press("2")
         await settle(pilot)
         assert app.screen is screen and reads == []
+
+
+async def test_the_composer_acts_on_the_selected_card_not_the_deal_last_worked_on(cafe, make_app, now):
+    """Lucía has two deals in negotiation; the one made last is the one last worked on. With
+    the Café refit card selected, /won wins the Café refit."""
+    later = deals.create_deal(cafe["customer"], "Service plan", "480", now, stage="negotiation")
+    app = make_app("pipeline")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "l", "l")  # negotiation: Café refit first (the earlier expected close)
+        assert app.screen.focused_deal_id() == cafe["refit"]
+        await pilot.press("slash")
+        await settle(pilot)
+        await pilot.press(*"/won", "enter")
+        await settle(pilot)
+        assert (deals.get_deal(cafe["refit"]).stage, deals.get_deal(later.id).stage) == ("won", "negotiation")

@@ -33,6 +33,7 @@ from solocrm_tui.core.sales import (
     quotes,
 )
 from solocrm_tui.core.service import tickets
+from solocrm_tui.core.stages import OPEN_DEAL_STAGES
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class Context:
     owner: quotes.Owner = field(default_factory=quotes.Owner)  # [owner]: who quotes are from
     quotes_dir: Path | None = None  # where quotes are written (beside the database)
     config_file: Path | None = None  # where [owner] belongs, for a quote refused for want of it
+    # The deal selected where the line was typed (a Pipeline card, a Deals-tab row): the deal
+    # commands act on it when it is the customer's, not on the one last worked on.
+    focus_deal_id: int | None = None
 
 
 def resolve_customer(target: str | None, ctx: Context) -> tuple[int, str]:
@@ -128,7 +132,7 @@ def _deal(cmd, cid, name, ctx):
 
 
 def _items(cmd, cid, name, ctx):
-    deal = _open_deal(cid, name)
+    deal = _open_deal(cid, name, ctx)
     if cmd.remove is not None:
         before = deal_lines.deal_lines(deal.id)
         lines = deal_lines.remove_line(deal.id, cmd.remove, ctx.now)
@@ -143,8 +147,16 @@ def _items(cmd, cid, name, ctx):
                    cid, f"lines of {d.title}")
 
 
-def _open_deal(cid: int, name: str):
-    deal = deals.latest_open_deal(cid)
+def _focused(cid: int, ctx: Context, stages: tuple[str, ...]):
+    """The deal in focus, when it is this customer's and in one of `stages`."""
+    if ctx.focus_deal_id is None:
+        return None
+    deal = deals.deals_by_id([ctx.focus_deal_id])
+    return deal[0] if deal and deal[0].customer_id == cid and deal[0].stage in stages else None
+
+
+def _open_deal(cid: int, name: str, ctx: Context):
+    deal = _focused(cid, ctx, OPEN_DEAL_STAGES) or deals.latest_open_deal(cid)
     if deal is None:
         closed = deals.latest_closed_deal(cid)
         again = f", or /reopen “{closed.title}” ({closed.stage})" if closed is not None else ""
@@ -155,7 +167,7 @@ def _open_deal(cid: int, name: str):
 def _quote(cmd, cid, name, ctx):
     if ctx.quotes_dir is None:
         raise ValidationError("quotes cannot be written from here: no quotes folder")
-    deal = _open_deal(cid, name)
+    deal = _open_deal(cid, name, ctx)
     q = quotes.quote_deal(deal.id, ctx.now, ctx.owner, ctx.quotes_dir, config_file=ctx.config_file)
     return Outcome(f"✓ quote {q.number} for “{deal.title}”: {format_money(q.total, cents=True, currency=q.currency)}"
                    f" → {q.pdf_path}", cid, f"quote {q.number}")
@@ -163,7 +175,7 @@ def _quote(cmd, cid, name, ctx):
 
 def _stage(cmd, cid, name, ctx):
     stage = "won" if isinstance(cmd, c.Won) else "lost" if isinstance(cmd, c.Lost) else cmd.stage
-    before = _open_deal(cid, name)
+    before = _open_deal(cid, name, ctx)
     reason = cmd.reason if isinstance(cmd, c.Lost) else None
     if stage == "lost" and not reason:
         raise ValidationError("/stage lost needs a reason: use /lost REASON")
@@ -177,7 +189,7 @@ def _stage(cmd, cid, name, ctx):
 
 
 def _reopen(cmd, cid, name, ctx):
-    closed = deals.latest_closed_deal(cid)
+    closed = _focused(cid, ctx, ("won", "lost")) or deals.latest_closed_deal(cid)
     if closed is None:
         raise ValidationError(f"{name} has no won or lost deal to reopen")
     plan = deals.reopening(closed.id)

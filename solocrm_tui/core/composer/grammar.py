@@ -69,11 +69,15 @@ COMMANDS: dict[str, str] = {
     "/deal": "/deal [@who] AMOUNT TITLE — open a deal",
     "/item": "/item [@who] 2x PRODUCT[, 1x PRODUCT at PRICE …] | /item [@who] remove PRODUCT — add lines to the "
              "open deal, or take one off (its value is their sum)",
-    "/quote": "/quote [@who] — the open deal as a numbered quote (Markdown and PDF, in quotes/ beside the database)",
-    "/stage": "/stage [@who] STAGE — move the deal: lead, qualified, proposal, negotiation, won, lost",
-    "/won": "/won [@who] [AMOUNT] — mark the open deal won: its order is its lines, or its value, or AMOUNT",
+    "/quote": "/quote [@who] — the open deal (as for /stage, which deal) as a numbered quote (Markdown and PDF, "
+              "in quotes/ beside the database)",
+    "/stage": "/stage [@who] STAGE — move the deal (the one selected on the Pipeline or the Deals tab, else the one "
+              "last worked on): lead, qualified, proposal, negotiation, won, lost",
+    "/won": "/won [@who] [AMOUNT] — mark the open deal won (as for /stage, which deal): its order is its lines, "
+            "or its value, or AMOUNT",
     "/lost": "/lost [@who] REASON — mark the open deal lost",
-    "/reopen": "/reopen [@who] — the last won or lost deal back to the stage it closed from (a win's order is removed)",
+    "/reopen": "/reopen [@who] — the selected (or the last) won or lost deal back to the stage it closed from "
+               "(a win's order is removed)",
     "/ticket": "/ticket [@who] SUBJECT — open a support ticket",
     "/close": "/close [@who] [SCORE] — close the open ticket (satisfaction score 1-5)",
     "/responded": "/responded [@who] CAMPAIGN — record a response to a campaign",

@@ -131,3 +131,23 @@ def test_no_open_deal_names_the_closed_one_to_reopen(core_db, t0):
     with pytest.raises(ValidationError, match=r"Ann has no open deal: open one with /deal AMOUNT TITLE, "
                                               r"or /reopen “Café refit” \(won\)"):
         _run("/won", t0, focus=ann)
+
+
+def test_deal_commands_act_on_the_deal_in_focus_when_the_customer_has_several(catalogue, t0):
+    """On the Pipeline the selected card is in focus, on the customer's Deals tab the selected
+    row: /item, /quote and /won act on it rather than on the deal last worked on."""
+    from solocrm_tui.core.sales import deals
+
+    ann = customers.create_customer(t0, name="Ann").id
+    refit = deals.create_deal(ann, "Café refit", "0", t0)
+    deals.create_deal(ann, "Empty deal", "0", t0)  # created last: the one last worked on
+
+    def run(line: str):
+        command = grammar.parse(line, t0)
+        return changes.record(lambda: execute.execute(command, execute.Context(t0, ann, focus_deal_id=refit.id)),
+                              line)[0]
+
+    assert run("/item 2x ek43").message.startswith("✓ added 2× Grinder EK43 to “Café refit”")
+    assert run("/won").message.startswith("✓ deal “Café refit”: lead → won")
+    assert deals.get_deal(refit.id).stage == "won"
+    assert run("/reopen").message.startswith("✓ deal “Café refit” reopened")
