@@ -30,9 +30,11 @@ PREFETCH = 25
 EMPTY = "no products yet: n adds one, i imports a CSV"
 NO_ROW = "no product here: n adds one"
 # At 80 columns the SKU goes first: units sold and "no longer sold" say more about a product.
-COLUMNS = (Col("name", "Product", 24, narrow=18, flexible=True), Col("sku", "SKU", 10, narrow=8, drop=1, grow=24),
-           Col("price", "Price", 10, narrow=9), Col("cost", "Cost", 10, narrow=9, drop=2),
-           Col("margin", "Margin", 10, narrow=9), Col("sold", "Sold", 7, drop=3),
+# At 80 columns units sold and the SKU give way first: price, cost and margin are what a
+# catalogue is read for.
+COLUMNS = (Col("name", "Product", 24, narrow=18, flexible=True), Col("sku", "SKU", 10, narrow=8, drop=2, grow=24),
+           Col("price", "Price", 10, narrow=9), Col("cost", "Cost", 10, narrow=9, drop=3),
+           Col("margin", "Margin", 10, narrow=9), Col("sold", "Sold", 7, drop=1),
            Col("state", "Sold now?", 14, drop=4))
 
 
