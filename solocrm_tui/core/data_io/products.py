@@ -137,6 +137,8 @@ def plan(prepared: list[tuple[int, tuple]], issues) -> tuple[list[tuple], list[t
             name = old["name"]
         elif old is not None:
             renamed += 1
+        if old is not None and sku and old["sku"] and old["sku"].casefold() == sku.casefold():
+            sku = old["sku"]  # as for names: another export's case is not a change
         row = (name, sku if sku or old is None else old["sku"], price if price is not None or old is None
                else old["price_cents"], cost if cost is not None or old is None else old["cost_cents"],
                int(active_ if active_ is not None else (True if old is None else old["active"])))
