@@ -199,8 +199,13 @@ class ProductsScreen(ImportsCSV, CRMScreen):
                 work.apply_change(self, lambda: products.delete_product(product.id), what="products",
                                   done=f"deleted product {product.name}", undo_as=f"deleting product {product.name}")
 
-        self.app.push_screen(Confirm(f"Delete {product.name} from the catalogue? Orders that sold it keep their "
-                                     "lines with their own name and price."), answered)
+        def ask(deals: int) -> None:
+            offered = (f" It is on {count(deals, 'open deal')}, whose {'line keeps' if deals == 1 else 'lines keep'} "
+                       "it too." if deals else "")
+            self.app.push_screen(Confirm(f"Delete {product.name} from the catalogue? Orders that sold it keep their "
+                                         f"lines with their own name and price.{offered}"), answered)
+
+        work.load(self, lambda: products.open_deals_offering(product.id), ask, group="product-delete")
 
     def action_import_products(self) -> None:
         self.ask_for_csv("products", "Import products from which CSV file?", "~/products.csv (name, sku, price, cost)",

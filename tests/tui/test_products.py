@@ -137,3 +137,19 @@ async def test_an_import_that_reads_no_price_says_which_columns_it_did_not_read(
         await pilot.press("enter")
         await wait_until(pilot, lambda: any("added 1" in text for text in notes.texts()), "the import's toast")
         assert 'columns not read: Prijs, Kostprijs — map them with --map "Prijs=price"' in notes.texts()[-1]
+
+
+async def test_deleting_a_product_on_an_open_deal_says_so(make_app, now):
+    from solocrm_tui.core.contacts.customers import create_customer
+    from solocrm_tui.core.sales import deal_lines, deals
+
+    products.add_product("Grinder EK43", now, sku="EK43", price="1350")
+    ann = create_customer(now, name="Ann").id
+    refit = deals.create_deal(ann, "Café refit", "0", now)
+    deal_lines.add_lines(refit.id, products.resolve(products.parse_items("2x EK43")), now)
+    app = make_app("products")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: rows(app) == ["Grinder EK43"], "the catalogue")
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, Confirm), "the confirm")
+        assert "It is on 1 open deal, whose line keeps it too." in app.screen.question

@@ -19,7 +19,8 @@ from peewee import fn
 from solocrm_tui.core import validate
 from solocrm_tui.core.amounts import parse_amount
 from solocrm_tui.core.errors import NotFound, ValidationError
-from solocrm_tui.core.storage.models import OrderLine, database
+from solocrm_tui.core.stages import OPEN_DEAL_STAGES
+from solocrm_tui.core.storage.models import Deal, DealLine, OrderLine, database
 from solocrm_tui.core.storage.models import Product as P
 from solocrm_tui.core.storage.records import cents_to_decimal
 
@@ -177,6 +178,14 @@ def units_sold(product_ids: list[int]) -> dict[int, int]:
     query = (OrderLine.select(OrderLine.product, fn.SUM(OrderLine.quantity))
              .where(OrderLine.product.in_(product_ids)).group_by(OrderLine.product))
     return {pid: int(units) for pid, units in query.tuples()}
+
+
+def open_deals_offering(product_id: int) -> int:
+    """How many open deals list the product: deleting it leaves their lines as they are, and
+    the owner deciding to delete should know they exist."""
+    query = (DealLine.select(fn.COUNT(fn.DISTINCT(DealLine.deal))).join(Deal, on=(DealLine.deal == Deal.id))
+             .where((DealLine.product == product_id) & Deal.stage.in_(OPEN_DEAL_STAGES)))
+    return query.scalar() or 0
 
 
 def complete(prefix: str, limit: int = 8) -> list[Product]:
