@@ -238,7 +238,7 @@ def test_import_deals_from_a_hubspot_export_then_undo(capsys, db):
     assert code == 0 and f"undid import {batch}" in out
     assert count(db, "SELECT COUNT(*) FROM deal") == 0 and count(db, "SELECT COUNT(*) FROM deal_stage_change") == 0
     _, out, _ = run(capsys, "import", "--help")
-    assert "{customers,orders,interactions,deals,products}" in out and "Associated Contact" in out
+    assert "{customers,orders,interactions,deals,products,mail}" in out and "Associated Contact" in out
 
 
 def test_missing_file_does_not_create_a_database(capsys, db):

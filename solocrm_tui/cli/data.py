@@ -82,6 +82,12 @@ customer, a cell over 10,000 characters, ...) is listed with its line number and
 reason and left out, while the good rows ARE imported; the exit status is then 1.
 Fix the rows and import the whole file again: imported rows are matched and skipped.
 
+Mail (`solocrm import mail PATH`): an mbox file or a Maildir folder (cur/, new/, tmp/).
+Messages from and to known customers (From, To, Cc matched to their email or other
+emails) are logged on their timelines as emails, "in" when a customer wrote, "out" when
+the owner did, once per Message-ID: the same mailbox again logs nothing. The report
+names addresses nobody known has and each message it could not read.
+
 Safety: each import is one batch that `solocrm import --undo BATCH` reverses, written
 in short steps so other instances keep working; Ctrl-C or an error takes it all back,
 and an import killed outright is taken back by the next import or `solocrm doctor`."""
@@ -94,11 +100,12 @@ def _import_help() -> str:
 
 
 def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    imp = command("import", "import customers, orders, interactions, deals or products from a CSV file (undoable)")
+    imp = command("import", "import customers, orders, interactions, deals or products from a CSV file, or mail "
+                  "from a mailbox (undoable)")
     imp.formatter_class, imp.epilog = argparse.RawDescriptionHelpFormatter, _import_help()
-    imp.add_argument("kind", nargs="?", choices=("customers", "orders", "interactions", "deals", "products"),
+    imp.add_argument("kind", nargs="?", choices=("customers", "orders", "interactions", "deals", "products", "mail"),
                      help="what the file holds")
-    imp.add_argument("file", nargs="?", metavar="FILE", help="the CSV file")
+    imp.add_argument("file", nargs="?", metavar="FILE", help="the CSV file (for mail: an mbox file or a Maildir folder)")
     imp.add_argument("--map", action="append", metavar="COLUMN=FIELD", help="read COLUMN as FIELD (repeatable)")
     imp.add_argument("--preset", metavar="NAME", help="read the file as this tool's export (or none); see below")
     imp.add_argument("--dates", choices=("dmy", "mdy"), help="read numeric dates day-first (dmy) or month-first (mdy)")
@@ -171,6 +178,8 @@ def cmd_import(args, now: datetime) -> int:
         return 0
     if not args.kind or not args.file:
         raise ValidationError("say what to import and from which file, e.g. `solocrm import customers people.csv`")
+    if args.kind == "mail":
+        return _import_mail(args, now)
     check_file(args.file)
     if args.encoding:
         check_encoding(args.encoding)
@@ -178,6 +187,18 @@ def cmd_import(args, now: datetime) -> int:
     report = import_file(args.kind, args.file, now, mapping=args.map, dry_run=args.dry_run,
                          create_missing=args.create_missing, currency=currency, rules=rules, preset=args.preset,
                          dates=args.dates, decimal=args.decimal, encoding=args.encoding)
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
+
+
+def _import_mail(args, now: datetime) -> int:
+    from solocrm_tui.core.data_io.mailboxes import import_mail
+
+    if args.map or args.preset or args.dates or args.decimal or args.encoding or args.create_missing:
+        raise ValidationError("import mail takes only the mailbox and --dry-run: customers are matched by "
+                              "their email addresses")
+    open_db(args, create=True)
+    report = import_mail(args.file, now, dry_run=args.dry_run)
     print("\n".join(report.lines()))
     return 0 if report.ok else 1
 

@@ -117,6 +117,15 @@ class Resolver:
                 self.pending_keys[(short_name, key)] = temp
         return temp
 
+    def with_email(self, address: str) -> int | None:
+        """The existing customer an address belongs to (their own email first, then one an
+        earlier import kept as another email), or None for an address nobody has."""
+        try:
+            key = validate.email(address or None)[1]
+        except ValidationError:
+            return None
+        return self.emails.get(key) if key else None
+
     def _someone_else(self, cid: int, ext: str | None, email_norm: str | None) -> bool:
         """True when the customer a phone found has another external id or email than the
         row: someone sharing the phone, as `customers.match` decides for customer rows."""

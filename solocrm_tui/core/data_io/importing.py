@@ -177,13 +177,17 @@ class ImportReport:
                     if self.inserted or self.updated else "the other rows needed no change")
             out.append(f"{self.rejected:,} row{'s were' if self.rejected != 1 else ' was'} rejected (listed above); "
                        f"{rest}. Fix them and import the file again: rows already imported are matched and skipped.")
-        if self.dry_run:
-            out.append("dry run: nothing was changed")
-        elif self.batch_id:
-            out.append(f"batch {self.batch_id} (undo with: solocrm import --undo {self.batch_id})")
-        else:
-            out.append("nothing changed, so no batch was recorded")
+        out.append(outcome(self.dry_run, self.batch_id))
         return out
+
+
+def outcome(dry_run: bool, batch_id: str | None) -> str:
+    """An import report's last line: how to take the import back, or why there is nothing to."""
+    if dry_run:
+        return "dry run: nothing was changed"
+    if batch_id:
+        return f"batch {batch_id} (undo with: solocrm import --undo {batch_id})"
+    return "nothing changed, so no batch was recorded"
 
 
 def import_file(kind: str, path: Path | str, now: datetime, *, mapping: list[str] | dict[str, str] | None = None,

@@ -195,6 +195,7 @@ class Interaction(BaseModel):
     occurred_at = DateTimeField()
     deal_id = IntegerField(null=True)
     batch_id = CharField(null=True, index=True)
+    message_id = CharField(null=True, unique=True)  # an email's Message-ID (migration 0012): logged once
 
     class Meta:
         indexes = ((("customer", "occurred_at", "id"), False),)
