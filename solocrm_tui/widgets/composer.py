@@ -268,7 +268,11 @@ class Composer(ReportWorkerErrors, Vertical):
 
     def _write(self, draft) -> None:
         """The editor runs on the UI thread, the app suspended; the send is the next line
-        in the queue (this one's worker is still finishing), so nothing typed overtakes it."""
+        in the queue (this one's worker is still finishing), so nothing typed overtakes it.
+        The time in the editor is the owner's, not a wait for the database: no "still saving"."""
+        if self._still_saving is not None:
+            self._still_saving.stop()
+            self._still_saving = None
         try:
             written = editor.write_email(self.app, draft)
         except CRMError as exc:
