@@ -197,5 +197,5 @@ class ShowLog:
 
 Command = (
     Note | LogInteraction | WriteEmail | SendEmail | ShowTemplate | NewFollowUp | Buy | NewDeal | DealItems | QuoteDeal | MoveStage | Won | Lost | OpenTicket
-    | CloseTicket | Responded | Tag | Untag | Unarchive | KeepInTouch | AddCustomer | Find | Go | Undo | Help | ShowLog
+    | Reopen | CloseTicket | Responded | Tag | Untag | Unarchive | KeepInTouch | AddCustomer | Find | Go | Undo | Help | ShowLog
 )
