@@ -21,6 +21,7 @@ from solocrm_tui.core import validate
 from solocrm_tui.core.analytics.runs import Settings as Analytics
 from solocrm_tui.core.contacts.lifecycle import Rules as Lifecycle
 from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.mail.settings import SECURITY, MailSettings
 from solocrm_tui.core.sales.quotes import Owner
 from solocrm_tui.core.stages import DEFAULT_PROBABILITIES, OPEN_DEAL_STAGES
 from solocrm_tui.core.validate import setting
@@ -74,6 +75,7 @@ class Config:
     theme: str | None = None  # a Textual theme name; checked where Textual is loaded (themes.py)
     phone_region: str | None = None  # the region (DE) of phone numbers written without a country code
     owner: Owner = field(default_factory=Owner)  # who quotes are from
+    mail: MailSettings | None = None  # [mail]: how email is sent; None until the owner sets it up
 
 
 _SECTIONS = {"lifecycle": Lifecycle, "jobs": Jobs, "notifications": Notifications,
@@ -133,6 +135,27 @@ def _owner(raw: Any) -> Owner:
     return replace(owner, address=tuple(line.strip() for line in lines if line.strip()))
 
 
+def _mail(raw: Any) -> MailSettings:
+    """[mail]: a server and a sender at least; the password by reference only (an
+    environment variable or a command), never written in the file."""
+    if isinstance(raw, dict) and "password" in raw:
+        raise ValidationError("config: mail.password is not read: name an environment variable with "
+                              "password_env, or a command that prints it with password_command")
+    mail = _build_section("mail", MailSettings, raw)
+    for key in ("host", "from_address"):
+        if not getattr(mail, key).strip():
+            raise ValidationError(f"config: mail.{key} is required in [mail]")
+    if mail.security not in SECURITY:
+        raise ValidationError(f"config: mail.security must be {', '.join(SECURITY)}, got {mail.security!r}")
+    if mail.password_env and mail.password_command:
+        raise ValidationError("config: mail takes password_env or password_command, not both")
+    try:
+        validate.email(mail.from_address)
+    except ValidationError as exc:
+        raise ValidationError(f"config: mail.from_address {exc}") from None
+    return mail
+
+
 def _string_map(name: str, raw: Any, value_type: type) -> dict:
     if not isinstance(raw, dict):
         raise ValidationError(f"config: [{name}] must be a table")
@@ -162,6 +185,8 @@ def parse_config(raw: dict[str, Any]) -> Config:
             config = replace(config, deal_probabilities={**config.deal_probabilities, **probs})
         elif key == "owner":
             config = replace(config, owner=_owner(value))
+        elif key == "mail":
+            config = replace(config, mail=_mail(value))
         elif key == "keys":
             config = replace(config, keys=_string_map(key, value, str))
         elif key == "theme":

@@ -41,6 +41,11 @@ def config_path() -> Path:
     return Path(raw).expanduser() if raw else config_dir() / "config.toml"
 
 
+def templates_dir() -> Path:
+    """Email templates sit in templates/ beside config.toml: the owner's words, like the config."""
+    return config_path().parent / "templates"
+
+
 def backups_dir(db_path: Path) -> Path:
     """Backups sit beside the database they protect, so moving one moves both."""
     return db_path.parent / "backups"

@@ -62,3 +62,60 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if any(part in SLOW_LAYERS for part in item.path.parts[-3:-1]):
             item.add_marker(pytest.mark.slow)
+
+
+class Mailbox(list):
+    """What a test SMTP server received: (envelope sender, recipients, parsed message, raw bytes)."""
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        self.append((envelope.mail_from, list(envelope.rcpt_tos),
+                     message_from_bytes(envelope.original_content, policy=policy.default),
+                     envelope.original_content))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 at a free port; yields (port, Mailbox)."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield controller.port, mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_auth_server():
+    """As smtp_server, but it asks for a login before taking mail; yields (port, Mailbox,
+    user, password). AUTH over plain text is allowed here only because the server is local."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    def check(server, session, envelope, mechanism, auth_data):
+        good = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            user.encode(), password.encode())
+        return AuthResult(success=good, handled=False)  # handled=False: aiosmtpd answers 535 itself
+
+    user, password = "owner", "s3cret-pass"
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port(), authenticator=check,
+                            auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        yield controller.port, mailbox, user, password
+    finally:
+        controller.stop()

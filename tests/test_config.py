@@ -309,3 +309,25 @@ def test_owner_email_is_checked_like_a_customers():
         parse_config({"owner": {"name": "Rösterei", "email": "hallo@"}})
     assert str(refused.value).startswith("config: owner.email ") and "\n" not in str(refused.value)
     assert parse_config({"owner": {"email": "hallo@roesterei.example"}}).owner.email == "hallo@roesterei.example"
+
+
+def test_mail_section():
+    mail = parse_config({"mail": {"host": "smtp.example.com", "from_address": "me@example.com",
+                                  "password_command": "pass show mail/shop", "signature": "Jörg"}}).mail
+    assert (mail.host, mail.port, mail.security, mail.signature) == ("smtp.example.com", 587, "starttls", "Jörg")
+    assert Config().mail is None
+
+
+@pytest.mark.parametrize("mail, message", [
+    ({"from_address": "me@example.com"}, "mail.host is required"),
+    ({"host": "h"}, "mail.from_address is required"),
+    ({"host": "h", "from_address": "not-an-address"}, "mail.from_address"),
+    ({"host": "h", "from_address": "a@b.co", "security": "tls"}, "mail.security must be starttls, ssl, none"),
+    ({"host": "h", "from_address": "a@b.co", "port": 0}, "mail.port must be between 1 and 65535"),
+    ({"host": "h", "from_address": "a@b.co", "password_env": "X", "password_command": "y"}, "not both"),
+    ({"host": "h", "from_address": "a@b.co", "password": "hunter2"}, "mail.password is not read"),
+    ({"host": "h", "from_address": "a@b.co", "pasword_env": "X"}, "unknown key mail.pasword_env"),
+])
+def test_mail_section_errors_are_one_line(mail, message):
+    with pytest.raises(ValidationError, match=message):
+        parse_config({"mail": mail})

@@ -28,6 +28,7 @@ from solocrm_tui.core.composer import execute, grammar
 from solocrm_tui.core.contacts.search import find_by_name
 from solocrm_tui.core.errors import CRMError, DatabaseBusy
 from solocrm_tui.core.sales import products
+from solocrm_tui.widgets import editor
 from solocrm_tui.widgets.line_view import LineView
 from solocrm_tui.work import ReportWorkerErrors
 
@@ -137,7 +138,8 @@ class Composer(ReportWorkerErrors, Vertical):
     def __init__(self) -> None:
         super().__init__(id="composer")
         self._history_index: int | None = None
-        self.pending: deque[tuple[str, int | None, int | None]] = deque()
+        # (typed line, customer in focus, deal selected, the command when it was not typed: a written email)
+        self.pending: deque[tuple[str, int | None, int | None, grammar.Command | None]] = deque()
         self.busy = False
         self._still_saving: Timer | None = None
 
@@ -178,7 +180,7 @@ class Composer(ReportWorkerErrors, Vertical):
     def run(self, text: str, focus: int | None, deal: int | None = None) -> None:
         """Queue one line; lines run strictly in order, one at a time, each answered once.
         `focus` is the customer in focus when the line was typed, `deal` the deal selected."""
-        self.pending.append((text, focus, deal))
+        self.pending.append((text, focus, deal, None))
         self._next()
 
     def undo(self) -> None:
@@ -189,21 +191,22 @@ class Composer(ReportWorkerErrors, Vertical):
         """Start queued lines until one needs a worker; lines answered on the spot (a typo,
         /undo list, nothing to undo) don't wait, and a long pasted block doesn't recurse."""
         while not self.busy and self.pending:
-            text, focus, deal = self.pending.popleft()
-            self.say(f"› {text}", "echo")
+            text, focus, deal, command = self.pending.popleft()
             now = self.app.now()
-            try:
-                command = grammar.parse(text, now)
-            except CRMError as exc:  # refused in the log (the owner is looking at it), nothing changed
-                self.say(f"✗ {exc}", "error")
-                continue
+            if command is None:
+                self.say(f"› {text}", "echo")
+                try:
+                    command = grammar.parse(text, now)
+                except CRMError as exc:  # refused in the log (the owner is looking at it), nothing changed
+                    self.say(f"✗ {exc}", "error")
+                    continue
             if isinstance(command, grammar.Undo):
                 self._undo(command)
                 continue
             self.busy = True
             ctx = execute.Context(now, focus, self.app.config.currency, self.app.config.lifecycle,
                                   self.app.config.owner, paths.quotes_dir(self.app.db_path),
-                                  paths.config_path(), deal)
+                                  paths.config_path(), deal, self.app.config.mail, paths.templates_dir())
             work.apply_change(self, lambda: execute.execute(command, ctx), what=_written, then=self._answered,
                               refused=lambda exc, typed=text: self._refused(typed, exc), toast_refusal=False,
                               undo_as=lambda outcome: outcome.undo_label, group="composer")
@@ -251,6 +254,8 @@ class Composer(ReportWorkerErrors, Vertical):
         """A command that changes screen is answered by the screen; its line is a status."""
         if outcome.message:
             self.say(outcome.message, transient=bool(outcome.go))
+        if outcome.draft is not None:
+            self._write(outcome.draft)
         if outcome.opens == "help":  # about the screen's keys: its main widget's, not this field's
             self.screen.focus_main()
             self.app.call_later(self.app.action_toggle_help)
@@ -260,6 +265,21 @@ class Composer(ReportWorkerErrors, Vertical):
             self.app.action_go(outcome.go)
         if outcome.find is not None:
             self.screen.action_search(outcome.find)
+
+    def _write(self, draft) -> None:
+        """The editor runs on the UI thread, the app suspended; the send is the next line
+        in the queue (this one's worker is still finishing), so nothing typed overtakes it.
+        The time in the editor is the owner's, not a wait for the database: no "still saving"."""
+        if self._still_saving is not None:
+            self._still_saving.stop()
+            self._still_saving = None
+        try:
+            written = editor.write_email(self.app, draft)
+        except CRMError as exc:
+            self.say(f"✗ {exc}", "error")
+            return
+        self.say(f"sending “{written.subject}” to {written.to} …", "hint", transient=True)
+        self.pending.appendleft(("", None, None, grammar.SendEmail(draft.customer_id, written)))
 
     def step_history(self, step: int) -> None:
         history = self.app.session.history

@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from solocrm_tui.core.contacts.recurrence import Recurrence
+from solocrm_tui.core.mail.draft import WrittenEmail
 from solocrm_tui.core.sales.products import Item
 
 
@@ -23,6 +24,31 @@ class LogInteraction:
     kind: str  # "call" | "email" | "meeting"
     direction: str  # "out" | "in"
     body: str
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WriteEmail:
+    """`/email` with no text, or with a template's name: write a mail in $EDITOR."""
+
+    template: str | None = None
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendEmail:
+    """A mail the owner wrote and saved in their editor: sent, then logged. Made by the
+    composer from the saved draft, never typed."""
+
+    customer_id: int
+    written: WrittenEmail
+
+
+@dataclass(frozen=True, slots=True)
+class ShowTemplate:
+    """`/template NAME`: the template filled for the customer in focus; alone, the list."""
+
+    name: str | None = None
     target: str | None = None
 
 
@@ -170,6 +196,6 @@ class ShowLog:
 
 
 Command = (
-    Note | LogInteraction | NewFollowUp | Buy | NewDeal | DealItems | QuoteDeal | MoveStage | Won | Lost | OpenTicket
-    | CloseTicket | Responded | Tag | Untag | Unarchive | KeepInTouch | AddCustomer | Find | Go | Undo | Help | ShowLog
+    Note | LogInteraction | WriteEmail | SendEmail | ShowTemplate | NewFollowUp | Buy | NewDeal | DealItems | QuoteDeal | MoveStage | Won | Lost | OpenTicket
+    | Reopen | CloseTicket | Responded | Tag | Untag | Unarchive | KeepInTouch | AddCustomer | Find | Go | Undo | Help | ShowLog
 )

@@ -24,6 +24,10 @@ from solocrm_tui.core.contacts.recurrence import describe
 from solocrm_tui.core.contacts.search import find_by_name, resolve_mention
 from solocrm_tui.core.dates import format_due
 from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.mail import sending
+from solocrm_tui.core.mail.draft import EmailDraft
+from solocrm_tui.core.mail.settings import MailSettings, required
+from solocrm_tui.core.mail.templates import fill_template, template_names
 from solocrm_tui.core.sales import (
     campaigns,
     deal_lines,
@@ -44,6 +48,7 @@ class Outcome:
     go: str | None = None  # a screen to switch to
     find: str | None = None  # open the search screen (find anything) on this text
     opens: str | None = None  # a view to open instead of answering in the log: "help" or "log"
+    draft: EmailDraft | None = None  # an email to write: the composer opens the owner's editor on it
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ class Context:
     # The deal selected where the line was typed (a Pipeline card, a Deals-tab row): the deal
     # commands act on it when it is the customer's, not on the one last worked on.
     focus_deal_id: int | None = None
+    mail: MailSettings | None = None  # [mail]: None until the owner sets up sending
+    templates_dir: Path | None = None  # templates/ beside config.toml
 
 
 def resolve_customer(target: str | None, ctx: Context) -> tuple[int, str]:
@@ -85,6 +92,52 @@ def _log(cmd, cid, name, ctx):
     lifecycle.restage(ctx.now, ctx.rules, [cid])
     what = "note" if kind == "note" else f"{'inbound' if direction == 'in' else 'outbound'} {kind}"
     return Outcome(f"✓ {what} logged for {name}", cid, f"{what} for {name}")
+
+
+def _write_email(cmd, cid, name, ctx):
+    """The draft the editor opens on: refused before any editor opens when email is not set
+    up or the customer cannot be written to."""
+    settings = required(ctx.mail, ctx.config_file)
+    draft = sending.prepare_draft(cid, name, settings, _templates(ctx), ctx.owner.name, cmd.template)
+    return Outcome("", cid, draft=draft)
+
+
+def _email_or_log(cmd, cid, name, ctx):
+    """`/email @ann follow-up`: one word naming a template writes from it; any other text logs."""
+    if cmd.kind == "email" and cmd.direction == "out" and cmd.body in template_names(_templates(ctx)):
+        return _write_email(c.WriteEmail(cmd.body, cmd.target), cid, name, ctx)
+    return _log(cmd, cid, name, ctx)
+
+
+def _send_email(cmd: c.SendEmail, ctx: Context) -> Outcome:
+    """Sent first (nothing read or written before it, see mail.sending), then logged; undo
+    takes the timeline entry back, not the mail."""
+    settings = required(ctx.mail, ctx.config_file)
+    sending.send_email(cmd.customer_id, cmd.written, settings, ctx.now)
+    lifecycle.restage(ctx.now, ctx.rules, [cmd.customer_id])
+    subject = cmd.written.subject
+    return Outcome(f"✓ email “{subject}” sent to {cmd.written.to} and logged", cmd.customer_id,
+                   f"the timeline entry of email “{subject}” (the mail stays sent)")
+
+
+def _template(cmd, cid, name, ctx):
+    customer = customers.get_customer(cid)
+    filled = fill_template(_templates(ctx), cmd.name, sending.template_values(customer, ctx.mail, ctx.owner.name))
+    return Outcome(f"template {cmd.name} for {name}:\nSubject: {filled.subject}\n\n{filled.body}", cid)
+
+
+def _template_list(ctx: Context) -> Outcome:
+    folder = _templates(ctx)
+    names = template_names(folder)
+    if not names:
+        return Outcome(f"no templates yet: write one as {folder}/NAME.md (first line Subject: …)")
+    return Outcome(f"templates: {', '.join(names)} — /template NAME previews one for the customer in focus")
+
+
+def _templates(ctx: Context) -> Path:
+    if ctx.templates_dir is None:
+        raise ValidationError("templates cannot be read from here: no config folder")
+    return ctx.templates_dir
 
 
 def _follow(cmd, cid, name, ctx):
@@ -265,7 +318,7 @@ def _add(cmd, ctx):
     return Outcome(f"✓ added {new.name} (#{new.id})", new.id, f"adding {new.name}")
 
 
-_ON_CUSTOMER = {c.Note: _log, c.LogInteraction: _log, c.NewFollowUp: _follow, c.Buy: _buy, c.NewDeal: _deal, c.DealItems: _items, c.QuoteDeal: _quote,
+_ON_CUSTOMER = {c.Note: _log, c.LogInteraction: _email_or_log, c.WriteEmail: _write_email, c.ShowTemplate: _template, c.NewFollowUp: _follow, c.Buy: _buy, c.NewDeal: _deal, c.DealItems: _items, c.QuoteDeal: _quote,
                 c.MoveStage: _stage, c.Won: _stage, c.Lost: _stage, c.Reopen: _reopen, c.OpenTicket: _ticket,
                 c.CloseTicket: _close, c.Responded: _responded, c.Tag: _tag, c.Untag: _tag, c.Unarchive: _unarchive,
                 c.KeepInTouch: _cadence}
@@ -283,6 +336,10 @@ def execute(command: c.Command, ctx: Context) -> Outcome:
         return help_outcome(command.topic)
     if isinstance(command, c.ShowLog):
         return Outcome("", opens="log")
+    if isinstance(command, c.SendEmail):
+        return _send_email(command, ctx)
+    if isinstance(command, c.ShowTemplate) and command.name is None:
+        return _template_list(ctx)
     if isinstance(command, c.NewFollowUp) and (command.personal or command.target is None
                                                and ctx.focus_customer_id is None):
         return _personal_follow(command, ctx)

@@ -37,12 +37,15 @@ from solocrm_tui.core.composer.commands import (  # noqa: F401 - re-exported as 
     QuoteDeal,
     Reopen,
     Responded,
+    SendEmail,
     ShowLog,
+    ShowTemplate,
     Tag,
     Unarchive,
     Undo,
     Untag,
     Won,
+    WriteEmail,
 )
 from solocrm_tui.core.contacts.recurrence import split_every, starts_series
 from solocrm_tui.core.dates import split_when
@@ -56,7 +59,10 @@ SCREENS = ("today", "customers", "pipeline", "insights", "products")
 COMMANDS: dict[str, str] = {
     "/note": "/note [@who] TEXT — add a note (plain text without / does the same)",
     "/call": "/call[<] [@who] [TEXT] — log a call (< when they called you)",
-    "/email": "/email[<] [@who] TEXT — log an email (< when they wrote to you)",
+    "/email": "/email[<] [@who] [TEXT | TEMPLATE] — alone (or with a template's name) write and send an email in "
+              "$EDITOR, logged on the timeline; with text, log an email (< when they wrote to you)",
+    "/template": "/template [@who] [NAME] — preview a template (templates/NAME.md beside config.toml) filled for "
+                 "the customer; alone, the list",
     "/meet": "/meet[<] [@who] [TEXT] — log a meeting (< when they asked for it)",
     "/follow": "/follow [@who] WHEN TEXT — set a follow-up (WHEN: today, 3d, 2w, 1m, fri, 2026-12-01, + 14:30); "
                "with no customer in focus or named, a personal to-do; repeating: every 2w, every month, "
@@ -224,10 +230,12 @@ def _close(cmd: str, text: str, target: str | None, now: datetime) -> CloseTicke
     return CloseTicket(int(text) if text else None, target)
 
 
-def _interaction(cmd: str, text: str, target: str | None, now: datetime) -> LogInteraction:
+def _interaction(cmd: str, text: str, target: str | None, now: datetime) -> LogInteraction | WriteEmail:
     kind = _KINDS[cmd.removesuffix("<")]
-    if kind == "email":
-        _required("/email", text, "/email needs a summary")
+    if kind == "email" and not text:
+        if cmd.endswith("<"):
+            raise _usage("/email", "/email< needs a summary of what they wrote")
+        return WriteEmail(None, target)
     return LogInteraction(kind, "in" if cmd.endswith("<") else "out", text, target)
 
 
@@ -372,6 +380,7 @@ _on_customer: dict[str, Handler] = {
     "/untag": lambda c, t, who, now: Untag(_tag_name(c, t), who),
     "/unarchive": lambda c, t, who, now: _bare(c, t, Unarchive(who)),
     "/cadence": _cadence,
+    "/template": lambda c, t, who, now: ShowTemplate(t.strip() or None, who),
 }
 _global: dict[str, Callable[[str, str], Command]] = {
     "/add": _add,

@@ -31,7 +31,8 @@ _COLUMNS = (InteractionModel.id, InteractionModel.customer, InteractionModel.kin
 
 def add_interaction(customer_id: int, kind: str, body: str, now: datetime, *,
                     direction: str = "out", occurred_at: datetime | None = None,
-                    deal_id: int | None = None) -> Interaction:
+                    deal_id: int | None = None, message_id: str | None = None) -> Interaction:
+    """`message_id`: an email's Message-ID, kept so the same mail is never logged twice."""
     if kind not in INTERACTION_KINDS:
         raise ValidationError(f'unknown interaction kind "{kind}": use {", ".join(INTERACTION_KINDS)}')
     if direction not in ("in", "out"):
@@ -42,7 +43,8 @@ def add_interaction(customer_id: int, kind: str, body: str, now: datetime, *,
         if not CustomerModel.select().where(CustomerModel.id == customer_id).exists():
             raise NotFound(f"no customer #{customer_id}")
         new_id = InteractionModel.insert(customer=customer_id, kind=kind, direction=direction,
-                                         body=body, occurred_at=when, deal_id=deal_id).execute()
+                                         body=body, occurred_at=when, deal_id=deal_id,
+                                         message_id=message_id).execute()
         if kind != "system":
             touch_contact(customer_id, when)
         if kind != "system" and direction == "out":

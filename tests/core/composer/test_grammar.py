@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from solocrm_tui.core.composer import grammar
 from solocrm_tui.core.composer.grammar import (
     ALIASES,
     COMMANDS,
@@ -216,9 +217,8 @@ def test_parse_accepts(text, expected):
         ('@"Alice Smith hello', "unclosed quote"),
         ("/note", "a note needs some text: usage /note"),
         ("/note @bob", "a note needs some text"),
-        ("/email", "/email needs a summary: usage /email"),
-        ("/email<", "/email needs a summary"),
-        ("/email @bob", "/email needs a summary"),
+        ("/email<", "/email< needs a summary of what they wrote: usage /email"),
+        ("/email< @bob", "/email< needs a summary"),
         ("/follow< fri x", "only /call, /email and /meet take <"),
         ("/buy< 5", "only /call, /email and /meet take <"),
         ("/follow", "/follow needs a date and a title: usage /follow [@who] WHEN TEXT"),
@@ -302,7 +302,7 @@ def test_parse_rejects(text, fragment):
     [
         ("/fo", ["/follow"]),
         ("/FO", ["/follow"]),
-        ("/t", ["/tag", "/ticket", "/todo"]),
+        ("/t", ["/tag", "/template", "/ticket", "/todo"]),
         ("/u", ["/unarchive", "/undo", "/untag"]),
         ("/follow", ["/follow"]),
         ("/fu", ["/fu"]),
@@ -375,3 +375,13 @@ def test_amounts_are_decimals_not_floats():
 ])
 def test_item_being_typed(value, expected):
     assert item_being_typed(value) == expected
+
+
+@pytest.mark.parametrize("text, command", [
+    ("/email", grammar.WriteEmail(None, None)),
+    ("/email @bob", grammar.WriteEmail(None, "bob")),
+    ("/template", grammar.ShowTemplate(None, None)),
+    ("/template @bob follow-up", grammar.ShowTemplate("follow-up", "bob")),
+])
+def test_email_alone_writes_one_and_template_previews(text, command, now):
+    assert grammar.parse(text, now) == command

@@ -1,0 +1,109 @@
+"""The draft the editor opens and reads back, and templates filled for a customer."""
+
+from __future__ import annotations
+
+import sys
+from email.headerregistry import Address
+
+import pytest
+
+from solocrm_tui.core.contacts.customers import create_customer
+from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.mail import draft
+from solocrm_tui.core.mail.sending import prepare_draft
+from solocrm_tui.core.mail.settings import MailSettings
+from solocrm_tui.core.mail.templates import fill_template
+
+ANN = Address("Ann Lee", addr_spec="ann@example.com")
+MAIL = MailSettings(host="h", from_address="me@shop.example", from_name="Jörg", signature="Jörg\nRösterei")
+
+
+def test_a_saved_draft_is_read_back_into_a_mail():
+    original = draft.draft_text(ANN, signature="Jörg")
+    assert original == "To: Ann Lee <ann@example.com>\nSubject: \n\n\n\n-- \nJörg\n"
+    written = original.replace("Subject: ", "Subject: Ihre Bestellung").replace("\n\n\n\n", "\n\nHallo Ann!\n\n")
+    mail = draft.read_draft(written, original)
+    assert (str(mail.to), mail.subject) == ("Ann Lee <ann@example.com>", "Ihre Bestellung")
+    assert mail.body == "Hallo Ann!\n\n-- \nJörg\n"
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda t: t, "draft unchanged: nothing sent"),
+    (lambda t: t.replace("\n\n\n\n", "\n\nHallo\n\n"), "no subject on the Subject: line: nothing sent"),
+    (lambda t: t.replace("Subject: ", "Subject: Hi").replace("-- \nJörg", "-- \nJörg B."), "no text"),
+    (lambda t: t.replace("To: ", "Cc: x\nTo: ").replace("Subject: ", "Subject: Hi").replace("\n\n\n\n", "\n\nx\n\n"),
+     "header lines are To: and Subject:"),
+    (lambda t: t.replace("Ann Lee <ann@example.com>", "Ann").replace("Subject: ", "Subject: Hi")
+     .replace("\n\n\n\n", "\n\nx\n\n"), "To: \"Ann\" is not a valid email address"),
+])
+def test_a_draft_that_cannot_be_sent_says_why_in_one_line(change, problem):
+    original = draft.draft_text(ANN, signature="Jörg")
+    with pytest.raises(ValidationError, match=problem):
+        draft.read_draft(change(original), original)
+
+
+def test_visual_wins_over_editor_and_vi_is_the_last_resort(monkeypatch):
+    monkeypatch.setenv("VISUAL", "code --wait")
+    monkeypatch.setenv("EDITOR", "nano")
+    assert draft.editor_command() == ["code", "--wait"]
+    monkeypatch.delenv("VISUAL")
+    assert draft.editor_command() == ["nano"]
+    monkeypatch.delenv("EDITOR")
+    assert draft.editor_command() == ["vi"]
+
+
+def test_the_editor_edits_the_file_and_a_failing_one_is_one_line(tmp_path, monkeypatch):
+    script = tmp_path / "editor.py"
+    script.write_text("import sys, pathlib\np = pathlib.Path(sys.argv[1])\n"
+                      "p.write_text(p.read_text().replace('Subject: ', 'Subject: Hi'))\n", encoding="utf-8")
+    file = tmp_path / "draft.eml"
+    file.write_text("To: a@b.co\nSubject: \n\ntext\n", encoding="utf-8")
+    monkeypatch.setenv("VISUAL", f"{sys.executable} {script}")
+    draft.run_editor(file)
+    assert "Subject: Hi" in file.read_text(encoding="utf-8")
+    monkeypatch.setenv("VISUAL", "no-such-editor-here")
+    with pytest.raises(ValidationError, match="cannot start the editor “no-such-editor-here”"):
+        draft.run_editor(file)
+
+
+@pytest.fixture
+def templates(tmp_path):
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "follow-up.md").write_text("Subject: Wie schmeckt {company}s Kaffee, {first_name}?\n\n"
+                                         "Hallo {first_name},\n{{nicht ersetzt}}\n\n{signature}\n", encoding="utf-8")
+    (folder / "typo.md").write_text("Subject: Hi\n\nHallo {frist_name}\n", encoding="utf-8")
+    return folder
+
+
+def test_a_template_is_filled_for_the_customer(templates):
+    filled = fill_template(templates, "follow-up", {"first_name": "Ann", "company": "Lee & Co", "signature": "Jörg"})
+    assert filled.subject == "Wie schmeckt Lee & Cos Kaffee, Ann?"
+    assert filled.body == "Hallo Ann,\n{nicht ersetzt}\n\nJörg"
+
+
+def test_an_unknown_placeholder_or_template_is_one_line_naming_the_ones_there_are(templates):
+    with pytest.raises(ValidationError, match=r"template typo: unknown placeholder \{frist_name\}; use \{name\}, "
+                                               r"\{first_name\}"):
+        fill_template(templates, "typo", {"first_name": "Ann"})
+    with pytest.raises(ValidationError, match="no template “folow-up”: templates are follow-up, typo"):
+        fill_template(templates, "folow-up", {})
+
+
+def test_the_draft_for_a_customer_holds_the_template_and_signature_once(core_db, now, templates):
+    ann = create_customer(now, name="Ann Lee", email="ann@example.com", company="Lee & Co")
+    text = prepare_draft(ann.id, "Ann Lee", MAIL, templates, "", "follow-up").text
+    assert text.startswith("To: Ann Lee <ann@example.com>\nSubject: Wie schmeckt Lee & Cos Kaffee, Ann?\n\nHallo Ann,")
+    assert text.count("Rösterei") == 1 and "\n-- \n" not in text  # the template placed the signature itself
+    plain = prepare_draft(ann.id, "Ann Lee", MAIL, templates, "").text
+    assert plain == "To: Ann Lee <ann@example.com>\nSubject: \n\n\n\n-- \nJörg\nRösterei\n"
+
+
+def test_no_draft_for_a_customer_without_address_or_opted_out(core_db, now, templates, unchanged):
+    bob = create_customer(now, name="Bob")
+    eve = create_customer(now, name="Eve", email="eve@example.com", opt_out=True)
+    with unchanged():
+        with pytest.raises(ValidationError, match="Bob has no email address"):
+            prepare_draft(bob.id, "Bob", MAIL, templates, "")
+        with pytest.raises(ValidationError, match="Eve opted out of email"):
+            prepare_draft(eve.id, "Eve", MAIL, templates, "")
