@@ -245,7 +245,7 @@ class _HtmlText(HTMLParser):
         lines = (" ".join(line.split()) for line in "".join(reader.parts).split("\n"))
         return "\n".join(line for line in lines if line)
 
-    def handle_starttag(self, tag: str, attrs) -> None:
+    def handle_starttag(self, tag: str, _attrs) -> None:  # HTMLParser passes the attributes; none matter
         self.hidden += tag in self.HIDDEN
         if tag in self.BLOCKS:
             self.parts.append("\n")
