@@ -11,6 +11,7 @@ from pathlib import Path
 from solocrm_tui import paths
 from solocrm_tui.cli.common import db_path, load_config, open_db
 from solocrm_tui.cli.owner import cmd_digest, remind_by_mail, reminder_line
+from solocrm_tui.cli.timer import cmd_timer
 from solocrm_tui.core.demo import DEFAULT_CUSTOMERS, MAX_CUSTOMERS
 from solocrm_tui.core.errors import CRMError, DatabaseError, ValidationError
 from solocrm_tui.text.figures import count, day
@@ -44,6 +45,11 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
                              "(a channel of its own: the app still rings for them)")
     digest = command("digest", "mail today's queue to the owner ([mail] from_address)")
     digest.add_argument("--dry-run", action="store_true", help="print the message instead of sending it")
+    timer = command("timer", "run `remind --mail` (and `digest`) while the app is closed: systemd user timers, "
+                             "or crontab lines where there is no systemd")
+    timer.add_argument("action", choices=("install", "status", "remove"))
+    timer.add_argument("--every", default="15m", metavar="15m", help="how often to look for due follow-ups")
+    timer.add_argument("--digest", metavar="HH:MM", help="also mail today's queue at this time each day")
     command("locate", "show where the database, config, backups and log are")
     command("doctor", "check integrity, schema version, permissions and row counts")
 
@@ -147,4 +153,4 @@ def cmd_doctor(args, now: datetime) -> int:
 
 COMMANDS = {"demo": cmd_demo, "today": cmd_today, "backup": cmd_backup, "restore": cmd_restore,
             "locate": cmd_locate, "doctor": cmd_doctor, "remind": cmd_remind,
-            "digest": cmd_digest}
+            "digest": cmd_digest, "timer": cmd_timer}
