@@ -10,9 +10,11 @@ from pathlib import Path
 
 from solocrm_tui import paths
 from solocrm_tui.cli.common import db_path, load_config, open_db
+from solocrm_tui.cli.owner import cmd_digest, remind_by_mail, reminder_line
+from solocrm_tui.cli.timer import cmd_timer
 from solocrm_tui.core.demo import DEFAULT_CUSTOMERS, MAX_CUSTOMERS
 from solocrm_tui.core.errors import CRMError, DatabaseError, ValidationError
-from solocrm_tui.text.figures import count, day, due
+from solocrm_tui.text.figures import count, day
 
 
 def _demo_size(text: str) -> int:
@@ -37,7 +39,17 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     backup.add_argument("-o", "--output", metavar="PATH", help="backup file or folder (default: backups dir)")
     restore = command("restore", "replace the database with a backup (the current one is saved first)")
     restore.add_argument("file", metavar="FILE", help="the backup to restore")
-    command("remind", "print due reminders not yet notified and mark them notified (safe beside a running app)")
+    remind = command("remind", "print due reminders not yet notified and mark them notified (safe beside a running app)")
+    remind.add_argument("--mail", action="store_true",
+                        help="instead, mail one digest of follow-ups not yet mailed to [mail] from_address "
+                             "(a channel of its own: the app still rings for them)")
+    digest = command("digest", "mail today's queue to the owner ([mail] from_address)")
+    digest.add_argument("--dry-run", action="store_true", help="print the message instead of sending it")
+    timer = command("timer", "run `remind --mail` (and `digest`) while the app is closed: systemd user timers, "
+                             "or crontab lines where there is no systemd")
+    timer.add_argument("action", choices=("install", "status", "remove"))
+    timer.add_argument("--every", default="15m", metavar="15m", help="how often to look for due follow-ups")
+    timer.add_argument("--digest", metavar="HH:MM", help="also mail today's queue at this time each day")
     command("locate", "show where the database, config, backups and log are")
     command("doctor", "check integrity, schema version, permissions and row counts")
 
@@ -72,10 +84,11 @@ def cmd_remind(args, now: datetime) -> int:
     here or in a running app, never both. Prints nothing when nothing is due."""
     from solocrm_tui.core.contacts.followups import claim_due
 
+    if args.mail:
+        return remind_by_mail(args, now)
     open_db(args, create=False)
     for followup in claim_due(now, limit=1000):
-        who = f" — {followup.customer_name}" if followup.customer_name else ""
-        print(f"due {due(followup.due_at, now)}: {followup.title}{who}")
+        print(reminder_line(followup, now))
     return 0
 
 
@@ -139,4 +152,5 @@ def cmd_doctor(args, now: datetime) -> int:
 
 
 COMMANDS = {"demo": cmd_demo, "today": cmd_today, "backup": cmd_backup, "restore": cmd_restore,
-            "locate": cmd_locate, "doctor": cmd_doctor, "remind": cmd_remind}
+            "locate": cmd_locate, "doctor": cmd_doctor, "remind": cmd_remind,
+            "digest": cmd_digest, "timer": cmd_timer}

@@ -68,6 +68,11 @@ def get_followup(followup_id: int) -> FollowUp:
     return rows[0]
 
 
+def followups_by_ids(ids: list[int]) -> list[FollowUp]:
+    """These follow-ups, soonest due first ([] for no ids)."""
+    return _records(_select().where(F.id.in_(ids)).order_by(F.due_at)) if ids else []
+
+
 def open_followups(until: datetime, limit: int = 500) -> list[FollowUp]:
     """Not done and due at or before `until`, most overdue first."""
     query = _select().where(F.done_at.is_null() & (F.due_at <= until)).order_by(F.due_at, F.id).limit(limit)
@@ -132,7 +137,8 @@ def repeat(followup_id: int, first_due: datetime, rule: Recurrence, now: datetim
     if title is not None:
         title = validate.text(title, "title", required=True)
     with database.atomic():
-        changed = (F.update(due_at=first_due, anchor_at=first_due, notified_at=None, series_id=followup_id,
+        changed = (F.update(due_at=first_due, anchor_at=first_due, notified_at=None, mailed_at=None,
+                            series_id=followup_id,
                             **_series_fields(rule),
                             **({"title": title} if title is not None else {}))
                    .where((F.id == followup_id) & F.done_at.is_null()).execute())
@@ -148,7 +154,7 @@ def snooze(ids: Iterable[int], until: datetime, now: datetime) -> int:
         raise ValidationError("snooze needs a time in the future")
     ids = list(ids)
     with database.atomic():
-        return (F.update(due_at=until, snoozes=F.snoozes + 1, notified_at=None)
+        return (F.update(due_at=until, snoozes=F.snoozes + 1, notified_at=None, mailed_at=None)
                 .where(F.id.in_(ids) & F.done_at.is_null()).execute())
 
 
@@ -183,17 +189,38 @@ def _unclaimed(now: datetime):
     return F.notified_at.is_null() | (F.notified_at > now + CLOCK_SLACK)
 
 
+def _stamp_due(stamp, unclaimed, now: datetime, limit: int) -> list[int]:
+    """Set `stamp` to now on due, open follow-ups still `unclaimed`, one conditional UPDATE
+    each, so of two processes claiming at once only one gets each row; inside the caller's
+    transaction."""
+    claimed: list[int] = []
+    candidates = (F.select(F.id).where(F.done_at.is_null() & unclaimed & (F.due_at <= now))
+                  .order_by(F.due_at).limit(limit).tuples())
+    for (fid,) in list(candidates):
+        if F.update({stamp: now}).where((F.id == fid) & unclaimed).execute():
+            claimed.append(fid)
+    return claimed
+
+
 def claim_due(now: datetime, limit: int = 50) -> list[FollowUp]:
     """Atomically claim due, unnotified, open follow-ups; each is returned to one caller only."""
-    claimed: list[int] = []
     with database.atomic():
-        candidates = (F.select(F.id).where(F.done_at.is_null() & _unclaimed(now) & (F.due_at <= now))
-                      .order_by(F.due_at).limit(limit).tuples())
-        for (fid,) in list(candidates):
-            if F.update(notified_at=now).where((F.id == fid) & _unclaimed(now)).execute():
-                claimed.append(fid)
-        rows = _records(_select().where(F.id.in_(claimed)).order_by(F.due_at)) if claimed else []
+        rows = followups_by_ids(_stamp_due(F.notified_at, _unclaimed(now), now, limit))
         for row in rows:
             if row.customer_id is not None:
                 system_entry(row.customer_id, f"reminder: {row.title}", now)
     return rows
+
+
+def claim_due_for_mail(now: datetime, limit: int = 1000) -> list[FollowUp]:
+    """As claim_due, on the mail channel's own stamp (mailed_at, migration 0014): the app's
+    bell and the owner's mail each tell of a follow-up once, independently."""
+    unmailed = F.mailed_at.is_null() | (F.mailed_at > now + CLOCK_SLACK)  # a wrong clock's claim, as _unclaimed
+    with database.atomic():
+        return followups_by_ids(_stamp_due(F.mailed_at, unmailed, now, limit))
+
+
+def release_mail_claim(ids: Iterable[int], stamp: datetime) -> int:
+    """Undo a mail claim that did not leave (only rows still carrying its stamp), so the next run mails them."""
+    with database.atomic():
+        return F.update(mailed_at=None).where(F.id.in_(list(ids)) & (F.mailed_at == stamp)).execute()

@@ -319,6 +319,7 @@ class FollowUp(BaseModel):
     done_at = DateTimeField(null=True)
     snoozes = IntegerField(default=0)
     notified_at = DateTimeField(null=True)
+    mailed_at = DateTimeField(null=True)  # the owner was mailed about it (migration 0014): its own channel
     created_at = DateTimeField()
     recurrence = CharField(null=True)  # an RRULE without DTSTART (migration 0010); NULL: once
     recur_from = CharField(null=True)  # "due" or "done": what the next occurrence counts from
@@ -327,7 +328,7 @@ class FollowUp(BaseModel):
 
     class Meta:
         table_name = "followup"
-        indexes = ((("done_at", "due_at"), False), (("notified_at", "due_at"), False))
+        indexes = ((("done_at", "due_at"), False), (("notified_at", "due_at"), False), (("mailed_at", "due_at"), False))
 
 
 class Cadence(BaseModel):
