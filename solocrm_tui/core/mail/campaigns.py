@@ -73,20 +73,28 @@ class SendReport:
 class Plan:
     """What sending would do now, for the confirm: how many will be sent and skipped."""
 
+    name: str
+    template: str | None  # None until the first send names one
     to_send: int
     opted_out: int
     no_address: int
     already_sent: int
 
+    def question(self, template: str) -> str:
+        return (f"Send campaign {self.name} with template {template}: {self.to_send:,} will be sent, "
+                f"{self.opted_out + self.no_address:,} skipped ({self.opted_out:,} opted out, "
+                f"{self.no_address:,} no address)" + (f", {self.already_sent:,} already sent" if self.already_sent
+                                                      else "") + "?")
+
 
 def plan_campaign(campaign_id: int) -> Plan:
-    _campaign(campaign_id)
+    name, template = _campaign(campaign_id)
     rows = _outbox_rows(campaign_id) or _targets(campaign_id)
     count = {status_or_reason: 0 for status_or_reason in ("pending", OPTED_OUT, NO_ADDRESS, "sent")}
     for row in rows:
         key = row["reason"] if row["status"] == "skipped" else ("sent" if row["status"] == "sent" else "pending")
         count[key] = count.get(key, 0) + 1
-    return Plan(count["pending"], count[OPTED_OUT], count[NO_ADDRESS], count["sent"])
+    return Plan(name, template, count["pending"], count[OPTED_OUT], count[NO_ADDRESS], count["sent"])
 
 
 def send_campaign(campaign_id: int, settings: MailSettings, templates: Path, now: datetime, *,
