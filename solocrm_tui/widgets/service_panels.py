@@ -12,8 +12,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from solocrm_tui import work
+from solocrm_tui import paths, work
 from solocrm_tui.core.errors import ValidationError
+from solocrm_tui.core.mail import campaigns as campaign_sending
+from solocrm_tui.core.mail import settings as mail
+from solocrm_tui.core.mail.templates import read_template, template_names
 from solocrm_tui.core.sales import campaign_results
 from solocrm_tui.core.service import tickets
 from solocrm_tui.text.figures import count, money, percent
@@ -28,7 +31,10 @@ def _hours(value: float | None) -> str:
 
 
 class CampaignsPanel(ReportWorkerErrors, Vertical):
-    BINDINGS = [Binding("n", "new_campaign", "New campaign", id="campaigns.new")]
+    BINDINGS = [
+        Binding("n", "new_campaign", "New campaign", id="campaigns.new"),
+        Binding("S", "send_campaign", "Send", id="campaigns.send"),
+    ]
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="panel-status", id="campaigns-status")
@@ -38,6 +44,7 @@ class CampaignsPanel(ReportWorkerErrors, Vertical):
         yield table
 
     def on_mount(self) -> None:
+        self.last_send = ""
         self.load()
 
     def load(self) -> None:
@@ -51,15 +58,65 @@ class CampaignsPanel(ReportWorkerErrors, Vertical):
             table.add_row(*cells(r.name, r.channel, f"{r.started_at:%Y-%m-%d}", r.targets, r.responses,
                                  percent(r.response_rate), r.conversions, cell(money(r.revenue), justify="right"),
                                  money(r.cost_per_target, cents=True) or "—", money(r.cost_per_conversion, cents=True) or "—"), key=str(r.id))
-        self.query_one("#campaigns-status", Static).update(
+        self.query_one("#campaigns-status", Static).update(self.last_send or (
             f" {count(len(results), 'campaign')} · conversions = orders within each campaign's attribution window · "
-            "n: new campaign from a filter · /responded NAME in the composer" if results else
-            " No campaigns yet — press n to create one from a customer filter (e.g. segment:\"At risk\" #newsletter).")
+            "n: new campaign from a filter · S: send · /responded NAME in the composer" if results else
+            " No campaigns yet — press n to create one from a customer filter (e.g. segment:\"At risk\" #newsletter)."))
 
     def action_new_campaign(self) -> None:
         from solocrm_tui.modals.campaign_form import CampaignForm
 
         self.app.push_screen(CampaignForm())  # it saves itself; DataChanged reloads this panel
+
+    def action_send_campaign(self) -> None:
+        """Ask (with the counts) before mailing anyone; the template is asked for on the first send only."""
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return
+        campaign_id = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        try:
+            mail.required(self.app.config.mail, paths.config_path())
+        except ValidationError as error:
+            work.not_done(self.app, error)
+            return
+        work.load(self, lambda: campaign_sending.plan_campaign(campaign_id),
+                  lambda plan: self.ask_template(campaign_id, plan), group="campaigns-plan")
+
+    def ask_template(self, campaign_id: int, plan) -> None:
+        from solocrm_tui.modals.prompt import Prompt
+
+        if plan.template:
+            self.confirm_send(campaign_id, plan, plan.template)
+            return
+        folder = paths.templates_dir()
+        names = ", ".join(template_names(folder)) or f"none yet: write {folder}/NAME.md"
+        self.app.push_screen(Prompt(f"Template for campaign {plan.name} ({names})",
+                                    check=lambda name: read_template(folder, name.strip())),
+                             lambda name: name and self.confirm_send(campaign_id, plan, name.strip()))
+
+    def confirm_send(self, campaign_id: int, plan, template: str) -> None:
+        from solocrm_tui.modals.confirm import Confirm
+
+        self.app.push_screen(Confirm(plan.question(template)),
+                             lambda yes: yes and self.send(campaign_id, plan, template))
+
+    def sent(self, name: str, report) -> None:
+        """Kept above the table until the next send: the reload after it must not wipe it."""
+        total = report.sent + report.pending + report.failed
+        self.last_send = cell(f" Campaign {name}: sent {report.sent:,}/{total:,} · {report.line()}")
+        self.query_one("#campaigns-status", Static).update(self.last_send)
+
+    def send(self, campaign_id: int, plan, template: str) -> None:
+        """In a thread worker: the UI stays live while the mails go out at the rate the server allows."""
+        config, now, status = self.app.config, self.app.now(), self.query_one("#campaigns-status", Static)
+        status.update(cell(f" Sending campaign {plan.name}: {plan.to_send:,} to go…"))
+        work.apply_change(
+            self, lambda: campaign_sending.send_campaign(campaign_id, config.mail, paths.templates_dir(), now,
+                                                         template=template, owner_name=config.owner.name,
+                                                         clock=self.app.now),
+            what=("campaigns", "interactions"), done=lambda report: f"campaign {plan.name}: {report.line()}",
+            then=lambda report: self.sent(plan.name, report),
+            refused=lambda _: self.load(), group="campaigns-send")
 
 
 class TicketsPanel(ReportWorkerErrors, Vertical):

@@ -22,7 +22,7 @@ from solocrm_tui.screens.insights import InsightsScreen
 from solocrm_tui.widgets.composer import ComposerLog
 from solocrm_tui.widgets.service_panels import TicketsPanel
 
-from .conftest import Notes, settle
+from .conftest import Notes, settle, wait_until
 
 SIZE = (120, 35)
 D = timedelta(days=1)
@@ -260,3 +260,45 @@ async def test_ticket_from_the_composer_pending_close_with_score_and_open(make_a
         # pushed once, on the Insights stack it was opened from (Ann's detail was closed with Esc)
         assert app.current_mode == "insights"
         assert [s.customer_id for s in app.screen_stack if isinstance(s, CustomerScreen)] == [people["ben"]]
+
+
+async def test_S_on_a_campaign_asks_the_template_confirms_the_counts_and_sends(make_app, people, now, smtp_server):
+    import os
+    from pathlib import Path
+
+    from solocrm_tui.config import Config
+    from solocrm_tui.core.mail.settings import MailSettings
+    from solocrm_tui.modals.confirm import Confirm
+
+    port, mailbox = smtp_server
+    folder = Path(os.environ["SOLOCRM_CONFIG"]).parent / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "winter.md").write_text("Subject: Winter für {first_name}\n\nHallo!\n", encoding="utf-8")
+    campaigns.create_campaign("Winter [b]mail[/b]", now, target_filter="#newsletter")
+    mail = MailSettings(host="127.0.0.1", port=port, security="none", from_address="me@shop.example")
+    app = make_app("insights", config=Config(mail=mail))
+    notes = Notes()
+    async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+        await settle(pilot)
+        await go_to_tab(pilot, "campaigns")
+        await pilot.press("S")
+        await settle(pilot)
+        assert isinstance(app.screen, Prompt)
+        await pilot.press(*"nope", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, Prompt) and "no template “nope”" in str(
+            app.screen.query_one("#prompt-error", Label).visual)
+        app.screen.query_one(Input).value = ""
+        await pilot.press(*"winter", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        assert str(app.screen.query_one(Label).visual) == (
+            "Send campaign Winter [b]mail[/b] with template winter: 1 will be sent, 1 skipped "
+            "(0 opted out, 1 no address)?")
+        await pilot.press("y")
+        await settle(pilot)
+        await wait_until(pilot, lambda: "sent 1/1" in str(insights(app).query_one("#campaigns-status", Static).visual),
+                         "the panel showing the send")
+    [(_, [to], got, _)] = mailbox
+    assert (to, got["Subject"]) == ("ann@example.com", "Winter für Ann")
+    assert any("sent 1, skipped 1 (opted out 0, no address 1)" in text for text in notes.texts())

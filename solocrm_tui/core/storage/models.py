@@ -349,6 +349,7 @@ class Campaign(BaseModel):
     target_filter = CharField(default="")
     attribution_days = IntegerField(default=30)
     created_at = DateTimeField()
+    template = CharField(null=True)  # templates/NAME.md it is sent with, fixed by its first send
 
 
 class CampaignTarget(BaseModel):
@@ -359,6 +360,26 @@ class CampaignTarget(BaseModel):
 
     class Meta:
         indexes = ((("campaign", "customer"), True),)
+
+
+class Outbox(BaseModel):
+    """One campaign mail to one target: pending → sending (claimed) → sent, or skipped/failed."""
+
+    campaign = ForeignKeyField(Campaign, backref="outbox", on_delete="CASCADE")
+    customer = ForeignKeyField(Customer, backref="outbox", on_delete="CASCADE")
+    address = CharField(null=True)
+    status = CharField()
+    reason = CharField(null=True)  # why a row is skipped
+    message_id = CharField(unique=True)
+    attempts = IntegerField(default=0)
+    resent = IntegerField(default=0)  # claimed again after its sender died mid-send
+    claimed_by = CharField(null=True)
+    claimed_at = DateTimeField(null=True)
+    sent_at = DateTimeField(null=True)
+    error = CharField(null=True)
+
+    class Meta:
+        indexes = ((("campaign", "customer"), True), (("campaign", "status"), False))
 
 
 class Ticket(BaseModel):
@@ -450,4 +471,4 @@ class Setting(BaseModel):
 
 ALL_MODELS = (Customer, Interaction, Order, Product, OrderLine, Deal, DealLine, Quote, ProductAffinity,
               DealStageChange, FollowUp, Campaign, CampaignTarget, Ticket, StageChange, ModelRun, Batch,
-              BatchChange, Erasure, JobState, QueueDismissal, Setting, Cadence)
+              BatchChange, Erasure, JobState, QueueDismissal, Setting, Cadence, Outbox)
