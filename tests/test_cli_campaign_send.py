@@ -7,19 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from solocrm_tui import cli
 from solocrm_tui.core.contacts.customers import create_customer
 from solocrm_tui.core.sales.campaigns import create_campaign
 from solocrm_tui.core.storage.db import close_database
 
-
-def run(capsys, *argv: str, now=None) -> tuple[int, str, str]:
-    try:
-        code = cli.main(list(argv), now=now)
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+from .test_cli import run
 
 
 @pytest.fixture

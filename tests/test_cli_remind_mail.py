@@ -16,7 +16,8 @@ from solocrm_tui import paths
 from solocrm_tui.core.contacts.customers import create_customer
 from solocrm_tui.core.contacts.followups import create_followup, get_followup
 from solocrm_tui.core.storage.db import close_database, open_database
-from tests.test_cli_remind_campaign import run
+
+from .test_cli import run
 
 
 def configure_mail(port: int) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from solocrm_tui.core.storage.db import close_database, open_database
-from tests.test_cli_remind_campaign import run
+
+from .test_cli import run
 
 
 @pytest.fixture
