@@ -24,13 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 
 from solocrm_tui.core.contacts import timeline
 from solocrm_tui.core.errors import NotFound, ValidationError
 from solocrm_tui.core.mail import smtp
-from solocrm_tui.core.mail.message import build_message
+from solocrm_tui.core.mail.message import build_message, new_message_id
 from solocrm_tui.core.mail.settings import MailSettings
 from solocrm_tui.core.mail.templates import fill_template, placeholders, read_template
 from solocrm_tui.core.storage.models import (
@@ -173,16 +172,10 @@ def _freeze(campaign_id: int, template: str, settings: MailSettings) -> None:
         Campaign.update(template=template).where(Campaign.id == campaign_id).execute()
         if Outbox.select().where(Outbox.campaign == campaign_id).exists():
             return
-        domain = _domain_of_ids(settings)
-        rows = [{**row, "campaign": campaign_id, "message_id": make_msgid(domain=domain), "attempts": 0,
+        rows = [{**row, "campaign": campaign_id, "message_id": new_message_id(settings), "attempts": 0,
                  "resent": 0} for row in _targets(campaign_id)]
         for start in range(0, len(rows), 500):
             Outbox.insert_many(rows[start:start + 500]).execute()
-
-
-def _domain_of_ids(settings: MailSettings) -> str:
-    """The sender's domain, as build_message makes a one-off mail's Message-ID."""
-    return settings.from_address.rpartition("@")[2]
 
 
 def _take_back_abandoned(campaign_id: int, now: datetime) -> None:
@@ -233,15 +226,15 @@ def _message(row, customer: Customer, template: str, settings: MailSettings, tem
     filled = fill_template(templates, template, values)
     text = (f"{filled.body.rstrip()}\n\n"
             f"To receive no more of these emails, reply with the subject “unsubscribe” ({_unsubscribe(settings)}).\n")
-    message = build_message(settings, Address(customer.name, addr_spec=row.address), filled.subject, text, now)
-    message.replace_header("Message-ID", row.message_id)
+    message = build_message(settings, Address(customer.name, addr_spec=row.address), filled.subject, text, now,
+                            message_id=row.message_id)
     message["List-Unsubscribe"] = f"<{_unsubscribe(settings)}>"
     return message
 
 
 def _render_all(campaign_id: int, template: str, settings: MailSettings, templates: Path, owner_name: str,
                 now: datetime, folder: Path) -> SendReport:
-    rows = _outbox_rows(campaign_id) or [{**row, "message_id": make_msgid(domain=_domain_of_ids(settings))}
+    rows = _outbox_rows(campaign_id) or [{**row, "message_id": new_message_id(settings)}
                                          for row in _targets(campaign_id)]
     folder.mkdir(parents=True, exist_ok=True)
     written = opted_out = no_address = 0

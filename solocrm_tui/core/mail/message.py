@@ -16,12 +16,19 @@ from email.utils import format_datetime, make_msgid
 from solocrm_tui.core.mail.settings import MailSettings
 
 
-def build_message(settings: MailSettings, to: Address, subject: str, text: str, now: datetime) -> EmailMessage:
+def new_message_id(settings: MailSettings) -> str:
+    """A Message-ID on the sender's domain."""
+    return make_msgid(domain=settings.from_address.rpartition("@")[2])
+
+
+def build_message(settings: MailSettings, to: Address, subject: str, text: str, now: datetime, *,
+                  message_id: str | None = None) -> EmailMessage:
+    """`message_id` when it was fixed beforehand (a campaign's, kept across a resend)."""
     message = EmailMessage()
     message["From"] = Address(settings.from_name, addr_spec=settings.from_address)
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = format_datetime(now if now.tzinfo else now.astimezone())
-    message["Message-ID"] = make_msgid(domain=settings.from_address.rpartition("@")[2])
+    message["Message-ID"] = message_id or new_message_id(settings)
     message.set_content(text)
     return message
