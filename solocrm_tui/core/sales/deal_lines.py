@@ -9,7 +9,6 @@ was sold, and a lost deal's what was refused.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from peewee import fn
 
@@ -21,7 +20,6 @@ from solocrm_tui.core.stages import OPEN_DEAL_STAGES
 from solocrm_tui.core.storage.models import Deal as DealModel
 from solocrm_tui.core.storage.models import DealLine as L
 from solocrm_tui.core.storage.models import database
-from solocrm_tui.core.storage.records import cents_to_decimal
 
 
 def deal_lines(deal_id: int) -> list[Line]:
@@ -34,9 +32,8 @@ def lines_of_deals(deal_ids: list[int]) -> dict[int, tuple[Line, ...]]:
     for start in range(0, len(deal_ids), 500):
         query = (L.select(L.deal, L.name, L.quantity, L.unit_price_cents, L.unit_cost_cents, L.sku, L.product)
                  .where(L.deal.in_(deal_ids[start:start + 500])).order_by(L.deal, L.position, L.id))
-        for deal_id, name, quantity, price, cost, sku, product_id in query.tuples():
-            found.setdefault(deal_id, []).append(
-                Line(name, quantity, cents_to_decimal(price) or Decimal(0), cents_to_decimal(cost), sku, product_id))
+        for deal_id, *line in query.tuples():
+            found.setdefault(deal_id, []).append(Line.stored(*line))
     return {deal_id: tuple(lines) for deal_id, lines in found.items()}
 
 

@@ -80,9 +80,8 @@ def lines_by_order(order_ids: list[int]) -> dict[int, list[Line]]:
     query = (L.select(L.order, L.name, L.quantity, L.unit_price_cents, L.unit_cost_cents, L.sku, L.product)
              .where(L.order.in_(order_ids)).order_by(L.order, L.position, L.id))
     out: dict[int, list[Line]] = {}
-    for order_id, name, quantity, price, cost, sku, product_id in query.tuples():
-        out.setdefault(order_id, []).append(Line(name, quantity, cents_to_decimal(price) or Decimal(0),
-                                                 cents_to_decimal(cost), sku, product_id))
+    for order_id, *line in query.tuples():
+        out.setdefault(order_id, []).append(Line.stored(*line))
     return out
 
 

@@ -54,6 +54,13 @@ class Line:
     sku: str | None = None
     product_id: int | None = None
 
+    @classmethod
+    def stored(cls, name: str, quantity: int, price_cents: int | None, cost_cents: int | None, sku: str | None,
+               product_id: int | None) -> Line:
+        """A line as order_line and deal_line store it, money in cents."""
+        return cls(name, quantity, cents_to_decimal(price_cents) or Decimal(0), cents_to_decimal(cost_cents), sku,
+                   product_id)
+
     @property
     def total(self) -> Decimal:
         return self.unit_price * self.quantity
