@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 
-from solocrm_tui.cli import admin, campaign, data, insights
+from solocrm_tui.cli import admin, campaign, catalogue, data, insights
 from solocrm_tui.cli.app import cmd_app, make_app
 from solocrm_tui.cli.common import Parser, add_globals, fail, shown_output
 from solocrm_tui.core.errors import CRMError
@@ -36,12 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_commands(command)
     insights.add_arguments(command("insights", "refit (if asked) and print the analytics summary"))
     data.add_commands(command)
+    catalogue.add_commands(command)
     campaign.add_commands(command)
     return parser
 
 
 COMMANDS: dict[str | None, Callable[[argparse.Namespace, datetime], int]] = {
-    None: cmd_app, **admin.COMMANDS, **insights.COMMANDS, **data.COMMANDS, **campaign.COMMANDS,
+    None: cmd_app, **admin.COMMANDS, **insights.COMMANDS, **data.COMMANDS, **catalogue.COMMANDS, **campaign.COMMANDS,
 }
 
 

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from solocrm_tui import paths
 from solocrm_tui.cli.common import (
     customer_id,
     id_of,
@@ -22,7 +21,6 @@ from solocrm_tui.cli.common import (
     positive,
     stdout,
 )
-from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.text.figures import count
 
@@ -115,8 +113,6 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     imp.add_argument("--create-missing", action="store_true", help="create the customers the rows name")
     imp.add_argument("--undo", metavar="BATCH", help="undo the import with this batch id")
     imp.add_argument("--force", action="store_true", help="with --undo: undo even if later changes depend on it")
-    catalogue = command("products", "list the product catalogue: price, cost, unit margin, units sold")
-    catalogue.add_argument("--json", action="store_true", help="print one JSON object per product, as a list")
     batches = command("batches", "list the imports and merges that can be undone, newest first")
     batches.add_argument("--all", action="store_true", help="also list the ones already undone")
     dup = command("duplicates", "list likely duplicate customers (same email or phone, or similar names)")
@@ -151,9 +147,6 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     forget.add_argument("customer", type=customer_id, metavar="CUSTOMER_ID")
     forget.add_argument("--purge", action="store_true", help="delete their orders too (revenue figures drop)")
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    quote = command("quote", "render a deal as a numbered quote (Markdown and PDF) and log it on the timeline")
-    quote.add_argument("deal", type=id_of("deal"), metavar="DEAL_ID")
-    quote.add_argument("--out", metavar="DIR", help="write the files here (default: quotes/ beside the database)")
 
 
 def _rules_and_currency():
@@ -201,37 +194,6 @@ def _import_mail(args, now: datetime) -> int:
     report = import_mail(args.file, now, dry_run=args.dry_run)
     print("\n".join(report.lines()))
     return 0 if report.ok else 1
-
-
-def cmd_products(args, now: datetime) -> int:
-    """The whole catalogue, as the Products screen shows it (a CLI listing is not paged)."""
-    import json
-
-    from solocrm_tui.core.amounts import format_money
-    from solocrm_tui.core.sales.products import list_products, units_sold
-
-    open_db(args, create=False)
-    catalogue = list_products(limit=-1)
-    sold = units_sold([p.id for p in catalogue])
-    if args.json:
-        print(json.dumps([{"id": p.id, "name": p.name, "sku": p.sku, "price": _decimal(p.price),
-                           "cost": _decimal(p.cost), "margin": _decimal(p.margin), "active": p.active,
-                           "units_sold": sold.get(p.id, 0)} for p in catalogue], indent=2, ensure_ascii=False))
-        return 0
-    if not catalogue:
-        print("no products yet: `solocrm import products FILE`, or n on the Products screen (5)")
-        return 0
-    for p in catalogue:
-        figures = " · ".join(f"{label} {format_money(value, cents=True) or '—'}"
-                             for label, value in (("price", p.price), ("cost", p.cost), ("margin", p.margin)))
-        state = "" if p.active else " · no longer sold"
-        print(f"{p.name}{f' [{p.sku}]' if p.sku else ''} · {figures} · {sold.get(p.id, 0):,} sold{state}")
-    print(count(len(catalogue), "product"))
-    return 0
-
-
-def _decimal(value) -> str | None:
-    return None if value is None else str(value)
 
 
 def cmd_duplicates(args, now: datetime) -> int:
@@ -381,19 +343,5 @@ def cmd_batches(args, now: datetime) -> int:
     return 0
 
 
-def cmd_quote(args, now: datetime) -> int:
-    from solocrm_tui.core.sales.quotes import quote_deal
-
-    owner = load_config().owner
-    db = open_db(args, create=False)
-    folder = Path(args.out).expanduser() if args.out else paths.quotes_dir(db)
-    quote = quote_deal(args.deal, now, owner, folder, config_file=paths.config_path())
-    print(f"quote {quote.number}: {format_money(quote.total, cents=True, currency=quote.currency)}, "
-          f"valid until {quote.valid_until:%Y-%m-%d}")
-    print(quote.pdf_path)
-    print(quote.pdf_path.with_suffix(".md"))
-    return 0
-
-
 COMMANDS = {"import": cmd_import, "duplicates": cmd_duplicates, "merge": cmd_merge, "export": cmd_export,
-            "forget": cmd_forget, "batches": cmd_batches, "quote": cmd_quote, "products": cmd_products}
+            "forget": cmd_forget, "batches": cmd_batches}
