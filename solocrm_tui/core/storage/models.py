@@ -311,6 +311,24 @@ class DealStageChange(BaseModel):
     reason = CharField(null=True)
 
 
+class Digest(BaseModel):
+    """One mail to the owner telling of follow-ups that came due (migration 0015). Written in
+    the transaction that claims them, with its Message-ID, so a sender that dies before the
+    "sent" mark leaves it for the next run to send again under the same id."""
+
+    message_id = CharField(unique=True)
+    subject = CharField()
+    body = TextField()
+    status = CharField(index=True)  # sending → sent
+    attempts = IntegerField(default=0)
+    resent = IntegerField(default=0)  # sent again after its sender died mid-send
+    claimed_by = CharField(null=True)
+    claimed_at = DateTimeField(null=True)
+    sent_at = DateTimeField(null=True)
+    error = CharField(null=True)
+    created_at = DateTimeField()
+
+
 class FollowUp(BaseModel):
     customer = ForeignKeyField(Customer, backref="followups", on_delete="CASCADE", null=True)
     deal = ForeignKeyField(Deal, backref="followups", on_delete="SET NULL", null=True)
@@ -320,6 +338,7 @@ class FollowUp(BaseModel):
     snoozes = IntegerField(default=0)
     notified_at = DateTimeField(null=True)
     mailed_at = DateTimeField(null=True)  # the owner was mailed about it (migration 0014): its own channel
+    digest = ForeignKeyField(Digest, backref="followups", on_delete="SET NULL", null=True)  # the mail that told of it
     created_at = DateTimeField()
     recurrence = CharField(null=True)  # an RRULE without DTSTART (migration 0010); NULL: once
     recur_from = CharField(null=True)  # "due" or "done": what the next occurrence counts from
@@ -461,6 +480,22 @@ class QueueDismissal(BaseModel):
     until = DateTimeField(index=True)
 
 
+class MailFolder(BaseModel):
+    """An IMAP folder pulled from (migration 0015): the highest UID read under the server's
+    UIDVALIDITY, so the next pull asks only for newer mail."""
+
+    server = CharField()
+    user = CharField()
+    folder = CharField()
+    uidvalidity = IntegerField()
+    last_uid = IntegerField()
+    pulled_at = DateTimeField()
+
+    class Meta:
+        table_name = "mail_folder"
+        indexes = ((("server", "user", "folder"), True),)
+
+
 class Setting(BaseModel):
     """What the database itself must remember across processes (e.g. the phone region its
     phone keys were made with)."""
@@ -471,4 +506,4 @@ class Setting(BaseModel):
 
 ALL_MODELS = (Customer, Interaction, Order, Product, OrderLine, Deal, DealLine, Quote, ProductAffinity,
               DealStageChange, FollowUp, Campaign, CampaignTarget, Ticket, StageChange, ModelRun, Batch,
-              BatchChange, Erasure, JobState, QueueDismissal, Setting, Cadence, Outbox)
+              BatchChange, Erasure, JobState, QueueDismissal, Setting, Cadence, Outbox, Digest, MailFolder)
