@@ -147,6 +147,10 @@ def _mail(raw: Any) -> MailSettings:
             raise ValidationError(f"config: mail.{key} is required in [mail]")
     if mail.security not in SECURITY:
         raise ValidationError(f"config: mail.security must be {', '.join(SECURITY)}, got {mail.security!r}")
+    if mail.imap_security not in SECURITY:
+        raise ValidationError(f"config: mail.imap_security must be {', '.join(SECURITY)}, got {mail.imap_security!r}")
+    if not mail.imap_folder.strip():
+        raise ValidationError("config: mail.imap_folder must name a folder (e.g. INBOX)")
     if mail.password_env and mail.password_command:
         raise ValidationError("config: mail takes password_env or password_command, not both")
     try:

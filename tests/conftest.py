@@ -119,3 +119,35 @@ def smtp_auth_server():
         yield controller.port, mailbox, user, password
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def imap_server():
+    """A real IMAP server (pymap's in-memory backend, plain text, no admin or sieve service) on
+    127.0.0.1 at a free port; yields (port, user, password). Its INBOX starts empty."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    port, user, password = _free_port(), "owner", "imap-s3cret"
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from pymap.main import main; main()", "--host", "127.0.0.1", "--port", str(port),
+         "--no-tls", "--no-service", "admin", "--no-service", "managesieve",
+         "dict", "--demo-user", user, "--demo-password", password],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(300):  # the interpreter starting, not the test, is what is waited on
+            if server.poll() is not None:
+                raise RuntimeError(f"pymap exited with {server.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("pymap did not listen within 15s")
+        yield port, user, password
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -327,6 +327,9 @@ def test_mail_section():
     ({"host": "h", "from_address": "a@b.co", "password_env": "X", "password_command": "y"}, "not both"),
     ({"host": "h", "from_address": "a@b.co", "password": "hunter2"}, "mail.password is not read"),
     ({"host": "h", "from_address": "a@b.co", "pasword_env": "X"}, "unknown key mail.pasword_env"),
+    ({"host": "h", "from_address": "a@b.co", "imap_security": "tls"}, "mail.imap_security must be starttls, ssl"),
+    ({"host": "h", "from_address": "a@b.co", "imap_port": 70000}, "mail.imap_port must be between 0 and 65535"),
+    ({"host": "h", "from_address": "a@b.co", "imap_folder": " "}, "mail.imap_folder must name a folder"),
 ])
 def test_mail_section_errors_are_one_line(mail, message):
     with pytest.raises(ValidationError, match=message):

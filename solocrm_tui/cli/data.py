@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from solocrm_tui import paths
 from solocrm_tui.cli.common import (
     customer_id,
     id_of,
@@ -109,6 +110,9 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     imp.add_argument("--dates", choices=("dmy", "mdy"), help="read numeric dates day-first (dmy) or month-first (mdy)")
     imp.add_argument("--decimal", choices=("comma", "point"), help="the decimal mark of the amount columns")
     imp.add_argument("--encoding", metavar="NAME", help="the file's encoding if not UTF-8 (e.g. cp1252, utf-16)")
+    imp.add_argument("--imap", action="store_true", help="mail: read the [mail] IMAP folder instead of a FILE "
+                     "(only what is new since the last pull; the folder is not changed)")
+    imp.add_argument("--folder", metavar="NAME", help="with --imap: this folder instead of mail.imap_folder")
     imp.add_argument("--dry-run", action="store_true", help="print the same report but change nothing")
     imp.add_argument("--create-missing", action="store_true", help="create the customers the rows name")
     imp.add_argument("--undo", metavar="BATCH", help="undo the import with this batch id")
@@ -163,16 +167,18 @@ def cmd_import(args, now: datetime) -> int:
     rules, currency = _rules_and_currency()
     if args.undo:
         if (args.kind or args.file or args.map or args.dry_run or args.preset or args.dates or args.decimal
-                or args.encoding):
+                or args.encoding or args.imap or args.folder):
             raise ValidationError("--undo takes only a batch id (and --force)")
         open_db(args, create=False)
         result = undo_batch(args.undo, now, kind="import", force=args.force, rules=rules)
         print(f"undid import {result.batch_id}: {result.deleted:,} rows deleted, {result.restored:,} restored")
         return 0
-    if not args.kind or not args.file:
-        raise ValidationError("say what to import and from which file, e.g. `solocrm import customers people.csv`")
     if args.kind == "mail":
         return _import_mail(args, now)
+    if args.imap or args.folder:
+        raise ValidationError("--imap and --folder are for `solocrm import mail --imap`")
+    if not args.kind or not args.file:
+        raise ValidationError("say what to import and from which file, e.g. `solocrm import customers people.csv`")
     check_file(args.file)
     if args.encoding:
         check_encoding(args.encoding)
@@ -190,8 +196,21 @@ def _import_mail(args, now: datetime) -> int:
     if args.map or args.preset or args.dates or args.decimal or args.encoding or args.create_missing:
         raise ValidationError("import mail takes only the mailbox and --dry-run: customers are matched by "
                               "their email addresses")
-    open_db(args, create=True)
-    report = import_mail(args.file, now, dry_run=args.dry_run)
+    if bool(args.file) == args.imap:
+        raise ValidationError("import mail reads a mailbox PATH or the IMAP folder (--imap), "
+                              + ("not both" if args.imap else "say which, e.g. `solocrm import mail ~/mail/inbox.mbox`"))
+    if args.folder and not args.imap:
+        raise ValidationError("--folder goes with --imap")
+    if args.imap:
+        from solocrm_tui.core.mail.imap import pull_folder
+        from solocrm_tui.core.mail.settings import required
+
+        settings = required(load_config().mail, paths.config_path())
+        open_db(args, create=True)
+        report = pull_folder(settings, now, folder=args.folder, dry_run=args.dry_run)
+    else:
+        open_db(args, create=True)
+        report = import_mail(args.file, now, dry_run=args.dry_run)
     print("\n".join(report.lines()))
     return 0 if report.ok else 1
 

@@ -1,5 +1,7 @@
 """`solocrm import mail PATH`: the conversations in an mbox file or a Maildir folder, on the timelines.
 
+`log_messages` is the one logging path; an IMAP folder (core/mail/imap.py) feeds it too.
+
 A folder holding cur/, new/ and tmp/ is a Maildir, a file is an mbox; anything else is
 refused in one line. Each message's From, To and Cc addresses are matched to customers as
 the CSV imports match them (`activity.Resolver`: the customer's email, then the other
@@ -28,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import mailbox
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -121,10 +123,22 @@ def import_mail(path: Path | str, now: datetime, *, dry_run: bool = False,
                 step_seconds: float = STEP_SECONDS) -> MailReport:
     """Log the mailbox's messages from and to known customers; see the module docstring."""
     path = Path(path).expanduser()
+    return log_messages(path.name, _messages(path), now, dry_run=dry_run, step_seconds=step_seconds)
+
+
+def log_messages(source: str, messages: Iterable[tuple[str, bytes]], now: datetime, *, dry_run: bool = False,
+                 step_seconds: float = STEP_SECONDS, remember: Callable[[], None] | None = None) -> MailReport:
+    """Log (where, raw bytes) messages from any source (a mailbox file, an IMAP folder) as one batch.
+
+    Every message is read before anything is written, so a source that fails halfway (a
+    server gone) changes nothing. The source hands over raw bytes: parsing happens here,
+    where a message that cannot be read is counted unreadable instead of ending the import.
+    `remember` runs in the transaction that completes the batch (its own when nothing is
+    new), so a source that keeps how far it has read never gets ahead of what was logged."""
     unreadable: list[Unreadable] = []
     mails: list[Mail] = []
     total = 0
-    for total, (where, raw) in enumerate(_messages(path), 1):
+    for total, (where, raw) in enumerate(messages, 1):
         try:
             mails.append(_read(total, raw, now))
         except ValidationError as exc:
@@ -137,17 +151,22 @@ def import_mail(path: Path | str, now: datetime, *, dry_run: bool = False,
     directions = Counter(row[2] for row in rows)
     batch_id = None if dry_run or not rows else new_batch_id("imp", now)
     if batch_id:
-        start_batch(batch_id, "import", f"import mail from {path.name}", now, {"kind": "mail"})
+        start_batch(batch_id, "import", f"import mail from {source}", now, {"kind": "mail"})
         try:
             with checkpoint_after():
                 _write(rows, now, batch_id, step_seconds)
                 with database.atomic():
-                    update_summary(batch_id, {"kind": "mail", "file": path.name, "inserted": len(rows),
+                    update_summary(batch_id, {"kind": "mail", "file": source, "inserted": len(rows),
                                               "already": already, "unknown": unknown, "rejected": len(unreadable)})
+                    if remember:
+                        remember()
         except BaseException:
             discard_unfinished(batch_id, now)
             raise
-    return MailReport(path.name, total, directions["in"], directions["out"], already, unknown, addresses,
+    elif remember and not dry_run:
+        with database.atomic():
+            remember()
+    return MailReport(source, total, directions["in"], directions["out"], already, unknown, addresses,
                       tuple(unreadable), batch_id, dry_run, recovered)
 
 

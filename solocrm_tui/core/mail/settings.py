@@ -28,6 +28,12 @@ class MailSettings:
     from_name: str = ""
     signature: str = ""  # appended to every new draft, below "-- "
     timeout_seconds: int = setting(30, 1, 600)
+    # `solocrm import mail --imap` reads one folder, logging in with the same password
+    imap_host: str = ""  # "" reads from host
+    imap_port: int = setting(0, 0, 65535)  # 0: 993 with ssl, 143 otherwise
+    imap_security: str = "ssl"
+    imap_user: str = ""  # "" logs in as user
+    imap_folder: str = "INBOX"
 
 
 def required(settings: MailSettings | None, config_file: Path | None) -> MailSettings:

@@ -26,16 +26,21 @@ class SendFailed(CRMError):
     """The server did not take the message: nothing was sent and nothing logged."""
 
 
-def password(settings: MailSettings) -> str | None:
-    """The password from the environment variable or the command the config names."""
-    if settings.password_env:
-        value = os.environ.get(settings.password_env)
-        if not value:
-            raise SendFailed(f"could not send: mail.password_env names ${settings.password_env}, which is not set")
-        return value
-    if settings.password_command:
-        return _from_command(settings.password_command)
-    return None
+def password(settings: MailSettings, failed: str = "could not send") -> str | None:
+    """The password from the environment variable or the command the config names;
+    `failed` begins the line saying why there is none (reading mail shares the password)."""
+    try:
+        if settings.password_env:
+            value = os.environ.get(settings.password_env)
+            if not value:
+                raise SendFailed(f"could not send: mail.password_env names ${settings.password_env}, "
+                                 "which is not set")
+            return value
+        if settings.password_command:
+            return _from_command(settings.password_command)
+        return None
+    except SendFailed as exc:
+        raise SendFailed(str(exc).replace("could not send", failed, 1)) from None
 
 
 def _from_command(command: str) -> str:
