@@ -236,10 +236,7 @@ def _quote_mail(deal, cid, name, ctx):
     with its PDF attached. Mail and address are checked before a quote number is taken."""
     settings = required(ctx.mail, ctx.config_file)
     sending.writable(cid, name)
-    q = quotes.current_quote(deal.id, ctx.now, ctx.owner) if ctx.owner.name else None
-    made = q is None
-    if made:
-        q = quotes.quote_deal(deal.id, ctx.now, ctx.owner, ctx.quotes_dir, config_file=ctx.config_file)
+    q, made = quotes.quote_to_send(deal.id, ctx.now, ctx.owner, ctx.quotes_dir, config_file=ctx.config_file)
     draft = sending.quote_draft(cid, name, settings, _templates(ctx), ctx.owner.name, q, deal.title, ctx.drafts_dir)
     said = "made" if made else "unchanged since it was made: reusing"
     return Outcome(f"quote {q.number} for “{deal.title}” {said} → {q.pdf_path}", cid,

@@ -24,6 +24,7 @@ from solocrm_tui.core.mail.draft import (
     draft_text,
     keep_draft,
     kept_draft,
+    read_draft,
 )
 from solocrm_tui.core.mail.message import build_message
 from solocrm_tui.core.mail.settings import MailSettings
@@ -34,7 +35,8 @@ from solocrm_tui.core.mail.templates import (
     placeholders,
     template_names,
 )
-from solocrm_tui.core.sales.quotes import Quote
+from solocrm_tui.core.sales import deals
+from solocrm_tui.core.sales.quotes import Owner, Quote, quote_to_send
 from solocrm_tui.core.storage.records import Customer
 
 
@@ -78,16 +80,33 @@ def prepare_draft(customer_id: int, called: str, settings: MailSettings, templat
 
 
 def quote_draft(customer_id: int, called: str, settings: MailSettings, templates: Path, owner_name: str,
-                quote: Quote, deal_title: str, drafts: Path | None = None) -> EmailDraft:
-    """A quote's covering mail with its PDF attached: the `quote` template when there is one."""
+                quote: Quote, deal_title: str, drafts: Path | None = None, template: str | None = None) -> EmailDraft:
+    """A quote's covering mail with its PDF attached: `template`, else the `quote` template
+    when there is one, else a short default text."""
     total = format_money(quote.total, cents=True, currency=quote.currency)
     extra = dict(zip(QUOTE_PLACEHOLDERS, (quote.number, total, deal_title), strict=True))
     default = (f"Quote {quote.number}: {deal_title}",
                f"Hello {customers.get_customer(customer_id).name.split()[0]},\n\nplease find attached our quote "
                f"{quote.number} for {deal_title} ({total}), valid until {quote.valid_until:%d %b %Y}.\n")
-    template = "quote" if "quote" in template_names(templates) else None
+    if template is None and "quote" in template_names(templates):
+        template = "quote"
     return prepare_draft(customer_id, called, settings, templates, owner_name, template, drafts, extra=extra,
                          default=default, attachments=(quote.pdf_path,) if quote.pdf_path else ())
+
+
+def send_quote(deal_id: int, now: datetime, owner: Owner, settings: MailSettings, templates: Path, folder: Path,
+               *, config_file: Path | None = None, template: str | None = None) -> tuple[Quote, WrittenEmail]:
+    """`solocrm quote --mail`: the deal's current (or a new) quote sent with no editor, the
+    covering text as the editor would have opened on it. The customer is checked before a
+    quote number is taken."""
+    deal = deals.get_deal(deal_id)
+    customer = writable(deal.customer_id, deal.customer_name)
+    quote, _ = quote_to_send(deal_id, now, owner, folder, config_file=config_file)
+    draft = quote_draft(customer.id, customer.name, settings, templates, owner.name, quote, deal.title,
+                        template=template)
+    written = read_draft(draft.text, None)
+    send_email(customer.id, written, settings, now)
+    return quote, written
 
 
 def send_email(customer_id: int, written: WrittenEmail, settings: MailSettings, now: datetime,

@@ -176,6 +176,15 @@ def current_quote(deal_id: int, now: datetime, owner: Owner) -> Quote | None:
     return quote if render_markdown(today) == quote.markdown and deal.currency == quote.currency else None
 
 
+def quote_to_send(deal_id: int, now: datetime, owner: Owner, folder: Path, *,
+                  config_file: Path | None = None) -> tuple[Quote, bool]:
+    """The deal's current quote, or a new one made as quote_deal makes it; True when new."""
+    current = current_quote(deal_id, now, owner) if owner.name else None
+    if current is not None:
+        return current, False
+    return quote_deal(deal_id, now, owner, folder, config_file=config_file), True
+
+
 def get_quote(quote_id: int) -> Quote:
     Q = QuoteModel
     row = (Q.select(Q.id, Q.number, Q.customer, Q.deal, Q.created_at, Q.valid_until, Q.currency, Q.total_cents,
