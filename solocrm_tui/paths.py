@@ -56,6 +56,11 @@ def quotes_dir(db_path: Path) -> Path:
     return db_path.parent / "quotes"
 
 
+def drafts_dir(db_path: Path) -> Path:
+    """Mails that could not be sent wait beside the database, one per customer, to be reopened."""
+    return db_path.parent / "drafts"
+
+
 def log_path(db_path: Path) -> Path:
     return db_path.parent / "solocrm.log"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from solocrm_tui.core.contacts.customers import create_customer
+from solocrm_tui.core.contacts.customers import create_customer, update_customer
 from solocrm_tui.core.sales import deals
 from solocrm_tui.core.storage.db import close_database, open_database
 from solocrm_tui.core.storage.models import Interaction, Quote
@@ -76,3 +76,35 @@ def test_without_an_owner_the_refusal_names_the_config_file(capsys, deal, now, t
     assert code == 1 and not (tmp_path / "quotes").exists()
     assert err.strip().endswith(f'quotes need your details: add [owner] with at least name = "…" to '
                                 f'{tmp_path / "config.toml"}')
+
+
+def mail_to(port: int, config) -> None:
+    config.write_text(config.read_text(encoding="utf-8") + f'[mail]\nhost = "127.0.0.1"\nport = {port}\n'
+                      'security = "none"\nfrom_address = "me@shop.example"\nsignature = "Jörg"\n', encoding="utf-8")
+
+
+def test_quote_mail_sends_the_pdf_without_an_editor_and_reuses_the_quote(capsys, deal, now, tmp_path,
+                                                                          smtp_server):
+    db, deal_id = deal
+    port, mailbox = smtp_server
+    open_database(db)
+    update_customer(deals.get_deal(deal_id).customer_id, now, email="lucia@example.com")
+    close_database()
+    mail_to(port, tmp_path / "config.toml")
+    for _ in range(2):
+        code, out, err = run(capsys, "--db", str(db), "quote", str(deal_id), "--mail", now=now)
+        assert (code, err, out) == (0, "", "sent Q-2026-0001 to Lucía Dvořák <lucia@example.com> and logged\n")
+    first, second = (got for _, _, got, _ in mailbox)
+    assert first["Subject"] == second["Subject"] == "Quote Q-2026-0001: Service plan"
+    [pdf] = list(first.iter_attachments())
+    assert pdf.get_content() == (tmp_path / "quotes" / "Q-2026-0001.pdf").read_bytes()
+    assert quotes_and_timeline(db)[0] == 1
+
+
+def test_quote_mail_to_a_customer_without_an_address_takes_no_number(capsys, deal, now, tmp_path, smtp_server):
+    db, deal_id = deal
+    mail_to(smtp_server[0], tmp_path / "config.toml")
+    before = quotes_and_timeline(db)
+    code, _, err = run(capsys, "--db", str(db), "quote", str(deal_id), "--mail", now=now)
+    assert code != 0 and "Lucía Dvořák has no email address" in err and "Traceback" not in err
+    assert quotes_and_timeline(db) == before and smtp_server[1] == []

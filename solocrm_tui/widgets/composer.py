@@ -206,7 +206,8 @@ class Composer(ReportWorkerErrors, Vertical):
             self.busy = True
             ctx = execute.Context(now, focus, self.app.config.currency, self.app.config.lifecycle,
                                   self.app.config.owner, paths.quotes_dir(self.app.db_path),
-                                  paths.config_path(), deal, self.app.config.mail, paths.templates_dir())
+                                  paths.config_path(), deal, self.app.config.mail, paths.templates_dir(),
+                                  paths.drafts_dir(self.app.db_path))
             work.apply_change(self, lambda: execute.execute(command, ctx), what=_written, then=self._answered,
                               refused=lambda exc, typed=text: self._refused(typed, exc), toast_refusal=False,
                               undo_as=lambda outcome: outcome.undo_label, group="composer")

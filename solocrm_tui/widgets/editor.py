@@ -1,7 +1,8 @@
 """Handing the terminal to the owner's editor ($VISUAL, $EDITOR, vi) to write an email.
 
 The TUI is suspended while the editor runs (Textual's App.suspend) and redrawn when it
-quits; the draft is a private temporary file, removed once read back. Where the terminal
+quits; the draft is a private temporary file, removed once read back (a draft that cannot
+be sent is kept in the drafts folder instead, see mail.draft). Where the terminal
 cannot be handed over (Textual's headless and web drivers), writing is refused in one
 line instead of an editor drawing over the app.
 """
@@ -15,7 +16,14 @@ from pathlib import Path
 from textual.app import App, SuspendNotSupported
 
 from solocrm_tui.core.errors import ValidationError
-from solocrm_tui.core.mail.draft import EmailDraft, WrittenEmail, read_draft, run_editor
+from solocrm_tui.core.mail.draft import (
+    DraftUnchanged,
+    EmailDraft,
+    WrittenEmail,
+    keep_draft,
+    read_draft,
+    run_editor,
+)
 
 
 def in_terminal(app: App, path: Path) -> None:
@@ -41,4 +49,15 @@ def write_email(app: App, draft: EmailDraft) -> WrittenEmail:
             raise ValidationError(f"cannot read the draft back ({exc}): nothing sent") from None
     finally:
         path.unlink(missing_ok=True)
-    return read_draft(written, draft.text)
+    if not written.strip() and draft.kept_at is not None:
+        draft.kept_at.unlink(missing_ok=True)  # emptied: the owner's way to drop a kept draft
+        raise ValidationError("draft emptied: nothing sent, nothing kept")
+    try:
+        return read_draft(written, None if draft.reopened else draft.text)
+    except DraftUnchanged:
+        raise
+    except ValidationError as exc:
+        if draft.kept_at is None:
+            raise
+        keep_draft(draft.kept_at, written)
+        raise ValidationError(f"{exc}; the draft is kept in {draft.kept_at}: /email reopens it") from None

@@ -39,8 +39,13 @@ def ann(db_path, now):
 @pytest.fixture
 def editing(tmp_path, monkeypatch):
     """$VISUAL is a script writing a subject and a line of text; returns the paths it was run on."""
+    return editing_with(WRITE, tmp_path, monkeypatch)
+
+
+def editing_with(script_text: str, tmp_path, monkeypatch) -> list[str]:
+    """$VISUAL runs `script_text` on the draft; returns the drafts as the editor opened on them."""
     script = tmp_path / "write.py"
-    script.write_text(WRITE, encoding="utf-8")
+    script.write_text(script_text, encoding="utf-8")
     monkeypatch.setenv("VISUAL", f"{sys.executable} {script}")
     opened = []
 

@@ -78,9 +78,11 @@ class NewDeal:
 
 @dataclass(frozen=True, slots=True)
 class QuoteDeal:
-    """`/quote`: the open deal as a numbered quote, Markdown and PDF."""
+    """`/quote`: the open deal as a numbered quote, Markdown and PDF; `/quote mail` also
+    opens the editor on a mail to the customer with the PDF attached."""
 
     target: str | None = None
+    mail: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from solocrm_tui.core.contacts.search import find_by_name, resolve_mention
 from solocrm_tui.core.dates import format_due
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.mail import sending
-from solocrm_tui.core.mail.draft import EmailDraft
+from solocrm_tui.core.mail.draft import EmailDraft, kept_draft
 from solocrm_tui.core.mail.settings import MailSettings, required
 from solocrm_tui.core.mail.templates import fill_template, template_names
 from solocrm_tui.core.sales import (
@@ -65,6 +65,7 @@ class Context:
     focus_deal_id: int | None = None
     mail: MailSettings | None = None  # [mail]: None until the owner sets up sending
     templates_dir: Path | None = None  # templates/ beside config.toml
+    drafts_dir: Path | None = None  # where a mail that could not be sent is kept for the next one
 
 
 def resolve_customer(target: str | None, ctx: Context) -> tuple[int, str]:
@@ -98,7 +99,8 @@ def _write_email(cmd, cid, name, ctx):
     """The draft the editor opens on: refused before any editor opens when email is not set
     up or the customer cannot be written to."""
     settings = required(ctx.mail, ctx.config_file)
-    draft = sending.prepare_draft(cid, name, settings, _templates(ctx), ctx.owner.name, cmd.template)
+    draft = sending.prepare_draft(cid, name, settings, _templates(ctx), ctx.owner.name, cmd.template,
+                                  ctx.drafts_dir)
     return Outcome("", cid, draft=draft)
 
 
@@ -113,7 +115,8 @@ def _send_email(cmd: c.SendEmail, ctx: Context) -> Outcome:
     """Sent first (nothing read or written before it, see mail.sending), then logged; undo
     takes the timeline entry back, not the mail."""
     settings = required(ctx.mail, ctx.config_file)
-    sending.send_email(cmd.customer_id, cmd.written, settings, ctx.now)
+    kept_at = kept_draft(ctx.drafts_dir, cmd.customer_id) if ctx.drafts_dir is not None else None
+    sending.send_email(cmd.customer_id, cmd.written, settings, ctx.now, kept_at)
     lifecycle.restage(ctx.now, ctx.rules, [cmd.customer_id])
     subject = cmd.written.subject
     return Outcome(f"✓ email “{subject}” sent to {cmd.written.to} and logged", cmd.customer_id,
@@ -221,9 +224,23 @@ def _quote(cmd, cid, name, ctx):
     if ctx.quotes_dir is None:
         raise ValidationError("quotes cannot be written from here: no quotes folder")
     deal = _open_deal(cid, name, ctx)
+    if cmd.mail:
+        return _quote_mail(deal, cid, name, ctx)
     q = quotes.quote_deal(deal.id, ctx.now, ctx.owner, ctx.quotes_dir, config_file=ctx.config_file)
     return Outcome(f"✓ quote {q.number} for “{deal.title}”: {format_money(q.total, cents=True, currency=q.currency)}"
                    f" → {q.pdf_path}", cid, f"quote {q.number}")
+
+
+def _quote_mail(deal, cid, name, ctx):
+    """The quote as it stands (reused, or made as /quote makes it), then the editor on a mail
+    with its PDF attached. Mail and address are checked before a quote number is taken."""
+    settings = required(ctx.mail, ctx.config_file)
+    sending.writable(cid, name)
+    q, made = quotes.quote_to_send(deal.id, ctx.now, ctx.owner, ctx.quotes_dir, config_file=ctx.config_file)
+    draft = sending.quote_draft(cid, name, settings, _templates(ctx), ctx.owner.name, q, deal.title, ctx.drafts_dir)
+    said = "made" if made else "unchanged since it was made: reusing"
+    return Outcome(f"quote {q.number} for “{deal.title}” {said} → {q.pdf_path}", cid,
+                   f"quote {q.number}" if made else "", draft=draft)
 
 
 def _stage(cmd, cid, name, ctx):

@@ -75,8 +75,9 @@ COMMANDS: dict[str, str] = {
     "/deal": "/deal [@who] AMOUNT TITLE — open a deal",
     "/item": "/item [@who] 2x PRODUCT[, 1x PRODUCT at PRICE …] | /item [@who] remove PRODUCT — add lines to the "
              "open deal, or take one off (its value is their sum)",
-    "/quote": "/quote [@who] — the open deal (as for /stage, which deal) as a numbered quote (Markdown and PDF, "
-              "in quotes/ beside the database)",
+    "/quote": "/quote [@who] [mail] — the open deal (as for /stage, which deal) as a numbered quote (Markdown and "
+              "PDF, in quotes/ beside the database); mail: write to the customer with the PDF attached (the "
+              "newest quote if the deal has not changed since)",
     "/stage": "/stage [@who] STAGE — move the deal (the one selected on the Pipeline or the Deals tab, else the one "
               "last worked on): lead, qualified, proposal, negotiation, won, lost",
     "/won": "/won [@who] [AMOUNT] — mark the open deal won (as for /stage, which deal): its order is its lines, "
@@ -189,6 +190,15 @@ def _bare(cmd: str, text: str, command: Command) -> Command:
     if text:
         raise ValidationError(f'{cmd} takes nothing after it, got "{text}"')
     return command
+
+
+def _quote(cmd: str, text: str, target: str | None) -> QuoteDeal:
+    """`/quote`, or `/quote mail` (`email`) to send it to the customer with the PDF attached."""
+    if text.lower() in ("mail", "email"):
+        return QuoteDeal(target, mail=True)
+    if text:
+        raise ValidationError(f'{cmd} takes nothing after it, or "mail" to send it, got "{text}"')
+    return QuoteDeal(target)
 
 
 def _unknown(word: str) -> ValidationError:
@@ -369,7 +379,7 @@ _on_customer: dict[str, Handler] = {
     "/deal": _deal,
     "/stage": lambda c, t, who, now: MoveStage(_choose(c, t, STAGES, "stage"), who),
     "/item": lambda c, t, who, now: _items(c, t, who),
-    "/quote": lambda c, t, who, now: _bare(c, t, QuoteDeal(who)),
+    "/quote": lambda c, t, who, now: _quote(c, t, who),
     "/won": lambda c, t, who, now: _won(c, t, who),
     "/reopen": lambda c, t, who, now: _bare(c, t, Reopen(who)),
     "/lost": lambda c, t, who, now: Lost(_required(c, t, "/lost needs a reason"), who),

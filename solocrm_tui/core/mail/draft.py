@@ -1,10 +1,13 @@
 """The draft the owner writes in their editor: a small mail file, To and Subject
-headers, a blank line, the text.
+headers (and an Attach: line per file to send with it), a blank line, the text.
 
 Writing it, reading it back and running the editor are here, headless; only handing
 the terminal to the editor (suspending the TUI) belongs to the UI. A draft saved
 unchanged, or with no subject or no text, sends nothing: quitting the editor is how
-the owner changes their mind.
+the owner changes their mind. Anything else that stops a written mail (a missing
+attachment, a server that is down) keeps the draft in the drafts folder, one per
+customer, and the next mail to that customer reopens it: what the owner wrote is
+theirs, not lost to a typo or a network.
 """
 
 from __future__ import annotations
@@ -21,6 +24,11 @@ from solocrm_tui.core import validate
 from solocrm_tui.core.errors import ValidationError
 
 SIGNATURE_MARK = "-- "  # the conventional signature separator, with its trailing space
+ATTACHMENT_LIMIT = 20 * 1024 * 1024  # most providers refuse a larger mail (and base64 adds a third)
+
+
+class DraftUnchanged(ValidationError):
+    """Saved as it was opened: the owner changed their mind, so nothing is kept either."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +38,8 @@ class EmailDraft:
     customer_id: int
     customer_name: str
     text: str
+    kept_at: Path | None = None  # where the draft is kept when it cannot be sent
+    reopened: bool = False  # a kept draft: saving it as it was sends it
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,26 +47,36 @@ class WrittenEmail:
     to: Address
     subject: str
     body: str
+    attachments: tuple[Path, ...] = ()
+    draft: str = ""  # the saved draft as written: kept if the send fails
 
 
-def draft_text(to: Address, subject: str = "", body: str = "", signature: str = "") -> str:
-    text = f"To: {to}\nSubject: {subject}\n\n{body.strip(chr(10))}\n"
+def draft_text(to: Address, subject: str = "", body: str = "", signature: str = "",
+               attachments: tuple[Path, ...] = ()) -> str:
+    attach = "".join(f"Attach: {path}\n" for path in attachments)
+    text = f"To: {to}\nSubject: {subject}\n{attach}\n{body.strip(chr(10))}\n"
     if signature.strip():
         text += f"\n{SIGNATURE_MARK}\n{signature.strip(chr(10))}\n"
     return text
 
 
-def read_draft(written: str, original: str) -> WrittenEmail:
-    """The mail in a saved draft, or one line on why nothing is sent."""
-    if written.strip() == original.strip():
-        raise ValidationError("draft unchanged: nothing sent")
+def read_draft(written: str, original: str | None) -> WrittenEmail:
+    """The mail in a saved draft, or one line on why nothing is sent. `original` is None
+    for a reopened draft, which is sent as it is."""
+    if original is not None and written.strip() == original.strip():
+        raise DraftUnchanged("draft unchanged: nothing sent")
     head, _, body = written.replace("\r\n", "\n").partition("\n\n")
     headers: dict[str, str] = {}
+    attachments: list[Path] = []
     for line in head.splitlines():
         key, colon, value = line.partition(":")
-        if not colon or key.strip().lower() not in ("to", "subject"):
-            raise ValidationError(f"the draft's header lines are To: and Subject:, got “{line.strip()}”: nothing sent")
-        headers[key.strip().lower()] = value.strip()
+        if not colon or key.strip().lower() not in ("to", "subject", "attach"):
+            raise ValidationError("the draft's header lines are To:, Subject: and Attach:, "
+                                  f"got “{line.strip()}”: nothing sent")
+        if key.strip().lower() == "attach":
+            attachments.append(attachment(value.strip()))
+        else:
+            headers[key.strip().lower()] = value.strip()
     if not headers.get("subject"):
         raise ValidationError("no subject on the Subject: line: nothing sent")
     if not _text_of(body):
@@ -68,7 +88,39 @@ def read_draft(written: str, original: str) -> WrittenEmail:
         address, _ = validate.email(address)
     except ValidationError as exc:
         raise ValidationError(f"To: {exc}: nothing sent") from None
-    return WrittenEmail(Address(name, addr_spec=address), headers["subject"], body.strip("\n") + "\n")
+    return WrittenEmail(Address(name, addr_spec=address), headers["subject"], body.strip("\n") + "\n",
+                        tuple(attachments), written)
+
+
+def attachment(named: str) -> Path:
+    """The file an Attach: line names, if it can be sent: a readable file of at most 20 MB."""
+    if not named:
+        raise ValidationError("Attach: names no file: nothing sent")
+    path = Path(named).expanduser()
+    if path.is_dir():
+        raise ValidationError(f"Attach: {path} is a folder, not a file: nothing sent")
+    if not path.is_file():
+        raise ValidationError(f"Attach: no file {path}: nothing sent")
+    if not os.access(path, os.R_OK):
+        raise ValidationError(f"Attach: cannot read {path}: nothing sent")
+    if path.stat().st_size > ATTACHMENT_LIMIT:
+        raise ValidationError(f"Attach: {path} is {path.stat().st_size / 1024 / 1024:.1f} MB, over the "
+                              f"{ATTACHMENT_LIMIT // 1024 // 1024} MB mail servers take: nothing sent")
+    return path
+
+
+def kept_draft(folder: Path, customer_id: int) -> Path:
+    """One kept draft per customer: the next mail to them reopens it."""
+    return folder / f"customer-{customer_id}.eml"
+
+
+def keep_draft(path: Path, text: str) -> Path:
+    """Write the draft where the next mail to its customer finds it, readable by the owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    return path
 
 
 def _text_of(body: str) -> str:

@@ -2,7 +2,7 @@
 
 The first line is `Subject: …`, the rest the body; {name}, {first_name}, {company},
 {email}, {city}, {owner_name} and {signature} are filled from the customer and the
-config. Only those plain names are filled (no {name.attr} or format specs): a template
+config; the `quote` template also gets {quote_number}, {quote_total} and {deal_title}. Only those plain names are filled (no {name.attr} or format specs): a template
 is the owner's text, and a typo in it is one line naming the placeholder, not a mail
 with a literal "{frist_name}" in it.
 """
@@ -17,6 +17,7 @@ from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.storage.records import Customer
 
 PLACEHOLDERS = ("name", "first_name", "company", "email", "city", "owner_name", "signature")
+QUOTE_PLACEHOLDERS = ("quote_number", "quote_total", "deal_title")  # filled when a quote is mailed
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,6 @@ def _fill(name: str, text: str, values: dict[str, str]) -> str:
         if field not in values or spec or conversion:
             shown = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
             raise ValidationError(f"template {name}: unknown placeholder {shown}; use "
-                                  + ", ".join(f"{{{key}}}" for key in PLACEHOLDERS))
+                                  + ", ".join(f"{{{key}}}" for key in [*PLACEHOLDERS, *(k for k in values if k not in PLACEHOLDERS)]))
         out.append(values[field])
     return "".join(out)

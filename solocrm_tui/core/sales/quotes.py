@@ -33,7 +33,7 @@ from solocrm_tui.core.sales.products import Line, lines_total
 from solocrm_tui.core.stages import OPEN_DEAL_STAGES
 from solocrm_tui.core.storage.models import Quote as QuoteModel
 from solocrm_tui.core.storage.models import database
-from solocrm_tui.core.storage.records import cents_to_decimal
+from solocrm_tui.core.storage.records import Deal, cents_to_decimal
 from solocrm_tui.core.validate import setting
 
 NUMBER_TRIES = 5  # a number taken by another instance between reading and writing: try the next
@@ -122,17 +122,14 @@ def quote_deal(deal_id: int, now: datetime, owner: Owner, folder: Path, *, confi
     if not owner.name:
         raise ValidationError('quotes need your details: add [owner] with at least name = "…" to '
                               f"{config_file or 'config.toml'}")
-    lines = deal_lines.deal_lines(deal_id) or [Line(deal.title, 1, deal.value)]
-    if not lines_total(lines):
+    if not lines_total(_lines(deal)):
         raise ValidationError(f"deal “{deal.title}” is worth nothing yet: add lines with /item 2x PRODUCT, "
                               "or give it a value, before quoting it")
-    customer = get_customer(deal.customer_id)
     valid_until = now.date() + timedelta(days=owner.quote_valid_days)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     for _ in range(NUMBER_TRIES):
         number = next_number(now.year, folder)
-        sheet = Sheet(number, owner, tuple(p for p in (customer.name, customer.company, customer.email) if p),
-                      deal.title, tuple(lines), deal.currency, now.date(), valid_until)
+        sheet = _sheet(deal, owner, number, now.date(), valid_until)
         markdown = render_markdown(sheet)
         pdf_path = folder / f"{number}.pdf"
         try:
@@ -150,6 +147,42 @@ def quote_deal(deal_id: int, now: datetime, owner: Owner, folder: Path, *, confi
             continue
         return get_quote(quote_id)
     raise ValidationError("another SoloCRM took every quote number tried: quote again")
+
+
+def _lines(deal: Deal) -> list[Line]:
+    return deal_lines.deal_lines(deal.id) or [Line(deal.title, 1, deal.value)]
+
+
+def _sheet(deal: Deal, owner: Owner, number: str, issued: date, valid_until: date) -> Sheet:
+    customer = get_customer(deal.customer_id)
+    return Sheet(number, owner, tuple(p for p in (customer.name, customer.company, customer.email) if p),
+                 deal.title, tuple(_lines(deal)), deal.currency, issued, valid_until)
+
+
+def current_quote(deal_id: int, now: datetime, owner: Owner) -> Quote | None:
+    """The deal's newest quote if it still says what a quote made now would say: still valid,
+    its PDF still there, and the deal's lines, prices, title, customer and the owner's details
+    unchanged. Honestly compared: the quote stores the Markdown it was rendered as, so the deal
+    as it is today is rendered under the quote's number and dates and must read the same."""
+    Q = QuoteModel
+    newest = Q.select(Q.id).where(Q.deal == deal_id).order_by(Q.created_at.desc(), Q.id.desc()).scalar()
+    if newest is None:
+        return None
+    quote = get_quote(newest)
+    if quote.valid_until < now.date() or quote.pdf_path is None or not quote.pdf_path.is_file():
+        return None
+    deal = deals.get_deal(deal_id)
+    today = _sheet(deal, owner, quote.number, quote.created_at.date(), quote.valid_until)
+    return quote if render_markdown(today) == quote.markdown and deal.currency == quote.currency else None
+
+
+def quote_to_send(deal_id: int, now: datetime, owner: Owner, folder: Path, *,
+                  config_file: Path | None = None) -> tuple[Quote, bool]:
+    """The deal's current quote, or a new one made as quote_deal makes it; True when new."""
+    current = current_quote(deal_id, now, owner) if owner.name else None
+    if current is not None:
+        return current, False
+    return quote_deal(deal_id, now, owner, folder, config_file=config_file), True
 
 
 def get_quote(quote_id: int) -> Quote:

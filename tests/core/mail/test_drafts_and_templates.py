@@ -32,7 +32,7 @@ def test_a_saved_draft_is_read_back_into_a_mail():
     (lambda t: t.replace("\n\n\n\n", "\n\nHallo\n\n"), "no subject on the Subject: line: nothing sent"),
     (lambda t: t.replace("Subject: ", "Subject: Hi").replace("-- \nJörg", "-- \nJörg B."), "no text"),
     (lambda t: t.replace("To: ", "Cc: x\nTo: ").replace("Subject: ", "Subject: Hi").replace("\n\n\n\n", "\n\nx\n\n"),
-     "header lines are To: and Subject:"),
+     "header lines are To:, Subject: and Attach:"),
     (lambda t: t.replace("Ann Lee <ann@example.com>", "Ann").replace("Subject: ", "Subject: Hi")
      .replace("\n\n\n\n", "\n\nx\n\n"), "To: \"Ann\" is not a valid email address"),
 ])
@@ -107,3 +107,29 @@ def test_no_draft_for_a_customer_without_address_or_opted_out(core_db, now, temp
             prepare_draft(bob.id, "Bob", MAIL, templates, "")
         with pytest.raises(ValidationError, match="Eve opted out of email"):
             prepare_draft(eve.id, "Eve", MAIL, templates, "")
+
+
+def test_attach_lines_name_files_that_can_be_sent(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "Q-2026-0003.pdf").write_bytes(b"%PDF-1.4")
+    text = "To: Ann Lee <ann@example.com>\nSubject: Angebot\nAttach: ~/Q-2026-0003.pdf\n\nAnbei.\n"
+    assert draft.read_draft(text, None).attachments == (tmp_path / "Q-2026-0003.pdf",)
+    with open(tmp_path / "big.zip", "wb") as big:
+        big.truncate(draft.ATTACHMENT_LIMIT + 1)
+    for named, problem in (("~/gone.pdf", "Attach: no file .*gone.pdf: nothing sent"),
+                           ("~", "Attach: .* is a folder, not a file: nothing sent"),
+                           ("~/big.zip", "Attach: .*big.zip is 20.0 MB, over the 20 MB mail servers take"),
+                           ("", "Attach: names no file")):
+        with pytest.raises(ValidationError, match=problem):
+            draft.read_draft(text.replace("~/Q-2026-0003.pdf", named), None)
+
+
+def test_a_kept_draft_is_reopened_for_the_same_customer_only(core_db, now, tmp_path):
+    ann = create_customer(now, name="Ann Lee", email="ann@example.com")
+    bob = create_customer(now, name="Bob", email="bob@example.com")
+    drafts = tmp_path / "drafts"
+    draft.keep_draft(draft.kept_draft(drafts, ann.id), "To: Ann Lee <ann@example.com>\nSubject: Hi\n\nkept\n")
+    reopened = prepare_draft(ann.id, "Ann Lee", MAIL, tmp_path, "", drafts=drafts)
+    assert (reopened.text, reopened.reopened) == ("To: Ann Lee <ann@example.com>\nSubject: Hi\n\nkept\n", True)
+    assert not prepare_draft(bob.id, "Bob", MAIL, tmp_path, "", drafts=drafts).reopened
+    assert oct(draft.kept_draft(drafts, ann.id).stat().st_mode & 0o777) == "0o600"

@@ -3,6 +3,7 @@ send logs nothing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from email.headerregistry import Address
 
 import pytest
@@ -43,3 +44,18 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_an_attachment_arrives_typed_by_its_name_and_the_timeline_names_it(core_db, now, smtp_server, tmp_path):
+    port, mailbox = smtp_server
+    ann = create_customer(now, name="Ann Lee", email="ann@example.com")
+    pdf, notes = tmp_path / "Q-2026-0003.pdf", tmp_path / "notes.unknownext"
+    pdf.write_bytes(b"%PDF-1.4 \x00\xff")
+    notes.write_bytes(b"\x01\x02")
+    send_email(ann.id, replace(WRITTEN, attachments=(pdf, notes)), MailSettings(port=port, **MAIL), now)
+    [(_, _, got, _)] = mailbox
+    assert [(p.get_content_type(), p.get_filename(), p.get_content()) for p in got.iter_attachments()] == [
+        ("application/pdf", "Q-2026-0003.pdf", pdf.read_bytes()),
+        ("application/octet-stream", "notes.unknownext", b"\x01\x02")]
+    [entry] = page_timeline(ann.id).rows
+    assert entry.body.endswith("\n\nattached: Q-2026-0003.pdf\nattached: notes.unknownext")

@@ -149,3 +149,19 @@ def test_markdown_in_names_prints_literally_and_the_pdf_shows_them_as_typed(core
     text = pdf_text(quote.pdf_path)
     for typed in ("**Sale** grinder_x (G#1)", "# Big *refit*", "[Bar](http://x) Nord", "_Röst_ <b>"):
         assert typed in text
+
+
+def test_the_newest_quote_is_current_until_the_deal_or_the_owner_changes(refit, t0, tmp_path):
+    from datetime import timedelta
+
+    quote = quotes.quote_deal(refit, t0, OWNER, tmp_path)
+    later = t0 + timedelta(days=3)
+    assert quotes.current_quote(refit, later, OWNER) == quote
+    assert quotes.current_quote(refit, t0 + timedelta(days=31), OWNER) is None  # expired
+    assert quotes.current_quote(refit, later, quotes.Owner(name="Someone else")) is None
+    deal_lines.add_lines(refit, products.resolve(products.parse_items("1x espresso")), later)
+    assert quotes.current_quote(refit, later, OWNER) is None
+    newer = quotes.quote_deal(refit, later, OWNER, tmp_path)
+    assert quotes.current_quote(refit, later, OWNER) == newer
+    newer.pdf_path.unlink()
+    assert quotes.current_quote(refit, later, OWNER) is None
