@@ -84,6 +84,20 @@ def apply_change(node: DOMNode, write: Callable[[], T], *, what: Changed | Calla
     return node.run_worker(run, name=group, group=group, thread=True, exit_on_error=False)
 
 
+def progress(node: DOMNode, show: Callable[..., None]) -> Callable[..., None]:
+    """A callable for a worker's core call to report how far it has got: each call runs
+    `show` with the same arguments on the UI thread (the worker waits for it, so the
+    screen is never behind by more than one report), and none after the worker is
+    cancelled (its screen may be gone)."""
+    app = node.app
+
+    def report(*args) -> None:
+        if not get_current_worker().is_cancelled:
+            app.call_from_thread(show, *args)
+
+    return report
+
+
 def toast(app: App, message: str, *, lines: bool = False, **options) -> None:
     """Every toast: its message often quotes the owner's text (a name, a title), so it is
     plain text (no markup) with control and bidi characters shown, not sent; with `lines`

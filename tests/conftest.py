@@ -4,6 +4,7 @@ test ever reading the owner's real config or database.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -84,18 +85,26 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 at a free port; yields (port, Mailbox)."""
+@contextmanager
+def serving_smtp(mailbox: Mailbox):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 at a free port, handled by `mailbox`
+    (a Mailbox, or one that also answers RCPT its own way); yields the port."""
     from aiosmtpd.controller import Controller
 
-    mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
     controller.start()
     try:
-        yield controller.port, mailbox
+        yield controller.port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 at a free port; yields (port, Mailbox)."""
+    mailbox = Mailbox()
+    with serving_smtp(mailbox) as port:
+        yield port, mailbox
 
 
 @pytest.fixture

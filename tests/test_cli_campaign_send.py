@@ -34,8 +34,18 @@ def test_send_prints_the_report(capsys, db_path, winter, now):
     code, out, err = run(capsys, "--db", str(db_path), "campaign", "send", str(campaign.id), "--template", "winter",
                          "--rate", "600/min", now=now)
     assert (code, err) == (0, "")
-    assert out == (f"campaign #{campaign.id}: sent 1, skipped 1 (opted out 0, no address 1), failed 0, "
-                   "resent after a crash 0\n")
+    assert out == (f"campaign #{campaign.id} “Winter”: this run sent 1; in all sent 1, skipped 1 (opted out 0, "
+                   "no address 1), failed 0, resent after a crash 0\n")
+    assert len(mailbox) == 1
+
+
+def test_a_second_send_says_nothing_is_left(capsys, db_path, winter, now):
+    campaign, mailbox = winter
+    argv = ("--db", str(db_path), "campaign", "send", str(campaign.id))
+    run(capsys, *argv, "--template", "winter", now=now)
+    code, out, err = run(capsys, *argv, now=now)
+    assert (code, err) == (0, "")
+    assert out == f"campaign #{campaign.id} “Winter”: nothing left to send (1 sent earlier, 1 skipped)\n"
     assert len(mailbox) == 1
 
 

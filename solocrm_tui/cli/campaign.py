@@ -47,9 +47,8 @@ def cmd_campaign(args, now: datetime) -> int:
                            owner_name=config.owner.name, per_minute=args.rate,
                            dry_run=Path(args.dry_run) if args.dry_run else None,
                            clock=lambda: datetime.now().replace(microsecond=0))
-    print(f"campaign #{args.campaign}: {report.line()}"
-          + (f" (messages in {args.dry_run})" if args.dry_run else ""))
-    return 0 if not report.failed else 1
+    print(report.summary(args.campaign) + (f" (messages in {args.dry_run})" if args.dry_run else ""))
+    return 0 if not report.failed_now else 1
 
 
 COMMANDS = {"campaign": cmd_campaign}

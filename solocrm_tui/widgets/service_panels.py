@@ -83,8 +83,12 @@ class CampaignsPanel(ReportWorkerErrors, Vertical):
                   lambda plan: self.ask_template(campaign_id, plan), group="campaigns-plan")
 
     def ask_template(self, campaign_id: int, plan) -> None:
+        """Nothing to ask when there is no one left to mail: say so in one line."""
         from solocrm_tui.modals.prompt import Prompt
 
+        if (done := plan.nothing_left()) is not None:
+            work.toast(self.app, done)
+            return
         if plan.template:
             self.confirm_send(campaign_id, plan, plan.template)
             return
@@ -106,15 +110,20 @@ class CampaignsPanel(ReportWorkerErrors, Vertical):
         self.last_send = cell(f" Campaign {name}: sent {report.sent:,}/{total:,} · {report.line()}")
         self.query_one("#campaigns-status", Static).update(self.last_send)
 
+    def sending(self, name: str, sent: int, total: int) -> None:
+        self.query_one("#campaigns-status", Static).update(cell(f" Campaign {name}: sending {sent:,}/{total:,}…"))
+
     def send(self, campaign_id: int, plan, template: str) -> None:
-        """In a thread worker: the UI stays live while the mails go out at the rate the server allows."""
+        """In a thread worker: the UI stays live while the mails go out at the rate the server allows,
+        and the status line counts them as they leave."""
         config, now, status = self.app.config, self.app.now(), self.query_one("#campaigns-status", Static)
         status.update(cell(f" Sending campaign {plan.name}: {plan.to_send:,} to go…"))
+        progress = work.progress(self, lambda sent, total: self.sending(plan.name, sent, total))
         work.apply_change(
             self, lambda: campaign_sending.send_campaign(campaign_id, config.mail, paths.templates_dir(), now,
                                                          template=template, owner_name=config.owner.name,
-                                                         clock=self.app.now),
-            what=("campaigns", "interactions"), done=lambda report: f"campaign {plan.name}: {report.line()}",
+                                                         clock=self.app.now, progress=progress),
+            what=("campaigns", "interactions"), done=lambda report: report.summary(campaign_id),
             then=lambda report: self.sent(plan.name, report),
             refused=lambda _: self.load(), group="campaigns-send")
 

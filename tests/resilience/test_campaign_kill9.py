@@ -55,8 +55,8 @@ def test_a_campaign_killed_halfway_and_resumed_mails_each_target_once(db_path, n
     resumed = cli(*argv, env=env)
     assert resumed.returncode == 0, resumed.stderr
     resent = int(re.search(r"resent after a crash (\d+)", resumed.stdout)[1])
-    assert resumed.stdout.startswith(f"campaign #{campaign.id}: sent {contactable:,}, skipped {OPTED_OUT + NO_ADDRESS}"
-                                     f" (opted out {OPTED_OUT}, no address {NO_ADDRESS}), failed 0")
+    assert f"; in all sent {contactable:,}, skipped {OPTED_OUT + NO_ADDRESS} (opted out {OPTED_OUT}, " \
+           f"no address {NO_ADDRESS}), failed 0" in resumed.stdout
     ids = [message["Message-ID"] for _, _, message, _ in mailbox]
     assert len(set(ids)) == contactable
     assert resent <= 1 and contactable <= len(ids) <= contactable + resent  # resent: claimed, maybe delivered

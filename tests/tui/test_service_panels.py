@@ -5,7 +5,11 @@ the composer, set pending, closed with a satisfaction score and opened with ente
 
 from __future__ import annotations
 
+import asyncio
+import os
+import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent
@@ -21,6 +25,7 @@ from solocrm_tui.screens.customer import CustomerScreen
 from solocrm_tui.screens.insights import InsightsScreen
 from solocrm_tui.widgets.composer import ComposerLog
 from solocrm_tui.widgets.service_panels import TicketsPanel
+from tests.conftest import Mailbox, serving_smtp
 
 from .conftest import Notes, settle, wait_until
 
@@ -40,6 +45,21 @@ def people(db_path, now) -> dict[str, int]:
         "ben": customers.create_customer(now - 30 * D, name="Ben Baker", tags=["newsletter", "vip"]).id,
         "cleo": customers.create_customer(now - 30 * D, name="Cleo Cole", tags=["vip"]).id,
     }
+
+
+def write_template(name: str, text: str) -> None:
+    folder = Path(os.environ["SOLOCRM_CONFIG"]).parent / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.md").write_text(text, encoding="utf-8")
+
+
+def mailing_app(make_app, port: int):
+    """The app on Insights, sending through the test's SMTP server on `port`."""
+    from solocrm_tui.config import Config
+    from solocrm_tui.core.mail.settings import MailSettings
+
+    mail = MailSettings(host="127.0.0.1", port=port, security="none", from_address="me@shop.example")
+    return make_app("insights", config=Config(mail=mail))
 
 
 def insights(app) -> InsightsScreen:
@@ -263,20 +283,12 @@ async def test_ticket_from_the_composer_pending_close_with_score_and_open(make_a
 
 
 async def test_S_on_a_campaign_asks_the_template_confirms_the_counts_and_sends(make_app, people, now, smtp_server):
-    import os
-    from pathlib import Path
-
-    from solocrm_tui.config import Config
-    from solocrm_tui.core.mail.settings import MailSettings
     from solocrm_tui.modals.confirm import Confirm
 
     port, mailbox = smtp_server
-    folder = Path(os.environ["SOLOCRM_CONFIG"]).parent / "templates"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "winter.md").write_text("Subject: Winter für {first_name}\n\nHallo!\n", encoding="utf-8")
+    write_template("winter", "Subject: Winter für {first_name}\n\nHallo!\n")
     campaigns.create_campaign("Winter [b]mail[/b]", now, target_filter="#newsletter")
-    mail = MailSettings(host="127.0.0.1", port=port, security="none", from_address="me@shop.example")
-    app = make_app("insights", config=Config(mail=mail))
+    app = mailing_app(make_app, port)
     notes = Notes()
     async with app.run_test(size=SIZE, message_hook=notes) as pilot:
         await settle(pilot)
@@ -302,3 +314,56 @@ async def test_S_on_a_campaign_asks_the_template_confirms_the_counts_and_sends(m
     [(_, [to], got, _)] = mailbox
     assert (to, got["Subject"]) == ("ann@example.com", "Winter für Ann")
     assert any("sent 1, skipped 1 (opted out 0, no address 1)" in text for text in notes.texts())
+
+
+class GatedMailbox(Mailbox):
+    """A real server that takes each message only when the test lets one through, so
+    the test decides how far a send has got."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Semaphore(0)
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.get_running_loop().run_in_executor(None, self.gate.acquire)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_the_campaigns_tab_shows_progress_while_sending_and_stays_usable(make_app, now):
+    from solocrm_tui.modals.confirm import Confirm
+
+    for n in range(3):
+        customers.create_customer(now - 30 * D, name=f"Kunde {n}", email=f"k{n}@example.com", tags=["news"])
+    customers.create_customer(now - 30 * D, name="Ohne Adresse", tags=["news"])
+    campaigns.create_campaign("Winter", now, target_filter="#news")
+    write_template("winter", "Subject: Winter\n\nHallo {first_name}!\n")
+    mailbox = GatedMailbox()
+    with serving_smtp(mailbox) as port:
+        app = mailing_app(make_app, port)
+        notes = Notes()
+        async with app.run_test(size=SIZE, message_hook=notes) as pilot:
+            await settle(pilot)
+            await go_to_tab(pilot, "campaigns")
+            status = insights(app).query_one("#campaigns-status", Static)
+            await pilot.press("S")
+            await settle(pilot)
+            await pilot.press(*"winter", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, Confirm)
+            await pilot.press("y")
+            await wait_until(pilot, lambda: "sending 0/3" in str(status.visual), "the send starting")
+            mailbox.gate.release()
+            await wait_until(pilot, lambda: "sending 1/3" in str(status.visual), "the first mail leaving")
+            tabs = insights(app).query_one("#insights-tabs", TabbedContent)
+            await pilot.press("right_square_bracket")
+            await wait_until(pilot, lambda: tabs.active == "tickets", "the next tab while sending")
+            await pilot.press("left_square_bracket")
+            await wait_until(pilot, lambda: tabs.active == "campaigns", "back to campaigns while sending")
+            mailbox.gate.release(2)
+            await wait_until(pilot, lambda: "sent 3/3" in str(status.visual), "the end of the send")
+            await settle(pilot)
+            await pilot.press("S")
+            await settle(pilot)
+            assert not isinstance(app.screen, Confirm | Prompt)
+            assert notes.texts()[-1] == "campaign Winter: nothing left to send (3 sent earlier, 1 skipped)"
+    assert len(mailbox) == 3

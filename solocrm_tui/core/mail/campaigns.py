@@ -8,6 +8,11 @@ who and when) in its own short transaction, sent with no transaction open, and m
 sent (and logged on the customer's timeline) in another. A second process sending the
 same campaign claims other rows, never one already claimed.
 
+A mail the server refused for good (a 5xx for that recipient) stays "failed" with the
+reason. One that may pass later (a server down, a dropped connection, a 4xx) waits as
+"retry" and goes back to pending when the next run starts, not in the run that failed
+it (a server that is down now is down for the next row too), until MAX_ATTEMPTS.
+
 The window: a sender killed after the server took the mail and before the "sent" mark
 leaves its row in "sending". Whether that mail left cannot be known, so the rule is to
 send it again with the SAME Message-ID (the recipient's mail system can drop the copy)
@@ -20,11 +25,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
+
+from peewee import fn
 
 from solocrm_tui.core.contacts import timeline
 from solocrm_tui.core.errors import NotFound, ValidationError
@@ -45,6 +52,10 @@ from solocrm_tui.core.storage.records import Customer
 
 STALE_CLAIM = timedelta(minutes=15)
 OPTED_OUT, NO_ADDRESS = "opted out", "no address"
+MAX_ATTEMPTS = 3
+"""Sends of one mail, counting the first, before a failure that might pass is left as
+failed: enough to ride out a server restart or a greylisting "451 try later" across
+runs, few enough that an address that never works stops being tried."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,16 +67,41 @@ class SendReport:
     resent: int
     pending: int  # left for another run (another process holds them, or the run was stopped)
     dry_run: bool = False
+    name: str = ""
+    retry: int = 0  # of the failed, those the next run sends again
+    sent_now: int = 0  # by this run
+    failed_now: int = 0
+    first_failure: str | None = None  # this run's first reason, the one worth reading
 
     @property
     def skipped(self) -> int:
         return self.opted_out + self.no_address
 
     def line(self) -> str:
+        """The campaign's totals."""
         verb = "would send" if self.dry_run else "sent"
+        retry = f" ({self.retry:,} will be retried on the next run)" if self.retry else ""
         text = (f"{verb} {self.sent:,}, skipped {self.skipped:,} (opted out {self.opted_out:,}, "
-                f"no address {self.no_address:,}), failed {self.failed:,}, resent after a crash {self.resent:,}")
+                f"no address {self.no_address:,}), failed {self.failed:,}{retry}, "
+                f"resent after a crash {self.resent:,}")
         return text + (f", still pending {self.pending:,}" if self.pending else "")
+
+    def summary(self, campaign_id: int) -> str:
+        """What this run did, then the totals; a run with nothing to do says only that,
+        so running again after a finished send does not read like a second send."""
+        head = f"campaign #{campaign_id} “{self.name}”: "
+        if self.dry_run:
+            return head + self.line()
+        if not (self.sent_now or self.failed_now or self.pending):
+            return head + nothing_left(self.sent, self.skipped, self.failed)
+        did = f"this run sent {self.sent_now:,}" + (f", failed {self.failed_now:,}" if self.failed_now else "")
+        return (f"{head}{did}; in all {self.line()}"
+                + (f"; first failure: {self.first_failure}" if self.first_failure else ""))
+
+
+def nothing_left(sent: int, skipped: int, failed: int) -> str:
+    return (f"nothing left to send ({sent:,} sent earlier, {skipped:,} skipped"
+            + (f", {failed:,} failed" if failed else "") + ")")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +114,14 @@ class Plan:
     opted_out: int
     no_address: int
     already_sent: int
+    failed: int = 0
+
+    def nothing_left(self) -> str | None:
+        """The one line to show instead of asking, when sending would mail no one."""
+        if self.to_send:
+            return None
+        return f"campaign {self.name}: " + nothing_left(self.already_sent, self.opted_out + self.no_address,
+                                                          self.failed)
 
     def question(self, template: str) -> str:
         return (f"Send campaign {self.name} with template {template}: {self.to_send:,} will be sent, "
@@ -89,26 +133,36 @@ class Plan:
 def plan_campaign(campaign_id: int) -> Plan:
     name, template = _campaign(campaign_id)
     rows = _outbox_rows(campaign_id) or _targets(campaign_id)
-    count = {status_or_reason: 0 for status_or_reason in ("pending", OPTED_OUT, NO_ADDRESS, "sent")}
+    count = {status_or_reason: 0 for status_or_reason in ("pending", OPTED_OUT, NO_ADDRESS, "sent", "failed")}
     for row in rows:
-        key = row["reason"] if row["status"] == "skipped" else ("sent" if row["status"] == "sent" else "pending")
+        status = row["status"]
+        key = row["reason"] if status == "skipped" else (status if status in ("sent", "failed") else "pending")
         count[key] = count.get(key, 0) + 1
-    return Plan(name, template, count["pending"], count[OPTED_OUT], count[NO_ADDRESS], count["sent"])
+    return Plan(name, template, count["pending"], count[OPTED_OUT], count[NO_ADDRESS], count["sent"],
+                count["failed"])
 
 
 def send_campaign(campaign_id: int, settings: MailSettings, templates: Path, now: datetime, *,
                   template: str | None = None, owner_name: str = "", per_minute: int | None = None,
                   dry_run: Path | None = None, sleep: Callable[[float], None] = time.sleep,
-                  clock: Callable[[], datetime] | None = None) -> SendReport:
+                  clock: Callable[[], datetime] | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> SendReport:
     """Send every pending row of the campaign (freezing its targets first); `dry_run`
-    writes each message as DIR/<customer id>.eml and changes nothing."""
+    writes each message as DIR/<customer id>.eml and changes nothing. `progress(sent,
+    total)` hears the campaign's count of sent mails out of those to send, as each leaves."""
     clock = clock or (lambda: now)
     name = _template_name(campaign_id, template, templates)
     if dry_run is not None:
         return _render_all(campaign_id, name, settings, templates, owner_name, now, dry_run)
     _freeze(campaign_id, name, settings)
     _take_back_abandoned(campaign_id, now)
+    _retry_failed(campaign_id)
     me, gap, first = this_process(), (60 / per_minute if per_minute else 0), True
+    sent_now = failed_now = 0
+    first_failure = None
+    sent, total = _progress(campaign_id)
+    if progress:
+        progress(sent, total)
     while (row := _claim(campaign_id, me, clock())) is not None:
         if gap and not first:
             sleep(gap)
@@ -118,7 +172,12 @@ def send_campaign(campaign_id: int, settings: MailSettings, templates: Path, now
         try:
             smtp.send(settings, message)
         except smtp.SendFailed as exc:
-            _finish(row.id, me, status="failed", error=str(exc))
+            again = not exc.permanent and row.attempts < MAX_ATTEMPTS
+            _finish(row.id, me, status="retry" if again else "failed", error=str(exc))
+            failed_now += 1
+            first_failure = first_failure or str(exc)
+            if progress:
+                progress(sent, total)
             continue
         body = message.get_content().rstrip()
         with database.atomic():
@@ -126,7 +185,10 @@ def send_campaign(campaign_id: int, settings: MailSettings, templates: Path, now
             if not Interaction.select().where(Interaction.message_id == row.message_id).exists():
                 timeline.add_interaction(row.customer_id, "email", f"{message['Subject']}\n\n{body}", clock(),
                                          direction="out", message_id=row.message_id)
-    return _report(campaign_id)
+        sent, sent_now = sent + 1, sent_now + 1
+        if progress:
+            progress(sent, total)
+    return replace(_report(campaign_id), sent_now=sent_now, failed_now=failed_now, first_failure=first_failure)
 
 
 def _campaign(campaign_id: int) -> tuple[str, str | None]:
@@ -189,6 +251,20 @@ def _take_back_abandoned(campaign_id: int, now: datetime) -> None:
              .where(Outbox.id.in_(gone) & (Outbox.status == "sending")).execute())
 
 
+def _retry_failed(campaign_id: int) -> None:
+    """Mails that failed in a way that may pass are tried again, once per run."""
+    with database.atomic():
+        Outbox.update(status="pending").where((Outbox.campaign == campaign_id) & (Outbox.status == "retry")).execute()
+
+
+def _progress(campaign_id: int) -> tuple[int, int]:
+    """(sent, to send in all): the count a sender shows as "sending 120/264"."""
+    rows = (Outbox.select(Outbox.status, fn.COUNT(Outbox.id)).where(Outbox.campaign == campaign_id)
+            .group_by(Outbox.status).tuples())
+    counts = dict(rows)
+    return counts.get("sent", 0), sum(n for status, n in counts.items() if status not in ("skipped", "failed"))
+
+
 def _claim(campaign_id: int, me: str, now: datetime):
     """The next pending row, now ours: the UPDATE only takes a row still pending, so two
     senders never hold the same one."""
@@ -201,7 +277,8 @@ def _claim(campaign_id: int, me: str, now: datetime):
                  .where((Outbox.id == candidate) & (Outbox.status == "pending")).execute())
         if not taken:
             return None
-        return (Outbox.select(Outbox.id, Outbox.customer.alias("customer_id"), Outbox.address, Outbox.message_id)
+        return (Outbox.select(Outbox.id, Outbox.customer.alias("customer_id"), Outbox.address, Outbox.message_id,
+                              Outbox.attempts)
                 .where(Outbox.id == candidate).namedtuples().first())
 
 
@@ -249,7 +326,7 @@ def _render_all(campaign_id: int, template: str, settings: MailSettings, templat
         message = _message(outbox_row, _customer(row["customer"]), template, settings, templates, owner_name, now)
         (folder / f"{row['customer']}.eml").write_bytes(message.as_bytes())
         written += 1
-    return SendReport(written, opted_out, no_address, 0, 0, 0, dry_run=True)
+    return SendReport(written, opted_out, no_address, 0, 0, 0, dry_run=True, name=_campaign(campaign_id)[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +343,9 @@ def _report(campaign_id: int) -> SendReport:
                                   .where(Outbox.campaign == campaign_id).tuples()):
         counts[(status, reason)] = counts.get((status, reason), 0) + 1
         resent += times > 0 and status == "sent"
-    failed = sum(n for (status, _), n in counts.items() if status == "failed")
+    retry = sum(n for (status, _), n in counts.items() if status == "retry")
+    failed = retry + sum(n for (status, _), n in counts.items() if status == "failed")
     pending = sum(n for (status, _), n in counts.items() if status in ("pending", "sending"))
     return SendReport(counts.get(("sent", None), 0), counts.get(("skipped", OPTED_OUT), 0),
-                      counts.get(("skipped", NO_ADDRESS), 0), failed, resent, pending)
+                      counts.get(("skipped", NO_ADDRESS), 0), failed, resent, pending,
+                      name=_campaign(campaign_id)[0], retry=retry)

@@ -23,7 +23,16 @@ PASSWORD_COMMAND_SECONDS = 30  # long enough to type a passphrase into a pinentr
 
 
 class SendFailed(CRMError):
-    """The server did not take the message: nothing was sent and nothing logged."""
+    """The server did not take the message: nothing was sent and nothing logged.
+
+    `permanent` when the server said no for good (a 5xx for the recipient or the
+    message): sending the same mail again would only be refused again. Everything else
+    (a server down, a dropped connection, a timeout, a 4xx "try later") may pass later.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 def password(settings: MailSettings, failed: str = "could not send") -> str | None:
@@ -88,15 +97,17 @@ def send(settings: MailSettings, message: EmailMessage) -> None:
     except smtplib.SMTPAuthenticationError as exc:
         raise SendFailed(f"could not send: the server refused the password ({exc.smtp_code})") from None
     except smtplib.SMTPRecipientsRefused as exc:
-        refused = ", ".join(f"{address} ({code})" for address, (code, _) in exc.recipients.items())
-        raise SendFailed(f"could not send: the server refused the recipient {refused}") from None
+        refused = ", ".join(f"{address} ({code} {_text(text)})" for address, (code, text) in exc.recipients.items())
+        raise SendFailed(f"could not send: the server refused the recipient {refused}",
+                         permanent=all(code >= 500 for code, _ in exc.recipients.values())) from None
     except smtplib.SMTPSenderRefused as exc:
         raise SendFailed(f"could not send: the server refused the sender {exc.sender} ({exc.smtp_code})") from None
     except smtplib.SMTPNotSupportedError:
         raise SendFailed(f"could not send: {where} does not offer STARTTLS or login; check mail.security "
                          "and mail.user") from None
     except smtplib.SMTPResponseException as exc:
-        raise SendFailed(f"could not send: the server answered {exc.smtp_code} {_text(exc.smtp_error)}") from None
+        raise SendFailed(f"could not send: the server answered {exc.smtp_code} {_text(exc.smtp_error)}",
+                         permanent=exc.smtp_code >= 500) from None
     except ssl.SSLError as exc:
         raise SendFailed(f"could not send: TLS with {where} failed ({exc.reason or exc}); check mail.security "
                          "and mail.port") from None

@@ -7,11 +7,12 @@ import pytest
 
 from solocrm_tui.core.contacts.customers import create_customer, update_customer
 from solocrm_tui.core.errors import ValidationError
-from solocrm_tui.core.mail.campaigns import plan_campaign, send_campaign
+from solocrm_tui.core.mail.campaigns import MAX_ATTEMPTS, plan_campaign, send_campaign
 from solocrm_tui.core.mail.settings import MailSettings
 from solocrm_tui.core.sales.campaigns import create_campaign
 from solocrm_tui.core.storage.models import Outbox
 from solocrm_tui.core.storage.owners import this_process
+from tests.conftest import Mailbox, _free_port, serving_smtp
 
 MAIL = dict(host="127.0.0.1", security="none", from_address="me@shop.example", from_name="Mia")
 
@@ -98,3 +99,91 @@ def test_without_a_template_nothing_is_frozen(campaign, now, unchanged):
             send_campaign(winter.id, MailSettings(**MAIL), templates, now)
         with pytest.raises(ValidationError, match="no template “nope”"):
             send_campaign(winter.id, MailSettings(**MAIL), templates, now, template="nope")
+
+
+class PickyMailbox(Mailbox):
+    """A real server that refuses some recipients with the answer the test names."""
+
+    def __init__(self, refuse: dict[str, str]):
+        super().__init__()
+        self.refuse = refuse
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.fixture
+def picky_server():
+    """Yields (port, mailbox): set mailbox.refuse[address] = "550 ..." to refuse one."""
+    mailbox = PickyMailbox({})
+    with serving_smtp(mailbox) as port:
+        yield port, mailbox
+
+
+def test_a_transient_refusal_is_retried_on_the_next_run_up_to_the_limit(campaign, now, picky_server):
+    port, mailbox = picky_server
+    winter, templates, ann = campaign
+    settings = MailSettings(port=port, **MAIL)
+    mailbox.refuse["ann@example.com"] = "451 try again later"
+    for run in range(1, MAX_ATTEMPTS):
+        report = send_campaign(winter.id, settings, templates, now, template="winter")
+        assert report.failed == 1 and report.retry == 1
+        assert "failed 1 (1 will be retried on the next run)" in report.line()
+        assert "451 try again later" in report.summary(winter.id)
+    assert Outbox.get(Outbox.customer == ann.id).attempts == MAX_ATTEMPTS - 1
+    report = send_campaign(winter.id, settings, templates, now)
+    assert (report.failed, report.retry) == (1, 0) and "failed 1," in report.line()  # the last attempt
+    del mailbox.refuse["ann@example.com"]
+    assert send_campaign(winter.id, settings, templates, now).sent_now == 0
+    assert [to for _, [to], _, _ in mailbox] == ["di@example.com"]
+
+
+def test_a_transient_failure_then_success_sends_once(campaign, now, picky_server):
+    port, mailbox = picky_server
+    winter, templates, _ = campaign
+    settings = MailSettings(port=port, **MAIL)
+    down = send_campaign(winter.id, MailSettings(port=_free_port(), **MAIL), templates, now, template="winter")
+    assert (down.sent, down.failed, down.retry) == (0, 2, 2) and "cannot reach" in down.summary(winter.id)
+    report = send_campaign(winter.id, settings, templates, now)
+    assert (report.sent_now, report.sent, report.failed) == (2, 2, 0)
+    assert sorted(to for _, [to], _, _ in mailbox) == ["ann@example.com", "di@example.com"]
+
+
+def test_a_permanent_refusal_stays_failed_with_its_reason_and_is_never_retried(campaign, now, picky_server):
+    port, mailbox = picky_server
+    winter, templates, ann = campaign
+    settings = MailSettings(port=port, **MAIL)
+    mailbox.refuse["ann@example.com"] = "550 no such user"
+    report = send_campaign(winter.id, settings, templates, now, template="winter")
+    assert (report.sent, report.failed, report.retry) == (1, 1, 0)
+    assert "failed 1," in report.line() and "will be retried" not in report.line()
+    row = Outbox.get(Outbox.customer == ann.id)
+    assert (row.status, row.attempts) == ("failed", 1) and "550" in row.error
+    del mailbox.refuse["ann@example.com"]
+    send_campaign(winter.id, settings, templates, now)
+    assert [to for _, [to], _, _ in mailbox] == ["di@example.com"]
+
+
+def test_a_rerun_with_nothing_left_says_so_and_a_run_that_sent_says_what_it_did(campaign, now, smtp_server):
+    port, _ = smtp_server
+    winter, templates, _ = campaign
+    settings = MailSettings(port=port, **MAIL)
+    first = send_campaign(winter.id, settings, templates, now, template="winter")
+    assert first.summary(winter.id) == (
+        f"campaign #{winter.id} “Winter”: this run sent 2; in all sent 2, skipped 2 (opted out 1, no address 1), "
+        "failed 0, resent after a crash 0")
+    again = send_campaign(winter.id, settings, templates, now)
+    assert again.summary(winter.id) == f"campaign #{winter.id} “Winter”: nothing left to send (2 sent earlier, 2 skipped)"
+
+
+def test_progress_is_reported_as_each_mail_leaves(campaign, now, smtp_server):
+    port, _ = smtp_server
+    winter, templates, _ = campaign
+    seen: list[tuple[int, int]] = []
+    send_campaign(winter.id, MailSettings(port=port, **MAIL), templates, now, template="winter",
+                  progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(0, 2), (1, 2), (2, 2)]
+
