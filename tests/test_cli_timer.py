@@ -71,3 +71,39 @@ def test_bad_times_are_one_line(capsys, book, argv, now):
 def test_a_missing_database_is_refused(capsys, tmp_path, now):
     code, _, err = run(capsys, "--db", str(tmp_path / "nope.db"), "timer", "install", now=now)
     assert code == 1 and "does not exist" in err
+
+
+# `systemctl --user list-timers --all` as systemd 252 prints it (captured shape: dates with
+# spaces, "n/a" for a timer that has not run, the ACTIVATES column cut with ">"). The stand-in
+# systemctl names /bin/cat: the tests' PATH holds only the stand-in.
+LIST_TIMERS = """\
+NEXT                        LEFT          LAST                        PASSED       UNIT                 ACTIVATES        >
+Tue 2026-12-01 08:00:00 UTC 14min left    Tue 2026-12-01 07:45:02 UTC 50s ago      solocrm-remind.timer solocrm-remind.s>
+Wed 2026-12-02 07:30:00 UTC 23h left      n/a                         n/a          solocrm-digest.timer solocrm-digest.s>
+
+2 timers listed.
+"""
+
+
+def test_list_timers_is_read_by_its_columns():
+    from solocrm_tui.cli.timer import TimerRuns, parse_list_timers
+
+    assert parse_list_timers(LIST_TIMERS) == {
+        "solocrm-remind.timer": TimerRuns("Tue 2026-12-01 08:00:00 UTC", "14min left", "Tue 2026-12-01 07:45:02 UTC",
+                                          "50s ago"),
+        "solocrm-digest.timer": TimerRuns("Wed 2026-12-02 07:30:00 UTC", "23h left", None, None)}
+    assert parse_list_timers("0 timers listed.\nPass --all to see loaded but inactive timers, too.\n") == {}
+
+
+def test_status_shows_the_next_and_last_run_from_systemd(capsys, book, user_systemd, tmp_path, now):
+    (tmp_path / "list-timers.txt").write_text(LIST_TIMERS)
+    (tmp_path / "bin" / "systemctl").write_text(
+        f'#!/bin/sh\nif [ "$2" = list-timers ]; then /bin/cat {tmp_path / "list-timers.txt"}; else echo enabled; fi\n')
+    run(capsys, "--db", str(book), "timer", "install", "--digest", "07:30", now=now)
+    code, out, err = run(capsys, "--db", str(book), "timer", "status", now=now)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].startswith("solocrm-remind.timer: installed, enabled (")
+    assert lines[1] == ("  next Tue 2026-12-01 08:00:00 UTC (14min left), "
+                        "last Tue 2026-12-01 07:45:02 UTC (50s ago)")
+    assert lines[3] == "  next Wed 2026-12-02 07:30:00 UTC (23h left), never run yet"

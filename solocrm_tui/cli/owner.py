@@ -35,9 +35,11 @@ def remind_by_mail(args, now: datetime) -> int:
                    else f"SoloCRM: {count(len(items), 'follow-up')} due")
         return subject, "\n".join(reminder_line(f, now) for f in items) + "\n"
 
-    mailed = mail_due_followups(settings, now, write)
-    if mailed:
-        print(f"mailed {count(len(mailed), 'due follow-up')} to {settings.from_address}")
+    run = mail_due_followups(settings, now, write)
+    if run.resent:
+        print(f"resent after a crash: {count(run.resent, 'digest')} to {settings.from_address}")
+    if run.mailed:
+        print(f"mailed {count(len(run.mailed), 'due follow-up')} to {settings.from_address}")
     return 0
 
 

@@ -3,7 +3,8 @@ closed, as systemd user timers, or as crontab lines to paste where there is no s
 
 The units name this interpreter and this database by absolute path, so they run the same
 SoloCRM on the same book whatever the timer's environment. systemctl itself is never run
-by install/remove: the owner enables the timers with the commands printed.
+by install/remove: the owner enables the timers with the commands printed. `status`
+only asks (is-enabled, list-timers) and shows systemd's own next and last run.
 """
 
 from __future__ import annotations
@@ -14,12 +15,46 @@ import shlex
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from solocrm_tui.cli.common import db_path
 from solocrm_tui.core.errors import ValidationError
 
 UNITS = ("solocrm-remind", "solocrm-digest")
+NEVER = ("n/a", "-", "")  # how list-timers says "no run" (older systemd: n/a, newer: -)
+
+
+@dataclass(frozen=True, slots=True)
+class TimerRuns:
+    next: str | None
+    left: str | None
+    last: str | None
+    passed: str | None
+
+    def describe(self) -> str:
+        upcoming = f"next {self.next} ({self.left})" if self.next else "no next run scheduled"
+        return f"{upcoming}, last {self.last} ({self.passed})" if self.last else f"{upcoming}, never run yet"
+
+
+def parse_list_timers(text: str) -> dict[str, TimerRuns]:
+    """`systemctl list-timers` as {timer unit: runs}. Its dates hold spaces, so the columns
+    are cut where the header's words start rather than split on whitespace."""
+    lines = text.splitlines()
+    header = next((n for n, line in enumerate(lines) if line.startswith("NEXT") and " UNIT " in line), None)
+    if header is None:
+        return {}
+    starts = [match.start() for match in re.finditer(r"\S+", lines[header])]
+    names = lines[header].split()
+    found = {}
+    for line in lines[header + 1:]:
+        if not line.strip():
+            break
+        cells = dict(zip(names, (line[a:b].strip() for a, b in zip(starts, [*starts[1:], None]))))
+        if cells.get("UNIT", "").endswith(".timer"):
+            found[cells["UNIT"]] = TimerRuns(*(None if cells.get(name, "") in NEVER else cells[name]
+                                                for name in ("NEXT", "LEFT", "LAST", "PASSED")))
+    return found
 
 
 def every_minutes(text: str) -> int:
@@ -126,12 +161,21 @@ def _status(db: Path, minutes: int, digest: tuple[int, int] | None) -> int:
         print("no systemd user session here: check `crontab -l` for lines like:")
         print("\n".join(crontab_lines(db, minutes, digest)))
         return 0
+    runs = parse_list_timers(_systemctl("list-timers", "--all", "--no-pager", "solocrm-*"))
     for unit in UNITS:
         timer = units_dir() / f"{unit}.timer"
         if not timer.exists():
             print(f"{unit}.timer: not installed")
             continue
-        done = subprocess.run(["systemctl", "--user", "is-enabled", f"{unit}.timer"], capture_output=True,
-                              text=True, timeout=10, stdin=subprocess.DEVNULL)
-        print(f"{unit}.timer: installed, {done.stdout.strip() or 'state unknown'} ({timer})")
+        print(f"{unit}.timer: installed, {_systemctl('is-enabled', f'{unit}.timer').strip() or 'state unknown'}"
+              f" ({timer})")
+        loaded = runs.get(f"{unit}.timer")
+        print(f"  {loaded.describe()}" if loaded
+              else f"  not known to systemd yet: systemctl --user daemon-reload; systemctl --user enable --now {unit}.timer")
     return 0
+
+
+def _systemctl(*words: str) -> str:
+    done = subprocess.run(["systemctl", "--user", *words], capture_output=True, text=True, timeout=10,
+                          stdin=subprocess.DEVNULL)
+    return done.stdout

@@ -27,6 +27,7 @@ from solocrm_tui import paths, work
 from solocrm_tui.core.composer import execute, grammar
 from solocrm_tui.core.contacts.search import find_by_name
 from solocrm_tui.core.errors import CRMError, DatabaseBusy
+from solocrm_tui.core.mail import templates
 from solocrm_tui.core.sales import products
 from solocrm_tui.widgets import editor
 from solocrm_tui.widgets.line_view import LineView
@@ -295,7 +296,8 @@ class Composer(ReportWorkerErrors, Vertical):
 
     def complete(self, value: str) -> None:
         """Tab: a command completes at once; an @name asks the database for matching customers,
-        the item being typed in /buy for matching products."""
+        the item being typed in /buy for matching products, a template's name (/template,
+        /email) for the templates there are."""
         head, _, last = value.rpartition(" ")
         item = grammar.item_being_typed(value)
         if " " not in value and value.startswith("/"):
@@ -307,6 +309,10 @@ class Composer(ReportWorkerErrors, Vertical):
         elif item is not None:
             before, typed = item
             work.load(self, lambda: [p.name for p in products.complete(typed)],
+                      lambda names: self._completed(value, before, names), group="composer-complete")
+        elif (template := grammar.template_being_typed(value)) is not None:
+            before, typed = template
+            work.load(self, lambda: templates.templates_starting(paths.templates_dir(), typed),
                       lambda names: self._completed(value, before, names), group="composer-complete")
 
     def _completed(self, value: str, head: str, options: list[str]) -> None:

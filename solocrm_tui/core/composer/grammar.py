@@ -175,6 +175,17 @@ def item_being_typed(value: str) -> tuple[str, str] | None:
     return found["head"].rstrip(), found["typed"].strip()
 
 
+_TEMPLATE_HEAD = re.compile(r'^(?P<head>/(?:email|template)(?:\s+@(?:"[^"]*"|\S+))?)\s+(?P<typed>[^\s@"]*)$',
+                            re.IGNORECASE)
+
+
+def template_being_typed(value: str) -> tuple[str, str] | None:
+    """For Tab on a template's name: (what comes before it, what of it is typed so far):
+    `/email @ann fo` → ("/email @ann", "fo"); None anywhere else (`/email<` logs by hand)."""
+    found = _TEMPLATE_HEAD.match(value)
+    return (found["head"], found["typed"]) if found else None
+
+
 def _usage(cmd: str, problem: str) -> ValidationError:
     return ValidationError(f"{problem}: usage {COMMANDS[cmd].split(' — ')[0]}")
 

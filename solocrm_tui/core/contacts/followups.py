@@ -220,7 +220,12 @@ def claim_due_for_mail(now: datetime, limit: int = 1000) -> list[FollowUp]:
         return followups_by_ids(_stamp_due(F.mailed_at, unmailed, now, limit))
 
 
-def release_mail_claim(ids: Iterable[int], stamp: datetime) -> int:
-    """Undo a mail claim that did not leave (only rows still carrying its stamp), so the next run mails them."""
+def tell_in_digest(ids: Iterable[int], digest_id: int) -> None:
+    """Point mail-claimed follow-ups at the digest that tells of them, inside the claim's transaction."""
+    F.update(digest=digest_id).where(F.id.in_(list(ids))).execute()
+
+
+def release_mail_claim(digest_id: int) -> int:
+    """Undo the mail claim of a digest that did not leave, so the next run mails its follow-ups."""
     with database.atomic():
-        return F.update(mailed_at=None).where(F.id.in_(list(ids)) & (F.mailed_at == stamp)).execute()
+        return F.update(mailed_at=None, digest=None).where(F.digest == digest_id).execute()

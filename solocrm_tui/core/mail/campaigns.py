@@ -26,7 +26,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
@@ -47,10 +47,9 @@ from solocrm_tui.core.storage.models import (
     database,
 )
 from solocrm_tui.core.storage.models import Customer as CustomerModel
-from solocrm_tui.core.storage.owners import is_dead, this_process
+from solocrm_tui.core.storage.owners import claim_abandoned, this_process
 from solocrm_tui.core.storage.records import Customer
 
-STALE_CLAIM = timedelta(minutes=15)
 OPTED_OUT, NO_ADDRESS = "opted out", "no address"
 MAX_ATTEMPTS = 3
 """Sends of one mail, counting the first, before a failure that might pass is left as
@@ -244,7 +243,7 @@ def _take_back_abandoned(campaign_id: int, now: datetime) -> None:
     """Rows left in "sending" by a claimer that is gone go back to pending, marked resent."""
     claimed = (Outbox.select(Outbox.id, Outbox.claimed_by, Outbox.claimed_at)
                .where((Outbox.campaign == campaign_id) & (Outbox.status == "sending")).tuples())
-    gone = [row_id for row_id, by, at in claimed if is_dead(by or "") or at is None or at < now - STALE_CLAIM]
+    gone = [row_id for row_id, by, at in claimed if claim_abandoned(by, at, now)]
     if gone:
         with database.atomic():
             (Outbox.update(status="pending", resent=Outbox.resent + 1, claimed_by=None, claimed_at=None)

@@ -30,6 +30,11 @@ def template_names(folder: Path) -> list[str]:
     return sorted(path.stem for path in folder.glob("*.md")) if folder.is_dir() else []
 
 
+def templates_starting(folder: Path, typed: str) -> list[str]:
+    """Template names beginning with `typed` (any case), for Tab."""
+    return [name for name in template_names(folder) if name.lower().startswith(typed.lower())]
+
+
 def read_template(folder: Path, name: str) -> tuple[str, str]:
     """(subject, body) of templates/NAME.md, as written; unknown names list the ones there are."""
     path = folder / f"{name}.md"

@@ -2,13 +2,17 @@
 
 Job leases and imports in progress both outlive a process killed with -9; naming the
 owner lets the next process tell "still running elsewhere" from "died half-way"
-without waiting for a timeout.
+without waiting for a timeout. A claim made by another host can't be checked, so it
+counts as abandoned once older than STALE_CLAIM.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+from datetime import datetime, timedelta
+
+STALE_CLAIM = timedelta(minutes=15)
 
 
 def this_process() -> str:
@@ -29,3 +33,8 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def claim_abandoned(claimed_by: str | None, claimed_at: datetime | None, now: datetime) -> bool:
+    """A claim (a mail being sent) whose claimer is gone: dead on this host, or silent past STALE_CLAIM."""
+    return is_dead(claimed_by or "") or claimed_at is None or claimed_at < now - STALE_CLAIM

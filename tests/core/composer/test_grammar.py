@@ -34,6 +34,7 @@ from solocrm_tui.core.composer.grammar import (
     complete_command,
     item_being_typed,
     parse,
+    template_being_typed,
 )
 from solocrm_tui.core.contacts.recurrence import Recurrence
 from solocrm_tui.core.errors import ValidationError
@@ -375,6 +376,21 @@ def test_amounts_are_decimals_not_floats():
 ])
 def test_item_being_typed(value, expected):
     assert item_being_typed(value) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("/template ", ("/template", "")),
+    ("/template fo", ("/template", "fo")),
+    ("/Template @ann fo", ("/Template @ann", "fo")),
+    ("/email @ann ", ("/email @ann", "")),
+    ('/email @"Ann Lee" offer-w', ('/email @"Ann Lee"', "offer-w")),
+    ("/email @ann thanks for the call", None),  # a text, not a template's name
+    ("/email< @ann fo", None),  # an inbound mail logged by hand has no template
+    ("/email @an", None),  # a customer is being named: @name completion's
+    ("/note fo", None),
+])
+def test_template_being_typed(value, expected):
+    assert template_being_typed(value) == expected
 
 
 @pytest.mark.parametrize("text, command", [
