@@ -60,6 +60,14 @@ def draft_text(to: Address, subject: str = "", body: str = "", signature: str = 
     return text
 
 
+def with_attachments(text: str, attachments: tuple[Path, ...]) -> str:
+    """`text` with an Attach: line, at the end of its headers, for each file it does not attach yet."""
+    head, blank, rest = text.partition("\n\n")
+    named = {line.partition(":")[2].strip() for line in head.splitlines() if line.lower().startswith("attach:")}
+    missing = "".join(f"\nAttach: {path}" for path in attachments if str(path) not in named)
+    return head + missing + blank + rest
+
+
 def read_draft(written: str, original: str | None) -> WrittenEmail:
     """The mail in a saved draft, or one line on why nothing is sent. `original` is None
     for a reopened draft, which is sent as it is."""

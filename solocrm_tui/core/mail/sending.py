@@ -25,6 +25,7 @@ from solocrm_tui.core.mail.draft import (
     keep_draft,
     kept_draft,
     read_draft,
+    with_attachments,
 )
 from solocrm_tui.core.mail.message import build_message
 from solocrm_tui.core.mail.settings import MailSettings
@@ -59,14 +60,16 @@ def prepare_draft(customer_id: int, called: str, settings: MailSettings, templat
                   template: str | None = None, drafts: Path | None = None, *,
                   extra: dict[str, str] | None = None, default: tuple[str, str] = ("", ""),
                   attachments: tuple[Path, ...] = ()) -> EmailDraft:
-    """The draft for the editor: the customer's kept draft if a mail to them failed, else To
+    """The draft for the editor: the customer's kept draft if a mail to them failed (with
+    `attachments` it does not name yet added, so /quote mail still attaches its quote), else To
     filled, the template (if named) filled for the customer, the signature below unless the
     template places it itself. `default` is the (subject, body) without a template."""
     customer = writable(customer_id, called)
     kept = kept_draft(drafts, customer_id) if drafts is not None else None
     if kept is not None and kept.is_file():
         try:
-            return EmailDraft(customer_id, called, kept.read_text(encoding="utf-8"), kept, reopened=True)
+            text = with_attachments(kept.read_text(encoding="utf-8"), attachments)
+            return EmailDraft(customer_id, called, text, kept, reopened=True)
         except (OSError, UnicodeDecodeError) as exc:
             raise ValidationError(f"cannot reopen the kept draft {kept} ({exc}): move it away to start afresh") from None
     (subject, body), signature = default, settings.signature

@@ -133,3 +133,17 @@ def test_a_kept_draft_is_reopened_for_the_same_customer_only(core_db, now, tmp_p
     assert (reopened.text, reopened.reopened) == ("To: Ann Lee <ann@example.com>\nSubject: Hi\n\nkept\n", True)
     assert not prepare_draft(bob.id, "Bob", MAIL, tmp_path, "", drafts=drafts).reopened
     assert oct(draft.kept_draft(drafts, ann.id).stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_kept_draft_reopened_for_a_quote_gets_the_quotes_attachment_once(core_db, now, tmp_path):
+    """/quote mail to a customer whose last mail was kept: the kept text, with the quote's PDF
+    attached, so the quote the command just made is not left out."""
+    ann = create_customer(now, name="Ann Lee", email="ann@example.com")
+    drafts, pdf = tmp_path / "drafts", tmp_path / "Q-2026-0001.pdf"
+    kept = "To: Ann Lee <ann@example.com>\nSubject: Hi\n\nkept\n"
+    draft.keep_draft(draft.kept_draft(drafts, ann.id), kept)
+    reopened = prepare_draft(ann.id, "Ann Lee", MAIL, tmp_path, "", drafts=drafts, attachments=(pdf,))
+    assert reopened.text == f"To: Ann Lee <ann@example.com>\nSubject: Hi\nAttach: {pdf}\n\nkept\n"
+    draft.keep_draft(draft.kept_draft(drafts, ann.id), reopened.text)
+    again = prepare_draft(ann.id, "Ann Lee", MAIL, tmp_path, "", drafts=drafts, attachments=(pdf,))
+    assert again.text == reopened.text
