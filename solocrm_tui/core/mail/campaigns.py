@@ -11,7 +11,9 @@ same campaign claims other rows, never one already claimed.
 A mail the server refused for good (a 5xx for that recipient) stays "failed" with the
 reason. One that may pass later (a server down, a dropped connection, a 4xx) waits as
 "retry" and goes back to pending when the next run starts, not in the run that failed
-it (a server that is down now is down for the next row too), until MAX_ATTEMPTS.
+it (a server that is down now is down for the next row too), until MAX_ATTEMPTS. A
+failure that is the server's (unreachable, silent, refusing the password) stops the run:
+every other row would meet it too, each waiting out the timeout; they stay pending.
 
 The window: a sender killed after the server took the mail and before the "sent" mark
 leaves its row in "sending". Whether that mail left cannot be known, so the rule is to
@@ -177,6 +179,8 @@ def send_campaign(campaign_id: int, settings: MailSettings, templates: Path, now
             first_failure = first_failure or str(exc)
             if progress:
                 progress(sent, total)
+            if exc.server:
+                break  # the rest stay pending for the next run
             continue
         body = message.get_content().rstrip()
         with database.atomic():

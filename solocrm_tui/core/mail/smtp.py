@@ -28,11 +28,14 @@ class SendFailed(CRMError):
     `permanent` when the server said no for good (a 5xx for the recipient or the
     message): sending the same mail again would only be refused again. Everything else
     (a server down, a dropped connection, a timeout, a 4xx "try later") may pass later.
+    `server` when the failure is the server's or the settings' (unreachable, no answer, TLS,
+    the password): every other mail would fail the same way, so a run of many stops.
     """
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, server: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.server = server
 
 
 def password(settings: MailSettings, failed: str = "could not send") -> str | None:
@@ -80,7 +83,10 @@ def _from_command(command: str) -> str:
 
 def send(settings: MailSettings, message: EmailMessage) -> None:
     """Deliver `message` to its To address through the configured server."""
-    secret = password(settings)
+    try:
+        secret = password(settings)
+    except SendFailed as exc:
+        raise SendFailed(str(exc), server=True) from None
     where = f"{settings.host}:{settings.port}"
     try:
         if settings.security == "ssl":
@@ -95,29 +101,30 @@ def send(settings: MailSettings, message: EmailMessage) -> None:
                 _login(server, settings.user, secret or "")
             server.send_message(message)
     except smtplib.SMTPAuthenticationError as exc:
-        raise SendFailed(f"could not send: the server refused the password ({exc.smtp_code})") from None
+        raise SendFailed(f"could not send: the server refused the password ({exc.smtp_code})", server=True) from None
     except smtplib.SMTPRecipientsRefused as exc:
         refused = ", ".join(f"{address} ({code} {_text(text)})" for address, (code, text) in exc.recipients.items())
         raise SendFailed(f"could not send: the server refused the recipient {refused}",
                          permanent=all(code >= 500 for code, _ in exc.recipients.values())) from None
     except smtplib.SMTPSenderRefused as exc:
-        raise SendFailed(f"could not send: the server refused the sender {exc.sender} ({exc.smtp_code})") from None
+        raise SendFailed(f"could not send: the server refused the sender {exc.sender} ({exc.smtp_code})",
+                         server=True) from None
     except smtplib.SMTPNotSupportedError:
         raise SendFailed(f"could not send: {where} does not offer STARTTLS or login; check mail.security "
-                         "and mail.user") from None
+                         "and mail.user", server=True) from None
     except smtplib.SMTPResponseException as exc:
         raise SendFailed(f"could not send: the server answered {exc.smtp_code} {_text(exc.smtp_error)}",
                          permanent=exc.smtp_code >= 500) from None
     except ssl.SSLError as exc:
         raise SendFailed(f"could not send: TLS with {where} failed ({exc.reason or exc}); check mail.security "
-                         "and mail.port") from None
+                         "and mail.port", server=True) from None
     except (smtplib.SMTPServerDisconnected, socket.timeout, TimeoutError):
         raise SendFailed(f"could not send: {where} closed the connection or did not answer in "
-                         f"{settings.timeout_seconds}s") from None
+                         f"{settings.timeout_seconds}s", server=True) from None
     except smtplib.SMTPException as exc:
         raise SendFailed(f"could not send: {exc}") from None
     except OSError as exc:
-        raise SendFailed(f"could not send: cannot reach {where} ({exc.strerror or exc})") from None
+        raise SendFailed(f"could not send: cannot reach {where} ({exc.strerror or exc})", server=True) from None
 
 
 def _login(server: smtplib.SMTP, user: str, secret: str) -> None:
