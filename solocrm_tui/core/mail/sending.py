@@ -37,7 +37,7 @@ from solocrm_tui.core.mail.templates import (
     template_names,
 )
 from solocrm_tui.core.sales import deals
-from solocrm_tui.core.sales.quotes import Owner, Quote, quote_to_send
+from solocrm_tui.core.sales.quotes import Owner, Quote, document_day, quote_to_send
 from solocrm_tui.core.storage.records import Customer
 
 
@@ -90,7 +90,7 @@ def quote_draft(customer_id: int, called: str, settings: MailSettings, templates
     extra = dict(zip(QUOTE_PLACEHOLDERS, (quote.number, total, deal_title), strict=True))
     default = (f"Quote {quote.number}: {deal_title}",
                f"Hello {customers.get_customer(customer_id).name.split()[0]},\n\nplease find attached our quote "
-               f"{quote.number} for {deal_title} ({total}), valid until {quote.valid_until:%d %b %Y}.\n")
+               f"{quote.number} for {deal_title} ({total}), valid until {document_day(quote.valid_until)}.\n")
     if template is None and "quote" in template_names(templates):
         template = "quote"
     return prepare_draft(customer_id, called, settings, templates, owner_name, template, drafts, extra=extra,

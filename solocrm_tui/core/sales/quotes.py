@@ -142,7 +142,7 @@ def quote_deal(deal_id: int, now: datetime, owner: Owner, folder: Path, *, confi
                 _write(pdf_path, render_pdf(sheet))
                 system_entry(deal.customer_id, f"quote {number} for {deal.title}: "
                              f"{format_money(sheet.total, cents=True, currency=deal.currency)}, "
-                             f"valid until {_day(valid_until)} ({pdf_path})", now)
+                             f"valid until {document_day(valid_until)} ({pdf_path})", now)
         except IntegrityError:
             continue
         return get_quote(quote_id)
@@ -196,7 +196,7 @@ def get_quote(quote_id: int) -> Quote:
                  Path(pdf) if pdf else None)
 
 
-def _day(day: date) -> str:
+def document_day(day: date) -> str:
     """`31 Dec 2026`: a document is read later, so its dates always carry the year."""
     return format_day(day, datetime.min, weekday=False)
 
@@ -219,8 +219,8 @@ def _cell(text: str) -> str:
 def render_markdown(sheet: Sheet) -> str:
     out = [f"# Quote {sheet.number}", ""]
     out += [f"**{_cell(line)}**  " if i == 0 else f"{_cell(line)}  " for i, line in enumerate(sheet.heading())]
-    out += ["", f"**For:** {_cell(', '.join(sheet.customer))}  ", f"**Date:** {_day(sheet.issued)}  ",
-            f"**Valid until:** {_day(sheet.valid_until)}", "", f"## {_cell(sheet.title)}", "",
+    out += ["", f"**For:** {_cell(', '.join(sheet.customer))}  ", f"**Date:** {document_day(sheet.issued)}  ",
+            f"**Valid until:** {document_day(sheet.valid_until)}", "", f"## {_cell(sheet.title)}", "",
             f"| Item | Qty | Unit price ({sheet.currency}) | Total ({sheet.currency}) |", "|---|---:|---:|---:|"]
     for line in sheet.lines:
         name = f"{line.name} ({line.sku})" if line.sku else line.name
@@ -249,8 +249,8 @@ def render_pdf(sheet: Sheet) -> bytes:
         pdf.multi_cell(0, 5, line, **below)
     pdf.ln(4)
     pdf.set_font("DejaVu", "", 10)
-    for label, value in (("For", ", ".join(sheet.customer)), ("Date", _day(sheet.issued)),
-                         ("Valid until", _day(sheet.valid_until))):
+    for label, value in (("For", ", ".join(sheet.customer)), ("Date", document_day(sheet.issued)),
+                         ("Valid until", document_day(sheet.valid_until))):
         pdf.multi_cell(0, 5, f"{label}: {value}", **below)
     pdf.ln(4)
     pdf.set_font("DejaVu", "B", 13)
