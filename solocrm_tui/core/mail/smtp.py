@@ -84,7 +84,7 @@ def _from_command(command: str) -> str:
 def send(settings: MailSettings, message: EmailMessage) -> None:
     """Deliver `message` to its To address through the configured server."""
     try:
-        secret = password(settings)
+        secret = password(settings) if settings.user else None  # no login: the password may be IMAP's only
     except SendFailed as exc:
         raise SendFailed(str(exc), server=True) from None
     where = f"{settings.host}:{settings.port}"
@@ -118,9 +118,10 @@ def send(settings: MailSettings, message: EmailMessage) -> None:
     except ssl.SSLError as exc:
         raise SendFailed(f"could not send: TLS with {where} failed ({exc.reason or exc}); check mail.security "
                          "and mail.port", server=True) from None
-    except (smtplib.SMTPServerDisconnected, socket.timeout, TimeoutError):
-        raise SendFailed(f"could not send: {where} closed the connection or did not answer in "
-                         f"{settings.timeout_seconds}s", server=True) from None
+    except smtplib.SMTPServerDisconnected:
+        raise SendFailed(f"could not send: {where} closed the connection", server=True) from None
+    except (socket.timeout, TimeoutError):
+        raise SendFailed(f"could not send: {where} did not answer in {settings.timeout_seconds}s", server=True) from None
     except smtplib.SMTPException as exc:
         raise SendFailed(f"could not send: {exc}") from None
     except OSError as exc:

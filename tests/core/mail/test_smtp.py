@@ -105,3 +105,30 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_a_server_without_login_needs_no_password(smtp_server, monkeypatch):
+    """password_env may be there for reading mail (IMAP) only: sending with no user never reads it."""
+    port, mailbox = smtp_server
+    monkeypatch.delenv("ONLY_FOR_IMAP", raising=False)
+    settings = local(port, password_env="ONLY_FOR_IMAP")
+    smtp.send(settings, message(settings))
+    assert len(mailbox) == 1
+
+
+def test_a_dropped_connection_is_not_called_a_timeout(monkeypatch):
+    """A server that hangs up at once did not make us wait: the line says which happened."""
+    import socketserver
+    import threading
+
+    class HangUp(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.close()
+
+    with socketserver.TCPServer(("127.0.0.1", 0), HangUp) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        settings = local(server.server_address[1])
+        with pytest.raises(smtp.SendFailed) as failed:
+            smtp.send(settings, message(settings))
+        server.shutdown()
+    assert "closed the connection" in str(failed.value) and "did not answer" not in str(failed.value)
