@@ -211,7 +211,9 @@ def _template_name(campaign_id: int, given: str | None, templates: Path) -> str:
     if not chosen:
         raise ValidationError(f"say which template campaign {name} is sent with: --template NAME "
                               f"(templates/NAME.md in {templates.parent})")
-    read_template(templates, chosen)
+    if not read_template(templates, chosen)[0]:
+        raise ValidationError(f"template {chosen} has no subject: a campaign mail needs one on its "
+                              "“Subject: …” line")
     return chosen
 
 

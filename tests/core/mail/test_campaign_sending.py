@@ -99,6 +99,10 @@ def test_without_a_template_nothing_is_frozen(campaign, now, unchanged):
             send_campaign(winter.id, MailSettings(**MAIL), templates, now)
         with pytest.raises(ValidationError, match="no template “nope”"):
             send_campaign(winter.id, MailSettings(**MAIL), templates, now, template="nope")
+        (templates / "blank.md").write_text("Subject: \nHallo {first_name}\n", encoding="utf-8")
+        for dry_run in (None, templates.parent / "out"):
+            with pytest.raises(ValidationError, match="template blank has no subject"):
+                send_campaign(winter.id, MailSettings(**MAIL), templates, now, template="blank", dry_run=dry_run)
 
 
 class PickyMailbox(Mailbox):
