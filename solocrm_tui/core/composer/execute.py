@@ -13,6 +13,7 @@ with the daily re-stage's own rule: the card never calls someone who bought toda
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -105,9 +106,16 @@ def _write_email(cmd, cid, name, ctx):
 
 
 def _email_or_log(cmd, cid, name, ctx):
-    """`/email @ann follow-up`: one word naming a template writes from it; any other text logs."""
-    if cmd.kind == "email" and cmd.direction == "out" and cmd.body in template_names(_templates(ctx)):
-        return _write_email(c.WriteEmail(cmd.body, cmd.target), cid, name, ctx)
+    """`/email @ann follow-up`: one word naming a template writes from it; one word close to a
+    template's name is a typo, refused rather than logged as a mail; any other text logs."""
+    if cmd.kind == "email" and cmd.direction == "out" and ctx.templates_dir is not None:
+        names = template_names(ctx.templates_dir)
+        if cmd.body in names:
+            return _write_email(c.WriteEmail(cmd.body, cmd.target), cid, name, ctx)
+        close = difflib.get_close_matches(cmd.body, names, n=1) if " " not in cmd.body.strip() else []
+        if close:
+            raise ValidationError(f"no template “{cmd.body}” (did you mean {close[0]}?): to log an email "
+                                  "instead, say what it was about in a few words")
     return _log(cmd, cid, name, ctx)
 
 
