@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from solocrm_tui import paths
 from solocrm_tui.core.storage.db import close_database, open_database
 
 from .test_cli import run
@@ -42,6 +43,8 @@ def test_install_writes_units_running_this_solocrm_on_this_book(capsys, book, us
     units = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user"
     remind = (units / "solocrm-remind.service").read_text()
     assert f"ExecStart={sys.executable} -m solocrm_tui --db {book} remind --mail\n" in remind
+    # The config the owner uses now, by absolute path: a timer's environment has no SOLOCRM_CONFIG.
+    assert f"Environment=SOLOCRM_CONFIG={paths.config_path().absolute()}\n" in remind
     assert "OnUnitActiveSec=10min" in (units / "solocrm-remind.timer").read_text()
     assert f"--db {book} digest\n" in (units / "solocrm-digest.service").read_text()
     assert "OnCalendar=*-*-* 07:30:00" in (units / "solocrm-digest.timer").read_text()
@@ -57,8 +60,9 @@ def test_without_systemd_it_prints_crontab_lines(capsys, book, tmp_path, monkeyp
     monkeypatch.setenv("PATH", str(tmp_path))  # no systemctl
     code, out, err = run(capsys, "--db", str(book), "timer", "install", "--digest", "7:05", now=now)
     assert (code, err) == (0, "")
-    assert f"*/15 * * * * {sys.executable} -m solocrm_tui --db {book} remind --mail" in out
-    assert f"5 7 * * * {sys.executable} -m solocrm_tui --db {book} digest" in out
+    config = f"SOLOCRM_CONFIG={paths.config_path().absolute()}"
+    assert f"*/15 * * * * {config} {sys.executable} -m solocrm_tui --db {book} remind --mail" in out
+    assert f"5 7 * * * {config} {sys.executable} -m solocrm_tui --db {book} digest" in out
     assert "crontab -l" in run(capsys, "--db", str(book), "timer", "status", now=now)[1]
 
 
@@ -107,3 +111,14 @@ def test_status_shows_the_next_and_last_run_from_systemd(capsys, book, user_syst
     assert lines[1] == ("  next Tue 2026-12-01 08:00:00 UTC (14min left), "
                         "last Tue 2026-12-01 07:45:02 UTC (50s ago)")
     assert lines[3] == "  next Wed 2026-12-02 07:30:00 UTC (23h left), never run yet"
+
+
+def test_a_password_from_the_environment_is_flagged_the_timer_will_not_have_it(capsys, book, tmp_path, monkeypatch,
+                                                                                now):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    paths.config_path().parent.mkdir(parents=True, exist_ok=True)
+    paths.config_path().write_text('[mail]\nhost = "smtp.example"\nfrom_address = "me@shop.example"\n'
+                                   'user = "me"\npassword_env = "SHOP_PW"\n', encoding="utf-8")
+    code, out, err = run(capsys, "--db", str(book), "timer", "install", now=now)
+    assert code == 0
+    assert "the timer will not have $SHOP_PW" in out and "password_command" in out

@@ -18,7 +18,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from solocrm_tui.cli.common import db_path
+from solocrm_tui import paths
+from solocrm_tui.cli.common import db_path, load_config
 from solocrm_tui.core.errors import ValidationError
 
 UNITS = ("solocrm-remind", "solocrm-digest")
@@ -88,8 +89,15 @@ def _command(db: Path, *words: str) -> str:
     return shlex.join([sys.executable, "-m", "solocrm_tui", "--db", str(db), *words])
 
 
+def _config() -> str:
+    """The config file in use now, by absolute path: a timer's environment has no SOLOCRM_CONFIG
+    and perhaps another HOME, and without [mail] the reminders would fail unseen."""
+    return str(paths.config_path().absolute())
+
+
 def _service(text: str, command: str) -> str:
-    return f"[Unit]\nDescription=SoloCRM: {text}\n\n[Service]\nType=oneshot\nExecStart={command}\n"
+    return (f"[Unit]\nDescription=SoloCRM: {text}\n\n[Service]\nType=oneshot\n"
+            f"Environment={shlex.quote('SOLOCRM_CONFIG=' + _config())}\nExecStart={command}\n")
 
 
 def _files(db: Path, minutes: int, digest: tuple[int, int] | None) -> dict[str, str]:
@@ -108,9 +116,10 @@ def _files(db: Path, minutes: int, digest: tuple[int, int] | None) -> dict[str, 
 
 def crontab_lines(db: Path, minutes: int, digest: tuple[int, int] | None) -> list[str]:
     when = f"*/{minutes} * * * *" if minutes < 60 else f"0 */{minutes // 60} * * *"
-    lines = [f"{when} {_command(db, 'remind', '--mail')}"]
+    config = shlex.quote(f"SOLOCRM_CONFIG={_config()}")
+    lines = [f"{when} {config} {_command(db, 'remind', '--mail')}"]
     if digest:
-        lines.append(f"{digest[1]} {digest[0]} * * * {_command(db, 'digest')}")
+        lines.append(f"{digest[1]} {digest[0]} * * * {config} {_command(db, 'digest')}")
     return lines
 
 
@@ -121,10 +130,19 @@ def cmd_timer(args, now) -> int:
     minutes = every_minutes(args.every)
     digest = clock_time(args.digest) if args.digest else None
     if args.action == "install":
+        _warn_about_password()
         return _install(db, minutes, digest)
     if args.action == "remove":
         return _remove()
     return _status(db, minutes, digest)
+
+
+def _warn_about_password() -> None:
+    """A password the owner's shell exports is not in a timer's environment."""
+    mail = load_config().mail
+    if mail is not None and mail.user and mail.password_env:
+        print(f"note: the timer will not have ${mail.password_env}: give [mail] a password_command "
+              "(e.g. \"pass show mail/solocrm\") so it can log in")
 
 
 def _install(db: Path, minutes: int, digest: tuple[int, int] | None) -> int:
