@@ -73,6 +73,9 @@ class CampaignsPanel(ReportWorkerErrors, Vertical):
         table = self.query_one(DataTable)
         if not table.row_count:
             return
+        if any(worker.group == "campaigns-send" and not worker.is_finished for worker in self.workers):
+            work.toast(self.app, "a campaign is being sent: wait until it is done (the line above counts it)")
+            return
         campaign_id = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         try:
             mail.required(self.app.config.mail, paths.config_path())

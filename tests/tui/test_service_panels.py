@@ -359,6 +359,10 @@ async def test_the_campaigns_tab_shows_progress_while_sending_and_stays_usable(m
             await wait_until(pilot, lambda: tabs.active == "tickets", "the next tab while sending")
             await pilot.press("left_square_bracket")
             await wait_until(pilot, lambda: tabs.active == "campaigns", "back to campaigns while sending")
+            await pilot.press("S")  # again, while it sends: nothing to confirm, it says so
+            busy = "a campaign is being sent: wait until it is done (the line above counts it)"
+            await wait_until(pilot, lambda: busy in notes.texts(), "the answer to S while sending")
+            assert not isinstance(app.screen, Confirm | Prompt)
             mailbox.gate.release(2)
             await wait_until(pilot, lambda: "sent 3/3" in str(status.visual), "the end of the send")
             await settle(pilot)
