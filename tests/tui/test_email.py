@@ -4,7 +4,8 @@ saved mail goes to a real SMTP server (aiosmtpd on localhost) and onto the timel
 Textual's headless driver cannot suspend the app, so these tests replace only the step
 that hands the terminal over (editor.in_terminal) with running the same editor command
 directly; the editor itself is a real program ($VISUAL, a small script) editing the
-real draft file. Suspending is seen in tmux (see the branch's report).
+real draft file. One test makes the headless driver suspend, to go through App.suspend
+itself with a failing editor; the real terminal is seen in tmux.
 """
 
 from __future__ import annotations
