@@ -4,7 +4,8 @@ saved mail goes to a real SMTP server (aiosmtpd on localhost) and onto the timel
 Textual's headless driver cannot suspend the app, so these tests replace only the step
 that hands the terminal over (editor.in_terminal) with running the same editor command
 directly; the editor itself is a real program ($VISUAL, a small script) editing the
-real draft file. Suspending is seen in tmux (see the branch's report).
+real draft file. One test makes the headless driver suspend, to go through App.suspend
+itself with a failing editor; the real terminal is seen in tmux.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from dataclasses import replace
 
 import pytest
+from textual.drivers.headless_driver import HeadlessDriver
 
 from solocrm_tui import paths
 from solocrm_tui.config import Config
@@ -40,6 +42,11 @@ def ann(db_path, now):
 def editing(tmp_path, monkeypatch):
     """$VISUAL is a script writing a subject and a line of text; returns the paths it was run on."""
     return editing_with(WRITE, tmp_path, monkeypatch)
+
+
+# vi's :wq on a draft the owner did not change: the same text written again.
+SAVE_AS_IS = ("import sys, pathlib\np = pathlib.Path(sys.argv[1])\n"
+              "p.write_text(p.read_text(encoding='utf-8'), encoding='utf-8')\n")
 
 
 def editing_with(script_text: str, tmp_path, monkeypatch) -> list[str]:
@@ -82,13 +89,67 @@ async def test_email_opens_the_editor_sends_and_logs(make_app, ann, smtp_server,
             line for line, _ in pilot.app.session.lines]
 
 
-async def test_an_unchanged_draft_sends_nothing(make_app, ann, smtp_server, editing, monkeypatch):
+async def test_an_editor_closed_without_saving_sends_nothing(make_app, ann, smtp_server, editing, monkeypatch):
     port, mailbox = smtp_server
-    monkeypatch.setenv("VISUAL", "true")
+    monkeypatch.setenv("VISUAL", "true")  # vi's :q: the file is not written
     async with make_app(config=mail_config(port)).run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert await send(pilot, "/email @Ann_Lee") == ("✗ draft unchanged: nothing sent", "error")
+        assert await send(pilot, "/email @Ann_Lee") == ("✗ editor closed without saving: nothing sent", "error")
         assert mailbox == [] and page_timeline(ann.id).rows == ()
+
+
+async def test_a_template_saved_as_filled_is_sent(make_app, ann, smtp_server, tmp_path, monkeypatch):
+    """vi's :wq on a template that needs no change: the owner saved it, so it goes."""
+    editing_with(SAVE_AS_IS, tmp_path, monkeypatch)
+    folder = paths.templates_dir()
+    folder.mkdir(parents=True)
+    (folder / "thanks.md").write_text("Subject: Danke, {first_name}\n\nDanke für den Besuch!\n", encoding="utf-8")
+    port, mailbox = smtp_server
+    async with make_app(config=mail_config(port)).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await send(pilot, "/email @Ann_Lee thanks")
+        await settle(pilot)
+        assert pilot.app.session.lines[-1] == (
+            "✓ email “Danke, Ann” sent to Ann Lee <ann@example.com> and logged", "answer")
+    [(_, recipients, got, _)] = mailbox
+    assert recipients == ["ann@example.com"] and "Danke für den Besuch!" in got.get_content()
+
+
+@pytest.mark.parametrize("to", ["Mateo Opt <mateo@example.com>", "ann@example.com, mateo@example.com"])
+async def test_the_to_line_is_the_customers_own_address(make_app, now, ann, smtp_server, tmp_path, monkeypatch, to):
+    """Another address on the To: line would bypass an opt-out and log the mail on the wrong
+    customer: refused, the draft kept for the next /email."""
+    customers.create_customer(now, name="Mateo Opt", email="mateo@example.com", opt_out=True)
+    editing_with(WRITE.replace("t = t.replace", f"t = t.replace('Ann Lee <ann@example.com>', {to!r}).replace"),
+                 tmp_path, monkeypatch)
+    port, mailbox = smtp_server
+    async with make_app(config=mail_config(port)).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        text, kind = await send(pilot, "/email @Ann_Lee")
+        kept = paths.drafts_dir(pilot.app.db_path) / f"customer-{ann.id}.eml"
+        assert (text, kind) == ("✗ To: must be Ann Lee's address (ann@example.com): to write to someone else, "
+                                f"/email them; the draft is kept in {kept}: /email reopens it", "error")
+        assert f"To: {to}\n" in kept.read_text(encoding="utf-8")
+    assert mailbox == [] and page_timeline(ann.id).rows == ()
+
+
+@pytest.mark.parametrize("command, said", [("false", "✗ the editor “false” exited with 1: nothing sent"),
+                                           ("/nonexistent/editor", "✗ cannot start the editor “/nonexistent/editor”")])
+async def test_a_failing_editor_gives_the_terminal_back(make_app, ann, smtp_server, monkeypatch, command, said):
+    """The real suspend path (App.suspend, run_editor): the headless driver is made to
+    suspend, and must be resumed however the editor ended, or the app stays blank."""
+    handed: list[str] = []
+    monkeypatch.setattr(HeadlessDriver, "can_suspend", property(lambda driver: True))
+    monkeypatch.setattr(HeadlessDriver, "suspend_application_mode", lambda driver: handed.append("suspended"))
+    monkeypatch.setattr(HeadlessDriver, "resume_application_mode", lambda driver: handed.append("resumed"))
+    monkeypatch.setenv("VISUAL", command)
+    async with make_app(config=mail_config(smtp_server[0])).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        text, kind = await send(pilot, "/email @Ann_Lee")
+        assert kind == "error" and text.startswith(said)
+        assert handed == ["suspended", "resumed"]
+        assert await send(pilot, "/email< @Ann_Lee called back") == ("✓ inbound email logged for Ann Lee", "answer")
+    assert smtp_server[1] == []
 
 
 async def test_no_editor_opens_without_mail_set_up_or_for_an_opted_out_customer(make_app, db_path, now, ann,

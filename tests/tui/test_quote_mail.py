@@ -16,13 +16,14 @@ from pypdf import PdfReader
 from solocrm_tui import paths
 from solocrm_tui.core.contacts import customers
 from solocrm_tui.core.contacts.timeline import page_timeline
+from solocrm_tui.core.mail.draft import keep_draft
 from solocrm_tui.core.sales import deals, products
 from solocrm_tui.core.sales.quotes import Owner
 
 from .conftest import settle
 from .test_composer import SIZE, send
+from .test_email import SAVE_AS_IS, ann, editing_with, mail_config  # noqa: F401  (ann is a fixture)
 from .test_email import WRITE as WRITE_SUBJECT
-from .test_email import ann, editing_with, mail_config  # noqa: F401  (ann is a fixture)
 
 # Writes a line of text above the draft's body: the owner wrote something, so it is sent.
 WRITE = ("import sys, pathlib\np = pathlib.Path(sys.argv[1])\nt = p.read_text(encoding='utf-8')\n"
@@ -150,14 +151,56 @@ async def test_a_failed_send_keeps_the_draft_and_the_next_email_reopens_it(make_
         written = kept.read_text(encoding="utf-8")
         assert "Subject: Grüße zum Kaffee\n\nHallo Ann, wie schmeckt er?" in written
     port, mailbox = smtp_server
-    monkeypatch.setenv("VISUAL", "true")  # saved as it was reopened: sent as written
+    monkeypatch.setenv("VISUAL", "true")  # vi's :q: closed without saving, so not sent, still kept
+    async with make_app(config=mail_config(port)).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert await send(pilot, "/email @Ann_Lee") == ("✗ editor closed without saving: nothing sent", "error")
+        assert mailbox == [] and kept.read_text(encoding="utf-8") == written
+    opened = editing_with(SAVE_AS_IS, tmp_path, monkeypatch)  # vi's :wq: saved as it was reopened, sent
     async with make_app(config=mail_config(port)).run_test(size=SIZE) as pilot:
         await settle(pilot)
         await send(pilot, "/email @Ann_Lee")
         await settle(pilot)
-        assert opened[-1] == written
+        assert opened == [written]
         assert pilot.app.session.lines[-1][1] == "answer"
     [(_, _, got, _)] = mailbox
     assert "Hallo Ann, wie schmeckt er?" in got.get_content()
     assert not kept.exists()
     assert [e.kind for e in page_timeline(ann.id).rows] == ["email"]
+
+
+async def test_quote_mail_leaves_an_unrelated_kept_draft_for_the_next_email(make_app, ann, deal, smtp_server,  # noqa: F811
+                                                                             editing):
+    """A kept draft is reopened by /quote mail only when it is this quote's kept mail (it
+    attaches this PDF); any other stays, untouched, for the next /email."""
+    port, mailbox = smtp_server
+    kept_text = "To: Ann Lee <ann@example.com>\nSubject: Kaffee\n\nWie schmeckt er?\n"
+    async with make_app(config=quoting_config(port)).run_test(size=SIZE) as pilot:
+        kept = paths.drafts_dir(pilot.app.db_path) / f"customer-{ann.id}.eml"
+        keep_draft(kept, kept_text)
+        await settle(pilot)
+        await send(pilot, "/quote @Ann_Lee mail")
+        await settle(pilot)
+        assert editing[0].startswith("To: Ann Lee <ann@example.com>\nSubject: Quote Q-2026-0001: Espresso bar\n")
+        assert pilot.app.session.lines[-1][1] == "answer"
+        assert kept.read_text(encoding="utf-8") == kept_text
+    [(_, _, got, _)] = mailbox
+    assert got["Subject"] == "Quote Q-2026-0001: Espresso bar"
+    assert "Wie schmeckt" not in got.get_body(("plain",)).get_content()
+
+
+async def test_a_kept_quote_mail_is_reopened_by_quote_mail(make_app, ann, deal, smtp_server, editing):  # noqa: F811
+    async with make_app(config=quoting_config(1)).run_test(size=SIZE) as pilot:  # nothing listens on port 1
+        await settle(pilot)
+        await send(pilot, "/quote @Ann_Lee mail")
+        await settle(pilot)
+        kept = paths.drafts_dir(pilot.app.db_path) / f"customer-{ann.id}.eml"
+        assert pilot.app.session.lines[-1][0].endswith(f"; the draft is kept in {kept}: /email reopens it")
+        written = kept.read_text(encoding="utf-8")
+    async with make_app(config=quoting_config(smtp_server[0])).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await send(pilot, "/quote @Ann_Lee mail")
+        await settle(pilot)
+        assert editing[-1] == written and pilot.app.session.lines[-1][1] == "answer"
+    [(_, _, got, _)] = smtp_server[1]
+    assert got.get_body(("plain",)).get_content().count("Gerne!") == 2 and not kept.exists()

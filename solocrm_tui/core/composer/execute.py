@@ -26,7 +26,7 @@ from solocrm_tui.core.contacts.search import find_by_name, resolve_mention
 from solocrm_tui.core.dates import format_due
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.mail import sending
-from solocrm_tui.core.mail.draft import EmailDraft, kept_draft
+from solocrm_tui.core.mail.draft import EmailDraft
 from solocrm_tui.core.mail.settings import MailSettings, required
 from solocrm_tui.core.mail.templates import fill_template, template_names
 from solocrm_tui.core.sales import (
@@ -123,8 +123,7 @@ def _send_email(cmd: c.SendEmail, ctx: Context) -> Outcome:
     """Sent first (nothing read or written before it, see mail.sending), then logged; undo
     takes the timeline entry back, not the mail."""
     settings = required(ctx.mail, ctx.config_file)
-    kept_at = kept_draft(ctx.drafts_dir, cmd.customer_id) if ctx.drafts_dir is not None else None
-    sending.send_email(cmd.customer_id, cmd.written, settings, ctx.now, kept_at)
+    sending.send_email(cmd.customer_id, cmd.written, settings, ctx.now)
     lifecycle.restage(ctx.now, ctx.rules, [cmd.customer_id])
     subject = cmd.written.subject
     return Outcome(f"✓ email “{subject}” sent to {cmd.written.to} and logged", cmd.customer_id,

@@ -2,12 +2,15 @@
 headers (and an Attach: line per file to send with it), a blank line, the text.
 
 Writing it, reading it back and running the editor are here, headless; only handing
-the terminal to the editor (suspending the TUI) belongs to the UI. A draft saved
-unchanged, or with no subject or no text, sends nothing: quitting the editor is how
-the owner changes their mind. Anything else that stops a written mail (a missing
-attachment, a server that is down) keeps the draft in the drafts folder, one per
-customer, and the next mail to that customer reopens it: what the owner wrote is
-theirs, not lost to a typo or a network.
+the terminal to the editor (suspending the TUI) belongs to the UI. Whether the owner
+saved is what decides, not whether the text changed: an editor closed without writing
+the file (vi's :q, an editor that fails) sends nothing, which is how the owner changes
+their mind, while a template or a kept draft saved as it stands (:wq) is sent. A saved
+draft with no subject or no text, or addressed to anyone but its customer, sends
+nothing. Anything that stops a saved mail (a missing attachment, a server that is
+down) keeps the draft in the drafts folder, one per customer, and the next mail to
+that customer reopens it: what the owner wrote is theirs, not lost to a typo or a
+network.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import shlex
 import subprocess
 from dataclasses import dataclass
 from email.headerregistry import Address
-from email.utils import parseaddr
+from email.utils import getaddresses
 from pathlib import Path
 
 from solocrm_tui.core import validate
@@ -27,10 +30,6 @@ SIGNATURE_MARK = "-- "  # the conventional signature separator, with its trailin
 ATTACHMENT_LIMIT = 20 * 1024 * 1024  # most providers refuse a larger mail (and base64 adds a third)
 
 
-class DraftUnchanged(ValidationError):
-    """Saved as it was opened: the owner changed their mind, so nothing is kept either."""
-
-
 @dataclass(frozen=True, slots=True)
 class EmailDraft:
     """What the editor opens on: whom it is for, and the text it starts with."""
@@ -38,8 +37,9 @@ class EmailDraft:
     customer_id: int
     customer_name: str
     text: str
+    addresses: tuple[str, ...]  # the customer's addresses (normalised): the only ones To: may name
     kept_at: Path | None = None  # where the draft is kept when it cannot be sent
-    reopened: bool = False  # a kept draft: saving it as it was sends it
+    reopened: bool = False  # a kept draft: closing the editor without saving leaves it kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,7 @@ class WrittenEmail:
     body: str
     attachments: tuple[Path, ...] = ()
     draft: str = ""  # the saved draft as written: kept if the send fails
+    kept_at: Path | None = None  # where it is kept then (None: nowhere)
 
 
 def draft_text(to: Address, subject: str = "", body: str = "", signature: str = "",
@@ -60,19 +61,15 @@ def draft_text(to: Address, subject: str = "", body: str = "", signature: str = 
     return text
 
 
-def with_attachments(text: str, attachments: tuple[Path, ...]) -> str:
-    """`text` with an Attach: line, at the end of its headers, for each file it does not attach yet."""
-    head, blank, rest = text.partition("\n\n")
-    named = {line.partition(":")[2].strip() for line in head.splitlines() if line.lower().startswith("attach:")}
-    missing = "".join(f"\nAttach: {path}" for path in attachments if str(path) not in named)
-    return head + missing + blank + rest
+def attached(text: str) -> set[Path]:
+    """The files a draft's Attach: lines name, as written (not checked)."""
+    head = text.replace("\r\n", "\n").partition("\n\n")[0]
+    return {Path(line.partition(":")[2].strip()).expanduser() for line in head.splitlines()
+            if line.partition(":")[0].strip().lower() == "attach"}
 
 
-def read_draft(written: str, original: str | None) -> WrittenEmail:
-    """The mail in a saved draft, or one line on why nothing is sent. `original` is None
-    for a reopened draft, which is sent as it is."""
-    if original is not None and written.strip() == original.strip():
-        raise DraftUnchanged("draft unchanged: nothing sent")
+def read_draft(written: str, draft: EmailDraft) -> WrittenEmail:
+    """The mail in a saved draft of `draft`, or one line on why nothing is sent."""
     head, _, body = written.replace("\r\n", "\n").partition("\n\n")
     headers: dict[str, str] = {}
     attachments: list[Path] = []
@@ -89,15 +86,29 @@ def read_draft(written: str, original: str | None) -> WrittenEmail:
         raise ValidationError("no subject on the Subject: line: nothing sent")
     if not _text_of(body):
         raise ValidationError("the email has no text: nothing sent")
-    name, address = parseaddr(headers.get("to", ""))
-    if not address:
+    return WrittenEmail(_recipient(headers.get("to", ""), draft), headers["subject"], body.strip("\n") + "\n",
+                        tuple(attachments), written, draft.kept_at)
+
+
+def _recipient(to: str, draft: EmailDraft) -> Address:
+    """The one address on the To: line, if it is the customer's: another would bypass their
+    opt-out and log the mail on the wrong customer."""
+    named = [(name, address) for name, address in getaddresses([to]) if address]
+    if not named:
         raise ValidationError("no address on the To: line: nothing sent")
+    own = " or ".join(draft.addresses)
+    elsewhere = (f"To: must be {draft.customer_name}'s address ({own}): to write to someone else, "
+                 "/email them")
+    if len(named) > 1:
+        raise ValidationError(elsewhere)
+    [(name, address)] = named
     try:
-        address, _ = validate.email(address)
+        address, normalised = validate.email(address)
     except ValidationError as exc:
         raise ValidationError(f"To: {exc}: nothing sent") from None
-    return WrittenEmail(Address(name, addr_spec=address), headers["subject"], body.strip("\n") + "\n",
-                        tuple(attachments), written)
+    if normalised not in draft.addresses:
+        raise ValidationError(elsewhere)
+    return Address(name, addr_spec=address)
 
 
 def attachment(named: str) -> Path:
@@ -146,6 +157,21 @@ def editor_command() -> list[str]:
         return shlex.split(chosen)
     except ValueError as exc:
         raise ValidationError(f"cannot read the editor command “{chosen}” ({exc})") from None
+
+
+def saved_stamp(path: Path) -> tuple[int, int, int]:
+    """What writing a file changes, even with the same text: its time, size or (an editor
+    that saves by renaming a new file over it) its inode. Compared before and after the
+    editor runs, it tells a save (:wq) from a quit (:q)."""
+    found = path.stat()
+    return found.st_mtime_ns, found.st_size, found.st_ino
+
+
+def backdate(path: Path) -> None:
+    """A second into the past: a save in the same clock tick as the draft was written (file
+    times are coarser than a nanosecond) still shows as a new time."""
+    found = path.stat()
+    os.utime(path, ns=(found.st_atime_ns, found.st_mtime_ns - 1_000_000_000))
 
 
 def run_editor(path: Path) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from email.headerregistry import Address
 from pathlib import Path
 
+from solocrm_tui.core import validate
 from solocrm_tui.core.amounts import format_money
 from solocrm_tui.core.contacts import customers, timeline
 from solocrm_tui.core.errors import ValidationError
@@ -21,11 +22,11 @@ from solocrm_tui.core.mail import smtp
 from solocrm_tui.core.mail.draft import (
     EmailDraft,
     WrittenEmail,
+    attached,
     draft_text,
     keep_draft,
     kept_draft,
     read_draft,
-    with_attachments,
 )
 from solocrm_tui.core.mail.message import build_message
 from solocrm_tui.core.mail.settings import MailSettings
@@ -56,22 +57,40 @@ def template_values(customer: Customer, settings: MailSettings | None, owner_nam
     return placeholders(customer, owner_name or mail.from_name, mail.signature)
 
 
+def addresses(customer: Customer) -> tuple[str, ...]:
+    """The customer's own address, then the others an import kept (normalised): the ones a
+    mail to them may be sent to."""
+    found = []
+    for written in [customer.email or "", *str(customer.custom.get(customers.OTHER["email"], "")).split(",")]:
+        try:
+            normalised = validate.email(written.strip() or None)[1]
+        except ValidationError:
+            continue
+        if normalised and normalised not in found:
+            found.append(normalised)
+    return tuple(found)
+
+
 def prepare_draft(customer_id: int, called: str, settings: MailSettings, templates: Path, owner_name: str,
                   template: str | None = None, drafts: Path | None = None, *,
                   extra: dict[str, str] | None = None, default: tuple[str, str] = ("", ""),
                   attachments: tuple[Path, ...] = ()) -> EmailDraft:
-    """The draft for the editor: the customer's kept draft if a mail to them failed (with
-    `attachments` it does not name yet added, so /quote mail still attaches its quote), else To
+    """The draft for the editor: the customer's kept draft if a mail to them failed, else To
     filled, the template (if named) filled for the customer, the signature below unless the
-    template places it itself. `default` is the (subject, body) without a template."""
+    template places it itself. `default` is the (subject, body) without a template. A mail
+    sending `attachments` (a quote) reopens only a kept draft attaching them, its own failed
+    mail; another kept draft stays for the next /email, and this mail is not kept over it."""
     customer = writable(customer_id, called)
+    own = addresses(customer)
     kept = kept_draft(drafts, customer_id) if drafts is not None else None
     if kept is not None and kept.is_file():
         try:
-            text = with_attachments(kept.read_text(encoding="utf-8"), attachments)
-            return EmailDraft(customer_id, called, text, kept, reopened=True)
+            text = kept.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ValidationError(f"cannot reopen the kept draft {kept} ({exc}): move it away to start afresh") from None
+        if set(attachments) <= attached(text):
+            return EmailDraft(customer_id, called, text, own, kept, reopened=True)
+        kept = None
     (subject, body), signature = default, settings.signature
     if template is not None:
         filled = fill_template(templates, template, template_values(customer, settings, owner_name) | (extra or {}))
@@ -79,7 +98,7 @@ def prepare_draft(customer_id: int, called: str, settings: MailSettings, templat
         if settings.signature and settings.signature.strip() in body:
             signature = ""
     to = Address(customer.name, addr_spec=customer.email)
-    return EmailDraft(customer_id, called, draft_text(to, subject, body, signature, attachments), kept)
+    return EmailDraft(customer_id, called, draft_text(to, subject, body, signature, attachments), own, kept)
 
 
 def quote_draft(customer_id: int, called: str, settings: MailSettings, templates: Path, owner_name: str,
@@ -107,15 +126,15 @@ def send_quote(deal_id: int, now: datetime, owner: Owner, settings: MailSettings
     quote, _ = quote_to_send(deal_id, now, owner, folder, config_file=config_file)
     draft = quote_draft(customer.id, customer.name, settings, templates, owner.name, quote, deal.title,
                         template=template)
-    written = read_draft(draft.text, None)
+    written = read_draft(draft.text, draft)
     send_email(customer.id, written, settings, now)
     return quote, written
 
 
-def send_email(customer_id: int, written: WrittenEmail, settings: MailSettings, now: datetime,
-               kept_at: Path | None = None) -> str:
+def send_email(customer_id: int, written: WrittenEmail, settings: MailSettings, now: datetime) -> str:
     """Send, then log on the timeline; returns the Message-ID. A mail that cannot be sent
-    is kept at `kept_at` (and the answer says where); a sent one is removed from there."""
+    is kept where its draft says (and the answer says where); a sent one is removed from there."""
+    kept_at = written.kept_at
     try:
         message = build_message(settings, written.to, written.subject, written.body, now,
                                 attachments=written.attachments)

@@ -10,11 +10,12 @@ import pytest
 from solocrm_tui.core.contacts.customers import create_customer
 from solocrm_tui.core.errors import ValidationError
 from solocrm_tui.core.mail import draft
-from solocrm_tui.core.mail.sending import prepare_draft
+from solocrm_tui.core.mail.sending import addresses, prepare_draft
 from solocrm_tui.core.mail.settings import MailSettings
 from solocrm_tui.core.mail.templates import fill_template
 
 ANN = Address("Ann Lee", addr_spec="ann@example.com")
+TO_ANN = draft.EmailDraft(1, "Ann Lee", "", ("ann@example.com",))
 MAIL = MailSettings(host="h", from_address="me@shop.example", from_name="Jörg", signature="Jörg\nRösterei")
 
 
@@ -22,24 +23,27 @@ def test_a_saved_draft_is_read_back_into_a_mail():
     original = draft.draft_text(ANN, signature="Jörg")
     assert original == "To: Ann Lee <ann@example.com>\nSubject: \n\n\n\n-- \nJörg\n"
     written = original.replace("Subject: ", "Subject: Ihre Bestellung").replace("\n\n\n\n", "\n\nHallo Ann!\n\n")
-    mail = draft.read_draft(written, original)
+    mail = draft.read_draft(written, TO_ANN)
     assert (str(mail.to), mail.subject) == ("Ann Lee <ann@example.com>", "Ihre Bestellung")
     assert mail.body == "Hallo Ann!\n\n-- \nJörg\n"
 
 
 @pytest.mark.parametrize("change, problem", [
-    (lambda t: t, "draft unchanged: nothing sent"),
     (lambda t: t.replace("\n\n\n\n", "\n\nHallo\n\n"), "no subject on the Subject: line: nothing sent"),
     (lambda t: t.replace("Subject: ", "Subject: Hi").replace("-- \nJörg", "-- \nJörg B."), "no text"),
     (lambda t: t.replace("To: ", "Cc: x\nTo: ").replace("Subject: ", "Subject: Hi").replace("\n\n\n\n", "\n\nx\n\n"),
      "header lines are To:, Subject: and Attach:"),
     (lambda t: t.replace("Ann Lee <ann@example.com>", "Ann").replace("Subject: ", "Subject: Hi")
      .replace("\n\n\n\n", "\n\nx\n\n"), "To: \"Ann\" is not a valid email address"),
+    (lambda t: t.replace("ann@example.com", "ANN@Example.com, bob@example.com").replace("Subject: ", "Subject: Hi")
+     .replace("\n\n\n\n", "\n\nx\n\n"), "To: must be Ann Lee's address \\(ann@example.com\\): to write to someone"),
+    (lambda t: t.replace("ann@example.com", "bob@example.com").replace("Subject: ", "Subject: Hi")
+     .replace("\n\n\n\n", "\n\nx\n\n"), "To: must be Ann Lee's address"),
 ])
 def test_a_draft_that_cannot_be_sent_says_why_in_one_line(change, problem):
     original = draft.draft_text(ANN, signature="Jörg")
     with pytest.raises(ValidationError, match=problem):
-        draft.read_draft(change(original), original)
+        draft.read_draft(change(original), TO_ANN)
 
 
 def test_visual_wins_over_editor_and_vi_is_the_last_resort(monkeypatch):
@@ -113,7 +117,7 @@ def test_attach_lines_name_files_that_can_be_sent(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     (tmp_path / "Q-2026-0003.pdf").write_bytes(b"%PDF-1.4")
     text = "To: Ann Lee <ann@example.com>\nSubject: Angebot\nAttach: ~/Q-2026-0003.pdf\n\nAnbei.\n"
-    assert draft.read_draft(text, None).attachments == (tmp_path / "Q-2026-0003.pdf",)
+    assert draft.read_draft(text, TO_ANN).attachments == (tmp_path / "Q-2026-0003.pdf",)
     with open(tmp_path / "big.zip", "wb") as big:
         big.truncate(draft.ATTACHMENT_LIMIT + 1)
     for named, problem in (("~/gone.pdf", "Attach: no file .*gone.pdf: nothing sent"),
@@ -121,7 +125,7 @@ def test_attach_lines_name_files_that_can_be_sent(tmp_path, monkeypatch):
                            ("~/big.zip", "Attach: .*big.zip is 20.0 MB, over the 20 MB mail servers take"),
                            ("", "Attach: names no file")):
         with pytest.raises(ValidationError, match=problem):
-            draft.read_draft(text.replace("~/Q-2026-0003.pdf", named), None)
+            draft.read_draft(text.replace("~/Q-2026-0003.pdf", named), TO_ANN)
 
 
 def test_a_kept_draft_is_reopened_for_the_same_customer_only(core_db, now, tmp_path):
@@ -135,15 +139,23 @@ def test_a_kept_draft_is_reopened_for_the_same_customer_only(core_db, now, tmp_p
     assert oct(draft.kept_draft(drafts, ann.id).stat().st_mode & 0o777) == "0o600"
 
 
-def test_a_kept_draft_reopened_for_a_quote_gets_the_quotes_attachment_once(core_db, now, tmp_path):
-    """/quote mail to a customer whose last mail was kept: the kept text, with the quote's PDF
-    attached, so the quote the command just made is not left out."""
+def test_a_quote_mail_reopens_only_a_kept_draft_attaching_its_pdf(core_db, now, tmp_path):
+    """/quote mail opens its own draft: a kept draft is reopened only when it is this quote's
+    failed mail; any other is left for the next /email, and the quote mail is not kept over it."""
     ann = create_customer(now, name="Ann Lee", email="ann@example.com")
     drafts, pdf = tmp_path / "drafts", tmp_path / "Q-2026-0001.pdf"
     kept = "To: Ann Lee <ann@example.com>\nSubject: Hi\n\nkept\n"
     draft.keep_draft(draft.kept_draft(drafts, ann.id), kept)
+    fresh = prepare_draft(ann.id, "Ann Lee", MAIL, tmp_path, "", drafts=drafts, attachments=(pdf,))
+    assert (fresh.reopened, fresh.kept_at) == (False, None) and f"Attach: {pdf}\n" in fresh.text
+    assert draft.kept_draft(drafts, ann.id).read_text(encoding="utf-8") == kept
+    quote_mail = f"To: Ann Lee <ann@example.com>\nSubject: Quote\nAttach: {pdf}\n\nkept\n"
+    draft.keep_draft(draft.kept_draft(drafts, ann.id), quote_mail)
     reopened = prepare_draft(ann.id, "Ann Lee", MAIL, tmp_path, "", drafts=drafts, attachments=(pdf,))
-    assert reopened.text == f"To: Ann Lee <ann@example.com>\nSubject: Hi\nAttach: {pdf}\n\nkept\n"
-    draft.keep_draft(draft.kept_draft(drafts, ann.id), reopened.text)
-    again = prepare_draft(ann.id, "Ann Lee", MAIL, tmp_path, "", drafts=drafts, attachments=(pdf,))
-    assert again.text == reopened.text
+    assert (reopened.text, reopened.reopened, reopened.kept_at) == (quote_mail, True, draft.kept_draft(drafts, ann.id))
+
+
+def test_another_address_the_customer_has_on_file_may_be_written_to(core_db, now):
+    ann = create_customer(now, name="Ann Lee", email="ann@example.com",
+                          custom={"other emails": "ann.lee@home.example, not-an-address"})
+    assert addresses(ann) == ("ann@example.com", "ann.lee@home.example")
