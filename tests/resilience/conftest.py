@@ -94,6 +94,31 @@ def write_customers_csv(path: Path, rows: int, prefix: str) -> Path:
     return path
 
 
+def news_campaign(db_path: Path, now: datetime, folder: Path, port: int, targets: int, opted_out: int,
+                  no_address: int) -> tuple[int, dict[str, str]]:
+    """A #news campaign over `targets` customers (the first `opted_out` opted out, the next
+    `no_address` without an address), a config sending to `port` with templates/news.md;
+    returns the campaign's id and the environment a `solocrm campaign send` child needs.
+    The database is closed, for the children to open."""
+    from solocrm_tui.core.contacts.customers import create_customer
+    from solocrm_tui.core.sales.campaigns import create_campaign
+    from solocrm_tui.core.storage.db import close_database
+    from solocrm_tui.core.storage.models import database
+
+    (folder / "templates").mkdir(parents=True)
+    (folder / "templates" / "news.md").write_text("Subject: Neuigkeiten für {first_name}\n\nHallo {name}!\n",
+                                                  encoding="utf-8")
+    (folder / "config.toml").write_text(f'[mail]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+                                        'from_address = "me@shop.example"\n', encoding="utf-8")
+    with database.atomic():
+        for n in range(targets):
+            create_customer(now, name=f"Kunde {n:04}", tags=["news"], opt_out=n < opted_out,
+                            email=None if opted_out <= n < opted_out + no_address else f"k{n}@example.com")
+    campaign = create_campaign("News", now, target_filter="#news")
+    close_database()
+    return campaign.id, {**os.environ, "SOLOCRM_CONFIG": str(folder / "config.toml")}
+
+
 def wait_for_line(proc: subprocess.Popen, text: str, timeout: float = 300) -> None:
     """Read the child's stdout until a line equal to `text` (the child prints it flushed)."""
     import selectors

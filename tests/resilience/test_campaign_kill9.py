@@ -7,38 +7,21 @@ the resends reported."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
 import sys
 import time
 
-from solocrm_tui.core.contacts.customers import create_customer
-from solocrm_tui.core.sales.campaigns import create_campaign
-from solocrm_tui.core.storage.db import close_database
-from solocrm_tui.core.storage.models import database
-from tests.resilience.conftest import ROOT, cli
+from tests.resilience.conftest import ROOT, cli, news_campaign
 
 TARGETS, OPTED_OUT, NO_ADDRESS = 1000, 40, 30
 
 
 def test_a_campaign_killed_halfway_and_resumed_mails_each_target_once(db_path, now, smtp_server, tmp_path):
     port, mailbox = smtp_server
-    config = tmp_path / "home"
-    (config / "templates").mkdir(parents=True)
-    (config / "templates" / "news.md").write_text("Subject: Neuigkeiten für {first_name}\n\nHallo {name}!\n",
-                                                  encoding="utf-8")
-    (config / "config.toml").write_text(f'[mail]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-                                        'from_address = "me@shop.example"\n', encoding="utf-8")
-    with database.atomic():
-        for n in range(TARGETS):
-            create_customer(now, name=f"Kunde {n:04}", tags=["news"], opt_out=n < OPTED_OUT,
-                            email=None if OPTED_OUT <= n < OPTED_OUT + NO_ADDRESS else f"k{n}@example.com")
-    campaign = create_campaign("News", now, target_filter="#news")
-    close_database()
-    env = {**os.environ, "SOLOCRM_CONFIG": str(config / "config.toml")}
-    argv = ["--db", str(db_path), "campaign", "send", str(campaign.id)]
+    campaign_id, env = news_campaign(db_path, now, tmp_path / "home", port, TARGETS, OPTED_OUT, NO_ADDRESS)
+    argv = ["--db", str(db_path), "campaign", "send", str(campaign_id)]
 
     sender = subprocess.Popen([sys.executable, "-m", "solocrm_tui", *argv, "--template", "news"], cwd=ROOT,
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
